@@ -1,0 +1,169 @@
+//! The event log benchmark (`creneau bench eventlog`): append rates with one
+//! and with many writers, and replay through `read_all`, each beside the raw
+//! rate of the same engine on a bare table in the same run.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::model::{Actor, ExpectedVersion, Filter, Metadata, NewEvent, Position, StreamName};
+use crate::store::EventStore;
+
+/// How much work one run does.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchConfig {
+    /// Appends of one event by a single writer.
+    pub single_appends: usize,
+    /// Appends of one event, shared among `writers` concurrent writers.
+    pub concurrent_appends: usize,
+    pub writers: usize,
+    /// Events in the log for the replay (the log is filled up to this).
+    pub replay_events: usize,
+}
+
+impl Default for BenchConfig {
+    fn default() -> Self {
+        BenchConfig {
+            single_appends: 5_000,
+            concurrent_appends: 100_000,
+            writers: 64,
+            replay_events: 1_000_000,
+        }
+    }
+}
+
+/// What one run measured, all in events (or rows) per second.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    pub backend: &'static str,
+    pub payload_bytes: usize,
+    pub appends_single: f64,
+    pub appends_concurrent: f64,
+    pub writers: usize,
+    /// Filling the log in appends of 1,000 events.
+    pub bulk_append: f64,
+    pub replay_events: usize,
+    pub replay: f64,
+    pub raw_insert: f64,
+    pub raw_read: f64,
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "backend {} (payload {} bytes)", self.backend, self.payload_bytes)?;
+        writeln!(f, "  appends, 1 writer          {:>12.0} events/s", self.appends_single)?;
+        writeln!(f, "  appends, {:>2} writers        {:>12.0} events/s", self.writers, self.appends_concurrent)?;
+        writeln!(f, "  bulk appends of 1000       {:>12.0} events/s", self.bulk_append)?;
+        writeln!(f, "  raw batched INSERT         {:>12.0} rows/s", self.raw_insert)?;
+        writeln!(f, "  replay read_all, decoded   {:>12.0} events/s ({} events)", self.replay, self.replay_events)?;
+        write!(f, "  raw SELECT of bare table   {:>12.0} rows/s", self.raw_read)
+    }
+}
+
+/// A realistic ~300-byte payload: ids, a time, a reason, a sealed field.
+pub fn sample_payload(i: usize) -> Vec<u8> {
+    let id = Uuid::from_u128(i as u128);
+    format!(
+        r#"{{"appointmentId":"{id}","siteId":"0193a5c4-7d1e-7b40-9a8e-2f1c3d4e5f60","permanenceId":"0193a5c4-7d1e-7b40-9a8e-2f1c3d4e5f61","start":"2026-12-01T09:30:00+01:00","reason":"REASON_PROCEDURE_CAF","channel":"CHANNEL_PHONE","resident":{{"owner":"{id}","nonce":"bm9uY2Vub25jZW5vbmNlbm9u","sealed":"c2VhbGVkc2VhbGVkc2VhbGVkc2VhbGVkc2VhbGVk"}}}}"#
+    )
+    .into_bytes()
+}
+
+fn sample_event(i: usize) -> Result<NewEvent, StoreError> {
+    NewEvent::raw(
+        Uuid::now_v7(),
+        "creneau.bench.v1.AppointmentBooked",
+        sample_payload(i),
+        Metadata::now(Actor::System("bench".into()), Uuid::now_v7()),
+    )
+}
+
+fn append_failed(e: crate::AppendError) -> StoreError {
+    StoreError::Backend(format!("append failed during benchmark: {e}"))
+}
+
+/// Runs the benchmark on `store`, which should be empty, and measures the
+/// raw baseline with `raw` (given the rows, returns inserts/s and reads/s).
+pub async fn run<R, Fut>(store: Arc<dyn EventStore>, config: BenchConfig, raw: R) -> Result<BenchReport, StoreError>
+where
+    R: FnOnce(Vec<NewEvent>) -> Fut,
+    Fut: std::future::Future<Output = Result<(f64, f64), StoreError>>,
+{
+    // One writer, one event per append, exact expected versions.
+    let stream = StreamName::new("benchsingle-1")?;
+    let started = Instant::now();
+    for i in 0..config.single_appends {
+        let expected = if i == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(i as u64 - 1) };
+        store.append(&stream, expected, vec![sample_event(i)?]).await.map_err(append_failed)?;
+    }
+    let appends_single = config.single_appends as f64 / started.elapsed().as_secs_f64();
+
+    // Many writers in one category, each on its own stream.
+    let writers = config.writers.max(1);
+    let per_writer = config.concurrent_appends / writers;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(writers);
+    for w in 0..writers {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let stream = StreamName::new(format!("benchmany-{w}"))?;
+            for i in 0..per_writer {
+                let expected = if i == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(i as u64 - 1) };
+                store.append(&stream, expected, vec![sample_event(i)?]).await.map_err(append_failed)?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))??;
+    }
+    let appends_concurrent = (per_writer * writers) as f64 / started.elapsed().as_secs_f64();
+
+    // Fill up to the replay size in appends of 1000.
+    let head = store.head().await?.0 as usize;
+    let missing = config.replay_events.saturating_sub(head);
+    let started = Instant::now();
+    let mut filled = 0;
+    let mut k = 0;
+    while filled < missing {
+        let n = (missing - filled).min(1000);
+        let events = (0..n).map(|i| sample_event(filled + i)).collect::<Result<Vec<_>, _>>()?;
+        store
+            .append(&StreamName::new(format!("benchfill-{k}"))?, ExpectedVersion::NoStream, events)
+            .await
+            .map_err(append_failed)?;
+        filled += n;
+        k += 1;
+    }
+    let bulk_append = filled as f64 / started.elapsed().as_secs_f64().max(1e-9);
+
+    // Replay everything, decoded.
+    let started = Instant::now();
+    let mut after = Position::START;
+    let mut replayed = 0usize;
+    let all = Filter::all();
+    loop {
+        let batch = store.read_all(after, 10_000, &all).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        replayed += batch.len();
+    }
+    let replay = replayed as f64 / started.elapsed().as_secs_f64();
+
+    let rows = (0..replayed).map(sample_event).collect::<Result<Vec<_>, _>>()?;
+    let (raw_insert, raw_read) = raw(rows).await?;
+    Ok(BenchReport {
+        backend: store.backend(),
+        payload_bytes: sample_payload(0).len(),
+        appends_single,
+        appends_concurrent,
+        writers,
+        bulk_append,
+        replay_events: replayed,
+        replay,
+        raw_insert,
+        raw_read,
+    })
+}

@@ -1,0 +1,150 @@
+//! The trait every backend implements, and the subscription built on it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::error::{AppendError, StoreError};
+use crate::model::{AppendResult, ExpectedVersion, Filter, NewEvent, Position, RecordedEvent, StreamName};
+
+/// One append-only log of events, with optimistic concurrency per stream.
+///
+/// Every method may be called from any number of tasks at once.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// `sqlite`, `postgres` or `kurrentdb`.
+    fn backend(&self) -> &'static str;
+
+    /// Appends `events` to one stream if it is at `expected`. Appending the
+    /// same event ids again returns the first append's result and writes
+    /// nothing.
+    async fn append(
+        &self,
+        stream: &StreamName,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, AppendError>;
+
+    /// Up to `max` events of one stream, from version `from_version` on.
+    async fn read_stream(
+        &self,
+        stream: &StreamName,
+        from_version: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `max` events after `after` that match `filter`, in position
+    /// order. Never returns an event that a later call could find below a
+    /// position this call returned.
+    async fn read_all(
+        &self,
+        after: Position,
+        max: usize,
+        filter: &Filter,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Position of the last committed event (0 when the log is empty).
+    async fn head(&self) -> Result<Position, StoreError>;
+
+    /// Changes whenever events may have been committed: what subscriptions
+    /// wait on between reads. The value is a position known to be committed.
+    fn wake(&self) -> watch::Receiver<u64>;
+
+    /// The stored position of a named checkpoint.
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<Position>, StoreError>;
+
+    /// Stores a named checkpoint. Projections whose state lives in the same
+    /// database write it in their own transaction instead (see the
+    /// backends' `save_checkpoint` functions).
+    async fn save_checkpoint(&self, name: &str, position: Position) -> Result<(), StoreError>;
+
+    /// Checks that the store answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The key table that holds wrapped per-owner data keys.
+    fn keys(&self) -> &dyn KeyTable;
+}
+
+/// Wrapped data keys, one per owner (a resident): deleting one makes every
+/// field sealed with it unreadable for good.
+#[async_trait]
+pub trait KeyTable: Send + Sync {
+    /// Stores a key unless the owner has one; returns the owner's key.
+    async fn insert_key(&self, owner: Uuid, wrapped: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+    async fn fetch_key(&self, owner: Uuid) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes the key; returns whether there was one.
+    async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError>;
+}
+
+/// How many events a subscription reads at once.
+const SUBSCRIPTION_BATCH: usize = 1000;
+/// How long a subscription waits for a wake-up before it reads anyway: only a
+/// safety net for writers that cannot wake it (another process on SQLite).
+const FALLBACK_POLL: Duration = Duration::from_millis(250);
+
+/// Catches up from a position, then follows the log live: yields every
+/// committed event that matches the filter once, in position order.
+pub struct Subscription {
+    store: Arc<dyn EventStore>,
+    filter: Filter,
+    after: Position,
+    buffer: VecDeque<RecordedEvent>,
+    wake: watch::Receiver<u64>,
+}
+
+impl Subscription {
+    pub fn new(store: Arc<dyn EventStore>, after: Position, filter: Filter) -> Self {
+        let wake = store.wake();
+        Subscription {
+            store,
+            filter,
+            after,
+            buffer: VecDeque::new(),
+            wake,
+        }
+    }
+
+    /// Position of the last event this subscription yielded.
+    pub fn position(&self) -> Position {
+        self.after
+    }
+
+    /// The next event, waiting for it if the subscription has caught up.
+    pub async fn next(&mut self) -> Result<RecordedEvent, StoreError> {
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                self.after = event.position;
+                return Ok(event);
+            }
+            // Mark the current wake-up as seen before reading, so that a
+            // commit after the read wakes the wait below.
+            self.wake.borrow_and_update();
+            let batch = self
+                .store
+                .read_all(self.after, SUBSCRIPTION_BATCH, &self.filter)
+                .await?;
+            if batch.is_empty() {
+                // Either woken, or the fallback timer ran out: read again.
+                let _ = tokio::time::timeout(FALLBACK_POLL, self.wake.changed()).await;
+            } else {
+                self.buffer.extend(batch);
+            }
+        }
+    }
+
+    /// The events already committed, without waiting: `None` once caught up.
+    pub async fn try_next(&mut self) -> Result<Option<RecordedEvent>, StoreError> {
+        if self.buffer.is_empty() {
+            let batch = self
+                .store
+                .read_all(self.after, SUBSCRIPTION_BATCH, &self.filter)
+                .await?;
+            self.buffer.extend(batch);
+        }
+        Ok(self.buffer.pop_front().inspect(|e| self.after = e.position))
+    }
+}
