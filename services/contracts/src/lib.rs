@@ -1,1 +1,42 @@
+//! Créneau's event contracts and the value types every service shares.
+//!
+//! - `proto`: the messages generated from `proto/` (prost), with their proto3
+//!   JSON mapping (pbjson). Payloads in the log are that JSON.
+//! - `event`: the [`Event`] trait, turning messages into log events and back,
+//!   and [`EVENT_TYPES`], the registry of every event message.
+//! - `ids`: typed UUID v7 identifiers.
+//! - `phone`: mobile phone numbers, parsed and normalised to E.164.
+//! - `reason`: why residents come, with the French words for them.
+//! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
+//! - `personal`: sealing personal data under per-resident keys, and erasing it.
 
+mod event;
+mod ids;
+pub mod personal;
+mod phone;
+mod reason;
+pub mod time;
+
+/// Generated from `proto/`: one module per package, `proto::<area>::v1`.
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+pub mod proto {
+    pub mod common {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.common.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.common.v1.serde.rs"));
+        }
+    }
+    pub mod residents {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.serde.rs"));
+        }
+    }
+}
+
+pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};
+pub use ids::{AppointmentId, ResidentId, SiteId, StaffId};
+pub use personal::{MasterKey, Revealed, Vault, VaultError};
+pub use phone::{PhoneError, PhoneNumber};
+pub use proto::common::v1::{Language, Reason, Sealed};
+pub use reason::ReasonKind;
