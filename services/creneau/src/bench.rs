@@ -1,0 +1,80 @@
+//! `creneau bench eventlog`: the event log benchmark on every backend at
+//! hand, each in a fresh store.
+
+use std::sync::Arc;
+
+use eventlog::bench::{BenchConfig, BenchReport};
+use eventlog::postgres::{PostgresStore, ScratchDatabase};
+use eventlog::sqlite::SqliteStore;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// A PostgreSQL URL through which a scratch database is created and
+    /// dropped; without it, 127.0.0.1:5432 is tried.
+    #[arg(long, env = "CRENEAU_BENCH_POSTGRES")]
+    pub postgres: Option<String>,
+    /// Skip PostgreSQL even when it is reachable.
+    #[arg(long)]
+    pub sqlite_only: bool,
+    /// Events replayed through read_all.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub replay_events: usize,
+    /// Single-event appends shared by the concurrent writers.
+    #[arg(long, default_value_t = 100_000)]
+    pub concurrent_appends: usize,
+    /// Concurrent writers.
+    #[arg(long, default_value_t = 64)]
+    pub writers: usize,
+    /// Single-event appends by one writer.
+    #[arg(long, default_value_t = 5_000)]
+    pub single_appends: usize,
+}
+
+pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Result<Vec<BenchReport>> {
+    let config = BenchConfig {
+        single_appends: args.single_appends,
+        concurrent_appends: args.concurrent_appends,
+        writers: args.writers,
+        replay_events: args.replay_events,
+    };
+    let mut reports = Vec::new();
+
+    let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
+    let store = SqliteStore::open(dir.join("bench.db"))?;
+    let raw_path = dir.join("raw.db");
+    let report = eventlog::bench::run(Arc::new(store), config, |rows| async move {
+        tokio::task::spawn_blocking(move || eventlog::sqlite::raw_baseline(&raw_path, &rows, 1000))
+            .await
+            .map_err(|e| eventlog::StoreError::Backend(e.to_string()))?
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = report?;
+    writeln!(out, "{report}")?;
+    reports.push(report);
+
+    if !args.sqlite_only {
+        let url = args
+            .postgres
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        match ScratchDatabase::create(&url).await {
+            Ok(db) => {
+                let result = async {
+                    let store = PostgresStore::open(&db.url).await?;
+                    let raw_store = store.clone();
+                    eventlog::bench::run(Arc::new(store), config, |rows| async move {
+                        eventlog::postgres::raw_baseline(&raw_store, &rows, 1000).await
+                    })
+                    .await
+                }
+                .await;
+                db.drop_database().await?;
+                let report = result?;
+                writeln!(out, "{report}")?;
+                reports.push(report);
+            }
+            Err(e) => writeln!(out, "postgres skipped: {e}")?,
+        }
+    }
+    Ok(reports)
+}

@@ -1,0 +1,122 @@
+//! The command line.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::RawConfig;
+use crate::metrics::Metrics;
+use crate::server::{self, AppState};
+use crate::{bench, debug, events, setup};
+
+/// Créneau: help-desk permanences and appointments for social services.
+#[derive(Debug, Parser)]
+#[command(name = "creneau", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: RawConfig,
+    /// Log lines as text for people or JSON for machines.
+    #[arg(long, env = "CRENEAU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serves Créneau over HTTP until Ctrl-C or SIGTERM.
+    Serve,
+    /// Reads the event log.
+    #[command(subcommand)]
+    Events(EventsCommand),
+    /// Measures speed.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Helpers for fault-injection tests.
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Shows the last events, and follows new ones with --follow.
+    Tail(events::TailArgs),
+    /// Counts events by category and type.
+    Stats,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Appends and replay of the event log, on SQLite and PostgreSQL.
+    Eventlog(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Appends forever, printing each acknowledged append.
+    AppendLoop {
+        #[arg(long, default_value_t = 3)]
+        batch: usize,
+    },
+}
+
+/// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`).
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+    };
+}
+
+/// Carries out the command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.validate()?;
+    let mut stdout = std::io::stdout();
+    match cli.command {
+        Command::Serve => {
+            let store = setup::open_store(&config).await?;
+            let vault = setup::open_vault(&config, &store).await?;
+            let state = AppState {
+                store,
+                vault,
+                metrics: Arc::new(Metrics::new()),
+            };
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}: is another program using it? set --listen or CRENEAU_LISTEN", config.listen))?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, backend = state.store.backend(), "listening on http://{address}");
+            server::run(listener, server::app(state), server::shutdown_signal()).await?;
+            tracing::info!("stopped");
+        }
+        Command::Events(EventsCommand::Tail(args)) => {
+            let store = setup::open_store(&config).await?;
+            let vault = setup::existing_vault(&config, &store).await;
+            if vault.is_none() {
+                eprintln!("note: no master key at hand: personal values are shown as [sealed]");
+            }
+            events::tail(store, vault, args, &mut stdout).await?;
+        }
+        Command::Events(EventsCommand::Stats) => {
+            events::stats(setup::open_store(&config).await?, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Eventlog(args)) => {
+            bench::run(args, &mut stdout).await?;
+        }
+        Command::Debug(DebugCommand::AppendLoop { batch }) => {
+            let store = setup::open_store(&config).await?;
+            debug::append_loop(store, batch, &mut stdout).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,163 @@
+//! Configuration: flags, then environment (`CRENEAU_*`), then an optional
+//! TOML file, then defaults; validated into one typed [`Config`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use contracts::MasterKey;
+use eventlog::StoreUrl;
+use serde::Deserialize;
+
+/// Where the settings came from before validation: every field optional.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct RawConfig {
+    /// Where the event log lives: sqlite://PATH, postgres://USER@HOST:PORT/DB or kurrentdb://HOST:PORT.
+    #[arg(long, env = "CRENEAU_STORE", global = true)]
+    pub store: Option<String>,
+    /// Folder for the embedded store, the master key and other local files.
+    #[arg(long, env = "CRENEAU_DATA", global = true)]
+    pub data: Option<PathBuf>,
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "CRENEAU_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// File holding the master key (base64); created on first run.
+    #[arg(long, env = "CRENEAU_MASTER_KEY_FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
+    /// The master key itself, in base64 (takes the place of the file).
+    #[arg(long = "master-key", env = "CRENEAU_MASTER_KEY", global = true, hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// A TOML file with any of these settings (flags and environment win).
+    #[arg(long, env = "CRENEAU_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// The TOML file's form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    store: Option<String>,
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    master_key_file: Option<PathBuf>,
+    master_key: Option<String>,
+}
+
+/// Where the master key comes from.
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    /// Given directly (environment, flag or file setting).
+    Given(MasterKey),
+    /// A key file, created on first run of a new store.
+    File(PathBuf),
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub store: StoreUrl,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub master_key: MasterKeySource,
+}
+
+/// A setting that is wrong, said so that a person can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("listen address {0:?} is not HOST:PORT with an IP address, e.g. 127.0.0.1:8080")]
+    Listen(String),
+    #[error("{0}")]
+    Store(String),
+    #[error("master key: {0}")]
+    MasterKey(String),
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA: &str = "data";
+
+impl RawConfig {
+    /// Merges the file under the flags and environment, then validates.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = self.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let store = match self.store.or(file.store) {
+            Some(url) => StoreUrl::parse(&url).map_err(|e| ConfigError::Store(e.to_string()))?,
+            None => StoreUrl::Sqlite(data_dir.join("creneau.db")),
+        };
+        let listen_text = self.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text.parse().map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let master_key = match self.master_key.or(file.master_key) {
+            Some(text) => MasterKeySource::Given(
+                MasterKey::from_base64(&text)
+                    .map_err(|e| ConfigError::MasterKey(format!("{e}: give 32 bytes in base64 (openssl rand -base64 32)")))?,
+            ),
+            None => MasterKeySource::File(
+                self.master_key_file
+                    .or(file.master_key_file)
+                    .unwrap_or_else(|| data_dir.join("master.key")),
+            ),
+        };
+        Ok(Config {
+            store,
+            data_dir,
+            listen,
+            master_key,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let fail = |reason: String| ConfigError::File {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| fail(e.message().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_to_the_embedded_store_in_the_data_folder() {
+        let c = RawConfig::default().validate().expect("valid");
+        assert_eq!(c.store, StoreUrl::Sqlite(PathBuf::from("data/creneau.db")));
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert!(matches!(c.master_key, MasterKeySource::File(p) if p == Path::new("data/master.key")));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = std::env::temp_dir().join(format!("creneau-config-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("creneau.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nstore = \"postgres://postgres@db/creneau\"\n").expect("write");
+        let raw = RawConfig {
+            config: Some(path.clone()),
+            listen: Some("127.0.0.1:7000".into()),
+            ..RawConfig::default()
+        };
+        let c = raw.validate().expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(c.store, StoreUrl::Postgres("postgres://postgres@db/creneau".into()));
+        std::fs::write(&path, "lisen = \"x\"\n").expect("write");
+        let err = RawConfig { config: Some(path), ..RawConfig::default() }.validate().unwrap_err().to_string();
+        assert!(err.contains("unknown field") && err.contains("lisen"), "{err}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn bad_values_say_what_to_write_instead() {
+        let err = RawConfig { listen: Some("localhost".into()), ..RawConfig::default() }.validate().unwrap_err();
+        assert!(err.to_string().contains("127.0.0.1:8080"), "{err}");
+        let err = RawConfig { store: Some("mysql://x".into()), ..RawConfig::default() }.validate().unwrap_err();
+        assert!(err.to_string().contains("sqlite://"), "{err}");
+        let err = RawConfig { master_key: Some("short".into()), ..RawConfig::default() }.validate().unwrap_err();
+        assert!(err.to_string().contains("base64"), "{err}");
+    }
+}

@@ -1,0 +1,29 @@
+//! `creneau debug …`: helpers for fault-injection tests, hidden from help.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use eventlog::{Actor, EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
+
+/// Appends `batch` events to `durable-<i>` for i = 0, 1, 2… forever, and
+/// prints `acked <i> <last position>` after each acknowledged append, so a
+/// test can kill it at any moment and check what survived.
+pub async fn append_loop(store: Arc<dyn EventStore>, batch: usize, out: &mut impl Write) -> anyhow::Result<()> {
+    for i in 0u64.. {
+        let events = (0..batch)
+            .map(|k| {
+                NewEvent::json(
+                    "creneau.debug.v1.Durable",
+                    &serde_json::json!({ "i": i, "k": k, "padding": "x".repeat(200) }),
+                    Metadata::now(Actor::System("append-loop".into()), uuid::Uuid::now_v7()),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let r = store
+            .append(&StreamName::of("durable", i)?, ExpectedVersion::NoStream, events)
+            .await?;
+        writeln!(out, "acked {i} {}", r.last_position.map_or(0, |p| p.0))?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! The `creneau` binary's library: what `main` wires together, public so
+//! that tests can drive the router and the commands in-process.
+//!
+//! - `cli`: the command line, and `run`, which carries out a command.
+//! - `config`: flags, environment and TOML file, validated into `Config`.
+//! - `setup`: opening the store and the vault from a `Config`.
+//! - `server`: the router (`app`), middleware, errors, graceful shutdown.
+//! - `metrics`: the counters behind `/metrics`.
+//! - `events`: `events tail` and `events stats`.
+//! - `bench`: `bench eventlog`.
+//! - `debug`: hidden helpers for fault-injection tests.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod debug;
+pub mod events;
+pub mod metrics;
+pub mod server;
+pub mod setup;

@@ -1,0 +1,49 @@
+//! Opening the store and the vault from the configuration, with the
+//! one-line errors a person can act on.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use contracts::{MasterKey, Vault, VaultError};
+use eventlog::EventStore;
+
+use crate::config::{Config, MasterKeySource};
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
+    eventlog::open(&config.store, &config.data_dir).await.map_err(anyhow::Error::from)
+}
+
+/// The vault, creating the master key file on the first run of a new store.
+/// A store that holds sealed data and no key is refused, never given a new
+/// key (which would make its personal data unreadable).
+pub async fn open_vault(config: &Config, store: &Arc<dyn EventStore>) -> anyhow::Result<Vault> {
+    let master = match &config.master_key {
+        MasterKeySource::Given(key) => key.clone(),
+        MasterKeySource::File(path) => match MasterKey::read_file(path)? {
+            Some(key) => key,
+            None => {
+                if Vault::store_is_sealed(store.as_ref()).await? {
+                    return Err(VaultError::MissingMasterKey(path.display().to_string()).into());
+                }
+                let key = MasterKey::generate()?;
+                key.write_new_file(path)?;
+                tracing::warn!(path = %path.display(), "created a new master key: back it up, personal data cannot be read without it");
+                key
+            }
+        },
+    };
+    Vault::open(master, Arc::clone(store)).await.context("cannot open the vault")
+}
+
+/// The vault if the master key is at hand, for commands that only read:
+/// they never create a key.
+pub async fn existing_vault(config: &Config, store: &Arc<dyn EventStore>) -> Option<Vault> {
+    let master = match &config.master_key {
+        MasterKeySource::Given(key) => key.clone(),
+        MasterKeySource::File(path) => MasterKey::read_file(path).ok().flatten()?,
+    };
+    if !Vault::store_is_sealed(store.as_ref()).await.ok()? {
+        return None;
+    }
+    Vault::open(master, Arc::clone(store)).await.ok()
+}
