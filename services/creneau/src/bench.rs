@@ -41,6 +41,7 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
 
     let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
     let store = SqliteStore::open(dir.join("bench.db"))?;
+    writeln!(out, "disk: {:.0} fsyncs/s (4 KiB write + fdatasync) in {}", eventlog::bench::fsync_rate(&dir)?, dir.display())?;
     let raw_path = dir.join("raw.db");
     let report = eventlog::bench::run(Arc::new(store), config, |rows| async move {
         tokio::task::spawn_blocking(move || eventlog::sqlite::raw_baseline(&raw_path, &rows, 1000))
@@ -51,6 +52,8 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
     let _ = std::fs::remove_dir_all(&dir);
     let report = report?;
     writeln!(out, "{report}")?;
+    let (groups, grouped) = eventlog::sqlite::group_commit_counts();
+    writeln!(out, "  group commits: {groups}, mean size {:.1}", grouped as f64 / groups.max(1) as f64)?;
     reports.push(report);
 
     if !args.sqlite_only {
@@ -71,6 +74,8 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
                 db.drop_database().await?;
                 let report = result?;
                 writeln!(out, "{report}")?;
+                let (groups, grouped) = eventlog::postgres::group_commit_counts();
+                writeln!(out, "  group commits: {groups}, mean size {:.1}", grouped as f64 / groups.max(1) as f64)?;
                 reports.push(report);
             }
             Err(e) => writeln!(out, "postgres skipped: {e}")?,

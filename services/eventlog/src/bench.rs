@@ -62,11 +62,33 @@ impl std::fmt::Display for BenchReport {
     }
 }
 
+/// What the disk under `dir` gives: 4 KiB writes each followed by
+/// `fdatasync`, for about a second. Every durable commit costs at least one.
+pub fn fsync_rate(dir: &std::path::Path) -> Result<f64, StoreError> {
+    use std::io::{Seek, Write};
+    let path = dir.join("fsync-probe");
+    let fail = |e: std::io::Error| StoreError::Backend(format!("fsync probe: {e}"));
+    let mut f = std::fs::File::create(&path).map_err(fail)?;
+    let block = [7u8; 4096];
+    let started = Instant::now();
+    let mut n = 0u32;
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        f.seek(std::io::SeekFrom::Start(u64::from(n % 256) * 4096)).map_err(fail)?;
+        f.write_all(&block).map_err(fail)?;
+        f.sync_data().map_err(fail)?;
+        n += 1;
+    }
+    let rate = f64::from(n) / started.elapsed().as_secs_f64();
+    drop(f);
+    let _ = std::fs::remove_file(path);
+    Ok(rate)
+}
+
 /// A realistic ~300-byte payload: ids, a time, a reason, a sealed field.
 pub fn sample_payload(i: usize) -> Vec<u8> {
     let id = Uuid::from_u128(i as u128);
     format!(
-        r#"{{"appointmentId":"{id}","siteId":"0193a5c4-7d1e-7b40-9a8e-2f1c3d4e5f60","permanenceId":"0193a5c4-7d1e-7b40-9a8e-2f1c3d4e5f61","start":"2026-12-01T09:30:00+01:00","reason":"REASON_PROCEDURE_CAF","channel":"CHANNEL_PHONE","resident":{{"owner":"{id}","nonce":"bm9uY2Vub25jZW5vbmNlbm9u","sealed":"c2VhbGVkc2VhbGVkc2VhbGVkc2VhbGVkc2VhbGVk"}}}}"#
+        r#"{{"appointmentId":"{id}","siteId":"0193a5c4-7d1e-7b40-9a8e-2f1c3d4e5f60","start":"2026-12-01T09:30:00+01:00","reason":"REASON_PROCEDURE_CAF","channel":"CHANNEL_PHONE","phone":{{"owner":"{id}","nonce":"bm9uY2Vub25jZW5vbmNl","ciphertext":"c2VhbGVkc2VhbGVkc2VhbA=="}}}}"#
     )
     .into_bytes()
 }

@@ -352,6 +352,17 @@ impl Filter {
     }
 }
 
+/// Longest a group commit waits for more requests when writers are
+/// concurrent: a fraction of a commit's own cost.
+pub(crate) const GATHER_WINDOW: std::time::Duration = std::time::Duration::from_micros(300);
+
+/// How many requests a group commit waits for, given how many the last
+/// group carried: three quarters of them, so that stragglers go into the
+/// next group instead of holding this one up; 1 (no wait) for a lone writer.
+pub(crate) fn gather_target(last_group: usize, max: usize) -> usize {
+    (last_group * 3 / 4).clamp(1, max)
+}
+
 /// One append request of a batch, as the backends see it.
 #[derive(Debug)]
 pub(crate) struct AppendRequest {

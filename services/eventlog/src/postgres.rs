@@ -251,10 +251,38 @@ async fn migrate(client: &deadpool_postgres::Object) -> Result<(), StoreError> {
     }
 }
 
+/// Group commits done and requests they carried, by every PostgreSQL store
+/// of the process: their ratio is the mean group size.
+static GROUPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static GROUPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// (group commits, requests in them) since the process started.
+pub fn group_commit_counts() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (GROUPS.load(Relaxed), GROUPED.load(Relaxed))
+}
+
 async fn writer_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Job>, wake: watch::Sender<u64>) {
     let mut jobs = Vec::new();
+    // How many requests the last group carried: the concurrency to expect.
+    let mut expected = 1usize;
     while rx.recv_many(&mut jobs, MAX_GROUP).await > 0 {
+        // When several writers are at work, wait a moment for about as many
+        // requests as last time, so one commit serves them; a lone writer
+        // never waits.
+        let want = crate::model::gather_target(expected, MAX_GROUP);
+        let deadline = tokio::time::Instant::now() + crate::model::GATHER_WINDOW;
+        while jobs.len() < want {
+            let room = MAX_GROUP - jobs.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut jobs, room)).await {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
+        }
         let group = std::mem::take(&mut jobs);
+        expected = group.len();
+        GROUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        GROUPED.fetch_add(group.len() as u64, std::sync::atomic::Ordering::Relaxed);
         match commit_group(&pool, &group).await {
             Ok((results, head)) => {
                 wake.send_if_modified(|v| {
@@ -314,12 +342,32 @@ type GroupResult = (Vec<Result<AppendResult, AppendError>>, u64);
 
 async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreError> {
     let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    // The lock on the head row serialises writers until commit.
-    let head: i64 = tx
-        .query_one("SELECT position FROM creneau.head FOR UPDATE", &[])
-        .await?
-        .get(0);
+    let result = commit_group_on(&mut client, group).await;
+    if result.is_err() {
+        // The pipeline may have left a transaction open or the connection
+        // broken: never hand this connection out again.
+        drop(deadpool_postgres::Object::take(client));
+    }
+    result
+}
+
+async fn commit_group_on(client: &mut deadpool_postgres::Object, group: &[Job]) -> Result<GroupResult, StoreError> {
+    let lock_head = client.prepare_cached("SELECT position FROM creneau.head FOR UPDATE").await?;
+    let find_ids = client
+        .prepare_cached("SELECT event_id, stream, version, position FROM creneau.events WHERE event_id = ANY($1)")
+        .await?;
+    let find_versions = client
+        .prepare_cached("SELECT s, (SELECT max(version) FROM creneau.events WHERE stream = s) FROM unnest($1::text[]) AS s")
+        .await?;
+    let insert = client
+        .prepare_cached(
+            "INSERT INTO creneau.events (position, stream, category, version, event_type, event_id, payload, actor, correlation_id, causation_id, recorded_at) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::jsonb[], $8::text[], $9::uuid[], $10::uuid[], $11::timestamptz[])",
+        )
+        .await?;
+    let move_head = client.prepare_cached("UPDATE creneau.head SET position = $1").await?;
+    let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await?;
+
     let ids: Vec<Uuid> = group.iter().flat_map(|j| j.request.events.iter().map(|e| e.event_id)).collect();
     let streams: Vec<&str> = group
         .iter()
@@ -327,12 +375,17 @@ async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreEr
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let existing_rows = tx
-        .query(
-            "SELECT event_id, stream, version, position FROM creneau.events WHERE event_id = ANY($1)",
-            &[&ids],
-        )
-        .await?;
+    // Pipelined: the server runs them in order, so the lock on the head row
+    // (which serialises writers until commit) is taken before the reads.
+    let id_params: [&(dyn ToSql + Sync); 1] = [&ids];
+    let stream_params: [&(dyn ToSql + Sync); 1] = [&streams];
+    let ((), head_row, existing_rows, version_rows) = tokio::try_join!(
+        client.batch_execute("BEGIN"),
+        client.query_one(&lock_head, &[]),
+        client.query(&find_ids, &id_params),
+        client.query(&find_versions, &stream_params),
+    )?;
+    let head: i64 = head_row.get(0);
     let mut existing: HashMap<Uuid, ExistingEvent> = HashMap::with_capacity(existing_rows.len());
     for row in existing_rows {
         existing.insert(
@@ -344,12 +397,6 @@ async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreEr
             },
         );
     }
-    let version_rows = tx
-        .query(
-            "SELECT s, (SELECT max(version) FROM creneau.events WHERE stream = s) FROM unnest($1::text[]) AS s",
-            &[&streams],
-        )
-        .await?;
     let mut versions: HashMap<String, Option<u64>> = version_rows
         .iter()
         .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1).and_then(|v| u64::try_from(v).ok())))
@@ -364,16 +411,24 @@ async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreEr
     }
     if next_position > head {
         let c = &columns;
-        tx.execute(
-            "INSERT INTO creneau.events (position, stream, category, version, event_type, event_id, payload, actor, correlation_id, causation_id, recorded_at) \
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::jsonb[], $8::text[], $9::uuid[], $10::uuid[], $11::timestamptz[])",
-            &[&c.position, &c.stream, &c.category, &c.version, &c.event_type, &c.event_id, &c.payload, &c.actor, &c.correlation_id, &c.causation_id, &c.recorded_at],
-        )
-        .await?;
-        tx.execute("UPDATE creneau.head SET position = $1", &[&next_position]).await?;
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &next_position.to_string()]).await?;
+        let position_text = next_position.to_string();
+        let insert_params: [&(dyn ToSql + Sync); 11] = [
+            &c.position, &c.stream, &c.category, &c.version, &c.event_type, &c.event_id, &c.payload, &c.actor,
+            &c.correlation_id, &c.causation_id, &c.recorded_at,
+        ];
+        let head_params: [&(dyn ToSql + Sync); 1] = [&next_position];
+        let notify_params: [&(dyn ToSql + Sync); 2] = [&CHANNEL, &position_text];
+        // COMMIT in the same pipeline: if a statement before it fails, the
+        // server turns the COMMIT into a ROLLBACK.
+        tokio::try_join!(
+            client.execute(&insert, &insert_params),
+            client.execute(&move_head, &head_params),
+            client.execute(&notify, &notify_params),
+            client.batch_execute("COMMIT"),
+        )?;
+    } else {
+        client.batch_execute("COMMIT").await?;
     }
-    tx.commit().await?;
     Ok((results, u64::try_from(next_position).unwrap_or(0)))
 }
 

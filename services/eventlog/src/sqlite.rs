@@ -31,8 +31,23 @@ use crate::store::{EventStore, KeyTable};
 pub const APPLICATION_ID: i32 = 0x4352_4E55;
 /// The schema this binary writes; older files are migrated on open.
 pub const SCHEMA_VERSION: i32 = 1;
+/// Page size of new files.
+/// WAL frames after which the checkpointer copies them into the file.
+const CHECKPOINT_FRAMES: u64 = 2000;
+
 /// Most requests one group commit takes.
 const MAX_GROUP: usize = 2048;
+
+/// Group commits done and requests they carried, by every SQLite store of
+/// the process: their ratio is the mean group size.
+static GROUPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static GROUPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// (group commits, requests in them) since the process started.
+pub fn group_commit_counts() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (GROUPS.load(Relaxed), GROUPED.load(Relaxed))
+}
 
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE events (
@@ -105,10 +120,16 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel();
         let (wake, _) = watch::channel(head);
         let wake_for_writer = wake.clone();
+        let checkpointer = open_reader(&path)?;
+        let (frames_tx, frames_rx) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("eventlog-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, wake_for_writer))
+            .spawn(move || writer_loop(conn, rx, wake_for_writer, frames_tx))
             .map_err(|e| StoreError::Open(format!("{}: cannot start writer: {e}", path.display())))?;
+        std::thread::Builder::new()
+            .name("eventlog-sqlite-checkpointer".into())
+            .spawn(move || checkpoint_loop(checkpointer, frames_rx))
+            .map_err(|e| StoreError::Open(format!("{}: cannot start checkpointer: {e}", path.display())))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
@@ -240,8 +261,9 @@ fn open_checked(path: &Path) -> Result<Connection, StoreError> {
     }
     // Durable on acknowledgement: FULL syncs the WAL at every commit.
     // secure_delete overwrites deleted rows, so an erased data key is gone.
+    // Checkpoints run on their own thread, not inside the writer's commits.
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 0;",
     )
     .map_err(|e| open_error(path, e))?;
     migrate(&conn, version).map_err(|e| open_error(path, format!("cannot migrate: {e}")))?;
@@ -282,19 +304,70 @@ fn head_of(conn: &Connection) -> Result<u64, StoreError> {
     Ok(u64::try_from(head).unwrap_or(0))
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, wake: watch::Sender<u64>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, wake: watch::Sender<u64>, checkpoint: mpsc::SyncSender<()>) {
+    // How many requests the last group carried: the concurrency to expect.
+    let mut expected = 1usize;
+    conn.wal_hook(Some(note_wal_frames));
     while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
+        let jobs = gather(first, &rx, expected);
+        expected = jobs.len();
         run_group(&mut conn, jobs, &wake);
+        if WAL_FRAMES.get() >= CHECKPOINT_FRAMES {
+            // Ask for a checkpoint; if one is already asked for, fine.
+            let _ = checkpoint.try_send(());
+        }
     }
+    drop(checkpoint);
     // Every handle is gone: fold the WAL back into the database file.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+thread_local! {
+    /// Frames in the WAL after the writer's last commit (set by the hook).
+    static WAL_FRAMES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.set(u64::try_from(frames).unwrap_or(0));
+    Ok(())
+}
+
+/// Copies the WAL into the database file when the writer asks, beside the
+/// writer (a PASSIVE checkpoint never blocks it). The writer then starts the
+/// WAL over at its next commit.
+fn checkpoint_loop(conn: Connection, asked: mpsc::Receiver<()>) {
+    while asked.recv().is_ok() {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "sqlite checkpoint failed");
+        }
+    }
+}
+
+/// Takes what is queued behind `first`. When the last group showed that
+/// several writers are at work, waits up to `GATHER_WINDOW` for about as
+/// many requests, so that one fsync serves them all; a lone writer never
+/// waits.
+fn gather(first: Job, rx: &mpsc::Receiver<Job>, expected: usize) -> Vec<Job> {
+    let mut jobs = vec![first];
+    let want = crate::model::gather_target(expected, MAX_GROUP);
+    let deadline = std::time::Instant::now() + crate::model::GATHER_WINDOW;
+    while jobs.len() < MAX_GROUP {
+        match rx.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(mpsc::TryRecvError::Disconnected) => break,
+            Err(mpsc::TryRecvError::Empty) => {
+                let now = std::time::Instant::now();
+                if jobs.len() >= want || now >= deadline {
+                    break;
+                }
+                match rx.recv_timeout(deadline - now) {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+    jobs
 }
 
 enum Outcome {
@@ -304,22 +377,22 @@ enum Outcome {
 
 /// One group commit: every job in its own savepoint, one transaction.
 fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
+    GROUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    GROUPED.fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let mut outcomes = Vec::with_capacity(jobs.len());
     let committed = (|| -> Result<(), rusqlite::Error> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in jobs {
-            let mut sp = tx.savepoint()?;
             match job {
                 Job::Append { request, reply } => {
-                    let result = append_in(&sp, &request);
-                    if result.is_ok() {
-                        sp.commit()?;
-                    } else {
-                        sp.rollback()?;
-                    }
+                    // No savepoint: append_in writes nothing until the append
+                    // is judged acceptable, and deletes its own rows if an
+                    // insert fails half-way.
+                    let result = append_in(&tx, &request);
                     outcomes.push(Outcome::Append(reply, result));
                 }
                 Job::Exec { work, reply } => {
+                    let mut sp = tx.savepoint()?;
                     let result = work(&sp);
                     if result.is_ok() {
                         sp.commit()?;
@@ -366,28 +439,6 @@ fn to_u64(v: i64) -> u64 {
 
 fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult, AppendError> {
     let stream = request.stream.as_str();
-    if let Some(first) = request.events.first() {
-        let mut find = conn.prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
-        let mut lookup = |id: &Uuid| {
-            find.query_row([id.as_bytes().as_slice()], |r| {
-                Ok(ExistingEvent {
-                    stream: r.get(0)?,
-                    version: to_u64(r.get(1)?),
-                    position: to_u64(r.get(2)?),
-                })
-            })
-            .optional()
-        };
-        if lookup(&first.event_id).map_err(StoreError::from)?.is_some() {
-            let existing = request
-                .events
-                .iter()
-                .map(|e| lookup(&e.event_id))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(StoreError::from)?;
-            return judge_retry(request, &existing);
-        }
-    }
     let current: Option<u64> = conn
         .prepare_cached("SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1")?
         .query_row([stream], |r| r.get::<_, i64>(0))
@@ -395,18 +446,23 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
         .map_err(StoreError::from)?
         .map(to_u64);
     if !request.expected.admits(current) {
-        return Err(AppendError::WrongExpectedVersion {
-            stream: stream.to_owned(),
-            expected: request.expected,
-            actual: current,
-        });
+        // A retry of an append that went through also lands here, since the
+        // stream moved on: tell the two apart by the event ids.
+        return match previous_append(conn, request)? {
+            Some(existing) => judge_retry(request, &existing),
+            None => Err(AppendError::WrongExpectedVersion {
+                stream: stream.to_owned(),
+                expected: request.expected,
+                actual: current,
+            }),
+        };
     }
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (stream, category, version, event_type, event_id, payload, actor, \
          correlation_id, causation_id, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut version = current;
-    let mut first_position = None;
+    let mut first_position: Option<Position> = None;
     let mut last_position = None;
     for event in &request.events {
         let next = version.map_or(0, |v| v + 1);
@@ -425,10 +481,19 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
             event.metadata.recorded_at.timestamp_micros(),
         ]);
         if let Err(e) = inserted {
-            if is_unique_violation(&e) {
-                return Err(AppendError::DuplicateEventIds { stream: stream.to_owned() });
+            // Undo the rows this append wrote before the failure.
+            if let Some(first) = first_position {
+                conn.prepare_cached("DELETE FROM events WHERE position >= ?1")?
+                    .execute([to_i64(first.0)])?;
             }
-            return Err(StoreError::from(e).into());
+            if !is_unique_violation(&e) {
+                return Err(StoreError::from(e).into());
+            }
+            // An event id is already in the log: a retry, or a mistake.
+            return match previous_append(conn, request)? {
+                Some(existing) => judge_retry(request, &existing),
+                None => Err(AppendError::DuplicateEventIds { stream: stream.to_owned() }),
+            };
         }
         let position = Position(to_u64(conn.last_insert_rowid()));
         first_position.get_or_insert(position);
@@ -440,6 +505,31 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
         first_position,
         last_position,
     })
+}
+
+/// Where the request's events already are, if its first event id is in the
+/// log (`None` entries for ids that are not).
+fn previous_append(conn: &Connection, request: &AppendRequest) -> Result<Option<Vec<Option<ExistingEvent>>>, StoreError> {
+    let Some(first) = request.events.first() else { return Ok(None) };
+    let mut find = conn.prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
+    let mut lookup = |id: &Uuid| {
+        find.query_row([id.as_bytes().as_slice()], |r| {
+            Ok(ExistingEvent {
+                stream: r.get(0)?,
+                version: to_u64(r.get(1)?),
+                position: to_u64(r.get(2)?),
+            })
+        })
+        .optional()
+    };
+    if lookup(&first.event_id)?.is_none() {
+        // Ids further on that exist make this a mistake, caught on insert.
+        return Ok(request.events[1..]
+            .iter()
+            .any(|e| matches!(lookup(&e.event_id), Ok(Some(_))))
+            .then(Vec::new));
+    }
+    Ok(Some(request.events.iter().map(|e| lookup(&e.event_id)).collect::<Result<Vec<_>, _>>()?))
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
