@@ -91,9 +91,18 @@ fn first_enum_value(fds: &FileDescriptorSet, type_name: &str) -> Value {
     let name = type_name.trim_start_matches('.');
     fds.file
         .iter()
-        .flat_map(|f| f.enum_type.iter().map(move |e| (format!("{}.{}", f.package(), e.name()), e)))
+        .flat_map(|f| {
+            f.enum_type
+                .iter()
+                .map(move |e| (format!("{}.{}", f.package(), e.name()), e))
+        })
         .find(|(full, _)| full == name)
-        .and_then(|(_, e)| e.value.iter().find(|v| v.number() != 0).map(|v| json!(v.name())))
+        .and_then(|(_, e)| {
+            e.value
+                .iter()
+                .find(|v| v.number() != 0)
+                .map(|v| json!(v.name()))
+        })
         .unwrap_or(Value::Null)
 }
 
@@ -103,17 +112,20 @@ fn sample_message(fds: &FileDescriptorSet, message: &DescriptorProto, depth: usi
     let mut object = Map::new();
     let mut oneofs_seen = std::collections::HashSet::new();
     for field in &message.field {
-        if let Some(i) = field.oneof_index {
-            if !field.proto3_optional() && !oneofs_seen.insert(i) {
-                continue;
-            }
+        if let Some(i) = field.oneof_index
+            && !field.proto3_optional()
+            && !oneofs_seen.insert(i)
+        {
+            continue;
         }
         let value = match field.r#type() {
             Type::String => json!(format!("sample {}", field.name())),
             Type::Bytes => json!("AQID"),
             Type::Bool => json!(true),
             Type::Int32 | Type::Uint32 | Type::Sint32 | Type::Fixed32 | Type::Sfixed32 => json!(7),
-            Type::Int64 | Type::Uint64 | Type::Sint64 | Type::Fixed64 | Type::Sfixed64 => json!("7"),
+            Type::Int64 | Type::Uint64 | Type::Sint64 | Type::Fixed64 | Type::Sfixed64 => {
+                json!("7")
+            }
             Type::Double | Type::Float => json!(1.5),
             Type::Enum => first_enum_value(fds, field.type_name()),
             Type::Message | Type::Group => match find_message(fds, field.type_name()) {
@@ -121,7 +133,11 @@ fn sample_message(fds: &FileDescriptorSet, message: &DescriptorProto, depth: usi
                 _ => continue,
             },
         };
-        let value = if field.label() == Label::Repeated { json!([value]) } else { value };
+        let value = if field.label() == Label::Repeated {
+            json!([value])
+        } else {
+            value
+        };
         object.insert(field.json_name().to_owned(), value);
     }
     Value::Object(object)

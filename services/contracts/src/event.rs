@@ -65,13 +65,22 @@ mod tests {
 
     #[test]
     fn every_event_type_round_trips_through_its_generated_message() {
-        assert!(EVENT_TYPES.len() >= 3, "the registry lists the event messages");
+        assert!(
+            EVENT_TYPES.len() >= 3,
+            "the registry lists the event messages"
+        );
         for t in EVENT_TYPES {
-            let back = (t.roundtrip)(t.sample.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", t.name));
-            let original: serde_json::Value = serde_json::from_str(t.sample).expect("sample is JSON");
+            let back =
+                (t.roundtrip)(t.sample.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", t.name));
+            let original: serde_json::Value =
+                serde_json::from_str(t.sample).expect("sample is JSON");
             let back: serde_json::Value = serde_json::from_slice(&back).expect("output is JSON");
             assert_eq!(original, back, "{} loses or changes a field", t.name);
-            assert!(original.as_object().is_some_and(|o| !o.is_empty()), "{} sample sets fields", t.name);
+            assert!(
+                original.as_object().is_some_and(|o| !o.is_empty()),
+                "{} sample sets fields",
+                t.name
+            );
         }
     }
 
@@ -79,8 +88,15 @@ mod tests {
     fn event_type_names_are_the_full_protobuf_names() {
         use crate::proto::residents::v1::ResidentErased;
         use prost::Name;
-        assert_eq!(ResidentErased::full_name(), "creneau.residents.v1.ResidentErased");
-        assert!(EVENT_TYPES.iter().any(|t| t.name == "creneau.residents.v1.ResidentErased"));
+        assert_eq!(
+            ResidentErased::full_name(),
+            "creneau.residents.v1.ResidentErased"
+        );
+        assert!(
+            EVENT_TYPES
+                .iter()
+                .any(|t| t.name == "creneau.residents.v1.ResidentErased")
+        );
     }
 
     #[test]
@@ -93,7 +109,10 @@ mod tests {
         let meta = Metadata::now(eventlog::Actor::System("test".into()), uuid::Uuid::now_v7());
         let new = to_new_event(&e, meta.clone()).expect("event");
         assert_eq!(new.event_type, "creneau.residents.v1.ResidentErased");
-        assert_eq!(String::from_utf8_lossy(&new.payload), r#"{"residentId":"r1","cause":"request"}"#);
+        assert_eq!(
+            String::from_utf8_lossy(&new.payload),
+            r#"{"residentId":"r1","cause":"request"}"#
+        );
         let recorded = RecordedEvent {
             position: eventlog::Position(1),
             stream: "resident-r1".into(),
@@ -103,9 +122,13 @@ mod tests {
             payload: new.payload,
             metadata: meta,
         };
-        assert_eq!(decode_event::<ResidentErased>(&recorded).expect("decode"), Some(e));
         assert_eq!(
-            decode_event::<crate::proto::residents::v1::ResidentRegistered>(&recorded).expect("other type"),
+            decode_event::<ResidentErased>(&recorded).expect("decode"),
+            Some(e)
+        );
+        assert_eq!(
+            decode_event::<crate::proto::residents::v1::ResidentRegistered>(&recorded)
+                .expect("other type"),
             None
         );
     }

@@ -31,9 +31,13 @@ const CHECK_VALUE: &[u8] = b"creneau master key check v1";
 pub enum VaultError {
     #[error("master key is not valid: {0}")]
     BadMasterKey(String),
-    #[error("the master key does not open this store's data keys: it is not the key the store was created with; restore the right key file or CRENEAU_MASTER_KEY")]
+    #[error(
+        "the master key does not open this store's data keys: it is not the key the store was created with; restore the right key file or CRENEAU_MASTER_KEY"
+    )]
     WrongMasterKey,
-    #[error("this store holds personal data sealed with a master key that is missing: restore {0} (or set CRENEAU_MASTER_KEY); a new key would make all of it unreadable")]
+    #[error(
+        "this store holds personal data sealed with a master key that is missing: restore {0} (or set CRENEAU_MASTER_KEY); a new key would make all of it unreadable"
+    )]
     MissingMasterKey(String),
     #[error("sealed value of {owner} does not open: it was altered or belongs to someone else")]
     Tampered { owner: Uuid },
@@ -57,7 +61,8 @@ impl fmt::Debug for MasterKey {
 
 fn random<const N: usize>() -> Result<[u8; N], VaultError> {
     let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| VaultError::BadMasterKey(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| VaultError::BadMasterKey(format!("no randomness: {e}")))?;
     Ok(bytes)
 }
 
@@ -71,9 +76,9 @@ impl MasterKey {
         let bytes = BASE64
             .decode(text.trim())
             .map_err(|e| VaultError::BadMasterKey(format!("not base64: {e}")))?;
-        let key: [u8; KEY_LEN] = bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| VaultError::BadMasterKey(format!("{} bytes instead of {KEY_LEN}", b.len())))?;
+        let key: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| {
+            VaultError::BadMasterKey(format!("{} bytes instead of {KEY_LEN}", b.len()))
+        })?;
         Ok(MasterKey(key))
     }
 
@@ -108,7 +113,8 @@ impl MasterKey {
             options.mode(0o600);
         }
         let mut file = options.open(path).map_err(fail)?;
-        file.write_all(format!("{}\n", self.to_base64()).as_bytes()).map_err(fail)?;
+        file.write_all(format!("{}\n", self.to_base64()).as_bytes())
+            .map_err(fail)?;
         file.sync_all().map_err(fail)
     }
 
@@ -160,19 +166,42 @@ impl fmt::Debug for Vault {
     }
 }
 
-fn seal_bytes(cipher: &XChaCha20Poly1305, aad: &[u8], plaintext: &[u8]) -> Result<(Vec<u8>, Vec<u8>), VaultError> {
+fn seal_bytes(
+    cipher: &XChaCha20Poly1305,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), VaultError> {
     let nonce: [u8; NONCE_LEN] = random()?;
     let ciphertext = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| VaultError::BadMasterKey("encryption failed".into()))?;
     Ok((nonce.to_vec(), ciphertext))
 }
 
-fn open_bytes(cipher: &XChaCha20Poly1305, aad: &[u8], nonce: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+fn open_bytes(
+    cipher: &XChaCha20Poly1305,
+    aad: &[u8],
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> Option<Vec<u8>> {
     if nonce.len() != NONCE_LEN {
         return None;
     }
-    cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad }).ok()
+    cipher
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .ok()
 }
 
 impl Vault {
@@ -184,10 +213,20 @@ impl Vault {
             store,
             cache: Arc::new(Mutex::new(HashMap::new())),
         };
-        let (nonce, sealed) = seal_bytes(&vault.master.cipher(), CHECK_OWNER.as_bytes(), CHECK_VALUE)?;
-        let stored = vault.store.keys().insert_key(CHECK_OWNER, [nonce, sealed].concat()).await?;
+        let (nonce, sealed) =
+            seal_bytes(&vault.master.cipher(), CHECK_OWNER.as_bytes(), CHECK_VALUE)?;
+        let stored = vault
+            .store
+            .keys()
+            .insert_key(CHECK_OWNER, [nonce, sealed].concat())
+            .await?;
         let (nonce, sealed) = stored.split_at(NONCE_LEN.min(stored.len()));
-        match open_bytes(&vault.master.cipher(), CHECK_OWNER.as_bytes(), nonce, sealed) {
+        match open_bytes(
+            &vault.master.cipher(),
+            CHECK_OWNER.as_bytes(),
+            nonce,
+            sealed,
+        ) {
             Some(v) if v == CHECK_VALUE => Ok(vault),
             _ => Err(VaultError::WrongMasterKey),
         }
@@ -224,7 +263,11 @@ impl Vault {
         let fresh: [u8; KEY_LEN] = random()?;
         let (nonce, wrapped) = seal_bytes(&self.master.cipher(), owner.as_bytes(), &fresh)?;
         // Two writers racing agree on whichever key the table kept.
-        let stored = self.store.keys().insert_key(owner, [nonce, wrapped].concat()).await?;
+        let stored = self
+            .store
+            .keys()
+            .insert_key(owner, [nonce, wrapped].concat())
+            .await?;
         let key = self.unwrap_key(owner, &stored)?;
         self.remember(owner, key);
         Ok(key)
@@ -246,7 +289,11 @@ impl Vault {
     /// Seals `value` for `owner`.
     pub async fn seal(&self, owner: Uuid, value: &str) -> Result<Sealed, VaultError> {
         let key = self.key_for_sealing(owner).await?;
-        let (nonce, ciphertext) = seal_bytes(&XChaCha20Poly1305::new((&key).into()), owner.as_bytes(), value.as_bytes())?;
+        let (nonce, ciphertext) = seal_bytes(
+            &XChaCha20Poly1305::new((&key).into()),
+            owner.as_bytes(),
+            value.as_bytes(),
+        )?;
         Ok(Sealed {
             owner: owner.to_string(),
             nonce,
@@ -257,12 +304,18 @@ impl Vault {
     /// Opens a sealed value: its text, or [`Revealed::Erased`] when the
     /// owner's key is gone.
     pub async fn open_sealed(&self, sealed: &Sealed) -> Result<Revealed, VaultError> {
-        let owner = Uuid::parse_str(&sealed.owner).map_err(|_| VaultError::BadOwner(sealed.owner.clone()))?;
+        let owner = Uuid::parse_str(&sealed.owner)
+            .map_err(|_| VaultError::BadOwner(sealed.owner.clone()))?;
         let Some(key) = self.key_for_opening(owner).await? else {
             return Ok(Revealed::Erased);
         };
-        let plain = open_bytes(&XChaCha20Poly1305::new((&key).into()), owner.as_bytes(), &sealed.nonce, &sealed.ciphertext)
-            .ok_or(VaultError::Tampered { owner })?;
+        let plain = open_bytes(
+            &XChaCha20Poly1305::new((&key).into()),
+            owner.as_bytes(),
+            &sealed.nonce,
+            &sealed.ciphertext,
+        )
+        .ok_or(VaultError::Tampered { owner })?;
         String::from_utf8(plain)
             .map(Revealed::Value)
             .map_err(|_| VaultError::Tampered { owner })

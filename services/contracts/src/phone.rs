@@ -46,10 +46,16 @@ impl PhoneNumber {
             return Err(PhoneError::NotANumber(trimmed.to_owned()));
         }
         let international = trimmed.starts_with('+') || trimmed.starts_with("00");
-        let regions: &[Id] = if international { &NATIONAL_REGIONS[..1] } else { &NATIONAL_REGIONS };
+        let regions: &[Id] = if international {
+            &NATIONAL_REGIONS[..1]
+        } else {
+            &NATIONAL_REGIONS
+        };
         let mut valid_but_not_mobile = false;
         for region in regions {
-            let Ok(number) = phonenumber::parse(Some(*region), trimmed) else { continue };
+            let Ok(number) = phonenumber::parse(Some(*region), trimmed) else {
+                continue;
+            };
             if !phonenumber::is_valid(&number) {
                 continue;
             }
@@ -114,12 +120,24 @@ mod tests {
     use super::*;
 
     fn e164(s: &str) -> String {
-        PhoneNumber::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")).as_str().to_owned()
+        PhoneNumber::parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .as_str()
+            .to_owned()
     }
 
     #[test]
     fn reads_the_ways_people_write_a_french_mobile() {
-        for s in ["06 12 34 56 78", "0612345678", "06.12.34.56.78", "06-12-34-56-78", "+33 6 12 34 56 78", "+33612345678", "0033 6 12 34 56 78", " 07 81 23 45 67 "] {
+        for s in [
+            "06 12 34 56 78",
+            "0612345678",
+            "06.12.34.56.78",
+            "06-12-34-56-78",
+            "+33 6 12 34 56 78",
+            "+33612345678",
+            "0033 6 12 34 56 78",
+            " 07 81 23 45 67 ",
+        ] {
             assert!(e164(s).starts_with("+33"), "{s}");
         }
         assert_eq!(e164("06 12 34 56 78"), "+33612345678");
@@ -143,17 +161,38 @@ mod tests {
 
     #[test]
     fn refuses_landlines_and_nonsense_with_a_reason() {
-        assert_eq!(PhoneNumber::parse("01 42 76 40 40"), Err(PhoneError::NotMobile("01 42 76 40 40".into())));
+        assert_eq!(
+            PhoneNumber::parse("01 42 76 40 40"),
+            Err(PhoneError::NotMobile("01 42 76 40 40".into()))
+        );
         assert_eq!(PhoneNumber::parse("  "), Err(PhoneError::Empty));
-        assert!(matches!(PhoneNumber::parse("06 12"), Err(PhoneError::NotANumber(_))));
-        assert!(matches!(PhoneNumber::parse("jeanne@example.org"), Err(PhoneError::NotANumber(_))));
-        let message = PhoneNumber::parse("01 42 76 40 40").unwrap_err().to_string();
+        assert!(matches!(
+            PhoneNumber::parse("06 12"),
+            Err(PhoneError::NotANumber(_))
+        ));
+        assert!(matches!(
+            PhoneNumber::parse("jeanne@example.org"),
+            Err(PhoneError::NotANumber(_))
+        ));
+        let message = PhoneNumber::parse("01 42 76 40 40")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("mobile"), "{message}");
     }
 
     #[test]
     fn shows_metropolitan_numbers_the_french_way() {
-        assert_eq!(PhoneNumber::parse("+33612345678").expect("parse").display_national(), "06 12 34 56 78");
-        assert_eq!(PhoneNumber::parse("0690123456").expect("parse").display_national(), "+590690123456");
+        assert_eq!(
+            PhoneNumber::parse("+33612345678")
+                .expect("parse")
+                .display_national(),
+            "06 12 34 56 78"
+        );
+        assert_eq!(
+            PhoneNumber::parse("0690123456")
+                .expect("parse")
+                .display_national(),
+            "+590690123456"
+        );
     }
 }

@@ -65,7 +65,10 @@ impl Reason {
 
     /// Whether the public IT helper, rather than a mediator, takes it.
     pub fn for_it_helper(self) -> bool {
-        matches!(self.kind(), ReasonKind::Smartphone | ReasonKind::Computer | ReasonKind::Email)
+        matches!(
+            self.kind(),
+            ReasonKind::Smartphone | ReasonKind::Computer | ReasonKind::Email
+        )
     }
 
     /// Short French words for a button or a table.
@@ -102,6 +105,12 @@ mod tests {
         assert!(!Reason::ProcedureAnts.for_it_helper());
         assert!(Reason::Smartphone.for_it_helper());
         assert!(Reason::ALL.iter().all(|r| !r.label_fr().is_empty()));
-        assert_eq!(Reason::ALL.iter().filter(|r| r.kind() == ReasonKind::OnlineProcedure).count(), 10);
+        assert_eq!(
+            Reason::ALL
+                .iter()
+                .filter(|r| r.kind() == ReasonKind::OnlineProcedure)
+                .count(),
+            10
+        );
     }
 }

@@ -60,14 +60,31 @@ mod tests {
 
     #[test]
     fn refuses_the_skipped_and_the_repeated_hour() {
-        assert_eq!(to_utc(at("2026-03-29 02:30")), Err(LocalTimeError::Skipped(at("2026-03-29 02:30"))));
-        assert_eq!(to_utc(at("2026-10-25 02:30")), Err(LocalTimeError::Repeated(at("2026-10-25 02:30"))));
-        assert!(to_utc(at("2026-10-25 02:30")).unwrap_err().to_string().contains("twice"));
+        assert_eq!(
+            to_utc(at("2026-03-29 02:30")),
+            Err(LocalTimeError::Skipped(at("2026-03-29 02:30")))
+        );
+        assert_eq!(
+            to_utc(at("2026-10-25 02:30")),
+            Err(LocalTimeError::Repeated(at("2026-10-25 02:30")))
+        );
+        assert!(
+            to_utc(at("2026-10-25 02:30"))
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 
     #[test]
     fn a_late_evening_in_utc_can_be_the_next_day_in_paris() {
-        let t = Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).single().expect("t");
-        assert_eq!(local_date(t), NaiveDate::from_ymd_opt(2027, 1, 1).expect("d"));
+        let t = Utc
+            .with_ymd_and_hms(2026, 12, 31, 23, 30, 0)
+            .single()
+            .expect("t");
+        assert_eq!(
+            local_date(t),
+            NaiveDate::from_ymd_opt(2027, 1, 1).expect("d")
+        );
     }
 }

@@ -30,7 +30,10 @@ pub struct BenchArgs {
     pub single_appends: usize,
 }
 
-pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Result<Vec<BenchReport>> {
+pub async fn run(
+    args: BenchArgs,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<Vec<BenchReport>> {
     let config = BenchConfig {
         single_appends: args.single_appends,
         concurrent_appends: args.concurrent_appends,
@@ -41,7 +44,12 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
 
     let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
     let store = SqliteStore::open(dir.join("bench.db"))?;
-    writeln!(out, "disk: {:.0} fsyncs/s (4 KiB write + fdatasync) in {}", eventlog::bench::fsync_rate(&dir)?, dir.display())?;
+    writeln!(
+        out,
+        "disk: {:.0} fsyncs/s (4 KiB write + fdatasync) in {}",
+        eventlog::bench::fsync_rate(&dir)?,
+        dir.display()
+    )?;
     let raw_path = dir.join("raw.db");
     let report = eventlog::bench::run(Arc::new(store), config, |rows| async move {
         tokio::task::spawn_blocking(move || eventlog::sqlite::raw_baseline(&raw_path, &rows, 1000))
@@ -53,7 +61,11 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
     let report = report?;
     writeln!(out, "{report}")?;
     let (groups, grouped) = eventlog::sqlite::group_commit_counts();
-    writeln!(out, "  group commits: {groups}, mean size {:.1}", grouped as f64 / groups.max(1) as f64)?;
+    writeln!(
+        out,
+        "  group commits: {groups}, mean size {:.1}",
+        grouped as f64 / groups.max(1) as f64
+    )?;
     reports.push(report);
 
     if !args.sqlite_only {
@@ -75,7 +87,11 @@ pub async fn run(args: BenchArgs, out: &mut impl std::io::Write) -> anyhow::Resu
                 let report = result?;
                 writeln!(out, "{report}")?;
                 let (groups, grouped) = eventlog::postgres::group_commit_counts();
-                writeln!(out, "  group commits: {groups}, mean size {:.1}", grouped as f64 / groups.max(1) as f64)?;
+                writeln!(
+                    out,
+                    "  group commits: {groups}, mean size {:.1}",
+                    grouped as f64 / groups.max(1) as f64
+                )?;
                 reports.push(report);
             }
             Err(e) => writeln!(out, "postgres skipped: {e}")?,

@@ -24,7 +24,12 @@ pub struct RawConfig {
     #[arg(long, env = "CRENEAU_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
     /// The master key itself, in base64 (takes the place of the file).
-    #[arg(long = "master-key", env = "CRENEAU_MASTER_KEY", global = true, hide_env_values = true)]
+    #[arg(
+        long = "master-key",
+        env = "CRENEAU_MASTER_KEY",
+        global = true,
+        hide_env_values = true
+    )]
     pub master_key: Option<String>,
     /// A TOML file with any of these settings (flags and environment win).
     #[arg(long, env = "CRENEAU_CONFIG", global = true)]
@@ -83,18 +88,27 @@ impl RawConfig {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = self.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let data_dir = self
+            .data
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
         let store = match self.store.or(file.store) {
             Some(url) => StoreUrl::parse(&url).map_err(|e| ConfigError::Store(e.to_string()))?,
             None => StoreUrl::Sqlite(data_dir.join("creneau.db")),
         };
-        let listen_text = self.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen = listen_text.parse().map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let listen_text = self
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text
+            .parse()
+            .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
         let master_key = match self.master_key.or(file.master_key) {
-            Some(text) => MasterKeySource::Given(
-                MasterKey::from_base64(&text)
-                    .map_err(|e| ConfigError::MasterKey(format!("{e}: give 32 bytes in base64 (openssl rand -base64 32)")))?,
-            ),
+            Some(text) => MasterKeySource::Given(MasterKey::from_base64(&text).map_err(|e| {
+                ConfigError::MasterKey(format!(
+                    "{e}: give 32 bytes in base64 (openssl rand -base64 32)"
+                ))
+            })?),
             None => MasterKeySource::File(
                 self.master_key_file
                     .or(file.master_key_file)
@@ -128,15 +142,22 @@ mod tests {
         let c = RawConfig::default().validate().expect("valid");
         assert_eq!(c.store, StoreUrl::Sqlite(PathBuf::from("data/creneau.db")));
         assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
-        assert!(matches!(c.master_key, MasterKeySource::File(p) if p == Path::new("data/master.key")));
+        assert!(
+            matches!(c.master_key, MasterKeySource::File(p) if p == Path::new("data/master.key"))
+        );
     }
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let dir = std::env::temp_dir().join(format!("creneau-config-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("creneau-config-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("creneau.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nstore = \"postgres://postgres@db/creneau\"\n").expect("write");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nstore = \"postgres://postgres@db/creneau\"\n",
+        )
+        .expect("write");
         let raw = RawConfig {
             config: Some(path.clone()),
             listen: Some("127.0.0.1:7000".into()),
@@ -144,20 +165,47 @@ mod tests {
         };
         let c = raw.validate().expect("valid");
         assert_eq!(c.listen.to_string(), "127.0.0.1:7000");
-        assert_eq!(c.store, StoreUrl::Postgres("postgres://postgres@db/creneau".into()));
+        assert_eq!(
+            c.store,
+            StoreUrl::Postgres("postgres://postgres@db/creneau".into())
+        );
         std::fs::write(&path, "lisen = \"x\"\n").expect("write");
-        let err = RawConfig { config: Some(path), ..RawConfig::default() }.validate().unwrap_err().to_string();
-        assert!(err.contains("unknown field") && err.contains("lisen"), "{err}");
+        let err = RawConfig {
+            config: Some(path),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("unknown field") && err.contains("lisen"),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn bad_values_say_what_to_write_instead() {
-        let err = RawConfig { listen: Some("localhost".into()), ..RawConfig::default() }.validate().unwrap_err();
+        let err = RawConfig {
+            listen: Some("localhost".into()),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:8080"), "{err}");
-        let err = RawConfig { store: Some("mysql://x".into()), ..RawConfig::default() }.validate().unwrap_err();
+        let err = RawConfig {
+            store: Some("mysql://x".into()),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.to_string().contains("sqlite://"), "{err}");
-        let err = RawConfig { master_key: Some("short".into()), ..RawConfig::default() }.validate().unwrap_err();
+        let err = RawConfig {
+            master_key: Some("short".into()),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.to_string().contains("base64"), "{err}");
     }
 }

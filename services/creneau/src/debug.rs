@@ -8,7 +8,11 @@ use eventlog::{Actor, EventStore, ExpectedVersion, Metadata, NewEvent, StreamNam
 /// Appends `batch` events to `durable-<i>` for i = 0, 1, 2… forever, and
 /// prints `acked <i> <last position>` after each acknowledged append, so a
 /// test can kill it at any moment and check what survived.
-pub async fn append_loop(store: Arc<dyn EventStore>, batch: usize, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn append_loop(
+    store: Arc<dyn EventStore>,
+    batch: usize,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     for i in 0u64.. {
         let events = (0..batch)
             .map(|k| {
@@ -20,7 +24,11 @@ pub async fn append_loop(store: Arc<dyn EventStore>, batch: usize, out: &mut imp
             })
             .collect::<Result<Vec<_>, _>>()?;
         let r = store
-            .append(&StreamName::of("durable", i)?, ExpectedVersion::NoStream, events)
+            .append(
+                &StreamName::of("durable", i)?,
+                ExpectedVersion::NoStream,
+                events,
+            )
             .await?;
         writeln!(out, "acked {i} {}", r.last_position.map_or(0, |p| p.0))?;
         out.flush()?;

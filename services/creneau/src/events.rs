@@ -27,7 +27,12 @@ pub struct TailArgs {
 
 /// Prints events as lines a person reads; personal values shown only when
 /// the vault (the master key) is at hand.
-pub async fn tail(store: Arc<dyn EventStore>, vault: Option<Vault>, args: TailArgs, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
+pub async fn tail(
+    store: Arc<dyn EventStore>,
+    vault: Option<Vault>,
+    args: TailArgs,
+    out: &mut (impl Write + Send),
+) -> anyhow::Result<()> {
     let stream = args.stream.as_deref().map(StreamName::new).transpose()?;
     let mut filter = Filter::categories(args.category.clone());
     if let Some(s) = &stream {
@@ -38,7 +43,9 @@ pub async fn tail(store: Arc<dyn EventStore>, vault: Option<Vault>, args: TailAr
     // Where to start: far enough back for the last N matching events.
     let start = if let Some(s) = &stream {
         let events = store.read_stream(s, 0, usize::MAX >> 1).await?;
-        let skip = events.len().saturating_sub(usize::try_from(args.lines).unwrap_or(usize::MAX));
+        let skip = events
+            .len()
+            .saturating_sub(usize::try_from(args.lines).unwrap_or(usize::MAX));
         for e in &events[skip..] {
             print_event(e, vault.as_ref(), out).await?;
         }
@@ -48,7 +55,11 @@ pub async fn tail(store: Arc<dyn EventStore>, vault: Option<Vault>, args: TailAr
         let mut sub = Subscription::new(Arc::clone(&store), Position::START, filter.clone());
         // Unfiltered: jump straight to the last N positions.
         if filter.is_all() {
-            sub = Subscription::new(Arc::clone(&store), Position(head.saturating_sub(args.lines)), filter.clone());
+            sub = Subscription::new(
+                Arc::clone(&store),
+                Position(head.saturating_sub(args.lines)),
+                filter.clone(),
+            );
         }
         while let Some(e) = sub.try_next().await? {
             recent.push_back(e);
@@ -73,22 +84,36 @@ pub async fn tail(store: Arc<dyn EventStore>, vault: Option<Vault>, args: TailAr
     Ok(())
 }
 
-async fn print_event(e: &RecordedEvent, vault: Option<&Vault>, out: &mut (impl Write + Send)) -> anyhow::Result<()> {
+async fn print_event(
+    e: &RecordedEvent,
+    vault: Option<&Vault>,
+    out: &mut (impl Write + Send),
+) -> anyhow::Result<()> {
     let mut payload: Value = serde_json::from_slice(&e.payload).unwrap_or(Value::Null);
     reveal(&mut payload, vault).await;
     let when = contracts::time::to_local(e.metadata.recorded_at).format("%Y-%m-%d %H:%M:%S");
     writeln!(
         out,
         "#{} {when} {}@{} {} by {} corr {} {}",
-        e.position, e.stream, e.version, e.event_type, e.metadata.actor, e.metadata.correlation_id, payload
+        e.position,
+        e.stream,
+        e.version,
+        e.event_type,
+        e.metadata.actor,
+        e.metadata.correlation_id,
+        payload
     )?;
     out.flush()?;
     Ok(())
 }
 
 fn is_sealed(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.len() == 3 && o.contains_key("owner") && o.contains_key("nonce") && o.contains_key("ciphertext"))
+    v.as_object().is_some_and(|o| {
+        o.len() == 3
+            && o.contains_key("owner")
+            && o.contains_key("nonce")
+            && o.contains_key("ciphertext")
+    })
 }
 
 /// JSON pointers of every sealed value in `v`.
@@ -100,7 +125,11 @@ fn sealed_pointers(v: &Value, here: String, found: &mut Vec<String>) {
     match v {
         Value::Object(o) => {
             for (k, child) in o {
-                sealed_pointers(child, format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")), found);
+                sealed_pointers(
+                    child,
+                    format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    found,
+                );
             }
         }
         Value::Array(a) => {
@@ -118,7 +147,9 @@ pub async fn reveal(payload: &mut Value, vault: Option<&Vault>) {
     let mut pointers = Vec::new();
     sealed_pointers(payload, String::new(), &mut pointers);
     for p in pointers {
-        let Some(slot) = payload.pointer_mut(&p) else { continue };
+        let Some(slot) = payload.pointer_mut(&p) else {
+            continue;
+        };
         let shown = match (vault, serde_json::from_value::<Sealed>(slot.clone())) {
             (Some(vault), Ok(sealed)) => match vault.open_sealed(&sealed).await {
                 Ok(revealed) => revealed.to_string(),
@@ -158,7 +189,11 @@ pub async fn stats(store: Arc<dyn EventStore>, out: &mut impl Write) -> anyhow::
     writeln!(out, "streams   {}", streams.len())?;
     writeln!(out, "head      {}", store.head().await?)?;
     if let (Some(f), Some(l)) = (first, last) {
-        let fmt = |t| contracts::time::to_local(t).format("%Y-%m-%d %H:%M:%S").to_string();
+        let fmt = |t| {
+            contracts::time::to_local(t)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
         writeln!(out, "from      {} to {} (Paris time)", fmt(f), fmt(l))?;
     }
     writeln!(out, "\nby category")?;

@@ -15,13 +15,18 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let m = Metrics::default();
-        m.started_at
-            .store(u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0), Ordering::Relaxed);
+        m.started_at.store(
+            u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0),
+            Ordering::Relaxed,
+        );
         m
     }
 
     pub fn record_response(&self, status: u16) {
-        if let Some(counter) = usize::from(status / 100).checked_sub(2).and_then(|i| self.responses.get(i)) {
+        if let Some(counter) = usize::from(status / 100)
+            .checked_sub(2)
+            .and_then(|i| self.responses.get(i))
+        {
             counter.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -40,16 +45,30 @@ impl Metrics {
         }
         out.push_str("# HELP creneau_store_up Whether the event store answered this scrape.\n");
         out.push_str("# TYPE creneau_store_up gauge\n");
-        let _ = writeln!(out, "creneau_store_up{{backend=\"{backend}\"}} {}", u8::from(head.is_some()));
+        let _ = writeln!(
+            out,
+            "creneau_store_up{{backend=\"{backend}\"}} {}",
+            u8::from(head.is_some())
+        );
         if let Some(head) = head {
-            out.push_str("# HELP creneau_store_head_position Position of the last event in the log.\n");
+            out.push_str(
+                "# HELP creneau_store_head_position Position of the last event in the log.\n",
+            );
             out.push_str("# TYPE creneau_store_head_position gauge\n");
             let _ = writeln!(out, "creneau_store_head_position {head}");
         }
         out.push_str("# HELP creneau_start_time_seconds When this process started, Unix time.\n");
         out.push_str("# TYPE creneau_start_time_seconds gauge\n");
-        let _ = writeln!(out, "creneau_start_time_seconds {}", self.started_at.load(Ordering::Relaxed));
-        let _ = writeln!(out, "creneau_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(
+            out,
+            "creneau_start_time_seconds {}",
+            self.started_at.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "creneau_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
         out
     }
 }

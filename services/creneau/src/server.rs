@@ -52,7 +52,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
-            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {m}")),
+            AppError::Unavailable(m) => {
+                (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {m}"))
+            }
             AppError::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");
                 (
@@ -84,7 +86,9 @@ async fn ready_get(State(state): State<AppState>) -> Result<&'static str, AppErr
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => Ok("ready\n"),
         Ok(Err(e)) => Err(AppError::Unavailable(format!("event store: {e}"))),
-        Err(_) => Err(AppError::Unavailable("event store did not answer within 2 s".into())),
+        Err(_) => Err(AppError::Unavailable(
+            "event store did not answer within 2 s".into(),
+        )),
     }
 }
 
@@ -94,21 +98,29 @@ async fn metrics_get(State(state): State<AppState>) -> Response {
         _ => None,
     };
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(state.store.backend(), head),
     )
         .into_response()
 }
 
 async fn fallback(request: Request) -> AppError {
-    AppError::NotFound(format!("no page at {}: check the address", request.uri().path()))
+    AppError::NotFound(format!(
+        "no page at {}: check the address",
+        request.uri().path()
+    ))
 }
 
 fn sensible_correlation_id(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
     let ok = !text.is_empty()
         && text.len() <= 64
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     ok.then(|| text.to_owned())
 }
 
@@ -147,7 +159,11 @@ async fn correlate(State(state): State<AppState>, mut request: Request, next: Ne
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests
 /// in flight finish for at most [`DRAIN_TIMEOUT`].
-pub async fn run(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signal = Arc::clone(&stopping);
     let serve = axum::serve(listener, app).with_graceful_shutdown(async move {

@@ -10,7 +10,9 @@ use eventlog::EventStore;
 use crate::config::{Config, MasterKeySource};
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
-    eventlog::open(&config.store, &config.data_dir).await.map_err(anyhow::Error::from)
+    eventlog::open(&config.store, &config.data_dir)
+        .await
+        .map_err(anyhow::Error::from)
 }
 
 /// The vault, creating the master key file on the first run of a new store.
@@ -32,7 +34,9 @@ pub async fn open_vault(config: &Config, store: &Arc<dyn EventStore>) -> anyhow:
             }
         },
     };
-    Vault::open(master, Arc::clone(store)).await.context("cannot open the vault")
+    Vault::open(master, Arc::clone(store))
+        .await
+        .context("cannot open the vault")
 }
 
 /// The vault if the master key is at hand, for commands that only read:

@@ -42,7 +42,10 @@ async fn postgres_admin_url() -> Option<String> {
             Some(url)
         }
         Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "no PostgreSQL under CI: {e}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "no PostgreSQL under CI: {e}"
+            );
             eprintln!("PostgreSQL not reachable ({e}): its run is skipped");
             None
         }
@@ -63,7 +66,10 @@ fn kill_after_acks(dir: &Path, store_url: &str, acks: usize) -> Vec<(u64, u64)> 
     let started = Instant::now();
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("line");
-        let mut parts = line.split_whitespace().skip(1).map(|p| p.parse::<u64>().expect("number"));
+        let mut parts = line
+            .split_whitespace()
+            .skip(1)
+            .map(|p| p.parse::<u64>().expect("number"));
         acked.push((parts.next().expect("i"), parts.next().expect("position")));
         if acked.len() >= acks || started.elapsed() > Duration::from_secs(60) {
             break;
@@ -71,20 +77,35 @@ fn kill_after_acks(dir: &Path, store_url: &str, acks: usize) -> Vec<(u64, u64)> 
     }
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
-    assert!(acked.len() >= acks.min(10), "the writer acknowledged only {} appends", acked.len());
+    assert!(
+        acked.len() >= acks.min(10),
+        "the writer acknowledged only {} appends",
+        acked.len()
+    );
     acked
 }
 
 async fn check_survivors(store: Arc<dyn EventStore>, acked: &[(u64, u64)]) {
-    let events = store.read_all(Position::START, 1_000_000, &Filter::categories(["durable"])).await.expect("read");
+    let events = store
+        .read_all(Position::START, 1_000_000, &Filter::categories(["durable"]))
+        .await
+        .expect("read");
     let mut per_stream = std::collections::HashMap::<String, Vec<u64>>::new();
     for e in &events {
-        per_stream.entry(e.stream.clone()).or_default().push(e.version);
+        per_stream
+            .entry(e.stream.clone())
+            .or_default()
+            .push(e.version);
     }
     for (i, position) in acked {
-        let versions = per_stream.get(&format!("durable-{i}")).unwrap_or_else(|| panic!("acknowledged append {i} is lost"));
+        let versions = per_stream
+            .get(&format!("durable-{i}"))
+            .unwrap_or_else(|| panic!("acknowledged append {i} is lost"));
         assert_eq!(versions, &vec![0, 1, 2], "append {i} is incomplete");
-        assert!(events.iter().any(|e| e.position.0 == *position), "position {position} of append {i} is lost");
+        assert!(
+            events.iter().any(|e| e.position.0 == *position),
+            "position {position} of append {i} is lost"
+        );
     }
     for (stream, versions) in &per_stream {
         assert_eq!(versions, &vec![0, 1, 2], "{stream} is half-written");
@@ -96,7 +117,7 @@ async fn a_sqlite_writer_killed_with_sigkill_loses_nothing_it_acknowledged() {
     let dir = temp_dir();
     let acked = tokio::task::spawn_blocking({
         let dir = dir.clone();
-        move || kill_after_acks(&dir, "sqlite://data/creneau.db", 300)
+        move || kill_after_acks(&dir, "sqlite://data/creneau.db", 1000)
     })
     .await
     .expect("writer");
@@ -107,25 +128,55 @@ async fn a_sqlite_writer_killed_with_sigkill_loses_nothing_it_acknowledged() {
 
 #[tokio::test]
 async fn a_postgres_writer_killed_with_sigkill_loses_nothing_it_acknowledged() {
-    let Some(admin) = postgres_admin_url().await else { return };
-    let db = eventlog::postgres::ScratchDatabase::create(&admin).await.expect("scratch");
+    let Some(admin) = postgres_admin_url().await else {
+        return;
+    };
+    let db = eventlog::postgres::ScratchDatabase::create(&admin)
+        .await
+        .expect("scratch");
     let dir = temp_dir();
     let acked = tokio::task::spawn_blocking({
         let (dir, url) = (dir.clone(), db.url.clone());
-        move || kill_after_acks(&dir, &url, 300)
+        move || kill_after_acks(&dir, &url, 1000)
     })
     .await
     .expect("writer");
-    let store = eventlog::postgres::PostgresStore::open(&db.url).await.expect("reopen");
+    let store = eventlog::postgres::PostgresStore::open(&db.url)
+        .await
+        .expect("reopen");
     check_survivors(Arc::new(store), &acked).await;
     db.drop_database().await.expect("drop");
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Runs the binary to completion: (exit code, stderr).
+/// Runs the binary to completion: (exit code, stderr). One that is still
+/// running after a minute (a server that should have refused to start) is
+/// killed and fails the test.
 fn run_to_end(mut command: Command) -> (i32, String) {
-    let out = command.output().expect("run");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("creneau was still running after 60 s: it should have stopped with an error");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = reader.join().expect("reader").expect("stderr text");
+    (status.code().unwrap_or(-1), stderr)
 }
 
 #[test]
@@ -138,7 +189,10 @@ fn a_store_that_is_not_a_creneau_database_is_refused_in_one_line() {
     assert_ne!(code, 0);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("not a Créneau database"), "{stderr}");
-    assert_eq!(std::fs::read(dir.join("notes.db")).expect("read"), b"not a database");
+    assert_eq!(
+        std::fs::read(dir.join("notes.db")).expect("read"),
+        b"not a database"
+    );
 
     let mut c = creneau(&dir);
     c.args(["--store", "mysql://localhost/x", "events", "stats"]);
@@ -147,23 +201,40 @@ fn a_store_that_is_not_a_creneau_database_is_refused_in_one_line() {
     assert!(stderr.contains("sqlite://"), "{stderr}");
 
     let mut c = creneau(&dir);
-    c.args(["--store", "postgres://nobody@127.0.0.1:1/none", "events", "stats"]);
+    c.args([
+        "--store",
+        "postgres://nobody@127.0.0.1:1/none",
+        "events",
+        "stats",
+    ]);
     let (code, stderr) = run_to_end(c);
     assert_ne!(code, 0);
-    assert!(stderr.contains("cannot connect") && stderr.contains("is the server running"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect") && stderr.contains("is the server running"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_missing_or_wrong_master_key_stops_the_server_before_it_starts() {
     let dir = temp_dir();
-    // First run: a new store gets a new key file.
+    // First run: a new store gets a new key file (and here stops at once,
+    // on an address that another program holds).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
     let mut c = creneau(&dir);
-    c.args(["--listen", "127.0.0.1:1", "serve"]);
+    c.args(["--listen", &address, "serve"]);
     let (code, stderr) = run_to_end(c);
-    assert_ne!(code, 0, "port 1 cannot be bound");
-    assert!(stderr.contains("cannot listen on 127.0.0.1:1"), "{stderr}");
-    assert!(dir.join("data/master.key").exists(), "first run creates the key");
+    assert_ne!(code, 0, "the address is taken");
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+    assert!(
+        dir.join("data/master.key").exists(),
+        "first run creates the key"
+    );
 
     // The key file is lost: refused, and no new key is made.
     std::fs::rename(dir.join("data/master.key"), dir.join("saved.key")).expect("move");
@@ -171,13 +242,21 @@ fn a_missing_or_wrong_master_key_stops_the_server_before_it_starts() {
     c.args(["--listen", "127.0.0.1:0", "serve"]);
     let (code, stderr) = run_to_end(c);
     assert_ne!(code, 0);
-    assert!(stderr.contains("master key that is missing") && stderr.contains("master.key"), "{stderr}");
-    assert!(!dir.join("data/master.key").exists(), "no new key replaces a lost one");
+    assert!(
+        stderr.contains("master key that is missing") && stderr.contains("master.key"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.join("data/master.key").exists(),
+        "no new key replaces a lost one"
+    );
 
     // Another key: refused.
     let mut c = creneau(&dir);
-    c.args(["--listen", "127.0.0.1:0", "serve"])
-        .env("CRENEAU_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    c.args(["--listen", "127.0.0.1:0", "serve"]).env(
+        "CRENEAU_MASTER_KEY",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    );
     let (code, stderr) = run_to_end(c);
     assert_ne!(code, 0);
     assert!(stderr.contains("does not open this store"), "{stderr}");
@@ -212,7 +291,10 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     let body = http_get(&address, "/readyz", Some("test-corr-42"));
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("x-correlation-id: test-corr-42"), "{body}");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let exit = child.wait().expect("wait");
     assert!(exit.success(), "exit after SIGTERM: {exit:?}");
@@ -225,8 +307,14 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
 fn http_get(address: &str, path: &str, correlation: Option<&str>) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(address).expect("connect");
-    let extra = correlation.map(|c| format!("X-Correlation-Id: {c}\r\n")).unwrap_or_default();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n").expect("write");
+    let extra = correlation
+        .map(|c| format!("X-Correlation-Id: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    .expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
     out

@@ -52,13 +52,41 @@ pub struct BenchReport {
 
 impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "backend {} (payload {} bytes)", self.backend, self.payload_bytes)?;
-        writeln!(f, "  appends, 1 writer          {:>12.0} events/s", self.appends_single)?;
-        writeln!(f, "  appends, {:>2} writers        {:>12.0} events/s", self.writers, self.appends_concurrent)?;
-        writeln!(f, "  bulk appends of 1000       {:>12.0} events/s", self.bulk_append)?;
-        writeln!(f, "  raw batched INSERT         {:>12.0} rows/s", self.raw_insert)?;
-        writeln!(f, "  replay read_all, decoded   {:>12.0} events/s ({} events)", self.replay, self.replay_events)?;
-        write!(f, "  raw SELECT of bare table   {:>12.0} rows/s", self.raw_read)
+        writeln!(
+            f,
+            "backend {} (payload {} bytes)",
+            self.backend, self.payload_bytes
+        )?;
+        writeln!(
+            f,
+            "  appends, 1 writer          {:>12.0} events/s",
+            self.appends_single
+        )?;
+        writeln!(
+            f,
+            "  appends, {:>2} writers        {:>12.0} events/s",
+            self.writers, self.appends_concurrent
+        )?;
+        writeln!(
+            f,
+            "  bulk appends of 1000       {:>12.0} events/s",
+            self.bulk_append
+        )?;
+        writeln!(
+            f,
+            "  raw batched INSERT         {:>12.0} rows/s",
+            self.raw_insert
+        )?;
+        writeln!(
+            f,
+            "  replay read_all, decoded   {:>12.0} events/s ({} events)",
+            self.replay, self.replay_events
+        )?;
+        write!(
+            f,
+            "  raw SELECT of bare table   {:>12.0} rows/s",
+            self.raw_read
+        )
     }
 }
 
@@ -73,7 +101,8 @@ pub fn fsync_rate(dir: &std::path::Path) -> Result<f64, StoreError> {
     let started = Instant::now();
     let mut n = 0u32;
     while started.elapsed() < std::time::Duration::from_secs(1) {
-        f.seek(std::io::SeekFrom::Start(u64::from(n % 256) * 4096)).map_err(fail)?;
+        f.seek(std::io::SeekFrom::Start(u64::from(n % 256) * 4096))
+            .map_err(fail)?;
         f.write_all(&block).map_err(fail)?;
         f.sync_data().map_err(fail)?;
         n += 1;
@@ -108,7 +137,11 @@ fn append_failed(e: crate::AppendError) -> StoreError {
 
 /// Runs the benchmark on `store`, which should be empty, and measures the
 /// raw baseline with `raw` (given the rows, returns inserts/s and reads/s).
-pub async fn run<R, Fut>(store: Arc<dyn EventStore>, config: BenchConfig, raw: R) -> Result<BenchReport, StoreError>
+pub async fn run<R, Fut>(
+    store: Arc<dyn EventStore>,
+    config: BenchConfig,
+    raw: R,
+) -> Result<BenchReport, StoreError>
 where
     R: FnOnce(Vec<NewEvent>) -> Fut,
     Fut: std::future::Future<Output = Result<(f64, f64), StoreError>>,
@@ -117,8 +150,15 @@ where
     let stream = StreamName::new("benchsingle-1")?;
     let started = Instant::now();
     for i in 0..config.single_appends {
-        let expected = if i == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(i as u64 - 1) };
-        store.append(&stream, expected, vec![sample_event(i)?]).await.map_err(append_failed)?;
+        let expected = if i == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(i as u64 - 1)
+        };
+        store
+            .append(&stream, expected, vec![sample_event(i)?])
+            .await
+            .map_err(append_failed)?;
     }
     let appends_single = config.single_appends as f64 / started.elapsed().as_secs_f64();
 
@@ -132,14 +172,22 @@ where
         tasks.push(tokio::spawn(async move {
             let stream = StreamName::new(format!("benchmany-{w}"))?;
             for i in 0..per_writer {
-                let expected = if i == 0 { ExpectedVersion::NoStream } else { ExpectedVersion::Exact(i as u64 - 1) };
-                store.append(&stream, expected, vec![sample_event(i)?]).await.map_err(append_failed)?;
+                let expected = if i == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(i as u64 - 1)
+                };
+                store
+                    .append(&stream, expected, vec![sample_event(i)?])
+                    .await
+                    .map_err(append_failed)?;
             }
             Ok::<_, StoreError>(())
         }));
     }
     for t in tasks {
-        t.await.map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))??;
+        t.await
+            .map_err(|e| StoreError::Backend(format!("writer task failed: {e}")))??;
     }
     let appends_concurrent = (per_writer * writers) as f64 / started.elapsed().as_secs_f64();
 
@@ -151,9 +199,15 @@ where
     let mut k = 0;
     while filled < missing {
         let n = (missing - filled).min(1000);
-        let events = (0..n).map(|i| sample_event(filled + i)).collect::<Result<Vec<_>, _>>()?;
+        let events = (0..n)
+            .map(|i| sample_event(filled + i))
+            .collect::<Result<Vec<_>, _>>()?;
         store
-            .append(&StreamName::new(format!("benchfill-{k}"))?, ExpectedVersion::NoStream, events)
+            .append(
+                &StreamName::new(format!("benchfill-{k}"))?,
+                ExpectedVersion::NoStream,
+                events,
+            )
             .await
             .map_err(append_failed)?;
         filled += n;
@@ -174,7 +228,9 @@ where
     }
     let replay = replayed as f64 / started.elapsed().as_secs_f64();
 
-    let rows = (0..replayed).map(sample_event).collect::<Result<Vec<_>, _>>()?;
+    let rows = (0..replayed)
+        .map(sample_event)
+        .collect::<Result<Vec<_>, _>>()?;
     let (raw_insert, raw_read) = raw(rows).await?;
     Ok(BenchReport {
         backend: store.backend(),

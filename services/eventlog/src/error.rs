@@ -31,7 +31,9 @@ impl From<rusqlite::Error> for StoreError {
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         match e.as_db_error() {
-            Some(db) => StoreError::Backend(format!("postgres: {}: {}", db.code().code(), db.message())),
+            Some(db) => {
+                StoreError::Backend(format!("postgres: {}: {}", db.code().code(), db.message()))
+            }
             None => StoreError::Backend(format!("postgres: {e}")),
         }
     }

@@ -26,8 +26,8 @@ mod store;
 
 pub use error::{AppendError, StoreError};
 pub use model::{
-    Actor, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME, Metadata, NewEvent,
-    Position, RecordedEvent, StreamName, category_of, truncate_to_micros,
+    Actor, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME, Metadata,
+    NewEvent, Position, RecordedEvent, StreamName, category_of, truncate_to_micros,
 };
 pub use open::{StoreUrl, open};
 pub use store::{EventStore, KeyTable, Subscription};

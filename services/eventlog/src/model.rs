@@ -15,7 +15,9 @@ pub const MAX_EVENT_TYPE: usize = 200;
 
 /// Global position of an event in the log: strictly increasing in commit
 /// order, starting at 1. Position 0 means "before the first event".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Position(pub u64);
 
 impl Position {
@@ -243,7 +245,9 @@ impl NewEvent {
         let event_type = event_type.into();
         if event_type.is_empty()
             || event_type.len() > MAX_EVENT_TYPE
-            || event_type.chars().any(|c| c.is_control() || c.is_whitespace())
+            || event_type
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
         {
             return Err(StoreError::InvalidInput(format!(
                 "event type {event_type:?} must be 1 to {MAX_EVENT_TYPE} bytes without spaces"
@@ -394,10 +398,10 @@ pub(crate) fn judge_retry(
         if found.stream != request.stream.as_str() {
             return Err(mismatch());
         }
-        if let Some(p) = previous {
-            if found.version != p.version + 1 || found.position <= p.position {
-                return Err(mismatch());
-            }
+        if let Some(p) = previous
+            && (found.version != p.version + 1 || found.position <= p.position)
+        {
+            return Err(mismatch());
         }
         previous = Some(found);
     }

@@ -29,7 +29,9 @@ impl StoreUrl {
             "sqlite" if rest.is_empty() => Err(bad("has no path")),
             "sqlite" => Ok(StoreUrl::Sqlite(PathBuf::from(rest))),
             "postgres" | "postgresql" => Ok(StoreUrl::Postgres(url.to_owned())),
-            "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" => Ok(StoreUrl::Kurrent(url.to_owned())),
+            "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" => {
+                Ok(StoreUrl::Kurrent(url.to_owned()))
+            }
             _ => Err(bad("has an unknown scheme")),
         }
     }
@@ -51,7 +53,9 @@ pub async fn open(url: &StoreUrl, data_dir: &Path) -> Result<Arc<dyn EventStore>
         #[cfg(feature = "kurrentdb")]
         StoreUrl::Kurrent(url) => {
             let side = crate::sqlite::SqliteStore::open(data_dir.join("kurrentdb-side.db"))?;
-            Ok(Arc::new(crate::kurrent::KurrentStore::open(url, side).await?))
+            Ok(Arc::new(
+                crate::kurrent::KurrentStore::open(url, side).await?,
+            ))
         }
         #[cfg(not(feature = "kurrentdb"))]
         StoreUrl::Kurrent(_) => {

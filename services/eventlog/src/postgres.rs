@@ -80,7 +80,11 @@ const SELECT_EVENT: &str = "SELECT position, stream, version, event_type, event_
 struct JsonRef<'a>(&'a [u8]);
 
 impl ToSql for JsonRef<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         if *ty == Type::JSONB {
             out.put_u8(1);
         }
@@ -97,7 +101,10 @@ impl ToSql for JsonRef<'_> {
 struct JsonBytes(Vec<u8>);
 
 impl<'a> FromSql<'a> for JsonBytes {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         if *ty == Type::JSONB {
             match raw.split_first() {
                 Some((1, rest)) => Ok(JsonBytes(rest.to_vec())),
@@ -151,11 +158,13 @@ impl PostgresStore {
             .max_size(16)
             .runtime(Runtime::Tokio1)
             .build()
-            .map_err(|e| open_error(e))?;
-        let client = pool
-            .get()
-            .await
-            .map_err(|e| open_error(format!("cannot connect to {}: {e}: is the server running?", redact(url))))?;
+            .map_err(open_error)?;
+        let client = pool.get().await.map_err(|e| {
+            open_error(format!(
+                "cannot connect to {}: {e}: is the server running?",
+                redact(url)
+            ))
+        })?;
         migrate(&client).await?;
         let head: i64 = client
             .query_one("SELECT position FROM creneau.head", &[])
@@ -167,7 +176,11 @@ impl PostgresStore {
         tokio::spawn(writer_loop(pool.clone(), rx, wake.clone()));
         tokio::spawn(listen_loop(pg_config, wake.clone(), tx.downgrade()));
         Ok(PostgresStore {
-            inner: Arc::new(Inner { pool, writer: tx, wake }),
+            inner: Arc::new(Inner {
+                pool,
+                writer: tx,
+                wake,
+            }),
         })
     }
 
@@ -193,7 +206,8 @@ fn redact(url: &str) -> String {
 }
 
 async fn migrate(client: &deadpool_postgres::Object) -> Result<(), StoreError> {
-    let fail = |e: tokio_postgres::Error| open_error(format!("cannot migrate: {}", StoreError::from(e)));
+    let fail =
+        |e: tokio_postgres::Error| open_error(format!("cannot migrate: {}", StoreError::from(e)));
     client
         .batch_execute("CREATE SCHEMA IF NOT EXISTS creneau; CREATE TABLE IF NOT EXISTS creneau.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
         .await
@@ -306,7 +320,9 @@ async fn writer_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Job>, wake: wat
                                 *v = (*v).max(head);
                                 changed
                             });
-                            results.pop().unwrap_or(Err(AppendError::Store(StoreError::Closed)))
+                            results
+                                .pop()
+                                .unwrap_or(Err(AppendError::Store(StoreError::Closed)))
                         }
                         Err(e) => Err(AppendError::Store(e)),
                     };
@@ -315,7 +331,9 @@ async fn writer_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Job>, wake: wat
             }
             Err(e) => {
                 for job in group {
-                    let _ = job.reply.send(Err(AppendError::Store(StoreError::Backend(e.to_string()))));
+                    let _ = job
+                        .reply
+                        .send(Err(AppendError::Store(StoreError::Backend(e.to_string()))));
                 }
             }
         }
@@ -351,8 +369,13 @@ async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreEr
     result
 }
 
-async fn commit_group_on(client: &mut deadpool_postgres::Object, group: &[Job]) -> Result<GroupResult, StoreError> {
-    let lock_head = client.prepare_cached("SELECT position FROM creneau.head FOR UPDATE").await?;
+async fn commit_group_on(
+    client: &mut deadpool_postgres::Object,
+    group: &[Job],
+) -> Result<GroupResult, StoreError> {
+    let lock_head = client
+        .prepare_cached("SELECT position FROM creneau.head FOR UPDATE")
+        .await?;
     let find_ids = client
         .prepare_cached("SELECT event_id, stream, version, position FROM creneau.events WHERE event_id = ANY($1)")
         .await?;
@@ -365,10 +388,15 @@ async fn commit_group_on(client: &mut deadpool_postgres::Object, group: &[Job]) 
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::jsonb[], $8::text[], $9::uuid[], $10::uuid[], $11::timestamptz[])",
         )
         .await?;
-    let move_head = client.prepare_cached("UPDATE creneau.head SET position = $1").await?;
+    let move_head = client
+        .prepare_cached("UPDATE creneau.head SET position = $1")
+        .await?;
     let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await?;
 
-    let ids: Vec<Uuid> = group.iter().flat_map(|j| j.request.events.iter().map(|e| e.event_id)).collect();
+    let ids: Vec<Uuid> = group
+        .iter()
+        .flat_map(|j| j.request.events.iter().map(|e| e.event_id))
+        .collect();
     let streams: Vec<&str> = group
         .iter()
         .map(|j| j.request.stream.as_str())
@@ -399,7 +427,13 @@ async fn commit_group_on(client: &mut deadpool_postgres::Object, group: &[Job]) 
     }
     let mut versions: HashMap<String, Option<u64>> = version_rows
         .iter()
-        .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1).and_then(|v| u64::try_from(v).ok())))
+        .map(|r| {
+            (
+                r.get::<_, String>(0),
+                r.get::<_, Option<i64>>(1)
+                    .and_then(|v| u64::try_from(v).ok()),
+            )
+        })
         .collect();
 
     let mut columns = Columns::default();
@@ -407,14 +441,30 @@ async fn commit_group_on(client: &mut deadpool_postgres::Object, group: &[Job]) 
     let mut taken_ids: HashSet<Uuid> = HashSet::new();
     let mut results = Vec::with_capacity(group.len());
     for job in group {
-        results.push(decide(&job.request, &existing, &mut versions, &mut taken_ids, &mut next_position, &mut columns));
+        results.push(decide(
+            &job.request,
+            &existing,
+            &mut versions,
+            &mut taken_ids,
+            &mut next_position,
+            &mut columns,
+        ));
     }
     if next_position > head {
         let c = &columns;
         let position_text = next_position.to_string();
         let insert_params: [&(dyn ToSql + Sync); 11] = [
-            &c.position, &c.stream, &c.category, &c.version, &c.event_type, &c.event_id, &c.payload, &c.actor,
-            &c.correlation_id, &c.causation_id, &c.recorded_at,
+            &c.position,
+            &c.stream,
+            &c.category,
+            &c.version,
+            &c.event_type,
+            &c.event_id,
+            &c.payload,
+            &c.actor,
+            &c.correlation_id,
+            &c.causation_id,
+            &c.recorded_at,
         ];
         let head_params: [&(dyn ToSql + Sync); 1] = [&next_position];
         let notify_params: [&(dyn ToSql + Sync); 2] = [&CHANNEL, &position_text];
@@ -443,20 +493,31 @@ fn decide<'a>(
     columns: &mut Columns<'a>,
 ) -> Result<AppendResult, AppendError> {
     let stream = request.stream.as_str();
-    if let Some(first) = request.events.first() {
-        if existing.contains_key(&first.event_id) {
-            let found: Vec<Option<ExistingEvent>> =
-                request.events.iter().map(|e| existing.get(&e.event_id).cloned()).collect();
-            return judge_retry(request, &found);
-        }
+    if let Some(first) = request.events.first()
+        && existing.contains_key(&first.event_id)
+    {
+        let found: Vec<Option<ExistingEvent>> = request
+            .events
+            .iter()
+            .map(|e| existing.get(&e.event_id).cloned())
+            .collect();
+        return judge_retry(request, &found);
     }
     if request
         .events
         .iter()
         .any(|e| existing.contains_key(&e.event_id) || taken_ids.contains(&e.event_id))
-        || request.events.iter().map(|e| e.event_id).collect::<HashSet<_>>().len() != request.events.len()
+        || request
+            .events
+            .iter()
+            .map(|e| e.event_id)
+            .collect::<HashSet<_>>()
+            .len()
+            != request.events.len()
     {
-        return Err(AppendError::DuplicateEventIds { stream: stream.to_owned() });
+        return Err(AppendError::DuplicateEventIds {
+            stream: stream.to_owned(),
+        });
     }
     let current = versions.get(stream).copied().flatten();
     if !request.expected.admits(current) {
@@ -498,13 +559,18 @@ fn decide<'a>(
 /// Keeps one connection listening for commits of any process, and wakes the
 /// subscriptions. Reconnects when the connection drops; stops when the store
 /// is gone.
-async fn listen_loop(config: tokio_postgres::Config, wake: watch::Sender<u64>, alive: mpsc::WeakUnboundedSender<Job>) {
+async fn listen_loop(
+    config: tokio_postgres::Config,
+    wake: watch::Sender<u64>,
+    alive: mpsc::WeakUnboundedSender<Job>,
+) {
     let mut backoff = std::time::Duration::from_millis(100);
     while alive.upgrade().is_some() {
         match config.connect(NoTls).await {
             Ok((client, mut connection)) => {
                 backoff = std::time::Duration::from_millis(100);
-                let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                let mut messages =
+                    futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
                 let listen_sql = format!("LISTEN {CHANNEL}");
                 let listen = client.batch_execute(&listen_sql);
                 tokio::pin!(listen);
@@ -555,7 +621,8 @@ async fn listen_loop(config: tokio_postgres::Config, wake: watch::Sender<u64>, a
 }
 
 fn decode_row(row: &tokio_postgres::Row) -> Result<RecordedEvent, StoreError> {
-    let to_u64 = |v: i64| u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative number {v}")));
+    let to_u64 =
+        |v: i64| u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative number {v}")));
     Ok(RecordedEvent {
         position: Position(to_u64(row.try_get(0)?)?),
         stream: row.try_get(1)?,
@@ -574,8 +641,13 @@ fn decode_row(row: &tokio_postgres::Row) -> Result<RecordedEvent, StoreError> {
 
 /// Stores a checkpoint inside the caller's transaction, so that it commits
 /// with the projection's own changes or not at all.
-pub async fn save_checkpoint(client: &impl GenericClient, name: &str, position: Position) -> Result<(), StoreError> {
-    let position = i64::try_from(position.0).map_err(|_| StoreError::InvalidInput("position out of range".into()))?;
+pub async fn save_checkpoint(
+    client: &impl GenericClient,
+    name: &str,
+    position: Position,
+) -> Result<(), StoreError> {
+    let position = i64::try_from(position.0)
+        .map_err(|_| StoreError::InvalidInput("position out of range".into()))?;
     client
         .execute(
             "INSERT INTO creneau.checkpoints (name, position) VALUES ($1, $2) \
@@ -587,9 +659,15 @@ pub async fn save_checkpoint(client: &impl GenericClient, name: &str, position: 
 }
 
 /// Reads a checkpoint through `client`.
-pub async fn load_checkpoint(client: &impl GenericClient, name: &str) -> Result<Option<Position>, StoreError> {
+pub async fn load_checkpoint(
+    client: &impl GenericClient,
+    name: &str,
+) -> Result<Option<Position>, StoreError> {
     Ok(client
-        .query_opt("SELECT position FROM creneau.checkpoints WHERE name = $1", &[&name])
+        .query_opt(
+            "SELECT position FROM creneau.checkpoints WHERE name = $1",
+            &[&name],
+        )
         .await?
         .map(|r| Position(u64::try_from(r.get::<_, i64>(0)).unwrap_or(0))))
 }
@@ -631,7 +709,9 @@ impl EventStore for PostgresStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let client = self.inner.pool.get().await?;
         let stmt = client
-            .prepare_cached(&format!("{SELECT_EVENT} WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3"))
+            .prepare_cached(&format!(
+                "{SELECT_EVENT} WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3"
+            ))
             .await?;
         let from = i64::try_from(from_version).unwrap_or(i64::MAX);
         client
@@ -653,7 +733,10 @@ impl EventStore for PostgresStore {
         let max = limit(max);
         let mut sql = format!("{SELECT_EVENT} WHERE position > $1");
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&after, &max];
-        for (column, values) in [("category", &filter.categories), ("event_type", &filter.event_types)] {
+        for (column, values) in [
+            ("category", &filter.categories),
+            ("event_type", &filter.event_types),
+        ] {
             if !values.is_empty() {
                 params.push(values);
                 sql.push_str(&format!(" AND {column} = ANY(${})", params.len()));
@@ -661,12 +744,20 @@ impl EventStore for PostgresStore {
         }
         sql.push_str(" ORDER BY position LIMIT $2");
         let stmt = client.prepare_cached(&sql).await?;
-        client.query(&stmt, &params).await?.iter().map(decode_row).collect()
+        client
+            .query(&stmt, &params)
+            .await?
+            .iter()
+            .map(decode_row)
+            .collect()
     }
 
     async fn head(&self) -> Result<Position, StoreError> {
         let client = self.inner.pool.get().await?;
-        let head: i64 = client.query_one("SELECT position FROM creneau.head", &[]).await?.get(0);
+        let head: i64 = client
+            .query_one("SELECT position FROM creneau.head", &[])
+            .await?
+            .get(0);
         Ok(Position(u64::try_from(head).unwrap_or(0)))
     }
 
@@ -683,7 +774,12 @@ impl EventStore for PostgresStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.inner.pool.get().await?.execute("SELECT 1", &[]).await?;
+        self.inner
+            .pool
+            .get()
+            .await?
+            .execute("SELECT 1", &[])
+            .await?;
         Ok(())
     }
 
@@ -703,7 +799,10 @@ impl KeyTable for PostgresStore {
             )
             .await?;
         Ok(client
-            .query_one("SELECT wrapped FROM creneau.data_keys WHERE owner = $1", &[&owner])
+            .query_one(
+                "SELECT wrapped FROM creneau.data_keys WHERE owner = $1",
+                &[&owner],
+            )
             .await?
             .get(0))
     }
@@ -714,7 +813,10 @@ impl KeyTable for PostgresStore {
             .pool
             .get()
             .await?
-            .query_opt("SELECT wrapped FROM creneau.data_keys WHERE owner = $1", &[&owner])
+            .query_opt(
+                "SELECT wrapped FROM creneau.data_keys WHERE owner = $1",
+                &[&owner],
+            )
             .await?
             .map(|r| r.get(0)))
     }
@@ -733,19 +835,26 @@ impl KeyTable for PostgresStore {
 
 /// Raw baseline for the benchmark: the same rows INSERTed in batches into a
 /// bare table, then read back. Returns (inserts/s, rows/s).
-pub async fn raw_baseline(store: &PostgresStore, rows: &[NewEvent], batch: usize) -> Result<(f64, f64), StoreError> {
+pub async fn raw_baseline(
+    store: &PostgresStore,
+    rows: &[NewEvent],
+    batch: usize,
+) -> Result<(f64, f64), StoreError> {
     let client = store.client().await?;
     client
         .batch_execute("DROP TABLE IF EXISTS creneau.bench_bare; CREATE TABLE creneau.bench_bare (position bigserial PRIMARY KEY, stream text, event_type text, event_id uuid, payload jsonb, actor text, recorded_at timestamptz)")
         .await?;
     let started = std::time::Instant::now();
     for chunk in rows.chunks(batch.max(1)) {
-        let streams: Vec<String> = (0..chunk.len()).map(|i| format!("bench-{}", i % 1000)).collect();
+        let streams: Vec<String> = (0..chunk.len())
+            .map(|i| format!("bench-{}", i % 1000))
+            .collect();
         let types: Vec<&str> = chunk.iter().map(|e| e.event_type.as_str()).collect();
         let ids: Vec<Uuid> = chunk.iter().map(|e| e.event_id).collect();
         let payloads: Vec<JsonRef<'_>> = chunk.iter().map(|e| JsonRef(&e.payload)).collect();
         let actors: Vec<String> = chunk.iter().map(|e| e.metadata.actor.to_stored()).collect();
-        let times: Vec<chrono::DateTime<chrono::Utc>> = chunk.iter().map(|e| e.metadata.recorded_at).collect();
+        let times: Vec<chrono::DateTime<chrono::Utc>> =
+            chunk.iter().map(|e| e.metadata.recorded_at).collect();
         client
             .execute(
                 "INSERT INTO creneau.bench_bare (stream, event_type, event_id, payload, actor, recorded_at) SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::jsonb[], $5::text[], $6::timestamptz[])",
@@ -767,12 +876,15 @@ pub async fn raw_baseline(store: &PostgresStore, rows: &[NewEvent], batch: usize
         let Some(last) = got.last() else { break };
         after = last.get(0);
         for row in &got {
-            let _: (String, String, JsonBytes) = (row.try_get(1)?, row.try_get(2)?, row.try_get(4)?);
+            let _: (String, String, JsonBytes) =
+                (row.try_get(1)?, row.try_get(2)?, row.try_get(4)?);
         }
         n += got.len();
     }
     let read_rate = n as f64 / started.elapsed().as_secs_f64();
-    client.batch_execute("DROP TABLE creneau.bench_bare").await?;
+    client
+        .batch_execute("DROP TABLE creneau.bench_bare")
+        .await?;
     Ok((insert_rate, read_rate))
 }
 
@@ -792,7 +904,9 @@ impl ScratchDatabase {
     pub async fn create(admin_url: &str) -> Result<Self, StoreError> {
         let name = format!("creneau_scratch_{}", Uuid::new_v4().simple());
         let admin = admin_connect(admin_url).await?;
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
         let mut config: tokio_postgres::Config = admin_url
             .parse()
             .map_err(|e| StoreError::InvalidInput(format!("bad postgres URL: {e}")))?;
@@ -808,7 +922,10 @@ impl ScratchDatabase {
     pub async fn drop_database(self) -> Result<(), StoreError> {
         let admin = admin_connect(&self.admin_url).await?;
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
             .await?;
         Ok(())
     }

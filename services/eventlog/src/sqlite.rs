@@ -125,11 +125,18 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("eventlog-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, wake_for_writer, frames_tx))
-            .map_err(|e| StoreError::Open(format!("{}: cannot start writer: {e}", path.display())))?;
+            .map_err(|e| {
+                StoreError::Open(format!("{}: cannot start writer: {e}", path.display()))
+            })?;
         std::thread::Builder::new()
             .name("eventlog-sqlite-checkpointer".into())
             .spawn(move || checkpoint_loop(checkpointer, frames_rx))
-            .map_err(|e| StoreError::Open(format!("{}: cannot start checkpointer: {e}", path.display())))?;
+            .map_err(|e| {
+                StoreError::Open(format!(
+                    "{}: cannot start checkpointer: {e}",
+                    path.display()
+                ))
+            })?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path,
@@ -194,10 +201,10 @@ impl Inner {
     }
 
     fn return_reader(&self, conn: Connection) {
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < 8 {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 8
+        {
+            pool.push(conn);
         }
     }
 }
@@ -211,10 +218,15 @@ fn open_checked(path: &Path) -> Result<Connection, StoreError> {
     let exists = path.exists();
     if exists {
         if !path.is_file() {
-            return Err(open_error(path, "is not a file: give the path of a database file"));
+            return Err(open_error(
+                path,
+                "is not a file: give the path of a database file",
+            ));
         }
         let mut header = [0u8; 16];
-        let len = std::fs::metadata(path).map_err(|e| open_error(path, e))?.len();
+        let len = std::fs::metadata(path)
+            .map_err(|e| open_error(path, e))?
+            .len();
         if len > 0 {
             use std::io::Read;
             let mut f = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
@@ -227,7 +239,10 @@ fn open_checked(path: &Path) -> Result<Connection, StoreError> {
         }
     } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
-            open_error(path, format!("cannot create directory {}: {e}", dir.display()))
+            open_error(
+                path,
+                format!("cannot create directory {}: {e}", dir.display()),
+            )
         })?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -276,7 +291,11 @@ fn migrate(conn: &Connection, from: i32) -> Result<(), rusqlite::Error> {
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| {
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(from).unwrap_or(0)) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(from).unwrap_or(0))
+        {
             conn.execute_batch(sql)?;
             conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         }
@@ -295,16 +314,25 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;")?;
+    conn.execute_batch(
+        "PRAGMA query_only = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
+    )?;
     Ok(conn)
 }
 
 fn head_of(conn: &Connection) -> Result<u64, StoreError> {
-    let head: i64 = conn.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| r.get(0))?;
+    let head: i64 = conn.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
+        r.get(0)
+    })?;
     Ok(u64::try_from(head).unwrap_or(0))
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, wake: watch::Sender<u64>, checkpoint: mpsc::SyncSender<()>) {
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    wake: watch::Sender<u64>,
+    checkpoint: mpsc::SyncSender<()>,
+) {
     // How many requests the last group carried: the concurrency to expect.
     let mut expected = 1usize;
     conn.wal_hook(Some(note_wal_frames));
@@ -371,7 +399,10 @@ fn gather(first: Job, rx: &mpsc::Receiver<Job>, expected: usize) -> Vec<Job> {
 }
 
 enum Outcome {
-    Append(oneshot::Sender<Result<AppendResult, AppendError>>, Result<AppendResult, AppendError>),
+    Append(
+        oneshot::Sender<Result<AppendResult, AppendError>>,
+        Result<AppendResult, AppendError>,
+    ),
     Exec(oneshot::Sender<ExecResult>, ExecResult),
 }
 
@@ -409,20 +440,36 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
         tracing::error!(error = %e, "sqlite group commit failed");
         StoreError::from(e)
     });
-    if failure.is_none() {
-        if let Ok(head) = head_of(conn) {
-            wake.send_replace(head);
-        }
+    if failure.is_none()
+        && let Ok(head) = head_of(conn)
+    {
+        wake.send_replace(head);
     }
     for outcome in outcomes {
-        let fail = || StoreError::Backend(format!("commit failed: {}", failure.as_ref().map(ToString::to_string).unwrap_or_default()));
+        let fail = || {
+            StoreError::Backend(format!(
+                "commit failed: {}",
+                failure
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ))
+        };
         match outcome {
             Outcome::Append(reply, result) => {
-                let result = if failure.is_some() { Err(AppendError::Store(fail())) } else { result };
+                let result = if failure.is_some() {
+                    Err(AppendError::Store(fail()))
+                } else {
+                    result
+                };
                 let _ = reply.send(result);
             }
             Outcome::Exec(reply, result) => {
-                let result = if failure.is_some() { Err(fail()) } else { result };
+                let result = if failure.is_some() {
+                    Err(fail())
+                } else {
+                    result
+                };
                 let _ = reply.send(result);
             }
         }
@@ -440,7 +487,9 @@ fn to_u64(v: i64) -> u64 {
 fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult, AppendError> {
     let stream = request.stream.as_str();
     let current: Option<u64> = conn
-        .prepare_cached("SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1")?
+        .prepare_cached(
+            "SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1",
+        )?
         .query_row([stream], |r| r.get::<_, i64>(0))
         .optional()
         .map_err(StoreError::from)?
@@ -477,7 +526,11 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
             payload,
             event.metadata.actor.to_stored(),
             event.metadata.correlation_id.as_bytes().as_slice(),
-            event.metadata.causation_id.as_ref().map(|c| c.as_bytes().as_slice()),
+            event
+                .metadata
+                .causation_id
+                .as_ref()
+                .map(|c| c.as_bytes().as_slice()),
             event.metadata.recorded_at.timestamp_micros(),
         ]);
         if let Err(e) = inserted {
@@ -492,7 +545,9 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
             // An event id is already in the log: a retry, or a mistake.
             return match previous_append(conn, request)? {
                 Some(existing) => judge_retry(request, &existing),
-                None => Err(AppendError::DuplicateEventIds { stream: stream.to_owned() }),
+                None => Err(AppendError::DuplicateEventIds {
+                    stream: stream.to_owned(),
+                }),
             };
         }
         let position = Position(to_u64(conn.last_insert_rowid()));
@@ -509,9 +564,15 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
 
 /// Where the request's events already are, if its first event id is in the
 /// log (`None` entries for ids that are not).
-fn previous_append(conn: &Connection, request: &AppendRequest) -> Result<Option<Vec<Option<ExistingEvent>>>, StoreError> {
-    let Some(first) = request.events.first() else { return Ok(None) };
-    let mut find = conn.prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
+fn previous_append(
+    conn: &Connection,
+    request: &AppendRequest,
+) -> Result<Option<Vec<Option<ExistingEvent>>>, StoreError> {
+    let Some(first) = request.events.first() else {
+        return Ok(None);
+    };
+    let mut find =
+        conn.prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
     let mut lookup = |id: &Uuid| {
         find.query_row([id.as_bytes().as_slice()], |r| {
             Ok(ExistingEvent {
@@ -529,7 +590,13 @@ fn previous_append(conn: &Connection, request: &AppendRequest) -> Result<Option<
             .any(|e| matches!(lookup(&e.event_id), Ok(Some(_))))
             .then(Vec::new));
     }
-    Ok(Some(request.events.iter().map(|e| lookup(&e.event_id)).collect::<Result<Vec<_>, _>>()?))
+    Ok(Some(
+        request
+            .events
+            .iter()
+            .map(|e| lookup(&e.event_id))
+            .collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
@@ -539,9 +606,9 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 fn uuid_column(row: &rusqlite::Row<'_>, i: usize) -> Result<Option<Uuid>, StoreError> {
     match row.get_ref(i)?.as_blob_or_null()? {
         None => Ok(None),
-        Some(b) => Uuid::from_slice(b)
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt(format!("column {i} holds {} bytes, not a UUID", b.len()))),
+        Some(b) => Uuid::from_slice(b).map(Some).map_err(|_| {
+            StoreError::Corrupt(format!("column {i} holds {} bytes, not a UUID", b.len()))
+        }),
     }
 }
 
@@ -574,7 +641,10 @@ impl From<rusqlite::types::FromSqlError> for StoreError {
 fn read_all_sql(filter: &Filter) -> String {
     let mut sql = format!("{SELECT_EVENT} WHERE position > ?1");
     let mut n = 3;
-    for (column, values) in [("category", &filter.categories), ("event_type", &filter.event_types)] {
+    for (column, values) in [
+        ("category", &filter.categories),
+        ("event_type", &filter.event_types),
+    ] {
         if !values.is_empty() {
             let marks: Vec<String> = (n..n + values.len()).map(|i| format!("?{i}")).collect();
             n += values.len();
@@ -587,7 +657,11 @@ fn read_all_sql(filter: &Filter) -> String {
 
 /// Stores a checkpoint through `conn`: call it from [`SqliteStore::write`]
 /// so that it commits with the projection's own changes.
-pub fn save_checkpoint(conn: &Connection, name: &str, position: Position) -> Result<(), StoreError> {
+pub fn save_checkpoint(
+    conn: &Connection,
+    name: &str,
+    position: Position,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
@@ -660,8 +734,15 @@ impl EventStore for SqliteStore {
         let filter = filter.clone();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&read_all_sql(&filter))?;
-            let mut values: Vec<rusqlite::types::Value> = vec![to_i64(after.0).into(), to_i64(max as u64).into()];
-            values.extend(filter.categories.iter().chain(&filter.event_types).map(|s| s.clone().into()));
+            let mut values: Vec<rusqlite::types::Value> =
+                vec![to_i64(after.0).into(), to_i64(max as u64).into()];
+            values.extend(
+                filter
+                    .categories
+                    .iter()
+                    .chain(&filter.event_types)
+                    .map(|s| s.clone().into()),
+            );
             let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
             let mut out = Vec::with_capacity(max.min(10_000));
             while let Some(row) = rows.next()? {
@@ -687,7 +768,8 @@ impl EventStore for SqliteStore {
 
     async fn save_checkpoint(&self, name: &str, position: Position) -> Result<(), StoreError> {
         let name = name.to_owned();
-        self.write(move |conn| save_checkpoint(conn, &name, position)).await
+        self.write(move |conn| save_checkpoint(conn, &name, position))
+            .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -754,7 +836,11 @@ impl KeyTable for SqliteStore {
 
 /// Raw baseline for the benchmark: the same rows INSERTed in batches into a
 /// bare table of a fresh file, then read back. Returns (inserts/s, rows/s).
-pub fn raw_baseline(path: &Path, rows: &[NewEvent], batch: usize) -> Result<(f64, f64), StoreError> {
+pub fn raw_baseline(
+    path: &Path,
+    rows: &[NewEvent],
+    batch: usize,
+) -> Result<(f64, f64), StoreError> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;

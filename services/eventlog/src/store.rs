@@ -9,7 +9,9 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
-use crate::model::{AppendResult, ExpectedVersion, Filter, NewEvent, Position, RecordedEvent, StreamName};
+use crate::model::{
+    AppendResult, ExpectedVersion, Filter, NewEvent, Position, RecordedEvent, StreamName,
+};
 
 /// One append-only log of events, with optimistic concurrency per stream.
 ///
