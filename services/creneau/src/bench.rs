@@ -51,7 +51,8 @@ pub async fn run(
         dir.display()
     )?;
     let raw_path = dir.join("raw.db");
-    let report = eventlog::bench::run(Arc::new(store), config, |rows| async move {
+    let store: Arc<dyn eventlog::EventStore> = Arc::new(store);
+    let report = eventlog::bench::run(Arc::clone(&store), store, config, |rows| async move {
         tokio::task::spawn_blocking(move || eventlog::sqlite::raw_baseline(&raw_path, &rows, 1000))
             .await
             .map_err(|e| eventlog::StoreError::Backend(e.to_string()))?
@@ -59,13 +60,7 @@ pub async fn run(
     .await;
     let _ = std::fs::remove_dir_all(&dir);
     let report = report?;
-    writeln!(out, "{report}")?;
-    let (groups, grouped) = eventlog::sqlite::group_commit_counts();
-    writeln!(
-        out,
-        "  group commits: {groups}, mean size {:.1}",
-        grouped as f64 / groups.max(1) as f64
-    )?;
+    print_report(out, &report, eventlog::sqlite::group_commit_counts())?;
     reports.push(report);
 
     if !args.sqlite_only {
@@ -77,25 +72,41 @@ pub async fn run(
                 let result = async {
                     let store = PostgresStore::open(&db.url).await?;
                     let raw_store = store.clone();
-                    eventlog::bench::run(Arc::new(store), config, |rows| async move {
-                        eventlog::postgres::raw_baseline(&raw_store, &rows, 1000).await
-                    })
+                    // The subscriber is on its own store, woken by NOTIFY
+                    // as another process would be.
+                    let follower = PostgresStore::open(&db.url).await?;
+                    eventlog::bench::run(
+                        Arc::new(store),
+                        Arc::new(follower),
+                        config,
+                        |rows| async move {
+                            eventlog::postgres::raw_baseline(&raw_store, &rows, 1000).await
+                        },
+                    )
                     .await
                 }
                 .await;
                 db.drop_database().await?;
                 let report = result?;
-                writeln!(out, "{report}")?;
-                let (groups, grouped) = eventlog::postgres::group_commit_counts();
-                writeln!(
-                    out,
-                    "  group commits: {groups}, mean size {:.1}",
-                    grouped as f64 / groups.max(1) as f64
-                )?;
+                print_report(out, &report, eventlog::postgres::group_commit_counts())?;
                 reports.push(report);
             }
             Err(e) => writeln!(out, "postgres skipped: {e}")?,
         }
     }
     Ok(reports)
+}
+
+/// The report, and the group commits its backend did (count, requests).
+fn print_report(
+    out: &mut impl std::io::Write,
+    report: &BenchReport,
+    (groups, grouped): (u64, u64),
+) -> std::io::Result<()> {
+    writeln!(out, "{report}")?;
+    writeln!(
+        out,
+        "  group commits: {groups}, mean size {:.1}",
+        grouped as f64 / groups.max(1) as f64
+    )
 }

@@ -48,6 +48,9 @@ pub struct BenchReport {
     pub replay: f64,
     pub raw_insert: f64,
     pub raw_read: f64,
+    /// Commit-to-subscriber delay of single appends: median, 99th
+    /// percentile, maximum.
+    pub live_latency: [std::time::Duration; 3],
 }
 
 impl std::fmt::Display for BenchReport {
@@ -82,10 +85,15 @@ impl std::fmt::Display for BenchReport {
             "  replay read_all, decoded   {:>12.0} events/s ({} events)",
             self.replay, self.replay_events
         )?;
-        write!(
+        writeln!(
             f,
             "  raw SELECT of bare table   {:>12.0} rows/s",
             self.raw_read
+        )?;
+        let [p50, p99, max] = self.live_latency;
+        write!(
+            f,
+            "  live delivery after ack    p50 {p50:?}, p99 {p99:?}, max {max:?}"
         )
     }
 }
@@ -135,10 +143,86 @@ fn append_failed(e: crate::AppendError) -> StoreError {
     StoreError::Backend(format!("append failed during benchmark: {e}"))
 }
 
-/// Runs the benchmark on `store`, which should be empty, and measures the
-/// raw baseline with `raw` (given the rows, returns inserts/s and reads/s).
+/// Appends `n` single events to `stream`, each with the exact expected
+/// version, as a command handler would.
+async fn append_one_by_one(
+    store: Arc<dyn EventStore>,
+    stream: StreamName,
+    n: usize,
+) -> Result<(), StoreError> {
+    for i in 0..n {
+        let expected = match i {
+            0 => ExpectedVersion::NoStream,
+            _ => ExpectedVersion::Exact(i as u64 - 1),
+        };
+        store
+            .append(&stream, expected, vec![sample_event(i)?])
+            .await
+            .map_err(append_failed)?;
+    }
+    Ok(())
+}
+
+/// How long after an append is acknowledged a subscriber on `follower`
+/// (another handle on the same log: another process, for PostgreSQL) has
+/// it: `n` appends, one at a time.
+async fn live_latency(
+    store: &Arc<dyn EventStore>,
+    follower: Arc<dyn EventStore>,
+    n: usize,
+) -> Result<[std::time::Duration; 3], StoreError> {
+    let mut subscription = crate::Subscription::new(
+        follower,
+        store.head().await?,
+        Filter::categories(["benchlive"]),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = tokio::spawn(async move {
+        for _ in 0..n {
+            let e = subscription.next().await?;
+            if tx.send((e.event_id, Instant::now())).is_err() {
+                break;
+            }
+        }
+        Ok::<_, StoreError>(())
+    });
+    let stream = StreamName::new("benchlive-1")?;
+    let mut delays = Vec::with_capacity(n);
+    for i in 0..n {
+        let event = sample_event(i)?;
+        let id = event.event_id;
+        store
+            .append(&stream, ExpectedVersion::Any, vec![event])
+            .await
+            .map_err(append_failed)?;
+        let acked = Instant::now();
+        let (got, at) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .map_err(|_| StoreError::Backend("a subscriber waited over 10 s for an event".into()))?
+            .ok_or(StoreError::Closed)?;
+        if got != id {
+            return Err(StoreError::Backend(
+                "the subscriber got another event than the one appended".into(),
+            ));
+        }
+        delays.push(at.saturating_duration_since(acked));
+        // Let the subscriber go back to waiting before the next append.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    listener
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))??;
+    delays.sort();
+    let at = |q: f64| delays[((delays.len().saturating_sub(1)) as f64 * q) as usize];
+    Ok([at(0.5), at(0.99), at(1.0)])
+}
+
+/// Runs the benchmark on `store`, which should be empty, with live delivery
+/// measured through `follower`, and measures the raw baseline with `raw`
+/// (given the rows, returns inserts/s and reads/s).
 pub async fn run<R, Fut>(
     store: Arc<dyn EventStore>,
+    follower: Arc<dyn EventStore>,
     config: BenchConfig,
     raw: R,
 ) -> Result<BenchReport, StoreError>
@@ -147,19 +231,13 @@ where
     Fut: std::future::Future<Output = Result<(f64, f64), StoreError>>,
 {
     // One writer, one event per append, exact expected versions.
-    let stream = StreamName::new("benchsingle-1")?;
     let started = Instant::now();
-    for i in 0..config.single_appends {
-        let expected = if i == 0 {
-            ExpectedVersion::NoStream
-        } else {
-            ExpectedVersion::Exact(i as u64 - 1)
-        };
-        store
-            .append(&stream, expected, vec![sample_event(i)?])
-            .await
-            .map_err(append_failed)?;
-    }
+    append_one_by_one(
+        Arc::clone(&store),
+        StreamName::new("benchsingle-1")?,
+        config.single_appends,
+    )
+    .await?;
     let appends_single = config.single_appends as f64 / started.elapsed().as_secs_f64();
 
     // Many writers in one category, each on its own stream.
@@ -168,22 +246,12 @@ where
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(writers);
     for w in 0..writers {
-        let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(async move {
-            let stream = StreamName::new(format!("benchmany-{w}"))?;
-            for i in 0..per_writer {
-                let expected = if i == 0 {
-                    ExpectedVersion::NoStream
-                } else {
-                    ExpectedVersion::Exact(i as u64 - 1)
-                };
-                store
-                    .append(&stream, expected, vec![sample_event(i)?])
-                    .await
-                    .map_err(append_failed)?;
-            }
-            Ok::<_, StoreError>(())
-        }));
+        let stream = StreamName::new(format!("benchmany-{w}"))?;
+        tasks.push(tokio::spawn(append_one_by_one(
+            Arc::clone(&store),
+            stream,
+            per_writer,
+        )));
     }
     for t in tasks {
         t.await
@@ -228,6 +296,7 @@ where
     }
     let replay = replayed as f64 / started.elapsed().as_secs_f64();
 
+    let live_latency = live_latency(&store, follower, 200).await?;
     let rows = (0..replayed)
         .map(sample_event)
         .collect::<Result<Vec<_>, _>>()?;
@@ -243,5 +312,6 @@ where
         replay,
         raw_insert,
         raw_read,
+        live_latency,
     })
 }

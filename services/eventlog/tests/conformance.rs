@@ -756,3 +756,67 @@ fn run_sql(path: &std::path::Path, sql: &str) {
         .execute_batch(sql)
         .expect("sql");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_postgres_stores_on_one_database_share_one_log() {
+    // Two stores are two writers with their own pools, writer tasks and
+    // listeners, as two processes would be.
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let db = ScratchDatabase::create(&url).await.expect("scratch");
+    let a: Arc<dyn EventStore> = Arc::new(PostgresStore::open(&db.url).await.expect("open a"));
+    let b: Arc<dyn EventStore> = Arc::new(PostgresStore::open(&db.url).await.expect("open b"));
+    let mut seen_by_a = Subscription::new(Arc::clone(&a), Position::START, Filter::all());
+    let s = stream("shared-1");
+    for round in 0..5u64 {
+        let expected = if round == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(round - 1)
+        };
+        let tasks: Vec<_> = (0..32)
+            .map(|w| {
+                let store = Arc::clone(if w % 2 == 0 { &a } else { &b });
+                let s = s.clone();
+                tokio::spawn(
+                    async move { store.append(&s, expected, vec![event("Shared", w)]).await },
+                )
+            })
+            .collect();
+        let mut winners = 0;
+        for t in tasks {
+            match t.await.expect("task") {
+                Ok(_) => winners += 1,
+                Err(e) => assert!(e.is_conflict(), "{e}"),
+            }
+        }
+        assert_eq!(
+            winners, 1,
+            "round {round}: exactly one writer of either store wins"
+        );
+    }
+    // Events written through b reach a's subscriber, in order.
+    for i in 0..20 {
+        b.append(
+            &stream(&format!("fromb-{i}")),
+            ExpectedVersion::NoStream,
+            vec![event("FromB", i)],
+        )
+        .await
+        .expect("append through b");
+    }
+    let mut last = Position::START;
+    for _ in 0..25 {
+        let e = tokio::time::timeout(Duration::from_secs(10), seen_by_a.next())
+            .await
+            .expect("a's subscriber is woken by b's commits")
+            .expect("event");
+        assert!(e.position > last);
+        last = e.position;
+    }
+    assert_eq!(last, a.head().await.expect("head"));
+    drop((a, b, seen_by_a));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    db.drop_database().await.expect("drop");
+}
