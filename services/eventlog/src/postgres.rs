@@ -144,9 +144,15 @@ impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/database`), creates or
     /// migrates the schema, and starts the writer and the listener.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let pg_config: tokio_postgres::Config = url
+        let mut pg_config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| open_error(format!("{}: bad URL: {e}", redact(url))))?;
+        // Statements are prepared once per connection; a generic plan made
+        // while the table was small (a sequential scan) would stay as it
+        // grows. Plan each execution for its parameters and the table's
+        // current size instead: planning costs far less than a wrong plan.
+        let options = pg_config.get_options().map(str::to_owned).unwrap_or_default();
+        pg_config.options(format!("{options} -c plan_cache_mode=force_custom_plan").trim_start());
         let manager = deadpool_postgres::Manager::from_config(
             pg_config.clone(),
             NoTls,
