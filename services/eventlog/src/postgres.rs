@@ -151,7 +151,10 @@ impl PostgresStore {
         // while the table was small (a sequential scan) would stay as it
         // grows. Plan each execution for its parameters and the table's
         // current size instead: planning costs far less than a wrong plan.
-        let options = pg_config.get_options().map(str::to_owned).unwrap_or_default();
+        let options = pg_config
+            .get_options()
+            .map(str::to_owned)
+            .unwrap_or_default();
         pg_config.options(format!("{options} -c plan_cache_mode=force_custom_plan").trim_start());
         let manager = deadpool_postgres::Manager::from_config(
             pg_config.clone(),

@@ -820,3 +820,25 @@ async fn two_postgres_stores_on_one_database_share_one_log() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     db.drop_database().await.expect("drop");
 }
+
+#[tokio::test]
+async fn postgres_connections_plan_for_the_table_as_it_is_now() {
+    // Regression: with cached statements PostgreSQL kept a generic plan made
+    // on an empty table (a sequential scan for the event-id lookup) and
+    // appends crawled once the log was large.
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let db = ScratchDatabase::create(&url).await.expect("scratch");
+    let store = PostgresStore::open(&db.url).await.expect("open");
+    let client = store.client().await.expect("client");
+    let mode: String = client
+        .query_one("SHOW plan_cache_mode", &[])
+        .await
+        .expect("show")
+        .get(0);
+    assert_eq!(mode, "force_custom_plan");
+    drop(client);
+    drop(store);
+    db.drop_database().await.expect("drop");
+}
