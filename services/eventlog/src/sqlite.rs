@@ -63,7 +63,25 @@ CREATE TABLE events (
     causation_id   BLOB,
     recorded_at    INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX events_stream_version ON events (stream, version);
+-- The last version of every stream: what an append checks.
+CREATE TABLE streams (
+    stream  TEXT    PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Where each stream's events are, folded in from the events table in
+-- batches (see fold_stream_index); events after index_state.indexed_upto
+-- are found by scanning that short tail.
+CREATE TABLE stream_index (
+    stream   TEXT    NOT NULL,
+    version  INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (stream, version)
+) WITHOUT ROWID;
+CREATE TABLE index_state (
+    only_row     INTEGER PRIMARY KEY CHECK (only_row = 1),
+    indexed_upto INTEGER NOT NULL
+);
+INSERT INTO index_state VALUES (1, 0);
 CREATE INDEX events_category_position ON events (category, position);
 CREATE TABLE checkpoints (
     name       TEXT PRIMARY KEY,
@@ -434,6 +452,7 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
                 }
             }
         }
+        fold_stream_index(&tx)?;
         tx.commit()
     })();
     let failure = committed.err().map(|e| {
@@ -487,9 +506,7 @@ fn to_u64(v: i64) -> u64 {
 fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult, AppendError> {
     let stream = request.stream.as_str();
     let current: Option<u64> = conn
-        .prepare_cached(
-            "SELECT version FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1",
-        )?
+        .prepare_cached("SELECT version FROM streams WHERE stream = ?1")?
         .query_row([stream], |r| r.get::<_, i64>(0))
         .optional()
         .map_err(StoreError::from)?
@@ -555,6 +572,13 @@ fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult,
         last_position = Some(position);
         version = Some(next);
     }
+    if let Some(v) = version {
+        conn.prepare_cached(
+            "INSERT INTO streams (stream, version) VALUES (?1, ?2) \
+             ON CONFLICT (stream) DO UPDATE SET version = excluded.version",
+        )?
+        .execute(params![stream, to_i64(v)])?;
+    }
     Ok(AppendResult {
         next_expected: version,
         first_position,
@@ -597,6 +621,34 @@ fn previous_append(
             .map(|e| lookup(&e.event_id))
             .collect::<Result<Vec<_>, _>>()?,
     ))
+}
+
+/// Events the stream index may lag behind the log before a group commit
+/// folds them in. Folding in batches writes each stream's index page once
+/// per batch instead of once per commit: with many streams growing side by
+/// side, that was most of what a commit wrote to the WAL.
+const FOLD_EVERY: i64 = 256;
+
+/// Moves the events after `index_state.indexed_upto` into `stream_index`,
+/// once there are at least [`FOLD_EVERY`] of them.
+fn fold_stream_index(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let upto: i64 = conn
+        .prepare_cached("SELECT indexed_upto FROM index_state")?
+        .query_row([], |r| r.get(0))?;
+    let head: i64 = conn
+        .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
+        .query_row([], |r| r.get(0))?;
+    if head - upto < FOLD_EVERY {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO stream_index (stream, version, position) \
+         SELECT stream, version, position FROM events WHERE position > ?1 AND position <= ?2 ORDER BY stream, version",
+    )?
+    .execute([upto, head])?;
+    conn.prepare_cached("UPDATE index_state SET indexed_upto = ?1")?
+        .execute([head])?;
+    Ok(())
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
@@ -712,8 +764,13 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let stream = stream.to_string();
         self.read(move |conn| {
+            // The folded index, then the short tail not folded yet: the
+            // two never overlap, and both are read in one snapshot.
             let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT_EVENT} WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"
+                "{SELECT_EVENT} WHERE position IN (SELECT position FROM stream_index \
+                 WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3) \
+                 UNION ALL {SELECT_EVENT} WHERE position > (SELECT indexed_upto FROM index_state) \
+                 AND stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"
             ))?;
             let mut rows = stmt.query(params![stream, to_i64(from_version), to_i64(max as u64)])?;
             let mut out = Vec::new();

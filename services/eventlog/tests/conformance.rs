@@ -842,3 +842,63 @@ async fn postgres_connections_plan_for_the_table_as_it_is_now() {
     drop(store);
     db.drop_database().await.expect("drop");
 }
+
+#[tokio::test]
+async fn a_long_stream_reads_back_from_any_version() {
+    // Long enough to cross the SQLite stream index's folds (every 256
+    // events), interleaved with another stream, in single and batch appends.
+    for b in backends().await {
+        let store = &b.store;
+        let (long, other) = (stream("long-1"), stream("long-2"));
+        let mut written = 0u64;
+        while written < 700 {
+            let n = if written.is_multiple_of(7) { 5 } else { 1 };
+            let events = (0..n)
+                .map(|k| event("Long", (written + k) as usize))
+                .collect();
+            store
+                .append(&long, ExpectedVersion::Any, events)
+                .await
+                .expect("append");
+            store
+                .append(&other, ExpectedVersion::Any, vec![event("Other", 0)])
+                .await
+                .expect("append");
+            written += n;
+        }
+        for (from, max) in [
+            (0u64, 1000usize),
+            (0, 10),
+            (250, 20),
+            (255, 3),
+            (511, 300),
+            (695, 100),
+            (700, 10),
+            (5000, 1),
+        ] {
+            let got = store.read_stream(&long, from, max).await.expect("read");
+            let versions: Vec<u64> = got.iter().map(|e| e.version).collect();
+            let want: Vec<u64> = (from..written).take(max).collect();
+            assert_eq!(
+                versions,
+                want,
+                "{}: from {from}, max {max}",
+                store.backend()
+            );
+            assert!(
+                got.iter()
+                    .all(|e| e.stream == "long-1" && e.event_type == "Long")
+            );
+            assert!(got.windows(2).all(|w| w[0].position < w[1].position));
+        }
+        let err = store
+            .append(&long, ExpectedVersion::Exact(3), vec![event("Late", 0)])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppendError::WrongExpectedVersion { actual: Some(v), .. } if v == written - 1),
+            "{err}"
+        );
+        b.finish().await;
+    }
+}
