@@ -51,6 +51,9 @@ pub struct BenchReport {
     /// Commit-to-subscriber delay of single appends: median, 99th
     /// percentile, maximum.
     pub live_latency: [std::time::Duration; 3],
+    /// Reading the last 10 events of a stream in the full log, as a command
+    /// handler does: median, 99th percentile, maximum.
+    pub read_stream_latency: [std::time::Duration; 3],
 }
 
 impl std::fmt::Display for BenchReport {
@@ -91,9 +94,14 @@ impl std::fmt::Display for BenchReport {
             self.raw_read
         )?;
         let [p50, p99, max] = self.live_latency;
-        write!(
+        writeln!(
             f,
             "  live delivery after ack    p50 {p50:?}, p99 {p99:?}, max {max:?}"
+        )?;
+        let [p50, p99, max] = self.read_stream_latency;
+        write!(
+            f,
+            "  read_stream, last 10       p50 {p50:?}, p99 {p99:?}, max {max:?}"
         )
     }
 }
@@ -212,9 +220,43 @@ async fn live_latency(
     listener
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))??;
+    Ok(percentiles(delays))
+}
+
+/// Median, 99th percentile and maximum of `delays`.
+fn percentiles(mut delays: Vec<std::time::Duration>) -> [std::time::Duration; 3] {
     delays.sort();
-    let at = |q: f64| delays[((delays.len().saturating_sub(1)) as f64 * q) as usize];
-    Ok([at(0.5), at(0.99), at(1.0)])
+    let at = |q: f64| {
+        delays
+            .get(((delays.len().saturating_sub(1)) as f64 * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    [at(0.5), at(0.99), at(1.0)]
+}
+
+/// Reads the last 10 events of the 64 writers' streams, 2,000 times.
+async fn read_stream_latency(
+    store: &Arc<dyn EventStore>,
+    writers: usize,
+    per_writer: usize,
+) -> Result<[std::time::Duration; 3], StoreError> {
+    let mut delays = Vec::with_capacity(2000);
+    for i in 0..2000 {
+        let stream = StreamName::new(format!("benchmany-{}", i % writers))?;
+        let from = per_writer.saturating_sub(10) as u64;
+        let started = Instant::now();
+        let events = store.read_stream(&stream, from, 10).await?;
+        delays.push(started.elapsed());
+        if events.len() != per_writer.min(10) {
+            return Err(StoreError::Backend(format!(
+                "read_stream gave {} events instead of {}",
+                events.len(),
+                per_writer.min(10)
+            )));
+        }
+    }
+    Ok(percentiles(delays))
 }
 
 /// Runs the benchmark on `store`, which should be empty, with live delivery
@@ -297,6 +339,7 @@ where
     let replay = replayed as f64 / started.elapsed().as_secs_f64();
 
     let live_latency = live_latency(&store, follower, 200).await?;
+    let read_stream_latency = read_stream_latency(&store, writers, per_writer).await?;
     let rows = (0..replayed)
         .map(sample_event)
         .collect::<Result<Vec<_>, _>>()?;
@@ -313,5 +356,6 @@ where
         raw_insert,
         raw_read,
         live_latency,
+        read_stream_latency,
     })
 }

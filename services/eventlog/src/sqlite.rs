@@ -626,8 +626,9 @@ fn previous_append(
 /// Events the stream index may lag behind the log before a group commit
 /// folds them in. Folding in batches writes each stream's index page once
 /// per batch instead of once per commit: with many streams growing side by
-/// side, that was most of what a commit wrote to the WAL.
-const FOLD_EVERY: i64 = 256;
+/// side, that was most of what a commit wrote to the WAL. The price: a
+/// stream read also scans this unfolded tail (see BENCHMARKS.md).
+const FOLD_EVERY: i64 = 1024;
 
 /// Moves the events after `index_state.indexed_upto` into `stream_index`,
 /// once there are at least [`FOLD_EVERY`] of them.

@@ -845,13 +845,14 @@ async fn postgres_connections_plan_for_the_table_as_it_is_now() {
 
 #[tokio::test]
 async fn a_long_stream_reads_back_from_any_version() {
-    // Long enough to cross the SQLite stream index's folds (every 256
-    // events), interleaved with another stream, in single and batch appends.
+    // Long enough to cross the SQLite stream index's folds (every 1,024
+    // events of the log) twice, interleaved with another stream, in single
+    // and batch appends.
     for b in backends().await {
         let store = &b.store;
         let (long, other) = (stream("long-1"), stream("long-2"));
         let mut written = 0u64;
-        while written < 700 {
+        while written < 1500 {
             let n = if written.is_multiple_of(7) { 5 } else { 1 };
             let events = (0..n)
                 .map(|k| event("Long", (written + k) as usize))
