@@ -868,13 +868,13 @@ async fn a_long_stream_reads_back_from_any_version() {
             written += n;
         }
         for (from, max) in [
-            (0u64, 1000usize),
+            (0u64, 2000usize),
             (0, 10),
             (250, 20),
-            (255, 3),
-            (511, 300),
-            (695, 100),
-            (700, 10),
+            (555, 3),
+            (1023, 300),
+            (1495, 100),
+            (1500, 10),
             (5000, 1),
         ] {
             let got = store.read_stream(&long, from, max).await.expect("read");
