@@ -28,7 +28,7 @@ use crate::model::{
     StreamName, micros_to_time,
 };
 use crate::sqlite::SqliteStore;
-use crate::store::{EventStore, KeyTable};
+use crate::store::{EventStore, KeyTable, raise_wake};
 
 /// The custom metadata of every event written by Créneau.
 #[derive(Serialize, Deserialize)]
@@ -96,11 +96,7 @@ async fn follow(client: Client, wake: std::sync::Weak<watch::Sender<u64>>) {
         match next {
             Ok(event) => {
                 let p = event.get_original_event().position.commit;
-                wake.send_if_modified(|v| {
-                    let changed = p > *v;
-                    *v = (*v).max(p);
-                    changed
-                });
+                raise_wake(&wake, p);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "kurrentdb subscription failed; subscriptions fall back to polling");

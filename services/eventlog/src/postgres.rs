@@ -30,7 +30,7 @@ use crate::model::{
     Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
     Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
 };
-use crate::store::{EventStore, KeyTable};
+use crate::store::{EventStore, KeyTable, raise_wake};
 
 /// The schema this binary writes.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -306,46 +306,47 @@ async fn writer_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Job>, wake: wat
         expected = group.len();
         GROUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         GROUPED.fetch_add(group.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        match commit_group(&pool, &group).await {
-            Ok((results, head)) => {
-                wake.send_if_modified(|v| {
-                    let changed = head > *v;
-                    *v = (*v).max(head);
-                    changed
-                });
-                for (job, result) in group.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-            }
-            Err(e) if group.len() > 1 => {
+        if let Err((group, e)) = settle(&pool, group, &wake).await {
+            if group.len() > 1 {
                 // Something failed for the group as a whole: try each alone,
                 // so one bad append cannot fail the others.
                 tracing::warn!(error = %e, size = group.len(), "postgres group commit failed, retrying one by one");
                 for job in group {
-                    let result = match commit_group(&pool, std::slice::from_ref(&job)).await {
-                        Ok((mut results, head)) => {
-                            wake.send_if_modified(|v| {
-                                let changed = head > *v;
-                                *v = (*v).max(head);
-                                changed
-                            });
-                            results
-                                .pop()
-                                .unwrap_or(Err(AppendError::Store(StoreError::Closed)))
-                        }
-                        Err(e) => Err(AppendError::Store(e)),
-                    };
-                    let _ = job.reply.send(result);
+                    if let Err((alone, e)) = settle(&pool, vec![job], &wake).await {
+                        fail(alone, &e);
+                    }
                 }
-            }
-            Err(e) => {
-                for job in group {
-                    let _ = job
-                        .reply
-                        .send(Err(AppendError::Store(StoreError::Backend(e.to_string()))));
-                }
+            } else {
+                fail(group, &e);
             }
         }
+    }
+}
+
+/// Commits the group and answers each request, or gives the group back
+/// with the error that failed it as a whole.
+async fn settle(
+    pool: &Pool,
+    group: Vec<Job>,
+    wake: &watch::Sender<u64>,
+) -> Result<(), (Vec<Job>, StoreError)> {
+    match commit_group(pool, &group).await {
+        Ok((results, head)) => {
+            raise_wake(wake, head);
+            for (job, result) in group.into_iter().zip(results) {
+                let _ = job.reply.send(result);
+            }
+            Ok(())
+        }
+        Err(e) => Err((group, e)),
+    }
+}
+
+fn fail(group: Vec<Job>, e: &StoreError) {
+    for job in group {
+        let _ = job
+            .reply
+            .send(Err(AppendError::Store(StoreError::Backend(e.to_string()))));
     }
 }
 
@@ -598,11 +599,7 @@ async fn listen_loop(
                         message = messages.next() => match message {
                             Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
                                 if let Ok(p) = n.payload().parse::<u64>() {
-                                    wake.send_if_modified(|v| {
-                                        let changed = p > *v;
-                                        *v = (*v).max(p);
-                                        changed
-                                    });
+                                    raise_wake(&wake, p);
                                 }
                             }
                             Some(Ok(_)) => {}

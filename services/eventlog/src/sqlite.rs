@@ -429,7 +429,7 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
     GROUPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     GROUPED.fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let mut outcomes = Vec::with_capacity(jobs.len());
-    let committed = (|| -> Result<(), rusqlite::Error> {
+    let committed = (|| -> Result<u64, rusqlite::Error> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in jobs {
             match job {
@@ -452,45 +452,30 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
                 }
             }
         }
-        fold_stream_index(&tx)?;
-        tx.commit()
+        let head = fold_stream_index(&tx)?;
+        tx.commit()?;
+        Ok(head)
     })();
-    let failure = committed.err().map(|e| {
-        tracing::error!(error = %e, "sqlite group commit failed");
-        StoreError::from(e)
-    });
-    if failure.is_none()
-        && let Ok(head) = head_of(conn)
-    {
-        wake.send_replace(head);
-    }
+    // Every request of a group that failed to commit gets that failure.
+    let failure = match committed {
+        Ok(head) => {
+            wake.send_replace(head);
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sqlite group commit failed");
+            Some(format!("commit failed: {e}"))
+        }
+    };
+    let failed = |f: &String| StoreError::Backend(f.clone());
     for outcome in outcomes {
-        let fail = || {
-            StoreError::Backend(format!(
-                "commit failed: {}",
-                failure
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            ))
-        };
-        match outcome {
-            Outcome::Append(reply, result) => {
-                let result = if failure.is_some() {
-                    Err(AppendError::Store(fail()))
-                } else {
-                    result
-                };
-                let _ = reply.send(result);
+        match (outcome, &failure) {
+            (Outcome::Append(reply, result), None) => drop(reply.send(result)),
+            (Outcome::Append(reply, _), Some(f)) => {
+                drop(reply.send(Err(AppendError::Store(failed(f)))))
             }
-            Outcome::Exec(reply, result) => {
-                let result = if failure.is_some() {
-                    Err(fail())
-                } else {
-                    result
-                };
-                let _ = reply.send(result);
-            }
+            (Outcome::Exec(reply, result), None) => drop(reply.send(result)),
+            (Outcome::Exec(reply, _), Some(f)) => drop(reply.send(Err(failed(f)))),
         }
     }
 }
@@ -631,8 +616,9 @@ fn previous_append(
 const FOLD_EVERY: i64 = 1024;
 
 /// Moves the events after `index_state.indexed_upto` into `stream_index`,
-/// once there are at least [`FOLD_EVERY`] of them.
-fn fold_stream_index(conn: &Connection) -> Result<(), rusqlite::Error> {
+/// once there are at least [`FOLD_EVERY`] of them. Returns the head
+/// position, which the writer needs after commit anyway.
+fn fold_stream_index(conn: &Connection) -> Result<u64, rusqlite::Error> {
     let upto: i64 = conn
         .prepare_cached("SELECT indexed_upto FROM index_state")?
         .query_row([], |r| r.get(0))?;
@@ -640,7 +626,7 @@ fn fold_stream_index(conn: &Connection) -> Result<(), rusqlite::Error> {
         .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
         .query_row([], |r| r.get(0))?;
     if head - upto < FOLD_EVERY {
-        return Ok(());
+        return Ok(to_u64(head));
     }
     conn.prepare_cached(
         "INSERT INTO stream_index (stream, version, position) \
@@ -649,7 +635,7 @@ fn fold_stream_index(conn: &Connection) -> Result<(), rusqlite::Error> {
     .execute([upto, head])?;
     conn.prepare_cached("UPDATE index_state SET indexed_upto = ?1")?
         .execute([head])?;
-    Ok(())
+    Ok(to_u64(head))
 }
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {

@@ -82,6 +82,16 @@ pub trait KeyTable: Send + Sync {
     async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError>;
 }
 
+/// Raises the wake-up position to `position` (never lowers it), waking the
+/// subscriptions if it moved.
+pub(crate) fn raise_wake(wake: &watch::Sender<u64>, position: u64) {
+    wake.send_if_modified(|v| {
+        let moved = position > *v;
+        *v = (*v).max(position);
+        moved
+    });
+}
+
 /// How many events a subscription reads at once.
 const SUBSCRIPTION_BATCH: usize = 1000;
 /// How long a subscription waits for a wake-up before it reads anyway: only a
