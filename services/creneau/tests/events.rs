@@ -139,3 +139,62 @@ async fn tail_picks_a_stream_or_the_last_lines_and_stats_count_by_type() {
     assert!(text.contains("1  resident"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Hands each write to the test as it happens.
+struct Lines(std::sync::mpsc::Sender<String>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.send(String::from_utf8_lossy(buf).into_owned());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tail_follow_prints_events_committed_after_it_started() {
+    let (store, vault, _, dir) = store_with_one_resident().await;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let following = {
+        let store = Arc::clone(&store);
+        let args = TailArgs {
+            follow: true,
+            category: vec!["live".into()],
+            ..args()
+        };
+        tokio::spawn(async move { tail(store, Some(vault), args, &mut Lines(tx)).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for (stream, kind) in [
+        ("other-1", "creneau.test.v1.Ignored"),
+        ("live-1", "creneau.test.v1.Arrived"),
+    ] {
+        let meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
+        let e = eventlog::NewEvent::json(kind, &serde_json::json!({}), meta).expect("event");
+        store
+            .append(
+                &eventlog::StreamName::new(stream).expect("name"),
+                ExpectedVersion::Any,
+                vec![e],
+            )
+            .await
+            .expect("append");
+    }
+    // writeln! arrives in pieces: gather them up to the end of the line.
+    let line = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        while !text.contains('\n') {
+            let piece = rx.recv_timeout(std::time::Duration::from_secs(10));
+            text.push_str(&piece.expect("a line within 10 s"));
+        }
+        text
+    })
+    .await
+    .expect("receiver");
+    assert!(line.contains("live-1@0 creneau.test.v1.Arrived"), "{line}");
+    assert!(!following.is_finished(), "--follow keeps going");
+    following.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
