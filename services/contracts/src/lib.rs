@@ -26,6 +26,12 @@ pub mod proto {
             include!(concat!(env!("OUT_DIR"), "/creneau.common.v1.serde.rs"));
         }
     }
+    pub mod identity {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.identity.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.identity.v1.serde.rs"));
+        }
+    }
     pub mod residents {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.rs"));
@@ -39,4 +45,5 @@ pub use ids::{AppointmentId, ResidentId, SiteId, StaffId};
 pub use personal::{MasterKey, Revealed, Vault, VaultError};
 pub use phone::{PhoneError, PhoneNumber};
 pub use proto::common::v1::{Language, Reason, Sealed};
+pub use proto::identity::v1::Role;
 pub use reason::ReasonKind;

@@ -118,6 +118,19 @@ impl MasterKey {
         file.sync_all().map_err(fail)
     }
 
+    /// A 256-bit key for `purpose` (e.g. signing session cookies), derived
+    /// from the master key with HMAC-SHA256: the same master key always
+    /// gives the same derived key, and no derived key reveals another.
+    pub fn derive(&self, purpose: &str) -> [u8; KEY_LEN] {
+        use hmac::Mac as _;
+        // HMAC accepts keys of any length: a 32-byte key cannot fail.
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("hmac takes any key length"));
+        mac.update(b"creneau derived key v1\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&self.0).into())
     }
@@ -321,14 +334,88 @@ impl Vault {
             .map_err(|_| VaultError::Tampered { owner })
     }
 
+    /// A key for `purpose` derived from the master key (see [`MasterKey::derive`]).
+    pub fn derive_key(&self, purpose: &str) -> [u8; KEY_LEN] {
+        self.master.derive(purpose)
+    }
+
+    /// Drops the owner's key from this process's cache: called when another
+    /// process is seen erasing the owner, so that nothing here opens their
+    /// values any more.
+    pub fn forget(&self, owner: Uuid) {
+        if let Ok(mut c) = self.cache.lock() {
+            c.remove(&owner);
+        }
+    }
+
+    /// Replaces every sealed value inside `payload` by its text, or
+    /// `[erased]` when its owner was erased. What `events tail` and the
+    /// right-of-access export show.
+    pub async fn reveal_json(&self, payload: &mut serde_json::Value) {
+        reveal_json(payload, Some(self)).await;
+    }
+
     /// Deletes the owner's data key for good. Returns whether there was one.
     pub async fn erase(&self, owner: Uuid) -> Result<bool, VaultError> {
         if owner == CHECK_OWNER {
             return Err(VaultError::BadOwner(owner.to_string()));
         }
-        if let Ok(mut c) = self.cache.lock() {
-            c.remove(&owner);
-        }
+        self.forget(owner);
         Ok(self.store.keys().delete_key(owner).await?)
+    }
+}
+
+fn is_sealed(v: &serde_json::Value) -> bool {
+    v.as_object().is_some_and(|o| {
+        o.len() == 3
+            && o.contains_key("owner")
+            && o.contains_key("nonce")
+            && o.contains_key("ciphertext")
+    })
+}
+
+/// JSON pointers of every sealed value in `v`.
+fn sealed_pointers(v: &serde_json::Value, here: String, found: &mut Vec<String>) {
+    use serde_json::Value;
+    if is_sealed(v) {
+        found.push(here);
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                sealed_pointers(
+                    child,
+                    format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    found,
+                );
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                sealed_pointers(child, format!("{here}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Replaces every sealed value inside `payload` by its text, `[erased]`, or
+/// `[sealed]` when there is no vault at hand.
+pub async fn reveal_json(payload: &mut serde_json::Value, vault: Option<&Vault>) {
+    let mut pointers = Vec::new();
+    sealed_pointers(payload, String::new(), &mut pointers);
+    for p in pointers {
+        let Some(slot) = payload.pointer_mut(&p) else {
+            continue;
+        };
+        let shown = match (vault, serde_json::from_value::<Sealed>(slot.clone())) {
+            (Some(vault), Ok(sealed)) => match vault.open_sealed(&sealed).await {
+                Ok(revealed) => revealed.to_string(),
+                Err(e) => format!("[unreadable: {e}]"),
+            },
+            _ => "[sealed]".to_owned(),
+        };
+        *slot = serde_json::Value::String(shown);
     }
 }

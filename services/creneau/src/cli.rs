@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::RawConfig;
 use crate::metrics::Metrics;
 use crate::server::{self, AppState};
-use crate::{bench, debug, events, setup};
+use crate::{admin, bench, debug, events, setup};
 
 /// Créneau: help-desk permanences and appointments for social services.
 #[derive(Debug, Parser)]
@@ -36,6 +36,14 @@ pub enum Command {
     /// Reads the event log.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Staff accounts from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Lists who did what and when, for one resident or one staff member.
+    Audit(admin::AuditArgs),
+    /// Residents' personal data: erasure and right of access.
+    #[command(subcommand)]
+    Residents(ResidentsCommand),
     /// Measures speed.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -50,6 +58,27 @@ pub enum EventsCommand {
     Tail(events::TailArgs),
     /// Counts events by category and type.
     Stats,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Creates an administrator of every site (the first account).
+    Create(admin::CreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResidentsCommand {
+    /// Erases a resident: their personal data becomes unreadable for good;
+    /// their visits still count in the statistics.
+    Erase {
+        /// The resident's id.
+        resident_id: String,
+    },
+    /// Prints everything held on a resident, as JSON (right of access).
+    Export {
+        /// The resident's id.
+        resident_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,12 +119,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout();
     match cli.command {
         Command::Serve => {
-            let store = setup::open_store(&config).await?;
-            let vault = setup::open_vault(&config, &store).await?;
+            let (store, vault, identity) = setup::open_identity(&config).await?;
+            tokio::spawn(admin::retention_daily(identity.clone()));
             let state = AppState {
                 store,
                 vault,
                 metrics: Arc::new(Metrics::new()),
+                identity,
+                origin: Some(config.origin()),
             };
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
@@ -112,6 +143,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("note: no master key at hand: personal values are shown as [sealed]");
             }
             events::tail(store, vault, args, &mut stdout).await?;
+        }
+        Command::Admin(AdminCommand::Create(args)) => {
+            let (_, _, identity) = setup::open_identity(&config).await?;
+            admin::create(&identity, args, &mut stdout).await?;
+        }
+        Command::Audit(args) => {
+            let (_, _, identity) = setup::open_identity(&config).await?;
+            admin::audit(&identity, args, &mut stdout).await?;
+        }
+        Command::Residents(ResidentsCommand::Erase { resident_id }) => {
+            let (_, _, identity) = setup::open_identity(&config).await?;
+            admin::erase(&identity, &resident_id, &mut stdout).await?;
+        }
+        Command::Residents(ResidentsCommand::Export { resident_id }) => {
+            let (_, _, identity) = setup::open_identity(&config).await?;
+            admin::export(&identity, &resident_id, &mut stdout).await?;
         }
         Command::Events(EventsCommand::Stats) => {
             events::stats(setup::open_store(&config).await?, &mut stdout).await?;

@@ -31,6 +31,18 @@ pub struct RawConfig {
         hide_env_values = true
     )]
     pub master_key: Option<String>,
+    /// The address people reach Créneau at, e.g. https://rdv.ville.fr (default: http://LISTEN). With https, cookies are Secure.
+    #[arg(long, env = "CRENEAU_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Minutes without activity after which a staff session ends (default 30).
+    #[arg(long, env = "CRENEAU_SESSION_IDLE_MINUTES", global = true)]
+    pub session_idle_minutes: Option<u32>,
+    /// Months without activity after which a resident is erased (default 24).
+    #[arg(long, env = "CRENEAU_RETENTION_MONTHS", global = true)]
+    pub retention_months: Option<u32>,
+    /// Trust X-Forwarded-For: only behind a reverse proxy on this machine.
+    #[arg(long, env = "CRENEAU_TRUST_PROXY", global = true)]
+    pub trust_proxy: Option<bool>,
     /// A TOML file with any of these settings (flags and environment win).
     #[arg(long, env = "CRENEAU_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -45,6 +57,10 @@ struct FileConfig {
     listen: Option<String>,
     master_key_file: Option<PathBuf>,
     master_key: Option<String>,
+    public_url: Option<String>,
+    session_idle_minutes: Option<u32>,
+    retention_months: Option<u32>,
+    trust_proxy: Option<bool>,
 }
 
 /// Where the master key comes from.
@@ -63,6 +79,22 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub master_key: MasterKeySource,
+    /// Where people reach Créneau, without a trailing slash.
+    pub public_url: String,
+    pub identity: identity::Settings,
+}
+
+impl Config {
+    /// `scheme://host[:port]` of the public address.
+    pub fn origin(&self) -> String {
+        origin_of(&self.public_url)
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    format!("{scheme}://{host}")
 }
 
 /// A setting that is wrong, said so that a person can fix it.
@@ -76,6 +108,10 @@ pub enum ConfigError {
     Store(String),
     #[error("master key: {0}")]
     MasterKey(String),
+    #[error("public URL {0:?} must start with http:// or https://, e.g. https://rdv.ville.fr")]
+    PublicUrl(String),
+    #[error("{0}")]
+    Range(String),
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -115,11 +151,47 @@ impl RawConfig {
                     .unwrap_or_else(|| data_dir.join("master.key")),
             ),
         };
+        let public_url = self
+            .public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim().trim_end_matches('/').to_owned();
+        let https = public_url.starts_with("https://");
+        if !https && !public_url.starts_with("http://") || public_url.len() < 10 {
+            return Err(ConfigError::PublicUrl(public_url));
+        }
+        let defaults = identity::Settings::default();
+        let idle = self
+            .session_idle_minutes
+            .or(file.session_idle_minutes)
+            .unwrap_or(30);
+        if !(1..=24 * 60).contains(&idle) {
+            return Err(ConfigError::Range(format!(
+                "session_idle_minutes is {idle}: give 1 to 1440 minutes"
+            )));
+        }
+        let retention_months = self
+            .retention_months
+            .or(file.retention_months)
+            .unwrap_or(defaults.retention_months);
+        if !(1..=120).contains(&retention_months) {
+            return Err(ConfigError::Range(format!(
+                "retention_months is {retention_months}: give 1 to 120 months"
+            )));
+        }
         Ok(Config {
             store,
             data_dir,
             listen,
             master_key,
+            public_url,
+            identity: identity::Settings {
+                session_idle: std::time::Duration::from_secs(u64::from(idle) * 60),
+                https,
+                retention_months,
+                trust_proxy: self.trust_proxy.or(file.trust_proxy).unwrap_or(false),
+                ..defaults
+            },
         })
     }
 }
@@ -182,6 +254,36 @@ mod tests {
             "{err}"
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_public_url_decides_secure_cookies_and_the_origin() {
+        let c = RawConfig {
+            public_url: Some("https://rdv.ville.fr/creneau/".into()),
+            ..RawConfig::default()
+        }
+        .validate()
+        .expect("valid");
+        assert!(c.identity.https);
+        assert_eq!(c.public_url, "https://rdv.ville.fr/creneau");
+        assert_eq!(c.origin(), "https://rdv.ville.fr");
+        let c = RawConfig::default().validate().expect("valid");
+        assert!(!c.identity.https);
+        assert_eq!(c.origin(), "http://127.0.0.1:8080");
+        let err = RawConfig {
+            public_url: Some("rdv.ville.fr".into()),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("https://"), "{err}");
+        let err = RawConfig {
+            retention_months: Some(0),
+            ..RawConfig::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("1 to 120"), "{err}");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
-use contracts::{Sealed, Vault};
+use contracts::Vault;
 use eventlog::{EventStore, Filter, Position, RecordedEvent, StreamName, Subscription};
 use serde_json::Value;
 
@@ -90,7 +90,7 @@ async fn print_event(
     out: &mut (impl Write + Send),
 ) -> anyhow::Result<()> {
     let mut payload: Value = serde_json::from_slice(&e.payload).unwrap_or(Value::Null);
-    reveal(&mut payload, vault).await;
+    contracts::personal::reveal_json(&mut payload, vault).await;
     let when = contracts::time::to_local(e.metadata.recorded_at).format("%Y-%m-%d %H:%M:%S");
     writeln!(
         out,
@@ -105,60 +105,6 @@ async fn print_event(
     )?;
     out.flush()?;
     Ok(())
-}
-
-fn is_sealed(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| {
-        o.len() == 3
-            && o.contains_key("owner")
-            && o.contains_key("nonce")
-            && o.contains_key("ciphertext")
-    })
-}
-
-/// JSON pointers of every sealed value in `v`.
-fn sealed_pointers(v: &Value, here: String, found: &mut Vec<String>) {
-    if is_sealed(v) {
-        found.push(here);
-        return;
-    }
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o {
-                sealed_pointers(
-                    child,
-                    format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    found,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                sealed_pointers(child, format!("{here}/{i}"), found);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Replaces every sealed value by its text, `[erased]`, or `[sealed]` when
-/// there is no vault.
-pub async fn reveal(payload: &mut Value, vault: Option<&Vault>) {
-    let mut pointers = Vec::new();
-    sealed_pointers(payload, String::new(), &mut pointers);
-    for p in pointers {
-        let Some(slot) = payload.pointer_mut(&p) else {
-            continue;
-        };
-        let shown = match (vault, serde_json::from_value::<Sealed>(slot.clone())) {
-            (Some(vault), Ok(sealed)) => match vault.open_sealed(&sealed).await {
-                Ok(revealed) => revealed.to_string(),
-                Err(e) => format!("[unreadable: {e}]"),
-            },
-            _ => "[sealed]".to_owned(),
-        };
-        *slot = Value::String(shown);
-    }
 }
 
 /// Counts of the log, by category and by type.

@@ -7,9 +7,11 @@
 //! - `server`: the router (`app`), middleware, errors, graceful shutdown.
 //! - `metrics`: the counters behind `/metrics`.
 //! - `events`: `events tail` and `events stats`.
+//! - `admin`: `admin create`, `audit`, `residents erase|export`, the retention job.
 //! - `bench`: `bench eventlog`.
 //! - `debug`: hidden helpers for fault-injection tests.
 
+pub mod admin;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -1,27 +1,26 @@
-//! The HTTP server: the router, the correlation-id and logging middleware,
-//! the error type every handler returns, and graceful shutdown.
+//! The HTTP server: every service's routes in one router behind the access
+//! layer, the correlation-id and logging middleware, and graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use api::{AccessPolicy, ApiError, CORRELATION_HEADER, CorrelationId, Need, Routes, Verb};
+use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use contracts::Vault;
 use eventlog::EventStore;
+use identity::Identity;
 use tokio::net::TcpListener;
 use tracing::Instrument as _;
-use uuid::Uuid;
 
 use crate::metrics::Metrics;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-const CORRELATION_HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,64 +28,49 @@ pub struct AppState {
     pub store: Arc<dyn EventStore>,
     pub vault: Vault,
     pub metrics: Arc<Metrics>,
+    pub identity: Identity,
+    /// `scheme://host[:port]` of the public address, for origin checks.
+    pub origin: Option<String>,
 }
 
-/// The correlation id of the request being handled: from the caller's
-/// `X-Correlation-Id` when it is sensible, otherwise a new UUID v7.
-#[derive(Debug, Clone)]
-pub struct CorrelationId(pub String);
-
-/// The one error type of the HTTP layer. A 500 says nothing internal: the
-/// detail goes to the log, with the correlation id.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("the service is not ready: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            AppError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
-            AppError::Unavailable(m) => {
-                (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {m}"))
-            }
-            AppError::Internal(detail) => {
-                tracing::error!(error = %detail, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "something went wrong on our side; try again, and give the correlation id if it goes on".to_owned(),
-                )
-            }
-        };
-        (status, Json(serde_json::json!({ "error": message }))).into_response()
-    }
+/// Every route of every service, each with its access rule.
+pub fn routes(state: AppState) -> Routes {
+    use Need::Public;
+    use Verb::Get;
+    Routes::new()
+        .route(Get, "/healthz", Public, health_get)
+        .route(Get, "/readyz", Public, ready_get)
+        .route(Get, "/metrics", Public, metrics_get)
+        .with_state(state.clone())
+        .merge(identity::routes(state.identity.clone()))
 }
 
 /// The whole router, state applied: what `serve` runs and tests call.
+/// Layers, outermost first: correlation id and logging, security headers,
+/// then the access rules of the matched route.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health_get))
-        .route("/readyz", get(ready_get))
-        .route("/metrics", get(metrics_get))
+    let (router, rules) = routes(state.clone()).into_parts();
+    let policy = Arc::new(AccessPolicy::new(
+        &rules,
+        Arc::new(state.identity.clone()),
+        state.origin.clone(),
+    ));
+    router
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), correlate))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(policy, api::authorize))
+        .layer(middleware::from_fn(api::security_headers))
+        .layer(middleware::from_fn_with_state(state, correlate))
 }
 
 async fn health_get() -> &'static str {
     "ok\n"
 }
 
-async fn ready_get(State(state): State<AppState>) -> Result<&'static str, AppError> {
+async fn ready_get(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => Ok("ready\n"),
-        Ok(Err(e)) => Err(AppError::Unavailable(format!("event store: {e}"))),
-        Err(_) => Err(AppError::Unavailable(
+        Ok(Err(e)) => Err(ApiError::Unavailable(format!("event store: {e}"))),
+        Err(_) => Err(ApiError::Unavailable(
             "event store did not answer within 2 s".into(),
         )),
     }
@@ -107,32 +91,19 @@ async fn metrics_get(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn fallback(request: Request) -> AppError {
-    AppError::NotFound(format!(
+async fn fallback(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
         "no page at {}: check the address",
         request.uri().path()
     ))
 }
 
-fn sensible_correlation_id(value: &HeaderValue) -> Option<String> {
-    let text = value.to_str().ok()?;
-    let ok = !text.is_empty()
-        && text.len() <= 64
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    ok.then(|| text.to_owned())
-}
-
 /// Gives each request a correlation id and a span, logs its outcome, and
 /// counts it.
 async fn correlate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&CORRELATION_HEADER)
-        .and_then(sensible_correlation_id)
-        .unwrap_or_else(|| Uuid::now_v7().to_string());
-    request.extensions_mut().insert(CorrelationId(id.clone()));
+    let correlation = CorrelationId::from_header(request.headers().get(&CORRELATION_HEADER));
+    request.extensions_mut().insert(correlation);
+    let id = correlation.0;
     let span = tracing::info_span!(
         "request",
         correlation_id = %id,
@@ -151,7 +122,7 @@ async fn correlate(State(state): State<AppState>, mut request: Request, next: Ne
             tracing::info!(status, elapsed_ms, "answered");
         }
     });
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
     response
@@ -166,7 +137,11 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let stopping = Arc::new(tokio::sync::Notify::new());
     let signal = Arc::clone(&stopping);
-    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let serve = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
         signal.notify_one();

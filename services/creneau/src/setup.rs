@@ -9,6 +9,20 @@ use eventlog::EventStore;
 
 use crate::config::{Config, MasterKeySource};
 
+/// The store, the vault and the identity service: what every command that
+/// reads or writes personal data or accounts needs.
+pub async fn open_identity(
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
+    let store = open_store(config).await?;
+    let vault = open_vault(config, &store).await?;
+    let identity =
+        identity::Identity::new(Arc::clone(&store), vault.clone(), config.identity.clone())
+            .await
+            .context("cannot read staff accounts and residents from the event log")?;
+    Ok((store, vault, identity))
+}
+
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
     eventlog::open(&config.store, &config.data_dir)
         .await

@@ -3,7 +3,9 @@
 //!
 //! - durability: a writer killed with SIGKILL loses nothing it acknowledged;
 //! - bad input: clear one-line errors, non-zero exit, nothing modified;
-//! - serve: a real server on a free port, stopped by SIGTERM.
+//! - serve: a real server on a free port, stopped by SIGTERM;
+//! - accounts and personal data: `admin create`, sign-in over real HTTP,
+//!   `audit`, `residents export|erase`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -149,20 +151,23 @@ async fn a_postgres_writer_killed_with_sigkill_loses_nothing_it_acknowledged() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Runs the binary to completion: (exit code, stderr). One that is still
-/// running after a minute (a server that should have refused to start) is
-/// killed and fails the test.
+/// Runs the binary to completion: (exit code, stdout then stderr). One that
+/// is still running after a minute (a server that should have refused to
+/// start) is killed and fails the test.
 fn run_to_end(mut command: Command) -> (i32, String) {
     let mut child = command
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("run");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
-    });
+    let read_all = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut pipe, &mut text).map(|_| text)
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().expect("stdout")));
+    let reader = read_all(Box::new(child.stderr.take().expect("stderr")));
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -175,8 +180,9 @@ fn run_to_end(mut command: Command) -> (i32, String) {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    let stdout = stdout.join().expect("reader").expect("stdout text");
     let stderr = reader.join().expect("reader").expect("stderr text");
-    (status.code().unwrap_or(-1), stderr)
+    (status.code().unwrap_or(-1), stdout + &stderr)
 }
 
 #[test]
@@ -288,9 +294,19 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
             v["address"].as_str().map(str::to_owned)
         })
         .expect("the server logs its address");
-    let body = http_get(&address, "/readyz", Some("test-corr-42"));
+    let correlation = "0192f0c4-6a1e-7c1a-9d3e-3f2a1b0c9d8e";
+    let body = http(
+        &address,
+        "GET",
+        "/readyz",
+        &[("X-Correlation-Id", correlation)],
+        None,
+    );
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
-    assert!(body.contains("x-correlation-id: test-corr-42"), "{body}");
+    assert!(
+        body.contains(&format!("x-correlation-id: {correlation}")),
+        "{body}"
+    );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -304,18 +320,230 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn http_get(address: &str, path: &str, correlation: Option<&str>) -> String {
+/// One HTTP/1.1 request over a fresh connection: the whole answer.
+fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(address).expect("connect");
-    let extra = correlation
-        .map(|c| format!("X-Correlation-Id: {c}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n"
-    )
-    .expect("write");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    write!(s, "{head}\r\n{body}").expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
     out
+}
+
+type Log = Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts `serve` on a free port, logging at debug level; returns the
+/// child, its address, and its log lines as they come.
+fn start_server(dir: &Path) -> (std::process::Child, String, Log) {
+    let mut child = creneau(dir)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json", "serve"])
+        .env("RUST_LOG", "debug")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut lines = lines.map_while(Result::ok);
+    let address = lines
+        .by_ref()
+        .find_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(&l).ok()?;
+            v["address"].as_str().map(str::to_owned)
+        })
+        .expect("the server logs its address");
+    // Keep draining the log so that the server never blocks on a full pipe.
+    let log: Log = Arc::default();
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines {
+            if let Ok(mut l) = sink.lock() {
+                l.push(line);
+            }
+        }
+    });
+    (child, address, log)
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+fn json_body(answer: &str) -> serde_json::Value {
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn the_first_administrator_is_made_on_the_command_line_and_signs_in_over_http() {
+    let dir = temp_dir();
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args([
+            "admin",
+            "create",
+            "--email",
+            "Chef@Ville.fr",
+            "--name",
+            "Camille Chef",
+            "--generate-password",
+        ]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("the generated password is printed once")
+        .trim()
+        .to_owned();
+    let staff_id = out
+        .split(['(', ')'])
+        .nth(1)
+        .expect("the new id is printed")
+        .to_owned();
+    // No terminal to type a password in, and no --generate-password.
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["admin", "create", "--email", "other@ville.fr"])
+            .stdin(Stdio::null());
+        c
+    });
+    assert_ne!(code, 0);
+    assert!(out.contains("--generate-password"), "{out}");
+
+    let (server, address, log) = start_server(&dir);
+    let wrong = http(
+        &address,
+        "POST",
+        "/api/v1/session",
+        &[],
+        Some(r#"{"email":"chef@ville.fr","password":"not it at all"}"#),
+    );
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    assert!(!wrong.contains("not it at all"));
+    let body = format!(r#"{{"email":"chef@ville.fr","password":"{password}"}}"#);
+    let signed = http(&address, "POST", "/api/v1/session", &[], Some(&body));
+    assert!(signed.starts_with("HTTP/1.1 201"), "{signed}");
+    let cookie = signed
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = json_body(&signed)["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let made = http(
+        &address,
+        "POST",
+        "/api/v1/residents",
+        &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        Some(r#"{"first_name":"Zoé","last_name":"Benali","phone":"0699887766"}"#),
+    );
+    assert!(made.starts_with("HTTP/1.1 201"), "{made}");
+    let resident = json_body(&made)["resident_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    stop(server);
+    let log = log.lock().expect("log").join("\n");
+    assert!(log.contains("signed in"), "the log is read: {log}");
+    let session = cookie.split_once('=').map_or("", |(_, v)| v);
+    for secret in [
+        password.as_str(),
+        "not it at all",
+        session,
+        csrf.as_str(),
+        "Benali",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "the log holds a secret or personal value: {secret}"
+        );
+    }
+
+    // Audit and erasure from the command line, on the same store.
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["audit", "--staff", &staff_id]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    for what in [
+        "StaffAccountCreated",
+        "StaffSignedIn",
+        "ResidentRegistered",
+        "Camille Chef",
+        "system:admin-cli",
+    ] {
+        assert!(out.contains(what), "{what} missing from the audit: {out}");
+    }
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["residents", "export", &resident]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Zoé") && out.contains("+33699887766"), "{out}");
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["residents", "erase", &resident]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("erased resident"), "{out}");
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["residents", "export", &resident]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("Zoé") && !out.contains("699887766"), "{out}");
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["audit", "--resident", &resident]);
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ResidentErased") && out.contains("ResidentRegistered"),
+        "{out}"
+    );
+    for (args, words) in [
+        (vec!["residents", "erase", "nobody"], "not a resident id"),
+        (
+            vec!["residents", "erase", "0192f0c4-6a1e-7c1a-9d3e-3f2a1b0c9d8e"],
+            "no resident",
+        ),
+        (vec!["audit", "--staff", "x"], "not a staff id"),
+    ] {
+        let (code, out) = run_to_end({
+            let mut c = creneau(&dir);
+            c.args(&args);
+            c
+        });
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.contains(words), "{args:?}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

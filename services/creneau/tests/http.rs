@@ -1,34 +1,13 @@
 //! The router in-process (`app(state).oneshot(request)`): health, readiness,
 //! metrics, errors, correlation ids.
 
-use std::sync::Arc;
+mod support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use creneau::metrics::Metrics;
 use creneau::server::{AppState, app};
-use eventlog::EventStore;
+use support::TestApp;
 use tower::ServiceExt as _;
-
-async fn state() -> (AppState, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
-    let store: Arc<dyn EventStore> =
-        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("open"));
-    let vault = contracts::Vault::open(
-        contracts::MasterKey::generate().expect("key"),
-        Arc::clone(&store),
-    )
-    .await
-    .expect("vault");
-    (
-        AppState {
-            store,
-            vault,
-            metrics: Arc::new(Metrics::new()),
-        },
-        dir,
-    )
-}
 
 async fn get(state: &AppState, path: &str) -> (StatusCode, String, Option<String>) {
     let response = app(state.clone())
@@ -53,7 +32,8 @@ async fn get(state: &AppState, path: &str) -> (StatusCode, String, Option<String
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
-    let (state, dir) = state().await;
+    let t = TestApp::new().await;
+    let state = t.state.clone();
     let (status, body, correlation) = get(&state, "/healthz").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
     assert!(
@@ -82,12 +62,12 @@ async fn health_readiness_and_metrics_answer() {
         metrics.contains("creneau_store_head_position 0"),
         "{metrics}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
-async fn a_caller_correlation_id_is_kept_and_a_hostile_one_replaced() {
-    let (state, dir) = state().await;
+async fn a_caller_uuid_correlation_id_is_kept_and_anything_else_replaced() {
+    let t = TestApp::new().await;
+    let state = t.state.clone();
     let with = |value: &str| {
         Request::get("/healthz")
             .header("x-correlation-id", value)
@@ -95,10 +75,19 @@ async fn a_caller_correlation_id_is_kept_and_a_hostile_one_replaced() {
             .expect("request")
     };
     let kept = app(state.clone())
+        .oneshot(with("0192f0c4-6a1e-7c1a-9d3e-3f2a1b0c9d8e"))
+        .await
+        .expect("response");
+    assert_eq!(
+        kept.headers()["x-correlation-id"],
+        "0192f0c4-6a1e-7c1a-9d3e-3f2a1b0c9d8e"
+    );
+    // Events store correlation ids as UUIDs: anything else is replaced.
+    let other = app(state.clone())
         .oneshot(with("abc-123_X"))
         .await
         .expect("response");
-    assert_eq!(kept.headers()["x-correlation-id"], "abc-123_X");
+    assert_ne!(other.headers()["x-correlation-id"], "abc-123_X");
     let replaced = app(state.clone())
         .oneshot(with("<script>alert(1)</script>"))
         .await
@@ -107,5 +96,4 @@ async fn a_caller_correlation_id_is_kept_and_a_hostile_one_replaced() {
         replaced.headers()["x-correlation-id"],
         "<script>alert(1)</script>"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

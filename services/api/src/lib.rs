@@ -1,0 +1,31 @@
+//! What every Créneau HTTP API shares, so that each service's routes behave
+//! alike and no route escapes the access rules.
+//!
+//! - `error`: [`ApiError`], the one error answer (JSON `{"error": …}`), and
+//!   [`ApiJson`], a JSON extractor whose rejection is that answer.
+//! - `access`: roles and grants, the [`Principal`] a request acts as, the
+//!   [`Need`] every route declares, [`Routes`] (a router that records those
+//!   declarations) and the [`authorize`] middleware that enforces them,
+//!   with CSRF and origin checks for cookie sessions.
+//! - `correlation`: the [`CorrelationId`] every request carries.
+//! - `headers`: security headers on every answer.
+//! - `limits`: rate limits and lockouts, in memory.
+//!
+//! Invariant: nothing here knows how staff are stored or how a password is
+//! checked; that is behind the [`Authenticator`] trait (the identity
+//! service implements it).
+
+mod access;
+mod correlation;
+mod error;
+mod headers;
+mod limits;
+
+pub use access::{
+    AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, Grant, Need, Principal,
+    Routes, Rule, SessionInfo, Verb, authorize, parse_role, role_name,
+};
+pub use correlation::{CORRELATION_HEADER, CorrelationId};
+pub use error::{ApiError, ApiJson};
+pub use headers::security_headers;
+pub use limits::{Lockout, RateLimiter, client_ip, wait_words};

@@ -1,0 +1,194 @@
+//! Commands for administrators: the first account, audit, erasure, export,
+//! and the daily retention job that `serve` runs.
+
+use std::io::{IsTerminal as _, Write};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use api::Grant;
+use contracts::{ResidentId, Role, StaffId};
+use identity::{Acting, ErasureCause, Identity, NewStaff, Subject};
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// The administrator's email: their sign-in name.
+    #[arg(long)]
+    pub email: String,
+    /// The name colleagues see (default: the part of the email before @).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Generate a password and print it once, instead of asking for one.
+    #[arg(long)]
+    pub generate_password: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct AuditArgs {
+    /// Everything that concerns this resident, and who did it.
+    #[arg(long)]
+    pub resident: Option<String>,
+    /// Everything this staff member did, and what was done to their account.
+    #[arg(long)]
+    pub staff: Option<String>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn ask_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "there is no terminal to type a password in: run it in a terminal, or add --generate-password"
+        );
+    }
+    loop {
+        let first = rpassword::prompt_password("Password (12 characters or more): ")
+            .context("cannot read the password from the terminal")?;
+        if let Err(e) = identity::password::check_policy(&first) {
+            eprintln!("{e}");
+            continue;
+        }
+        let again = rpassword::prompt_password("The same password again: ")
+            .context("cannot read the password from the terminal")?;
+        if first == again {
+            return Ok(first);
+        }
+        eprintln!("the two passwords differ: try again");
+    }
+}
+
+pub async fn create(
+    identity: &Identity,
+    args: CreateArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let password = if args.generate_password {
+        None
+    } else {
+        Some(ask_password()?)
+    };
+    let name = args.name.unwrap_or_else(|| {
+        args.email
+            .split('@')
+            .next()
+            .unwrap_or(&args.email)
+            .to_owned()
+    });
+    let created = identity
+        .create_staff(
+            &Acting::system("admin-cli"),
+            NewStaff {
+                email: args.email.clone(),
+                display_name: name,
+                password,
+                grants: vec![Grant {
+                    role: Role::Admin,
+                    site: None,
+                }],
+            },
+        )
+        .await?;
+    writeln!(
+        out,
+        "created administrator {} ({})",
+        args.email.trim(),
+        created.staff_id
+    )?;
+    if let Some(p) = created.generated_password {
+        writeln!(out, "password: {p}")?;
+        writeln!(
+            out,
+            "this password is shown once: give it to its owner, who should change it after signing in"
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn audit(
+    identity: &Identity,
+    args: AuditArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let subject = match (&args.resident, &args.staff) {
+        (Some(r), _) => Subject::Resident(
+            r.parse::<ResidentId>()
+                .map_err(|_| anyhow::anyhow!("{r:?} is not a resident id (a UUID)"))?,
+        ),
+        (None, Some(s)) => Subject::Staff(
+            s.parse::<StaffId>()
+                .map_err(|_| anyhow::anyhow!("{s:?} is not a staff id (a UUID)"))?,
+        ),
+        (None, None) => bail!("say whose history to list: --resident <id> or --staff <id>"),
+    };
+    let entries = identity.audit(subject).await?;
+    if entries.is_empty() {
+        eprintln!("nothing in the log concerns them");
+    }
+    for e in entries {
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string(&e)?)?;
+        } else {
+            let at = contracts::time::to_local(e.at).format("%Y-%m-%d %H:%M:%S");
+            let who = match &e.actor_name {
+                Some(name) => format!("{} ({name})", e.actor),
+                None => e.actor.clone(),
+            };
+            writeln!(
+                out,
+                "{at}  #{:<8} {who:<60} {:<48} {}  correlation {}",
+                e.position, e.event_type, e.stream, e.correlation_id
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn resident_id(raw: &str) -> anyhow::Result<ResidentId> {
+    raw.parse()
+        .map_err(|_| anyhow::anyhow!("{raw:?} is not a resident id (a UUID): find it with `creneau audit` or in the staff pages"))
+}
+
+pub async fn erase(identity: &Identity, raw: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let id = resident_id(raw)?;
+    let erasure = identity
+        .erase_resident(&Acting::system("admin-cli"), id, ErasureCause::Request)
+        .await?;
+    if erasure.newly_erased {
+        writeln!(
+            out,
+            "erased resident {id}: their personal data can no longer be read; their visits still count in the statistics"
+        )?;
+    } else {
+        writeln!(out, "resident {id} was erased already")?;
+    }
+    Ok(())
+}
+
+pub async fn export(identity: &Identity, raw: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let id = resident_id(raw)?;
+    let export = identity.export_resident(id).await?;
+    serde_json::to_writer_pretty(&mut *out, &export)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// How long after start the first retention sweep runs, then how often.
+const RETENTION_FIRST: Duration = Duration::from_secs(60);
+const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Erases inactive residents once a day, for as long as the server runs.
+/// Several processes may run it: an erasure is idempotent.
+pub async fn retention_daily(identity: Identity) {
+    tokio::time::sleep(RETENTION_FIRST).await;
+    let mut every = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        every.tick().await;
+        let span = tracing::info_span!("retention", correlation_id = %uuid::Uuid::now_v7());
+        let _entered = span.enter();
+        match identity.retention_sweep(chrono::Utc::now()).await {
+            Ok(erased) => tracing::info!(erased = erased.len(), "retention sweep done"),
+            Err(e) => tracing::error!(error = %e, "retention sweep failed; next try in a day"),
+        }
+    }
+}

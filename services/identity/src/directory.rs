@@ -1,0 +1,327 @@
+//! The identity read model, folded in memory from the log: staff accounts
+//! with their grants, sessions and API tokens, residents, and manage links.
+//! It only folds events (replaying one twice changes nothing) and catches
+//! up before every use, so that another process's writes count here as
+//! soon as they are committed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use api::Grant;
+use chrono::{DateTime, Utc};
+use contracts::proto::identity::v1 as ev;
+use contracts::proto::residents::v1 as rev;
+use contracts::{AppointmentId, ResidentId, Role, Sealed, SiteId, StaffId, Vault, decode_event};
+use eventlog::{EventStore, Filter, Position, RecordedEvent};
+use uuid::Uuid;
+
+use crate::error::IdentityError;
+
+/// How many events one catch-up read asks for.
+const BATCH: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub opened_at: DateTime<Utc>,
+    pub open: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub token_id: Uuid,
+    pub label: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffView {
+    pub id: StaffId,
+    pub email: String,
+    pub display_name: String,
+    pub grants: BTreeSet<Grant>,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub sessions: HashMap<Uuid, SessionView>,
+    pub tokens: BTreeMap<Uuid, TokenView>,
+    /// Version of the last event of the account's stream.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResidentView {
+    pub id: ResidentId,
+    pub registered_at: DateTime<Utc>,
+    pub erased: bool,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub appointment_id: AppointmentId,
+    pub resident_id: ResidentId,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    position: Position,
+    staff: HashMap<StaffId, StaffView>,
+    by_email: HashMap<String, StaffId>,
+    sessions: HashMap<Uuid, StaffId>,
+    tokens: HashMap<[u8; 32], (StaffId, Uuid)>,
+    residents: HashMap<ResidentId, ResidentView>,
+    links: HashMap<[u8; 32], LinkView>,
+}
+
+/// The form emails are compared in.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn parse_time(text: &str, position: Position) -> Result<DateTime<Utc>, IdentityError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| IdentityError::Internal(format!("event at {position}: time {text:?}: {e}")))
+}
+
+fn parse_id<T: std::str::FromStr>(text: &str, position: Position) -> Result<T, IdentityError> {
+    text.parse().map_err(|_| {
+        IdentityError::Internal(format!("event at {position}: id {text:?} is not a UUID"))
+    })
+}
+
+fn hash32(bytes: &[u8], position: Position) -> Result<[u8; 32], IdentityError> {
+    bytes.try_into().map_err(|_| {
+        IdentityError::Internal(format!(
+            "event at {position}: hash of {} bytes",
+            bytes.len()
+        ))
+    })
+}
+
+async fn open(vault: &Vault, sealed: Option<&Sealed>) -> Result<String, IdentityError> {
+    match sealed {
+        Some(s) => Ok(vault.open_sealed(s).await?.to_string()),
+        None => Ok(String::new()),
+    }
+}
+
+fn grant(role: i32, site_id: &str, position: Position) -> Result<Grant, IdentityError> {
+    let role = Role::try_from(role)
+        .map_err(|_| IdentityError::Internal(format!("event at {position}: role {role}")))?;
+    let site = if site_id.is_empty() {
+        None
+    } else {
+        Some(parse_id::<SiteId>(site_id, position)?)
+    };
+    Ok(Grant { role, site })
+}
+
+impl Directory {
+    /// Reads and folds everything committed since the last catch-up.
+    pub async fn catch_up(
+        &mut self,
+        store: &dyn EventStore,
+        vault: &Vault,
+    ) -> Result<(), IdentityError> {
+        loop {
+            let events = store.read_all(self.position, BATCH, &Filter::all()).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(());
+            };
+            for e in &events {
+                self.fold(e, vault).await?;
+            }
+            self.position = last;
+        }
+    }
+
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    async fn fold(&mut self, e: &RecordedEvent, vault: &Vault) -> Result<(), IdentityError> {
+        let at = e.metadata.recorded_at;
+        let p = e.position;
+        if e.category() == StaffId::CATEGORY {
+            self.fold_staff(e, vault).await?;
+        } else if let Some(x) = decode_event::<rev::ResidentRegistered>(e)? {
+            let id = parse_id(&x.resident_id, p)?;
+            self.residents.insert(
+                id,
+                ResidentView {
+                    id,
+                    registered_at: at,
+                    erased: false,
+                    version: e.version,
+                },
+            );
+        } else if let Some(x) = decode_event::<rev::ResidentErased>(e)? {
+            let id: ResidentId = parse_id(&x.resident_id, p)?;
+            vault.forget(id.0);
+            if let Some(r) = self.residents.get_mut(&id) {
+                r.erased = true;
+            }
+            for link in self.links.values_mut().filter(|l| l.resident_id == id) {
+                link.revoked = true;
+            }
+        } else if let Some(x) = decode_event::<ev::ManageLinkIssued>(e)? {
+            self.links.insert(
+                hash32(&x.token_sha256, p)?,
+                LinkView {
+                    appointment_id: parse_id(&x.appointment_id, p)?,
+                    resident_id: parse_id(&x.resident_id, p)?,
+                    expires_at: parse_time(&x.expires_at, p)?,
+                    revoked: false,
+                },
+            );
+        } else if let Some(x) = decode_event::<ev::ManageLinkRevoked>(e)?
+            && let Some(link) = self.links.get_mut(&hash32(&x.token_sha256, p)?)
+        {
+            link.revoked = true;
+        }
+        if e.category() == ResidentId::CATEGORY
+            && let Some(r) = e
+                .stream
+                .split_once('-')
+                .and_then(|(_, id)| id.parse::<ResidentId>().ok())
+                .and_then(|id| self.residents.get_mut(&id))
+        {
+            r.version = e.version;
+        }
+        Ok(())
+    }
+
+    async fn fold_staff(&mut self, e: &RecordedEvent, vault: &Vault) -> Result<(), IdentityError> {
+        let at = e.metadata.recorded_at;
+        let p = e.position;
+        if let Some(x) = decode_event::<ev::StaffAccountCreated>(e)? {
+            let id: StaffId = parse_id(&x.staff_id, p)?;
+            let email = normalize_email(&open(vault, x.email.as_ref()).await?);
+            self.by_email.insert(email.clone(), id);
+            self.staff.insert(
+                id,
+                StaffView {
+                    id,
+                    email,
+                    display_name: open(vault, x.display_name.as_ref()).await?,
+                    grants: BTreeSet::new(),
+                    password_hash: None,
+                    disabled: false,
+                    created_at: at,
+                    sessions: HashMap::new(),
+                    tokens: BTreeMap::new(),
+                    version: e.version,
+                },
+            );
+            return Ok(());
+        }
+        let Some(id) = e
+            .stream
+            .split_once('-')
+            .and_then(|(_, id)| id.parse::<StaffId>().ok())
+        else {
+            return Ok(());
+        };
+        let Some(staff) = self.staff.get_mut(&id) else {
+            return Ok(());
+        };
+        staff.version = e.version;
+        if let Some(x) = decode_event::<ev::StaffRoleGranted>(e)? {
+            staff.grants.insert(grant(x.role, &x.site_id, p)?);
+        } else if let Some(x) = decode_event::<ev::StaffRoleRevoked>(e)? {
+            staff.grants.remove(&grant(x.role, &x.site_id, p)?);
+        } else if let Some(x) = decode_event::<ev::StaffPasswordSet>(e)? {
+            staff.password_hash = Some(open(vault, x.password_hash.as_ref()).await?);
+            for s in staff.sessions.values_mut() {
+                s.open = false;
+            }
+        } else if decode_event::<ev::StaffDisabled>(e)?.is_some() {
+            staff.disabled = true;
+            for s in staff.sessions.values_mut() {
+                s.open = false;
+            }
+            for t in staff.tokens.values_mut() {
+                t.revoked = true;
+            }
+        } else if decode_event::<ev::StaffEnabled>(e)?.is_some() {
+            staff.disabled = false;
+        } else if let Some(x) = decode_event::<ev::StaffSignedIn>(e)? {
+            let session: Uuid = parse_id(&x.session_id, p)?;
+            staff.sessions.insert(
+                session,
+                SessionView {
+                    opened_at: at,
+                    open: !staff.disabled,
+                },
+            );
+            self.sessions.insert(session, id);
+        } else if let Some(x) = decode_event::<ev::StaffSignedOut>(e)? {
+            if let Some(s) = staff.sessions.get_mut(&parse_id(&x.session_id, p)?) {
+                s.open = false;
+            }
+        } else if let Some(x) = decode_event::<ev::ApiTokenIssued>(e)? {
+            let token_id: Uuid = parse_id(&x.token_id, p)?;
+            staff.tokens.insert(
+                token_id,
+                TokenView {
+                    token_id,
+                    label: x.label,
+                    issued_at: at,
+                    expires_at: parse_time(&x.expires_at, p)?,
+                    revoked: false,
+                },
+            );
+            self.tokens
+                .insert(hash32(&x.token_sha256, p)?, (id, token_id));
+        } else if let Some(x) = decode_event::<ev::ApiTokenRevoked>(e)?
+            && let Some(t) = staff.tokens.get_mut(&parse_id(&x.token_id, p)?)
+        {
+            t.revoked = true;
+        }
+        Ok(())
+    }
+
+    pub fn staff(&self, id: StaffId) -> Option<&StaffView> {
+        self.staff.get(&id)
+    }
+
+    pub fn staff_by_email(&self, email: &str) -> Option<&StaffView> {
+        self.by_email
+            .get(&normalize_email(email))
+            .and_then(|id| self.staff.get(id))
+    }
+
+    /// Every account, oldest first.
+    pub fn all_staff(&self) -> Vec<&StaffView> {
+        let mut all: Vec<&StaffView> = self.staff.values().collect();
+        all.sort_by_key(|s| s.id);
+        all
+    }
+
+    pub fn session(&self, session: Uuid) -> Option<(&StaffView, &SessionView)> {
+        let staff = self.staff.get(self.sessions.get(&session)?)?;
+        Some((staff, staff.sessions.get(&session)?))
+    }
+
+    pub fn token(&self, hash: &[u8; 32]) -> Option<(&StaffView, &TokenView)> {
+        let (staff, token) = self.tokens.get(hash)?;
+        let staff = self.staff.get(staff)?;
+        Some((staff, staff.tokens.get(token)?))
+    }
+
+    pub fn resident(&self, id: ResidentId) -> Option<&ResidentView> {
+        self.residents.get(&id)
+    }
+
+    pub fn residents(&self) -> impl Iterator<Item = &ResidentView> {
+        self.residents.values()
+    }
+
+    pub fn link(&self, hash: &[u8; 32]) -> Option<&LinkView> {
+        self.links.get(hash)
+    }
+}

@@ -1,0 +1,670 @@
+//! The identity service's HTTP API, every route declared with its need.
+
+use std::net::SocketAddr;
+
+use api::{
+    ApiError, ApiJson, CorrelationId, Grant, Need, Principal, Routes, Verb, client_ip, parse_role,
+    role_name,
+};
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use contracts::{Language, ResidentId, Role, SiteId, StaffId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::Subject;
+use crate::directory::StaffView;
+use crate::residents::{ErasureCause, NewResident};
+use crate::service::{Acting, Identity};
+use crate::staff::{DEFAULT_TOKEN_DAYS, NewStaff};
+
+/// Roles that work with residents' files.
+const FRONT_DESK: &[Role] = &[
+    Role::Reception,
+    Role::Mediator,
+    Role::ItHelper,
+    Role::Coordinator,
+];
+
+/// Every route of the identity service.
+pub fn routes(identity: Identity) -> Routes {
+    use Need::{Admin, Public, ResidentLink, Staff};
+    use Verb::{Delete, Get, Post, Put};
+    Routes::new()
+        .route(Post, "/api/v1/session", Public, session_create)
+        .route(Get, "/api/v1/session", Staff(&[]), session_get)
+        .route(Delete, "/api/v1/session", Staff(&[]), session_delete)
+        .route(Put, "/api/v1/session/password", Staff(&[]), password_update)
+        .route(Get, "/api/v1/tokens", Staff(&[]), tokens_list)
+        .route(Post, "/api/v1/tokens", Staff(&[]), tokens_create)
+        .route(
+            Delete,
+            "/api/v1/tokens/{token_id}",
+            Staff(&[]),
+            tokens_delete,
+        )
+        .route(Get, "/api/v1/staff", Admin, staff_list)
+        .route(Post, "/api/v1/staff", Admin, staff_create)
+        .route(Get, "/api/v1/staff/{staff_id}", Admin, staff_get)
+        .route(
+            Post,
+            "/api/v1/staff/{staff_id}/grants",
+            Admin,
+            grants_create,
+        )
+        .route(
+            Delete,
+            "/api/v1/staff/{staff_id}/grants/{role}",
+            Admin,
+            grants_delete,
+        )
+        .route(
+            Post,
+            "/api/v1/staff/{staff_id}/password",
+            Admin,
+            staff_password_reset,
+        )
+        .route(
+            Post,
+            "/api/v1/staff/{staff_id}/disable",
+            Admin,
+            staff_disable,
+        )
+        .route(Post, "/api/v1/staff/{staff_id}/enable", Admin, staff_enable)
+        .route(
+            Post,
+            "/api/v1/residents",
+            Staff(FRONT_DESK),
+            residents_create,
+        )
+        .route(
+            Get,
+            "/api/v1/residents/{resident_id}",
+            Staff(FRONT_DESK),
+            residents_get,
+        )
+        .route(
+            Delete,
+            "/api/v1/residents/{resident_id}",
+            Admin,
+            residents_delete,
+        )
+        .route(
+            Get,
+            "/api/v1/residents/{resident_id}/export",
+            Admin,
+            residents_export,
+        )
+        .route(Get, "/api/v1/audit", Admin, audit_get)
+        .route(Get, "/api/v1/links/{token}", ResidentLink, links_get)
+        .with_state(identity)
+}
+
+/// The caller's IP address.
+pub struct Client(pub String);
+
+impl FromRequestParts<Identity> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        identity: &Identity,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(Client(client_ip(
+            &parts.headers,
+            peer,
+            identity.settings().trust_proxy,
+        )))
+    }
+}
+
+fn acting(principal: &Principal, correlation: CorrelationId) -> Acting {
+    Acting::new(principal.actor(), correlation.0)
+}
+
+/// A JSON body that may be left out (then every field takes its default).
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body does not fit this request: {e}")))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a {what} id: check the address")))
+}
+
+#[derive(Serialize)]
+struct Me {
+    staff_id: StaffId,
+    display_name: String,
+    grants: Vec<Grant>,
+    /// Send this in the X-CSRF-Token header with anything that changes
+    /// something (cookie sessions only).
+    csrf_token: Option<String>,
+}
+
+fn me(p: &Principal) -> Me {
+    Me {
+        staff_id: p.staff_id,
+        display_name: p.display_name.clone(),
+        grants: p.grants.clone(),
+        csrf_token: p.session.as_ref().map(|s| s.csrf.clone()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+async fn session_create(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    Client(client): Client,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    let signed = identity
+        .sign_in(&body.email, &body.password, &client, correlation.0)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, signed.set_cookie)],
+        axum::Json(me(&signed.principal)),
+    )
+        .into_response())
+}
+
+async fn session_get(principal: Principal) -> axum::Json<Me> {
+    axum::Json(me(&principal))
+}
+
+async fn session_delete(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+) -> Result<Response, ApiError> {
+    let Some(session) = &principal.session else {
+        return Err(ApiError::BadRequest(
+            "you are using an API token, not a session: revoke the token with DELETE /api/v1/tokens/{token_id}".into(),
+        ));
+    };
+    identity
+        .sign_out(
+            &acting(&principal, correlation),
+            principal.staff_id,
+            session.session_id,
+            "sign_out",
+        )
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, identity.expired_cookie())],
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn password_update(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<Response, ApiError> {
+    identity
+        .change_own_password(
+            &acting(&principal, correlation),
+            principal.staff_id,
+            body.current_password,
+            body.new_password,
+        )
+        .await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, identity.expired_cookie())],
+    )
+        .into_response())
+}
+
+#[derive(Serialize)]
+struct TokenShown {
+    token_id: Uuid,
+    label: String,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked: bool,
+}
+
+fn tokens_of(staff: &StaffView) -> Vec<TokenShown> {
+    staff
+        .tokens
+        .values()
+        .map(|t| TokenShown {
+            token_id: t.token_id,
+            label: t.label.clone(),
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            revoked: t.revoked,
+        })
+        .collect()
+}
+
+async fn tokens_list(
+    State(identity): State<Identity>,
+    principal: Principal,
+) -> Result<axum::Json<Vec<TokenShown>>, ApiError> {
+    let d = identity.directory().await?;
+    let staff = d
+        .staff(principal.staff_id)
+        .ok_or_else(|| ApiError::Unauthorized("your account is gone: sign in again".into()))?;
+    Ok(axum::Json(tokens_of(staff)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    label: String,
+    days: Option<u32>,
+}
+
+async fn tokens_create(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<Response, ApiError> {
+    let issued = identity
+        .issue_token(
+            &acting(&principal, correlation),
+            principal.staff_id,
+            &body.label,
+            body.days.unwrap_or(DEFAULT_TOKEN_DAYS),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "token_id": issued.token_id,
+            "token": issued.token,
+            "expires_at": issued.expires_at,
+            "note": "this token is shown once: keep it where your program reads it",
+        })),
+    )
+        .into_response())
+}
+
+async fn tokens_delete(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(token_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let token_id: Uuid = parse("token", &token_id)?;
+    let owner = identity.token_owner(token_id).await?;
+    let owner = match owner {
+        Some(o) if o == principal.staff_id || principal.is_admin() => o,
+        _ => return Err(ApiError::NotFound(format!("you have no token {token_id}"))),
+    };
+    identity
+        .revoke_token(&acting(&principal, correlation), owner, token_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct StaffShown {
+    staff_id: StaffId,
+    email: String,
+    display_name: String,
+    grants: Vec<Grant>,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+fn staff_shown(s: &StaffView) -> StaffShown {
+    StaffShown {
+        staff_id: s.id,
+        email: s.email.clone(),
+        display_name: s.display_name.clone(),
+        grants: s.grants.iter().copied().collect(),
+        disabled: s.disabled,
+        created_at: s.created_at,
+    }
+}
+
+async fn staff_list(
+    State(identity): State<Identity>,
+) -> Result<axum::Json<Vec<StaffShown>>, ApiError> {
+    let d = identity.directory().await?;
+    Ok(axum::Json(
+        d.all_staff().into_iter().map(staff_shown).collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantRequest {
+    role: String,
+    site_id: Option<String>,
+}
+
+fn grant_of(role: &str, site: Option<&str>) -> Result<Grant, ApiError> {
+    let role = parse_role(role).map_err(ApiError::BadRequest)?;
+    let site = match site.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            s.parse::<SiteId>()
+                .map_err(|_| ApiError::BadRequest(format!("site_id {s:?} is not a site id")))?,
+        ),
+        None => None,
+    };
+    Ok(Grant { role, site })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffRequest {
+    email: String,
+    display_name: String,
+    password: Option<String>,
+    #[serde(default)]
+    grants: Vec<GrantRequest>,
+}
+
+async fn staff_create(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    ApiJson(body): ApiJson<StaffRequest>,
+) -> Result<Response, ApiError> {
+    let grants = body
+        .grants
+        .iter()
+        .map(|g| grant_of(&g.role, g.site_id.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let created = identity
+        .create_staff(
+            &acting(&principal, correlation),
+            NewStaff {
+                email: body.email,
+                display_name: body.display_name,
+                password: body.password,
+                grants,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "staff_id": created.staff_id,
+            "generated_password": created.generated_password,
+        })),
+    )
+        .into_response())
+}
+
+async fn staff_get(
+    State(identity): State<Identity>,
+    Path(staff_id): Path<String>,
+) -> Result<axum::Json<StaffShown>, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    let d = identity.directory().await?;
+    let s = d
+        .staff(id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no staff account {id}")))?;
+    Ok(axum::Json(staff_shown(s)))
+}
+
+async fn grants_create(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(staff_id): Path<String>,
+    ApiJson(body): ApiJson<GrantRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    let grant = grant_of(&body.role, body.site_id.as_deref())?;
+    identity
+        .grant_role(&acting(&principal, correlation), id, grant)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct SiteQuery {
+    site_id: Option<String>,
+}
+
+async fn grants_delete(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((staff_id, role)): Path<(String, String)>,
+    Query(q): Query<SiteQuery>,
+) -> Result<StatusCode, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    let grant = grant_of(&role, q.site_id.as_deref())?;
+    identity
+        .revoke_role(&acting(&principal, correlation), id, grant)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PasswordReset {
+    password: Option<String>,
+}
+
+async fn staff_password_reset(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(staff_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    let body: PasswordReset = optional_json(&body)?;
+    let generated = identity
+        .set_password(&acting(&principal, correlation), id, body.password)
+        .await?;
+    Ok(axum::Json(json!({ "generated_password": generated })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DisableRequest {
+    reason: Option<String>,
+}
+
+async fn staff_disable(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(staff_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    let reason = optional_json::<DisableRequest>(&body)?
+        .reason
+        .unwrap_or_default();
+    identity
+        .disable_staff(&acting(&principal, correlation), id, &reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn staff_enable(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(staff_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: StaffId = parse("staff", &staff_id)?;
+    identity
+        .enable_staff(&acting(&principal, correlation), id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResidentRequest {
+    first_name: String,
+    last_name: String,
+    phone: String,
+    email: Option<String>,
+    /// `fr` (default), `en` or `ar`.
+    language: Option<String>,
+    #[serde(default = "yes")]
+    sms_consent: bool,
+    #[serde(default)]
+    email_consent: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn language(code: Option<&str>) -> Result<Language, ApiError> {
+    match code.map(str::trim).unwrap_or("fr") {
+        "fr" | "" => Ok(Language::Fr),
+        "en" => Ok(Language::En),
+        "ar" => Ok(Language::Ar),
+        other => Err(ApiError::BadRequest(format!(
+            "language {other:?} is not offered: use fr, en or ar"
+        ))),
+    }
+}
+
+async fn residents_create(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    ApiJson(body): ApiJson<ResidentRequest>,
+) -> Result<Response, ApiError> {
+    let id = identity
+        .register_resident(
+            &acting(&principal, correlation),
+            NewResident {
+                language: language(body.language.as_deref())?,
+                first_name: body.first_name,
+                last_name: body.last_name,
+                phone: body.phone,
+                email: body.email,
+                sms_consent: body.sms_consent,
+                email_consent: body.email_consent,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "resident_id": id })),
+    )
+        .into_response())
+}
+
+async fn residents_get(
+    State(identity): State<Identity>,
+    Path(resident_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: ResidentId = parse("resident", &resident_id)?;
+    Ok(axum::Json(identity.resident_details(id).await?).into_response())
+}
+
+async fn residents_delete(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(resident_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: ResidentId = parse("resident", &resident_id)?;
+    let erasure = identity
+        .erase_resident(&acting(&principal, correlation), id, ErasureCause::Request)
+        .await?;
+    Ok(axum::Json(erasure).into_response())
+}
+
+async fn residents_export(
+    State(identity): State<Identity>,
+    Path(resident_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: ResidentId = parse("resident", &resident_id)?;
+    let export = identity.export_resident(id).await?;
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"resident-{id}.json\""),
+        )],
+        axum::Json(export),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQuery {
+    staff: Option<String>,
+    resident: Option<String>,
+}
+
+async fn audit_get(
+    State(identity): State<Identity>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let subject = match (q.staff.as_deref(), q.resident.as_deref()) {
+        (Some(s), None) => Subject::Staff(parse("staff", s)?),
+        (None, Some(r)) => Subject::Resident(parse("resident", r)?),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "say whose history to list: ?staff=<id> or ?resident=<id>".into(),
+            ));
+        }
+    };
+    Ok(axum::Json(identity.audit(subject).await?).into_response())
+}
+
+async fn links_get(
+    State(identity): State<Identity>,
+    Client(client): Client,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let access = identity.resolve_link(&token, &client).await?;
+    Ok(axum::Json(json!({
+        "appointment_id": access.appointment_id,
+        "expires_at": access.expires_at,
+    }))
+    .into_response())
+}
+
+/// The role names, for help texts.
+pub fn role_names() -> Vec<&'static str> {
+    [
+        Role::Reception,
+        Role::Mediator,
+        Role::ItHelper,
+        Role::Coordinator,
+        Role::Admin,
+    ]
+    .into_iter()
+    .map(role_name)
+    .collect()
+}

@@ -1,0 +1,41 @@
+//! Identity and access: who staff are and what they may do, how residents
+//! reach their own appointment without an account, and what happens to
+//! personal data (erasure, retention, right of access, audit).
+//!
+//! - `service`: [`Identity`], the service's state, and [`Settings`].
+//! - `directory`: the read model folded from the log (staff, sessions,
+//!   tokens, residents, links), caught up before every use.
+//! - `staff`: account commands (create, roles, passwords, disable, tokens).
+//! - `session`: sign-in and sign-out, and the [`api::Authenticator`] that
+//!   checks session cookies and bearer tokens.
+//! - `links`: residents' manage links.
+//! - `residents`: registration, erasure, export, retention.
+//! - `audit`: who did what, from the log.
+//! - `password`, `secret`: argon2id, tokens, HMAC.
+//! - `http`: the routes, each declared with its access rule.
+//!
+//! Invariant: owns the `staff-*` and `resident-*` streams; reads the rest
+//! of the log only for links, activity and audit. Knows nothing of the
+//! calendar's or appointments' internals.
+
+mod audit;
+mod directory;
+mod error;
+mod http;
+mod links;
+pub mod password;
+mod residents;
+mod secret;
+mod service;
+mod session;
+mod staff;
+
+pub use audit::{AuditEntry, Subject};
+pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email};
+pub use error::IdentityError;
+pub use http::{Client, role_names, routes};
+pub use links::{LinkAccess, NewLink, new_link, revoke_link};
+pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
+pub use service::{Acting, Identity, Settings};
+pub use session::SignedIn;
+pub use staff::{CreatedStaff, IssuedToken, NewStaff, TOKEN_PREFIX};

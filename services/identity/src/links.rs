@@ -1,0 +1,120 @@
+//! Residents' manage links: a resident has no account; the link sent with
+//! their appointment lets them see, cancel or move that appointment and
+//! nothing else. The token carries 256 random bits; the log keeps only its
+//! SHA-256, in a `ManageLinkIssued` event that the appointments service
+//! appends to the appointment's own stream when it books.
+
+use chrono::{DateTime, Utc};
+use contracts::proto::identity::v1 as ev;
+use contracts::{AppointmentId, ResidentId};
+
+use crate::error::IdentityError;
+use crate::secret;
+use crate::service::Identity;
+
+/// A new link: the token to send (once), and the event that records it.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub token: String,
+    pub event: ev::ManageLinkIssued,
+}
+
+/// What a valid link opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkAccess {
+    pub appointment_id: AppointmentId,
+    pub resident_id: ResidentId,
+    pub expires_at: DateTime<Utc>,
+}
+
+const NOT_VALID: &str = "this link is not valid: check that the whole address from your SMS or email was copied, or call the help desk";
+
+/// A link for `appointment`, valid until `expires_at` (the end of the
+/// appointment).
+pub fn new_link(
+    appointment: AppointmentId,
+    resident: ResidentId,
+    expires_at: DateTime<Utc>,
+) -> Result<NewLink, IdentityError> {
+    let token = secret::random_token()?;
+    Ok(NewLink {
+        event: ev::ManageLinkIssued {
+            appointment_id: appointment.to_string(),
+            resident_id: resident.to_string(),
+            token_sha256: secret::token_hash(&token).to_vec(),
+            expires_at: expires_at.to_rfc3339(),
+        },
+        token,
+    })
+}
+
+/// The event that ends a link early (a new one replaced it).
+pub fn revoke_link(appointment: AppointmentId, token: &str) -> ev::ManageLinkRevoked {
+    ev::ManageLinkRevoked {
+        appointment_id: appointment.to_string(),
+        token_sha256: secret::token_hash(token).to_vec(),
+    }
+}
+
+impl Identity {
+    /// What `token` opens, for a caller at `client` (an IP address). Failed
+    /// look-ups are rate-limited per address, so tokens cannot be guessed
+    /// by trying (they could not anyway: 2^256).
+    pub async fn resolve_link(
+        &self,
+        token: &str,
+        client: &str,
+    ) -> Result<LinkAccess, IdentityError> {
+        let malformed = token.len() != 43
+            || !token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let found = if malformed {
+            None
+        } else {
+            self.directory()
+                .await?
+                .link(&secret::token_hash(token))
+                .cloned()
+        };
+        let Some(link) = found else {
+            if let Err(wait) = self.inner.links_per_ip.hit(client) {
+                return Err(IdentityError::too_many(
+                    "too many wrong links from this connection",
+                    wait,
+                ));
+            }
+            return Err(IdentityError::NotFound(NOT_VALID.into()));
+        };
+        if link.revoked {
+            return Err(IdentityError::NotFound(
+                "this link no longer works: use the most recent SMS or email about your appointment, or call the help desk".into(),
+            ));
+        }
+        if link.expires_at <= Utc::now() {
+            return Err(IdentityError::NotFound(
+                "this link has expired: the appointment it was for is over. To book again, call the help desk or book online".into(),
+            ));
+        }
+        Ok(LinkAccess {
+            appointment_id: link.appointment_id,
+            resident_id: link.resident_id,
+            expires_at: link.expires_at,
+        })
+    }
+
+    /// The access `token` gives to `appointment`: a token for another
+    /// appointment is refused exactly as an unknown one is.
+    pub async fn link_for(
+        &self,
+        token: &str,
+        appointment: AppointmentId,
+        client: &str,
+    ) -> Result<LinkAccess, IdentityError> {
+        let access = self.resolve_link(token, client).await?;
+        if access.appointment_id != appointment {
+            return Err(IdentityError::NotFound(NOT_VALID.into()));
+        }
+        Ok(access)
+    }
+}

@@ -1,0 +1,361 @@
+//! Residents: registering them (their personal values sealed under their
+//! own key), reading their details back, erasing them (crypto-shredding),
+//! the right-of-access export, and the retention sweep.
+
+use chrono::{DateTime, Months, Utc};
+use contracts::proto::residents::v1 as rev;
+use contracts::{Language, PhoneNumber, ResidentId, Sealed, Vault, decode_event};
+use eventlog::{Actor, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::IdentityError;
+use crate::service::{Acting, Identity};
+
+/// A resident as reception or a booking form gives them.
+#[derive(Debug, Clone)]
+pub struct NewResident {
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub language: Language,
+    pub sms_consent: bool,
+    pub email_consent: bool,
+}
+
+/// A resident's current details, opened. Erased values read `None`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResidentDetails {
+    pub resident_id: ResidentId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: String,
+    pub sms_consent: bool,
+    pub email_consent: bool,
+    pub registered_at: DateTime<Utc>,
+    pub erased: bool,
+}
+
+/// Why a resident is erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasureCause {
+    /// They asked (right to erasure).
+    Request,
+    /// No activity for longer than the retention period.
+    Retention,
+}
+
+impl ErasureCause {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErasureCause::Request => "request",
+            ErasureCause::Retention => "retention",
+        }
+    }
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    pub resident_id: ResidentId,
+    /// False when the resident had been erased already.
+    pub newly_erased: bool,
+}
+
+fn check_name(what: &str, name: &str) -> Result<String, IdentityError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
+        return Err(IdentityError::Invalid(format!(
+            "give the {what} (1 to 100 characters)"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_email(email: &str) -> Result<String, IdentityError> {
+    let email = email.trim();
+    let fits = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+    if fits {
+        Ok(email.to_owned())
+    } else {
+        Err(IdentityError::Invalid(format!(
+            "{email:?} is not an email address: write it as name@example.fr, or leave it empty"
+        )))
+    }
+}
+
+/// Whether `e` concerns the resident: their stream, done through their
+/// link, or naming them in its payload.
+pub fn mentions_resident(e: &RecordedEvent, id: ResidentId) -> bool {
+    if e.stream == id.stream().as_str() || e.metadata.actor == Actor::Resident(id.0) {
+        return true;
+    }
+    let needle = id.to_string();
+    e.payload
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Every event for which `keep` holds, in log order.
+pub(crate) async fn scan(
+    store: &dyn EventStore,
+    mut keep: impl FnMut(&RecordedEvent) -> bool,
+) -> Result<Vec<RecordedEvent>, IdentityError> {
+    let mut found = Vec::new();
+    let mut after = Position(0);
+    loop {
+        let page = store.read_all(after, 1000, &Filter::all()).await?;
+        let Some(last) = page.last().map(|e| e.position) else {
+            return Ok(found);
+        };
+        found.extend(page.into_iter().filter(|e| keep(e)));
+        after = last;
+    }
+}
+
+async fn open(vault: &Vault, sealed: Option<&Sealed>) -> Result<Option<String>, IdentityError> {
+    match sealed {
+        Some(s) => Ok(vault.open_sealed(s).await?.as_deref().map(str::to_owned)),
+        None => Ok(None),
+    }
+}
+
+impl Identity {
+    /// Registers a resident; every personal value is sealed under their key.
+    pub async fn register_resident(
+        &self,
+        acting: &Acting,
+        new: NewResident,
+    ) -> Result<ResidentId, IdentityError> {
+        let first = check_name("first name", &new.first_name)?;
+        let last = check_name("last name", &new.last_name)?;
+        let phone =
+            PhoneNumber::parse(&new.phone).map_err(|e| IdentityError::Invalid(e.to_string()))?;
+        let email = match new
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(e) => Some(check_email(e)?),
+            None => None,
+        };
+        let id = ResidentId::new();
+        let vault = self.vault();
+        let email = match email {
+            Some(e) => Some(vault.seal(id.0, &e).await?),
+            None => None,
+        };
+        let e = acting.event(&rev::ResidentRegistered {
+            resident_id: id.to_string(),
+            first_name: Some(vault.seal(id.0, &first).await?),
+            last_name: Some(vault.seal(id.0, &last).await?),
+            phone: Some(vault.seal(id.0, phone.as_str()).await?),
+            email,
+            language: new.language.into(),
+            sms_consent: new.sms_consent,
+            email_consent: new.email_consent && new.email.is_some(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::NoStream, vec![e])
+            .await?;
+        Ok(id)
+    }
+
+    /// The resident's current details, opened.
+    pub async fn resident_details(&self, id: ResidentId) -> Result<ResidentDetails, IdentityError> {
+        let events = self
+            .store()
+            .read_stream(&id.stream(), 0, usize::MAX)
+            .await?;
+        let mut details: Option<ResidentDetails> = None;
+        let vault = self.vault();
+        for e in &events {
+            if let Some(x) = decode_event::<rev::ResidentRegistered>(e)? {
+                details = Some(ResidentDetails {
+                    resident_id: id,
+                    first_name: open(vault, x.first_name.as_ref()).await?,
+                    last_name: open(vault, x.last_name.as_ref()).await?,
+                    phone: open(vault, x.phone.as_ref()).await?,
+                    email: open(vault, x.email.as_ref()).await?,
+                    language: x.language().as_str_name().to_owned(),
+                    sms_consent: x.sms_consent,
+                    email_consent: x.email_consent,
+                    registered_at: e.metadata.recorded_at,
+                    erased: false,
+                });
+            } else if let (Some(x), Some(d)) = (
+                decode_event::<rev::ResidentDetailsChanged>(e)?,
+                details.as_mut(),
+            ) {
+                d.first_name = open(vault, x.first_name.as_ref()).await?;
+                d.last_name = open(vault, x.last_name.as_ref()).await?;
+                d.phone = open(vault, x.phone.as_ref()).await?;
+                d.email = open(vault, x.email.as_ref()).await?;
+                d.language = x.language().as_str_name().to_owned();
+                d.sms_consent = x.sms_consent;
+                d.email_consent = x.email_consent;
+            } else if let (Some(_), Some(d)) =
+                (decode_event::<rev::ResidentErased>(e)?, details.as_mut())
+            {
+                d.erased = true;
+            }
+        }
+        details.ok_or_else(|| IdentityError::NotFound(format!("there is no resident {id}")))
+    }
+
+    /// Erases a resident: records `ResidentErased` (the appointments and
+    /// reminders services cancel what is ahead of them when they see it),
+    /// then deletes their data key, so that no sealed value of theirs can be
+    /// read again. Their events stay, so the statistics do not change.
+    /// Erasing twice is harmless.
+    pub async fn erase_resident(
+        &self,
+        acting: &Acting,
+        id: ResidentId,
+        cause: ErasureCause,
+    ) -> Result<Erasure, IdentityError> {
+        let newly_erased = self
+            .retrying(|| async {
+                let Some(r) = self.directory().await?.resident(id).cloned() else {
+                    return Err(IdentityError::NotFound(format!(
+                        "there is no resident {id}"
+                    )));
+                };
+                if r.erased {
+                    return Ok(false);
+                }
+                let e = acting.event(&rev::ResidentErased {
+                    resident_id: id.to_string(),
+                    cause: cause.as_str().to_owned(),
+                })?;
+                self.append(&id.stream(), ExpectedVersion::Exact(r.version), vec![e])
+                    .await?;
+                Ok(true)
+            })
+            .await?;
+        // After the event: a crash in between leaves the key, and the next
+        // retention sweep deletes it.
+        self.vault().erase(id.0).await?;
+        tracing::info!(resident = %id, cause = cause.as_str(), "resident erased");
+        Ok(Erasure {
+            resident_id: id,
+            newly_erased,
+        })
+    }
+
+    /// Everything held on one resident, as JSON: their current details and
+    /// every event that concerns them, personal values opened.
+    pub async fn export_resident(&self, id: ResidentId) -> Result<Value, IdentityError> {
+        let details = self.resident_details(id).await?;
+        let events = scan(self.store().as_ref(), |e| mentions_resident(e, id)).await?;
+        let mut shown = Vec::with_capacity(events.len());
+        for e in events {
+            let mut payload: Value = serde_json::from_slice(&e.payload).unwrap_or(Value::Null);
+            self.vault().reveal_json(&mut payload).await;
+            shown.push(json!({
+                "position": e.position.0,
+                "stream": e.stream,
+                "type": e.event_type,
+                "recorded_at": e.metadata.recorded_at,
+                "actor": e.metadata.actor.to_string(),
+                "correlation_id": e.metadata.correlation_id,
+                "data": payload,
+            }));
+        }
+        Ok(json!({
+            "resident_id": id,
+            "exported_at": Utc::now(),
+            "details": details,
+            "events": shown,
+        }))
+    }
+
+    /// Erases every resident with no activity (an event in their stream,
+    /// through their link, or naming them as `residentId`) since `now` less
+    /// the retention period; finishes erasures a crash interrupted. Returns
+    /// who was erased now.
+    pub async fn retention_sweep(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ResidentId>, IdentityError> {
+        let months = self.settings().retention_months;
+        let Some(cutoff) = now.checked_sub_months(Months::new(months)) else {
+            return Ok(Vec::new());
+        };
+        let (mut last_seen, erased): (
+            std::collections::HashMap<ResidentId, DateTime<Utc>>,
+            Vec<ResidentId>,
+        ) = {
+            let d = self.directory().await?;
+            (
+                d.residents()
+                    .filter(|r| !r.erased)
+                    .map(|r| (r.id, r.registered_at))
+                    .collect(),
+                d.residents().filter(|r| r.erased).map(|r| r.id).collect(),
+            )
+        };
+        for id in erased {
+            self.vault().erase(id.0).await?;
+        }
+        scan(self.store().as_ref(), |e| {
+            let at = e.metadata.recorded_at;
+            let mut touch = |id: ResidentId| {
+                if let Some(seen) = last_seen.get_mut(&id) {
+                    *seen = (*seen).max(at);
+                }
+            };
+            if let Actor::Resident(id) = e.metadata.actor {
+                touch(ResidentId(id));
+            }
+            if e.category() == ResidentId::CATEGORY
+                && let Some(id) = e.stream.split_once('-').and_then(|(_, id)| id.parse().ok())
+            {
+                touch(id);
+            }
+            if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(&e.payload)
+                && let Some(id) = o
+                    .get("residentId")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+            {
+                touch(id);
+            }
+            false
+        })
+        .await?;
+        let acting = Acting::system("retention");
+        let mut erased_now = Vec::new();
+        let mut stale: Vec<ResidentId> = last_seen
+            .into_iter()
+            .filter(|(_, seen)| *seen < cutoff)
+            .map(|(id, _)| id)
+            .collect();
+        stale.sort();
+        for id in stale {
+            if self
+                .erase_resident(&acting, id, ErasureCause::Retention)
+                .await?
+                .newly_erased
+            {
+                erased_now.push(id);
+            }
+        }
+        if !erased_now.is_empty() {
+            tracing::info!(
+                count = erased_now.len(),
+                months,
+                "retention: erased inactive residents"
+            );
+        }
+        Ok(erased_now)
+    }
+}

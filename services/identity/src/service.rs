@@ -1,0 +1,192 @@
+//! The identity service's state and the helpers its commands share.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::{Lockout, RateLimiter};
+use contracts::{Event, Vault, to_new_event};
+use eventlog::{Actor, EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+use crate::directory::Directory;
+use crate::error::IdentityError;
+
+/// How many times a command is tried again when its stream moved meanwhile.
+const ATTEMPTS: usize = 3;
+
+/// What the deployment decides.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, active or not.
+    pub session_max: Duration,
+    /// Served over HTTPS: cookies are `Secure` and `__Host-` prefixed.
+    pub https: bool,
+    /// Residents with no activity for this many months are erased.
+    pub retention_months: u32,
+    /// Behind a reverse proxy on this machine: trust `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// Wrong passwords in a row before an account is locked.
+    pub lockout_failures: u32,
+    pub lockout_for: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
+            https: false,
+            retention_months: 24,
+            trust_proxy: false,
+            lockout_failures: 5,
+            lockout_for: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Who does something, within which correlation.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub actor: Actor,
+    pub correlation_id: Uuid,
+}
+
+impl Acting {
+    pub fn new(actor: Actor, correlation_id: Uuid) -> Self {
+        Acting {
+            actor,
+            correlation_id,
+        }
+    }
+
+    /// The system process `name`, in a new correlation.
+    pub fn system(name: &str) -> Self {
+        Acting::new(Actor::System(name.to_owned()), Uuid::now_v7())
+    }
+
+    pub fn metadata(&self) -> Metadata {
+        Metadata::now(self.actor.clone(), self.correlation_id)
+    }
+
+    pub fn event<E: Event>(&self, event: &E) -> Result<NewEvent, IdentityError> {
+        Ok(to_new_event(event, self.metadata())?)
+    }
+}
+
+/// The identity service: cheap to clone, shared by its routes and commands.
+#[derive(Clone)]
+pub struct Identity {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn EventStore>,
+    pub vault: Vault,
+    pub settings: Settings,
+    /// A tokio mutex: held across the awaits of a catch-up.
+    pub directory: Mutex<Directory>,
+    /// Signs session cookies and CSRF tokens; derived from the master key,
+    /// so every process of one deployment agrees on it.
+    pub cookie_key: [u8; 32],
+    /// Sign-in attempts per client address.
+    pub sign_in_per_ip: RateLimiter,
+    /// Wrong passwords per account email.
+    pub lockout: Lockout,
+    /// Manage-link look-ups per client address.
+    pub links_per_ip: RateLimiter,
+    /// Verified when the email is unknown, so that an unknown email takes
+    /// as long as a wrong password.
+    pub decoy_hash: String,
+}
+
+impl Identity {
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        vault: Vault,
+        settings: Settings,
+    ) -> Result<Self, IdentityError> {
+        let decoy_hash = blocking(|| crate::password::hash("decoy password, never used")).await?;
+        let identity = Identity {
+            inner: Arc::new(Inner {
+                cookie_key: vault.derive_key("identity session cookies v1"),
+                store,
+                vault,
+                lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),
+                sign_in_per_ip: RateLimiter::new(30, Duration::from_secs(10 * 60)),
+                links_per_ip: RateLimiter::new(60, Duration::from_secs(10 * 60)),
+                settings,
+                directory: Mutex::new(Directory::default()),
+                decoy_hash,
+            }),
+        };
+        identity.refresh().await?;
+        Ok(identity)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.inner.store
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.inner.vault
+    }
+
+    /// The directory, caught up with the log.
+    pub async fn directory(&self) -> Result<MutexGuard<'_, Directory>, IdentityError> {
+        let mut d = self.inner.directory.lock().await;
+        d.catch_up(self.inner.store.as_ref(), &self.inner.vault)
+            .await?;
+        Ok(d)
+    }
+
+    /// Folds what was committed since the last catch-up.
+    pub async fn refresh(&self) -> Result<(), IdentityError> {
+        drop(self.directory().await?);
+        Ok(())
+    }
+
+    /// Appends, then folds the directory up to it: the caller reads its
+    /// own write.
+    pub(crate) async fn append(
+        &self,
+        stream: &StreamName,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<(), IdentityError> {
+        self.inner.store.append(stream, expected, events).await?;
+        self.refresh().await
+    }
+
+    /// Runs `attempt` until its append does not meet a concurrent change,
+    /// at most a few times.
+    pub(crate) async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, IdentityError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, IdentityError>>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match attempt().await {
+                Err(IdentityError::Concurrent(_)) if tries < ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Runs slow CPU work (password hashing) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, IdentityError> + Send + 'static,
+) -> Result<T, IdentityError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| IdentityError::Internal(format!("hashing task failed: {e}")))?
+}

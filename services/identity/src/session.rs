@@ -1,0 +1,279 @@
+//! Signing in and out, and checking credentials on every request.
+//!
+//! A session is an event pair (`StaffSignedIn`, `StaffSignedOut`) and a
+//! cookie `<session id>.<last seen, unix seconds>.<HMAC>`: the HMAC (under a
+//! key derived from the master key) makes the cookie unforgeable, the log
+//! makes it revocable, and the last-seen time, renewed at most once a
+//! minute, ends it after inactivity without a write per request.
+
+use std::time::Duration;
+
+use api::{Authenticated, Authenticator, Credentials, Principal, SessionInfo};
+use async_trait::async_trait;
+use axum::http::HeaderValue;
+use chrono::Utc;
+use contracts::StaffId;
+use contracts::proto::identity::v1 as ev;
+use eventlog::{Actor, ExpectedVersion};
+use uuid::Uuid;
+
+use crate::directory::{StaffView, normalize_email};
+use crate::error::IdentityError;
+use crate::password;
+use crate::secret;
+use crate::service::{Acting, Identity, blocking};
+
+/// A cookie's last-seen time is renewed when it is older than this.
+const RENEW_AFTER: i64 = 60;
+
+/// A successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub principal: Principal,
+    /// The whole `Set-Cookie` value.
+    pub set_cookie: HeaderValue,
+}
+
+const NOT_VALID: &str = "your session is not valid: sign in again";
+
+fn principal_of(
+    staff: &StaffView,
+    session: Option<SessionInfo>,
+    token_id: Option<Uuid>,
+) -> Principal {
+    Principal {
+        staff_id: staff.id,
+        display_name: staff.display_name.clone(),
+        grants: staff.grants.iter().copied().collect(),
+        session,
+        token_id,
+    }
+}
+
+impl Identity {
+    /// The session cookie's name: `__Host-` prefixed over HTTPS.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.settings().https {
+            "__Host-creneau_session"
+        } else {
+            "creneau_session"
+        }
+    }
+
+    fn csrf_for(&self, session: Uuid) -> String {
+        secret::sign(&self.inner.cookie_key, &format!("csrf|{session}"))
+    }
+
+    fn make_cookie(&self, session: Uuid, last_seen: i64) -> Result<HeaderValue, IdentityError> {
+        let body = format!("{}.{last_seen}", session.simple());
+        let mac = secret::sign(&self.inner.cookie_key, &format!("session|{body}"));
+        let secure = if self.settings().https {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}={body}.{mac}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            self.cookie_name(),
+            self.settings().session_idle.as_secs()
+        ))
+        .map_err(|e| IdentityError::Internal(format!("cookie: {e}")))
+    }
+
+    /// A `Set-Cookie` value that deletes the session cookie.
+    pub fn expired_cookie(&self) -> HeaderValue {
+        let secure = if self.settings().https {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+            self.cookie_name()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// Signs in with email and password from `client` (an IP address).
+    /// Unknown email and wrong password take the same time and get the
+    /// same answer.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+        correlation_id: Uuid,
+    ) -> Result<SignedIn, IdentityError> {
+        if let Err(wait) = self.inner.sign_in_per_ip.hit(client) {
+            return Err(IdentityError::too_many(
+                "too many sign-in attempts from this connection",
+                wait,
+            ));
+        }
+        let email = normalize_email(email);
+        if let Some(wait) = self.inner.lockout.locked(&email) {
+            return Err(IdentityError::too_many(
+                &format!(
+                    "this account is locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+                    self.inner.lockout.max_failures()
+                ),
+                wait,
+            ));
+        }
+        let found = self.directory().await?.staff_by_email(&email).cloned();
+        let hash = found
+            .as_ref()
+            .and_then(|s| s.password_hash.clone())
+            .unwrap_or_else(|| self.inner.decoy_hash.clone());
+        let typed = password.to_owned();
+        let matches = blocking(move || Ok(password::verify(&typed, &hash))).await?;
+        let staff = match found {
+            Some(staff) if matches => staff,
+            _ => {
+                if let Some(wait) = self.inner.lockout.failed(&email) {
+                    tracing::warn!("an account was locked after repeated wrong passwords");
+                    return Err(IdentityError::too_many(
+                        &format!(
+                            "this account is now locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+                            self.inner.lockout.max_failures()
+                        ),
+                        wait,
+                    ));
+                }
+                return Err(IdentityError::WrongCredentials);
+            }
+        };
+        if staff.disabled {
+            return Err(IdentityError::Refused(
+                "this account is disabled: ask an administrator".into(),
+            ));
+        }
+        self.inner.lockout.cleared(&email);
+        let session = Uuid::now_v7();
+        let acting = Acting::new(Actor::Staff(staff.id.0), correlation_id);
+        let e = acting.event(&ev::StaffSignedIn {
+            staff_id: staff.id.to_string(),
+            session_id: session.to_string(),
+        })?;
+        self.append(&staff.id.stream(), ExpectedVersion::Any, vec![e])
+            .await?;
+        tracing::info!(staff = %staff.id, "signed in");
+        let info = SessionInfo {
+            session_id: session,
+            csrf: self.csrf_for(session),
+        };
+        Ok(SignedIn {
+            set_cookie: self.make_cookie(session, Utc::now().timestamp())?,
+            principal: principal_of(&staff, Some(info), None),
+        })
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(
+        &self,
+        acting: &Acting,
+        staff: StaffId,
+        session: Uuid,
+        cause: &str,
+    ) -> Result<(), IdentityError> {
+        let e = acting.event(&ev::StaffSignedOut {
+            staff_id: staff.to_string(),
+            session_id: session.to_string(),
+            cause: cause.to_owned(),
+        })?;
+        self.append(&staff.stream(), ExpectedVersion::Any, vec![e])
+            .await
+    }
+
+    async fn check_session(&self, cookie: &str) -> Result<Authenticated, IdentityError> {
+        let invalid = || IdentityError::NotSignedIn(NOT_VALID.into());
+        let mut parts = cookie.splitn(3, '.');
+        let (Some(id), Some(seen), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(invalid());
+        };
+        if !secret::verify(&self.inner.cookie_key, &format!("session|{id}.{seen}"), mac) {
+            return Err(invalid());
+        }
+        let session: Uuid = id.parse().map_err(|_| invalid())?;
+        let last_seen: i64 = seen.parse().map_err(|_| invalid())?;
+        let d = self.directory().await?;
+        let (staff, view) = d.session(session).ok_or_else(invalid)?;
+        let now = Utc::now();
+        let idle = i64::try_from(self.settings().session_idle.as_secs()).unwrap_or(i64::MAX);
+        let max = chrono::Duration::from_std(self.settings().session_max)
+            .unwrap_or(chrono::Duration::MAX);
+        if !view.open || staff.disabled {
+            return Err(IdentityError::NotSignedIn(
+                "your session was ended (signed out, new password or account disabled): sign in again"
+                    .into(),
+            ));
+        }
+        if now.timestamp() - last_seen > idle {
+            return Err(IdentityError::NotSignedIn(format!(
+                "your session ended after {} minutes without activity: sign in again",
+                idle / 60
+            )));
+        }
+        if now - view.opened_at > max {
+            return Err(IdentityError::NotSignedIn(format!(
+                "your session ended {} hours after you signed in: sign in again",
+                max.num_hours()
+            )));
+        }
+        let info = SessionInfo {
+            session_id: session,
+            csrf: self.csrf_for(session),
+        };
+        let principal = principal_of(staff, Some(info), None);
+        drop(d);
+        let set_cookie = if now.timestamp() - last_seen >= RENEW_AFTER {
+            Some(self.make_cookie(session, now.timestamp())?)
+        } else {
+            None
+        };
+        Ok(Authenticated {
+            principal,
+            set_cookie,
+        })
+    }
+
+    async fn check_token(&self, token: &str) -> Result<Authenticated, IdentityError> {
+        let refused = || {
+            IdentityError::NotSignedIn(
+                "this API token is not valid, expired or was revoked: ask for a new one".into(),
+            )
+        };
+        let d = self.directory().await?;
+        let (staff, view) = d.token(&secret::token_hash(token)).ok_or_else(refused)?;
+        if view.revoked || staff.disabled || view.expires_at <= Utc::now() {
+            return Err(refused());
+        }
+        Ok(Authenticated {
+            principal: principal_of(staff, None, Some(view.token_id)),
+            set_cookie: None,
+        })
+    }
+
+    /// How long sessions may stay idle.
+    pub fn session_idle(&self) -> Duration {
+        self.settings().session_idle
+    }
+}
+
+#[async_trait]
+impl Authenticator for Identity {
+    fn session_cookie(&self) -> &str {
+        self.cookie_name()
+    }
+
+    async fn authenticate(
+        &self,
+        credentials: Credentials<'_>,
+    ) -> Result<Authenticated, api::ApiError> {
+        let checked = match credentials {
+            Credentials::Session(cookie) => self.check_session(cookie).await,
+            Credentials::Bearer(token) => self.check_token(token).await,
+        };
+        checked.map_err(api::ApiError::from)
+    }
+}
