@@ -110,3 +110,213 @@ fn print_report(
         grouped as f64 / groups.max(1) as f64
     )
 }
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct IdentityBenchArgs {
+    /// Staff accounts in the directory while credentials are checked.
+    #[arg(long, default_value_t = 200)]
+    pub accounts: usize,
+    /// Credential checks per kind (cookie, bearer, HTTP request).
+    #[arg(long, default_value_t = 20_000)]
+    pub checks: usize,
+    /// Concurrent tasks doing the checks.
+    #[arg(long, default_value_t = 4)]
+    pub tasks: usize,
+}
+
+fn median_ms(mut samples: Vec<std::time::Duration>) -> f64 {
+    samples.sort();
+    samples
+        .get(samples.len() / 2)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// Runs `checks` calls of `one` spread over `tasks` tasks: calls per second.
+async fn throughput<F, Fut>(checks: usize, tasks: usize, one: F) -> anyhow::Result<f64>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let started = std::time::Instant::now();
+    let per_task = checks / tasks.max(1);
+    let mut handles = Vec::new();
+    for _ in 0..tasks.max(1) {
+        let one = one.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                one().await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for h in handles {
+        h.await??;
+    }
+    Ok((per_task * tasks.max(1)) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// `creneau bench identity`: what signing in costs, and what checking
+/// credentials adds to every staff request.
+pub async fn run_identity(
+    args: IdentityBenchArgs,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    use api::{Authenticator as _, Credentials, Grant};
+    use identity::{Acting, NewStaff};
+    use tower::ServiceExt as _;
+
+    let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
+    let store: Arc<dyn eventlog::EventStore> = Arc::new(SqliteStore::open(dir.join("bench.db"))?);
+    let vault =
+        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
+    let identity = identity::Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        identity::Settings::default(),
+    )
+    .await?;
+    let result = async {
+        let mut hashes = Vec::new();
+        for _ in 0..10 {
+            let t = std::time::Instant::now();
+            identity::password::hash("un mot de passe de banc d'essai")?;
+            hashes.push(t.elapsed());
+        }
+        writeln!(
+            out,
+            "argon2id hash (19 MiB, t=2): median {:.1} ms over 10",
+            median_ms(hashes)
+        )?;
+
+        let acting = Acting::system("bench");
+        let made = std::time::Instant::now();
+        for i in 0..args.accounts {
+            identity
+                .create_staff(
+                    &acting,
+                    NewStaff {
+                        email: format!("agent{i}@ville.example.fr"),
+                        display_name: format!("Agent {i}"),
+                        password: Some("un mot de passe de banc d'essai".into()),
+                        grants: vec![Grant {
+                            role: contracts::Role::Reception,
+                            site: None,
+                        }],
+                    },
+                )
+                .await?;
+        }
+        writeln!(
+            out,
+            "{} accounts created in {:.1} s",
+            args.accounts,
+            made.elapsed().as_secs_f64()
+        )?;
+
+        let mut sign_ins = Vec::new();
+        let mut cookie = String::new();
+        for i in 0..20 {
+            let t = std::time::Instant::now();
+            let signed = identity
+                .sign_in(
+                    &format!("agent{i}@ville.example.fr"),
+                    "un mot de passe de banc d'essai",
+                    &format!("10.0.0.{i}"),
+                    uuid::Uuid::now_v7(),
+                )
+                .await?;
+            sign_ins.push(t.elapsed());
+            cookie = signed
+                .set_cookie
+                .to_str()?
+                .split(';')
+                .next()
+                .and_then(|c| c.split_once('='))
+                .map(|(_, v)| v.to_owned())
+                .unwrap_or_default();
+        }
+        writeln!(
+            out,
+            "sign-in (verify + append): median {:.1} ms over 20",
+            median_ms(sign_ins)
+        )?;
+
+        let staff = identity
+            .directory()
+            .await?
+            .staff_by_email("agent0@ville.example.fr")
+            .map(|s| s.id)
+            .ok_or_else(|| anyhow::anyhow!("no account"))?;
+        let token = identity
+            .issue_token(&acting, staff, "bench", 1)
+            .await?
+            .token;
+
+        let (id, c) = (identity.clone(), cookie.clone());
+        let rate = throughput(args.checks, args.tasks, move || {
+            let (id, c) = (id.clone(), c.clone());
+            async move {
+                id.authenticate(Credentials::Session(&c))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(())
+            }
+        })
+        .await?;
+        writeln!(
+            out,
+            "session cookie checks: {rate:.0}/s ({} tasks)",
+            args.tasks
+        )?;
+        let (id, tk) = (identity.clone(), token.clone());
+        let rate = throughput(args.checks, args.tasks, move || {
+            let (id, tk) = (id.clone(), tk.clone());
+            async move {
+                id.authenticate(Credentials::Bearer(&tk))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(())
+            }
+        })
+        .await?;
+        writeln!(
+            out,
+            "bearer token checks: {rate:.0}/s ({} tasks)",
+            args.tasks
+        )?;
+
+        let state = crate::server::AppState {
+            store: Arc::clone(&store),
+            vault,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            identity: identity.clone(),
+            origin: None,
+        };
+        let app = crate::server::app(state);
+        let rate = throughput(args.checks, args.tasks, move || {
+            let (app, tk) = (app.clone(), token.clone());
+            async move {
+                let request = axum::http::Request::get("/api/v1/session")
+                    .header("authorization", format!("Bearer {tk}"))
+                    .body(axum::body::Body::empty())?;
+                let response = app.oneshot(request).await?;
+                anyhow::ensure!(
+                    response.status().is_success(),
+                    "status {}",
+                    response.status()
+                );
+                Ok(())
+            }
+        })
+        .await?;
+        writeln!(
+            out,
+            "GET /api/v1/session through the router, bearer: {rate:.0}/s ({} tasks)",
+            args.tasks
+        )?;
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

@@ -85,6 +85,8 @@ pub enum ResidentsCommand {
 pub enum BenchCommand {
     /// Appends and replay of the event log, on SQLite and PostgreSQL.
     Eventlog(bench::BenchArgs),
+    /// Password hashing, sign-in, and credential checks per request.
+    Identity(bench::IdentityBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +167,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Eventlog(args)) => {
             bench::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Identity(args)) => {
+            bench::run_identity(args, &mut stdout).await?;
         }
         Command::Debug(DebugCommand::AppendLoop { batch }) => {
             let store = setup::open_store(&config).await?;

@@ -68,6 +68,8 @@ pub struct LinkView {
 #[derive(Debug, Default)]
 pub struct Directory {
     position: Position,
+    /// When the log was last read.
+    read_at: Option<std::time::Instant>,
     staff: HashMap<StaffId, StaffView>,
     by_email: HashMap<String, StaffId>,
     sessions: HashMap<Uuid, StaffId>,
@@ -121,12 +123,21 @@ fn grant(role: i32, site_id: &str, position: Position) -> Result<Grant, Identity
 }
 
 impl Directory {
+    /// Whether the log must be read: something was committed past what is
+    /// folded (`committed`, the store's wake-up position), or the last read
+    /// is older than `max_age` (writers in another process that cannot wake
+    /// this one, as on SQLite).
+    pub fn is_stale(&self, committed: u64, max_age: std::time::Duration) -> bool {
+        committed > self.position.0 || self.read_at.is_none_or(|t| t.elapsed() >= max_age)
+    }
+
     /// Reads and folds everything committed since the last catch-up.
     pub async fn catch_up(
         &mut self,
         store: &dyn EventStore,
         vault: &Vault,
     ) -> Result<(), IdentityError> {
+        self.read_at = Some(std::time::Instant::now());
         loop {
             let events = store.read_all(self.position, BATCH, &Filter::all()).await?;
             let Some(last) = events.last().map(|e| e.position) else {

@@ -72,10 +72,8 @@ impl Identity {
         let found = if malformed {
             None
         } else {
-            self.directory()
-                .await?
-                .link(&secret::token_hash(token))
-                .cloned()
+            let hash = secret::token_hash(token);
+            self.look_up(|d| d.link(&hash).cloned()).await?
         };
         let Some(link) = found else {
             if let Err(wait) = self.inner.links_per_ip.hit(client) {

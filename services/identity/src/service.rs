@@ -14,6 +14,10 @@ use crate::error::IdentityError;
 
 /// How many times a command is tried again when its stream moved meanwhile.
 const ATTEMPTS: usize = 3;
+/// How stale the directory may be when nothing woke it: what a revocation
+/// written by another process that cannot wake this one (SQLite) waits at
+/// most. Writes in this process, and PostgreSQL's NOTIFY, wake it at once.
+const MAX_UNWOKEN_AGE: Duration = Duration::from_millis(250);
 
 /// What the deployment decides.
 #[derive(Debug, Clone)]
@@ -88,6 +92,8 @@ pub(crate) struct Inner {
     pub settings: Settings,
     /// A tokio mutex: held across the awaits of a catch-up.
     pub directory: Mutex<Directory>,
+    /// The store's committed position, raised on every commit it knows of.
+    pub committed: tokio::sync::watch::Receiver<u64>,
     /// Signs session cookies and CSRF tokens; derived from the master key,
     /// so every process of one deployment agrees on it.
     pub cookie_key: [u8; 32],
@@ -112,6 +118,7 @@ impl Identity {
         let identity = Identity {
             inner: Arc::new(Inner {
                 cookie_key: vault.derive_key("identity session cookies v1"),
+                committed: store.wake(),
                 store,
                 vault,
                 lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),
@@ -138,12 +145,32 @@ impl Identity {
         &self.inner.vault
     }
 
-    /// The directory, caught up with the log.
+    /// The directory, caught up with the log: with every commit this
+    /// process has been told of, and read at most [`MAX_UNWOKEN_AGE`] ago.
     pub async fn directory(&self) -> Result<MutexGuard<'_, Directory>, IdentityError> {
+        let committed = *self.inner.committed.borrow();
         let mut d = self.inner.directory.lock().await;
+        if d.is_stale(committed, MAX_UNWOKEN_AGE) {
+            d.catch_up(self.inner.store.as_ref(), &self.inner.vault)
+                .await?;
+        }
+        Ok(d)
+    }
+
+    /// `find` in the directory; when it finds nothing, the log is read again
+    /// first, so that what another process just wrote (an account, a
+    /// session, a link) is found even before this process is woken.
+    pub async fn look_up<T>(
+        &self,
+        find: impl Fn(&Directory) -> Option<T>,
+    ) -> Result<Option<T>, IdentityError> {
+        let mut d = self.directory().await?;
+        if let Some(found) = find(&d) {
+            return Ok(Some(found));
+        }
         d.catch_up(self.inner.store.as_ref(), &self.inner.vault)
             .await?;
-        Ok(d)
+        Ok(find(&d))
     }
 
     /// Folds what was committed since the last catch-up.
@@ -165,7 +192,7 @@ impl Identity {
     }
 
     /// Runs `attempt` until its append does not meet a concurrent change,
-    /// at most a few times.
+    /// at most a few times, reading the log again between tries.
     pub(crate) async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, IdentityError>
     where
         F: FnMut() -> Fut,
@@ -175,7 +202,12 @@ impl Identity {
         loop {
             tries += 1;
             match attempt().await {
-                Err(IdentityError::Concurrent(_)) if tries < ATTEMPTS => continue,
+                Err(IdentityError::Concurrent(_)) if tries < ATTEMPTS => {
+                    // Another process moved the stream: read what it wrote.
+                    let mut d = self.inner.directory.lock().await;
+                    d.catch_up(self.inner.store.as_ref(), &self.inner.vault)
+                        .await?;
+                }
                 other => return other,
             }
         }

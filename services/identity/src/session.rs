@@ -6,8 +6,6 @@
 //! makes it revocable, and the last-seen time, renewed at most once a
 //! minute, ends it after inactivity without a write per request.
 
-use std::time::Duration;
-
 use api::{Authenticated, Authenticator, Credentials, Principal, SessionInfo};
 use async_trait::async_trait;
 use axum::http::HeaderValue;
@@ -120,7 +118,7 @@ impl Identity {
                 wait,
             ));
         }
-        let found = self.directory().await?.staff_by_email(&email).cloned();
+        let found = self.look_up(|d| d.staff_by_email(&email).cloned()).await?;
         let hash = found
             .as_ref()
             .and_then(|s| s.password_hash.clone())
@@ -196,13 +194,23 @@ impl Identity {
         }
         let session: Uuid = id.parse().map_err(|_| invalid())?;
         let last_seen: i64 = seen.parse().map_err(|_| invalid())?;
-        let d = self.directory().await?;
-        let (staff, view) = d.session(session).ok_or_else(invalid)?;
+        let (mut principal, disabled, view) = self
+            .look_up(|d| {
+                d.session(session).map(|(staff, view)| {
+                    (
+                        principal_of(staff, None, None),
+                        staff.disabled,
+                        view.clone(),
+                    )
+                })
+            })
+            .await?
+            .ok_or_else(invalid)?;
         let now = Utc::now();
         let idle = i64::try_from(self.settings().session_idle.as_secs()).unwrap_or(i64::MAX);
         let max = chrono::Duration::from_std(self.settings().session_max)
             .unwrap_or(chrono::Duration::MAX);
-        if !view.open || staff.disabled {
+        if !view.open || disabled {
             return Err(IdentityError::NotSignedIn(
                 "your session was ended (signed out, new password or account disabled): sign in again"
                     .into(),
@@ -220,12 +228,10 @@ impl Identity {
                 max.num_hours()
             )));
         }
-        let info = SessionInfo {
+        principal.session = Some(SessionInfo {
             session_id: session,
             csrf: self.csrf_for(session),
-        };
-        let principal = principal_of(staff, Some(info), None);
-        drop(d);
+        });
         let set_cookie = if now.timestamp() - last_seen >= RENEW_AFTER {
             Some(self.make_cookie(session, now.timestamp())?)
         } else {
@@ -243,20 +249,21 @@ impl Identity {
                 "this API token is not valid, expired or was revoked: ask for a new one".into(),
             )
         };
-        let d = self.directory().await?;
-        let (staff, view) = d.token(&secret::token_hash(token)).ok_or_else(refused)?;
-        if view.revoked || staff.disabled || view.expires_at <= Utc::now() {
-            return Err(refused());
-        }
+        let hash = secret::token_hash(token);
+        let now = Utc::now();
+        let principal = self
+            .look_up(|d| {
+                d.token(&hash).and_then(|(staff, view)| {
+                    let usable = !view.revoked && !staff.disabled && view.expires_at > now;
+                    usable.then(|| principal_of(staff, None, Some(view.token_id)))
+                })
+            })
+            .await?
+            .ok_or_else(refused)?;
         Ok(Authenticated {
-            principal: principal_of(staff, None, Some(view.token_id)),
+            principal,
             set_cookie: None,
         })
-    }
-
-    /// How long sessions may stay idle.
-    pub fn session_idle(&self) -> Duration {
-        self.settings().session_idle
     }
 }
 
