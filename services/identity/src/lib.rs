@@ -9,6 +9,7 @@
 //! - `session`: sign-in and sign-out, and the [`api::Authenticator`] that
 //!   checks session cookies and bearer tokens.
 //! - `links`: residents' manage links.
+//! - `codes`: the 6-digit SMS code that confirms an online booking.
 //! - `residents`: registration, erasure, export, retention.
 //! - `audit`: who did what, from the log.
 //! - `password`, `secret`: argon2id, tokens, HMAC.
@@ -19,6 +20,7 @@
 //! calendar's or appointments' internals.
 
 mod audit;
+mod codes;
 mod directory;
 mod error;
 mod http;
@@ -31,6 +33,7 @@ mod session;
 mod staff;
 
 pub use audit::{AuditEntry, Subject};
+pub use codes::{CODE_LIFETIME, CodeChallenge, IssuedCode, MAX_ATTEMPTS};
 pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email};
 pub use error::IdentityError;
 pub use http::{Client, role_names, routes};

@@ -103,6 +103,13 @@ pub(crate) struct Inner {
     pub lockout: Lockout,
     /// Manage-link look-ups per client address.
     pub links_per_ip: RateLimiter,
+    /// Signs booking-code challenges.
+    pub code_key: [u8; 32],
+    /// Booking codes sent per phone number, and asked per address.
+    pub codes_per_phone: RateLimiter,
+    pub codes_per_ip: RateLimiter,
+    /// Wrong booking codes per challenge.
+    pub code_attempts: Lockout,
     /// Verified when the email is unknown, so that an unknown email takes
     /// as long as a wrong password.
     pub decoy_hash: String,
@@ -119,6 +126,13 @@ impl Identity {
             inner: Arc::new(Inner {
                 cookie_key: vault.derive_key("identity session cookies v1"),
                 committed: store.wake(),
+                code_key: vault.derive_key("identity booking codes v1"),
+                codes_per_phone: RateLimiter::new(3, Duration::from_secs(15 * 60)),
+                codes_per_ip: RateLimiter::new(10, Duration::from_secs(15 * 60)),
+                code_attempts: Lockout::new(
+                    crate::codes::MAX_ATTEMPTS,
+                    crate::codes::CODE_LIFETIME,
+                ),
                 store,
                 vault,
                 lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),

@@ -377,3 +377,61 @@ async fn an_erasure_interrupted_before_the_key_went_is_finished_by_the_next_swee
         .unwrap_err();
     assert!(matches!(e, IdentityError::NotFound(_)), "{e}");
 }
+
+#[tokio::test]
+async fn a_booking_code_confirms_its_own_number_only_and_not_after_five_wrong_tries() {
+    let f = fixture().await;
+    let id = identity(&f).await;
+    let phone = contracts::PhoneNumber::parse("06 12 34 56 78").expect("phone");
+    let other = contracts::PhoneNumber::parse("07 81 22 33 44").expect("phone");
+    let issued = id.issue_booking_code(&phone, "192.0.2.5").expect("code");
+    let spaced = format!("{} {}", &issued.code[..3], &issued.code[3..]);
+    assert!(
+        id.check_booking_code(&issued.challenge, &other, &issued.code)
+            .is_err(),
+        "another number"
+    );
+    id.check_booking_code(&issued.challenge, &phone, &spaced)
+        .expect("typed with a space");
+
+    let second = id.issue_booking_code(&phone, "192.0.2.5").expect("code");
+    let wrong = if second.code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let mut forged = second.challenge.clone();
+    forged.expires_at += chrono::Duration::hours(1);
+    assert!(
+        id.check_booking_code(&forged, &phone, &second.code)
+            .is_err(),
+        "a longer life cannot be forged"
+    );
+    for _ in 0..3 {
+        let e = id
+            .check_booking_code(&second.challenge, &phone, wrong)
+            .unwrap_err();
+        assert!(e.to_string().contains("6 digits"), "{e}");
+    }
+    let e = id
+        .check_booking_code(&second.challenge, &phone, wrong)
+        .unwrap_err();
+    assert!(e.to_string().contains("too many times"), "{e}");
+    let e = id
+        .check_booking_code(&second.challenge, &phone, &second.code)
+        .unwrap_err();
+    assert!(e.to_string().contains("ask for a new code"), "{e}");
+
+    assert!(id.issue_booking_code(&phone, "192.0.2.6").is_ok());
+    let e = id.issue_booking_code(&phone, "192.0.2.7").unwrap_err();
+    assert!(e.to_string().contains("this number"), "{e}");
+    let mut expired = id.issue_booking_code(&other, "192.0.2.8").expect("code");
+    expired.challenge.expires_at = Utc::now() - chrono::Duration::seconds(1);
+    let e = id
+        .check_booking_code(&expired.challenge, &other, &expired.code)
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("expired") || e.to_string().contains("6 digits"),
+        "{e}"
+    );
+}
