@@ -15,6 +15,10 @@ use serde::de::DeserializeOwned;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A field of a well-formed request holds a value that cannot be used:
+    /// 422, naming the field and what is accepted.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
     /// Not signed in, or the credentials no longer work.
     #[error("{0}")]
     Unauthorized(String),
@@ -48,6 +52,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -70,8 +75,13 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(m) => format!("not ready: {m}"),
             other => other.to_string(),
         };
-        let mut response =
-            (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+        let body = match &self {
+            ApiError::Invalid { field, .. } => {
+                serde_json::json!({ "error": message, "field": field })
+            }
+            _ => serde_json::json!({ "error": message }),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::TooMany { retry_after, .. } = &self
             && let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
         {

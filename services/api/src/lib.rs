@@ -7,8 +7,11 @@
 //!   [`Need`] every route declares, [`Routes`] (a router that records those
 //!   declarations) and the [`authorize`] middleware that enforces them,
 //!   with CSRF and origin checks for cookie sessions.
+//! - `acting`: [`Acting`], who does something and in which correlation.
 //! - `correlation`: the [`CorrelationId`] every request carries.
 //! - `headers`: security headers on every answer.
+//! - `signing`: HMAC-SHA256 signatures ([`sign`], [`verify`]).
+//! - `openapi`: the OpenAPI document, generated from the route table.
 //! - `limits`: rate limits and lockouts, in memory.
 //!
 //! Invariant: nothing here knows how staff are stored or how a password is
@@ -16,16 +19,22 @@
 //! service implements it).
 
 mod access;
+mod acting;
 mod correlation;
 mod error;
 mod headers;
 mod limits;
+mod openapi;
+mod signing;
 
 pub use access::{
     AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, Grant, Need, Principal,
     Routes, Rule, SessionInfo, Verb, authorize, parse_role, role_name,
 };
+pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};
 pub use error::{ApiError, ApiJson};
 pub use headers::security_headers;
 pub use limits::{Lockout, RateLimiter, client_ip, wait_words};
+pub use openapi::openapi;
+pub use signing::{sign, verify};

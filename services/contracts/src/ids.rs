@@ -64,6 +64,10 @@ id_type!(
     SiteId, "site"
 );
 id_type!(
+    /// A permanence rule (and its occurrences' exceptions and staff).
+    RuleId, "permanence"
+);
+id_type!(
     /// An individual appointment.
     AppointmentId, "appointment"
 );

@@ -20,6 +20,12 @@ pub mod time;
 /// Generated from `proto/`: one module per package, `proto::<area>::v1`.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod proto {
+    pub mod calendar {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.calendar.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.calendar.v1.serde.rs"));
+        }
+    }
     pub mod common {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/creneau.common.v1.rs"));
@@ -41,7 +47,7 @@ pub mod proto {
 }
 
 pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};
-pub use ids::{AppointmentId, ResidentId, SiteId, StaffId};
+pub use ids::{AppointmentId, ResidentId, RuleId, SiteId, StaffId};
 pub use personal::{MasterKey, Revealed, Vault, VaultError};
 pub use phone::{PhoneError, PhoneNumber};
 pub use proto::common::v1::{Language, Reason, Sealed};

@@ -289,6 +289,7 @@ pub async fn run_identity(
             store: Arc::clone(&store),
             vault,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            calendar: calendar::Calendar::new(Arc::clone(&store), [0u8; 32]).await?,
             identity: identity.clone(),
             origin: None,
         };

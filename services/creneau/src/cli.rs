@@ -32,7 +32,13 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serves Créneau over HTTP until Ctrl-C or SIGTERM.
-    Serve,
+    Serve {
+        /// Load the demo data first (six sites, staff of every role), unless the store has sites.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Loads the demo data (six sites, permanences, staff of every role), unless the store has sites.
+    Demo,
     /// Reads the event log.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -120,14 +126,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.validate()?;
     let mut stdout = std::io::stdout();
     match cli.command {
-        Command::Serve => {
+        Command::Serve { demo } => {
             let (store, vault, identity) = setup::open_identity(&config).await?;
+            let calendar = setup::open_calendar(&store, &vault).await?;
+            if demo {
+                crate::demo::load(&identity, &calendar, &mut stdout).await?;
+            }
             tokio::spawn(admin::retention_daily(identity.clone()));
             let state = AppState {
                 store,
                 vault,
                 metrics: Arc::new(Metrics::new()),
                 identity,
+                calendar,
                 origin: Some(config.origin()),
             };
             let listener = tokio::net::TcpListener::bind(config.listen)
@@ -137,6 +148,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(%address, backend = state.store.backend(), "listening on http://{address}");
             server::run(listener, server::app(state), server::shutdown_signal()).await?;
             tracing::info!("stopped");
+        }
+        Command::Demo => {
+            let (store, vault, identity) = setup::open_identity(&config).await?;
+            let calendar = setup::open_calendar(&store, &vault).await?;
+            crate::demo::load(&identity, &calendar, &mut stdout).await?;
         }
         Command::Events(EventsCommand::Tail(args)) => {
             let store = setup::open_store(&config).await?;

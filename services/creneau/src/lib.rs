@@ -9,6 +9,7 @@
 //! - `events`: `events tail` and `events stats`.
 //! - `admin`: `admin create`, `audit`, `residents erase|export`, the retention job.
 //! - `bench`: `bench eventlog`.
+//! - `demo`: the demo data of `creneau demo` and `serve --demo`.
 //! - `debug`: hidden helpers for fault-injection tests.
 
 pub mod admin;
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod debug;
+pub mod demo;
 pub mod events;
 pub mod metrics;
 pub mod server;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::{AccessPolicy, ApiError, CORRELATION_HEADER, CorrelationId, Need, Routes, Verb};
+use api::{AccessPolicy, ApiError, CORRELATION_HEADER, CorrelationId, Need, Routes, Rule, Verb};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -29,6 +29,7 @@ pub struct AppState {
     pub vault: Vault,
     pub metrics: Arc<Metrics>,
     pub identity: Identity,
+    pub calendar: calendar::Calendar,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
 }
@@ -37,12 +38,28 @@ pub struct AppState {
 pub fn routes(state: AppState) -> Routes {
     use Need::Public;
     use Verb::Get;
-    Routes::new()
+    let services =
+        identity::routes(state.identity.clone()).merge(calendar::routes(state.calendar.clone()));
+    let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)
-        .route(Get, "/metrics", Public, metrics_get)
-        .with_state(state.clone())
-        .merge(identity::routes(state.identity.clone()))
+        .route(Get, "/metrics", Public, metrics_get);
+    let openapi = Rule {
+        verb: Get,
+        path: "/api/openapi.json",
+        need: Public,
+    };
+    // The document lists every route, its own included.
+    let mut rules = own.rules().to_vec();
+    rules.push(openapi);
+    rules.extend_from_slice(services.rules());
+    let document = Arc::new(api::openapi("Créneau", env!("CARGO_PKG_VERSION"), &rules));
+    own.route(openapi.verb, openapi.path, openapi.need, move || {
+        let document = Arc::clone(&document);
+        async move { axum::Json((*document).clone()) }
+    })
+    .with_state(state)
+    .merge(services)
 }
 
 /// The whole router, state applied: what `serve` runs and tests call.

@@ -23,6 +23,17 @@ pub async fn open_identity(
     Ok((store, vault, identity))
 }
 
+/// The calendar over `store`, its feed links signed with a key derived
+/// from the master key.
+pub async fn open_calendar(
+    store: &Arc<dyn EventStore>,
+    vault: &Vault,
+) -> anyhow::Result<calendar::Calendar> {
+    calendar::Calendar::new(Arc::clone(store), vault.derive_key("calendar feeds v1"))
+        .await
+        .context("cannot read the calendar from the event log")
+}
+
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
     eventlog::open(&config.store, &config.data_dir)
         .await

@@ -79,7 +79,52 @@ async fn issue_link(
 #[tokio::test]
 async fn every_route_answers_each_role_as_its_rule_says() {
     let t = TestApp::new().await;
-    let site_a = SiteId::new();
+    // A site A with a rule, a permanence and a closure, for calendar routes.
+    let acting = identity::Acting::system("test");
+    let calendar = &t.state.calendar;
+    let site_a_made = calendar
+        .open_site(
+            &acting,
+            &contracts::proto::calendar::v1::SiteDetails {
+                name: "A".into(),
+                address: "1 rue A".into(),
+                open: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("site");
+    let today = contracts::time::local_date(Utc::now());
+    let rule_id = calendar
+        .create_rule(
+            &acting,
+            &contracts::proto::calendar::v1::PermanenceRule {
+                site_id: site_a_made.to_string(),
+                label: "matin".into(),
+                cron: "0 9 * * *".into(),
+                duration_minutes: 180,
+                valid_from: today.to_string(),
+                offer: Some(contracts::proto::calendar::v1::Offer {
+                    drop_in: true,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("rule");
+    let permanence = calendar::permanence_id(rule_id, today + chrono::Days::new(1));
+    let closure = calendar
+        .schedule_closure(
+            &acting,
+            site_a_made,
+            today + chrono::Days::new(30),
+            today + chrono::Days::new(31),
+            "travaux",
+        )
+        .await
+        .expect("closure");
+    let site_a = site_a_made;
     let personas: Vec<(&str, Grants)> = vec![
         ("reception_a", vec![(Role::Reception, Some(site_a))]),
         ("reception_b", vec![(Role::Reception, Some(SiteId::new()))]),
@@ -124,6 +169,9 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{resident_id}", &resident.to_string())
             .replace("{token_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{role}", "mediator")
+            .replace("{rule_id}", &rule_id.to_string())
+            .replace("{permanence_id}", &permanence)
+            .replace("{closure_id}", &closure.to_string())
             .replace("{token}", &link);
         assert!(
             !path.contains('{'),

@@ -20,8 +20,9 @@ use uuid::Uuid;
 use crate::audit::Subject;
 use crate::directory::StaffView;
 use crate::residents::{ErasureCause, NewResident};
-use crate::service::{Acting, Identity};
+use crate::service::Identity;
 use crate::staff::{DEFAULT_TOKEN_DAYS, NewStaff};
+use api::Acting;
 
 /// Roles that work with residents' files.
 const FRONT_DESK: &[Role] = &[

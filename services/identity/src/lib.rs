@@ -32,6 +32,7 @@ mod service;
 mod session;
 mod staff;
 
+pub use api::Acting;
 pub use audit::{AuditEntry, Subject};
 pub use codes::{CODE_LIFETIME, CodeChallenge, IssuedCode, MAX_ATTEMPTS};
 pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email};
@@ -39,6 +40,6 @@ pub use error::IdentityError;
 pub use http::{Client, role_names, routes};
 pub use links::{LinkAccess, NewLink, new_link, revoke_link};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
-pub use service::{Acting, Identity, Settings};
+pub use service::{Identity, Settings};
 pub use session::SignedIn;
 pub use staff::{CreatedStaff, IssuedToken, NewStaff, TOKEN_PREFIX};

@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::IdentityError;
-use crate::service::{Acting, Identity};
+use crate::service::Identity;
+use api::Acting;
 
 /// A resident as reception or a booking form gives them.
 #[derive(Debug, Clone)]

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::{Lockout, RateLimiter};
-use contracts::{Event, Vault, to_new_event};
-use eventlog::{Actor, EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
+use contracts::Vault;
+use eventlog::{EventStore, ExpectedVersion, NewEvent, StreamName};
 use tokio::sync::{Mutex, MutexGuard};
-use uuid::Uuid;
 
 use crate::directory::Directory;
 use crate::error::IdentityError;
@@ -48,35 +47,6 @@ impl Default for Settings {
             lockout_failures: 5,
             lockout_for: Duration::from_secs(15 * 60),
         }
-    }
-}
-
-/// Who does something, within which correlation.
-#[derive(Debug, Clone)]
-pub struct Acting {
-    pub actor: Actor,
-    pub correlation_id: Uuid,
-}
-
-impl Acting {
-    pub fn new(actor: Actor, correlation_id: Uuid) -> Self {
-        Acting {
-            actor,
-            correlation_id,
-        }
-    }
-
-    /// The system process `name`, in a new correlation.
-    pub fn system(name: &str) -> Self {
-        Acting::new(Actor::System(name.to_owned()), Uuid::now_v7())
-    }
-
-    pub fn metadata(&self) -> Metadata {
-        Metadata::now(self.actor.clone(), self.correlation_id)
-    }
-
-    pub fn event<E: Event>(&self, event: &E) -> Result<NewEvent, IdentityError> {
-        Ok(to_new_event(event, self.metadata())?)
     }
 }
 

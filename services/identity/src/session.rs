@@ -19,7 +19,8 @@ use crate::directory::{StaffView, normalize_email};
 use crate::error::IdentityError;
 use crate::password;
 use crate::secret;
-use crate::service::{Acting, Identity, blocking};
+use crate::service::{Identity, blocking};
+use api::Acting;
 
 /// A cookie's last-seen time is renewed when it is older than this.
 const RENEW_AFTER: i64 = 60;

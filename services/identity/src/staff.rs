@@ -14,7 +14,8 @@ use crate::directory::{Directory, StaffView, normalize_email};
 use crate::error::IdentityError;
 use crate::password;
 use crate::secret;
-use crate::service::{Acting, Identity, blocking};
+use crate::service::{Identity, blocking};
+use api::Acting;
 
 /// A new account, as asked.
 #[derive(Debug, Clone)]

@@ -152,8 +152,13 @@ impl TestApp {
         let identity = Identity::new(Arc::clone(&store), vault.clone(), settings)
             .await
             .expect("identity");
+        let calendar =
+            calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
+                .await
+                .expect("calendar");
         TestApp {
             state: AppState {
+                calendar,
                 store,
                 vault,
                 metrics: Arc::new(Metrics::new()),

@@ -1,0 +1,68 @@
+//! The calendar's refusals and failures.
+
+use api::ApiError;
+use eventlog::{AppendError, StoreError};
+
+/// A value that cannot be used: which field, and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone changed the same thing meanwhile: the version they saw is
+    /// not the current one.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<AppendError> for CalendarError {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::WrongExpectedVersion { .. } => CalendarError::Conflict(
+                "someone else changed this meanwhile: reload it, check their change, and make yours again".into(),
+            ),
+            other => CalendarError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<contracts::ContractError> for CalendarError {
+    fn from(e: contracts::ContractError) -> Self {
+        CalendarError::Internal(e.to_string())
+    }
+}
+
+impl From<CalendarError> for ApiError {
+    fn from(e: CalendarError) -> Self {
+        match e {
+            CalendarError::Invalid(i) => ApiError::Invalid {
+                field: i.field.to_owned(),
+                message: i.message,
+            },
+            CalendarError::NotFound(m) => ApiError::NotFound(m),
+            CalendarError::Conflict(m) => ApiError::Conflict(m),
+            e @ (CalendarError::Store(_) | CalendarError::Internal(_)) => ApiError::internal(e),
+        }
+    }
+}

@@ -1,0 +1,818 @@
+//! The calendar's HTTP API, every route declared with its need: reading is
+//! open to all (residents find sites and times), writing needs a
+//! coordinator (or administrator) of the site.
+
+use api::{Acting, ApiError, ApiJson, CorrelationId, Need, Principal, Routes, Verb, parse_role};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{Days, NaiveDate, Utc};
+use contracts::proto::calendar::v1 as ev;
+use contracts::{Reason, Role, RuleId, SiteId, StaffId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::{CalendarError, Invalid};
+use crate::ics::{feed_token, ics};
+use crate::model::parse_day;
+use crate::service::{Calendar, parse_permanence_id};
+
+const COORDINATOR: &[Role] = &[Role::Coordinator];
+
+/// Every route of the calendar.
+pub fn routes(calendar: Calendar) -> Routes {
+    use Need::{Public, Staff};
+    use Verb::{Delete, Get, Post, Put};
+    Routes::new()
+        .route(Get, "/api/v1/sites", Public, sites_list)
+        .route(Post, "/api/v1/sites", Staff(COORDINATOR), sites_create)
+        .route(Get, "/api/v1/sites/{site_id}", Public, sites_get)
+        .route(
+            Put,
+            "/api/v1/sites/{site_id}",
+            Staff(COORDINATOR),
+            sites_update,
+        )
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/closures",
+            Staff(COORDINATOR),
+            closures_create,
+        )
+        .route(
+            Delete,
+            "/api/v1/sites/{site_id}/closures/{closure_id}",
+            Staff(COORDINATOR),
+            closures_delete,
+        )
+        .route(Get, "/api/v1/sites/{site_id}/rules", Staff(&[]), rules_list)
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/rules",
+            Staff(COORDINATOR),
+            rules_create,
+        )
+        .route(
+            Put,
+            "/api/v1/sites/{site_id}/rules/{rule_id}",
+            Staff(COORDINATOR),
+            rules_update,
+        )
+        .route(
+            Delete,
+            "/api/v1/sites/{site_id}/rules/{rule_id}",
+            Staff(COORDINATOR),
+            rules_delete,
+        )
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/cancel",
+            Staff(COORDINATOR),
+            permanences_cancel,
+        )
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/reinstate",
+            Staff(COORDINATOR),
+            permanences_reinstate,
+        )
+        .route(
+            Put,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/staff/{staff_id}",
+            Staff(COORDINATOR),
+            duty_assign,
+        )
+        .route(
+            Delete,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/staff/{staff_id}",
+            Staff(COORDINATOR),
+            duty_unassign,
+        )
+        .route(Get, "/api/v1/permanences", Public, permanences_list)
+        .route(
+            Get,
+            "/api/v1/permanences/{permanence_id}",
+            Public,
+            permanences_get,
+        )
+        .route(
+            Get,
+            "/api/v1/permanences/{permanence_id}/slots",
+            Public,
+            slots_list,
+        )
+        .route(Get, "/api/v1/me/permanences", Staff(&[]), me_permanences)
+        .route(Get, "/api/v1/calendar/feeds", Staff(&[]), feeds_list)
+        .route(Get, "/ics/sites/{site_id}", Public, ics_site)
+        .route(Get, "/ics/staff/{staff_id}", Public, ics_staff)
+        .with_state(calendar)
+}
+
+fn acting(p: &Principal, c: CorrelationId) -> Acting {
+    Acting::new(p.actor(), c.0)
+}
+
+fn site_id(raw: &str) -> Result<SiteId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a site id: check the address")))
+}
+
+fn json<T: Serialize>(value: T) -> Response {
+    axum::Json(value).into_response()
+}
+
+#[derive(Serialize)]
+struct SiteShown {
+    site_id: SiteId,
+    name: String,
+    address: String,
+    phone: String,
+    accessibility: String,
+    open: bool,
+    opens_on_public_holidays: bool,
+    /// Send it back with a change, so that a concurrent change is detected.
+    version: u64,
+    closures: Vec<serde_json::Value>,
+}
+
+fn site_shown(s: &crate::model::SiteView) -> SiteShown {
+    let d = &s.details;
+    SiteShown {
+        site_id: s.id,
+        name: d.name.clone(),
+        address: d.address.clone(),
+        phone: d.phone.clone(),
+        accessibility: d.accessibility.clone(),
+        open: d.open,
+        opens_on_public_holidays: d.opens_on_public_holidays,
+        version: s.version,
+        closures: s
+            .closures
+            .iter()
+            .map(|(id, c)| json!({"closure_id": id, "first_day": c.first_day, "last_day": c.last_day, "reason": c.reason}))
+            .collect(),
+    }
+}
+
+async fn sites_list(State(calendar): State<Calendar>) -> Result<Response, ApiError> {
+    let m = calendar.model().await?;
+    Ok(json(m.sites.values().map(site_shown).collect::<Vec<_>>()))
+}
+
+async fn sites_get(
+    State(calendar): State<Calendar>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = site_id(&raw)?;
+    let m = calendar.model().await?;
+    let site = m
+        .sites
+        .get(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no site {id}")))?;
+    Ok(json(site_shown(site)))
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteRequest {
+    name: String,
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    accessibility: String,
+    #[serde(default = "yes")]
+    open: bool,
+    #[serde(default)]
+    opens_on_public_holidays: bool,
+    /// The version the editor saw (changes only).
+    version: Option<u64>,
+}
+
+impl SiteRequest {
+    fn details(&self) -> ev::SiteDetails {
+        ev::SiteDetails {
+            name: self.name.clone(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            accessibility: self.accessibility.clone(),
+            open: self.open,
+            opens_on_public_holidays: self.opens_on_public_holidays,
+        }
+    }
+}
+
+async fn sites_create(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    ApiJson(body): ApiJson<SiteRequest>,
+) -> Result<Response, ApiError> {
+    // A new site has no grant yet: it takes a coordinator of every site.
+    if !principal
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Coordinator | Role::Admin) && g.site.is_none())
+    {
+        return Err(ApiError::Forbidden(
+            "opening a site needs a coordinator or administrator of every site".into(),
+        ));
+    }
+    let id = calendar
+        .open_site(&acting(&principal, correlation), &body.details())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "site_id": id }))).into_response())
+}
+
+async fn sites_update(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<SiteRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id = site_id(&raw)?;
+    calendar
+        .change_site(
+            &acting(&principal, correlation),
+            id,
+            &body.details(),
+            body.version,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureRequest {
+    first_day: String,
+    last_day: String,
+    reason: String,
+}
+
+async fn closures_create(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<ClosureRequest>,
+) -> Result<Response, ApiError> {
+    let id = site_id(&raw)?;
+    let first = parse_day("first_day", &body.first_day).map_err(CalendarError::from)?;
+    let last = parse_day("last_day", &body.last_day).map_err(CalendarError::from)?;
+    let closure = calendar
+        .schedule_closure(
+            &acting(&principal, correlation),
+            id,
+            first,
+            last,
+            &body.reason,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "closure_id": closure })),
+    )
+        .into_response())
+}
+
+async fn closures_delete(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, closure)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = site_id(&raw)?;
+    let closure: Uuid = closure
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("{closure:?} is not a closure id")))?;
+    calendar
+        .lift_closure(&acting(&principal, correlation), id, closure)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct RuleShown {
+    rule_id: RuleId,
+    site_id: SiteId,
+    label: String,
+    cron: Option<String>,
+    once_at: Option<String>,
+    duration_minutes: u32,
+    valid_from: NaiveDate,
+    valid_until: Option<NaiveDate>,
+    retired_from: Option<NaiveDate>,
+    drop_in: bool,
+    drop_in_capacity: Option<u32>,
+    appointments: bool,
+    appointment_minutes: u32,
+    desks: u32,
+    roles_on_duty: Vec<&'static str>,
+    version: u64,
+}
+
+async fn rules_list(
+    State(calendar): State<Calendar>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    use crate::schedule::When;
+    let id = site_id(&raw)?;
+    let m = calendar.model().await?;
+    if !m.sites.contains_key(&id) {
+        return Err(ApiError::NotFound(format!("there is no site {id}")));
+    }
+    let rules: Vec<RuleShown> = m
+        .rules
+        .values()
+        .filter(|r| r.spec.site == id)
+        .map(|r| RuleShown {
+            rule_id: r.id,
+            site_id: id,
+            label: r.spec.label.clone(),
+            cron: match &r.spec.when {
+                When::Recurring(c) => Some(c.as_str().to_owned()),
+                When::Once(_) => None,
+            },
+            once_at: match &r.spec.when {
+                When::Once(t) => Some(t.format("%Y-%m-%dT%H:%M").to_string()),
+                When::Recurring(_) => None,
+            },
+            duration_minutes: r.spec.duration_minutes,
+            valid_from: r.spec.valid_from,
+            valid_until: r.spec.valid_until,
+            retired_from: r.retired_from,
+            drop_in: r.spec.offer.drop_in,
+            drop_in_capacity: r.spec.offer.drop_in_capacity,
+            appointments: r.spec.offer.appointments,
+            appointment_minutes: r.spec.offer.appointment_minutes,
+            desks: r.spec.offer.desks,
+            roles_on_duty: r
+                .spec
+                .offer
+                .roles_on_duty
+                .iter()
+                .map(|r| api::role_name(*r))
+                .collect(),
+            version: r.version,
+        })
+        .collect();
+    Ok(json(rules))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReasonLengthRequest {
+    reason: String,
+    length_minutes: u32,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct OfferRequest {
+    #[serde(default)]
+    drop_in: bool,
+    /// Left out: no limit.
+    drop_in_capacity: Option<u32>,
+    #[serde(default)]
+    appointments: bool,
+    #[serde(default)]
+    appointment_minutes: u32,
+    #[serde(default)]
+    desks: u32,
+    #[serde(default)]
+    by_reason: Vec<ReasonLengthRequest>,
+    #[serde(default)]
+    roles_on_duty: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleRequest {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    cron: String,
+    #[serde(default)]
+    once_at: String,
+    duration_minutes: u32,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_until: String,
+    offer: OfferRequest,
+    /// The version the editor saw (changes only).
+    version: Option<u64>,
+}
+
+/// `procedure_caf`, `smartphone`… (the proto names without `REASON_`).
+fn parse_reason(name: &str) -> Result<Reason, Invalid> {
+    Reason::from_str_name(&format!("REASON_{}", name.trim().to_uppercase()))
+        .filter(|r| *r != Reason::Unspecified)
+        .ok_or_else(|| Invalid::new("offer.by_reason", format!("{name:?} is not a reason: use procedure_caf, procedure_prefecture, smartphone, computer, email…")))
+}
+
+fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError> {
+    let by_reason = r
+        .offer
+        .by_reason
+        .iter()
+        .map(|b| {
+            Ok(ev::ReasonLength {
+                reason: parse_reason(&b.reason)?.into(),
+                length_minutes: b.length_minutes,
+            })
+        })
+        .collect::<Result<Vec<_>, Invalid>>()
+        .map_err(CalendarError::from)?;
+    let roles = r
+        .offer
+        .roles_on_duty
+        .iter()
+        .map(|name| {
+            parse_role(name)
+                .map(i32::from)
+                .map_err(|m| Invalid::new("offer.roles_on_duty", m))
+        })
+        .collect::<Result<Vec<_>, Invalid>>()
+        .map_err(CalendarError::from)?;
+    if r.offer.drop_in_capacity == Some(0) {
+        return Err(CalendarError::from(Invalid::new(
+            "offer.drop_in_capacity",
+            "a capacity of 0 lets nobody in: give the most people at once, or leave it out for no limit",
+        ))
+        .into());
+    }
+    Ok(ev::PermanenceRule {
+        site_id: site.to_string(),
+        label: r.label.clone(),
+        cron: r.cron.clone(),
+        once_at: r.once_at.clone(),
+        duration_minutes: r.duration_minutes,
+        valid_from: r.valid_from.clone(),
+        valid_until: r.valid_until.clone(),
+        offer: Some(ev::Offer {
+            drop_in: r.offer.drop_in,
+            drop_in_capacity: r.offer.drop_in_capacity.unwrap_or(0),
+            appointments: r.offer.appointments,
+            appointment_minutes: r.offer.appointment_minutes,
+            desks: r.offer.desks,
+            by_reason,
+            roles_on_duty: roles,
+        }),
+    })
+}
+
+async fn rules_create(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<RuleRequest>,
+) -> Result<Response, ApiError> {
+    let site = site_id(&raw)?;
+    let rule = rule_of(site, &body)?;
+    let id = calendar
+        .create_rule(&acting(&principal, correlation), &rule)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "rule_id": id }))).into_response())
+}
+
+/// The rule `raw`, checked to be at `site` (a grant for one site opens
+/// nothing of another's through its address).
+async fn rule_at(calendar: &Calendar, site: SiteId, raw: &str) -> Result<RuleId, ApiError> {
+    let id: RuleId = raw
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a rule id")))?;
+    let m = calendar.model().await?;
+    match m.rules.get(&id) {
+        Some(r) if r.spec.site == site => Ok(id),
+        _ => Err(ApiError::NotFound(format!(
+            "site {site} has no permanence rule {id}"
+        ))),
+    }
+}
+
+async fn rules_update(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, rule)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RuleRequest>,
+) -> Result<StatusCode, ApiError> {
+    let site = site_id(&raw)?;
+    let id = rule_at(&calendar, site, &rule).await?;
+    let rule = rule_of(site, &body)?;
+    calendar
+        .change_rule(&acting(&principal, correlation), id, &rule, body.version)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct FromQuery {
+    from: Option<String>,
+}
+
+async fn rules_delete(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, rule)): Path<(String, String)>,
+    Query(q): Query<FromQuery>,
+) -> Result<StatusCode, ApiError> {
+    let site = site_id(&raw)?;
+    let id = rule_at(&calendar, site, &rule).await?;
+    let from = match q.from.as_deref() {
+        Some(text) => parse_day("from", text).map_err(CalendarError::from)?,
+        None => contracts::time::local_date(Utc::now()),
+    };
+    calendar
+        .retire_rule(&acting(&principal, correlation), id, from)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The permanence `raw`, checked to be at `site`.
+async fn permanence_at(
+    calendar: &Calendar,
+    site: SiteId,
+    raw: &str,
+) -> Result<(RuleId, NaiveDate), ApiError> {
+    let (rule, day) = parse_permanence_id(raw)?;
+    rule_at(calendar, site, &rule.to_string()).await?;
+    Ok((rule, day))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelRequest {
+    reason: String,
+}
+
+async fn permanences_cancel(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, permanence)): Path<(String, String)>,
+    ApiJson(body): ApiJson<CancelRequest>,
+) -> Result<StatusCode, ApiError> {
+    let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
+    calendar
+        .cancel_permanence(&acting(&principal, correlation), rule, day, &body.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn permanences_reinstate(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, permanence)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
+    calendar
+        .reinstate_permanence(&acting(&principal, correlation), rule, day)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn staff_id(raw: &str) -> Result<StaffId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a staff id")))
+}
+
+async fn duty_assign(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, permanence, staff)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
+    calendar
+        .assign_staff(
+            &acting(&principal, correlation),
+            rule,
+            day,
+            staff_id(&staff)?,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn duty_unassign(
+    State(calendar): State<Calendar>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path((raw, permanence, staff)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
+    calendar
+        .unassign_staff(
+            &acting(&principal, correlation),
+            rule,
+            day,
+            staff_id(&staff)?,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeQuery {
+    site_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `from` (default today) and `to` (default four weeks on).
+fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let from = match from {
+        Some(t) => parse_day("from", t).map_err(CalendarError::from)?,
+        None => contracts::time::local_date(Utc::now()),
+    };
+    let to = match to {
+        Some(t) => parse_day("to", t).map_err(CalendarError::from)?,
+        None => from.checked_add_days(Days::new(28)).unwrap_or(from),
+    };
+    Ok((from, to))
+}
+
+async fn permanences_list(
+    State(calendar): State<Calendar>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let site = q.site_id.as_deref().map(site_id).transpose()?;
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    Ok(json(calendar.permanences(site, from, to).await?))
+}
+
+async fn permanences_get(
+    State(calendar): State<Calendar>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(json(calendar.permanence(&id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonQuery {
+    reason: Option<String>,
+}
+
+async fn slots_list(
+    State(calendar): State<Calendar>,
+    Path(id): Path<String>,
+    Query(q): Query<ReasonQuery>,
+) -> Result<Response, ApiError> {
+    let reason = q
+        .reason
+        .as_deref()
+        .map(parse_reason)
+        .transpose()
+        .map_err(CalendarError::from)?;
+    Ok(json(calendar.slots(&id, reason).await?))
+}
+
+async fn me_permanences(
+    State(calendar): State<Calendar>,
+    principal: Principal,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let mine: Vec<_> = calendar
+        .permanences(None, from, to)
+        .await?
+        .into_iter()
+        .filter(|p| p.staff.contains(&principal.staff_id))
+        .collect();
+    Ok(json(mine))
+}
+
+async fn feeds_list(
+    State(calendar): State<Calendar>,
+    principal: Principal,
+) -> Result<Response, ApiError> {
+    let key = calendar.feed_key();
+    let m = calendar.model().await?;
+    let sites: Vec<_> = m
+        .sites
+        .values()
+        .filter(|s| principal.may(&[], Some(s.id)))
+        .map(|s| {
+            json!({
+                "site_id": s.id,
+                "name": s.details.name,
+                "path": format!("/ics/sites/{}?token={}", s.id, feed_token(key, "site", &s.id.to_string())),
+            })
+        })
+        .collect();
+    let me = principal.staff_id.to_string();
+    Ok(json(json!({
+        "mine": format!("/ics/staff/{me}?token={}", feed_token(key, "staff", &me)),
+        "sites": sites,
+    })))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn check_feed(
+    calendar: &Calendar,
+    kind: &str,
+    id: &str,
+    token: Option<&str>,
+) -> Result<(), ApiError> {
+    let expected = feed_token(calendar.feed_key(), kind, id);
+    match token {
+        Some(t)
+            if api::verify(calendar.feed_key(), &format!("ics|{kind}|{id}"), t)
+                && t.len() == expected.len() =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::NotFound(
+            "this calendar link is not valid: copy it again from Créneau (Mon agenda)".into(),
+        )),
+    }
+}
+
+fn ics_response(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Feeds cover the past two weeks and the coming year.
+fn feed_range() -> (NaiveDate, NaiveDate) {
+    let today = contracts::time::local_date(Utc::now());
+    (
+        today.checked_sub_days(Days::new(14)).unwrap_or(today),
+        today.checked_add_days(Days::new(365)).unwrap_or(today),
+    )
+}
+
+async fn ics_site(
+    State(calendar): State<Calendar>,
+    Path(raw): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, ApiError> {
+    let raw = raw.trim_end_matches(".ics");
+    check_feed(&calendar, "site", raw, q.token.as_deref())?;
+    let id = site_id(raw)?;
+    let (from, to) = feed_range();
+    let permanences = calendar.permanences(Some(id), from, to).await?;
+    let m = calendar.model().await?;
+    let name = m
+        .sites
+        .get(&id)
+        .map_or_else(String::new, |s| s.details.name.clone());
+    let address = |p: &crate::service::Permanence| {
+        m.sites
+            .get(&p.site_id)
+            .map_or_else(String::new, |s| s.details.address.clone())
+    };
+    Ok(ics_response(ics(
+        &format!("Permanences — {name}"),
+        &permanences,
+        &address,
+    )))
+}
+
+async fn ics_staff(
+    State(calendar): State<Calendar>,
+    Path(raw): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, ApiError> {
+    let raw = raw.trim_end_matches(".ics");
+    check_feed(&calendar, "staff", raw, q.token.as_deref())?;
+    let id = staff_id(raw)?;
+    let (from, to) = feed_range();
+    let mine: Vec<_> = calendar
+        .permanences(None, from, to)
+        .await?
+        .into_iter()
+        .filter(|p| p.staff.contains(&id))
+        .collect();
+    let m = calendar.model().await?;
+    let address = |p: &crate::service::Permanence| {
+        m.sites
+            .get(&p.site_id)
+            .map_or_else(String::new, |s| s.details.address.clone())
+    };
+    Ok(ics_response(ics("Mes permanences", &mine, &address)))
+}

@@ -1,0 +1,30 @@
+//! The calendar: where and when help is offered.
+//!
+//! - `schedule`: recurrences (cron, five fields) and one-off times, in
+//!   Europe/Paris wall-clock time, with the rule that keeps them away from
+//!   clock changes.
+//! - `holidays`: French public holidays for any year.
+//! - `model`: the read model folded from the `site-*` and `permanence-*`
+//!   streams, and the checks of a rule.
+//! - `service`: [`Calendar`], its commands and queries (permanences, slots).
+//! - `ics`: iCalendar feeds per site and per staff member.
+//! - `http`: the routes, each declared with its access rule.
+//!
+//! Invariant: owns the `site-*` and `permanence-*` streams and reads no
+//! other; knows staff only by id.
+
+mod error;
+pub mod holidays;
+mod http;
+mod ics;
+mod model;
+pub mod schedule;
+mod service;
+
+pub use error::{CalendarError, Invalid};
+pub use http::routes;
+pub use ics::{feed_token, ics};
+pub use model::{Model, RuleSpec, check_rule, parse_day};
+pub use service::{
+    Calendar, MAX_RANGE_DAYS, Permanence, Slot, Status, parse_permanence_id, permanence_id,
+};

@@ -1,0 +1,396 @@
+//! The calendar's read model, folded in memory from its own streams (sites
+//! and permanence rules), caught up before every use like the identity
+//! directory: when the store's wake-up position passed it, or after 250 ms.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use contracts::proto::calendar::v1 as ev;
+use contracts::{Reason, Role, RuleId, SiteId, StaffId, decode_event};
+use eventlog::{EventStore, Filter, Position, RecordedEvent};
+use uuid::Uuid;
+
+use crate::error::{CalendarError, Invalid};
+use crate::schedule::{Recurrence, When};
+
+/// A local ISO date, `YYYY-MM-DD`.
+pub fn parse_day(field: &'static str, text: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Invalid::new(
+            field,
+            format!("{text:?} is not a date: write it as 2026-09-15"),
+        )
+    })
+}
+
+/// What a permanence offers, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub drop_in: bool,
+    /// `None`: no limit.
+    pub drop_in_capacity: Option<u32>,
+    pub appointments: bool,
+    pub appointment_minutes: u32,
+    pub desks: u32,
+    pub by_reason: Vec<(Reason, u32)>,
+    pub roles_on_duty: Vec<Role>,
+}
+
+impl Offer {
+    /// The appointment length for `reason`.
+    pub fn length_for(&self, reason: Option<Reason>) -> u32 {
+        reason
+            .and_then(|r| self.by_reason.iter().find(|(x, _)| *x == r))
+            .map_or(self.appointment_minutes, |(_, m)| *m)
+    }
+}
+
+/// A permanence rule, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSpec {
+    pub site: SiteId,
+    pub label: String,
+    pub when: When,
+    pub duration_minutes: u32,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub offer: Offer,
+}
+
+fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
+    if !o.drop_in && !o.appointments {
+        return Err(Invalid::new(
+            "offer",
+            "offer drop-in, appointments, or both",
+        ));
+    }
+    if o.appointments {
+        if !(10..=240).contains(&o.appointment_minutes) {
+            return Err(Invalid::new(
+                "offer.appointment_minutes",
+                format!(
+                    "{} minutes: an appointment lasts 10 to 240 minutes",
+                    o.appointment_minutes
+                ),
+            ));
+        }
+        if !(1..=20).contains(&o.desks) {
+            return Err(Invalid::new(
+                "offer.desks",
+                format!(
+                    "{} desks: give 1 to 20 appointments held at the same time",
+                    o.desks
+                ),
+            ));
+        }
+    }
+    let mut by_reason = Vec::new();
+    for r in &o.by_reason {
+        let reason = Reason::try_from(r.reason)
+            .ok()
+            .filter(|r| *r != Reason::Unspecified)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "offer.by_reason",
+                    format!("reason {} is not a reason", r.reason),
+                )
+            })?;
+        if !(10..=240).contains(&r.length_minutes) {
+            return Err(Invalid::new(
+                "offer.by_reason",
+                format!(
+                    "{} minutes for one reason: 10 to 240 are accepted",
+                    r.length_minutes
+                ),
+            ));
+        }
+        by_reason.push((reason, r.length_minutes));
+    }
+    let mut roles_on_duty = Vec::new();
+    for r in &o.roles_on_duty {
+        let role = Role::try_from(*r)
+            .ok()
+            .filter(|r| *r != Role::Unspecified)
+            .ok_or_else(|| {
+                Invalid::new("offer.roles_on_duty", format!("role {r} is not a role"))
+            })?;
+        roles_on_duty.push(role);
+    }
+    Ok(Offer {
+        drop_in: o.drop_in,
+        drop_in_capacity: (o.drop_in && o.drop_in_capacity > 0).then_some(o.drop_in_capacity),
+        appointments: o.appointments,
+        appointment_minutes: o.appointment_minutes,
+        desks: o.desks,
+        by_reason,
+        roles_on_duty,
+    })
+}
+
+/// Checks a rule as written in an event or a request.
+pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
+    let site: SiteId = r
+        .site_id
+        .parse()
+        .map_err(|_| Invalid::new("site_id", format!("{:?} is not a site id", r.site_id)))?;
+    let label = r.label.trim();
+    if label.chars().count() > 80 {
+        return Err(Invalid::new("label", "a label has at most 80 characters"));
+    }
+    let when = match (r.cron.trim(), r.once_at.trim()) {
+        (cron, "") if !cron.is_empty() => When::Recurring(Box::new(Recurrence::parse(cron)?)),
+        ("", once) if !once.is_empty() => When::Once(
+            NaiveDateTime::parse_from_str(once, "%Y-%m-%dT%H:%M").map_err(|_| {
+                Invalid::new(
+                    "once_at",
+                    format!("{once:?} is not a local date and time: write 2026-09-15T09:00"),
+                )
+            })?,
+        ),
+        _ => {
+            return Err(Invalid::new(
+                "cron",
+                "give either cron (a recurrence, e.g. \"0 9 * * TUE\") or once_at (one extra permanence), not both",
+            ));
+        }
+    };
+    let valid_from = match (&when, r.valid_from.trim()) {
+        (When::Once(t), "") => t.date(),
+        (_, "") => {
+            return Err(Invalid::new(
+                "valid_from",
+                "say from which date the rule holds, e.g. 2026-09-01",
+            ));
+        }
+        (_, text) => parse_day("valid_from", text)?,
+    };
+    let valid_until = match r.valid_until.trim() {
+        "" => None,
+        text => Some(parse_day("valid_until", text)?),
+    };
+    if valid_until.is_some_and(|u| u < valid_from) {
+        return Err(Invalid::new(
+            "valid_until",
+            "the rule ends before it starts: valid_until must be on or after valid_from",
+        ));
+    }
+    let offer = check_offer(
+        r.offer
+            .as_ref()
+            .ok_or_else(|| Invalid::new("offer", "say what the permanence offers"))?,
+    )?;
+    when.check(valid_from, r.duration_minutes)?;
+    if offer.appointments && offer.appointment_minutes > r.duration_minutes {
+        return Err(Invalid::new(
+            "offer.appointment_minutes",
+            "an appointment is longer than the permanence: no slot would fit",
+        ));
+    }
+    Ok(RuleSpec {
+        site,
+        label: label.to_owned(),
+        when,
+        duration_minutes: r.duration_minutes,
+        valid_from,
+        valid_until,
+        offer,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Closure {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteView {
+    pub id: SiteId,
+    pub details: ev::SiteDetails,
+    pub closures: BTreeMap<Uuid, Closure>,
+    pub version: u64,
+}
+
+impl SiteView {
+    /// Why the site is closed on `day`, if it is.
+    pub fn closure_on(&self, day: NaiveDate) -> Option<&Closure> {
+        self.closures
+            .values()
+            .find(|c| c.first_day <= day && day <= c.last_day)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleView {
+    pub id: RuleId,
+    pub spec: RuleSpec,
+    pub retired_from: Option<NaiveDate>,
+    pub cancelled: BTreeMap<NaiveDate, String>,
+    pub staff: BTreeMap<NaiveDate, BTreeSet<StaffId>>,
+    pub version: u64,
+}
+
+impl RuleView {
+    /// Local (start, end) of the rule's permanences on `from..=to`.
+    pub fn occurrences(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+        let last = [
+            self.spec.valid_until,
+            self.retired_from.and_then(|d| d.pred_opt()),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(to, NaiveDate::min);
+        let first = from.max(self.spec.valid_from);
+        if first > last {
+            return Vec::new();
+        }
+        let length = chrono::Duration::minutes(i64::from(self.spec.duration_minutes));
+        self.spec
+            .when
+            .starts(first, last)
+            .into_iter()
+            .map(|s| (s, s + length))
+            .collect()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    position: Position,
+    read_at: Option<Instant>,
+    pub sites: BTreeMap<SiteId, SiteView>,
+    pub rules: BTreeMap<RuleId, RuleView>,
+}
+
+fn id_of<T: std::str::FromStr>(text: &str, e: &RecordedEvent) -> Result<T, CalendarError> {
+    text.parse()
+        .map_err(|_| CalendarError::Internal(format!("event at {}: id {text:?}", e.position)))
+}
+
+fn day_of(text: &str, e: &RecordedEvent) -> Result<NaiveDate, CalendarError> {
+    parse_day("day", text)
+        .map_err(|i| CalendarError::Internal(format!("event at {}: {i}", e.position)))
+}
+
+fn spec_of(
+    rule: Option<&ev::PermanenceRule>,
+    e: &RecordedEvent,
+) -> Result<RuleSpec, CalendarError> {
+    let rule =
+        rule.ok_or_else(|| CalendarError::Internal(format!("event at {}: no rule", e.position)))?;
+    check_rule(rule).map_err(|i| CalendarError::Internal(format!("event at {}: {i}", e.position)))
+}
+
+impl Model {
+    pub fn is_stale(&self, committed: u64, max_age: Duration) -> bool {
+        committed > self.position.0 || self.read_at.is_none_or(|t| t.elapsed() >= max_age)
+    }
+
+    /// Reads and folds the calendar's events committed since the last read.
+    pub async fn catch_up(&mut self, store: &dyn EventStore) -> Result<(), CalendarError> {
+        self.read_at = Some(Instant::now());
+        let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY]);
+        loop {
+            let events = store.read_all(self.position, 1000, &filter).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(());
+            };
+            for e in &events {
+                self.fold(e)?;
+            }
+            self.position = last;
+        }
+    }
+
+    fn fold(&mut self, e: &RecordedEvent) -> Result<(), CalendarError> {
+        if let Some(x) = decode_event::<ev::SiteOpened>(e)? {
+            let id = id_of(&x.site_id, e)?;
+            self.sites.insert(
+                id,
+                SiteView {
+                    id,
+                    details: x.details.unwrap_or_default(),
+                    closures: BTreeMap::new(),
+                    version: e.version,
+                },
+            );
+            return Ok(());
+        }
+        if let Some(x) = decode_event::<ev::PermanenceRuleCreated>(e)? {
+            let id = id_of(&x.rule_id, e)?;
+            let spec = spec_of(x.rule.as_ref(), e)?;
+            self.rules.insert(
+                id,
+                RuleView {
+                    id,
+                    spec,
+                    retired_from: None,
+                    cancelled: BTreeMap::new(),
+                    staff: BTreeMap::new(),
+                    version: e.version,
+                },
+            );
+            return Ok(());
+        }
+        if e.category() == SiteId::CATEGORY {
+            let Some(site) = e
+                .stream
+                .split_once('-')
+                .and_then(|(_, id)| id.parse::<SiteId>().ok())
+                .and_then(|id| self.sites.get_mut(&id))
+            else {
+                return Ok(());
+            };
+            site.version = e.version;
+            if let Some(x) = decode_event::<ev::SiteDetailsChanged>(e)? {
+                site.details = x.details.unwrap_or_default();
+            } else if let Some(x) = decode_event::<ev::SiteClosureScheduled>(e)? {
+                site.closures.insert(
+                    id_of(&x.closure_id, e)?,
+                    Closure {
+                        first_day: day_of(&x.first_day, e)?,
+                        last_day: day_of(&x.last_day, e)?,
+                        reason: x.reason,
+                    },
+                );
+            } else if let Some(x) = decode_event::<ev::SiteClosureLifted>(e)? {
+                site.closures.remove(&id_of(&x.closure_id, e)?);
+            }
+            return Ok(());
+        }
+        let Some(rule) = e
+            .stream
+            .split_once('-')
+            .and_then(|(_, id)| id.parse::<RuleId>().ok())
+            .and_then(|id| self.rules.get_mut(&id))
+        else {
+            return Ok(());
+        };
+        rule.version = e.version;
+        if let Some(x) = decode_event::<ev::PermanenceRuleChanged>(e)? {
+            rule.spec = spec_of(x.rule.as_ref(), e)?;
+        } else if let Some(x) = decode_event::<ev::PermanenceRuleRetired>(e)? {
+            rule.retired_from = Some(day_of(&x.from_day, e)?);
+        } else if let Some(x) = decode_event::<ev::PermanenceCancelled>(e)? {
+            rule.cancelled.insert(day_of(&x.day, e)?, x.reason);
+        } else if let Some(x) = decode_event::<ev::PermanenceReinstated>(e)? {
+            rule.cancelled.remove(&day_of(&x.day, e)?);
+        } else if let Some(x) = decode_event::<ev::StaffAssigned>(e)? {
+            rule.staff
+                .entry(day_of(&x.day, e)?)
+                .or_default()
+                .insert(id_of(&x.staff_id, e)?);
+        } else if let Some(x) = decode_event::<ev::StaffUnassigned>(e)?
+            && let Some(on_duty) = rule.staff.get_mut(&day_of(&x.day, e)?)
+        {
+            on_duty.remove(&id_of(&x.staff_id, e)?);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,684 @@
+//! The calendar service: its commands (each decides from the read model and
+//! appends to one stream at the version it decided from) and its queries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::Acting;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use contracts::proto::calendar::v1 as ev;
+use contracts::{Reason, RuleId, SiteId, StaffId};
+use eventlog::{EventStore, ExpectedVersion, NewEvent, StreamName};
+use serde::Serialize;
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+use crate::error::{CalendarError, Invalid};
+use crate::holidays;
+use crate::model::{Model, RuleView, SiteView, check_rule};
+
+/// See the identity directory: how stale the model may be when unwoken.
+const MAX_UNWOKEN_AGE: Duration = Duration::from_millis(250);
+/// The longest range one query may ask for.
+pub const MAX_RANGE_DAYS: i64 = 400;
+
+#[derive(Clone)]
+pub struct Calendar {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    /// A tokio mutex: held across the awaits of a catch-up.
+    model: Mutex<Model>,
+    committed: tokio::sync::watch::Receiver<u64>,
+    /// Signs the ICS feed links.
+    feed_key: [u8; 32],
+}
+
+/// Open, or closed and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Closed { reason: String },
+}
+
+/// One permanence: a rule's occurrence on one day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Permanence {
+    /// `<rule id>_<date>`.
+    pub permanence_id: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    pub rule_id: RuleId,
+    pub label: String,
+    pub day: NaiveDate,
+    /// Local (Europe/Paris) wall-clock times.
+    pub starts_local: NaiveDateTime,
+    pub ends_local: NaiveDateTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub drop_in: bool,
+    pub drop_in_capacity: Option<u32>,
+    pub appointments: bool,
+    pub appointment_minutes: u32,
+    pub desks: u32,
+    pub roles_on_duty: Vec<&'static str>,
+    pub staff: Vec<StaffId>,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// A bookable time inside a permanence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    pub starts_local: NaiveDateTime,
+    pub ends_local: NaiveDateTime,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Appointments that can be held at this time.
+    pub desks: u32,
+}
+
+pub fn permanence_id(rule: RuleId, day: NaiveDate) -> String {
+    format!("{rule}_{day}")
+}
+
+/// Reads `<rule id>_<date>`.
+pub fn parse_permanence_id(text: &str) -> Result<(RuleId, NaiveDate), CalendarError> {
+    let bad = || {
+        CalendarError::NotFound(format!(
+            "{text:?} is not a permanence id (rule id, underscore, date)"
+        ))
+    };
+    let (rule, day) = text.split_once('_').ok_or_else(bad)?;
+    Ok((
+        rule.parse().map_err(|_| bad())?,
+        NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| bad())?,
+    ))
+}
+
+fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
+    let text = |field: &'static str, value: &str, max: usize, required: bool| {
+        let v = value.trim();
+        if (required && v.is_empty()) || v.chars().count() > max || v.chars().any(char::is_control)
+        {
+            Err(Invalid::new(
+                field,
+                format!(
+                    "give {} characters at most{}",
+                    max,
+                    if required { ", not empty" } else { "" }
+                ),
+            ))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
+    let phone = text("phone", &d.phone, 20, false)?;
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+    {
+        return Err(Invalid::new(
+            "phone",
+            format!("{phone:?} is not a phone number: write it as 01 23 45 67 89"),
+        ));
+    }
+    Ok(ev::SiteDetails {
+        name: text("name", &d.name, 100, true)?,
+        address: text("address", &d.address, 200, true)?,
+        phone,
+        accessibility: text("accessibility", &d.accessibility, 500, false)?,
+        open: d.open,
+        opens_on_public_holidays: d.opens_on_public_holidays,
+    })
+}
+
+fn not_found_site(id: SiteId) -> CalendarError {
+    CalendarError::NotFound(format!("there is no site {id}"))
+}
+
+fn not_found_rule(id: RuleId) -> CalendarError {
+    CalendarError::NotFound(format!("there is no permanence rule {id}"))
+}
+
+fn expected(version: Option<u64>, current: u64) -> ExpectedVersion {
+    ExpectedVersion::Exact(version.unwrap_or(current))
+}
+
+impl Calendar {
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        feed_key: [u8; 32],
+    ) -> Result<Self, CalendarError> {
+        let calendar = Calendar {
+            inner: Arc::new(Inner {
+                committed: store.wake(),
+                store,
+                model: Mutex::new(Model::default()),
+                feed_key,
+            }),
+        };
+        drop(calendar.model().await?);
+        Ok(calendar)
+    }
+
+    pub(crate) fn feed_key(&self) -> &[u8; 32] {
+        &self.inner.feed_key
+    }
+
+    /// The model, caught up with the log.
+    pub async fn model(&self) -> Result<MutexGuard<'_, Model>, CalendarError> {
+        let committed = *self.inner.committed.borrow();
+        let mut m = self.inner.model.lock().await;
+        if m.is_stale(committed, MAX_UNWOKEN_AGE) {
+            m.catch_up(self.inner.store.as_ref()).await?;
+        }
+        Ok(m)
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamName,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<(), CalendarError> {
+        self.inner.store.append(stream, expected, events).await?;
+        drop(self.model().await?);
+        Ok(())
+    }
+
+    async fn site(&self, id: SiteId) -> Result<SiteView, CalendarError> {
+        self.model()
+            .await?
+            .sites
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found_site(id))
+    }
+
+    async fn rule(&self, id: RuleId) -> Result<RuleView, CalendarError> {
+        self.model()
+            .await?
+            .rules
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found_rule(id))
+    }
+
+    pub async fn open_site(
+        &self,
+        acting: &Acting,
+        details: &ev::SiteDetails,
+    ) -> Result<SiteId, CalendarError> {
+        let details = check_details(details)?;
+        let id = SiteId::new();
+        let e = acting.event(&ev::SiteOpened {
+            site_id: id.to_string(),
+            details: Some(details),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::NoStream, vec![e])
+            .await?;
+        Ok(id)
+    }
+
+    /// Replaces a site's details; `version` is the one the editor saw.
+    pub async fn change_site(
+        &self,
+        acting: &Acting,
+        id: SiteId,
+        details: &ev::SiteDetails,
+        version: Option<u64>,
+    ) -> Result<(), CalendarError> {
+        let details = check_details(details)?;
+        let site = self.site(id).await?;
+        let e = acting.event(&ev::SiteDetailsChanged {
+            site_id: id.to_string(),
+            details: Some(details),
+        })?;
+        self.append(&id.stream(), expected(version, site.version), vec![e])
+            .await
+    }
+
+    pub async fn schedule_closure(
+        &self,
+        acting: &Acting,
+        id: SiteId,
+        first_day: NaiveDate,
+        last_day: NaiveDate,
+        reason: &str,
+    ) -> Result<Uuid, CalendarError> {
+        if last_day < first_day {
+            return Err(Invalid::new(
+                "last_day",
+                "the closure ends before it starts: last_day must be on or after first_day",
+            )
+            .into());
+        }
+        if (last_day - first_day).num_days() > 366 {
+            return Err(Invalid::new(
+                "last_day",
+                "a closure lasts a year at most: close the site instead (open: false)",
+            )
+            .into());
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Invalid::new(
+                "reason",
+                "say why, in 200 characters at most (residents see it)",
+            )
+            .into());
+        }
+        let site = self.site(id).await?;
+        let closure = Uuid::now_v7();
+        let e = acting.event(&ev::SiteClosureScheduled {
+            site_id: id.to_string(),
+            closure_id: closure.to_string(),
+            first_day: first_day.to_string(),
+            last_day: last_day.to_string(),
+            reason: reason.to_owned(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(site.version), vec![e])
+            .await?;
+        Ok(closure)
+    }
+
+    pub async fn lift_closure(
+        &self,
+        acting: &Acting,
+        id: SiteId,
+        closure: Uuid,
+    ) -> Result<(), CalendarError> {
+        let site = self.site(id).await?;
+        if !site.closures.contains_key(&closure) {
+            return Err(CalendarError::NotFound(format!(
+                "site {id} has no closure {closure}"
+            )));
+        }
+        let e = acting.event(&ev::SiteClosureLifted {
+            site_id: id.to_string(),
+            closure_id: closure.to_string(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(site.version), vec![e])
+            .await
+    }
+
+    /// Refuses a rule whose permanences of the coming year overlap another
+    /// rule's at the same site.
+    fn check_overlap(
+        m: &Model,
+        rule: RuleId,
+        spec: &crate::model::RuleSpec,
+    ) -> Result<(), Invalid> {
+        let from = spec.valid_from;
+        let to = from + chrono::Duration::days(366);
+        let candidate = RuleView {
+            id: rule,
+            spec: spec.clone(),
+            retired_from: None,
+            cancelled: Default::default(),
+            staff: Default::default(),
+            version: 0,
+        };
+        let mine = candidate.occurrences(from, to);
+        for other in m
+            .rules
+            .values()
+            .filter(|r| r.id != rule && r.spec.site == spec.site)
+        {
+            for (s, e) in other.occurrences(from, to) {
+                if let Some((ms, _)) = mine.iter().find(|(ms, me)| *ms < e && s < *me) {
+                    return Err(Invalid::new(
+                        if matches!(spec.when, crate::schedule::When::Once(_)) {
+                            "once_at"
+                        } else {
+                            "cron"
+                        },
+                        format!(
+                            "this overlaps the permanence {:?} of {} at the same site: change the time or the days",
+                            other.spec.label,
+                            ms.format("%Y-%m-%d %H:%M")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn create_rule(
+        &self,
+        acting: &Acting,
+        rule: &ev::PermanenceRule,
+    ) -> Result<RuleId, CalendarError> {
+        let spec = check_rule(rule)?;
+        let id = RuleId::new();
+        {
+            let m = self.model().await?;
+            if !m.sites.contains_key(&spec.site) {
+                return Err(
+                    Invalid::new("site_id", format!("there is no site {}", spec.site)).into(),
+                );
+            }
+            Self::check_overlap(&m, id, &spec)?;
+        }
+        let e = acting.event(&ev::PermanenceRuleCreated {
+            rule_id: id.to_string(),
+            rule: Some(rule.clone()),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::NoStream, vec![e])
+            .await?;
+        Ok(id)
+    }
+
+    /// Replaces a rule; `version` is the one the editor saw: when someone
+    /// changed the rule since, nothing is written and the answer says so.
+    pub async fn change_rule(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        rule: &ev::PermanenceRule,
+        version: Option<u64>,
+    ) -> Result<(), CalendarError> {
+        let spec = check_rule(rule)?;
+        let current = {
+            let m = self.model().await?;
+            let current = m
+                .rules
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| not_found_rule(id))?;
+            if current.spec.site != spec.site {
+                return Err(Invalid::new(
+                    "site_id",
+                    "a rule stays at its site: retire it and create one at the other site",
+                )
+                .into());
+            }
+            Self::check_overlap(&m, id, &spec)?;
+            current
+        };
+        let e = acting.event(&ev::PermanenceRuleChanged {
+            rule_id: id.to_string(),
+            rule: Some(rule.clone()),
+        })?;
+        self.append(&id.stream(), expected(version, current.version), vec![e])
+            .await
+    }
+
+    pub async fn retire_rule(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        from_day: NaiveDate,
+    ) -> Result<(), CalendarError> {
+        let rule = self.rule(id).await?;
+        let e = acting.event(&ev::PermanenceRuleRetired {
+            rule_id: id.to_string(),
+            from_day: from_day.to_string(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(rule.version), vec![e])
+            .await
+    }
+
+    /// The rule, if `day` is one of its permanences.
+    async fn occurrence(&self, id: RuleId, day: NaiveDate) -> Result<RuleView, CalendarError> {
+        let rule = self.rule(id).await?;
+        if rule.occurrences(day, day).is_empty() {
+            return Err(CalendarError::NotFound(format!(
+                "the rule {:?} has no permanence on {day}",
+                rule.spec.label
+            )));
+        }
+        Ok(rule)
+    }
+
+    pub async fn cancel_permanence(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        day: NaiveDate,
+        reason: &str,
+    ) -> Result<(), CalendarError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(Invalid::new(
+                "reason",
+                "say why, in 200 characters at most (residents see it)",
+            )
+            .into());
+        }
+        let rule = self.occurrence(id, day).await?;
+        let e = acting.event(&ev::PermanenceCancelled {
+            rule_id: id.to_string(),
+            day: day.to_string(),
+            reason: reason.to_owned(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(rule.version), vec![e])
+            .await
+    }
+
+    pub async fn reinstate_permanence(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        day: NaiveDate,
+    ) -> Result<(), CalendarError> {
+        let rule = self.occurrence(id, day).await?;
+        if !rule.cancelled.contains_key(&day) {
+            return Ok(());
+        }
+        let e = acting.event(&ev::PermanenceReinstated {
+            rule_id: id.to_string(),
+            day: day.to_string(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(rule.version), vec![e])
+            .await
+    }
+
+    pub async fn assign_staff(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        day: NaiveDate,
+        staff: StaffId,
+    ) -> Result<(), CalendarError> {
+        let rule = self.occurrence(id, day).await?;
+        if rule.staff.get(&day).is_some_and(|s| s.contains(&staff)) {
+            return Ok(());
+        }
+        let e = acting.event(&ev::StaffAssigned {
+            rule_id: id.to_string(),
+            day: day.to_string(),
+            staff_id: staff.to_string(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(rule.version), vec![e])
+            .await
+    }
+
+    pub async fn unassign_staff(
+        &self,
+        acting: &Acting,
+        id: RuleId,
+        day: NaiveDate,
+        staff: StaffId,
+    ) -> Result<(), CalendarError> {
+        let rule = self.occurrence(id, day).await?;
+        if !rule.staff.get(&day).is_some_and(|s| s.contains(&staff)) {
+            return Err(CalendarError::NotFound(format!(
+                "{staff} is not on duty on {day}"
+            )));
+        }
+        let e = acting.event(&ev::StaffUnassigned {
+            rule_id: id.to_string(),
+            day: day.to_string(),
+            staff_id: staff.to_string(),
+        })?;
+        self.append(&id.stream(), ExpectedVersion::Exact(rule.version), vec![e])
+            .await
+    }
+
+    /// The permanences on `from..=to`, of one site or all, in time order.
+    pub async fn permanences(
+        &self,
+        site: Option<SiteId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Permanence>, CalendarError> {
+        if to < from {
+            return Err(Invalid::new(
+                "to",
+                "the range ends before it starts: to must be on or after from",
+            )
+            .into());
+        }
+        if (to - from).num_days() > MAX_RANGE_DAYS {
+            return Err(
+                Invalid::new("to", format!("ask for {MAX_RANGE_DAYS} days at most")).into(),
+            );
+        }
+        let m = self.model().await?;
+        if let Some(s) = site
+            && !m.sites.contains_key(&s)
+        {
+            return Err(not_found_site(s));
+        }
+        let mut found = Vec::new();
+        for rule in m
+            .rules
+            .values()
+            .filter(|r| site.is_none_or(|s| r.spec.site == s))
+        {
+            let Some(site) = m.sites.get(&rule.spec.site) else {
+                continue;
+            };
+            for (start, end) in rule.occurrences(from, to) {
+                found.push(permanence(site, rule, start, end)?);
+            }
+        }
+        found.sort_by(|a, b| (a.starts_at, &a.site_name).cmp(&(b.starts_at, &b.site_name)));
+        Ok(found)
+    }
+
+    /// One permanence.
+    pub async fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
+        let (rule_id, day) = parse_permanence_id(id)?;
+        let m = self.model().await?;
+        let rule = m
+            .rules
+            .get(&rule_id)
+            .ok_or_else(|| not_found_rule(rule_id))?;
+        let site = m
+            .sites
+            .get(&rule.spec.site)
+            .ok_or_else(|| not_found_site(rule.spec.site))?;
+        let (start, end) = rule
+            .occurrences(day, day)
+            .into_iter()
+            .next()
+            .ok_or_else(|| CalendarError::NotFound(format!("there is no permanence {id}")))?;
+        permanence(site, rule, start, end)
+    }
+
+    /// The appointment slots of a permanence, for `reason` (its length).
+    pub async fn slots(
+        &self,
+        id: &str,
+        reason: Option<Reason>,
+    ) -> Result<Vec<Slot>, CalendarError> {
+        let p = self.permanence(id).await?;
+        if !p.appointments || p.status != Status::Open {
+            return Ok(Vec::new());
+        }
+        let (rule_id, _) = parse_permanence_id(id)?;
+        let length = {
+            let m = self.model().await?;
+            m.rules
+                .get(&rule_id)
+                .map_or(p.appointment_minutes, |r| r.spec.offer.length_for(reason))
+        };
+        let step = chrono::Duration::minutes(i64::from(length));
+        let mut slots = Vec::new();
+        let mut start = p.starts_local;
+        while start + step <= p.ends_local {
+            slots.push(Slot {
+                starts_local: start,
+                ends_local: start + step,
+                starts_at: to_utc(start)?,
+                ends_at: to_utc(start + step)?,
+                desks: p.desks,
+            });
+            start += step;
+        }
+        Ok(slots)
+    }
+}
+
+fn to_utc(local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarError> {
+    // Rules keep permanences between 06:00 and midnight, where every local
+    // time exists once.
+    contracts::time::to_utc(local).map_err(|e| CalendarError::Internal(format!("{local}: {e}")))
+}
+
+fn permanence(
+    site: &SiteView,
+    rule: &RuleView,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<Permanence, CalendarError> {
+    let day = start.date();
+    let status = if let Some(reason) = rule.cancelled.get(&day) {
+        Status::Closed {
+            reason: reason.clone(),
+        }
+    } else if !site.details.open {
+        Status::Closed {
+            reason: "site closed until further notice".into(),
+        }
+    } else if let Some(c) = site.closure_on(day) {
+        Status::Closed {
+            reason: c.reason.clone(),
+        }
+    } else if let (Some(name), false) = (
+        holidays::holiday(day),
+        site.details.opens_on_public_holidays,
+    ) {
+        Status::Closed {
+            reason: format!("public holiday ({name})"),
+        }
+    } else {
+        Status::Open
+    };
+    let offer = &rule.spec.offer;
+    Ok(Permanence {
+        permanence_id: permanence_id(rule.id, day),
+        site_id: site.id,
+        site_name: site.details.name.clone(),
+        rule_id: rule.id,
+        label: rule.spec.label.clone(),
+        day,
+        starts_local: start,
+        ends_local: end,
+        starts_at: to_utc(start)?,
+        ends_at: to_utc(end)?,
+        drop_in: offer.drop_in,
+        drop_in_capacity: offer.drop_in_capacity,
+        appointments: offer.appointments,
+        appointment_minutes: offer.appointment_minutes,
+        desks: offer.desks,
+        roles_on_duty: offer
+            .roles_on_duty
+            .iter()
+            .map(|r| api::role_name(*r))
+            .collect(),
+        staff: rule
+            .staff
+            .get(&day)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default(),
+        status,
+    })
+}

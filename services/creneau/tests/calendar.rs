@@ -1,0 +1,374 @@
+//! The calendar through the whole router: who may write what, refusals
+//! that name the field, concurrent edits, ICS feeds, the OpenAPI document,
+//! and the demo data.
+
+mod support;
+
+use axum::http::StatusCode;
+use contracts::Role;
+use serde_json::json;
+use support::{Call, TestApp};
+
+fn tuesday_rule(version: Option<u64>) -> serde_json::Value {
+    json!({
+        "label": "Accès libre du mardi",
+        "cron": "0 9 * * TUE",
+        "duration_minutes": 210,
+        "valid_from": "2027-01-01",
+        "offer": {"drop_in": true, "drop_in_capacity": 9, "appointments": true,
+                  "appointment_minutes": 30, "desks": 2,
+                  "by_reason": [{"reason": "procedure_prefecture", "length_minutes": 45}],
+                  "roles_on_duty": ["mediator", "it_helper"]},
+        "version": version,
+    })
+}
+
+#[tokio::test]
+async fn coordinators_write_their_own_sites_only_and_bad_rules_name_their_field() {
+    let t = TestApp::new().await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let made = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls"})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let a = made.json()["site_id"].as_str().expect("id").to_owned();
+    let b = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Port", "address": "2 quai"})),
+        )
+        .await
+        .json()["site_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let local = t
+        .staff(
+            "coordination_a",
+            &[(Role::Coordinator, Some(a.parse().expect("id")))],
+        )
+        .await;
+
+    let rule = t
+        .send(
+            Call::post(&format!("/api/v1/sites/{b}/rules"))
+                .bearer(&boss.token)
+                .json(tuesday_rule(None)),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let rule_b = rule.json()["rule_id"].as_str().expect("id").to_owned();
+    let theirs = t
+        .send(
+            Call::post(&format!("/api/v1/sites/{b}/rules"))
+                .bearer(&local.token)
+                .json(tuesday_rule(None)),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN, "{}", theirs.body);
+    let through_mine = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/sites/{a}/rules/{rule_b}"),
+            )
+            .bearer(&local.token)
+            .json(tuesday_rule(None)),
+        )
+        .await;
+    assert_eq!(
+        through_mine.status,
+        StatusCode::NOT_FOUND,
+        "another site's rule through my site's address: {}",
+        through_mine.body
+    );
+    let new_site = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&local.token)
+                .json(json!({"name": "X", "address": "Y"})),
+        )
+        .await;
+    assert_eq!(new_site.status, StatusCode::FORBIDDEN, "{}", new_site.body);
+
+    let head = t.state.store.head().await.expect("head");
+    let mut cases = Vec::new();
+    let mut r = tuesday_rule(None);
+    r["cron"] = json!("0 9 * * 2");
+    cases.push((r, "cron"));
+    let mut r = tuesday_rule(None);
+    r["duration_minutes"] = json!(0);
+    cases.push((r, "duration_minutes"));
+    let mut r = tuesday_rule(None);
+    r["valid_until"] = json!("2026-06-01");
+    cases.push((r, "valid_until"));
+    let mut r = tuesday_rule(None);
+    r["offer"] = json!({"drop_in": true, "drop_in_capacity": 0});
+    cases.push((r, "offer.drop_in_capacity"));
+    let mut r = tuesday_rule(None);
+    r["offer"]["roles_on_duty"] = json!(["boss"]);
+    cases.push((r, "offer.roles_on_duty"));
+    let mut r = tuesday_rule(None);
+    r["cron"] = json!("30 10 * * TUE");
+    cases.push((r, "cron"));
+    for (body, field) in cases {
+        let a_rule = t
+            .send(
+                Call::post(&format!("/api/v1/sites/{b}/rules"))
+                    .bearer(&boss.token)
+                    .json(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            a_rule.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            a_rule.body
+        );
+        assert_eq!(a_rule.json()["field"], field, "{}", a_rule.body);
+    }
+    let closure = t
+        .send(Call::post(&format!("/api/v1/sites/{a}/closures")).bearer(&local.token).json(json!({"first_day": "2027-05-10", "last_day": "2027-05-01", "reason": "Travaux"})))
+        .await;
+    assert_eq!(closure.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(closure.json()["field"], "last_day");
+    let unknown = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{}/closures",
+                contracts::SiteId::new()
+            ))
+            .bearer(&boss.token)
+            .json(json!({"first_day": "2027-05-01", "last_day": "2027-05-02", "reason": "x"})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    assert_eq!(
+        t.state.store.head().await.expect("head"),
+        head,
+        "nothing written"
+    );
+
+    // Two coordinators edit the same rule from the same version.
+    let version = t
+        .send(Call::get(&format!("/api/v1/sites/{b}/rules")).bearer(&boss.token))
+        .await
+        .json()[0]["version"]
+        .as_u64();
+    let mut first = tuesday_rule(version);
+    first["cron"] = json!("0 10 * * TUE");
+    let put = |body: serde_json::Value| {
+        Call::new(
+            axum::http::Method::PUT,
+            &format!("/api/v1/sites/{b}/rules/{rule_b}"),
+        )
+        .bearer(&boss.token)
+        .json(body)
+    };
+    assert_eq!(t.send(put(first)).await.status, StatusCode::NO_CONTENT);
+    let second = t.send(put(tuesday_rule(version))).await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert!(second.body.contains("reload"), "{}", second.body);
+}
+
+#[tokio::test]
+async fn a_mediator_reads_their_permanences_as_json_and_in_their_phone_calendar() {
+    let t = TestApp::new().await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let med = t.staff("mediation", &[(Role::Mediator, None)]).await;
+    let site = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls, Nantes"})),
+        )
+        .await
+        .json()["site_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    t.send(
+        Call::post(&format!("/api/v1/sites/{site}/rules"))
+            .bearer(&boss.token)
+            .json(tuesday_rule(None)),
+    )
+    .await;
+    let list = t
+        .send(Call::get(&format!(
+            "/api/v1/permanences?site_id={site}&from=2027-01-04&to=2027-01-17"
+        )))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let ids: Vec<String> = list
+        .json()
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| p["permanence_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let assign = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!(
+                    "/api/v1/sites/{site}/permanences/{}/staff/{}",
+                    ids[0], med.id
+                ),
+            )
+            .bearer(&boss.token),
+        )
+        .await;
+    assert_eq!(assign.status, StatusCode::NO_CONTENT, "{}", assign.body);
+    let mine = t
+        .send(Call::get("/api/v1/me/permanences?from=2027-01-01&to=2027-01-31").bearer(&med.token))
+        .await;
+    assert_eq!(
+        mine.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        mine.body
+    );
+    let slots = t
+        .send(Call::get(&format!(
+            "/api/v1/permanences/{}/slots?reason=procedure_prefecture",
+            ids[0]
+        )))
+        .await;
+    assert_eq!(
+        slots.json().as_array().map(Vec::len),
+        Some(4),
+        "210 minutes in 45-minute slots: {}",
+        slots.body
+    );
+    let bad = t
+        .send(Call::get(
+            "/api/v1/permanences?from=2027-02-01&to=2027-01-01",
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "to");
+
+    let feeds = t
+        .send(Call::get("/api/v1/calendar/feeds").bearer(&med.token))
+        .await
+        .json();
+    let mine = feeds["mine"].as_str().expect("path").to_owned();
+    let ics = t.send(Call::get(&mine)).await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(
+        ics.headers["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/calendar")
+    );
+    // The assignment is in January 2027; the feed covers the coming year
+    // from today, so it holds it only while that is ahead.
+    assert!(
+        ics.body.starts_with("BEGIN:VCALENDAR\r\n") && ics.body.ends_with("END:VCALENDAR\r\n"),
+        "{}",
+        ics.body
+    );
+    let site_feed = feeds["sites"][0]["path"].as_str().expect("path").to_owned();
+    let ics = t.send(Call::get(&site_feed)).await;
+    assert!(
+        ics.body.contains("BEGIN:VEVENT")
+            && ics.body.contains("LOCATION:12 rue des Tilleuls\\, Nantes"),
+        "{}",
+        ics.body
+    );
+    let forged = t
+        .send(Call::get(&format!("/ics/sites/{site}?token=AAAA")))
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let other = t
+        .send(Call::get(
+            &mine.replace(&med.id.to_string(), &boss.id.to_string()),
+        ))
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "one person's token opens no one else's feed"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_declared_route() {
+    let t = TestApp::new().await;
+    let doc = t.send(Call::get("/api/openapi.json")).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let rules = creneau::server::routes(t.state.clone()).rules().to_vec();
+    for rule in &rules {
+        let method = rule.verb.method().as_str().to_lowercase();
+        assert!(
+            doc["paths"][rule.path][&method].is_object(),
+            "{method} {} missing",
+            rule.path
+        );
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/staff"]["post"]["x-roles"],
+        json!(["admin"])
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/sites/{site_id}/rules"]["post"]["parameters"][0]["name"],
+        "site_id"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_gives_six_living_sites_once() {
+    let t = TestApp::new().await;
+    let mut out = Vec::new();
+    creneau::demo::load(t.identity(), &t.state.calendar, &mut out)
+        .await
+        .expect("demo");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(text.contains("6 sites"), "{text}");
+    let sites = t.send(Call::get("/api/v1/sites")).await.json();
+    assert_eq!(sites.as_array().map(Vec::len), Some(6));
+    let today = contracts::time::local_date(chrono::Utc::now());
+    let list = t
+        .send(Call::get(&format!(
+            "/api/v1/permanences?from={today}&to={}",
+            today + chrono::Days::new(13)
+        )))
+        .await
+        .json();
+    let list = list.as_array().expect("list");
+    assert!(list.len() >= 20, "{} permanences in two weeks", list.len());
+    assert!(
+        list.iter()
+            .any(|p| !p["staff"].as_array().is_some_and(Vec::is_empty)),
+        "mediators on duty"
+    );
+    for role in ["admin", "coordinator", "reception", "it_helper", "mediator"] {
+        assert!(text.contains(role), "{role} account: {text}");
+    }
+    let password = text
+        .split("shown once: ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("password")
+        .to_owned();
+    let signed = t
+        .send(
+            Call::post("/api/v1/session")
+                .json(json!({"email": "coordination@demo.creneau.fr", "password": password})),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
+    let mut again = Vec::new();
+    creneau::demo::load(t.identity(), &t.state.calendar, &mut again)
+        .await
+        .expect("demo");
+    assert!(String::from_utf8_lossy(&again).contains("nothing loaded"));
+}
