@@ -321,3 +321,68 @@ pub async fn run_identity(
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CalendarBenchArgs {
+    /// Queries per measurement.
+    #[arg(long, default_value_t = 2_000)]
+    pub queries: usize,
+    /// Concurrent tasks.
+    #[arg(long, default_value_t = 4)]
+    pub tasks: usize,
+}
+
+/// `creneau bench calendar`: the demo city (six sites, 14 rules), then the
+/// queries residents and staff make most.
+pub async fn run_calendar(
+    args: CalendarBenchArgs,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
+    let store: Arc<dyn eventlog::EventStore> = Arc::new(SqliteStore::open(dir.join("bench.db"))?);
+    let result = async {
+        let vault = contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
+        let identity = identity::Identity::new(Arc::clone(&store), vault.clone(), identity::Settings::default()).await?;
+        let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
+        crate::demo::load(&identity, &calendar, &mut std::io::sink()).await?;
+        let started = std::time::Instant::now();
+        let fresh = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
+        writeln!(out, "calendar read model rebuilt from the log in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0)?;
+        let today = contracts::time::local_date(chrono::Utc::now());
+        for (label, days) in [("4 weeks", 27u64), ("1 year", 364)] {
+            let to = today + chrono::Days::new(days);
+            let count = fresh.permanences(None, today, to).await?.len();
+            let c = fresh.clone();
+            let rate = throughput(args.queries, args.tasks, move || {
+                let c = c.clone();
+                async move {
+                    c.permanences(None, today, to).await?;
+                    Ok(())
+                }
+            })
+            .await?;
+            writeln!(out, "permanences of all six sites over {label} ({count} permanences): {rate:.0} queries/s ({} tasks)", args.tasks)?;
+        }
+        let first = fresh
+            .permanences(None, today, today + chrono::Days::new(27))
+            .await?
+            .into_iter()
+            .find(|p| p.appointments)
+            .map(|p| p.permanence_id)
+            .ok_or_else(|| anyhow::anyhow!("no appointment permanence in the demo"))?;
+        let c = fresh.clone();
+        let rate = throughput(args.queries, args.tasks, move || {
+            let (c, id) = (c.clone(), first.clone());
+            async move {
+                c.slots(&id, None).await?;
+                Ok(())
+            }
+        })
+        .await?;
+        writeln!(out, "slots of one permanence: {rate:.0} queries/s ({} tasks)", args.tasks)?;
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

@@ -93,6 +93,8 @@ pub enum BenchCommand {
     Eventlog(bench::BenchArgs),
     /// Password hashing, sign-in, and credential checks per request.
     Identity(bench::IdentityBenchArgs),
+    /// Permanence and slot queries over the demo city.
+    Calendar(bench::CalendarBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +185,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Eventlog(args)) => {
             bench::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Calendar(args)) => {
+            bench::run_calendar(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Identity(args)) => {
             bench::run_identity(args, &mut stdout).await?;
