@@ -1,14 +1,15 @@
 //! The calendar's read model, folded in memory from its own streams (sites
-//! and permanence rules), caught up before every use like the identity
-//! directory: when the store's wake-up position passed it, or after 250 ms.
+//! and permanence rules). The service catches it up before every use, like
+//! the identity directory (when the store's wake-up position passed it, or
+//! after 250 ms), and hands queries an `Arc` snapshot, so that they run
+//! side by side and never hold the lock while they compute.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, Role, RuleId, SiteId, StaffId, decode_event};
-use eventlog::{EventStore, Filter, Position, RecordedEvent};
+use eventlog::{Position, RecordedEvent};
 use uuid::Uuid;
 
 use crate::error::{CalendarError, Invalid};
@@ -260,10 +261,11 @@ impl RuleView {
     }
 }
 
-#[derive(Debug, Default)]
+/// Cloned only when a change arrives while a query still holds the
+/// previous version (queries work on `Arc` snapshots).
+#[derive(Debug, Default, Clone)]
 pub struct Model {
     position: Position,
-    read_at: Option<Instant>,
     pub sites: BTreeMap<SiteId, SiteView>,
     pub rules: BTreeMap<RuleId, RuleView>,
 }
@@ -288,24 +290,18 @@ fn spec_of(
 }
 
 impl Model {
-    pub fn is_stale(&self, committed: u64, max_age: Duration) -> bool {
-        committed > self.position.0 || self.read_at.is_none_or(|t| t.elapsed() >= max_age)
+    /// Position of the last event folded.
+    pub fn position(&self) -> Position {
+        self.position
     }
 
-    /// Reads and folds the calendar's events committed since the last read.
-    pub async fn catch_up(&mut self, store: &dyn EventStore) -> Result<(), CalendarError> {
-        self.read_at = Some(Instant::now());
-        let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY]);
-        loop {
-            let events = store.read_all(self.position, 1000, &filter).await?;
-            let Some(last) = events.last().map(|e| e.position) else {
-                return Ok(());
-            };
-            for e in &events {
-                self.fold(e)?;
-            }
-            self.position = last;
+    /// Folds `events`, read from the log after [`Model::position`].
+    pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), CalendarError> {
+        for e in events {
+            self.fold(e)?;
+            self.position = e.position;
         }
+        Ok(())
     }
 
     fn fold(&mut self, e: &RecordedEvent) -> Result<(), CalendarError> {

@@ -2,15 +2,15 @@
 //! appends to one stream at the version it decided from) and its queries.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use api::Acting;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, RuleId, SiteId, StaffId};
-use eventlog::{EventStore, ExpectedVersion, NewEvent, StreamName};
+use eventlog::{EventStore, ExpectedVersion, Filter, NewEvent, StreamName};
 use serde::Serialize;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::error::{CalendarError, Invalid};
@@ -27,10 +27,17 @@ pub struct Calendar {
     inner: Arc<Inner>,
 }
 
+/// The current model, and when the log was last read for it.
+struct Live {
+    model: Arc<Model>,
+    read_at: Option<Instant>,
+}
+
 struct Inner {
     store: Arc<dyn EventStore>,
-    /// A tokio mutex: held across the awaits of a catch-up.
-    model: Mutex<Model>,
+    /// A tokio mutex: held across the awaits of a catch-up, never while a
+    /// query computes (queries get an `Arc` snapshot).
+    live: Mutex<Live>,
     committed: tokio::sync::watch::Receiver<u64>,
     /// Signs the ICS feed links.
     feed_key: [u8; 32],
@@ -157,7 +164,10 @@ impl Calendar {
             inner: Arc::new(Inner {
                 committed: store.wake(),
                 store,
-                model: Mutex::new(Model::default()),
+                live: Mutex::new(Live {
+                    model: Arc::new(Model::default()),
+                    read_at: None,
+                }),
                 feed_key,
             }),
         };
@@ -169,14 +179,29 @@ impl Calendar {
         &self.inner.feed_key
     }
 
-    /// The model, caught up with the log.
-    pub async fn model(&self) -> Result<MutexGuard<'_, Model>, CalendarError> {
+    /// A snapshot of the model, caught up with the log: with every commit
+    /// this process was told of, read at most 250 ms ago.
+    pub async fn model(&self) -> Result<Arc<Model>, CalendarError> {
         let committed = *self.inner.committed.borrow();
-        let mut m = self.inner.model.lock().await;
-        if m.is_stale(committed, MAX_UNWOKEN_AGE) {
-            m.catch_up(self.inner.store.as_ref()).await?;
+        let mut live = self.inner.live.lock().await;
+        let stale = committed > live.model.position().0
+            || live.read_at.is_none_or(|t| t.elapsed() >= MAX_UNWOKEN_AGE);
+        if stale {
+            live.read_at = Some(Instant::now());
+            let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY]);
+            loop {
+                let events = self
+                    .inner
+                    .store
+                    .read_all(live.model.position(), 1000, &filter)
+                    .await?;
+                if events.is_empty() {
+                    break;
+                }
+                Arc::make_mut(&mut live.model).apply(&events)?;
+            }
         }
-        Ok(m)
+        Ok(Arc::clone(&live.model))
     }
 
     async fn append(
