@@ -131,6 +131,7 @@ struct SiteShown {
     accessibility: String,
     open: bool,
     opens_on_public_holidays: bool,
+    confirms_online_bookings_by_sms: bool,
     /// Send it back with a change, so that a concurrent change is detected.
     version: u64,
     closures: Vec<serde_json::Value>,
@@ -146,6 +147,7 @@ fn site_shown(s: &crate::model::SiteView) -> SiteShown {
         accessibility: d.accessibility.clone(),
         open: d.open,
         opens_on_public_holidays: d.opens_on_public_holidays,
+        confirms_online_bookings_by_sms: d.confirms_online_bookings_by_sms,
         version: s.version,
         closures: s
             .closures
@@ -190,6 +192,9 @@ struct SiteRequest {
     open: bool,
     #[serde(default)]
     opens_on_public_holidays: bool,
+    /// Online bookings confirmed by a 6-digit SMS code.
+    #[serde(default)]
+    confirms_online_bookings_by_sms: bool,
     /// The version the editor saw (changes only).
     version: Option<u64>,
 }
@@ -203,6 +208,7 @@ impl SiteRequest {
             accessibility: self.accessibility.clone(),
             open: self.open,
             opens_on_public_holidays: self.opens_on_public_holidays,
+            confirms_online_bookings_by_sms: self.confirms_online_bookings_by_sms,
         }
     }
 }

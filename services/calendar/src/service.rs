@@ -140,6 +140,7 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
         accessibility: text("accessibility", &d.accessibility, 500, false)?,
         open: d.open,
         opens_on_public_holidays: d.opens_on_public_holidays,
+        confirms_online_bookings_by_sms: d.confirms_online_bookings_by_sms,
     })
 }
 

@@ -53,6 +53,7 @@ fn site(name: &str, holidays: bool) -> ev::SiteDetails {
         accessibility: String::new(),
         open: true,
         opens_on_public_holidays: holidays,
+        confirms_online_bookings_by_sms: false,
     }
 }
 

@@ -126,6 +126,8 @@ pub async fn load(
                     accessibility: site.accessibility.into(),
                     open: true,
                     opens_on_public_holidays: false,
+                    // The first site confirms online bookings by SMS.
+                    confirms_online_bookings_by_sms: site_ids.is_empty(),
                 },
             )
             .await

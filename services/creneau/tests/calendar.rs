@@ -335,6 +335,10 @@ async fn the_demo_gives_six_living_sites_once() {
     assert!(text.contains("6 sites"), "{text}");
     let sites = t.send(Call::get("/api/v1/sites")).await.json();
     assert_eq!(sites.as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        sites[0]["confirms_online_bookings_by_sms"], true,
+        "one site asks for an SMS code"
+    );
     let today = contracts::time::local_date(chrono::Utc::now());
     let list = t
         .send(Call::get(&format!(
