@@ -103,6 +103,11 @@ impl Principal {
         Actor::Staff(self.staff_id.0)
     }
 
+    /// This staff member acting within the request's correlation.
+    pub fn acting(&self, correlation: crate::CorrelationId) -> crate::Acting {
+        crate::Acting::new(self.actor(), correlation.0)
+    }
+
     /// Administrator of every site.
     pub fn is_admin(&self) -> bool {
         self.grants

@@ -64,6 +64,13 @@ impl ApiError {
     }
 }
 
+/// An id from the address, or a 404 that says the address is wrong: `what`
+/// names the kind of id ("site", "staff"…).
+pub fn path_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a {what} id: check the address")))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

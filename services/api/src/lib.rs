@@ -33,7 +33,7 @@ pub use access::{
 };
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};
-pub use error::{ApiError, ApiJson};
+pub use error::{ApiError, ApiJson, path_id};
 pub use headers::security_headers;
 pub use limits::{Lockout, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;

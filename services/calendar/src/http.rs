@@ -2,7 +2,7 @@
 //! open to all (residents find sites and times), writing needs a
 //! coordinator (or administrator) of the site.
 
-use api::{Acting, ApiError, ApiJson, CorrelationId, Need, Principal, Routes, Verb, parse_role};
+use api::{ApiError, ApiJson, CorrelationId, Need, Principal, Routes, Verb, parse_role};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -109,13 +109,8 @@ pub fn routes(calendar: Calendar) -> Routes {
         .with_state(calendar)
 }
 
-fn acting(p: &Principal, c: CorrelationId) -> Acting {
-    Acting::new(p.actor(), c.0)
-}
-
 fn site_id(raw: &str) -> Result<SiteId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a site id: check the address")))
+    api::path_id("site", raw)
 }
 
 fn json<T: Serialize>(value: T) -> Response {
@@ -230,7 +225,7 @@ async fn sites_create(
         ));
     }
     let id = calendar
-        .open_site(&acting(&principal, correlation), &body.details())
+        .open_site(&principal.acting(correlation), &body.details())
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "site_id": id }))).into_response())
 }
@@ -245,7 +240,7 @@ async fn sites_update(
     let id = site_id(&raw)?;
     calendar
         .change_site(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             id,
             &body.details(),
             body.version,
@@ -274,7 +269,7 @@ async fn closures_create(
     let last = parse_day("last_day", &body.last_day).map_err(CalendarError::from)?;
     let closure = calendar
         .schedule_closure(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             id,
             first,
             last,
@@ -299,7 +294,7 @@ async fn closures_delete(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("{closure:?} is not a closure id")))?;
     calendar
-        .lift_closure(&acting(&principal, correlation), id, closure)
+        .lift_closure(&principal.acting(correlation), id, closure)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -485,7 +480,7 @@ async fn rules_create(
     let site = site_id(&raw)?;
     let rule = rule_of(site, &body)?;
     let id = calendar
-        .create_rule(&acting(&principal, correlation), &rule)
+        .create_rule(&principal.acting(correlation), &rule)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "rule_id": id }))).into_response())
 }
@@ -516,7 +511,7 @@ async fn rules_update(
     let id = rule_at(&calendar, site, &rule).await?;
     let rule = rule_of(site, &body)?;
     calendar
-        .change_rule(&acting(&principal, correlation), id, &rule, body.version)
+        .change_rule(&principal.acting(correlation), id, &rule, body.version)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -540,7 +535,7 @@ async fn rules_delete(
         None => contracts::time::local_date(Utc::now()),
     };
     calendar
-        .retire_rule(&acting(&principal, correlation), id, from)
+        .retire_rule(&principal.acting(correlation), id, from)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -571,7 +566,7 @@ async fn permanences_cancel(
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .cancel_permanence(&acting(&principal, correlation), rule, day, &body.reason)
+        .cancel_permanence(&principal.acting(correlation), rule, day, &body.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -584,14 +579,13 @@ async fn permanences_reinstate(
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .reinstate_permanence(&acting(&principal, correlation), rule, day)
+        .reinstate_permanence(&principal.acting(correlation), rule, day)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 fn staff_id(raw: &str) -> Result<StaffId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a staff id")))
+    api::path_id("staff", raw)
 }
 
 async fn duty_assign(
@@ -602,12 +596,7 @@ async fn duty_assign(
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .assign_staff(
-            &acting(&principal, correlation),
-            rule,
-            day,
-            staff_id(&staff)?,
-        )
+        .assign_staff(&principal.acting(correlation), rule, day, staff_id(&staff)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -620,12 +609,7 @@ async fn duty_unassign(
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .unassign_staff(
-            &acting(&principal, correlation),
-            rule,
-            day,
-            staff_id(&staff)?,
-        )
+        .unassign_staff(&principal.acting(correlation), rule, day, staff_id(&staff)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

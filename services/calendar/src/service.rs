@@ -2,13 +2,12 @@
 //! appends to one stream at the version it decided from) and its queries.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use api::Acting;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, RuleId, SiteId, StaffId};
-use eventlog::{EventStore, ExpectedVersion, Filter, NewEvent, StreamName};
+use eventlog::{EventStore, ExpectedVersion, Filter, Freshness, NewEvent, StreamName};
 use serde::Serialize;
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -17,8 +16,6 @@ use crate::error::{CalendarError, Invalid};
 use crate::holidays;
 use crate::model::{Model, RuleView, SiteView, check_rule};
 
-/// See the identity directory: how stale the model may be when unwoken.
-const MAX_UNWOKEN_AGE: Duration = Duration::from_millis(250);
 /// The longest range one query may ask for.
 pub const MAX_RANGE_DAYS: i64 = 400;
 
@@ -30,7 +27,7 @@ pub struct Calendar {
 /// The current model, and when the log was last read for it.
 struct Live {
     model: Arc<Model>,
-    read_at: Option<Instant>,
+    freshness: Freshness,
 }
 
 struct Inner {
@@ -167,7 +164,7 @@ impl Calendar {
                 store,
                 live: Mutex::new(Live {
                     model: Arc::new(Model::default()),
-                    read_at: None,
+                    freshness: Freshness::default(),
                 }),
                 feed_key,
             }),
@@ -185,10 +182,8 @@ impl Calendar {
     pub async fn model(&self) -> Result<Arc<Model>, CalendarError> {
         let committed = *self.inner.committed.borrow();
         let mut live = self.inner.live.lock().await;
-        let stale = committed > live.model.position().0
-            || live.read_at.is_none_or(|t| t.elapsed() >= MAX_UNWOKEN_AGE);
-        if stale {
-            live.read_at = Some(Instant::now());
+        if live.freshness.is_due(committed, live.model.position()) {
+            live.freshness.reading();
             let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY]);
             loop {
                 let events = self

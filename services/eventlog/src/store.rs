@@ -160,3 +160,31 @@ impl Subscription {
         Ok(self.buffer.pop_front().inspect(|e| self.after = e.position))
     }
 }
+
+/// When an in-memory read model must read the log again: when the store's
+/// wake-up position (see [`EventStore::wake`]) passed what it folded, or
+/// when its last read is older than [`Freshness::MAX_UNWOKEN_AGE`] (writers
+/// in another process that cannot wake this one, as on SQLite).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Freshness {
+    read_at: Option<std::time::Instant>,
+}
+
+impl Freshness {
+    /// How stale a model may be when nothing woke it.
+    pub const MAX_UNWOKEN_AGE: Duration = Duration::from_millis(250);
+
+    /// Whether a model that folded up to `folded` must read the log, given
+    /// the `committed` position of the store's wake-up channel.
+    pub fn is_due(&self, committed: u64, folded: Position) -> bool {
+        committed > folded.0
+            || self
+                .read_at
+                .is_none_or(|t| t.elapsed() >= Self::MAX_UNWOKEN_AGE)
+    }
+
+    /// Records a read that starts now.
+    pub fn reading(&mut self) {
+        self.read_at = Some(std::time::Instant::now());
+    }
+}

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use contracts::proto::identity::v1 as ev;
 use contracts::proto::residents::v1 as rev;
 use contracts::{AppointmentId, ResidentId, Role, Sealed, SiteId, StaffId, Vault, decode_event};
-use eventlog::{EventStore, Filter, Position, RecordedEvent};
+use eventlog::{EventStore, Filter, Freshness, Position, RecordedEvent};
 use uuid::Uuid;
 
 use crate::error::IdentityError;
@@ -68,8 +68,7 @@ pub struct LinkView {
 #[derive(Debug, Default)]
 pub struct Directory {
     position: Position,
-    /// When the log was last read.
-    read_at: Option<std::time::Instant>,
+    freshness: Freshness,
     staff: HashMap<StaffId, StaffView>,
     by_email: HashMap<String, StaffId>,
     sessions: HashMap<Uuid, StaffId>,
@@ -123,12 +122,9 @@ fn grant(role: i32, site_id: &str, position: Position) -> Result<Grant, Identity
 }
 
 impl Directory {
-    /// Whether the log must be read: something was committed past what is
-    /// folded (`committed`, the store's wake-up position), or the last read
-    /// is older than `max_age` (writers in another process that cannot wake
-    /// this one, as on SQLite).
-    pub fn is_stale(&self, committed: u64, max_age: std::time::Duration) -> bool {
-        committed > self.position.0 || self.read_at.is_none_or(|t| t.elapsed() >= max_age)
+    /// Whether the log must be read (see [`Freshness`]).
+    pub fn is_stale(&self, committed: u64) -> bool {
+        self.freshness.is_due(committed, self.position)
     }
 
     /// Reads and folds everything committed since the last catch-up.
@@ -137,7 +133,7 @@ impl Directory {
         store: &dyn EventStore,
         vault: &Vault,
     ) -> Result<(), IdentityError> {
-        self.read_at = Some(std::time::Instant::now());
+        self.freshness.reading();
         loop {
             let events = store.read_all(self.position, BATCH, &Filter::all()).await?;
             let Some(last) = events.last().map(|e| e.position) else {

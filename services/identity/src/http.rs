@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use api::{
     ApiError, ApiJson, CorrelationId, Grant, Need, Principal, Routes, Verb, client_ip, parse_role,
-    role_name,
+    path_id, role_name,
 };
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -22,7 +22,6 @@ use crate::directory::StaffView;
 use crate::residents::{ErasureCause, NewResident};
 use crate::service::Identity;
 use crate::staff::{DEFAULT_TOKEN_DAYS, NewStaff};
-use api::Acting;
 
 /// Roles that work with residents' files.
 const FRONT_DESK: &[Role] = &[
@@ -128,10 +127,6 @@ impl FromRequestParts<Identity> for Client {
     }
 }
 
-fn acting(principal: &Principal, correlation: CorrelationId) -> Acting {
-    Acting::new(principal.actor(), correlation.0)
-}
-
 /// A JSON body that may be left out (then every field takes its default).
 fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -139,11 +134,6 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     }
     serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("the body does not fit this request: {e}")))
-}
-
-fn parse<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a {what} id: check the address")))
 }
 
 #[derive(Serialize)]
@@ -205,7 +195,7 @@ async fn session_delete(
     };
     identity
         .sign_out(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             principal.staff_id,
             session.session_id,
             "sign_out",
@@ -233,7 +223,7 @@ async fn password_update(
 ) -> Result<Response, ApiError> {
     identity
         .change_own_password(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             principal.staff_id,
             body.current_password,
             body.new_password,
@@ -295,7 +285,7 @@ async fn tokens_create(
 ) -> Result<Response, ApiError> {
     let issued = identity
         .issue_token(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             principal.staff_id,
             &body.label,
             body.days.unwrap_or(DEFAULT_TOKEN_DAYS),
@@ -319,14 +309,14 @@ async fn tokens_delete(
     principal: Principal,
     Path(token_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let token_id: Uuid = parse("token", &token_id)?;
+    let token_id: Uuid = path_id("token", &token_id)?;
     let owner = identity.token_owner(token_id).await?;
     let owner = match owner {
         Some(o) if o == principal.staff_id || principal.is_admin() => o,
         _ => return Err(ApiError::NotFound(format!("you have no token {token_id}"))),
     };
     identity
-        .revoke_token(&acting(&principal, correlation), owner, token_id)
+        .revoke_token(&principal.acting(correlation), owner, token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -403,7 +393,7 @@ async fn staff_create(
         .collect::<Result<Vec<_>, _>>()?;
     let created = identity
         .create_staff(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             NewStaff {
                 email: body.email,
                 display_name: body.display_name,
@@ -426,7 +416,7 @@ async fn staff_get(
     State(identity): State<Identity>,
     Path(staff_id): Path<String>,
 ) -> Result<axum::Json<StaffShown>, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     let d = identity.directory().await?;
     let s = d
         .staff(id)
@@ -441,10 +431,10 @@ async fn grants_create(
     Path(staff_id): Path<String>,
     ApiJson(body): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     let grant = grant_of(&body.role, body.site_id.as_deref())?;
     identity
-        .grant_role(&acting(&principal, correlation), id, grant)
+        .grant_role(&principal.acting(correlation), id, grant)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -461,10 +451,10 @@ async fn grants_delete(
     Path((staff_id, role)): Path<(String, String)>,
     Query(q): Query<SiteQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     let grant = grant_of(&role, q.site_id.as_deref())?;
     identity
-        .revoke_role(&acting(&principal, correlation), id, grant)
+        .revoke_role(&principal.acting(correlation), id, grant)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -482,10 +472,10 @@ async fn staff_password_reset(
     Path(staff_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     let body: PasswordReset = optional_json(&body)?;
     let generated = identity
-        .set_password(&acting(&principal, correlation), id, body.password)
+        .set_password(&principal.acting(correlation), id, body.password)
         .await?;
     Ok(axum::Json(json!({ "generated_password": generated })))
 }
@@ -503,12 +493,12 @@ async fn staff_disable(
     Path(staff_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     let reason = optional_json::<DisableRequest>(&body)?
         .reason
         .unwrap_or_default();
     identity
-        .disable_staff(&acting(&principal, correlation), id, &reason)
+        .disable_staff(&principal.acting(correlation), id, &reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -519,9 +509,9 @@ async fn staff_enable(
     principal: Principal,
     Path(staff_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: StaffId = parse("staff", &staff_id)?;
+    let id: StaffId = path_id("staff", &staff_id)?;
     identity
-        .enable_staff(&acting(&principal, correlation), id)
+        .enable_staff(&principal.acting(correlation), id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -564,7 +554,7 @@ async fn residents_create(
 ) -> Result<Response, ApiError> {
     let id = identity
         .register_resident(
-            &acting(&principal, correlation),
+            &principal.acting(correlation),
             NewResident {
                 language: language(body.language.as_deref())?,
                 first_name: body.first_name,
@@ -587,7 +577,7 @@ async fn residents_get(
     State(identity): State<Identity>,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = parse("resident", &resident_id)?;
+    let id: ResidentId = path_id("resident", &resident_id)?;
     Ok(axum::Json(identity.resident_details(id).await?).into_response())
 }
 
@@ -597,9 +587,9 @@ async fn residents_delete(
     principal: Principal,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = parse("resident", &resident_id)?;
+    let id: ResidentId = path_id("resident", &resident_id)?;
     let erasure = identity
-        .erase_resident(&acting(&principal, correlation), id, ErasureCause::Request)
+        .erase_resident(&principal.acting(correlation), id, ErasureCause::Request)
         .await?;
     Ok(axum::Json(erasure).into_response())
 }
@@ -608,7 +598,7 @@ async fn residents_export(
     State(identity): State<Identity>,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = parse("resident", &resident_id)?;
+    let id: ResidentId = path_id("resident", &resident_id)?;
     let export = identity.export_resident(id).await?;
     Ok((
         [(
@@ -632,8 +622,8 @@ async fn audit_get(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let subject = match (q.staff.as_deref(), q.resident.as_deref()) {
-        (Some(s), None) => Subject::Staff(parse("staff", s)?),
-        (None, Some(r)) => Subject::Resident(parse("resident", r)?),
+        (Some(s), None) => Subject::Staff(path_id("staff", s)?),
+        (None, Some(r)) => Subject::Resident(path_id("resident", r)?),
         _ => {
             return Err(ApiError::BadRequest(
                 "say whose history to list: ?staff=<id> or ?resident=<id>".into(),

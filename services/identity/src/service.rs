@@ -13,10 +13,6 @@ use crate::error::IdentityError;
 
 /// How many times a command is tried again when its stream moved meanwhile.
 const ATTEMPTS: usize = 3;
-/// How stale the directory may be when nothing woke it: what a revocation
-/// written by another process that cannot wake this one (SQLite) waits at
-/// most. Writes in this process, and PostgreSQL's NOTIFY, wake it at once.
-const MAX_UNWOKEN_AGE: Duration = Duration::from_millis(250);
 
 /// What the deployment decides.
 #[derive(Debug, Clone)]
@@ -130,11 +126,12 @@ impl Identity {
     }
 
     /// The directory, caught up with the log: with every commit this
-    /// process has been told of, and read at most [`MAX_UNWOKEN_AGE`] ago.
+    /// process has been told of, and read at most 250 ms ago
+    /// ([`eventlog::Freshness`]).
     pub async fn directory(&self) -> Result<MutexGuard<'_, Directory>, IdentityError> {
         let committed = *self.inner.committed.borrow();
         let mut d = self.inner.directory.lock().await;
-        if d.is_stale(committed, MAX_UNWOKEN_AGE) {
+        if d.is_stale(committed) {
             d.catch_up(self.inner.store.as_ref(), &self.inner.vault)
                 .await?;
         }
