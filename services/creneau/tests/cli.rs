@@ -330,6 +330,9 @@ fn http(
 ) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(address).expect("connect");
+    // A server that stopped answering fails the test instead of hanging it.
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -545,5 +548,95 @@ fn the_first_administrator_is_made_on_the_command_line_and_signs_in_over_http() 
         assert_ne!(code, 0, "{args:?}");
         assert!(out.contains(words), "{args:?}: {out}");
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn serve_with_demo_shows_six_sites_and_a_second_start_keeps_them() {
+    let dir = temp_dir();
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.arg("demo");
+        c
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("6 sites") && out.contains("admin@demo.creneau.fr"),
+        "{out}"
+    );
+    // `serve --demo` on the same store: the demo is there already.
+    let mut child = creneau(&dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "serve",
+            "--demo",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let first_line = std::thread::spawn(move || BufReader::new(stdout).lines().next());
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr"))
+        .lines()
+        .map_while(Result::ok);
+    let address = lines
+        .by_ref()
+        .find_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(&l).ok()?;
+            v["address"].as_str().map(str::to_owned)
+        })
+        .expect("the server logs its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    let sites = http(&address, "GET", "/api/v1/sites", &[], None);
+    assert_eq!(
+        json_body(&sites).as_array().map(Vec::len),
+        Some(6),
+        "{sites}"
+    );
+    let permanences = http(&address, "GET", "/api/v1/permanences", &[], None);
+    assert!(
+        json_body(&permanences)
+            .as_array()
+            .is_some_and(|p| p.len() >= 20),
+        "{permanences}"
+    );
+    stop(child);
+    let line = first_line
+        .join()
+        .expect("reader")
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    assert!(line.contains("nothing loaded"), "{line}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_server_keeps_answering_when_its_log_reader_goes_away() {
+    let dir = temp_dir();
+    let mut child = creneau(&dir)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json", "serve"])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let address = BufReader::new(child.stderr.take().expect("stderr"))
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(&l).ok()?;
+            v["address"].as_str().map(str::to_owned)
+        })
+        .expect("the server logs its address");
+    // The reader was dropped above: every log line now meets a closed pipe.
+    for _ in 0..3 {
+        let answer = http(&address, "GET", "/healthz", &[], None);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    }
+    stop(child);
     let _ = std::fs::remove_dir_all(dir);
 }
