@@ -549,6 +549,34 @@ impl Calendar {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Permanence>, CalendarError> {
+        self.model().await?.permanences(site, from, to)
+    }
+
+    /// One permanence.
+    pub async fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
+        self.model().await?.permanence(id)
+    }
+
+    /// The appointment slots of a permanence, for `reason` (its length).
+    pub async fn slots(
+        &self,
+        id: &str,
+        reason: Option<Reason>,
+    ) -> Result<Vec<Slot>, CalendarError> {
+        self.model().await?.slots(id, reason)
+    }
+}
+
+/// The queries, on a snapshot of the model: pure, so that another service
+/// that folds the calendar's events (appointments) answers them the same.
+impl Model {
+    /// The permanences on `from..=to`, of one site or all, in time order.
+    pub fn permanences(
+        &self,
+        site: Option<SiteId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Permanence>, CalendarError> {
         if to < from {
             return Err(Invalid::new(
                 "to",
@@ -561,7 +589,7 @@ impl Calendar {
                 Invalid::new("to", format!("ask for {MAX_RANGE_DAYS} days at most")).into(),
             );
         }
-        let m = self.model().await?;
+        let m = self;
         if let Some(s) = site
             && !m.sites.contains_key(&s)
         {
@@ -585,9 +613,9 @@ impl Calendar {
     }
 
     /// One permanence.
-    pub async fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
+    pub fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
         let (rule_id, day) = parse_permanence_id(id)?;
-        let m = self.model().await?;
+        let m = self;
         let rule = m
             .rules
             .get(&rule_id)
@@ -605,22 +633,16 @@ impl Calendar {
     }
 
     /// The appointment slots of a permanence, for `reason` (its length).
-    pub async fn slots(
-        &self,
-        id: &str,
-        reason: Option<Reason>,
-    ) -> Result<Vec<Slot>, CalendarError> {
-        let p = self.permanence(id).await?;
+    pub fn slots(&self, id: &str, reason: Option<Reason>) -> Result<Vec<Slot>, CalendarError> {
+        let p = self.permanence(id)?;
         if !p.appointments || p.status != Status::Open {
             return Ok(Vec::new());
         }
         let (rule_id, _) = parse_permanence_id(id)?;
-        let length = {
-            let m = self.model().await?;
-            m.rules
-                .get(&rule_id)
-                .map_or(p.appointment_minutes, |r| r.spec.offer.length_for(reason))
-        };
+        let length = self
+            .rules
+            .get(&rule_id)
+            .map_or(p.appointment_minutes, |r| r.spec.offer.length_for(reason));
         let step = chrono::Duration::minutes(i64::from(length));
         let mut slots = Vec::new();
         let mut start = p.starts_local;
