@@ -155,13 +155,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     }
 }
 
+/// The staff member a request acts as, when credentials were given on a
+/// route that does not need them ([`Need::Optional`], [`Need::ResidentLink`]).
+#[derive(Debug, Clone)]
+pub struct MaybeStaff(pub Option<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeStaff {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeStaff(parts.extensions.get::<Principal>().cloned()))
+    }
+}
+
 /// What a route needs from its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
-    /// Anyone (health checks, sign-in).
+    /// Anyone (health checks, sign-in, public reads).
     Public,
-    /// A resident's manage link, checked by the handler against the
-    /// appointment the link was issued for.
+    /// Anyone; staff credentials, when given, are checked (bad ones are a
+    /// 401) and the [`Principal`] attached: a resident books for themself,
+    /// reception on their behalf.
+    Optional,
+    /// An appointment's manage token (`Authorization: Bearer` without the
+    /// staff token prefix, or `?token=`), or staff credentials: the handler
+    /// knows the appointment's site and checks the token or
+    /// [`FRONT_DESK`] there.
     ResidentLink,
     /// A signed-in staff member with one of these roles (any role when
     /// empty), at the route's `{site_id}` when it has one.
@@ -169,6 +188,18 @@ pub enum Need {
     /// An administrator of every site: accounts, erasure, audit.
     Admin,
 }
+
+/// The roles that work with residents' files and appointments.
+pub const FRONT_DESK: &[Role] = &[
+    Role::Reception,
+    Role::Mediator,
+    Role::ItHelper,
+    Role::Coordinator,
+];
+
+/// Staff API tokens begin with this, so that a bearer token that does not
+/// is known to be something else (a resident's manage token).
+pub const STAFF_TOKEN_PREFIX: &str = "crn_";
 
 /// An HTTP method a route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -420,12 +451,25 @@ async fn check(
                 .into(),
         ));
     }
-    let needed_roles: &[Role] = match need {
-        Need::Public | Need::ResidentLink => return Ok((request, None)),
-        Need::Staff(roles) => roles,
-        Need::Admin => &[Role::Admin],
+    let (needed_roles, optional): (&[Role], bool) = match need {
+        Need::Public => return Ok((request, None)),
+        Need::Optional | Need::ResidentLink => (&[], true),
+        Need::Staff(roles) => (roles, false),
+        Need::Admin => (&[Role::Admin], false),
     };
-    let Some(creds) = credentials(&request, policy.authenticator.session_cookie())? else {
+    let creds = match credentials(&request, policy.authenticator.session_cookie())? {
+        // A resident's manage token: the handler checks it.
+        Some(Credentials::Bearer(token))
+            if need == Need::ResidentLink && !token.starts_with(STAFF_TOKEN_PREFIX) =>
+        {
+            None
+        }
+        other => other,
+    };
+    let Some(creds) = creds else {
+        if optional {
+            return Ok((request, None));
+        }
         return Err(ApiError::Unauthorized(
             "sign in first: this needs a staff session or an API token".into(),
         ));
@@ -449,14 +493,14 @@ async fn check(
             ));
         }
     }
-    let site = path_site(&mut request).await?;
     if need == Need::Admin {
         if !principal.is_admin() {
             return Err(ApiError::Forbidden(
                 "this needs an administrator of every site".into(),
             ));
         }
-    } else {
+    } else if !optional {
+        let site = path_site(&mut request).await?;
         principal.require(needed_roles, site)?;
     }
     tracing::debug!(staff = %principal.staff_id, "authorized");

@@ -120,10 +120,21 @@ where
                 "the body is not valid JSON: {}",
                 e.body_text()
             ))),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::BadRequest(format!(
-                "the body does not fit this request: {}",
-                e.body_text()
-            ))),
+            Err(JsonRejection::JsonDataError(e)) => {
+                // serde names the field between backticks: "missing field
+                // `phone`", "unknown field `nmae`, expected one of …".
+                let text = e.body_text();
+                let field = text
+                    .split('`')
+                    .nth(1)
+                    .filter(|_| text.contains("field `"))
+                    .unwrap_or("body")
+                    .to_owned();
+                Err(ApiError::Invalid {
+                    field,
+                    message: format!("the body does not fit this request: {text}"),
+                })
+            }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
     }

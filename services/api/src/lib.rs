@@ -28,13 +28,14 @@ mod openapi;
 mod signing;
 
 pub use access::{
-    AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, Grant, Need, Principal,
-    Routes, Rule, SessionInfo, Verb, authorize, parse_role, role_name,
+    AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, FRONT_DESK, Grant,
+    MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, SessionInfo, Verb, authorize,
+    parse_role, role_name,
 };
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};
 pub use error::{ApiError, ApiJson, path_id};
 pub use headers::security_headers;
-pub use limits::{Lockout, RateLimiter, client_ip, wait_words};
+pub use limits::{ClientIp, Lockout, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;
 pub use signing::{sign, verify};

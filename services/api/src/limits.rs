@@ -124,6 +124,30 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: boo
     peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string())
 }
 
+/// The caller's IP address, set on each request by the server's first
+/// middleware (which knows whether to trust a proxy); without it, the
+/// peer's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(ip) = parts.extensions.get::<ClientIp>() {
+            return Ok(ip.clone());
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientIp(client_ip(&parts.headers, peer, false)))
+    }
+}
+
 /// "3 minutes", "1 minute", "40 seconds": for messages.
 pub fn wait_words(d: Duration) -> String {
     let secs = d.as_secs().max(1);

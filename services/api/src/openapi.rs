@@ -8,9 +8,13 @@ use crate::access::{Need, Rule};
 fn security(need: Need) -> (Value, &'static str) {
     match need {
         Need::Public => (json!([]), "Open to anyone."),
+        Need::Optional => (
+            json!([{}, {"session": []}, {"bearer": []}]),
+            "Open to anyone; staff credentials, when given, make it a staff action.",
+        ),
         Need::ResidentLink => (
-            json!([]),
-            "Open to the holder of a resident's manage link (the token in the address).",
+            json!([{"link": []}, {"session": []}, {"bearer": []}]),
+            "The appointment's manage token (Authorization: Bearer, or ?token=), or front-desk staff of the appointment's site.",
         ),
         Need::Staff([]) => (
             json!([{"session": []}, {"bearer": []}]),
@@ -49,7 +53,7 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             "404": {"description": "Nothing at this address."},
             "422": {"description": "A field holds a value that cannot be used: {\"error\", \"field\"}."},
         });
-        if !matches!(rule.need, Need::Public | Need::ResidentLink) {
+        if !matches!(rule.need, Need::Public | Need::Optional) {
             responses["401"] =
                 json!({"description": "Not signed in, or the credentials no longer work."});
             responses["403"] = json!({"description": "Signed in without the role this needs."});
@@ -75,6 +79,7 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             "session": {"type": "apiKey", "in": "cookie", "name": "creneau_session",
                 "description": "From POST /api/v1/session; send X-CSRF-Token with anything that changes something."},
             "bearer": {"type": "http", "scheme": "bearer", "description": "An API token from POST /api/v1/tokens."},
+            "link": {"type": "http", "scheme": "bearer", "description": "An appointment's manage token, from its booking."},
         }},
         "paths": paths,
     })

@@ -412,11 +412,14 @@ struct RuleRequest {
     version: Option<u64>,
 }
 
-/// `procedure_caf`, `smartphone`… (the proto names without `REASON_`).
+/// `procedure_caf`, `smartphone`… (see [`Reason::code`]).
 fn parse_reason(name: &str) -> Result<Reason, Invalid> {
-    Reason::from_str_name(&format!("REASON_{}", name.trim().to_uppercase()))
-        .filter(|r| *r != Reason::Unspecified)
-        .ok_or_else(|| Invalid::new("offer.by_reason", format!("{name:?} is not a reason: use procedure_caf, procedure_prefecture, smartphone, computer, email…")))
+    Reason::from_code(name).ok_or_else(|| {
+        Invalid::new(
+            "offer.by_reason",
+            format!("{name:?} is not a reason: use procedure_caf, procedure_prefecture, smartphone, computer, email…"),
+        )
+    })
 }
 
 fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError> {

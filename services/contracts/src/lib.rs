@@ -20,6 +20,15 @@ pub mod time;
 /// Generated from `proto/`: one module per package, `proto::<area>::v1`.
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod proto {
+    pub mod appointments {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.appointments.v1.rs"));
+            include!(concat!(
+                env!("OUT_DIR"),
+                "/creneau.appointments.v1.serde.rs"
+            ));
+        }
+    }
     pub mod calendar {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/creneau.calendar.v1.rs"));

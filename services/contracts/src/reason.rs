@@ -41,6 +41,20 @@ impl Reason {
         Reason::Other,
     ];
 
+    /// The reason's code in the API: `procedure_caf`, `smartphone`… (the
+    /// proto name without `REASON_`, in lower case).
+    pub fn code(self) -> String {
+        self.as_str_name()
+            .trim_start_matches("REASON_")
+            .to_lowercase()
+    }
+
+    /// The reason of a code (see [`Reason::code`]).
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::from_str_name(&format!("REASON_{}", code.trim().to_uppercase()))
+            .filter(|r| *r != Reason::Unspecified)
+    }
+
     pub fn kind(self) -> ReasonKind {
         match self {
             Reason::ProcedureCaf
@@ -98,6 +112,19 @@ impl Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_reads_back_from_its_code() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::from_code(&r.code()), Some(r));
+        }
+        assert_eq!(
+            Reason::ProcedureFranceTravail.code(),
+            "procedure_france_travail"
+        );
+        assert_eq!(Reason::from_code("unspecified"), None);
+        assert_eq!(Reason::from_code("nonsense"), None);
+    }
 
     #[test]
     fn procedures_go_to_mediators_and_equipment_to_the_it_helper() {

@@ -290,6 +290,12 @@ pub async fn run_identity(
             vault,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             calendar: calendar::Calendar::new(Arc::clone(&store), [0u8; 32]).await?,
+            appointments: appointments::Appointments::new(
+                Arc::clone(&store),
+                identity.clone(),
+                appointments::Settings::default(),
+            )
+            .await?,
             identity: identity.clone(),
             origin: None,
         };

@@ -139,12 +139,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::demo::load(&identity, &calendar, &mut stdout).await?;
             }
             tokio::spawn(admin::retention_daily(identity.clone()));
+            let appointments = setup::open_appointments(&store, &identity).await?;
             let state = AppState {
                 store,
                 vault,
                 metrics: Arc::new(Metrics::new()),
                 identity,
                 calendar,
+                appointments,
                 origin: Some(config.origin()),
             };
             let listener = tokio::net::TcpListener::bind(config.listen)

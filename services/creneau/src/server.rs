@@ -30,6 +30,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub identity: Identity,
     pub calendar: calendar::Calendar,
+    pub appointments: appointments::Appointments,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
 }
@@ -38,8 +39,12 @@ pub struct AppState {
 pub fn routes(state: AppState) -> Routes {
     use Need::Public;
     use Verb::Get;
-    let services =
-        identity::routes(state.identity.clone()).merge(calendar::routes(state.calendar.clone()));
+    let services = identity::routes(state.identity.clone())
+        .merge(calendar::routes(state.calendar.clone()))
+        .merge(appointments::routes(
+            state.appointments.clone(),
+            state.origin.as_deref().unwrap_or(""),
+        ));
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)
@@ -120,6 +125,16 @@ async fn fallback(request: Request) -> ApiError {
 async fn correlate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let correlation = CorrelationId::from_header(request.headers().get(&CORRELATION_HEADER));
     request.extensions_mut().insert(correlation);
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let client = api::client_ip(
+        request.headers(),
+        peer,
+        state.identity.settings().trust_proxy,
+    );
+    request.extensions_mut().insert(api::ClientIp(client));
     let id = correlation.0;
     let span = tracing::info_span!(
         "request",

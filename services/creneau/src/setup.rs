@@ -76,3 +76,17 @@ pub async fn existing_vault(config: &Config, store: &Arc<dyn EventStore>) -> Opt
     }
     Vault::open(master, Arc::clone(store)).await.ok()
 }
+
+/// The appointments service over `store`.
+pub async fn open_appointments(
+    store: &Arc<dyn EventStore>,
+    identity: &identity::Identity,
+) -> anyhow::Result<appointments::Appointments> {
+    appointments::Appointments::new(
+        Arc::clone(store),
+        identity.clone(),
+        appointments::Settings::default(),
+    )
+    .await
+    .context("cannot read appointments from the event log")
+}

@@ -74,6 +74,9 @@ pub struct Directory {
     sessions: HashMap<Uuid, StaffId>,
     tokens: HashMap<[u8; 32], (StaffId, Uuid)>,
     residents: HashMap<ResidentId, ResidentView>,
+    /// E.164 phone → residents registered with it (oldest first), erased
+    /// ones left out: what booking and reception look residents up by.
+    by_phone: HashMap<String, Vec<ResidentId>>,
     links: HashMap<[u8; 32], LinkView>,
 }
 
@@ -157,6 +160,7 @@ impl Directory {
             self.fold_staff(e, vault).await?;
         } else if let Some(x) = decode_event::<rev::ResidentRegistered>(e)? {
             let id = parse_id(&x.resident_id, p)?;
+            let phone = open(vault, x.phone.as_ref()).await?;
             self.residents.insert(
                 id,
                 ResidentView {
@@ -166,11 +170,15 @@ impl Directory {
                     version: e.version,
                 },
             );
+            self.by_phone.entry(phone).or_default().push(id);
         } else if let Some(x) = decode_event::<rev::ResidentErased>(e)? {
             let id: ResidentId = parse_id(&x.resident_id, p)?;
             vault.forget(id.0);
             if let Some(r) = self.residents.get_mut(&id) {
                 r.erased = true;
+            }
+            for ids in self.by_phone.values_mut() {
+                ids.retain(|r| *r != id);
             }
             for link in self.links.values_mut().filter(|l| l.resident_id == id) {
                 link.revoked = true;
@@ -326,6 +334,11 @@ impl Directory {
 
     pub fn residents(&self) -> impl Iterator<Item = &ResidentView> {
         self.residents.values()
+    }
+
+    /// Residents registered with this phone number (E.164), oldest first.
+    pub fn residents_by_phone(&self, phone: &str) -> &[ResidentId] {
+        self.by_phone.get(phone).map_or(&[], Vec::as_slice)
     }
 
     pub fn link(&self, hash: &[u8; 32]) -> Option<&LinkView> {

@@ -1,14 +1,10 @@
 //! The identity service's HTTP API, every route declared with its need.
 
-use std::net::SocketAddr;
-
 use api::{
-    ApiError, ApiJson, CorrelationId, Grant, Need, Principal, Routes, Verb, client_ip, parse_role,
+    ApiError, ApiJson, ClientIp, CorrelationId, Grant, Need, Principal, Routes, Verb, parse_role,
     path_id, role_name,
 };
-use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -23,17 +19,11 @@ use crate::residents::{ErasureCause, NewResident};
 use crate::service::Identity;
 use crate::staff::{DEFAULT_TOKEN_DAYS, NewStaff};
 
-/// Roles that work with residents' files.
-const FRONT_DESK: &[Role] = &[
-    Role::Reception,
-    Role::Mediator,
-    Role::ItHelper,
-    Role::Coordinator,
-];
+use api::FRONT_DESK;
 
 /// Every route of the identity service.
 pub fn routes(identity: Identity) -> Routes {
-    use Need::{Admin, Public, ResidentLink, Staff};
+    use Need::{Admin, Public, Staff};
     use Verb::{Delete, Get, Post, Put};
     Routes::new()
         .route(Post, "/api/v1/session", Public, session_create)
@@ -101,30 +91,8 @@ pub fn routes(identity: Identity) -> Routes {
             residents_export,
         )
         .route(Get, "/api/v1/audit", Admin, audit_get)
-        .route(Get, "/api/v1/links/{token}", ResidentLink, links_get)
+        .route(Get, "/api/v1/links/{token}", Public, links_get)
         .with_state(identity)
-}
-
-/// The caller's IP address.
-pub struct Client(pub String);
-
-impl FromRequestParts<Identity> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        identity: &Identity,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        Ok(Client(client_ip(
-            &parts.headers,
-            peer,
-            identity.settings().trust_proxy,
-        )))
-    }
 }
 
 /// A JSON body that may be left out (then every field takes its default).
@@ -165,7 +133,7 @@ struct SignIn {
 async fn session_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
-    Client(client): Client,
+    ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     let signed = identity
@@ -635,7 +603,7 @@ async fn audit_get(
 
 async fn links_get(
     State(identity): State<Identity>,
-    Client(client): Client,
+    ClientIp(client): ClientIp,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let access = identity.resolve_link(&token, &client).await?;

@@ -37,7 +37,7 @@ pub use audit::{AuditEntry, Subject};
 pub use codes::{CODE_LIFETIME, CodeChallenge, IssuedCode, MAX_ATTEMPTS};
 pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email};
 pub use error::IdentityError;
-pub use http::{Client, role_names, routes};
+pub use http::{role_names, routes};
 pub use links::{LinkAccess, NewLink, new_link, revoke_link};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
 pub use service::{Identity, Settings};

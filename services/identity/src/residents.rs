@@ -137,7 +137,12 @@ impl Identity {
         new: NewResident,
     ) -> Result<ResidentId, IdentityError> {
         let first = check_name("first name", &new.first_name)?;
-        let last = check_name("last name", &new.last_name)?;
+        // Some people have one name only: the last name may be empty.
+        let last = if new.last_name.trim().is_empty() {
+            String::new()
+        } else {
+            check_name("last name", &new.last_name)?
+        };
         let phone =
             PhoneNumber::parse(&new.phone).map_err(|e| IdentityError::Invalid(e.to_string()))?;
         let email = match new

@@ -43,7 +43,7 @@ pub struct IssuedToken {
 }
 
 /// Prefix of API tokens, so that a leaked one is recognisable.
-pub const TOKEN_PREFIX: &str = "crn_";
+pub const TOKEN_PREFIX: &str = api::STAFF_TOKEN_PREFIX;
 pub const MAX_TOKEN_DAYS: u32 = 365;
 pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 const MAX_ACTIVE_TOKENS: usize = 20;

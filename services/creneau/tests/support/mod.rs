@@ -156,9 +156,17 @@ impl TestApp {
             calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
                 .await
                 .expect("calendar");
+        let appointments = appointments::Appointments::new(
+            Arc::clone(&store),
+            identity.clone(),
+            appointments::Settings::default(),
+        )
+        .await
+        .expect("appointments");
         TestApp {
             state: AppState {
                 calendar,
+                appointments,
                 store,
                 vault,
                 metrics: Arc::new(Metrics::new()),

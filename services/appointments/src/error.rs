@@ -1,0 +1,110 @@
+//! The appointments service's refusals and failures.
+
+use api::ApiError;
+use chrono::DateTime;
+use contracts::SiteId;
+use eventlog::{AppendError, StoreError};
+use serde::Serialize;
+
+/// A free time offered instead of one that is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Available {
+    pub start: DateTime<chrono::FixedOffset>,
+    pub end: DateTime<chrono::FixedOffset>,
+    pub site: SiteId,
+    pub permanence: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppointmentError {
+    /// A field that cannot be used: which, and what is accepted.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The place was taken meanwhile; here are the next free ones.
+    #[error("this time was just taken: choose another one")]
+    SlotTaken { alternatives: Vec<Available> },
+    #[error("{0}")]
+    AlreadyBooked(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{message}")]
+    TooMany {
+        message: String,
+        retry_after: std::time::Duration,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppointmentError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AppointmentError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<contracts::ContractError> for AppointmentError {
+    fn from(e: contracts::ContractError) -> Self {
+        AppointmentError::Internal(e.to_string())
+    }
+}
+
+impl From<AppendError> for AppointmentError {
+    fn from(e: AppendError) -> Self {
+        AppointmentError::Internal(e.to_string())
+    }
+}
+
+impl From<identity::IdentityError> for AppointmentError {
+    fn from(e: identity::IdentityError) -> Self {
+        match e {
+            identity::IdentityError::Invalid(m) => AppointmentError::Invalid {
+                field: "resident",
+                message: m,
+            },
+            identity::IdentityError::NotFound(m) => AppointmentError::NotFound(m),
+            identity::IdentityError::TooMany {
+                message,
+                retry_after,
+            } => AppointmentError::TooMany {
+                message,
+                retry_after,
+            },
+            other => AppointmentError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AppointmentError> for ApiError {
+    fn from(e: AppointmentError) -> Self {
+        match e {
+            AppointmentError::Invalid { field, message } => ApiError::Invalid {
+                field: field.to_owned(),
+                message,
+            },
+            e @ AppointmentError::SlotTaken { .. } => ApiError::Conflict(e.to_string()),
+            AppointmentError::AlreadyBooked(m) => ApiError::Conflict(m),
+            AppointmentError::NotFound(m) => ApiError::NotFound(m),
+            AppointmentError::Refused(m) => ApiError::Forbidden(m),
+            AppointmentError::TooMany {
+                message,
+                retry_after,
+            } => ApiError::TooMany {
+                message,
+                retry_after,
+            },
+            e @ (AppointmentError::Store(_) | AppointmentError::Internal(_)) => {
+                ApiError::internal(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The appointments HTTP API (the contract of the appointments issue):
+//! availability, booking (by the resident, or by staff on their behalf),
+//! reading and cancelling with the manage token or as front-desk staff.
+
+use std::sync::Arc;
+
+use api::{ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Routes, Verb, path_id};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use contracts::{AppointmentId, Language, Reason, SiteId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::error::AppointmentError;
+use crate::model::Booking;
+use crate::service::{Appointments, BookRequest, Booker};
+
+#[derive(Clone)]
+struct HttpState {
+    appointments: Appointments,
+    /// Where people reach Créneau: manage links start with it.
+    public_url: Arc<str>,
+}
+
+/// Every route of the appointments service.
+pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
+    use Need::{Optional, Public, ResidentLink};
+    use Verb::{Get, Post};
+    Routes::new()
+        .route(Get, "/api/v1/availability", Public, availability_get)
+        .route(Post, "/api/v1/appointments", Optional, appointments_create)
+        .route(
+            Get,
+            "/api/v1/appointments/{appointment_id}",
+            ResidentLink,
+            appointments_get,
+        )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/cancel",
+            ResidentLink,
+            appointments_cancel,
+        )
+        .with_state(HttpState {
+            appointments,
+            public_url: Arc::from(public_url.trim_end_matches('/')),
+        })
+}
+
+fn reason(code: &str, field: &'static str) -> Result<Reason, ApiError> {
+    Reason::from_code(code).ok_or_else(|| {
+        AppointmentError::invalid(
+            field,
+            format!("{code:?} is not a reason: use procedure_caf, procedure_prefecture, procedure_ants, procedure_france_travail, procedure_taxes, procedure_housing, procedure_health_insurance, procedure_retirement, procedure_schooling, procedure_other, smartphone, computer, email, printing, personal_documents, introduction or other"),
+        )
+        .into()
+    })
+}
+
+fn site(raw: &str, field: &'static str) -> Result<SiteId, ApiError> {
+    raw.parse()
+        .map_err(|_| AppointmentError::invalid(field, format!("{raw:?} is not a site id")).into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityQuery {
+    site: Option<String>,
+    reason: String,
+    from: Option<String>,
+    days: Option<u64>,
+}
+
+async fn availability_get(
+    State(s): State<HttpState>,
+    Query(q): Query<AvailabilityQuery>,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
+    let reason = reason(&q.reason, "reason")?;
+    let from = match q.from.as_deref() {
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+            ApiError::from(AppointmentError::invalid(
+                "from",
+                format!("{t:?} is not a date: write 2026-12-01"),
+            ))
+        })?,
+        None => contracts::time::local_date(now),
+    };
+    let days = q.days.unwrap_or(14);
+    if !(1..=60).contains(&days) {
+        return Err(AppointmentError::invalid("days", "ask for 1 to 60 days").into());
+    }
+    Ok(axum::Json(
+        s.appointments
+            .availability(site, reason, from, days, now)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResidentBody {
+    name: String,
+    phone: String,
+    email: Option<String>,
+    /// fr (default), en or ar.
+    language: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookBody {
+    site: String,
+    start: String,
+    reason: String,
+    resident: ResidentBody,
+    note: Option<String>,
+    /// Staff only: book past the one-appointment-per-reason rule.
+    override_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AppointmentShown {
+    id: AppointmentId,
+    reference: String,
+    start: DateTime<chrono::FixedOffset>,
+    end: DateTime<chrono::FixedOffset>,
+    site: SiteId,
+    permanence: String,
+    reason: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manage_url: Option<String>,
+}
+
+fn shown(b: &Booking, manage_url: Option<String>) -> AppointmentShown {
+    AppointmentShown {
+        id: b.id,
+        reference: b.reference.clone(),
+        start: contracts::time::to_local(b.starts_at).fixed_offset(),
+        end: contracts::time::to_local(b.ends_at).fixed_offset(),
+        site: b.site,
+        permanence: b.permanence_id.clone(),
+        reason: b.reason.code(),
+        status: if b.cancelled { "cancelled" } else { "booked" },
+        manage_url,
+    }
+}
+
+/// 409 with the next free times, as the contract says.
+fn slot_taken(e: AppointmentError) -> Response {
+    match e {
+        AppointmentError::SlotTaken { alternatives } => (
+            StatusCode::CONFLICT,
+            axum::Json(json!({
+                "error": "slot_taken",
+                "message": "this time was just taken: here are the next free ones",
+                "alternatives": alternatives,
+            })),
+        )
+            .into_response(),
+        other => ApiError::from(other).into_response(),
+    }
+}
+
+async fn appointments_create(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    MaybeStaff(staff): MaybeStaff,
+    client: api::ClientIp,
+    ApiJson(body): ApiJson<BookBody>,
+) -> Result<Response, ApiError> {
+    let site = site(&body.site, "site")?;
+    let start = DateTime::parse_from_rfc3339(body.start.trim())
+        .map_err(|_| ApiError::from(AppointmentError::invalid("start", "give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00")))?
+        .with_timezone(&Utc);
+    let reason = reason(&body.reason, "reason")?;
+    let language = match body.resident.language.as_deref().map(str::trim) {
+        None | Some("fr" | "") => Language::Fr,
+        Some("en") => Language::En,
+        Some("ar") => Language::Ar,
+        Some(other) => {
+            return Err(AppointmentError::invalid(
+                "resident.language",
+                format!("{other:?} is not offered: fr, en or ar"),
+            )
+            .into());
+        }
+    };
+    let booker = match &staff {
+        Some(p) => {
+            p.require(FRONT_DESK, Some(site))?;
+            Booker::Staff {
+                acting: p.acting(correlation),
+                override_reason: body.override_reason.clone(),
+            }
+        }
+        None if body.override_reason.is_some() => {
+            return Err(AppointmentError::invalid(
+                "override_reason",
+                "only staff may book past the one-appointment rule",
+            )
+            .into());
+        }
+        None => Booker::Resident { client: client.0 },
+    };
+    let request = BookRequest {
+        site,
+        start,
+        reason,
+        name: body.resident.name,
+        phone: body.resident.phone,
+        email: body.resident.email,
+        language,
+        note: body.note,
+    };
+    match s.appointments.book(request, booker, Utc::now()).await {
+        Ok(booked) => {
+            let url = format!(
+                "{}/api/v1/appointments/{}?token={}",
+                s.public_url, booked.booking.id, booked.token
+            );
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(shown(&booked.booking, Some(url))),
+            )
+                .into_response())
+        }
+        Err(e) => Ok(slot_taken(e)),
+    }
+}
+
+/// What a resident presents: the manage token (from `Authorization:
+/// Bearer` or `?token=`), and where they call from.
+struct LinkCredentials {
+    token: Option<String>,
+    client: String,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LinkCredentials {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        let query = parts.uri.query().and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| *k == "token")
+                .map(|(_, v)| v.to_owned())
+        });
+        let api::ClientIp(client) = api::ClientIp::from_request_parts(parts, state).await?;
+        Ok(LinkCredentials {
+            token: bearer.or(query),
+            client,
+        })
+    }
+}
+
+/// Who may see or change this appointment: front-desk staff of its site,
+/// or the holder of its manage token. Anyone else learns nothing, not even
+/// whether the appointment exists.
+async fn check_access(
+    s: &HttpState,
+    staff: Option<&api::Principal>,
+    link: &LinkCredentials,
+    id: AppointmentId,
+) -> Result<&'static str, ApiError> {
+    if let Some(p) = staff {
+        let booking = s.appointments.get(id).await?;
+        p.require(FRONT_DESK, Some(booking.site))?;
+        return Ok("staff");
+    }
+    let Some(token) = link.token.as_deref() else {
+        return Err(ApiError::Unauthorized(
+            "open your appointment with the link from your SMS or email".into(),
+        ));
+    };
+    s.appointments
+        .identity()
+        .link_for(token, id, &link.client)
+        .await
+        .map_err(ApiError::from)?;
+    Ok("resident")
+}
+
+async fn appointments_get(
+    State(s): State<HttpState>,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: AppointmentId = path_id("appointment", &raw)?;
+    check_access(&s, staff.as_ref(), &link, id).await?;
+    Ok(axum::Json(shown(&s.appointments.get(id).await?, None)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    reason: Option<String>,
+}
+
+async fn appointments_cancel(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let id: AppointmentId = path_id("appointment", &raw)?;
+    let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("the body does not fit this request: {e}")))?
+    };
+    let by = check_access(&s, staff.as_ref(), &link, id).await?;
+    let acting = match &staff {
+        Some(p) => p.acting(correlation),
+        None => {
+            let resident = s.appointments.resident_of(id).await?;
+            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0)
+        }
+    };
+    s.appointments
+        .cancel(&acting, id, by, body.reason.as_deref().unwrap_or_default())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

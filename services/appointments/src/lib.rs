@@ -1,0 +1,21 @@
+//! Individual appointments: availability, booking without overbooking,
+//! manage links, cancellation.
+//!
+//! - `model`: the calendar (folded with the calendar's own pure fold) and
+//!   every booking, per permanence.
+//! - `service`: [`Appointments`]: availability, `book`, `get`, `cancel`.
+//! - `http`: the routes.
+//!
+//! Invariant: every appointment event goes to its permanence's
+//! `booking-<rule id>_<date>` stream, appended at the version the writer
+//! saw: two bookings of the last place cannot both be written.
+
+mod error;
+mod http;
+mod model;
+mod service;
+
+pub use error::{AppointmentError, Available};
+pub use http::routes;
+pub use model::{BOOKING, Booking, Model};
+pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};

@@ -1,0 +1,135 @@
+//! The appointments read model: the calendar (folded from the calendar's
+//! own events, with the calendar's pure fold) and every booking, per
+//! permanence, with each permanence stream's version.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use contracts::proto::appointments::v1 as ev;
+use contracts::{AppointmentId, Reason, ResidentId, RuleId, SiteId, decode_event};
+use eventlog::{Position, RecordedEvent, StreamName};
+
+use crate::error::AppointmentError;
+
+/// The category of the permanences' booking streams.
+pub const BOOKING: &str = "booking";
+
+/// The booking stream of a permanence.
+pub fn booking_stream(permanence_id: &str) -> Result<StreamName, AppointmentError> {
+    StreamName::of(BOOKING, permanence_id).map_err(|e| AppointmentError::Internal(e.to_string()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub id: AppointmentId,
+    pub reference: String,
+    pub resident: ResidentId,
+    pub site: SiteId,
+    pub permanence_id: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub reason: Reason,
+    pub booked_by: String,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    position: Position,
+    pub calendar: calendar::Model,
+    /// Permanence id → version of its booking stream.
+    versions: HashMap<String, u64>,
+    pub bookings: HashMap<AppointmentId, Booking>,
+    by_permanence: HashMap<String, Vec<AppointmentId>>,
+    pub by_resident: HashMap<ResidentId, Vec<AppointmentId>>,
+}
+
+fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
+    AppointmentError::Internal(format!("event at {}: {what}", e.position))
+}
+
+fn time(e: &RecordedEvent, text: &str) -> Result<DateTime<Utc>, AppointmentError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| bad(e, "time"))
+}
+
+impl Model {
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// The version of a permanence's booking stream, if it has one.
+    pub fn version(&self, permanence_id: &str) -> Option<u64> {
+        self.versions.get(permanence_id).copied()
+    }
+
+    /// The live (not cancelled) bookings of a permanence.
+    pub fn live_at(&self, permanence_id: &str) -> impl Iterator<Item = &Booking> {
+        self.by_permanence
+            .get(permanence_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.bookings.get(id))
+            .filter(|b| !b.cancelled)
+    }
+
+    /// Folds events read from the log after [`Model::position`].
+    pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), AppointmentError> {
+        for e in events {
+            if e.category() == BOOKING {
+                self.fold(e)?;
+            } else {
+                self.calendar
+                    .apply(std::slice::from_ref(e))
+                    .map_err(|c| AppointmentError::Internal(c.to_string()))?;
+            }
+            self.position = e.position;
+        }
+        Ok(())
+    }
+
+    fn fold(&mut self, e: &RecordedEvent) -> Result<(), AppointmentError> {
+        let permanence = e
+            .stream
+            .split_once('-')
+            .map(|(_, p)| p.to_owned())
+            .ok_or_else(|| bad(e, "stream"))?;
+        self.versions.insert(permanence.clone(), e.version);
+        if let Some(x) = decode_event::<ev::AppointmentBooked>(e)? {
+            let id: AppointmentId = x.appointment_id.parse().map_err(|_| bad(e, "id"))?;
+            let resident: ResidentId = x.resident_id.parse().map_err(|_| bad(e, "resident"))?;
+            let booking = Booking {
+                id,
+                reference: x.reference.clone(),
+                resident,
+                site: x.site_id.parse().map_err(|_| bad(e, "site"))?,
+                permanence_id: permanence.clone(),
+                starts_at: time(e, &x.starts_at)?,
+                ends_at: time(e, &x.ends_at)?,
+                reason: x.reason(),
+                booked_by: x.booked_by,
+                cancelled: false,
+            };
+            self.bookings.insert(id, booking);
+            self.by_permanence.entry(permanence).or_default().push(id);
+            self.by_resident.entry(resident).or_default().push(id);
+        } else if let Some(x) = decode_event::<ev::AppointmentCancelled>(e)?
+            && let Some(b) = x
+                .appointment_id
+                .parse()
+                .ok()
+                .and_then(|id: AppointmentId| self.bookings.get_mut(&id))
+        {
+            b.cancelled = true;
+        }
+        Ok(())
+    }
+
+    /// The rule of a permanence id.
+    pub fn rule_of(permanence_id: &str) -> Option<RuleId> {
+        calendar::parse_permanence_id(permanence_id)
+            .ok()
+            .map(|(r, _)| r)
+    }
+}

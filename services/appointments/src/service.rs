@@ -1,0 +1,633 @@
+//! The appointments service: availability, booking, reading and cancelling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::{Acting, RateLimiter};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use contracts::proto::appointments::v1 as ev;
+use contracts::{AppointmentId, Language, PhoneNumber, Reason, ResidentId, RuleId, SiteId};
+use eventlog::{EventStore, ExpectedVersion, Filter, Freshness};
+use identity::{Identity, NewResident};
+use tokio::sync::Mutex;
+
+use crate::error::{AppointmentError, Available};
+use crate::model::{BOOKING, Booking, Model, booking_stream};
+
+/// How often a booking is tried again when its permanence moved meanwhile.
+const ATTEMPTS: usize = 20;
+/// Alternatives offered when a place was taken.
+const ALTERNATIVES: usize = 5;
+pub const MAX_NOTE: usize = 300;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// No booking closer than this to its start.
+    pub notice: chrono::Duration,
+    /// Booking opens this many days ahead.
+    pub horizon_days: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            notice: chrono::Duration::hours(1),
+            horizon_days: 28,
+        }
+    }
+}
+
+/// Who books.
+#[derive(Debug, Clone)]
+pub enum Booker {
+    /// The resident, online, from this address.
+    Resident { client: String },
+    /// Staff on the phone; `override_reason` lets them book past the
+    /// one-appointment-per-reason rule.
+    Staff {
+        acting: Acting,
+        override_reason: Option<String>,
+    },
+}
+
+/// A booking as asked.
+#[derive(Debug, Clone)]
+pub struct BookRequest {
+    pub site: SiteId,
+    pub start: DateTime<Utc>,
+    pub reason: Reason,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub language: Language,
+    pub note: Option<String>,
+}
+
+/// A booking made.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub booking: Booking,
+    /// The manage token, to send to the resident (once).
+    pub token: String,
+}
+
+struct Live {
+    model: Arc<Model>,
+    freshness: Freshness,
+}
+
+#[derive(Clone)]
+pub struct Appointments {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    identity: Identity,
+    settings: Settings,
+    /// A tokio mutex: held across the awaits of a catch-up only; queries
+    /// work on an `Arc` snapshot.
+    live: Mutex<Live>,
+    committed: tokio::sync::watch::Receiver<u64>,
+    /// Online bookings per address, and per phone number.
+    per_ip: RateLimiter,
+    per_phone: RateLimiter,
+}
+
+fn random_reference() -> Result<String, AppointmentError> {
+    const ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppointmentError::Internal(format!("no randomness: {e}")))?;
+    let c: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Ok(format!("{}{}{}-{}{}{}", c[0], c[1], c[2], c[3], c[4], c[5]))
+}
+
+/// "Amina Diallo" → ("Amina", "Diallo"); one word is a first name.
+fn split_name(name: &str) -> (String, String) {
+    let name = name.trim();
+    match name.split_once(char::is_whitespace) {
+        Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
+        None => (name.to_owned(), String::new()),
+    }
+}
+
+fn local(t: DateTime<Utc>) -> DateTime<chrono::FixedOffset> {
+    contracts::time::to_local(t).fixed_offset()
+}
+
+impl Appointments {
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        identity: Identity,
+        settings: Settings,
+    ) -> Result<Self, AppointmentError> {
+        let service = Appointments {
+            inner: Arc::new(Inner {
+                committed: store.wake(),
+                store,
+                identity,
+                settings,
+                live: Mutex::new(Live {
+                    model: Arc::new(Model::default()),
+                    freshness: Freshness::default(),
+                }),
+                per_ip: RateLimiter::new(20, Duration::from_secs(3600)),
+                per_phone: RateLimiter::new(5, Duration::from_secs(3600)),
+            }),
+        };
+        service.model().await?;
+        Ok(service)
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.inner.identity
+    }
+
+    /// A snapshot of the model, caught up with the log.
+    pub async fn model(&self) -> Result<Arc<Model>, AppointmentError> {
+        self.read(false).await
+    }
+
+    async fn read(&self, force: bool) -> Result<Arc<Model>, AppointmentError> {
+        let committed = *self.inner.committed.borrow();
+        let mut live = self.inner.live.lock().await;
+        if force || live.freshness.is_due(committed, live.model.position()) {
+            live.freshness.reading();
+            let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY, BOOKING]);
+            loop {
+                let events = self
+                    .inner
+                    .store
+                    .read_all(live.model.position(), 1000, &filter)
+                    .await?;
+                if events.is_empty() {
+                    break;
+                }
+                Arc::make_mut(&mut live.model).apply(&events)?;
+            }
+        }
+        Ok(Arc::clone(&live.model))
+    }
+
+    /// Free appointment times for `reason`, at one site or all, on
+    /// `from..from+days`, earliest first: not in the past, not closer than
+    /// the notice, not past the horizon, in open permanences only.
+    pub async fn availability(
+        &self,
+        site: Option<SiteId>,
+        reason: Reason,
+        from: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Available>, AppointmentError> {
+        let m = self.model().await?;
+        free_times(
+            &m,
+            &self.inner.settings,
+            site,
+            reason,
+            from,
+            days,
+            now,
+            usize::MAX,
+        )
+    }
+
+    /// Books a place: one wins the last place, the others get the next free
+    /// times.
+    pub async fn book(
+        &self,
+        request: BookRequest,
+        booker: Booker,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, AppointmentError> {
+        let phone = PhoneNumber::parse(&request.phone)
+            .map_err(|e| AppointmentError::invalid("resident.phone", e.to_string()))?;
+        if request.name.trim().is_empty() || request.name.chars().count() > 200 {
+            return Err(AppointmentError::invalid(
+                "resident.name",
+                "give the resident's name (200 characters at most)",
+            ));
+        }
+        if request.reason == Reason::Unspecified {
+            return Err(AppointmentError::invalid(
+                "reason",
+                "say why the resident comes",
+            ));
+        }
+        let note = request
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
+            return Err(AppointmentError::invalid(
+                "note",
+                format!("a note has {MAX_NOTE} characters at most"),
+            ));
+        }
+        if let Booker::Resident { client } = &booker {
+            if let Err(wait) = self.inner.per_ip.hit(client) {
+                return Err(identity::IdentityError::too_many(
+                    "too many bookings from this connection",
+                    wait,
+                )
+                .into());
+            }
+            if let Err(wait) = self.inner.per_phone.hit(phone.as_str()) {
+                return Err(identity::IdentityError::too_many(
+                    "too many bookings for this phone number",
+                    wait,
+                )
+                .into());
+            }
+        }
+        // Check the place before anything is written.
+        let (permanence_id, end) = {
+            let m = self.model().await?;
+            let (p, end) = self.slot_of(&m, &request, now)?;
+            if !has_room(&m, &p, request.start, end)? {
+                return Err(self.taken(&m, &request, now)?);
+            }
+            (p, end)
+        };
+        let residents = self
+            .inner
+            .identity
+            .directory()
+            .await
+            .map_err(AppointmentError::from)?
+            .residents_by_phone(phone.as_str())
+            .to_vec();
+        let m = self.model().await?;
+        let already = residents
+            .iter()
+            .flat_map(|r| m.by_resident.get(r).into_iter().flatten())
+            .filter_map(|id| m.bookings.get(id))
+            .find(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now);
+        match (&booker, already) {
+            (
+                Booker::Staff {
+                    override_reason: Some(why),
+                    ..
+                },
+                Some(_),
+            ) if !why.trim().is_empty() => {}
+            (Booker::Staff { .. }, Some(b)) => {
+                return Err(AppointmentError::AlreadyBooked(format!(
+                    "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
+                    local(b.starts_at).format("%Y-%m-%d %H:%M"),
+                    b.reference
+                )));
+            }
+            (Booker::Resident { .. }, Some(_)) => {
+                return Err(AppointmentError::AlreadyBooked(
+                    "this phone number already has an appointment for this reason: use the link in its SMS to move it, or call the help desk".into(),
+                ));
+            }
+            (_, None) => {}
+        }
+        drop(m);
+        let (acting, booked_by, override_reason) = match &booker {
+            Booker::Resident { .. } => (Acting::system("booking"), "resident", String::new()),
+            Booker::Staff {
+                acting,
+                override_reason,
+            } => (
+                acting.clone(),
+                "staff",
+                override_reason.clone().unwrap_or_default(),
+            ),
+        };
+        let resident = match residents.last() {
+            Some(r) => *r,
+            None => {
+                let (first_name, last_name) = split_name(&request.name);
+                self.inner
+                    .identity
+                    .register_resident(
+                        &acting,
+                        NewResident {
+                            first_name,
+                            last_name,
+                            phone: phone.as_str().to_owned(),
+                            email: request.email.clone(),
+                            language: request.language,
+                            sms_consent: true,
+                            email_consent: request.email.is_some(),
+                        },
+                    )
+                    .await?
+            }
+        };
+        let acting = match &booker {
+            Booker::Resident { .. } => {
+                Acting::new(eventlog::Actor::Resident(resident.0), acting.correlation_id)
+            }
+            Booker::Staff { .. } => acting,
+        };
+        let sealed_note = match note {
+            Some(n) => Some(
+                self.inner
+                    .identity
+                    .vault()
+                    .seal(resident.0, n)
+                    .await
+                    .map_err(|e| AppointmentError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let id = AppointmentId::new();
+        let reference = random_reference()?;
+        let link = identity::new_link(id, resident, end)?;
+        let booked = ev::AppointmentBooked {
+            appointment_id: id.to_string(),
+            reference: reference.clone(),
+            resident_id: resident.to_string(),
+            site_id: request.site.to_string(),
+            permanence_id: permanence_id.clone(),
+            starts_at: request.start.to_rfc3339(),
+            ends_at: end.to_rfc3339(),
+            reason: request.reason.into(),
+            note: sealed_note,
+            booked_by: booked_by.to_owned(),
+            override_reason,
+        };
+        let stream = booking_stream(&permanence_id)?;
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let m = self.read(force).await?;
+            if !has_room(&m, &permanence_id, request.start, end)? {
+                return Err(self.taken(&m, &request, now)?);
+            }
+            let expected = m
+                .version(&permanence_id)
+                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            let events = vec![acting.event(&booked)?, acting.event(&link.event)?];
+            match self.inner.store.append(&stream, expected, events).await {
+                Ok(_) => {
+                    let m = self.read(false).await?;
+                    let booking = m.bookings.get(&id).cloned().ok_or_else(|| {
+                        AppointmentError::Internal(
+                            "a booking just written is not in the model".into(),
+                        )
+                    })?;
+                    tracing::info!(appointment = %id, by = booked_by, "appointment booked");
+                    return Ok(Booked {
+                        booking,
+                        token: link.token,
+                    });
+                }
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "many people are booking at this site right now: try again in a moment".into(),
+        ))
+    }
+
+    /// The permanence and end of the slot `request` asks for, or why not.
+    fn slot_of(
+        &self,
+        m: &Model,
+        request: &BookRequest,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), AppointmentError> {
+        let settings = &self.inner.settings;
+        if request.start <= now {
+            return Err(AppointmentError::invalid(
+                "start",
+                "this time is in the past: choose a time to come",
+            ));
+        }
+        if request.start < now + settings.notice {
+            return Err(AppointmentError::invalid(
+                "start",
+                format!(
+                    "book at least {} minutes ahead; for today, call the help desk",
+                    settings.notice.num_minutes()
+                ),
+            ));
+        }
+        let day = contracts::time::local_date(request.start);
+        let today = contracts::time::local_date(now);
+        if day > today + Days::new(settings.horizon_days) {
+            return Err(AppointmentError::invalid(
+                "start",
+                format!(
+                    "bookings open {} days ahead: choose an earlier date",
+                    settings.horizon_days
+                ),
+            ));
+        }
+        if !m.calendar.sites.contains_key(&request.site) {
+            return Err(AppointmentError::invalid(
+                "site",
+                format!("there is no site {}", request.site),
+            ));
+        }
+        let permanences = m
+            .calendar
+            .permanences(Some(request.site), day, day)
+            .map_err(|e| AppointmentError::Internal(e.to_string()))?;
+        for p in permanences
+            .iter()
+            .filter(|p| p.appointments && p.status == calendar::Status::Open)
+        {
+            let slots = m
+                .calendar
+                .slots(&p.permanence_id, Some(request.reason))
+                .map_err(|e| AppointmentError::Internal(e.to_string()))?;
+            if let Some(s) = slots.iter().find(|s| s.starts_at == request.start) {
+                return Ok((p.permanence_id.clone(), s.ends_at));
+            }
+        }
+        Err(AppointmentError::invalid(
+            "start",
+            "there is no appointment at this time at this site: choose one of the times from /api/v1/availability",
+        ))
+    }
+
+    fn taken(
+        &self,
+        m: &Model,
+        request: &BookRequest,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentError, AppointmentError> {
+        let alternatives = free_times(
+            m,
+            &self.inner.settings,
+            Some(request.site),
+            request.reason,
+            contracts::time::local_date(request.start),
+            self.inner.settings.horizon_days,
+            now,
+            ALTERNATIVES,
+        )?;
+        Ok(AppointmentError::SlotTaken { alternatives })
+    }
+
+    /// One booking.
+    pub async fn get(&self, id: AppointmentId) -> Result<Booking, AppointmentError> {
+        self.model()
+            .await?
+            .bookings
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| AppointmentError::NotFound(format!("there is no appointment {id}")))
+    }
+
+    /// Cancels a booking (`by` is "resident" or "staff").
+    pub async fn cancel(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+        by: &str,
+        reason: &str,
+    ) -> Result<(), AppointmentError> {
+        if reason.chars().count() > 200 {
+            return Err(AppointmentError::invalid(
+                "reason",
+                "say why in 200 characters at most",
+            ));
+        }
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let m = self.read(force).await?;
+            let b = m.bookings.get(&id).ok_or_else(|| {
+                AppointmentError::NotFound(format!("there is no appointment {id}"))
+            })?;
+            if b.cancelled {
+                return Ok(());
+            }
+            let expected = m
+                .version(&b.permanence_id)
+                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            let e = acting.event(&ev::AppointmentCancelled {
+                appointment_id: id.to_string(),
+                by: by.to_owned(),
+                reason: reason.trim().to_owned(),
+            })?;
+            match self
+                .inner
+                .store
+                .append(&booking_stream(&b.permanence_id)?, expected, vec![e])
+                .await
+            {
+                Ok(_) => {
+                    self.read(false).await?;
+                    return Ok(());
+                }
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "this appointment is being changed right now: try again".into(),
+        ))
+    }
+
+    /// The resident behind a booking, for checks.
+    pub async fn resident_of(&self, id: AppointmentId) -> Result<ResidentId, AppointmentError> {
+        Ok(self.get(id).await?.resident)
+    }
+}
+
+/// Whether one more appointment fits in `start..end` at the permanence:
+/// every live booking that overlaps it counts against the desks, so that at
+/// no instant do more appointments run than there are desks.
+fn has_room(
+    m: &Model,
+    permanence_id: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<bool, AppointmentError> {
+    let p = m
+        .calendar
+        .permanence(permanence_id)
+        .map_err(|e| AppointmentError::Internal(e.to_string()))?;
+    let overlapping = m
+        .live_at(permanence_id)
+        .filter(|b| b.starts_at < end && start < b.ends_at)
+        .count();
+    Ok(overlapping < usize::try_from(p.desks).unwrap_or(usize::MAX))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn free_times(
+    m: &Model,
+    settings: &Settings,
+    site: Option<SiteId>,
+    reason: Reason,
+    from: NaiveDate,
+    days: u64,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<Available>, AppointmentError> {
+    let today = contracts::time::local_date(now);
+    let from = from.max(today);
+    let last = (from + Days::new(days.max(1) - 1)).min(today + Days::new(settings.horizon_days));
+    if last < from {
+        return Ok(Vec::new());
+    }
+    let permanences = m
+        .calendar
+        .permanences(site, from, last)
+        .map_err(|e| AppointmentError::Internal(e.to_string()))?;
+    let mut free = Vec::new();
+    for p in permanences
+        .iter()
+        .filter(|p| p.appointments && p.status == calendar::Status::Open)
+    {
+        let slots = m
+            .calendar
+            .slots(&p.permanence_id, Some(reason))
+            .map_err(|e| AppointmentError::Internal(e.to_string()))?;
+        for s in slots {
+            if s.starts_at >= now + settings.notice
+                && has_room(m, &p.permanence_id, s.starts_at, s.ends_at)?
+            {
+                free.push(Available {
+                    start: local(s.starts_at),
+                    end: local(s.ends_at),
+                    site: p.site_id,
+                    permanence: p.permanence_id.clone(),
+                });
+            }
+        }
+    }
+    free.sort_by_key(|a| a.start);
+    free.truncate(limit);
+    Ok(free)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_readable_on_the_phone() {
+        let r = random_reference().expect("reference");
+        assert_eq!(r.len(), 7);
+        assert_eq!(&r[3..4], "-");
+        assert!(!r.contains(['0', 'O', '1', 'I', 'L']));
+    }
+
+    #[test]
+    fn names_split_into_first_and_last() {
+        assert_eq!(
+            split_name(" Amina  Diallo "),
+            ("Amina".into(), "Diallo".into())
+        );
+        assert_eq!(split_name("Mahmoud"), ("Mahmoud".into(), String::new()));
+        assert_eq!(
+            split_name("Jean Pierre Martin"),
+            ("Jean".into(), "Pierre Martin".into())
+        );
+    }
+}

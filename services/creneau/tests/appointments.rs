@@ -1,0 +1,383 @@
+//! Booking through the whole router: the resident's own booking and manage
+//! link, staff on the phone, no overbooking under 200 concurrent bookings
+//! over a real socket, one appointment per reason, and refusals that name
+//! the field.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::{Days, Utc};
+use contracts::Role;
+use serde_json::{Value, json};
+use support::{Call, TestApp};
+
+/// A site with one single-desk appointment permanence every day at 09:00
+/// (three 30-minute slots), open from today.
+async fn site_with_slots(t: &TestApp, desks: u32) -> String {
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let site = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls"})),
+        )
+        .await
+        .json()["site_id"]
+        .as_str()
+        .expect("site")
+        .to_owned();
+    let today = contracts::time::local_date(Utc::now());
+    let rule = t
+        .send(
+            Call::post(&format!("/api/v1/sites/{site}/rules"))
+                .bearer(&boss.token)
+                .json(json!({
+                    "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
+                    "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
+                })),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    site
+}
+
+fn tomorrow_at_nine() -> String {
+    let day = contracts::time::local_date(Utc::now()) + Days::new(1);
+    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
+    contracts::time::to_local(t).fixed_offset().to_rfc3339()
+}
+
+fn booking(site: &str, start: &str, phone: &str) -> Value {
+    json!({"site": site, "start": start, "reason": "procedure_caf",
+           "resident": {"name": "Awa Traoré", "phone": phone}})
+}
+
+#[tokio::test]
+async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let free = t
+        .send(Call::get(&format!(
+            "/api/v1/availability?site={site}&reason=procedure_caf&days=3"
+        )))
+        .await;
+    assert_eq!(free.status, StatusCode::OK, "{}", free.body);
+    let start = tomorrow_at_nine();
+    assert!(
+        free.json()
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["start"] == start.as_str()),
+        "{}",
+        free.body
+    );
+
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let a = made.json();
+    assert_eq!(a["status"], "booked");
+    assert_eq!(a["start"], start.as_str());
+    assert!(a["reference"].as_str().is_some_and(|r| r.len() == 7));
+    let url = a["manage_url"].as_str().expect("manage url");
+    let path = url.trim_start_matches(support::ORIGIN);
+    let token = path.split("token=").nth(1).expect("token").to_owned();
+    let id = a["id"].as_str().expect("id").to_owned();
+
+    let other = t
+        .send(Call::post("/api/v1/appointments").json(booking(
+            &site,
+            &start.replace("T09:00", "T09:30"),
+            "06 98 76 54 32",
+        )))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    let other_id = other.json()["id"].as_str().expect("id").to_owned();
+
+    let seen = t.send(Call::get(path)).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(seen.json()["id"], id.as_str());
+    assert!(!seen.body.contains("manage_url") && !seen.body.contains("Traoré"));
+    let by_header = t
+        .send(Call::get(&format!("/api/v1/appointments/{id}")).bearer(&token))
+        .await;
+    assert_eq!(by_header.status, StatusCode::OK);
+    let idor = t
+        .send(Call::get(&format!(
+            "/api/v1/appointments/{other_id}?token={token}"
+        )))
+        .await;
+    assert_eq!(
+        idor.status,
+        StatusCode::NOT_FOUND,
+        "one link opens one appointment: {}",
+        idor.body
+    );
+    let unknown = t
+        .send(Call::get(&format!(
+            "/api/v1/appointments/{}?token={token}",
+            contracts::AppointmentId::new()
+        )))
+        .await;
+    assert_eq!(
+        (idor.status, idor.json()["error"].clone()),
+        (unknown.status, unknown.json()["error"].clone()),
+        "no difference to learn from"
+    );
+    let none = t
+        .send(Call::get(&format!("/api/v1/appointments/{id}")))
+        .await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    let cancel_other = t
+        .send(Call::post(&format!(
+            "/api/v1/appointments/{other_id}/cancel?token={token}"
+        )))
+        .await;
+    assert_eq!(cancel_other.status, StatusCode::NOT_FOUND);
+
+    let slot_taken = t
+        .send(Call::get(&format!(
+            "/api/v1/availability?site={site}&reason=procedure_caf&days=3"
+        )))
+        .await;
+    assert!(
+        !slot_taken
+            .json()
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["start"] == start.as_str())
+    );
+    let cancelled = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
+                .bearer(&token)
+                .json(json!({"reason": "empêchement"})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        cancelled.body
+    );
+    let seen = t.send(Call::get(path)).await;
+    assert_eq!(seen.json()["status"], "cancelled");
+    let free_again = t
+        .send(Call::get(&format!(
+            "/api/v1/availability?site={site}&reason=procedure_caf&days=3"
+        )))
+        .await;
+    assert!(
+        free_again
+            .json()
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["start"] == start.as_str()),
+        "the place is free again"
+    );
+    let history = t
+        .state
+        .store
+        .read_stream(
+            &eventlog::StreamName::new(format!(
+                "booking-{}",
+                seen.json()["permanence"].as_str().expect("p")
+            ))
+            .expect("stream"),
+            0,
+            10,
+        )
+        .await
+        .expect("read");
+    assert_eq!(
+        history
+            .last()
+            .expect("event")
+            .metadata
+            .actor
+            .to_string()
+            .split(':')
+            .next(),
+        Some("resident"),
+        "the resident cancelled, through their link"
+    );
+}
+
+#[tokio::test]
+async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the_field() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 2).await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let start = tomorrow_at_nine();
+    let first = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "0611223344")))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let later = start.replace("T09:00", "T09:30");
+    let again = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &later, "+33 6 11 22 33 44")))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(
+        again.body.contains("already has an appointment"),
+        "{}",
+        again.body
+    );
+    let staff_plain = t
+        .send(
+            Call::post("/api/v1/appointments")
+                .bearer(&reception.token)
+                .json(booking(&site, &later, "06 11 22 33 44")),
+        )
+        .await;
+    assert_eq!(staff_plain.status, StatusCode::CONFLICT);
+    assert!(
+        staff_plain.body.contains("override_reason"),
+        "{}",
+        staff_plain.body
+    );
+    let mut with_reason = booking(&site, &later, "06 11 22 33 44");
+    with_reason["override_reason"] = json!("dossier CAF en deux temps");
+    let staff_ok = t
+        .send(
+            Call::post("/api/v1/appointments")
+                .bearer(&reception.token)
+                .json(with_reason),
+        )
+        .await;
+    assert_eq!(staff_ok.status, StatusCode::CREATED, "{}", staff_ok.body);
+
+    let head = t.state.store.head().await.expect("head");
+    let past = contracts::time::to_local(Utc::now() - chrono::Duration::days(1))
+        .fixed_offset()
+        .to_rfc3339();
+    let mut cases = vec![
+        (booking(&site, &start, "01 23 45 67 89"), "resident.phone"),
+        (
+            booking(&site, &start.replace("T09:00", "T09:10"), "06 55 44 33 22"),
+            "start",
+        ),
+        (booking(&site, &past, "06 55 44 33 22"), "start"),
+        (booking(&site, "demain 9h", "06 55 44 33 22"), "start"),
+        (
+            booking(
+                &contracts::SiteId::new().to_string(),
+                &start,
+                "06 55 44 33 22",
+            ),
+            "site",
+        ),
+    ];
+    let mut r = booking(&site, &start, "06 55 44 33 22");
+    r["reason"] = json!("astrologie");
+    cases.push((r, "reason"));
+    let mut r = booking(&site, &start, "06 55 44 33 22");
+    r["note"] = json!("x".repeat(301));
+    cases.push((r, "note"));
+    let mut r = booking(&site, &start, "06 55 44 33 22");
+    r["colour"] = json!("blue");
+    cases.push((r, "colour"));
+    let mut r = booking(&site, &start, "06 55 44 33 22");
+    r["resident"]
+        .as_object_mut()
+        .expect("object")
+        .remove("phone");
+    cases.push((r, "phone"));
+    for (body, field) in cases {
+        let reply = t.send(Call::post("/api/v1/appointments").json(body)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["field"], field, "{}", reply.body);
+    }
+    assert_eq!(
+        t.state.store.head().await.expect("head"),
+        head,
+        "nothing written"
+    );
+}
+
+/// One HTTP/1.1 request over its own connection: (status, body).
+async fn post(address: std::net::SocketAddr, token: &str, body: String) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST /api/v1/appointments HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointment() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(creneau::server::run(listener, t.app(), async {
+        let _ = stopped.await;
+    }));
+    let start = tomorrow_at_nine();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let body = booking(
+            &site,
+            &start,
+            &format!("06 00 00 {:02} {:02}", i / 100, i % 100),
+        )
+        .to_string();
+        let token = reception.token.clone();
+        tasks.push(tokio::spawn(
+            async move { post(address, &token, body).await },
+        ));
+    }
+    let mut created = 0;
+    let mut taken = 0;
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        match status {
+            201 => created += 1,
+            409 => {
+                let v: Value = serde_json::from_str(&body).expect("json");
+                assert_eq!(v["error"], "slot_taken", "{body}");
+                let alternatives = v["alternatives"].as_array().expect("alternatives");
+                assert!(
+                    !alternatives.is_empty()
+                        && alternatives.iter().all(|a| a["start"] != start.as_str()),
+                    "{body}"
+                );
+                taken += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((created, taken), (1, 199));
+    let _ = stop.send(());
+    let _ = server.await;
+    let model = t.state.appointments.model().await.expect("model");
+    assert_eq!(
+        model.bookings.values().filter(|b| !b.cancelled).count(),
+        1,
+        "one appointment in the log"
+    );
+}
