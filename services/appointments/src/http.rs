@@ -43,6 +43,12 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             ResidentLink,
             appointments_cancel,
         )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/reschedule",
+            ResidentLink,
+            appointments_reschedule,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -175,9 +181,7 @@ async fn appointments_create(
     ApiJson(body): ApiJson<BookBody>,
 ) -> Result<Response, ApiError> {
     let site = site(&body.site, "site")?;
-    let start = DateTime::parse_from_rfc3339(body.start.trim())
-        .map_err(|_| ApiError::from(AppointmentError::invalid("start", "give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00")))?
-        .with_timezone(&Utc);
+    let start = parse_start(&body.start)?;
     let reason = reason(&body.reason, "reason")?;
     let language = match body.resident.language.as_deref().map(str::trim) {
         None | Some("fr" | "") => Language::Fr,
@@ -339,4 +343,50 @@ async fn appointments_cancel(
         .cancel(&acting, id, by, body.reason.as_deref().unwrap_or_default())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RescheduleBody {
+    start: String,
+}
+
+async fn appointments_reschedule(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<RescheduleBody>,
+) -> Result<Response, ApiError> {
+    let id: AppointmentId = path_id("appointment", &raw)?;
+    let by = check_access(&s, staff.as_ref(), &link, id).await?;
+    let start = parse_start(&body.start)?;
+    let acting = match &staff {
+        Some(p) => p.acting(correlation),
+        None => {
+            let resident = s.appointments.resident_of(id).await?;
+            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0)
+        }
+    };
+    match s
+        .appointments
+        .reschedule(&acting, id, start, by, Utc::now())
+        .await
+    {
+        Ok(b) => Ok(axum::Json(shown(&b, None)).into_response()),
+        Err(e) => Ok(slot_taken(e)),
+    }
+}
+
+fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            AppointmentError::invalid(
+                "start",
+                "give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00",
+            )
+            .into()
+        })
 }

@@ -31,6 +31,9 @@ pub struct Booking {
     pub reason: Reason,
     pub booked_by: String,
     pub cancelled: bool,
+    /// A move from another permanence whose `AppointmentMovedOut` is not
+    /// written yet: (that permanence, the `AppointmentMovedIn` event id).
+    pub leaving: Option<(String, uuid::Uuid)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,14 +67,21 @@ impl Model {
         self.versions.get(permanence_id).copied()
     }
 
-    /// The live (not cancelled) bookings of a permanence.
-    pub fn live_at(&self, permanence_id: &str) -> impl Iterator<Item = &Booking> {
+    /// The live (not cancelled) bookings held at a permanence now. A
+    /// booking that moved away no longer counts here, even before its
+    /// `AppointmentMovedOut` is written.
+    pub fn live_at<'a>(&'a self, permanence_id: &'a str) -> impl Iterator<Item = &'a Booking> {
         self.by_permanence
             .get(permanence_id)
             .into_iter()
             .flatten()
             .filter_map(|id| self.bookings.get(id))
-            .filter(|b| !b.cancelled)
+            .filter(move |b| !b.cancelled && b.permanence_id == permanence_id)
+    }
+
+    /// Moves that a crash interrupted: their `AppointmentMovedOut` is due.
+    pub fn unfinished_moves(&self) -> impl Iterator<Item = &Booking> {
+        self.bookings.values().filter(|b| b.leaving.is_some())
     }
 
     /// Folds events read from the log after [`Model::position`].
@@ -110,10 +120,39 @@ impl Model {
                 reason: x.reason(),
                 booked_by: x.booked_by,
                 cancelled: false,
+                leaving: None,
             };
             self.bookings.insert(id, booking);
             self.by_permanence.entry(permanence).or_default().push(id);
             self.by_resident.entry(resident).or_default().push(id);
+        } else if let Some(x) = decode_event::<ev::AppointmentMovedIn>(e)? {
+            let id: AppointmentId = x.appointment_id.parse().map_err(|_| bad(e, "id"))?;
+            let Some(b) = self.bookings.get_mut(&id) else {
+                return Err(bad(e, "a move of an unknown appointment"));
+            };
+            b.starts_at = time(e, &x.starts_at)?;
+            b.ends_at = time(e, &x.ends_at)?;
+            if x.from_permanence_id != permanence {
+                b.leaving = Some((x.from_permanence_id.clone(), e.event_id));
+                b.permanence_id = permanence.clone();
+                self.by_permanence.entry(permanence).or_default().push(id);
+            }
+        } else if let Some(x) = decode_event::<ev::AppointmentMovedOut>(e)? {
+            let id: AppointmentId = x.appointment_id.parse().map_err(|_| bad(e, "id"))?;
+            if let Some(b) = self.bookings.get_mut(&id)
+                && b.leaving
+                    .as_ref()
+                    .is_some_and(|(from, _)| *from == permanence)
+            {
+                b.leaving = None;
+            }
+            let back_here = self
+                .bookings
+                .get(&id)
+                .is_some_and(|b| b.permanence_id == permanence);
+            if !back_here && let Some(list) = self.by_permanence.get_mut(&permanence) {
+                list.retain(|a| *a != id);
+            }
         } else if let Some(x) = decode_event::<ev::AppointmentCancelled>(e)?
             && let Some(b) = x
                 .appointment_id

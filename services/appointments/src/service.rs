@@ -139,7 +139,13 @@ impl Appointments {
                 per_phone: RateLimiter::new(5, Duration::from_secs(3600)),
             }),
         };
-        service.model().await?;
+        let completed = service.complete_moves().await?;
+        if completed > 0 {
+            tracing::warn!(
+                completed,
+                "completed appointment moves a crash had interrupted"
+            );
+        }
         Ok(service)
     }
 
@@ -482,6 +488,147 @@ impl Appointments {
             .ok_or_else(|| AppointmentError::NotFound(format!("there is no appointment {id}")))
     }
 
+    /// Moves a booking to `start` at its site: first the new place is taken
+    /// (`AppointmentMovedIn`, at the new permanence's version), then the
+    /// old one released (`AppointmentMovedOut`). A crash in between is
+    /// mended by [`Appointments::complete_moves`]. The manage link keeps
+    /// working until the new end.
+    pub async fn reschedule(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+        start: DateTime<Utc>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, AppointmentError> {
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let m = self.read(force).await?;
+            let b = m.bookings.get(&id).cloned().ok_or_else(|| {
+                AppointmentError::NotFound(format!("there is no appointment {id}"))
+            })?;
+            if b.cancelled {
+                return Err(AppointmentError::Refused(
+                    "this appointment was cancelled: book a new one".into(),
+                ));
+            }
+            if by == "resident" && b.starts_at - now < self.inner.settings.notice {
+                return Err(AppointmentError::Refused(
+                    "this appointment is too close to be moved online: call the help desk".into(),
+                ));
+            }
+            let request = BookRequest {
+                site: b.site,
+                start,
+                reason: b.reason,
+                name: String::new(),
+                phone: String::new(),
+                email: None,
+                language: Language::Fr,
+                note: None,
+            };
+            let (permanence_id, end) = self.slot_of(&m, &request, now)?;
+            let others = m
+                .live_at(&permanence_id)
+                .filter(|o| o.id != id && o.starts_at < end && start < o.ends_at)
+                .count();
+            let desks = m
+                .calendar
+                .permanence(&permanence_id)
+                .map_err(|e| AppointmentError::Internal(e.to_string()))?
+                .desks;
+            if others >= usize::try_from(desks).unwrap_or(usize::MAX) {
+                return Err(self.taken(&m, &request, now)?);
+            }
+            let moved = ev::AppointmentMovedIn {
+                appointment_id: id.to_string(),
+                reference: b.reference.clone(),
+                resident_id: b.resident.to_string(),
+                site_id: b.site.to_string(),
+                permanence_id: permanence_id.clone(),
+                starts_at: start.to_rfc3339(),
+                ends_at: end.to_rfc3339(),
+                reason: b.reason.into(),
+                booked_by: b.booked_by.clone(),
+                from_permanence_id: b.permanence_id.clone(),
+                by: by.to_owned(),
+            };
+            let mut events = vec![acting.event(&moved)?];
+            // The link lasts until the new end.
+            let hashes = self
+                .inner
+                .identity
+                .directory()
+                .await
+                .map_err(AppointmentError::from)?
+                .link_hashes_for(id);
+            for hash in hashes {
+                events.push(
+                    acting.event(&contracts::proto::identity::v1::ManageLinkIssued {
+                        appointment_id: id.to_string(),
+                        resident_id: b.resident.to_string(),
+                        token_sha256: hash.to_vec(),
+                        expires_at: end.to_rfc3339(),
+                    })?,
+                );
+            }
+            let expected = m
+                .version(&permanence_id)
+                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            match self
+                .inner
+                .store
+                .append(&booking_stream(&permanence_id)?, expected, events)
+                .await
+            {
+                Ok(_) => {
+                    self.complete_moves().await?;
+                    return self.get(id).await;
+                }
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "many people are booking at this site right now: try again in a moment".into(),
+        ))
+    }
+
+    /// Writes the `AppointmentMovedOut` of every move whose second append
+    /// did not happen (a crash between the two): afterwards each
+    /// appointment is in exactly one place, in the log as in the model. The
+    /// event id is derived from the move's, so doing it twice (two
+    /// processes, a retry) writes it once. Returns how many were completed.
+    pub async fn complete_moves(&self) -> Result<usize, AppointmentError> {
+        let m = self.read(true).await?;
+        let mut done = 0;
+        for b in m.unfinished_moves() {
+            let Some((from, move_event)) = &b.leaving else {
+                continue;
+            };
+            let acting = Acting::system("appointments");
+            let mut e = acting.event(&ev::AppointmentMovedOut {
+                appointment_id: b.id.to_string(),
+                to_permanence_id: b.permanence_id.clone(),
+            })?;
+            // Derived from the move's id ("moved out" XOR-ed in): the same
+            // move always gives the same id.
+            e.event_id = uuid::Uuid::from_u128(
+                move_event.as_u128() ^ 0x6d6f_7665_6420_6f75_7400_0000_0000_0001,
+            );
+            e.metadata = e.metadata.caused_by(*move_event);
+            self.inner
+                .store
+                .append(&booking_stream(from)?, ExpectedVersion::Any, vec![e])
+                .await?;
+            done += 1;
+        }
+        if done > 0 {
+            self.read(true).await?;
+        }
+        Ok(done)
+    }
+
     /// Cancels a booking (`by` is "resident" or "staff").
     pub async fn cancel(
         &self,
@@ -496,6 +643,12 @@ impl Appointments {
                 "say why in 200 characters at most",
             ));
         }
+        if by == "staff" && reason.trim().is_empty() {
+            return Err(AppointmentError::invalid(
+                "reason",
+                "say why the appointment is cancelled (the resident is told)",
+            ));
+        }
         let mut force = false;
         for _ in 0..ATTEMPTS {
             let m = self.read(force).await?;
@@ -504,6 +657,12 @@ impl Appointments {
             })?;
             if b.cancelled {
                 return Ok(());
+            }
+            if by == "resident" && b.starts_at - Utc::now() < self.inner.settings.notice {
+                return Err(AppointmentError::Refused(
+                    "this appointment is too close to be cancelled online: call the help desk"
+                        .into(),
+                ));
             }
             let expected = m
                 .version(&b.permanence_id)

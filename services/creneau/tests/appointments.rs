@@ -381,3 +381,244 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
         "one appointment in the log"
     );
 }
+
+fn at_nine_in(days: u64) -> String {
+    let day = contracts::time::local_date(Utc::now()) + Days::new(days);
+    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
+    contracts::time::to_local(t).fixed_offset().to_rfc3339()
+}
+
+async fn stream_types(t: &TestApp, permanence: &str) -> Vec<String> {
+    t.state
+        .store
+        .read_stream(
+            &eventlog::StreamName::new(format!("booking-{permanence}")).expect("stream"),
+            0,
+            100,
+        )
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| {
+            e.event_type
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let start = at_nine_in(1);
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let id = made.json()["id"].as_str().expect("id").to_owned();
+    let token = made.json()["manage_url"]
+        .as_str()
+        .expect("url")
+        .split("token=")
+        .nth(1)
+        .expect("token")
+        .to_owned();
+    let first_permanence = made.json()["permanence"].as_str().expect("p").to_owned();
+
+    // Within the same permanence.
+    let later = start.replace("T09:00", "T09:30");
+    let moved = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .bearer(&token)
+                .json(json!({"start": later})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.json()["start"], later.as_str());
+    // To another day: another permanence.
+    let next_day = at_nine_in(2);
+    let moved = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/appointments/{id}/reschedule?token={token}"
+            ))
+            .json(json!({"start": next_day})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let second_permanence = moved.json()["permanence"].as_str().expect("p").to_owned();
+    assert_ne!(first_permanence, second_permanence);
+    assert_eq!(
+        stream_types(&t, &first_permanence).await,
+        [
+            "AppointmentBooked",
+            "ManageLinkIssued",
+            "AppointmentMovedIn",
+            "ManageLinkIssued",
+            "AppointmentMovedOut"
+        ]
+    );
+    assert_eq!(
+        stream_types(&t, &second_permanence).await,
+        ["AppointmentMovedIn", "ManageLinkIssued"]
+    );
+    let free = t
+        .send(Call::get(&format!(
+            "/api/v1/availability?site={site}&reason=procedure_caf&days=4"
+        )))
+        .await
+        .json();
+    let starts: Vec<&str> = free
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["start"].as_str())
+        .collect();
+    assert!(
+        starts.contains(&start.as_str()) && starts.contains(&later.as_str()),
+        "both old places are free"
+    );
+    assert!(
+        !starts.contains(&next_day.as_str()),
+        "the new place is taken"
+    );
+    let seen = t
+        .send(Call::get(&format!(
+            "/api/v1/appointments/{id}?token={token}"
+        )))
+        .await;
+    assert_eq!(
+        seen.json()["start"],
+        next_day.as_str(),
+        "the link follows the appointment"
+    );
+
+    // Into a taken place: 409 with alternatives, nothing moved.
+    let other = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 98 76 54 32")))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    let taken = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .bearer(&token)
+                .json(json!({"start": start})),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert_eq!(taken.json()["error"], "slot_taken");
+    let seen = t
+        .send(Call::get(&format!(
+            "/api/v1/appointments/{id}?token={token}"
+        )))
+        .await;
+    assert_eq!(seen.json()["start"], next_day.as_str());
+}
+
+#[tokio::test]
+async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let start = at_nine_in(1);
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
+        .await;
+    let id: contracts::AppointmentId = made.json()["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let old = made.json()["permanence"].as_str().expect("p").to_owned();
+    // The first half of a move to the next day, and then the process died.
+    let b = t.state.appointments.get(id).await.expect("booking");
+    let target = at_nine_in(2);
+    let new_start = chrono::DateTime::parse_from_rfc3339(&target)
+        .expect("time")
+        .with_timezone(&Utc);
+    let new_permanence = t
+        .state
+        .calendar
+        .permanences(
+            Some(b.site),
+            contracts::time::local_date(new_start),
+            contracts::time::local_date(new_start),
+        )
+        .await
+        .expect("permanences")[0]
+        .permanence_id
+        .clone();
+    let half = contracts::proto::appointments::v1::AppointmentMovedIn {
+        appointment_id: id.to_string(),
+        reference: b.reference.clone(),
+        resident_id: b.resident.to_string(),
+        site_id: b.site.to_string(),
+        permanence_id: new_permanence.clone(),
+        starts_at: new_start.to_rfc3339(),
+        ends_at: (new_start + chrono::Duration::minutes(30)).to_rfc3339(),
+        reason: b.reason.into(),
+        booked_by: b.booked_by.clone(),
+        from_permanence_id: old.clone(),
+        by: "staff".into(),
+    };
+    let e = api::Acting::system("test").event(&half).expect("event");
+    t.state
+        .store
+        .append(
+            &eventlog::StreamName::new(format!("booking-{new_permanence}")).expect("stream"),
+            eventlog::ExpectedVersion::NoStream,
+            vec![e],
+        )
+        .await
+        .expect("append");
+    assert_eq!(
+        stream_types(&t, &old).await,
+        ["AppointmentBooked", "ManageLinkIssued"],
+        "the old place is not released in the log"
+    );
+
+    // The service starts again (another instance over the same store).
+    let restarted = appointments::Appointments::new(
+        std::sync::Arc::clone(&t.state.store),
+        t.identity().clone(),
+        appointments::Settings::default(),
+    )
+    .await
+    .expect("restart");
+    assert_eq!(
+        stream_types(&t, &old).await,
+        [
+            "AppointmentBooked",
+            "ManageLinkIssued",
+            "AppointmentMovedOut"
+        ]
+    );
+    assert_eq!(
+        restarted.complete_moves().await.expect("again"),
+        0,
+        "nothing left to complete"
+    );
+    let also = appointments::Appointments::new(
+        std::sync::Arc::clone(&t.state.store),
+        t.identity().clone(),
+        appointments::Settings::default(),
+    )
+    .await
+    .expect("another");
+    drop(also);
+    assert_eq!(
+        stream_types(&t, &old).await.len(),
+        3,
+        "a second start completes nothing"
+    );
+    let m = restarted.model().await.expect("model");
+    assert_eq!(m.live_at(&old).count(), 0);
+    assert_eq!(
+        m.live_at(&new_permanence).count(),
+        1,
+        "in exactly one place"
+    );
+}
