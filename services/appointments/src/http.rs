@@ -357,10 +357,18 @@ async fn appointments_reschedule(
     MaybeStaff(staff): MaybeStaff,
     link: LinkCredentials,
     Path(raw): Path<String>,
-    ApiJson(body): ApiJson<RescheduleBody>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let id: AppointmentId = path_id("appointment", &raw)?;
+    // Who asks comes first: a stranger learns nothing, not even what the
+    // body should hold.
     let by = check_access(&s, staff.as_ref(), &link, id).await?;
+    let body: RescheduleBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::from(AppointmentError::invalid(
+            "start",
+            format!("send {{\"start\": …}} as JSON: {e}"),
+        ))
+    })?;
     let start = parse_start(&body.start)?;
     let acting = match &staff {
         Some(p) => p.acting(correlation),

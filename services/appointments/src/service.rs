@@ -71,10 +71,10 @@ pub struct Booked {
     pub token: String,
 }
 
-struct Live {
-    model: Arc<Model>,
-    freshness: Freshness,
-}
+/// The model, read under a std lock for the few microseconds a decision
+/// takes (never across an await, which the compiler enforces: the guard is
+/// not `Send`), and written only to fold newly read events.
+type ModelGuard<'a> = std::sync::RwLockReadGuard<'a, Model>;
 
 #[derive(Clone)]
 pub struct Appointments {
@@ -85,9 +85,10 @@ struct Inner {
     store: Arc<dyn EventStore>,
     identity: Identity,
     settings: Settings,
-    /// A tokio mutex: held across the awaits of a catch-up only; queries
-    /// work on an `Arc` snapshot.
-    live: Mutex<Live>,
+    model: std::sync::RwLock<Model>,
+    /// A tokio mutex, held across the awaits of a catch-up: one reads the
+    /// log at a time, and the others find the model caught up.
+    freshness: Mutex<Freshness>,
     committed: tokio::sync::watch::Receiver<u64>,
     /// Online bookings per address, and per phone number.
     per_ip: RateLimiter,
@@ -131,10 +132,8 @@ impl Appointments {
                 store,
                 identity,
                 settings,
-                live: Mutex::new(Live {
-                    model: Arc::new(Model::default()),
-                    freshness: Freshness::default(),
-                }),
+                model: std::sync::RwLock::new(Model::default()),
+                freshness: Mutex::new(Freshness::default()),
                 per_ip: RateLimiter::new(20, Duration::from_secs(3600)),
                 per_phone: RateLimiter::new(5, Duration::from_secs(3600)),
             }),
@@ -153,30 +152,46 @@ impl Appointments {
         &self.inner.identity
     }
 
-    /// A snapshot of the model, caught up with the log.
-    pub async fn model(&self) -> Result<Arc<Model>, AppointmentError> {
-        self.read(false).await
+    /// A copy of the model, caught up with the log (for inspection; the
+    /// service's own decisions read it in place).
+    pub async fn model(&self) -> Result<Model, AppointmentError> {
+        Ok(self.read(false).await?.clone())
     }
 
-    async fn read(&self, force: bool) -> Result<Arc<Model>, AppointmentError> {
+    fn guard(&self) -> Result<ModelGuard<'_>, AppointmentError> {
+        self.inner
+            .model
+            .read()
+            .map_err(|_| AppointmentError::Internal("the appointments model was poisoned".into()))
+    }
+
+    /// The model, caught up with the log: with every commit this process
+    /// was told of, read at most 250 ms ago (or now, with `force`).
+    async fn read(&self, force: bool) -> Result<ModelGuard<'_>, AppointmentError> {
         let committed = *self.inner.committed.borrow();
-        let mut live = self.inner.live.lock().await;
-        if force || live.freshness.is_due(committed, live.model.position()) {
-            live.freshness.reading();
+        let mut freshness = self.inner.freshness.lock().await;
+        let position = self.guard()?.position();
+        if force || freshness.is_due(committed, position) {
+            freshness.reading();
             let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY, BOOKING]);
+            let mut after = position;
             loop {
-                let events = self
-                    .inner
-                    .store
-                    .read_all(live.model.position(), 1000, &filter)
-                    .await?;
-                if events.is_empty() {
+                let events = self.inner.store.read_all(after, 1000, &filter).await?;
+                let Some(last) = events.last().map(|e| e.position) else {
                     break;
-                }
-                Arc::make_mut(&mut live.model).apply(&events)?;
+                };
+                self.inner
+                    .model
+                    .write()
+                    .map_err(|_| {
+                        AppointmentError::Internal("the appointments model was poisoned".into())
+                    })?
+                    .apply(&events)?;
+                after = last;
             }
         }
-        Ok(Arc::clone(&live.model))
+        drop(freshness);
+        self.guard()
     }
 
     /// Free appointment times for `reason`, at one site or all, on
@@ -190,7 +205,7 @@ impl Appointments {
         days: u64,
         now: DateTime<Utc>,
     ) -> Result<Vec<Available>, AppointmentError> {
-        let m = self.model().await?;
+        let m = self.read(false).await?;
         free_times(
             &m,
             &self.inner.settings,
@@ -254,7 +269,7 @@ impl Appointments {
         }
         // Check the place before anything is written.
         let (permanence_id, end) = {
-            let m = self.model().await?;
+            let m = self.read(false).await?;
             let (p, end) = self.slot_of(&m, &request, now)?;
             if !has_room(&m, &p, request.start, end)? {
                 return Err(self.taken(&m, &request, now)?);
@@ -269,12 +284,17 @@ impl Appointments {
             .map_err(AppointmentError::from)?
             .residents_by_phone(phone.as_str())
             .to_vec();
-        let m = self.model().await?;
-        let already = residents
-            .iter()
-            .flat_map(|r| m.by_resident.get(r).into_iter().flatten())
-            .filter_map(|id| m.bookings.get(id))
-            .find(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now);
+        // The model was caught up a moment ago, for the place: the
+        // one-per-reason rule reads it as it is.
+        let already = {
+            let m = self.guard()?;
+            residents
+                .iter()
+                .flat_map(|r| m.by_resident.get(r).into_iter().flatten())
+                .filter_map(|id| m.bookings.get(id))
+                .find(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now)
+                .cloned()
+        };
         match (&booker, already) {
             (
                 Booker::Staff {
@@ -297,7 +317,6 @@ impl Appointments {
             }
             (_, None) => {}
         }
-        drop(m);
         let (acting, booked_by, override_reason) = match &booker {
             Booker::Resident { .. } => (Acting::system("booking"), "resident", String::new()),
             Booker::Staff {
@@ -366,22 +385,30 @@ impl Appointments {
         let stream = booking_stream(&permanence_id)?;
         let mut force = false;
         for _ in 0..ATTEMPTS {
-            let m = self.read(force).await?;
-            if !has_room(&m, &permanence_id, request.start, end)? {
-                return Err(self.taken(&m, &request, now)?);
-            }
-            let expected = m
-                .version(&permanence_id)
-                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            let expected = {
+                let m = self.read(force).await?;
+                if !has_room(&m, &permanence_id, request.start, end)? {
+                    return Err(self.taken(&m, &request, now)?);
+                }
+                m.version(&permanence_id)
+                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact)
+            };
             let events = vec![acting.event(&booked)?, acting.event(&link.event)?];
             match self.inner.store.append(&stream, expected, events).await {
                 Ok(_) => {
-                    let m = self.read(false).await?;
-                    let booking = m.bookings.get(&id).cloned().ok_or_else(|| {
-                        AppointmentError::Internal(
-                            "a booking just written is not in the model".into(),
-                        )
-                    })?;
+                    let booking = Booking {
+                        id,
+                        reference,
+                        resident,
+                        site: request.site,
+                        permanence_id,
+                        starts_at: request.start,
+                        ends_at: end,
+                        reason: request.reason,
+                        booked_by: booked_by.to_owned(),
+                        cancelled: false,
+                        leaving: None,
+                    };
                     tracing::info!(appointment = %id, by = booked_by, "appointment booked");
                     return Ok(Booked {
                         booking,
@@ -503,43 +530,50 @@ impl Appointments {
     ) -> Result<Booking, AppointmentError> {
         let mut force = false;
         for _ in 0..ATTEMPTS {
-            let m = self.read(force).await?;
-            let b = m.bookings.get(&id).cloned().ok_or_else(|| {
-                AppointmentError::NotFound(format!("there is no appointment {id}"))
-            })?;
-            if b.cancelled {
-                return Err(AppointmentError::Refused(
-                    "this appointment was cancelled: book a new one".into(),
-                ));
-            }
-            if by == "resident" && b.starts_at - now < self.inner.settings.notice {
-                return Err(AppointmentError::Refused(
-                    "this appointment is too close to be moved online: call the help desk".into(),
-                ));
-            }
-            let request = BookRequest {
-                site: b.site,
-                start,
-                reason: b.reason,
-                name: String::new(),
-                phone: String::new(),
-                email: None,
-                language: Language::Fr,
-                note: None,
+            let (b, permanence_id, end, expected) = {
+                let m = self.read(force).await?;
+                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
+                    AppointmentError::NotFound(format!("there is no appointment {id}"))
+                })?;
+                if b.cancelled {
+                    return Err(AppointmentError::Refused(
+                        "this appointment was cancelled: book a new one".into(),
+                    ));
+                }
+                if by == "resident" && b.starts_at - now < self.inner.settings.notice {
+                    return Err(AppointmentError::Refused(
+                        "this appointment is too close to be moved online: call the help desk"
+                            .into(),
+                    ));
+                }
+                let request = BookRequest {
+                    site: b.site,
+                    start,
+                    reason: b.reason,
+                    name: String::new(),
+                    phone: String::new(),
+                    email: None,
+                    language: Language::Fr,
+                    note: None,
+                };
+                let (permanence_id, end) = self.slot_of(&m, &request, now)?;
+                let others = m
+                    .live_at(&permanence_id)
+                    .filter(|o| o.id != id && o.starts_at < end && start < o.ends_at)
+                    .count();
+                let desks = m
+                    .calendar
+                    .permanence(&permanence_id)
+                    .map_err(|e| AppointmentError::Internal(e.to_string()))?
+                    .desks;
+                if others >= usize::try_from(desks).unwrap_or(usize::MAX) {
+                    return Err(self.taken(&m, &request, now)?);
+                }
+                let expected = m
+                    .version(&permanence_id)
+                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+                (b, permanence_id, end, expected)
             };
-            let (permanence_id, end) = self.slot_of(&m, &request, now)?;
-            let others = m
-                .live_at(&permanence_id)
-                .filter(|o| o.id != id && o.starts_at < end && start < o.ends_at)
-                .count();
-            let desks = m
-                .calendar
-                .permanence(&permanence_id)
-                .map_err(|e| AppointmentError::Internal(e.to_string()))?
-                .desks;
-            if others >= usize::try_from(desks).unwrap_or(usize::MAX) {
-                return Err(self.taken(&m, &request, now)?);
-            }
             let moved = ev::AppointmentMovedIn {
                 appointment_id: id.to_string(),
                 reference: b.reference.clone(),
@@ -572,9 +606,6 @@ impl Appointments {
                     })?,
                 );
             }
-            let expected = m
-                .version(&permanence_id)
-                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             match self
                 .inner
                 .store
@@ -600,9 +631,9 @@ impl Appointments {
     /// event id is derived from the move's, so doing it twice (two
     /// processes, a retry) writes it once. Returns how many were completed.
     pub async fn complete_moves(&self) -> Result<usize, AppointmentError> {
-        let m = self.read(true).await?;
+        let unfinished: Vec<Booking> = self.read(true).await?.unfinished_moves().cloned().collect();
         let mut done = 0;
-        for b in m.unfinished_moves() {
+        for b in &unfinished {
             let Some((from, move_event)) = &b.leaving else {
                 continue;
             };
@@ -624,7 +655,7 @@ impl Appointments {
             done += 1;
         }
         if done > 0 {
-            self.read(true).await?;
+            drop(self.read(true).await?);
         }
         Ok(done)
     }
@@ -651,10 +682,16 @@ impl Appointments {
         }
         let mut force = false;
         for _ in 0..ATTEMPTS {
-            let m = self.read(force).await?;
-            let b = m.bookings.get(&id).ok_or_else(|| {
-                AppointmentError::NotFound(format!("there is no appointment {id}"))
-            })?;
+            let (b, expected) = {
+                let m = self.read(force).await?;
+                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
+                    AppointmentError::NotFound(format!("there is no appointment {id}"))
+                })?;
+                let expected = m
+                    .version(&b.permanence_id)
+                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+                (b, expected)
+            };
             if b.cancelled {
                 return Ok(());
             }
@@ -664,9 +701,6 @@ impl Appointments {
                         .into(),
                 ));
             }
-            let expected = m
-                .version(&b.permanence_id)
-                .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             let e = acting.event(&ev::AppointmentCancelled {
                 appointment_id: id.to_string(),
                 by: by.to_owned(),
@@ -679,7 +713,7 @@ impl Appointments {
                 .await
             {
                 Ok(_) => {
-                    self.read(false).await?;
+                    drop(self.read(false).await?);
                     return Ok(());
                 }
                 Err(e) if e.is_conflict() => force = true,

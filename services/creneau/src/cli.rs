@@ -95,6 +95,8 @@ pub enum BenchCommand {
     Identity(bench::IdentityBenchArgs),
     /// Permanence and slot queries over the demo city.
     Calendar(bench::CalendarBenchArgs),
+    /// Bookings through HTTP: sustained, and a burst racing for a few places.
+    Booking(crate::bench_booking::BookingBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +193,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Eventlog(args)) => {
             bench::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Booking(args)) => {
+            crate::bench_booking::run(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Calendar(args)) => {
             bench::run_calendar(args, &mut stdout).await?;

@@ -8,12 +8,13 @@
 //! - `metrics`: the counters behind `/metrics`.
 //! - `events`: `events tail` and `events stats`.
 //! - `admin`: `admin create`, `audit`, `residents erase|export`, the retention job.
-//! - `bench`: `bench eventlog`.
+//! - `bench`: `bench eventlog|identity|calendar`; `bench_booking`: `bench booking`.
 //! - `demo`: the demo data of `creneau demo` and `serve --demo`.
 //! - `debug`: hidden helpers for fault-injection tests.
 
 pub mod admin;
 pub mod bench;
+pub mod bench_booking;
 pub mod cli;
 pub mod config;
 pub mod debug;

@@ -1,0 +1,338 @@
+//! `creneau bench booking`: bookings through real HTTP on loopback, on the
+//! embedded store: sustained bookings with many concurrent clients over
+//! many places, then a burst of clients racing for a few places.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use api::{Acting, Grant};
+use chrono::Utc;
+use contracts::proto::calendar::v1 as cal;
+use contracts::{Reason, Role, SiteId};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BookingBenchArgs {
+    /// Bookings in the sustained run.
+    #[arg(long, default_value_t = 20_000)]
+    pub bookings: usize,
+    /// Concurrent clients in the sustained run (one keep-alive connection each).
+    #[arg(long, default_value_t = 256)]
+    pub clients: usize,
+    /// Clients in the burst, each on its own connection.
+    #[arg(long, default_value_t = 10_000)]
+    pub burst_clients: usize,
+    /// Places the burst races for.
+    #[arg(long, default_value_t = 100)]
+    pub burst_places: u32,
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Client {
+    stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn connect(address: SocketAddr) -> anyhow::Result<Self> {
+        Ok(Client {
+            stream: BufReader::new(TcpStream::connect(address).await?),
+        })
+    }
+
+    /// POSTs `body` to /api/v1/appointments; the status code.
+    async fn book(&mut self, token: &str, body: &str) -> anyhow::Result<u16> {
+        let request = format!(
+            "POST /api/v1/appointments HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.stream.get_mut().write_all(request.as_bytes()).await?;
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await?;
+        let status: u16 = line
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .context("no status line")?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0u8; length];
+        self.stream.read_exact(&mut body).await?;
+        Ok(status)
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn body(site: SiteId, start: &str, phone: usize) -> String {
+    format!(
+        r#"{{"site":"{site}","start":"{start}","reason":"procedure_caf","resident":{{"name":"Client {phone}","phone":"06{:08}"}}}}"#,
+        phone
+    )
+}
+
+async fn site_with_rule(
+    state: &crate::server::AppState,
+    name: &str,
+    desks: u32,
+    minutes: u32,
+) -> anyhow::Result<SiteId> {
+    let acting = Acting::system("bench");
+    let site = state
+        .calendar
+        .open_site(
+            &acting,
+            &cal::SiteDetails {
+                name: name.into(),
+                address: "1 place de la Mairie".into(),
+                open: true,
+                opens_on_public_holidays: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    state
+        .calendar
+        .create_rule(
+            &acting,
+            &cal::PermanenceRule {
+                site_id: site.to_string(),
+                cron: "0 8 * * *".into(),
+                duration_minutes: minutes,
+                valid_from: contracts::time::local_date(Utc::now()).to_string(),
+                offer: Some(cal::Offer {
+                    appointments: true,
+                    appointment_minutes: 10,
+                    desks,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(site)
+}
+
+/// Every free place (site, start) for the reason, one entry per desk.
+async fn places(
+    state: &crate::server::AppState,
+    site: SiteId,
+    desks: u32,
+) -> anyhow::Result<Vec<(SiteId, String)>> {
+    let today = contracts::time::local_date(Utc::now());
+    let free = state
+        .appointments
+        .availability(Some(site), Reason::ProcedureCaf, today, 40, Utc::now())
+        .await?;
+    Ok(free
+        .into_iter()
+        .flat_map(|a| (0..desks).map(move |_| (site, a.start.to_rfc3339())))
+        .collect())
+}
+
+pub async fn run(args: BookingBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
+    let result = run_in(&dir, args, out).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(
+    dir: &std::path::Path,
+    args: BookingBenchArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let store: Arc<dyn eventlog::EventStore> =
+        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
+    let vault =
+        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
+    let identity = identity::Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        identity::Settings::default(),
+    )
+    .await?;
+    let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
+    let appointments = appointments::Appointments::new(
+        Arc::clone(&store),
+        identity.clone(),
+        appointments::Settings::default(),
+    )
+    .await?;
+    let state = crate::server::AppState {
+        store,
+        vault,
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        identity: identity.clone(),
+        calendar,
+        appointments,
+        origin: None,
+    };
+    let staff = identity
+        .create_staff(
+            &Acting::system("bench"),
+            identity::NewStaff {
+                email: "accueil@bench.example.fr".into(),
+                display_name: "Accueil".into(),
+                password: Some("un mot de passe de banc d'essai".into()),
+                grants: vec![Grant {
+                    role: Role::Reception,
+                    site: None,
+                }],
+            },
+        )
+        .await?;
+    let token = identity
+        .issue_token(&Acting::system("bench"), staff.staff_id, "bench", 1)
+        .await?
+        .token;
+
+    // Sustained: six sites, 08:00–20:00 every day, 10-minute slots, 20 desks.
+    let mut all = Vec::new();
+    for i in 0..6 {
+        let site = site_with_rule(&state, &format!("Site {i}"), 20, 720).await?;
+        all.extend(places(&state, site, 20).await?);
+    }
+    // Spread the clients over the places: each takes every n-th one.
+    let n = args.bookings.min(all.len());
+    let step = (all.len() / n.max(1)).max(1);
+    let jobs: Arc<Vec<String>> = Arc::new(
+        all.iter()
+            .step_by(step)
+            .take(n)
+            .enumerate()
+            .map(|(i, (site, start))| body(*site, start, i))
+            .collect(),
+    );
+    writeln!(
+        out,
+        "{} places open; booking {} of them with {} clients",
+        all.len(),
+        jobs.len(),
+        args.clients
+    )?;
+
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let listener = socket.listen(8192)?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(crate::server::run(
+        listener,
+        crate::server::app(state.clone()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let (jobs, next, token) = (Arc::clone(&jobs), Arc::clone(&next), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(address).await?;
+            let mut latencies = Vec::new();
+            let mut statuses = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let t = Instant::now();
+                statuses.push(client.book(&token, job).await?);
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok((latencies, statuses))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut created = 0;
+    let mut other = 0;
+    for t in tasks {
+        let (l, s) = t.await??;
+        latencies.extend(l);
+        created += s.iter().filter(|s| **s == 201).count();
+        other += s.iter().filter(|s| **s != 201).count();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    writeln!(
+        out,
+        "sustained: {created} bookings in {elapsed:.1} s = {:.0} bookings/s; p50 {:.1} ms, p99 {:.1} ms; {other} not 201",
+        created as f64 / elapsed,
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99)
+    )?;
+
+    // Burst: many clients, each on its own connection, for a few places.
+    let desks = args.burst_places.div_ceil(5).max(1);
+    let site = site_with_rule(&state, "Burst", desks, 50).await?;
+    let free = places(&state, site, desks).await?;
+    let target: Vec<String> = free
+        .iter()
+        .map(|(_, s)| s.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(5)
+        .collect();
+    let capacity = target.len() * desks as usize;
+    let barrier = Arc::new(tokio::sync::Barrier::new(args.burst_clients));
+    let mut tasks = Vec::new();
+    for i in 0..args.burst_clients {
+        let start = target[i % target.len()].clone();
+        let (token, barrier) = (token.clone(), Arc::clone(&barrier));
+        tasks.push(tokio::spawn(async move {
+            let payload = body(site, &start, 50_000_000 + i);
+            barrier.wait().await;
+            let t = Instant::now();
+            let mut client = Client::connect(address).await?;
+            let status = client.book(&token, &payload).await?;
+            anyhow::Ok((t.elapsed(), status))
+        }));
+    }
+    let mut burst = Vec::new();
+    let (mut won, mut lost, mut failed) = (0, 0, 0);
+    for t in tasks {
+        match t.await? {
+            Ok((d, 201)) => {
+                won += 1;
+                burst.push(d);
+            }
+            Ok((d, 409)) => {
+                lost += 1;
+                burst.push(d);
+            }
+            _ => failed += 1,
+        }
+    }
+    burst.sort();
+    writeln!(
+        out,
+        "burst: {} clients for {capacity} places: {won} booked, {lost} got 409 with alternatives, {failed} failed; p50 {:.1} ms, p99 {:.1} ms",
+        args.burst_clients,
+        percentile(&burst, 0.50),
+        percentile(&burst, 0.99)
+    )?;
+    let _ = stop.send(());
+    let _ = server.await;
+    anyhow::ensure!(
+        won == capacity,
+        "the burst booked {won} places out of {capacity}"
+    );
+    Ok(())
+}
