@@ -28,6 +28,9 @@ pub enum AppointmentError {
     SlotTaken { alternatives: Vec<Available> },
     #[error("{0}")]
     AlreadyBooked(String),
+    /// The appointment is not in a state where this can be done.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -92,7 +95,9 @@ impl From<AppointmentError> for ApiError {
                 message,
             },
             e @ AppointmentError::SlotTaken { .. } => ApiError::Conflict(e.to_string()),
-            AppointmentError::AlreadyBooked(m) => ApiError::Conflict(m),
+            AppointmentError::AlreadyBooked(m) | AppointmentError::Conflict(m) => {
+                ApiError::Conflict(m)
+            }
             AppointmentError::NotFound(m) => ApiError::NotFound(m),
             AppointmentError::Refused(m) => ApiError::Forbidden(m),
             AppointmentError::TooMany {

@@ -26,7 +26,7 @@ struct HttpState {
 
 /// Every route of the appointments service.
 pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
-    use Need::{Optional, Public, ResidentLink};
+    use Need::{Optional, Public, ResidentLink, Staff};
     use Verb::{Get, Post};
     Routes::new()
         .route(Get, "/api/v1/availability", Public, availability_get)
@@ -48,6 +48,36 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             "/api/v1/appointments/{appointment_id}/reschedule",
             ResidentLink,
             appointments_reschedule,
+        )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/arrived",
+            Staff(FRONT_DESK),
+            stage_arrived,
+        )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/started",
+            Staff(FRONT_DESK),
+            stage_started,
+        )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/done",
+            Staff(FRONT_DESK),
+            stage_done,
+        )
+        .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/no-show",
+            Staff(FRONT_DESK),
+            stage_no_show,
+        )
+        .route(
+            Get,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/appointments",
+            Staff(FRONT_DESK),
+            day_list_get,
         )
         .with_state(HttpState {
             appointments,
@@ -139,6 +169,9 @@ struct AppointmentShown {
     permanence: String,
     reason: String,
     status: &'static str,
+    /// booked, arrived, in_progress, done or no_show.
+    stage: crate::model::Stage,
+    arrived_at: Option<DateTime<chrono::FixedOffset>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     manage_url: Option<String>,
 }
@@ -153,6 +186,10 @@ fn shown(b: &Booking, manage_url: Option<String>) -> AppointmentShown {
         permanence: b.permanence_id.clone(),
         reason: b.reason.code(),
         status: if b.cancelled { "cancelled" } else { "booked" },
+        stage: b.stage,
+        arrived_at: b
+            .arrived_at
+            .map(|t| contracts::time::to_local(t).fixed_offset()),
         manage_url,
     }
 }
@@ -397,4 +434,94 @@ fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
             )
             .into()
         })
+}
+
+/// Moves an appointment along its day, as front-desk staff of its site.
+async fn advance(
+    s: &HttpState,
+    principal: &api::Principal,
+    correlation: CorrelationId,
+    raw: &str,
+    to: crate::model::Stage,
+) -> Result<Response, ApiError> {
+    let id: AppointmentId = path_id("appointment", raw)?;
+    let booking = s.appointments.get(id).await?;
+    principal.require(FRONT_DESK, Some(booking.site))?;
+    let b = s
+        .appointments
+        .advance(&principal.acting(correlation), id, to, Utc::now())
+        .await?;
+    Ok(axum::Json(shown(&b, None)).into_response())
+}
+
+async fn stage_arrived(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    advance(
+        &s,
+        &principal,
+        correlation,
+        &raw,
+        crate::model::Stage::Arrived,
+    )
+    .await
+}
+
+async fn stage_started(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    advance(
+        &s,
+        &principal,
+        correlation,
+        &raw,
+        crate::model::Stage::InProgress,
+    )
+    .await
+}
+
+async fn stage_done(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    advance(&s, &principal, correlation, &raw, crate::model::Stage::Done).await
+}
+
+async fn stage_no_show(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    advance(
+        &s,
+        &principal,
+        correlation,
+        &raw,
+        crate::model::Stage::NoShow,
+    )
+    .await
+}
+
+/// The mediator's list for one permanence: time order, arrivals first.
+async fn day_list_get(
+    State(s): State<HttpState>,
+    Path((site, permanence)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let site: SiteId = path_id("site", &site)?;
+    let list = s.appointments.day_list(&permanence).await?;
+    let shown: Vec<AppointmentShown> = list
+        .iter()
+        .filter(|b| b.site == site)
+        .map(|b| shown(b, None))
+        .collect();
+    Ok(axum::Json(shown).into_response())
 }

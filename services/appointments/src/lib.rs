@@ -17,5 +17,5 @@ mod service;
 
 pub use error::{AppointmentError, Available};
 pub use http::routes;
-pub use model::{BOOKING, Booking, Model};
+pub use model::{BOOKING, Booking, Model, Stage};
 pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};

@@ -19,6 +19,17 @@ pub fn booking_stream(permanence_id: &str) -> Result<StreamName, AppointmentErro
     StreamName::of(BOOKING, permanence_id).map_err(|e| AppointmentError::Internal(e.to_string()))
 }
 
+/// Where an appointment is in its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Booked,
+    Arrived,
+    InProgress,
+    Done,
+    NoShow,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booking {
     pub id: AppointmentId,
@@ -31,6 +42,9 @@ pub struct Booking {
     pub reason: Reason,
     pub booked_by: String,
     pub cancelled: bool,
+    pub stage: Stage,
+    /// When the resident checked in, if they did.
+    pub arrived_at: Option<DateTime<Utc>>,
     /// A move from another permanence whose `AppointmentMovedOut` is not
     /// written yet: (that permanence, the `AppointmentMovedIn` event id).
     pub leaving: Option<(String, uuid::Uuid)>,
@@ -120,6 +134,8 @@ impl Model {
                 reason: x.reason(),
                 booked_by: x.booked_by,
                 cancelled: false,
+                stage: Stage::Booked,
+                arrived_at: None,
                 leaving: None,
             };
             self.bookings.insert(id, booking);
@@ -153,6 +169,13 @@ impl Model {
             if !back_here && let Some(list) = self.by_permanence.get_mut(&permanence) {
                 list.retain(|a| *a != id);
             }
+        } else if let Some((id, stage)) = Self::stage_of(e)? {
+            if let Some(b) = self.bookings.get_mut(&id) {
+                if stage == Stage::Arrived {
+                    b.arrived_at = Some(e.metadata.recorded_at);
+                }
+                b.stage = stage;
+            }
         } else if let Some(x) = decode_event::<ev::AppointmentCancelled>(e)?
             && let Some(b) = x
                 .appointment_id
@@ -163,6 +186,30 @@ impl Model {
             b.cancelled = true;
         }
         Ok(())
+    }
+
+    /// The stage an event moves its appointment to, if it is one of those.
+    fn stage_of(e: &RecordedEvent) -> Result<Option<(AppointmentId, Stage)>, AppointmentError> {
+        let found = if let Some(x) = decode_event::<ev::ResidentArrived>(e)? {
+            Some((x.appointment_id, Stage::Arrived))
+        } else if let Some(x) = decode_event::<ev::AppointmentStarted>(e)? {
+            Some((x.appointment_id, Stage::InProgress))
+        } else if let Some(x) = decode_event::<ev::AppointmentDone>(e)? {
+            Some((x.appointment_id, Stage::Done))
+        } else {
+            decode_event::<ev::AppointmentNoShow>(e)?.map(|x| (x.appointment_id, Stage::NoShow))
+        };
+        found
+            .map(|(id, stage)| id.parse().map(|id| (id, stage)).map_err(|_| bad(e, "id")))
+            .transpose()
+    }
+
+    /// The live bookings of a permanence, in time order, those who arrived
+    /// first among the same time.
+    pub fn day_list(&self, permanence_id: &str) -> Vec<Booking> {
+        let mut list: Vec<Booking> = self.live_at(permanence_id).cloned().collect();
+        list.sort_by_key(|b| (b.starts_at, b.arrived_at.is_none(), b.arrived_at));
+        list
     }
 
     /// The rule of a permanence id.

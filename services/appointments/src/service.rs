@@ -12,7 +12,7 @@ use identity::{Identity, NewResident};
 use tokio::sync::Mutex;
 
 use crate::error::{AppointmentError, Available};
-use crate::model::{BOOKING, Booking, Model, booking_stream};
+use crate::model::{BOOKING, Booking, Model, Stage, booking_stream};
 
 /// How often a booking is tried again when its permanence moved meanwhile.
 const ATTEMPTS: usize = 20;
@@ -407,6 +407,8 @@ impl Appointments {
                         reason: request.reason,
                         booked_by: booked_by.to_owned(),
                         cancelled: false,
+                        stage: Stage::Booked,
+                        arrived_at: None,
                         leaving: None,
                     };
                     tracing::info!(appointment = %id, by = booked_by, "appointment booked");
@@ -507,7 +509,7 @@ impl Appointments {
 
     /// One booking.
     pub async fn get(&self, id: AppointmentId) -> Result<Booking, AppointmentError> {
-        self.model()
+        self.read(false)
             .await?
             .bookings
             .get(&id)
@@ -660,6 +662,142 @@ impl Appointments {
         Ok(done)
     }
 
+    /// Moves an appointment along its day: arrived, started, done, or not
+    /// come. Refused when it does not follow (done twice, arrived after a
+    /// no-show, anything on a cancelled appointment, or before its day).
+    pub async fn advance(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+        to: Stage,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, AppointmentError> {
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let (b, expected) = {
+                let m = self.read(force).await?;
+                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
+                    AppointmentError::NotFound(format!("there is no appointment {id}"))
+                })?;
+                let expected = m
+                    .version(&b.permanence_id)
+                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+                (b, expected)
+            };
+            if b.cancelled {
+                return Err(AppointmentError::Refused(
+                    "this appointment was cancelled".into(),
+                ));
+            }
+            if b.stage == to {
+                return Ok(b);
+            }
+            let allowed = match to {
+                Stage::Arrived => b.stage == Stage::Booked,
+                Stage::InProgress => matches!(b.stage, Stage::Booked | Stage::Arrived),
+                Stage::Done => {
+                    matches!(b.stage, Stage::Booked | Stage::Arrived | Stage::InProgress)
+                }
+                Stage::NoShow => b.stage == Stage::Booked,
+                Stage::Booked => false,
+            };
+            if !allowed {
+                return Err(AppointmentError::Conflict(format!(
+                    "this appointment is {} already",
+                    stage_words(b.stage)
+                )));
+            }
+            if contracts::time::local_date(now) < contracts::time::local_date(b.starts_at) {
+                return Err(AppointmentError::Conflict(
+                    "this appointment is on another day: it can be marked on its day".into(),
+                ));
+            }
+            let appointment_id = id.to_string();
+            let e = match to {
+                Stage::Arrived => acting.event(&ev::ResidentArrived { appointment_id })?,
+                Stage::InProgress => acting.event(&ev::AppointmentStarted { appointment_id })?,
+                Stage::Done => acting.event(&ev::AppointmentDone { appointment_id })?,
+                Stage::NoShow => acting.event(&ev::AppointmentNoShow {
+                    appointment_id,
+                    automatic: false,
+                })?,
+                Stage::Booked => {
+                    return Err(AppointmentError::Internal("no way back to booked".into()));
+                }
+            };
+            match self
+                .inner
+                .store
+                .append(&booking_stream(&b.permanence_id)?, expected, vec![e])
+                .await
+            {
+                Ok(_) => return self.get(id).await,
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "this appointment is being changed right now: try again".into(),
+        ))
+    }
+
+    /// The day list of a permanence: its live appointments in time order,
+    /// those who arrived first among the same time.
+    pub async fn day_list(&self, permanence_id: &str) -> Result<Vec<Booking>, AppointmentError> {
+        Ok(self.read(false).await?.day_list(permanence_id))
+    }
+
+    /// Marks as not come every appointment still only booked once its
+    /// permanence has ended (`AppointmentNoShow`, automatic). Returns how
+    /// many. Run every minute by `serve`; running it twice changes nothing.
+    pub async fn mark_no_shows(&self, now: DateTime<Utc>) -> Result<usize, AppointmentError> {
+        let due: Vec<(AppointmentId, String)> = {
+            let m = self.read(true).await?;
+            m.bookings
+                .values()
+                .filter(|b| !b.cancelled && b.stage == Stage::Booked && b.leaving.is_none())
+                .filter(|b| {
+                    m.calendar
+                        .permanence(&b.permanence_id)
+                        .is_ok_and(|p| p.ends_at <= now)
+                })
+                .map(|b| (b.id, b.permanence_id.clone()))
+                .collect()
+        };
+        let acting = Acting::system("no-shows");
+        let mut marked = 0;
+        for (id, permanence) in due {
+            let e = acting.event(&ev::AppointmentNoShow {
+                appointment_id: id.to_string(),
+                automatic: true,
+            })?;
+            let expected = {
+                let m = self.read(false).await?;
+                match m.bookings.get(&id) {
+                    Some(b) if b.stage == Stage::Booked && !b.cancelled => m
+                        .version(&permanence)
+                        .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact),
+                    _ => continue,
+                }
+            };
+            match self
+                .inner
+                .store
+                .append(&booking_stream(&permanence)?, expected, vec![e])
+                .await
+            {
+                Ok(_) => marked += 1,
+                // Someone checked them in meanwhile: the next run decides again.
+                Err(e) if e.is_conflict() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if marked > 0 {
+            drop(self.read(true).await?);
+        }
+        Ok(marked)
+    }
+
     /// Cancels a booking (`by` is "resident" or "staff").
     pub async fn cancel(
         &self,
@@ -728,6 +866,16 @@ impl Appointments {
     /// The resident behind a booking, for checks.
     pub async fn resident_of(&self, id: AppointmentId) -> Result<ResidentId, AppointmentError> {
         Ok(self.get(id).await?.resident)
+    }
+}
+
+fn stage_words(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Booked => "booked",
+        Stage::Arrived => "checked in",
+        Stage::InProgress => "in progress",
+        Stage::Done => "done",
+        Stage::NoShow => "marked as not come",
     }
 }
 

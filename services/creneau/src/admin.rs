@@ -192,3 +192,20 @@ pub async fn retention_daily(identity: Identity) {
         }
     }
 }
+
+/// Marks appointments as not come once their permanence has ended, every
+/// minute, for as long as the server runs. Several processes may run it:
+/// each mark is appended at the version it decided from.
+pub async fn no_shows_every_minute(appointments: appointments::Appointments) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        let span = tracing::info_span!("no-shows", correlation_id = %uuid::Uuid::now_v7());
+        let _entered = span.enter();
+        match appointments.mark_no_shows(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(marked) => tracing::info!(marked, "appointments marked as not come"),
+            Err(e) => tracing::error!(error = %e, "no-show sweep failed; next try in a minute"),
+        }
+    }
+}

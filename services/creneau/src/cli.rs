@@ -142,6 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             tokio::spawn(admin::retention_daily(identity.clone()));
             let appointments = setup::open_appointments(&store, &identity).await?;
+            tokio::spawn(admin::no_shows_every_minute(appointments.clone()));
             let state = AppState {
                 store,
                 vault,

@@ -7,7 +7,8 @@
 //! - `server`: the router (`app`), middleware, errors, graceful shutdown.
 //! - `metrics`: the counters behind `/metrics`.
 //! - `events`: `events tail` and `events stats`.
-//! - `admin`: `admin create`, `audit`, `residents erase|export`, the retention job.
+//! - `admin`: `admin create`, `audit`, `residents erase|export`, the
+//!   retention job and the no-show sweep that `serve` runs.
 //! - `bench`: `bench eventlog|identity|calendar`; `bench_booking`: `bench booking`.
 //! - `demo`: the demo data of `creneau demo` and `serve --demo`.
 //! - `debug`: hidden helpers for fault-injection tests.

@@ -217,8 +217,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             rule.path
         );
         // Appointment routes are at site A: the fixture's appointment is there.
-        let site =
-            (rule.path.contains("{site_id}") || rule.need == Need::ResidentLink).then_some(site_a);
+        let site = (rule.path.contains("{site_id}") || rule.path.contains("{appointment_id}"))
+            .then_some(site_a);
         let body = if matches!(rule.verb, Verb::Get | Verb::Delete) {
             None
         } else {

@@ -622,3 +622,113 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
         "in exactly one place"
     );
 }
+
+#[tokio::test]
+async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_permanence_ends() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 2).await;
+    let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
+    let start = tomorrow_at_nine();
+    let mut ids = Vec::new();
+    for phone in ["06 11 11 11 11", "06 22 22 22 22", "06 33 33 33 33"] {
+        let made = t
+            .send(Call::post("/api/v1/appointments").json(booking(&site, &start, phone)))
+            .await;
+        if made.status == StatusCode::CREATED {
+            ids.push(made.json()["id"].as_str().expect("id").to_owned());
+        }
+    }
+    assert_eq!(ids.len(), 2, "two desks, two places");
+    // Not before its day.
+    let early = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{}/arrived", ids[0])).bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("another day"), "{}", early.body);
+
+    // On the day (the service is asked with tomorrow's clock).
+    let appts = &t.state.appointments;
+    let acting = api::Acting::system("test");
+    let on_the_day = chrono::DateTime::parse_from_rfc3339(&start)
+        .expect("time")
+        .with_timezone(&Utc);
+    let second: contracts::AppointmentId = ids[1].parse().expect("id");
+    let first: contracts::AppointmentId = ids[0].parse().expect("id");
+    use appointments::Stage;
+    assert_eq!(
+        appts
+            .advance(&acting, second, Stage::Arrived, on_the_day)
+            .await
+            .expect("arrived")
+            .stage,
+        Stage::Arrived
+    );
+    let permanence = appts.get(second).await.expect("booking").permanence_id;
+    let list = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/appointments"
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(
+        list.json()[0]["id"],
+        ids[1].as_str(),
+        "the one who arrived comes first: {}",
+        list.body
+    );
+    assert_eq!(list.json()[0]["stage"], "arrived");
+    assert!(list.json()[0]["arrived_at"].is_string());
+    appts
+        .advance(&acting, second, Stage::InProgress, on_the_day)
+        .await
+        .expect("started");
+    appts
+        .advance(&acting, second, Stage::Done, on_the_day)
+        .await
+        .expect("done");
+    let twice = appts
+        .advance(&acting, second, Stage::NoShow, on_the_day)
+        .await
+        .unwrap_err();
+    assert!(twice.to_string().contains("done already"), "{twice}");
+
+    // The permanence ends (09:00 + 90 minutes): who never came is a no-show.
+    let before_end = on_the_day + chrono::Duration::minutes(60);
+    assert_eq!(appts.mark_no_shows(before_end).await.expect("sweep"), 0);
+    let after_end = on_the_day + chrono::Duration::minutes(91);
+    assert_eq!(appts.mark_no_shows(after_end).await.expect("sweep"), 1);
+    assert_eq!(
+        appts.mark_no_shows(after_end).await.expect("sweep"),
+        0,
+        "once"
+    );
+    assert_eq!(
+        appts.get(first).await.expect("booking").stage,
+        Stage::NoShow
+    );
+    assert_eq!(
+        appts.get(second).await.expect("booking").stage,
+        Stage::Done,
+        "a visit that happened stays done"
+    );
+    let stranger = t
+        .staff(
+            "accueil_ailleurs",
+            &[(Role::Reception, Some(contracts::SiteId::new()))],
+        )
+        .await;
+    let refused = t
+        .send(Call::post(&format!("/api/v1/appointments/{}/done", ids[0])).bearer(&stranger.token))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "another site's staff: {}",
+        refused.body
+    );
+}
