@@ -79,6 +79,12 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             day_list_get,
         )
+        .route(
+            Get,
+            "/api/v1/residents/search",
+            Staff(FRONT_DESK),
+            residents_search,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -524,4 +530,78 @@ async fn day_list_get(
         .map(|b| shown(b, None))
         .collect();
     Ok(axum::Json(shown).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    /// A phone number in any common form, or words of a name.
+    q: String,
+}
+
+#[derive(Serialize)]
+struct ResidentFound {
+    resident_id: contracts::ResidentId,
+    name: String,
+    phone: String,
+    upcoming: Vec<AppointmentShown>,
+    past: Vec<AppointmentShown>,
+    /// The same phone and a shared name: perhaps the same person.
+    possible_duplicates: Vec<contracts::ResidentId>,
+}
+
+/// Reception's search: by phone (06 12 34 56 78, +33612345678…) or by name
+/// (accents and case ignored), with each resident's appointments.
+async fn residents_search(
+    State(s): State<HttpState>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, ApiError> {
+    if q.q.trim().chars().count() < 2 {
+        return Err(AppointmentError::invalid(
+            "q",
+            "type at least two letters of a name, or a phone number",
+        )
+        .into());
+    }
+    let found: Vec<(
+        contracts::ResidentId,
+        String,
+        String,
+        Vec<contracts::ResidentId>,
+    )> = {
+        let d = s
+            .appointments
+            .identity()
+            .directory()
+            .await
+            .map_err(ApiError::from)?;
+        d.search_residents(&q.q, 20)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    r.name.clone(),
+                    r.phone.clone(),
+                    d.possible_duplicates(r.id),
+                )
+            })
+            .collect()
+    };
+    let now = Utc::now();
+    let mut shown_list = Vec::new();
+    for (id, name, phone, possible_duplicates) in found {
+        let bookings = s.appointments.bookings_of(id).await?;
+        let (upcoming, past): (Vec<_>, Vec<_>) = bookings
+            .iter()
+            .partition(|b| b.ends_at > now && !b.cancelled);
+        shown_list.push(ResidentFound {
+            resident_id: id,
+            name,
+            phone: contracts::PhoneNumber::parse(&phone).map_or(phone, |p| p.display_national()),
+            upcoming: upcoming.into_iter().map(|b| shown(b, None)).collect(),
+            past: past.into_iter().map(|b| shown(b, None)).collect(),
+            possible_duplicates,
+        });
+    }
+    Ok(axum::Json(shown_list).into_response())
 }

@@ -741,6 +741,24 @@ impl Appointments {
         ))
     }
 
+    /// Every booking of a resident, in time order.
+    pub async fn bookings_of(
+        &self,
+        resident: ResidentId,
+    ) -> Result<Vec<Booking>, AppointmentError> {
+        let m = self.read(false).await?;
+        let mut list: Vec<Booking> = m
+            .by_resident
+            .get(&resident)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| m.bookings.get(id))
+            .cloned()
+            .collect();
+        list.sort_by_key(|b| b.starts_at);
+        Ok(list)
+    }
+
     /// The day list of a permanence: its live appointments in time order,
     /// those who arrived first among the same time.
     pub async fn day_list(&self, permanence_id: &str) -> Result<Vec<Booking>, AppointmentError> {

@@ -732,3 +732,105 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
         refused.body
     );
 }
+
+#[tokio::test]
+async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possible_duplicates() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 2).await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let start = tomorrow_at_nine();
+    let mut first = booking(&site, &start, "06 12 34 56 78");
+    first["resident"]["name"] = json!("Éloïse N'Diaye");
+    assert_eq!(
+        t.send(Call::post("/api/v1/appointments").json(first))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // The same person registered again by reception under another spelling.
+    let again = t
+        .send(
+            Call::post("/api/v1/residents")
+                .bearer(&reception.token)
+                .json(json!({
+            "first_name": "Eloise", "last_name": "Ndiaye", "phone": "+33612345678"})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    let other = t
+        .send(
+            Call::post("/api/v1/residents")
+                .bearer(&reception.token)
+                .json(json!({
+            "first_name": "Marc", "last_name": "Petit", "phone": "0798765432"})),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+
+    for query in [
+        "06 12 34 56 78",
+        "0612345678",
+        "%2B33%206%2012%2034%2056%2078",
+        "eloise",
+        "NDIAYE",
+        "éloïse n'diaye",
+    ] {
+        let found = t
+            .send(
+                Call::get(&format!(
+                    "/api/v1/residents/search?q={}",
+                    query.replace(' ', "%20")
+                ))
+                .bearer(&reception.token),
+            )
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{query}: {}", found.body);
+        let list = found.json();
+        let list = list.as_array().expect("list");
+        assert_eq!(list.len(), 2, "{query}: {}", found.body);
+        assert!(
+            list.iter().all(|r| r["possible_duplicates"]
+                .as_array()
+                .is_some_and(|d| d.len() == 1)),
+            "{}",
+            found.body
+        );
+        assert!(!found.body.contains("Petit"));
+    }
+    let found = t
+        .send(Call::get("/api/v1/residents/search?q=eloise").bearer(&reception.token))
+        .await
+        .json();
+    let booked = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r["upcoming"].as_array().is_some_and(|u| u.len() == 1));
+    assert!(
+        booked.is_some_and(|r| r["phone"] == "06 12 34 56 78"),
+        "{found}"
+    );
+    let short = t
+        .send(Call::get("/api/v1/residents/search?q=e").bearer(&reception.token))
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let coordinator_elsewhere = t
+        .staff(
+            "coord_b",
+            &[(Role::Mediator, Some(contracts::SiteId::new()))],
+        )
+        .await;
+    assert_eq!(
+        t.send(Call::get("/api/v1/residents/search?q=eloise").bearer(&coordinator_elsewhere.token))
+            .await
+            .status,
+        StatusCode::OK,
+        "front-desk roles search residents of every site: a resident is not a site's"
+    );
+    assert_eq!(
+        t.send(Call::get("/api/v1/residents/search?q=eloise"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -55,6 +55,40 @@ pub struct ResidentView {
     pub registered_at: DateTime<Utc>,
     pub erased: bool,
     pub version: u64,
+    /// First and last name as given, and in search form (lower case,
+    /// accents folded); emptied on erasure.
+    pub name: String,
+    pub search_name: String,
+    /// E.164; emptied on erasure.
+    pub phone: String,
+}
+
+/// Lower case, accents and apostrophes folded: "Éloïse N'Diaye" and
+/// "eloise ndiaye" meet.
+pub fn search_form(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let folded = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' | 'ì' => "i",
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
+            'ù' | 'û' | 'ü' | 'ú' => "u",
+            'ç' => "c",
+            'ñ' => "n",
+            'ÿ' | 'ý' => "y",
+            'œ' => "oe",
+            'æ' => "ae",
+            '\'' | '’' | '-' | '.' => "",
+            c if c.is_whitespace() => " ",
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(folded);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +195,13 @@ impl Directory {
         } else if let Some(x) = decode_event::<rev::ResidentRegistered>(e)? {
             let id = parse_id(&x.resident_id, p)?;
             let phone = open(vault, x.phone.as_ref()).await?;
+            let name = format!(
+                "{} {}",
+                open(vault, x.first_name.as_ref()).await?,
+                open(vault, x.last_name.as_ref()).await?
+            )
+            .trim()
+            .to_owned();
             self.residents.insert(
                 id,
                 ResidentView {
@@ -168,6 +209,9 @@ impl Directory {
                     registered_at: at,
                     erased: false,
                     version: e.version,
+                    search_name: search_form(&name),
+                    name,
+                    phone: phone.clone(),
                 },
             );
             self.by_phone.entry(phone).or_default().push(id);
@@ -176,6 +220,9 @@ impl Directory {
             vault.forget(id.0);
             if let Some(r) = self.residents.get_mut(&id) {
                 r.erased = true;
+                r.name.clear();
+                r.search_name.clear();
+                r.phone.clear();
             }
             for ids in self.by_phone.values_mut() {
                 ids.retain(|r| *r != id);
@@ -336,6 +383,47 @@ impl Directory {
         self.residents.values()
     }
 
+    /// Residents whose name holds every word of `query` (search form), or
+    /// registered with the phone number `query` reads as; at most `limit`.
+    pub fn search_residents(&self, query: &str, limit: usize) -> Vec<&ResidentView> {
+        if let Ok(phone) = contracts::PhoneNumber::parse(query) {
+            return self
+                .residents_by_phone(phone.as_str())
+                .iter()
+                .filter_map(|id| self.residents.get(id))
+                .take(limit)
+                .collect();
+        }
+        let words: Vec<String> = search_form(query).split(' ').map(str::to_owned).collect();
+        if words.iter().all(String::is_empty) {
+            return Vec::new();
+        }
+        let mut found: Vec<&ResidentView> = self
+            .residents
+            .values()
+            .filter(|r| !r.erased && words.iter().all(|w| r.search_name.contains(w.as_str())))
+            .collect();
+        found.sort_by(|a, b| a.search_name.cmp(&b.search_name).then(a.id.cmp(&b.id)));
+        found.truncate(limit);
+        found
+    }
+
+    /// Other residents who may be the same person: the same phone number
+    /// and a name that shares a word.
+    pub fn possible_duplicates(&self, id: ResidentId) -> Vec<ResidentId> {
+        let Some(r) = self.residents.get(&id).filter(|r| !r.erased) else {
+            return Vec::new();
+        };
+        let words: Vec<&str> = r.search_name.split(' ').filter(|w| w.len() > 1).collect();
+        self.residents_by_phone(&r.phone)
+            .iter()
+            .filter(|other| **other != id)
+            .filter_map(|other| self.residents.get(other))
+            .filter(|o| o.search_name.split(' ').any(|w| words.contains(&w)))
+            .map(|o| o.id)
+            .collect()
+    }
+
     /// Residents registered with this phone number (E.164), oldest first.
     pub fn residents_by_phone(&self, phone: &str) -> &[ResidentId] {
         self.by_phone.get(phone).map_or(&[], Vec::as_slice)
@@ -352,5 +440,20 @@ impl Directory {
 
     pub fn link(&self, hash: &[u8; 32]) -> Option<&LinkView> {
         self.links.get(hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_meet_whatever_their_accents_case_and_apostrophes() {
+        assert_eq!(search_form("Éloïse N'Diaye"), "eloise ndiaye");
+        assert_eq!(
+            search_form("  FRANÇOIS   Lœuvre-Dupont "),
+            "francois loeuvredupont"
+        );
+        assert_eq!(search_form("Zoé"), search_form("zoe"));
     }
 }

@@ -35,7 +35,7 @@ mod staff;
 pub use api::Acting;
 pub use audit::{AuditEntry, Subject};
 pub use codes::{CODE_LIFETIME, CodeChallenge, IssuedCode, MAX_ATTEMPTS};
-pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email};
+pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email, search_form};
 pub use error::IdentityError;
 pub use http::{role_names, routes};
 pub use links::{LinkAccess, NewLink, new_link, revoke_link};
