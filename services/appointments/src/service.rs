@@ -76,6 +76,18 @@ pub struct Booked {
 /// not `Send`), and written only to fold newly read events.
 type ModelGuard<'a> = std::sync::RwLockReadGuard<'a, Model>;
 
+/// What a command decided from the model.
+enum Decision<T> {
+    /// Nothing to write: the answer.
+    Answer(T),
+    /// Append `events` to the permanence's booking stream, then answer `then`.
+    Append {
+        permanence: String,
+        events: Vec<eventlog::NewEvent>,
+        then: T,
+    },
+}
+
 #[derive(Clone)]
 pub struct Appointments {
     inner: Arc<Inner>,
@@ -192,6 +204,51 @@ impl Appointments {
         }
         drop(freshness);
         self.guard()
+    }
+
+    /// Decides from the model and appends what was decided to the
+    /// permanence's stream at the version the decision read; when the
+    /// stream moved meanwhile, reads the log and decides again. Every
+    /// command goes through here: that is the no-overbooking rule.
+    async fn decide<T>(
+        &self,
+        mut decide: impl FnMut(&Model) -> Result<Decision<T>, AppointmentError>,
+    ) -> Result<T, AppointmentError> {
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let (permanence, events, then, expected) = {
+                let m = self.read(force).await?;
+                match decide(&m)? {
+                    Decision::Answer(answer) => return Ok(answer),
+                    Decision::Append {
+                        permanence,
+                        events,
+                        then,
+                    } => {
+                        let expected = m
+                            .version(&permanence)
+                            .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+                        (permanence, events, then, expected)
+                    }
+                }
+            };
+            match self
+                .inner
+                .store
+                .append(&booking_stream(&permanence)?, expected, events)
+                .await
+            {
+                Ok(_) => {
+                    drop(self.read(false).await?);
+                    return Ok(then);
+                }
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "many people are changing this permanence right now: try again in a moment".into(),
+        ))
     }
 
     /// Free appointment times for `reason`, at one site or all, on
@@ -382,48 +439,36 @@ impl Appointments {
             booked_by: booked_by.to_owned(),
             override_reason,
         };
-        let stream = booking_stream(&permanence_id)?;
-        let mut force = false;
-        for _ in 0..ATTEMPTS {
-            let expected = {
-                let m = self.read(force).await?;
-                if !has_room(&m, &permanence_id, request.start, end)? {
-                    return Err(self.taken(&m, &request, now)?);
-                }
-                m.version(&permanence_id)
-                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact)
-            };
-            let events = vec![acting.event(&booked)?, acting.event(&link.event)?];
-            match self.inner.store.append(&stream, expected, events).await {
-                Ok(_) => {
-                    let booking = Booking {
-                        id,
-                        reference,
-                        resident,
-                        site: request.site,
-                        permanence_id,
-                        starts_at: request.start,
-                        ends_at: end,
-                        reason: request.reason,
-                        booked_by: booked_by.to_owned(),
-                        cancelled: false,
-                        stage: Stage::Booked,
-                        arrived_at: None,
-                        leaving: None,
-                    };
-                    tracing::info!(appointment = %id, by = booked_by, "appointment booked");
-                    return Ok(Booked {
-                        booking,
-                        token: link.token,
-                    });
-                }
-                Err(e) if e.is_conflict() => force = true,
-                Err(e) => return Err(e.into()),
+        self.decide(|m| {
+            if !has_room(m, &permanence_id, request.start, end)? {
+                return Err(self.taken(m, &request, now)?);
             }
-        }
-        Err(AppointmentError::Refused(
-            "many people are booking at this site right now: try again in a moment".into(),
-        ))
+            Ok(Decision::Append {
+                permanence: permanence_id.clone(),
+                events: vec![acting.event(&booked)?, acting.event(&link.event)?],
+                then: (),
+            })
+        })
+        .await?;
+        tracing::info!(appointment = %id, by = booked_by, "appointment booked");
+        Ok(Booked {
+            booking: Booking {
+                id,
+                reference,
+                resident,
+                site: request.site,
+                permanence_id,
+                starts_at: request.start,
+                ends_at: end,
+                reason: request.reason,
+                booked_by: booked_by.to_owned(),
+                cancelled: false,
+                stage: Stage::Booked,
+                arrived_at: None,
+                leaving: None,
+            },
+            token: link.token,
+        })
     }
 
     /// The permanence and end of the slot `request` asks for, or why not.
@@ -530,53 +575,53 @@ impl Appointments {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Booking, AppointmentError> {
-        let mut force = false;
-        for _ in 0..ATTEMPTS {
-            let (b, permanence_id, end, expected) = {
-                let m = self.read(force).await?;
-                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
-                    AppointmentError::NotFound(format!("there is no appointment {id}"))
-                })?;
-                if b.cancelled {
-                    return Err(AppointmentError::Refused(
-                        "this appointment was cancelled: book a new one".into(),
-                    ));
-                }
-                if by == "resident" && b.starts_at - now < self.inner.settings.notice {
-                    return Err(AppointmentError::Refused(
-                        "this appointment is too close to be moved online: call the help desk"
-                            .into(),
-                    ));
-                }
-                let request = BookRequest {
-                    site: b.site,
-                    start,
-                    reason: b.reason,
-                    name: String::new(),
-                    phone: String::new(),
-                    email: None,
-                    language: Language::Fr,
-                    note: None,
-                };
-                let (permanence_id, end) = self.slot_of(&m, &request, now)?;
-                let others = m
-                    .live_at(&permanence_id)
-                    .filter(|o| o.id != id && o.starts_at < end && start < o.ends_at)
-                    .count();
-                let desks = m
-                    .calendar
-                    .permanence(&permanence_id)
-                    .map_err(|e| AppointmentError::Internal(e.to_string()))?
-                    .desks;
-                if others >= usize::try_from(desks).unwrap_or(usize::MAX) {
-                    return Err(self.taken(&m, &request, now)?);
-                }
-                let expected = m
-                    .version(&permanence_id)
-                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-                (b, permanence_id, end, expected)
+        // The link lasts until the new end: its hashes, read once.
+        let hashes = self
+            .inner
+            .identity
+            .directory()
+            .await
+            .map_err(AppointmentError::from)?
+            .link_hashes_for(id);
+        let notice = self.inner.settings.notice;
+        self.decide(|m| {
+            let b = m.bookings.get(&id).ok_or_else(|| {
+                AppointmentError::NotFound(format!("there is no appointment {id}"))
+            })?;
+            if b.cancelled {
+                return Err(AppointmentError::Conflict(
+                    "this appointment was cancelled: book a new one".into(),
+                ));
+            }
+            if by == "resident" && b.starts_at - now < notice {
+                return Err(AppointmentError::Refused(
+                    "this appointment is too close to be moved online: call the help desk".into(),
+                ));
+            }
+            let request = BookRequest {
+                site: b.site,
+                start,
+                reason: b.reason,
+                name: String::new(),
+                phone: String::new(),
+                email: None,
+                language: Language::Fr,
+                note: None,
             };
-            let moved = ev::AppointmentMovedIn {
+            let (permanence_id, end) = self.slot_of(m, &request, now)?;
+            let others = m
+                .live_at(&permanence_id)
+                .filter(|o| o.id != id && o.starts_at < end && start < o.ends_at)
+                .count();
+            let desks = m
+                .calendar
+                .permanence(&permanence_id)
+                .map_err(|e| AppointmentError::Internal(e.to_string()))?
+                .desks;
+            if others >= usize::try_from(desks).unwrap_or(usize::MAX) {
+                return Err(self.taken(m, &request, now)?);
+            }
+            let mut events = vec![acting.event(&ev::AppointmentMovedIn {
                 appointment_id: id.to_string(),
                 reference: b.reference.clone(),
                 resident_id: b.resident.to_string(),
@@ -588,17 +633,8 @@ impl Appointments {
                 booked_by: b.booked_by.clone(),
                 from_permanence_id: b.permanence_id.clone(),
                 by: by.to_owned(),
-            };
-            let mut events = vec![acting.event(&moved)?];
-            // The link lasts until the new end.
-            let hashes = self
-                .inner
-                .identity
-                .directory()
-                .await
-                .map_err(AppointmentError::from)?
-                .link_hashes_for(id);
-            for hash in hashes {
+            })?];
+            for hash in &hashes {
                 events.push(
                     acting.event(&contracts::proto::identity::v1::ManageLinkIssued {
                         appointment_id: id.to_string(),
@@ -608,23 +644,15 @@ impl Appointments {
                     })?,
                 );
             }
-            match self
-                .inner
-                .store
-                .append(&booking_stream(&permanence_id)?, expected, events)
-                .await
-            {
-                Ok(_) => {
-                    self.complete_moves().await?;
-                    return self.get(id).await;
-                }
-                Err(e) if e.is_conflict() => force = true,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppointmentError::Refused(
-            "many people are booking at this site right now: try again in a moment".into(),
-        ))
+            Ok(Decision::Append {
+                permanence: permanence_id,
+                events,
+                then: (),
+            })
+        })
+        .await?;
+        self.complete_moves().await?;
+        self.get(id).await
     }
 
     /// Writes the `AppointmentMovedOut` of every move whose second append
@@ -672,73 +700,65 @@ impl Appointments {
         to: Stage,
         now: DateTime<Utc>,
     ) -> Result<Booking, AppointmentError> {
-        let mut force = false;
-        for _ in 0..ATTEMPTS {
-            let (b, expected) = {
-                let m = self.read(force).await?;
-                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
+        let answered = self
+            .decide(|m| {
+                let b = m.bookings.get(&id).ok_or_else(|| {
                     AppointmentError::NotFound(format!("there is no appointment {id}"))
                 })?;
-                let expected = m
-                    .version(&b.permanence_id)
-                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-                (b, expected)
-            };
-            if b.cancelled {
-                return Err(AppointmentError::Refused(
-                    "this appointment was cancelled".into(),
-                ));
-            }
-            if b.stage == to {
-                return Ok(b);
-            }
-            let allowed = match to {
-                Stage::Arrived => b.stage == Stage::Booked,
-                Stage::InProgress => matches!(b.stage, Stage::Booked | Stage::Arrived),
-                Stage::Done => {
-                    matches!(b.stage, Stage::Booked | Stage::Arrived | Stage::InProgress)
+                if b.cancelled {
+                    return Err(AppointmentError::Conflict(
+                        "this appointment was cancelled".into(),
+                    ));
                 }
-                Stage::NoShow => b.stage == Stage::Booked,
-                Stage::Booked => false,
-            };
-            if !allowed {
-                return Err(AppointmentError::Conflict(format!(
-                    "this appointment is {} already",
-                    stage_words(b.stage)
-                )));
-            }
-            if contracts::time::local_date(now) < contracts::time::local_date(b.starts_at) {
-                return Err(AppointmentError::Conflict(
-                    "this appointment is on another day: it can be marked on its day".into(),
-                ));
-            }
-            let appointment_id = id.to_string();
-            let e = match to {
-                Stage::Arrived => acting.event(&ev::ResidentArrived { appointment_id })?,
-                Stage::InProgress => acting.event(&ev::AppointmentStarted { appointment_id })?,
-                Stage::Done => acting.event(&ev::AppointmentDone { appointment_id })?,
-                Stage::NoShow => acting.event(&ev::AppointmentNoShow {
-                    appointment_id,
-                    automatic: false,
-                })?,
-                Stage::Booked => {
-                    return Err(AppointmentError::Internal("no way back to booked".into()));
+                if b.stage == to {
+                    return Ok(Decision::Answer(Some(b.clone())));
                 }
-            };
-            match self
-                .inner
-                .store
-                .append(&booking_stream(&b.permanence_id)?, expected, vec![e])
-                .await
-            {
-                Ok(_) => return self.get(id).await,
-                Err(e) if e.is_conflict() => force = true,
-                Err(e) => return Err(e.into()),
-            }
+                let allowed = match to {
+                    Stage::Arrived => b.stage == Stage::Booked,
+                    Stage::InProgress => matches!(b.stage, Stage::Booked | Stage::Arrived),
+                    Stage::Done => {
+                        matches!(b.stage, Stage::Booked | Stage::Arrived | Stage::InProgress)
+                    }
+                    Stage::NoShow => b.stage == Stage::Booked,
+                    Stage::Booked => false,
+                };
+                if !allowed {
+                    return Err(AppointmentError::Conflict(format!(
+                        "this appointment is {} already",
+                        stage_words(b.stage)
+                    )));
+                }
+                if contracts::time::local_date(now) < contracts::time::local_date(b.starts_at) {
+                    return Err(AppointmentError::Conflict(
+                        "this appointment is on another day: it can be marked on its day".into(),
+                    ));
+                }
+                let appointment_id = id.to_string();
+                let e = match to {
+                    Stage::Arrived => acting.event(&ev::ResidentArrived { appointment_id })?,
+                    Stage::InProgress => {
+                        acting.event(&ev::AppointmentStarted { appointment_id })?
+                    }
+                    Stage::Done => acting.event(&ev::AppointmentDone { appointment_id })?,
+                    Stage::NoShow => acting.event(&ev::AppointmentNoShow {
+                        appointment_id,
+                        automatic: false,
+                    })?,
+                    Stage::Booked => {
+                        return Err(AppointmentError::Internal("no way back to booked".into()));
+                    }
+                };
+                Ok(Decision::Append {
+                    permanence: b.permanence_id.clone(),
+                    events: vec![e],
+                    then: None,
+                })
+            })
+            .await?;
+        match answered {
+            Some(b) => Ok(b),
+            None => self.get(id).await,
         }
-        Err(AppointmentError::Refused(
-            "this appointment is being changed right now: try again".into(),
-        ))
     }
 
     /// Every booking of a resident, in time order.
@@ -785,30 +805,21 @@ impl Appointments {
         let acting = Acting::system("no-shows");
         let mut marked = 0;
         for (id, permanence) in due {
-            let e = acting.event(&ev::AppointmentNoShow {
-                appointment_id: id.to_string(),
-                automatic: true,
-            })?;
-            let expected = {
-                let m = self.read(false).await?;
-                match m.bookings.get(&id) {
-                    Some(b) if b.stage == Stage::Booked && !b.cancelled => m
-                        .version(&permanence)
-                        .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact),
-                    _ => continue,
-                }
-            };
-            match self
-                .inner
-                .store
-                .append(&booking_stream(&permanence)?, expected, vec![e])
-                .await
-            {
-                Ok(_) => marked += 1,
-                // Someone checked them in meanwhile: the next run decides again.
-                Err(e) if e.is_conflict() => {}
-                Err(e) => return Err(e.into()),
-            }
+            // A check-in meanwhile wins: the decision is made again.
+            let wrote = self
+                .decide(|m| match m.bookings.get(&id) {
+                    Some(b) if b.stage == Stage::Booked && !b.cancelled => Ok(Decision::Append {
+                        permanence: permanence.clone(),
+                        events: vec![acting.event(&ev::AppointmentNoShow {
+                            appointment_id: id.to_string(),
+                            automatic: true,
+                        })?],
+                        then: true,
+                    }),
+                    _ => Ok(Decision::Answer(false)),
+                })
+                .await?;
+            marked += usize::from(wrote);
         }
         if marked > 0 {
             drop(self.read(true).await?);
@@ -836,49 +847,31 @@ impl Appointments {
                 "say why the appointment is cancelled (the resident is told)",
             ));
         }
-        let mut force = false;
-        for _ in 0..ATTEMPTS {
-            let (b, expected) = {
-                let m = self.read(force).await?;
-                let b = m.bookings.get(&id).cloned().ok_or_else(|| {
-                    AppointmentError::NotFound(format!("there is no appointment {id}"))
-                })?;
-                let expected = m
-                    .version(&b.permanence_id)
-                    .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-                (b, expected)
-            };
+        let too_close = self.inner.settings.notice;
+        self.decide(|m| {
+            let b = m.bookings.get(&id).ok_or_else(|| {
+                AppointmentError::NotFound(format!("there is no appointment {id}"))
+            })?;
             if b.cancelled {
-                return Ok(());
+                return Ok(Decision::Answer(()));
             }
-            if by == "resident" && b.starts_at - Utc::now() < self.inner.settings.notice {
+            if by == "resident" && b.starts_at - Utc::now() < too_close {
                 return Err(AppointmentError::Refused(
                     "this appointment is too close to be cancelled online: call the help desk"
                         .into(),
                 ));
             }
-            let e = acting.event(&ev::AppointmentCancelled {
-                appointment_id: id.to_string(),
-                by: by.to_owned(),
-                reason: reason.trim().to_owned(),
-            })?;
-            match self
-                .inner
-                .store
-                .append(&booking_stream(&b.permanence_id)?, expected, vec![e])
-                .await
-            {
-                Ok(_) => {
-                    drop(self.read(false).await?);
-                    return Ok(());
-                }
-                Err(e) if e.is_conflict() => force = true,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppointmentError::Refused(
-            "this appointment is being changed right now: try again".into(),
-        ))
+            Ok(Decision::Append {
+                permanence: b.permanence_id.clone(),
+                events: vec![acting.event(&ev::AppointmentCancelled {
+                    appointment_id: id.to_string(),
+                    by: by.to_owned(),
+                    reason: reason.trim().to_owned(),
+                })?],
+                then: (),
+            })
+        })
+        .await
     }
 
     /// The resident behind a booking, for checks.
