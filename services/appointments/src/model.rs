@@ -59,6 +59,9 @@ pub struct Model {
     pub bookings: HashMap<AppointmentId, Booking>,
     by_permanence: HashMap<String, Vec<AppointmentId>>,
     pub by_resident: HashMap<ResidentId, Vec<AppointmentId>>,
+    /// Residents erased (identity's `ResidentErased`): their future
+    /// appointments are cancelled.
+    pub erased: std::collections::HashSet<ResidentId>,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -93,6 +96,17 @@ impl Model {
             .filter(move |b| !b.cancelled && b.permanence_id == permanence_id)
     }
 
+    /// Future appointments of erased residents, still to cancel.
+    pub fn of_erased(&self, now: DateTime<Utc>) -> Vec<AppointmentId> {
+        self.erased
+            .iter()
+            .flat_map(|r| self.by_resident.get(r).into_iter().flatten())
+            .filter_map(|id| self.bookings.get(id))
+            .filter(|b| !b.cancelled && b.ends_at > now)
+            .map(|b| b.id)
+            .collect()
+    }
+
     /// Moves that a crash interrupted: their `AppointmentMovedOut` is due.
     pub fn unfinished_moves(&self) -> impl Iterator<Item = &Booking> {
         self.bookings.values().filter(|b| b.leaving.is_some())
@@ -103,6 +117,12 @@ impl Model {
         for e in events {
             if e.category() == BOOKING {
                 self.fold(e)?;
+            } else if e.category() == ResidentId::CATEGORY {
+                if let Some(x) = decode_event::<contracts::proto::residents::v1::ResidentErased>(e)?
+                {
+                    self.erased
+                        .insert(x.resident_id.parse().map_err(|_| bad(e, "resident"))?);
+                }
             } else {
                 self.calendar
                     .apply(std::slice::from_ref(e))

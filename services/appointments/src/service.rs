@@ -185,7 +185,12 @@ impl Appointments {
         let position = self.guard()?.position();
         if force || freshness.is_due(committed, position) {
             freshness.reading();
-            let filter = Filter::categories([SiteId::CATEGORY, RuleId::CATEGORY, BOOKING]);
+            let filter = Filter::categories([
+                SiteId::CATEGORY,
+                RuleId::CATEGORY,
+                BOOKING,
+                ResidentId::CATEGORY,
+            ]);
             let mut after = position;
             loop {
                 let events = self.inner.store.read_all(after, 1000, &filter).await?;
@@ -825,6 +830,47 @@ impl Appointments {
             drop(self.read(true).await?);
         }
         Ok(marked)
+    }
+
+    /// Cancels the future appointments of `resident` (before or after their
+    /// erasure; after it, the sweep finds them through `ResidentErased`).
+    /// Returns how many.
+    pub async fn cancel_future_of(
+        &self,
+        acting: &Acting,
+        resident: ResidentId,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppointmentError> {
+        let future: Vec<AppointmentId> = self
+            .read(true)
+            .await?
+            .by_resident
+            .get(&resident)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        let mut cancelled = 0;
+        for id in future {
+            let b = self.get(id).await?;
+            if !b.cancelled && b.ends_at > now {
+                self.cancel(acting, id, "staff", "resident erased").await?;
+                cancelled += 1;
+            }
+        }
+        Ok(cancelled)
+    }
+
+    /// Cancels what is ahead of residents erased through another way (the
+    /// HTTP erasure, the retention sweep): run every minute by `serve`.
+    pub async fn cancel_for_erased(&self, now: DateTime<Utc>) -> Result<usize, AppointmentError> {
+        let due = self.read(true).await?.of_erased(now);
+        let acting = Acting::system("erasure");
+        for id in &due {
+            self.cancel(&acting, *id, "staff", "resident erased")
+                .await?;
+        }
+        Ok(due.len())
     }
 
     /// Cancels a booking (`by` is "resident" or "staff").

@@ -149,8 +149,20 @@ fn resident_id(raw: &str) -> anyhow::Result<ResidentId> {
         .map_err(|_| anyhow::anyhow!("{raw:?} is not a resident id (a UUID): find it with `creneau audit` or in the staff pages"))
 }
 
-pub async fn erase(identity: &Identity, raw: &str, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn erase(
+    identity: &Identity,
+    appointments: &appointments::Appointments,
+    raw: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let id = resident_id(raw)?;
+    // First what is ahead of them: their future appointments.
+    let cancelled = appointments
+        .cancel_future_of(&Acting::system("admin-cli"), id, chrono::Utc::now())
+        .await?;
+    if cancelled > 0 {
+        writeln!(out, "cancelled {cancelled} future appointment(s)")?;
+    }
     let erasure = identity
         .erase_resident(&Acting::system("admin-cli"), id, ErasureCause::Request)
         .await?;
@@ -193,8 +205,9 @@ pub async fn retention_daily(identity: Identity) {
     }
 }
 
-/// Marks appointments as not come once their permanence has ended, every
-/// minute, for as long as the server runs. Several processes may run it:
+/// Marks appointments as not come once their permanence has ended, and
+/// cancels those of erased residents, every minute, for as long as the
+/// server runs. Several processes may run it:
 /// each mark is appended at the version it decided from.
 pub async fn no_shows_every_minute(appointments: appointments::Appointments) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -206,6 +219,13 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments) {
             Ok(0) => {}
             Ok(marked) => tracing::info!(marked, "appointments marked as not come"),
             Err(e) => tracing::error!(error = %e, "no-show sweep failed; next try in a minute"),
+        }
+        match appointments.cancel_for_erased(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(cancelled) => {
+                tracing::info!(cancelled, "appointments of erased residents cancelled")
+            }
+            Err(e) => tracing::error!(error = %e, "erasure sweep failed; next try in a minute"),
         }
     }
 }

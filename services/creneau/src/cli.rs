@@ -182,8 +182,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             admin::audit(&identity, args, &mut stdout).await?;
         }
         Command::Residents(ResidentsCommand::Erase { resident_id }) => {
-            let (_, _, identity) = setup::open_identity(&config).await?;
-            admin::erase(&identity, &resident_id, &mut stdout).await?;
+            let (store, _, identity) = setup::open_identity(&config).await?;
+            let appointments = setup::open_appointments(&store, &identity).await?;
+            admin::erase(&identity, &appointments, &resident_id, &mut stdout).await?;
         }
         Command::Residents(ResidentsCommand::Export { resident_id }) => {
             let (_, _, identity) = setup::open_identity(&config).await?;

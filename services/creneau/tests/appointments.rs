@@ -834,3 +834,86 @@ async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possib
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let admin = t.staff("admin", &[(Role::Admin, None)]).await;
+    let start = tomorrow_at_nine();
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let id: contracts::AppointmentId = made.json()["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let resident = t
+        .state
+        .appointments
+        .get(id)
+        .await
+        .expect("booking")
+        .resident;
+    let erased = t
+        .send(Call::delete(&format!("/api/v1/residents/{resident}")).bearer(&admin.token))
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.body);
+    // The sweep serve runs every minute.
+    assert_eq!(
+        t.state
+            .appointments
+            .cancel_for_erased(Utc::now())
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(
+        t.state
+            .appointments
+            .cancel_for_erased(Utc::now())
+            .await
+            .expect("sweep"),
+        0,
+        "once"
+    );
+    assert!(
+        t.state
+            .appointments
+            .get(id)
+            .await
+            .expect("booking")
+            .cancelled
+    );
+    let again = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 98 76 54 32")))
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CREATED,
+        "the place is free again: {}",
+        again.body
+    );
+    // Staff's direct path (the CLI): cancelled first, then erased.
+    let other: contracts::AppointmentId = again.json()["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let other_resident = t
+        .state
+        .appointments
+        .get(other)
+        .await
+        .expect("booking")
+        .resident;
+    let n = t
+        .state
+        .appointments
+        .cancel_future_of(&api::Acting::system("test"), other_resident, Utc::now())
+        .await
+        .expect("cancel");
+    assert_eq!(n, 1);
+}
