@@ -54,7 +54,7 @@ pub struct Booking {
 pub struct Model {
     position: Position,
     pub calendar: calendar::Model,
-    /// Permanence id → version of its booking stream.
+    /// Stream name → version, for the streams this service writes.
     versions: HashMap<String, u64>,
     pub bookings: HashMap<AppointmentId, Booking>,
     by_permanence: HashMap<String, Vec<AppointmentId>>,
@@ -79,9 +79,9 @@ impl Model {
         self.position
     }
 
-    /// The version of a permanence's booking stream, if it has one.
-    pub fn version(&self, permanence_id: &str) -> Option<u64> {
-        self.versions.get(permanence_id).copied()
+    /// The version of one of this service's streams, if it has one.
+    pub fn version(&self, stream: &StreamName) -> Option<u64> {
+        self.versions.get(stream.as_str()).copied()
     }
 
     /// The live (not cancelled) bookings held at a permanence now. A
@@ -139,7 +139,7 @@ impl Model {
             .split_once('-')
             .map(|(_, p)| p.to_owned())
             .ok_or_else(|| bad(e, "stream"))?;
-        self.versions.insert(permanence.clone(), e.version);
+        self.versions.insert(e.stream.clone(), e.version);
         if let Some(x) = decode_event::<ev::AppointmentBooked>(e)? {
             let id: AppointmentId = x.appointment_id.parse().map_err(|_| bad(e, "id"))?;
             let resident: ResidentId = x.resident_id.parse().map_err(|_| bad(e, "resident"))?;

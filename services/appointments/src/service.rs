@@ -82,7 +82,7 @@ enum Decision<T> {
     Answer(T),
     /// Append `events` to the permanence's booking stream, then answer `then`.
     Append {
-        permanence: String,
+        stream: eventlog::StreamName,
         events: Vec<eventlog::NewEvent>,
         then: T,
     },
@@ -221,26 +221,26 @@ impl Appointments {
     ) -> Result<T, AppointmentError> {
         let mut force = false;
         for _ in 0..ATTEMPTS {
-            let (permanence, events, then, expected) = {
+            let (stream, events, then, expected) = {
                 let m = self.read(force).await?;
                 match decide(&m)? {
                     Decision::Answer(answer) => return Ok(answer),
                     Decision::Append {
-                        permanence,
+                        stream,
                         events,
                         then,
                     } => {
                         let expected = m
-                            .version(&permanence)
+                            .version(&stream)
                             .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-                        (permanence, events, then, expected)
+                        (stream, events, then, expected)
                     }
                 }
             };
             match self
                 .inner
                 .store
-                .append(&booking_stream(&permanence)?, expected, events)
+                .append(&stream, expected, events)
                 .await
             {
                 Ok(_) => {
@@ -449,7 +449,7 @@ impl Appointments {
                 return Err(self.taken(m, &request, now)?);
             }
             Ok(Decision::Append {
-                permanence: permanence_id.clone(),
+                stream: booking_stream(&permanence_id)?,
                 events: vec![acting.event(&booked)?, acting.event(&link.event)?],
                 then: (),
             })
@@ -650,7 +650,7 @@ impl Appointments {
                 );
             }
             Ok(Decision::Append {
-                permanence: permanence_id,
+                stream: booking_stream(&permanence_id)?,
                 events,
                 then: (),
             })
@@ -754,7 +754,7 @@ impl Appointments {
                     }
                 };
                 Ok(Decision::Append {
-                    permanence: b.permanence_id.clone(),
+                    stream: booking_stream(&b.permanence_id)?,
                     events: vec![e],
                     then: None,
                 })
@@ -814,7 +814,7 @@ impl Appointments {
             let wrote = self
                 .decide(|m| match m.bookings.get(&id) {
                     Some(b) if b.stage == Stage::Booked && !b.cancelled => Ok(Decision::Append {
-                        permanence: permanence.clone(),
+                        stream: booking_stream(&permanence)?,
                         events: vec![acting.event(&ev::AppointmentNoShow {
                             appointment_id: id.to_string(),
                             automatic: true,
@@ -908,7 +908,7 @@ impl Appointments {
                 ));
             }
             Ok(Decision::Append {
-                permanence: b.permanence_id.clone(),
+                stream: booking_stream(&b.permanence_id)?,
                 events: vec![acting.event(&ev::AppointmentCancelled {
                     appointment_id: id.to_string(),
                     by: by.to_owned(),
