@@ -85,6 +85,30 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             residents_search,
         )
+        .route(
+            Get,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue",
+            Staff(FRONT_DESK),
+            queue_get,
+        )
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue",
+            Staff(FRONT_DESK),
+            queue_arrive,
+        )
+        .route(
+            Get,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue/live",
+            Staff(FRONT_DESK),
+            queue_live,
+        )
+        .route(
+            Post,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue/{ticket_id}/{step}",
+            Staff(FRONT_DESK),
+            queue_step,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -604,4 +628,206 @@ async fn residents_search(
         });
     }
     Ok(axum::Json(shown_list).into_response())
+}
+
+/// The permanence of the address, checked to be at the site of the address.
+async fn queue_at(s: &HttpState, site: &str, permanence: &str) -> Result<(), ApiError> {
+    let site: SiteId = path_id("site", site)?;
+    match s.appointments.site_of(permanence).await? {
+        Some(at) if at == site => Ok(()),
+        _ => Err(ApiError::NotFound(format!(
+            "site {site} has no permanence {permanence}"
+        ))),
+    }
+}
+
+#[derive(Serialize)]
+struct TicketShown {
+    ticket_id: uuid::Uuid,
+    number: u32,
+    first_name: Option<String>,
+    reasons: Vec<String>,
+    state: crate::queue::TicketState,
+    arrived_at: DateTime<chrono::FixedOffset>,
+    called_at: Option<DateTime<chrono::FixedOffset>>,
+    waited_minutes: Option<i64>,
+    /// Smartphone, computer or email questions only: the IT helper's.
+    for_it_helper: bool,
+}
+
+async fn ticket_shown(s: &HttpState, t: &crate::queue::Ticket) -> TicketShown {
+    let first_name = match &t.first_name {
+        Some(sealed) => s
+            .appointments
+            .identity()
+            .vault()
+            .open_sealed(sealed)
+            .await
+            .ok()
+            .and_then(|r| r.as_deref().map(str::to_owned)),
+        None => None,
+    };
+    TicketShown {
+        ticket_id: t.id,
+        number: t.number,
+        first_name,
+        reasons: t.reasons.iter().map(|r| r.code()).collect(),
+        state: t.state,
+        arrived_at: contracts::time::to_local(t.arrived_at).fixed_offset(),
+        called_at: t
+            .called_at
+            .map(|c| contracts::time::to_local(c).fixed_offset()),
+        waited_minutes: t.waited_minutes(),
+        for_it_helper: t.for_it_helper(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    /// `it_helper`: equipment questions only; `mediator`: the others.
+    #[serde(rename = "for")]
+    for_role: Option<String>,
+}
+
+async fn queue_list(
+    s: &HttpState,
+    permanence: &str,
+    for_role: Option<&str>,
+) -> Result<Vec<TicketShown>, ApiError> {
+    let wanted: Option<bool> = match for_role {
+        None | Some("") => None,
+        Some("it_helper") => Some(true),
+        Some("mediator") => Some(false),
+        Some(other) => {
+            return Err(AppointmentError::invalid(
+                "for",
+                format!("{other:?}: use it_helper or mediator"),
+            )
+            .into());
+        }
+    };
+    let mut shown_list = Vec::new();
+    for t in s.appointments.queue(permanence).await? {
+        if wanted.is_none_or(|w| t.for_it_helper() == w) {
+            shown_list.push(ticket_shown(s, &t).await);
+        }
+    }
+    Ok(shown_list)
+}
+
+async fn queue_get(
+    State(s): State<HttpState>,
+    Path((site, permanence)): Path<(String, String)>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, ApiError> {
+    queue_at(&s, &site, &permanence).await?;
+    Ok(axum::Json(queue_list(&s, &permanence, q.for_role.as_deref()).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArriveBody {
+    first_name: Option<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+async fn queue_arrive(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path((site, permanence)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ArriveBody>,
+) -> Result<Response, ApiError> {
+    queue_at(&s, &site, &permanence).await?;
+    let reasons = body
+        .reasons
+        .iter()
+        .map(|r| reason(r, "reasons"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let t = s
+        .appointments
+        .drop_in_arrive(
+            &principal.acting(correlation),
+            &permanence,
+            body.first_name.as_deref(),
+            &reasons,
+            Utc::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(ticket_shown(&s, &t).await)).into_response())
+}
+
+async fn queue_step(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path((site, permanence, ticket, step)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    queue_at(&s, &site, &permanence).await?;
+    let ticket: uuid::Uuid = path_id("ticket", &ticket)?;
+    let to = match step.as_str() {
+        "call" => crate::queue::TicketState::Called,
+        "served" => crate::queue::TicketState::Served,
+        "left" => crate::queue::TicketState::Left,
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "{other:?} is not a step: call, served or left"
+            )));
+        }
+    };
+    if s.appointments.ticket(ticket).await?.permanence_id != permanence {
+        return Err(ApiError::NotFound(format!(
+            "this permanence has no ticket {ticket}"
+        )));
+    }
+    let t = s
+        .appointments
+        .drop_in_step(&principal.acting(correlation), ticket, to)
+        .await?;
+    Ok(axum::Json(ticket_shown(&s, &t).await).into_response())
+}
+
+/// The queue, live: a `queue` event with the whole list now, then again at
+/// every change (server-sent events), for the mediators' screen.
+async fn queue_live(
+    State(s): State<HttpState>,
+    Path((site, permanence)): Path<(String, String)>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    queue_at(&s, &site, &permanence).await?;
+    let first = serde_json::to_string(&queue_list(&s, &permanence, q.for_role.as_deref()).await?)
+        .map_err(ApiError::internal)?;
+    let changes = s.appointments.changes();
+    let state = (s, permanence, q.for_role, changes, first, true);
+    let stream = futures_util::stream::unfold(
+        state,
+        |(s, permanence, for_role, mut changes, last, first)| async move {
+            if first {
+                let event = Event::default().event("queue").data(last.clone());
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (s, permanence, for_role, changes, last, false),
+                ));
+            }
+            loop {
+                changes.changed().await.ok()?;
+                let Ok(list) = queue_list(&s, &permanence, for_role.as_deref()).await else {
+                    continue;
+                };
+                let Ok(now) = serde_json::to_string(&list) else {
+                    continue;
+                };
+                if now != last {
+                    let event = Event::default().event("queue").data(now.clone());
+                    return Some((Ok(event), (s, permanence, for_role, changes, now, false)));
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

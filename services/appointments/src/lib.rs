@@ -4,6 +4,7 @@
 //! - `model`: the calendar (folded with the calendar's own pure fold) and
 //!   every booking, per permanence.
 //! - `service`: [`Appointments`]: availability, `book`, `get`, `cancel`.
+//! - `queue`: the drop-in queue of a permanence.
 //! - `http`: the routes.
 //!
 //! Invariant: every appointment event goes to its permanence's
@@ -13,9 +14,11 @@
 mod error;
 mod http;
 mod model;
+mod queue;
 mod service;
 
 pub use error::{AppointmentError, Available};
 pub use http::routes;
 pub use model::{BOOKING, Booking, Model, Stage};
+pub use queue::{DROP_IN, Ticket, TicketState};
 pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};

@@ -62,6 +62,7 @@ pub struct Model {
     /// Residents erased (identity's `ResidentErased`): their future
     /// appointments are cancelled.
     pub erased: std::collections::HashSet<ResidentId>,
+    pub queues: crate::queue::Queues,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -117,6 +118,9 @@ impl Model {
         for e in events {
             if e.category() == BOOKING {
                 self.fold(e)?;
+            } else if e.category() == crate::queue::DROP_IN {
+                self.versions.insert(e.stream.clone(), e.version);
+                self.queues.fold(e)?;
             } else if e.category() == ResidentId::CATEGORY {
                 if let Some(x) = decode_event::<contracts::proto::residents::v1::ResidentErased>(e)?
                 {

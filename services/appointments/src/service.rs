@@ -189,6 +189,7 @@ impl Appointments {
                 SiteId::CATEGORY,
                 RuleId::CATEGORY,
                 BOOKING,
+                crate::queue::DROP_IN,
                 ResidentId::CATEGORY,
             ]);
             let mut after = position;
@@ -237,12 +238,7 @@ impl Appointments {
                     }
                 }
             };
-            match self
-                .inner
-                .store
-                .append(&stream, expected, events)
-                .await
-            {
+            match self.inner.store.append(&stream, expected, events).await {
                 Ok(_) => {
                     drop(self.read(false).await?);
                     return Ok(then);
@@ -871,6 +867,162 @@ impl Appointments {
                 .await?;
         }
         Ok(due.len())
+    }
+
+    /// A resident arrives at a drop-in permanence: a ticket with the next
+    /// number, while the permanence is open today and the room not full.
+    pub async fn drop_in_arrive(
+        &self,
+        acting: &Acting,
+        permanence_id: &str,
+        first_name: Option<&str>,
+        reasons: &[Reason],
+        now: DateTime<Utc>,
+    ) -> Result<crate::queue::Ticket, AppointmentError> {
+        let first_name = first_name.map(str::trim).filter(|n| !n.is_empty());
+        if first_name.is_some_and(|n| n.chars().count() > 50) {
+            return Err(AppointmentError::invalid(
+                "first_name",
+                "a first name only, 50 characters at most",
+            ));
+        }
+        let ticket = uuid::Uuid::now_v7();
+        let sealed = match first_name {
+            Some(n) => Some(
+                self.inner
+                    .identity
+                    .vault()
+                    .seal(ticket, n)
+                    .await
+                    .map_err(|e| AppointmentError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        self.decide(|m| {
+            let p = m
+                .calendar
+                .permanence(permanence_id)
+                .map_err(|_| AppointmentError::NotFound(format!("there is no permanence {permanence_id}")))?;
+            if !p.drop_in {
+                return Err(AppointmentError::Conflict("this permanence has no drop-in: book an appointment".into()));
+            }
+            if p.status != calendar::Status::Open || now >= p.ends_at || contracts::time::local_date(now) != p.day {
+                return Err(AppointmentError::Conflict("this drop-in is not open now".into()));
+            }
+            let tickets = m.queues.of(permanence_id);
+            let waiting = tickets
+                .iter()
+                .filter(|t| t.state == crate::queue::TicketState::Waiting)
+                .count();
+            if let Some(capacity) = p.drop_in_capacity
+                && waiting >= usize::try_from(capacity).unwrap_or(usize::MAX)
+            {
+                return Err(AppointmentError::Conflict(format!(
+                    "the drop-in is full ({waiting} people waiting): come back later or book an appointment"
+                )));
+            }
+            Ok(Decision::Append {
+                stream: crate::queue::queue_stream(permanence_id)?,
+                events: vec![acting.event(&ev::DropInArrived {
+                    ticket_id: ticket.to_string(),
+                    number: u32::try_from(tickets.len() + 1).unwrap_or(u32::MAX),
+                    site_id: p.site_id.to_string(),
+                    permanence_id: permanence_id.to_owned(),
+                    first_name: sealed.clone(),
+                    reasons: reasons.iter().map(|r| i32::from(*r)).collect(),
+                })?],
+                then: (),
+            })
+        })
+        .await?;
+        self.ticket(ticket).await
+    }
+
+    /// The site of a permanence, if there is such a permanence.
+    pub async fn site_of(&self, permanence_id: &str) -> Result<Option<SiteId>, AppointmentError> {
+        Ok(self
+            .read(false)
+            .await?
+            .calendar
+            .permanence(permanence_id)
+            .ok()
+            .map(|p| p.site_id))
+    }
+
+    /// One ticket.
+    pub async fn ticket(&self, id: uuid::Uuid) -> Result<crate::queue::Ticket, AppointmentError> {
+        self.read(false)
+            .await?
+            .queues
+            .tickets
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| AppointmentError::NotFound(format!("there is no ticket {id}")))
+    }
+
+    /// Calls, serves, or records the leaving of a ticket.
+    pub async fn drop_in_step(
+        &self,
+        acting: &Acting,
+        id: uuid::Uuid,
+        to: crate::queue::TicketState,
+    ) -> Result<crate::queue::Ticket, AppointmentError> {
+        use crate::queue::TicketState::{Called, Left, Served, Waiting};
+        self.decide(|m| {
+            let t =
+                m.queues.tickets.get(&id).ok_or_else(|| {
+                    AppointmentError::NotFound(format!("there is no ticket {id}"))
+                })?;
+            if t.state == to {
+                return Ok(Decision::Answer(()));
+            }
+            let allowed = match to {
+                Called => t.state == Waiting,
+                Served => t.state == Called,
+                Left => matches!(t.state, Waiting | Called),
+                Waiting => false,
+            };
+            if !allowed {
+                return Err(AppointmentError::Conflict(format!(
+                    "ticket {} is {:?} already",
+                    t.number, t.state
+                )));
+            }
+            let ticket_id = id.to_string();
+            let e = match to {
+                Called => acting.event(&ev::DropInCalled { ticket_id })?,
+                Served => acting.event(&ev::DropInServed { ticket_id })?,
+                _ => acting.event(&ev::DropInLeft { ticket_id })?,
+            };
+            Ok(Decision::Append {
+                stream: crate::queue::queue_stream(&t.permanence_id)?,
+                events: vec![e],
+                then: (),
+            })
+        })
+        .await?;
+        self.ticket(id).await
+    }
+
+    /// The queue of a permanence, in number order.
+    pub async fn queue(
+        &self,
+        permanence_id: &str,
+    ) -> Result<Vec<crate::queue::Ticket>, AppointmentError> {
+        Ok(self
+            .read(false)
+            .await?
+            .queues
+            .of(permanence_id)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
+
+    /// Wakes whenever something may have been committed: what the live
+    /// queue feed waits on.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.committed.clone()
     }
 
     /// Cancels a booking (`by` is "resident" or "staff").

@@ -210,6 +210,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{permanence_id}", &permanence)
             .replace("{closure_id}", &closure.to_string())
             .replace("{appointment_id}", &appointment.to_string())
+            .replace("{ticket_id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{step}", "call")
             .replace("{token}", &link);
         assert!(
             !path.contains('{'),

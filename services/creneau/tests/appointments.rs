@@ -917,3 +917,259 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
         .expect("cancel");
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_the_wait() {
+    let t = TestApp::new().await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
+    let site = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Port", "address": "2 quai"})),
+        )
+        .await
+        .json()["site_id"]
+        .as_str()
+        .expect("site")
+        .to_owned();
+    let today = contracts::time::local_date(Utc::now());
+    let rule = t
+        .send(
+            Call::post(&format!("/api/v1/sites/{site}/rules"))
+                .bearer(&boss.token)
+                .json(json!({
+                    "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
+                    "offer": {"drop_in": true, "drop_in_capacity": 2},
+                })),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let day = today + Days::new(1);
+    let permanence = t
+        .state
+        .calendar
+        .permanences(None, day, day)
+        .await
+        .expect("list")[0]
+        .permanence_id
+        .clone();
+    let opening =
+        contracts::time::to_utc(day.and_hms_opt(14, 5, 0).expect("time")).expect("exists");
+    let q = &t.state.appointments;
+    let acting = api::Acting::system("test");
+    use contracts::Reason;
+    let early = q
+        .drop_in_arrive(
+            &acting,
+            &permanence,
+            None,
+            &[],
+            opening - chrono::Duration::days(1),
+        )
+        .await
+        .unwrap_err();
+    assert!(early.to_string().contains("not open now"), "{early}");
+
+    // The live feed starts with the queue as it is.
+    let live = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue/live"
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert!(
+        live.body.starts_with("event: queue\ndata: []"),
+        "{}",
+        live.body
+    );
+
+    let first = q
+        .drop_in_arrive(
+            &acting,
+            &permanence,
+            Some("Awa"),
+            &[Reason::ProcedureCaf],
+            opening,
+        )
+        .await
+        .expect("first");
+    let second = q
+        .drop_in_arrive(
+            &acting,
+            &permanence,
+            None,
+            &[Reason::Smartphone, Reason::Email],
+            opening,
+        )
+        .await
+        .expect("second");
+    assert_eq!((first.number, second.number), (1, 2));
+    let full = q
+        .drop_in_arrive(&acting, &permanence, None, &[], opening)
+        .await
+        .unwrap_err();
+    assert!(
+        full.to_string().contains("full (2 people waiting)"),
+        "{full}"
+    );
+
+    let list = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue?for=it_helper"
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let list = list.json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["number"], 2);
+    assert_eq!(list[0]["for_it_helper"], true);
+    let all = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue"
+            ))
+            .bearer(&mediator.token),
+        )
+        .await
+        .json();
+    assert_eq!(
+        all[0]["first_name"], "Awa",
+        "the first name is sealed in the log, shown to staff"
+    );
+
+    let called = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue/{}/call",
+                first.id
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(called.status, StatusCode::OK, "{}", called.body);
+    assert_eq!(called.json()["state"], "called");
+    assert!(called.json()["waited_minutes"].is_number());
+    // Someone left the waiting room: there is room again.
+    q.drop_in_step(&acting, second.id, appointments::TicketState::Left)
+        .await
+        .expect("left");
+    let third = q
+        .drop_in_arrive(&acting, &permanence, None, &[], opening)
+        .await
+        .expect("room again");
+    assert_eq!(third.number, 3);
+    let served = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue/{}/served",
+                first.id
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(served.json()["state"], "served");
+    let twice = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/queue/{}/call",
+                first.id
+            ))
+            .bearer(&mediator.token),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    let log = t
+        .state
+        .store
+        .read_stream(
+            &eventlog::StreamName::new(format!("dropin-{permanence}")).expect("stream"),
+            0,
+            20,
+        )
+        .await
+        .expect("read");
+    assert!(
+        log.iter()
+            .all(|e| !String::from_utf8_lossy(&e.payload).contains("Awa")),
+        "no clear first name in the log"
+    );
+}
+
+#[tokio::test]
+async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
+    use futures_util::StreamExt as _;
+    use tower::ServiceExt as _;
+    let t = TestApp::new().await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let site = t
+        .send(
+            Call::post("/api/v1/sites")
+                .bearer(&boss.token)
+                .json(json!({"name": "Port", "address": "2 quai"})),
+        )
+        .await
+        .json()["site_id"]
+        .as_str()
+        .expect("site")
+        .to_owned();
+    let today = contracts::time::local_date(Utc::now());
+    t.send(
+        Call::post(&format!("/api/v1/sites/{site}/rules"))
+            .bearer(&boss.token)
+            .json(json!({
+                "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
+                "offer": {"drop_in": true},
+            })),
+    )
+    .await;
+    let day = today + Days::new(1);
+    let permanence = t
+        .state
+        .calendar
+        .permanences(None, day, day)
+        .await
+        .expect("list")[0]
+        .permanence_id
+        .clone();
+    let request = axum::http::Request::get(format!(
+        "/api/v1/sites/{site}/permanences/{permanence}/queue/live"
+    ))
+    .header("authorization", format!("Bearer {}", boss.token))
+    .body(axum::body::Body::empty())
+    .expect("request");
+    let response = t.app().oneshot(request).await.expect("response");
+    let mut frames = response.into_body().into_data_stream();
+    let first = frames.next().await.expect("frame").expect("bytes");
+    assert!(String::from_utf8_lossy(&first).contains("data: []"));
+    let opening =
+        contracts::time::to_utc(day.and_hms_opt(14, 5, 0).expect("time")).expect("exists");
+    t.state
+        .appointments
+        .drop_in_arrive(
+            &api::Acting::system("test"),
+            &permanence,
+            None,
+            &[contracts::Reason::Computer],
+            opening,
+        )
+        .await
+        .expect("arrive");
+    let next = tokio::time::timeout(std::time::Duration::from_secs(20), frames.next())
+        .await
+        .expect("a new list comes")
+        .expect("frame")
+        .expect("bytes");
+    let text = String::from_utf8_lossy(&next);
+    assert!(
+        text.starts_with("event: queue") && text.contains("\"number\":1"),
+        "{text}"
+    );
+}

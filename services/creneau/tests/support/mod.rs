@@ -189,6 +189,20 @@ impl TestApp {
         let response = self.app().oneshot(call.build()).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
+        // A live feed never ends: its first event is enough.
+        if headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"))
+        {
+            use futures_util::StreamExt as _;
+            let mut frames = response.into_body().into_data_stream();
+            let first = frames.next().await.and_then(Result::ok).unwrap_or_default();
+            return Reply {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&first).into_owned(),
+            };
+        }
         let bytes = axum::body::to_bytes(response.into_body(), 16 << 20)
             .await
             .expect("body");
