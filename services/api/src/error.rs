@@ -64,6 +64,33 @@ impl ApiError {
     }
 }
 
+/// The field serde names between backticks ("missing field `phone`",
+/// "unknown field `nmae`, expected one of …"), or "body".
+fn field_in(text: &str) -> String {
+    text.split('`')
+        .nth(1)
+        .filter(|_| text.contains("field `"))
+        .unwrap_or("body")
+        .to_owned()
+}
+
+/// A JSON body read after the caller's access was checked (handlers that
+/// must not tell a stranger what a body should hold): 422 naming the field
+/// for a body that does not fit, 400 for one that is not JSON.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let text = e.to_string();
+        if e.is_data() || e.is_eof() && !bytes.is_empty() {
+            ApiError::Invalid {
+                field: field_in(&text),
+                message: format!("the body does not fit this request: {text}"),
+            }
+        } else {
+            ApiError::BadRequest(format!("send the body as JSON: {text}"))
+        }
+    })
+}
+
 /// An id from the address, or a 404 that says the address is wrong: `what`
 /// names the kind of id ("site", "staff"…).
 pub fn path_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
@@ -124,14 +151,8 @@ where
                 // serde names the field between backticks: "missing field
                 // `phone`", "unknown field `nmae`, expected one of …".
                 let text = e.body_text();
-                let field = text
-                    .split('`')
-                    .nth(1)
-                    .filter(|_| text.contains("field `"))
-                    .unwrap_or("body")
-                    .to_owned();
                 Err(ApiError::Invalid {
-                    field,
+                    field: field_in(&text),
                     message: format!("the body does not fit this request: {text}"),
                 })
             }

@@ -109,6 +109,18 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             queue_step,
         )
+        .route(
+            Get,
+            "/api/v1/visits/{visit_id}/requests",
+            Staff(FRONT_DESK),
+            requests_get,
+        )
+        .route(
+            Verb::Put,
+            "/api/v1/visits/{visit_id}/requests",
+            Staff(FRONT_DESK),
+            requests_put,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -392,13 +404,12 @@ async fn appointments_cancel(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let id: AppointmentId = path_id("appointment", &raw)?;
+    let by = check_access(&s, staff.as_ref(), &link, id).await?;
     let body: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("the body does not fit this request: {e}")))?
+        api::json_body(&body)?
     };
-    let by = check_access(&s, staff.as_ref(), &link, id).await?;
     let acting = match &staff {
         Some(p) => p.acting(correlation),
         None => {
@@ -430,12 +441,7 @@ async fn appointments_reschedule(
     // Who asks comes first: a stranger learns nothing, not even what the
     // body should hold.
     let by = check_access(&s, staff.as_ref(), &link, id).await?;
-    let body: RescheduleBody = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::from(AppointmentError::invalid(
-            "start",
-            format!("send {{\"start\": …}} as JSON: {e}"),
-        ))
-    })?;
+    let body: RescheduleBody = api::json_body(&body)?;
     let start = parse_start(&body.start)?;
     let acting = match &staff {
         Some(p) => p.acting(correlation),
@@ -830,4 +836,97 @@ async fn queue_live(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestBody {
+    reason: String,
+    accompanied: bool,
+    /// done, follow_up or redirected.
+    outcome: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestsBody {
+    requests: Vec<RequestBody>,
+}
+
+fn outcome_code(o: contracts::proto::appointments::v1::Outcome) -> &'static str {
+    use contracts::proto::appointments::v1::Outcome;
+    match o {
+        Outcome::Done => "done",
+        Outcome::FollowUp => "follow_up",
+        Outcome::Redirected => "redirected",
+        Outcome::Unspecified => "unspecified",
+    }
+}
+
+fn requests_shown(list: &[contracts::proto::appointments::v1::VisitRequest]) -> Vec<RequestBody> {
+    list.iter()
+        .map(|r| RequestBody {
+            reason: r.reason().code(),
+            accompanied: r.accompanied,
+            outcome: outcome_code(r.outcome()).to_owned(),
+        })
+        .collect()
+}
+
+/// The visit of the address, checked to be at a site where the caller works.
+async fn visit_for(
+    s: &HttpState,
+    principal: &api::Principal,
+    raw: &str,
+) -> Result<uuid::Uuid, ApiError> {
+    let visit: uuid::Uuid = path_id("visit", raw)?;
+    let site = s.appointments.visit_site(visit).await?;
+    principal.require(FRONT_DESK, Some(site))?;
+    Ok(visit)
+}
+
+async fn requests_get(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let visit = visit_for(&s, &principal, &raw).await?;
+    Ok(axum::Json(requests_shown(&s.appointments.requests_of(visit).await?)).into_response())
+}
+
+async fn requests_put(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    use contracts::proto::appointments::v1::{Outcome, VisitRequest};
+    let visit = visit_for(&s, &principal, &raw).await?;
+    let body: RequestsBody = api::json_body(&body)?;
+    let mut requests = Vec::new();
+    for r in &body.requests {
+        let outcome = match r.outcome.as_str() {
+            "done" => Outcome::Done,
+            "follow_up" => Outcome::FollowUp,
+            "redirected" => Outcome::Redirected,
+            other => {
+                return Err(AppointmentError::invalid(
+                    "requests.outcome",
+                    format!("{other:?}: use done, follow_up or redirected"),
+                )
+                .into());
+            }
+        };
+        requests.push(VisitRequest {
+            reason: reason(&r.reason, "requests.reason")?.into(),
+            accompanied: r.accompanied,
+            outcome: outcome.into(),
+        });
+    }
+    let recorded = s
+        .appointments
+        .record_requests(&principal.acting(correlation), visit, requests)
+        .await?;
+    Ok(axum::Json(requests_shown(&recorded)).into_response())
 }

@@ -63,6 +63,8 @@ pub struct Model {
     /// appointments are cancelled.
     pub erased: std::collections::HashSet<ResidentId>,
     pub queues: crate::queue::Queues,
+    /// Visit (appointment or ticket) id → the requests it carried.
+    pub visits: HashMap<uuid::Uuid, Vec<ev::VisitRequest>>,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -116,7 +118,11 @@ impl Model {
     /// Folds events read from the log after [`Model::position`].
     pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), AppointmentError> {
         for e in events {
-            if e.category() == BOOKING {
+            if let Some(x) = decode_event::<ev::VisitRequestsRecorded>(e)? {
+                self.versions.insert(e.stream.clone(), e.version);
+                let id: uuid::Uuid = x.visit_id.parse().map_err(|_| bad(e, "visit"))?;
+                self.visits.insert(id, x.requests);
+            } else if e.category() == BOOKING {
                 self.fold(e)?;
             } else if e.category() == crate::queue::DROP_IN {
                 self.versions.insert(e.stream.clone(), e.version);

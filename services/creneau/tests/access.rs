@@ -212,6 +212,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{appointment_id}", &appointment.to_string())
             .replace("{ticket_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{step}", "call")
+            .replace("{visit_id}", &appointment.to_string())
             .replace("{token}", &link);
         assert!(
             !path.contains('{'),
@@ -219,8 +220,10 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             rule.path
         );
         // Appointment routes are at site A: the fixture's appointment is there.
-        let site = (rule.path.contains("{site_id}") || rule.path.contains("{appointment_id}"))
-            .then_some(site_a);
+        let site = (rule.path.contains("{site_id}")
+            || rule.path.contains("{appointment_id}")
+            || rule.path.contains("{visit_id}"))
+        .then_some(site_a);
         let body = if matches!(rule.verb, Verb::Get | Verb::Delete) {
             None
         } else {

@@ -1173,3 +1173,85 @@ async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
+    let start = tomorrow_at_nine();
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
+        .await;
+    let id = made.json()["id"].as_str().expect("id").to_owned();
+    let body = json!({"requests": [
+        {"reason": "procedure_caf", "accompanied": true, "outcome": "done"},
+        {"reason": "email", "accompanied": false, "outcome": "follow_up"},
+    ]});
+    let too_early = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{id}/requests"),
+            )
+            .bearer(&mediator.token)
+            .json(body.clone()),
+        )
+        .await;
+    assert_eq!(too_early.status, StatusCode::CONFLICT, "{}", too_early.body);
+    let on_the_day = chrono::DateTime::parse_from_rfc3339(&start)
+        .expect("time")
+        .with_timezone(&Utc);
+    t.state
+        .appointments
+        .advance(
+            &api::Acting::system("test"),
+            id.parse().expect("id"),
+            appointments::Stage::Arrived,
+            on_the_day,
+        )
+        .await
+        .expect("arrived");
+    let recorded = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{id}/requests"),
+            )
+            .bearer(&mediator.token)
+            .json(body),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    let read = t
+        .send(Call::get(&format!("/api/v1/visits/{id}/requests")).bearer(&mediator.token))
+        .await
+        .json();
+    assert_eq!(read.as_array().map(Vec::len), Some(2));
+    assert_eq!(read[1]["outcome"], "follow_up");
+    let bad = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{id}/requests"),
+            )
+            .bearer(&mediator.token)
+            .json(
+                json!({"requests": [{"reason": "email", "accompanied": true, "outcome": "maybe"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "requests.outcome");
+    let none = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{id}/requests"),
+            )
+            .bearer(&mediator.token)
+            .json(json!({"requests": []})),
+        )
+        .await;
+    assert_eq!(none.json()["field"], "requests");
+}
