@@ -49,6 +49,21 @@ impl ApiError {
         ApiError::Internal(e.to_string())
     }
 
+    /// The machine-readable code of the answer's `error` field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Invalid { .. } => "invalid",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::TooMany { .. } => "too_many_attempts",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -109,11 +124,12 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(m) => format!("not ready: {m}"),
             other => other.to_string(),
         };
+        let code = self.code();
         let body = match &self {
             ApiError::Invalid { field, .. } => {
-                serde_json::json!({ "error": message, "field": field })
+                serde_json::json!({ "error": code, "message": message, "field": field })
             }
-            _ => serde_json::json!({ "error": message }),
+            _ => serde_json::json!({ "error": code, "message": message }),
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::TooMany { retry_after, .. } = &self

@@ -1,7 +1,8 @@
 //! What every Créneau HTTP API shares, so that each service's routes behave
 //! alike and no route escapes the access rules.
 //!
-//! - `error`: [`ApiError`], the one error answer (JSON `{"error": …}`), and
+//! - `error`: [`ApiError`], the one error answer (JSON `{"error": code,
+//!   "message", "field"?}`), and
 //!   [`ApiJson`], a JSON extractor whose rejection is that answer.
 //! - `access`: roles and grants, the [`Principal`] a request acts as, the
 //!   [`Need`] every route declares, [`Routes`] (a router that records those

@@ -49,9 +49,9 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
         };
         let mut responses = json!({
             "200": {"description": "Done; the body is JSON (or iCalendar for /ics)."},
-            "400": {"description": "The request is malformed: {\"error\": what to fix}."},
+            "400": {"description": "The request is malformed: {\"error\": code, \"message\": what to fix}."},
             "404": {"description": "Nothing at this address."},
-            "422": {"description": "A field holds a value that cannot be used: {\"error\", \"field\"}."},
+            "422": {"description": "A field holds a value that cannot be used: {\"error\": \"invalid\", \"message\", \"field\"}."},
         });
         if !matches!(rule.need, Need::Public | Need::Optional) {
             responses["401"] =

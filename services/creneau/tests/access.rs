@@ -282,7 +282,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                 );
                 refused += 1;
                 assert!(
-                    reply.json()["error"]
+                    reply.json()["message"]
                         .as_str()
                         .is_some_and(|m| !m.is_empty())
                 );

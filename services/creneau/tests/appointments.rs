@@ -122,8 +122,8 @@ async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else()
         )))
         .await;
     assert_eq!(
-        (idor.status, idor.json()["error"].clone()),
-        (unknown.status, unknown.json()["error"].clone()),
+        (idor.status, idor.json()["message"].clone()),
+        (unknown.status, unknown.json()["message"].clone()),
         "no difference to learn from"
     );
     let none = t
