@@ -346,12 +346,22 @@ impl Appointments {
         // one-per-reason rule reads it as it is.
         let already = {
             let m = self.guard()?;
-            residents
+            // The site's own limit (default 1) of future appointments per
+            // phone and reason.
+            let limit = m
+                .calendar
+                .sites
+                .get(&request.site)
+                .map_or(1, |s| s.details.appointments_per_reason.max(1));
+            let held: Vec<&Booking> = residents
                 .iter()
                 .flat_map(|r| m.by_resident.get(r).into_iter().flatten())
                 .filter_map(|id| m.bookings.get(id))
-                .find(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now)
-                .cloned()
+                .filter(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now)
+                .collect();
+            (held.len() >= usize::try_from(limit).unwrap_or(usize::MAX))
+                .then(|| held.first().map(|b| (*b).clone()))
+                .flatten()
         };
         match (&booker, already) {
             (

@@ -127,6 +127,7 @@ struct SiteShown {
     open: bool,
     opens_on_public_holidays: bool,
     confirms_online_bookings_by_sms: bool,
+    appointments_per_reason: u32,
     /// Send it back with a change, so that a concurrent change is detected.
     version: u64,
     closures: Vec<serde_json::Value>,
@@ -143,6 +144,7 @@ fn site_shown(s: &crate::model::SiteView) -> SiteShown {
         open: d.open,
         opens_on_public_holidays: d.opens_on_public_holidays,
         confirms_online_bookings_by_sms: d.confirms_online_bookings_by_sms,
+        appointments_per_reason: d.appointments_per_reason.max(1),
         version: s.version,
         closures: s
             .closures
@@ -190,6 +192,9 @@ struct SiteRequest {
     /// Online bookings confirmed by a 6-digit SMS code.
     #[serde(default)]
     confirms_online_bookings_by_sms: bool,
+    /// Future appointments a phone may hold per reason (default 1).
+    #[serde(default)]
+    appointments_per_reason: u32,
     /// The version the editor saw (changes only).
     version: Option<u64>,
 }
@@ -204,6 +209,7 @@ impl SiteRequest {
             open: self.open,
             opens_on_public_holidays: self.opens_on_public_holidays,
             confirms_online_bookings_by_sms: self.confirms_online_bookings_by_sms,
+            appointments_per_reason: self.appointments_per_reason,
         }
     }
 }

@@ -138,6 +138,15 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
         open: d.open,
         opens_on_public_holidays: d.opens_on_public_holidays,
         confirms_online_bookings_by_sms: d.confirms_online_bookings_by_sms,
+        appointments_per_reason: match d.appointments_per_reason {
+            0..=10 => d.appointments_per_reason,
+            n => {
+                return Err(Invalid::new(
+                    "appointments_per_reason",
+                    format!("{n}: give 1 to 10 (or leave it out for 1)"),
+                ));
+            }
+        },
     })
 }
 

@@ -128,6 +128,7 @@ pub async fn load(
                     opens_on_public_holidays: false,
                     // The first site confirms online bookings by SMS.
                     confirms_online_bookings_by_sms: site_ids.is_empty(),
+                    appointments_per_reason: 1,
                 },
             )
             .await

@@ -1255,3 +1255,50 @@ async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
         .await;
     assert_eq!(none.json()["field"], "requests");
 }
+
+#[tokio::test]
+async fn a_site_may_allow_more_than_one_appointment_per_reason() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let boss = t.staff("coordination2", &[(Role::Coordinator, None)]).await;
+    let current = t
+        .send(Call::get(&format!("/api/v1/sites/{site}")))
+        .await
+        .json();
+    assert_eq!(current["appointments_per_reason"], 1);
+    let changed = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/sites/{site}"))
+                .bearer(&boss.token)
+                .json(json!({
+            "name": current["name"], "address": current["address"], "appointments_per_reason": 2,
+            "version": current["version"]})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
+    let start = tomorrow_at_nine();
+    for (at, expected) in [
+        ("T09:00", StatusCode::CREATED),
+        ("T09:30", StatusCode::CREATED),
+        ("T10:00", StatusCode::CONFLICT),
+    ] {
+        let reply = t
+            .send(Call::post("/api/v1/appointments").json(booking(
+                &site,
+                &start.replace("T09:00", at),
+                "06 44 44 44 44",
+            )))
+            .await;
+        assert_eq!(reply.status, expected, "{at}: {}", reply.body);
+    }
+    let too_many = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/sites/{site}"))
+                .bearer(&boss.token)
+                .json(json!({
+            "name": "x", "address": "y", "appointments_per_reason": 50})),
+        )
+        .await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_many.json()["field"], "appointments_per_reason");
+}
