@@ -216,10 +216,19 @@ async fn run_in(
     // Spread the clients over the places: each takes every n-th one.
     let n = args.bookings.min(all.len());
     let step = (all.len() / n.max(1)).max(1);
+    let mut picked: Vec<&(SiteId, String)> = all.iter().step_by(step).take(n).collect();
+    // Residents book all over the calendar, not in its order: a fixed
+    // shuffle (xorshift), so that runs compare.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..picked.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        picked.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
     let jobs: Arc<Vec<String>> = Arc::new(
-        all.iter()
-            .step_by(step)
-            .take(n)
+        picked
+            .into_iter()
             .enumerate()
             .map(|(i, (site, start))| body(*site, start, i))
             .collect(),
