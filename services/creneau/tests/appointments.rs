@@ -15,26 +15,16 @@ use support::{Call, TestApp};
 /// (three 30-minute slots), open from today.
 async fn site_with_slots(t: &TestApp, desks: u32) -> String {
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
-    let site = t
-        .send(
-            Call::post("/api/v1/sites")
-                .bearer(&boss.token)
-                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls"})),
-        )
-        .await
-        .json()["site_id"]
-        .as_str()
-        .expect("site")
-        .to_owned();
+    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
     let today = contracts::time::local_date(Utc::now());
     let rule = t
-        .send(
-            Call::post(&format!("/api/v1/sites/{site}/rules"))
-                .bearer(&boss.token)
-                .json(json!({
-                    "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
-                    "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
-                })),
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
+                "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
+            }),
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
@@ -923,26 +913,16 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
     let t = TestApp::new().await;
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
     let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
-    let site = t
-        .send(
-            Call::post("/api/v1/sites")
-                .bearer(&boss.token)
-                .json(json!({"name": "Port", "address": "2 quai"})),
-        )
-        .await
-        .json()["site_id"]
-        .as_str()
-        .expect("site")
-        .to_owned();
+    let site = t.site(&boss.token, "Port", "2 quai").await;
     let today = contracts::time::local_date(Utc::now());
     let rule = t
-        .send(
-            Call::post(&format!("/api/v1/sites/{site}/rules"))
-                .bearer(&boss.token)
-                .json(json!({
-                    "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
-                    "offer": {"drop_in": true, "drop_in_capacity": 2},
-                })),
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
+                "offer": {"drop_in": true, "drop_in_capacity": 2},
+            }),
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
@@ -1109,25 +1089,15 @@ async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
     use tower::ServiceExt as _;
     let t = TestApp::new().await;
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
-    let site = t
-        .send(
-            Call::post("/api/v1/sites")
-                .bearer(&boss.token)
-                .json(json!({"name": "Port", "address": "2 quai"})),
-        )
-        .await
-        .json()["site_id"]
-        .as_str()
-        .expect("site")
-        .to_owned();
+    let site = t.site(&boss.token, "Port", "2 quai").await;
     let today = contracts::time::local_date(Utc::now());
-    t.send(
-        Call::post(&format!("/api/v1/sites/{site}/rules"))
-            .bearer(&boss.token)
-            .json(json!({
-                "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
-                "offer": {"drop_in": true},
-            })),
+    t.rule(
+        &boss.token,
+        &site,
+        json!({
+            "cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
+            "offer": {"drop_in": true},
+        }),
     )
     .await;
     let day = today + Days::new(1);

@@ -36,17 +36,7 @@ async fn coordinators_write_their_own_sites_only_and_bad_rules_name_their_field(
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let a = made.json()["site_id"].as_str().expect("id").to_owned();
-    let b = t
-        .send(
-            Call::post("/api/v1/sites")
-                .bearer(&boss.token)
-                .json(json!({"name": "Port", "address": "2 quai"})),
-        )
-        .await
-        .json()["site_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let b = t.site(&boss.token, "Port", "2 quai").await;
     let local = t
         .staff(
             "coordination_a",
@@ -182,16 +172,8 @@ async fn a_mediator_reads_their_permanences_as_json_and_in_their_phone_calendar(
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
     let med = t.staff("mediation", &[(Role::Mediator, None)]).await;
     let site = t
-        .send(
-            Call::post("/api/v1/sites")
-                .bearer(&boss.token)
-                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls, Nantes"})),
-        )
-        .await
-        .json()["site_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+        .site(&boss.token, "Tilleuls", "12 rue des Tilleuls, Nantes")
+        .await;
     t.send(
         Call::post(&format!("/api/v1/sites/{site}/rules"))
             .bearer(&boss.token)

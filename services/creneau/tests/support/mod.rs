@@ -248,6 +248,32 @@ impl TestApp {
         }
     }
 
+    /// A site opened over HTTP with `token` (a coordinator's): its id.
+    pub async fn site(&self, token: &str, name: &str, address: &str) -> String {
+        let reply = self
+            .send(
+                Call::post("/api/v1/sites")
+                    .bearer(token)
+                    .json(serde_json::json!({"name": name, "address": address})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.json()["site_id"]
+            .as_str()
+            .expect("site id")
+            .to_owned()
+    }
+
+    /// A permanence rule written over HTTP at `site`, refused or not.
+    pub async fn rule(&self, token: &str, site: &str, rule: Value) -> Reply {
+        self.send(
+            Call::post(&format!("/api/v1/sites/{site}/rules"))
+                .bearer(token)
+                .json(rule),
+        )
+        .await
+    }
+
     /// Signs in over HTTP: the cookie and the CSRF token.
     pub async fn sign_in(&self, staff: &Staff) -> (String, String) {
         let reply = self
