@@ -132,6 +132,15 @@ impl Model {
                 {
                     self.erased
                         .insert(x.resident_id.parse().map_err(|_| bad(e, "resident"))?);
+                } else if let Some(x) =
+                    decode_event::<contracts::proto::residents::v1::ResidentMerged>(e)?
+                {
+                    // The kept resident holds the duplicate's appointments too.
+                    let from: ResidentId = x.resident_id.parse().map_err(|_| bad(e, "resident"))?;
+                    let into: ResidentId =
+                        x.into_resident_id.parse().map_err(|_| bad(e, "resident"))?;
+                    let moved = self.by_resident.remove(&from).unwrap_or_default();
+                    self.by_resident.entry(into).or_default().extend(moved);
                 }
             } else {
                 self.calendar

@@ -795,11 +795,46 @@ async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possib
         .as_array()
         .expect("list")
         .iter()
-        .find(|r| r["upcoming"].as_array().is_some_and(|u| u.len() == 1));
+        .find(|r| r["upcoming"].as_array().is_some_and(|u| u.len() == 1))
+        .cloned();
     assert!(
-        booked.is_some_and(|r| r["phone"] == "06 12 34 56 78"),
+        booked
+            .as_ref()
+            .is_some_and(|r| r["phone"] == "06 12 34 56 78"),
         "{found}"
     );
+    // Reception merges the second registration into the first.
+    let keep = booked.expect("the booked one")["resident_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let duplicate = again.json()["resident_id"].as_str().expect("id").to_owned();
+    let merged = t
+        .send(
+            Call::post(&format!("/api/v1/residents/{duplicate}/merge"))
+                .bearer(&reception.token)
+                .json(json!({"into": keep})),
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::NO_CONTENT, "{}", merged.body);
+    let found = t
+        .send(
+            Call::get("/api/v1/residents/search?q=06%2012%2034%2056%2078").bearer(&reception.token),
+        )
+        .await
+        .json();
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found[0]["resident_id"], keep.as_str());
+    assert_eq!(found[0]["possible_duplicates"], json!([]));
+    assert_eq!(found[0]["upcoming"].as_array().map(Vec::len), Some(1));
+    let twice = t
+        .send(
+            Call::post(&format!("/api/v1/residents/{duplicate}/merge"))
+                .bearer(&reception.token)
+                .json(json!({"into": keep})),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
     let short = t
         .send(Call::get("/api/v1/residents/search?q=e").bearer(&reception.token))
         .await;

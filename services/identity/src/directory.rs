@@ -61,6 +61,8 @@ pub struct ResidentView {
     pub search_name: String,
     /// E.164; emptied on erasure.
     pub phone: String,
+    /// Merged into this resident: hidden from searches.
+    pub merged_into: Option<ResidentId>,
 }
 
 /// Lower case, accents and apostrophes folded: "Éloïse N'Diaye" and
@@ -212,6 +214,7 @@ impl Directory {
                     search_name: search_form(&name),
                     name,
                     phone: phone.clone(),
+                    merged_into: None,
                 },
             );
             self.by_phone.entry(phone).or_default().push(id);
@@ -229,6 +232,15 @@ impl Directory {
             }
             for link in self.links.values_mut().filter(|l| l.resident_id == id) {
                 link.revoked = true;
+            }
+        } else if let Some(x) = decode_event::<rev::ResidentMerged>(e)? {
+            let id: ResidentId = parse_id(&x.resident_id, p)?;
+            let into: ResidentId = parse_id(&x.into_resident_id, p)?;
+            if let Some(r) = self.residents.get_mut(&id) {
+                r.merged_into = Some(into);
+            }
+            for ids in self.by_phone.values_mut() {
+                ids.retain(|r| *r != id);
             }
         } else if let Some(x) = decode_event::<ev::ManageLinkIssued>(e)? {
             self.links.insert(
@@ -401,7 +413,11 @@ impl Directory {
         let mut found: Vec<&ResidentView> = self
             .residents
             .values()
-            .filter(|r| !r.erased && words.iter().all(|w| r.search_name.contains(w.as_str())))
+            .filter(|r| {
+                !r.erased
+                    && r.merged_into.is_none()
+                    && words.iter().all(|w| r.search_name.contains(w.as_str()))
+            })
             .collect();
         found.sort_by(|a, b| a.search_name.cmp(&b.search_name).then(a.id.cmp(&b.id)));
         found.truncate(limit);

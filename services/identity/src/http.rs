@@ -85,6 +85,12 @@ pub fn routes(identity: Identity) -> Routes {
             residents_delete,
         )
         .route(
+            Post,
+            "/api/v1/residents/{resident_id}/merge",
+            Staff(FRONT_DESK),
+            residents_merge,
+        )
+        .route(
             Get,
             "/api/v1/residents/{resident_id}/export",
             Admin,
@@ -626,4 +632,29 @@ pub fn role_names() -> Vec<&'static str> {
     .into_iter()
     .map(role_name)
     .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeBody {
+    /// The resident who stands for both from now on.
+    into: String,
+}
+
+async fn residents_merge(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(resident_id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> Result<StatusCode, ApiError> {
+    let duplicate: ResidentId = path_id("resident", &resident_id)?;
+    let into: ResidentId = body.into.parse().map_err(|_| ApiError::Invalid {
+        field: "into".into(),
+        message: format!("{:?} is not a resident id", body.into),
+    })?;
+    identity
+        .merge_residents(&principal.acting(correlation), duplicate, into)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -217,6 +217,52 @@ impl Identity {
         details.ok_or_else(|| IdentityError::NotFound(format!("there is no resident {id}")))
     }
 
+    /// Merges `duplicate` into `into` (the same person, registered twice):
+    /// `into` stands for both from now on; the duplicate is hidden.
+    pub async fn merge_residents(
+        &self,
+        acting: &Acting,
+        duplicate: ResidentId,
+        into: ResidentId,
+    ) -> Result<(), IdentityError> {
+        if duplicate == into {
+            return Err(IdentityError::Invalid(
+                "a resident cannot be merged into themself".into(),
+            ));
+        }
+        self.retrying(|| async {
+            let (dup, keep) = {
+                let d = self.directory().await?;
+                let found = |id: ResidentId| {
+                    d.resident(id)
+                        .filter(|r| !r.erased)
+                        .cloned()
+                        .ok_or_else(|| {
+                            IdentityError::NotFound(format!("there is no resident {id}"))
+                        })
+                };
+                (found(duplicate)?, found(into)?)
+            };
+            if dup.merged_into.is_some() || keep.merged_into.is_some() {
+                return Err(IdentityError::Conflict(
+                    "one of them was merged already: search again and merge into the one shown"
+                        .into(),
+                ));
+            }
+            let e = acting.event(&rev::ResidentMerged {
+                resident_id: duplicate.to_string(),
+                into_resident_id: into.to_string(),
+            })?;
+            self.append(
+                &duplicate.stream(),
+                ExpectedVersion::Exact(dup.version),
+                vec![e],
+            )
+            .await
+        })
+        .await
+    }
+
     /// Erases a resident: records `ResidentErased` (the appointments and
     /// reminders services cancel what is ahead of them when they see it),
     /// then deletes their data key, so that no sealed value of theirs can be
