@@ -166,18 +166,18 @@ mod tests {
 
     #[test]
     fn a_limiter_refuses_past_its_limit_and_forgives_after_its_window() {
-        let l = RateLimiter::new(2, Duration::from_millis(50));
+        let l = RateLimiter::new(2, Duration::from_millis(500));
         assert!(l.hit("a").is_ok());
         assert!(l.hit("a").is_ok());
         assert!(l.hit("a").is_err());
         assert!(l.hit("b").is_ok(), "keys are counted apart");
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(600));
         assert!(l.hit("a").is_ok());
     }
 
     #[test]
     fn a_lockout_locks_after_failures_in_a_row_and_a_success_clears_them() {
-        let l = Lockout::new(3, Duration::from_millis(50));
+        let l = Lockout::new(3, Duration::from_millis(500));
         assert_eq!(l.failed("x"), None);
         assert_eq!(l.failed("x"), None);
         l.cleared("x");
@@ -186,7 +186,7 @@ mod tests {
         assert!(l.failed("x").is_some());
         assert!(l.locked("x").is_some());
         assert!(l.locked("y").is_none());
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(600));
         assert!(l.locked("x").is_none());
         assert_eq!(l.failed("x"), None, "the count starts again after a lock");
     }

@@ -427,7 +427,7 @@ async fn a_cookie_session_needs_its_csrf_token_to_change_anything_and_ends_at_si
 #[tokio::test]
 async fn tampered_malformed_and_idle_sessions_are_refused_with_a_reason() {
     let t = TestApp::with_settings(Settings {
-        session_idle: Duration::from_secs(1),
+        session_idle: Duration::from_secs(3),
         ..Settings::default()
     })
     .await;
@@ -458,13 +458,16 @@ async fn tampered_malformed_and_idle_sessions_are_refused_with_a_reason() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert!(reply.body.contains("Bearer"), "{}", reply.body);
 
+    // A fresh session works, then ends after 3 s without a request (the
+    // cookie counts whole seconds: 4.5 s is past it on any machine).
+    let (cookie, _) = t.sign_in(&who).await;
     assert_eq!(
         t.send(Call::get("/api/v1/session").cookie(&cookie))
             .await
             .status,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
     let idle = t.send(Call::get("/api/v1/session").cookie(&cookie)).await;
     assert_eq!(idle.status, StatusCode::UNAUTHORIZED);
     assert!(idle.body.contains("without activity"), "{}", idle.body);
