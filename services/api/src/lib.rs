@@ -35,7 +35,7 @@ pub use access::{
 };
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};
-pub use error::{ApiError, ApiJson, json_body, path_id};
+pub use error::{ApiError, ApiJson, ApiQuery, json_body, path_id};
 pub use headers::security_headers;
 pub use limits::{ClientIp, Lockout, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use api::{ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Routes, Verb, path_id};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -153,7 +153,7 @@ struct AvailabilityQuery {
 
 async fn availability_get(
     State(s): State<HttpState>,
-    Query(q): Query<AvailabilityQuery>,
+    api::ApiQuery(q): api::ApiQuery<AvailabilityQuery>,
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
     let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
@@ -584,7 +584,7 @@ struct ResidentFound {
 /// (accents and case ignored), with each resident's appointments.
 async fn residents_search(
     State(s): State<HttpState>,
-    Query(q): Query<SearchQuery>,
+    api::ApiQuery(q): api::ApiQuery<SearchQuery>,
 ) -> Result<Response, ApiError> {
     if q.q.trim().chars().count() < 2 {
         return Err(AppointmentError::invalid(
@@ -725,7 +725,7 @@ async fn queue_list(
 async fn queue_get(
     State(s): State<HttpState>,
     Path((site, permanence)): Path<(String, String)>,
-    Query(q): Query<QueueQuery>,
+    api::ApiQuery(q): api::ApiQuery<QueueQuery>,
 ) -> Result<Response, ApiError> {
     queue_at(&s, &site, &permanence).await?;
     Ok(axum::Json(queue_list(&s, &permanence, q.for_role.as_deref()).await?).into_response())
@@ -800,7 +800,7 @@ async fn queue_step(
 async fn queue_live(
     State(s): State<HttpState>,
     Path((site, permanence)): Path<(String, String)>,
-    Query(q): Query<QueueQuery>,
+    api::ApiQuery(q): api::ApiQuery<QueueQuery>,
 ) -> Result<Response, ApiError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     queue_at(&s, &site, &permanence).await?;

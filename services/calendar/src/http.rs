@@ -3,7 +3,7 @@
 //! coordinator (or administrator) of the site.
 
 use api::{ApiError, ApiJson, CorrelationId, Need, Principal, Routes, Verb, parse_role};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate, Utc};
@@ -535,7 +535,7 @@ async fn rules_delete(
     correlation: CorrelationId,
     principal: Principal,
     Path((raw, rule)): Path<(String, String)>,
-    Query(q): Query<FromQuery>,
+    api::ApiQuery(q): api::ApiQuery<FromQuery>,
 ) -> Result<StatusCode, ApiError> {
     let site = site_id(&raw)?;
     let id = rule_at(&calendar, site, &rule).await?;
@@ -646,7 +646,7 @@ fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate),
 
 async fn permanences_list(
     State(calendar): State<Calendar>,
-    Query(q): Query<RangeQuery>,
+    api::ApiQuery(q): api::ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
     let site = q.site_id.as_deref().map(site_id).transpose()?;
     let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
@@ -669,7 +669,7 @@ struct ReasonQuery {
 async fn slots_list(
     State(calendar): State<Calendar>,
     Path(id): Path<String>,
-    Query(q): Query<ReasonQuery>,
+    api::ApiQuery(q): api::ApiQuery<ReasonQuery>,
 ) -> Result<Response, ApiError> {
     let reason = q
         .reason
@@ -683,7 +683,7 @@ async fn slots_list(
 async fn me_permanences(
     State(calendar): State<Calendar>,
     principal: Principal,
-    Query(q): Query<RangeQuery>,
+    api::ApiQuery(q): api::ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
     let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
     let mine: Vec<_> = calendar
@@ -768,7 +768,7 @@ fn feed_range() -> (NaiveDate, NaiveDate) {
 async fn ics_site(
     State(calendar): State<Calendar>,
     Path(raw): Path<String>,
-    Query(q): Query<TokenQuery>,
+    api::ApiQuery(q): api::ApiQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     let raw = raw.trim_end_matches(".ics");
     check_feed(&calendar, "site", raw, q.token.as_deref())?;
@@ -795,7 +795,7 @@ async fn ics_site(
 async fn ics_staff(
     State(calendar): State<Calendar>,
     Path(raw): Path<String>,
-    Query(q): Query<TokenQuery>,
+    api::ApiQuery(q): api::ApiQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     let raw = raw.trim_end_matches(".ics");
     check_feed(&calendar, "staff", raw, q.token.as_deref())?;

@@ -1307,3 +1307,23 @@ async fn a_site_may_allow_more_than_one_appointment_per_reason() {
     assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(too_many.json()["field"], "appointments_per_reason");
 }
+
+#[tokio::test]
+async fn bad_query_strings_get_the_same_error_format_naming_the_parameter() {
+    let t = TestApp::new().await;
+    for (path, field) in [
+        ("/api/v1/availability", "reason"),
+        ("/api/v1/availability?reason=email&colour=blue", "colour"),
+        ("/api/v1/availability?reason=email&days=many", "body"),
+    ] {
+        let reply = t.send(Call::get(path)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["error"], "invalid", "{}", reply.body);
+        assert_eq!(reply.json()["field"], field, "{path}: {}", reply.body);
+    }
+}

@@ -4,7 +4,7 @@ use api::{
     ApiError, ApiJson, ClientIp, CorrelationId, Grant, Need, Principal, Routes, Verb, parse_role,
     path_id, role_name,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -423,7 +423,7 @@ async fn grants_delete(
     correlation: CorrelationId,
     principal: Principal,
     Path((staff_id, role)): Path<(String, String)>,
-    Query(q): Query<SiteQuery>,
+    api::ApiQuery(q): api::ApiQuery<SiteQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: StaffId = path_id("staff", &staff_id)?;
     let grant = grant_of(&role, q.site_id.as_deref())?;
@@ -593,7 +593,7 @@ struct AuditQuery {
 
 async fn audit_get(
     State(identity): State<Identity>,
-    Query(q): Query<AuditQuery>,
+    api::ApiQuery(q): api::ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let subject = match (q.staff.as_deref(), q.resident.as_deref()) {
         (Some(s), None) => Subject::Staff(path_id("staff", s)?),
