@@ -350,7 +350,13 @@ pub async fn run_calendar(
         let vault = contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
         let identity = identity::Identity::new(Arc::clone(&store), vault.clone(), identity::Settings::default()).await?;
         let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
-        crate::demo::load(&identity, &calendar, &mut std::io::sink()).await?;
+        let appointments = appointments::Appointments::new(
+            Arc::clone(&store),
+            identity.clone(),
+            appointments::Settings::default(),
+        )
+        .await?;
+        crate::demo::load(&identity, &calendar, &appointments, &mut std::io::sink()).await?;
         let started = std::time::Instant::now();
         let fresh = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
         writeln!(out, "calendar read model rebuilt from the log in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0)?;

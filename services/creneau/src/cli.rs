@@ -137,11 +137,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { demo } => {
             let (store, vault, identity) = setup::open_identity(&config).await?;
             let calendar = setup::open_calendar(&store, &vault).await?;
+            let appointments = setup::open_appointments(&store, &identity).await?;
             if demo {
-                crate::demo::load(&identity, &calendar, &mut stdout).await?;
+                crate::demo::load(&identity, &calendar, &appointments, &mut stdout).await?;
             }
             tokio::spawn(admin::retention_daily(identity.clone()));
-            let appointments = setup::open_appointments(&store, &identity).await?;
             tokio::spawn(admin::no_shows_every_minute(appointments.clone()));
             let state = AppState {
                 store,
@@ -163,7 +163,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let (store, vault, identity) = setup::open_identity(&config).await?;
             let calendar = setup::open_calendar(&store, &vault).await?;
-            crate::demo::load(&identity, &calendar, &mut stdout).await?;
+            let appointments = setup::open_appointments(&store, &identity).await?;
+            crate::demo::load(&identity, &calendar, &appointments, &mut stdout).await?;
         }
         Command::Events(EventsCommand::Tail(args)) => {
             let store = setup::open_store(&config).await?;

@@ -104,6 +104,7 @@ const SITES: &[DemoSite] = &[
 pub async fn load(
     identity: &Identity,
     calendar: &Calendar,
+    appointments: &appointments::Appointments,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     if !calendar.model().await?.sites.is_empty() {
@@ -307,9 +308,60 @@ pub async fn load(
             .await?;
     }
 
+    // A few appointments in the coming week, booked by reception.
+    const RESIDENTS: &[(&str, &str)] = &[
+        ("Awa Traoré", "06 10 20 30 01"),
+        ("Mohamed Benali", "06 10 20 30 02"),
+        ("Jeanne Le Goff", "06 10 20 30 03"),
+        ("Nguyen Thi Lan", "06 10 20 30 04"),
+        ("Élodie Martin", "06 10 20 30 05"),
+        ("Ibrahima Diallo", "06 10 20 30 06"),
+        ("Fatima Zahra El Idrissi", "06 10 20 30 07"),
+        ("Paul Lefèvre", "06 10 20 30 08"),
+    ];
+    let reasons = [
+        Reason::ProcedureCaf,
+        Reason::ProcedurePrefecture,
+        Reason::Smartphone,
+        Reason::ProcedureAnts,
+    ];
+    let now = Utc::now();
+    let mut booked = 0;
+    for (i, &(name, phone)) in RESIDENTS.iter().enumerate() {
+        let reason = reasons[i % reasons.len()];
+        let site = site_ids[i % site_ids.len()];
+        let free = appointments
+            .availability(Some(site), reason, today, 7, now)
+            .await?;
+        let Some(slot) = free.get(i % 3) else {
+            continue;
+        };
+        appointments
+            .book(
+                appointments::BookRequest {
+                    site,
+                    start: slot.start.with_timezone(&Utc),
+                    reason,
+                    name: name.into(),
+                    phone: phone.into(),
+                    email: None,
+                    language: contracts::Language::Fr,
+                    note: None,
+                },
+                appointments::Booker::Staff {
+                    acting: acting.clone(),
+                    override_reason: None,
+                },
+                now,
+            )
+            .await
+            .with_context(|| format!("demo appointment for {name}"))?;
+        booked += 1;
+    }
+
     writeln!(
         out,
-        "demo: {} sites, {} permanence rules, {} staff accounts loaded",
+        "demo: {} sites, {} permanence rules, {} staff accounts, {booked} appointments loaded",
         site_ids.len(),
         rule_ids.len(),
         accounts.len()

@@ -310,11 +310,25 @@ async fn the_openapi_document_lists_every_declared_route() {
 async fn the_demo_gives_six_living_sites_once() {
     let t = TestApp::new().await;
     let mut out = Vec::new();
-    creneau::demo::load(t.identity(), &t.state.calendar, &mut out)
-        .await
-        .expect("demo");
+    creneau::demo::load(
+        t.identity(),
+        &t.state.calendar,
+        &t.state.appointments,
+        &mut out,
+    )
+    .await
+    .expect("demo");
     let text = String::from_utf8_lossy(&out).into_owned();
     assert!(text.contains("6 sites"), "{text}");
+    let booked = t
+        .state
+        .appointments
+        .model()
+        .await
+        .expect("model")
+        .bookings
+        .len();
+    assert!(booked >= 4, "{booked} demo appointments: {text}");
     let sites = t.send(Call::get("/api/v1/sites")).await.json();
     assert_eq!(sites.as_array().map(Vec::len), Some(6));
     assert_eq!(
@@ -353,8 +367,13 @@ async fn the_demo_gives_six_living_sites_once() {
         .await;
     assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
     let mut again = Vec::new();
-    creneau::demo::load(t.identity(), &t.state.calendar, &mut again)
-        .await
-        .expect("demo");
+    creneau::demo::load(
+        t.identity(),
+        &t.state.calendar,
+        &t.state.appointments,
+        &mut again,
+    )
+    .await
+    .expect("demo");
     assert!(String::from_utf8_lossy(&again).contains("nothing loaded"));
 }
