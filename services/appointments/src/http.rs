@@ -51,27 +51,9 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
         )
         .route(
             Post,
-            "/api/v1/appointments/{appointment_id}/arrived",
+            "/api/v1/appointments/{appointment_id}/{step}",
             Staff(FRONT_DESK),
-            stage_arrived,
-        )
-        .route(
-            Post,
-            "/api/v1/appointments/{appointment_id}/started",
-            Staff(FRONT_DESK),
-            stage_started,
-        )
-        .route(
-            Post,
-            "/api/v1/appointments/{appointment_id}/done",
-            Staff(FRONT_DESK),
-            stage_done,
-        )
-        .route(
-            Post,
-            "/api/v1/appointments/{appointment_id}/no-show",
-            Staff(FRONT_DESK),
-            stage_no_show,
+            appointments_step,
         )
         .route(
             Get,
@@ -472,79 +454,34 @@ fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
-/// Moves an appointment along its day, as front-desk staff of its site.
-async fn advance(
-    s: &HttpState,
-    principal: &api::Principal,
+/// Moves an appointment along its day (`arrived`, `started`, `done`,
+/// `no-show`), as front-desk staff of its site.
+async fn appointments_step(
+    State(s): State<HttpState>,
     correlation: CorrelationId,
-    raw: &str,
-    to: crate::model::Stage,
+    principal: api::Principal,
+    Path((raw, step)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id: AppointmentId = path_id("appointment", raw)?;
+    use crate::model::Stage;
+    let id: AppointmentId = path_id("appointment", &raw)?;
     let booking = s.appointments.get(id).await?;
     principal.require(FRONT_DESK, Some(booking.site))?;
+    let to = match step.as_str() {
+        "arrived" => Stage::Arrived,
+        "started" => Stage::InProgress,
+        "done" => Stage::Done,
+        "no-show" => Stage::NoShow,
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "{other:?} is not a step: arrived, started, done or no-show"
+            )));
+        }
+    };
     let b = s
         .appointments
         .advance(&principal.acting(correlation), id, to, Utc::now())
         .await?;
     Ok(axum::Json(shown(&b, None)).into_response())
-}
-
-async fn stage_arrived(
-    State(s): State<HttpState>,
-    correlation: CorrelationId,
-    principal: api::Principal,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    advance(
-        &s,
-        &principal,
-        correlation,
-        &raw,
-        crate::model::Stage::Arrived,
-    )
-    .await
-}
-
-async fn stage_started(
-    State(s): State<HttpState>,
-    correlation: CorrelationId,
-    principal: api::Principal,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    advance(
-        &s,
-        &principal,
-        correlation,
-        &raw,
-        crate::model::Stage::InProgress,
-    )
-    .await
-}
-
-async fn stage_done(
-    State(s): State<HttpState>,
-    correlation: CorrelationId,
-    principal: api::Principal,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    advance(&s, &principal, correlation, &raw, crate::model::Stage::Done).await
-}
-
-async fn stage_no_show(
-    State(s): State<HttpState>,
-    correlation: CorrelationId,
-    principal: api::Principal,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    advance(
-        &s,
-        &principal,
-        correlation,
-        &raw,
-        crate::model::Stage::NoShow,
-    )
-    .await
 }
 
 /// The mediator's list for one permanence: time order, arrivals first.

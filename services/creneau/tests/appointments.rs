@@ -37,6 +37,15 @@ fn tomorrow_at_nine() -> String {
     contracts::time::to_local(t).fixed_offset().to_rfc3339()
 }
 
+/// Books over HTTP as the resident, expecting success: the appointment.
+async fn book(t: &TestApp, site: &str, start: &str, phone: &str) -> Value {
+    let reply = t
+        .send(Call::post("/api/v1/appointments").json(booking(site, start, phone)))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()
+}
+
 fn booking(site: &str, start: &str, phone: &str) -> Value {
     json!({"site": site, "start": start, "reason": "procedure_caf",
            "resident": {"name": "Awa Traoré", "phone": phone}})
@@ -63,11 +72,8 @@ async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else()
         free.body
     );
 
-    let made = t
-        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    let a = made.json();
+    let made = book(&t, &site, &start, "06 12 34 56 78").await;
+    let a = made;
     assert_eq!(a["status"], "booked");
     assert_eq!(a["start"], start.as_str());
     assert!(a["reference"].as_str().is_some_and(|r| r.len() == 7));
@@ -203,10 +209,7 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
     let site = site_with_slots(&t, 2).await;
     let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
     let start = tomorrow_at_nine();
-    let first = t
-        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "0611223344")))
-        .await;
-    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    book(&t, &site, &start, "0611223344").await;
     let later = start.replace("T09:00", "T09:30");
     let again = t
         .send(Call::post("/api/v1/appointments").json(booking(&site, &later, "+33 6 11 22 33 44")))
@@ -404,19 +407,16 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
     let start = at_nine_in(1);
-    let made = t
-        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    let id = made.json()["id"].as_str().expect("id").to_owned();
-    let token = made.json()["manage_url"]
+    let made = book(&t, &site, &start, "06 12 34 56 78").await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    let token = made["manage_url"]
         .as_str()
         .expect("url")
         .split("token=")
         .nth(1)
         .expect("token")
         .to_owned();
-    let first_permanence = made.json()["permanence"].as_str().expect("p").to_owned();
+    let first_permanence = made["permanence"].as_str().expect("p").to_owned();
 
     // Within the same permanence.
     let later = start.replace("T09:00", "T09:30");
@@ -488,10 +488,7 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
     );
 
     // Into a taken place: 409 with alternatives, nothing moved.
-    let other = t
-        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 98 76 54 32")))
-        .await;
-    assert_eq!(other.status, StatusCode::CREATED);
+    book(&t, &site, &start, "06 98 76 54 32").await;
     let taken = t
         .send(
             Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
@@ -866,15 +863,8 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
     let site = site_with_slots(&t, 1).await;
     let admin = t.staff("admin", &[(Role::Admin, None)]).await;
     let start = tomorrow_at_nine();
-    let made = t
-        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED);
-    let id: contracts::AppointmentId = made.json()["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
+    let made = book(&t, &site, &start, "06 12 34 56 78").await;
+    let id: contracts::AppointmentId = made["id"].as_str().expect("id").parse().expect("uuid");
     let resident = t
         .state
         .appointments
