@@ -8,6 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::i18n::localized;
+
 /// What went wrong, for the person or program that asked. User mistakes are
 /// 4xx with a message they can act on; a 500 says nothing internal (the
 /// detail goes to the log, with the request's correlation id).
@@ -119,10 +121,11 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");
-                "something went wrong on our side; try again, and give the correlation id if it goes on".to_owned()
+                localized("something went wrong on our side; try again, and give the correlation id if it goes on").into_owned()
             }
-            ApiError::Unavailable(m) => format!("not ready: {m}"),
-            other => other.to_string(),
+            ApiError::Unavailable(m) => localized(&format!("not ready: {m}")).into_owned(),
+            ApiError::Invalid { field, message } => format!("{field}: {}", localized(message)),
+            other => localized(&other.to_string()).into_owned(),
         };
         let code = self.code();
         let body = match &self {

@@ -14,6 +14,8 @@
 //! - `signing`: HMAC-SHA256 signatures ([`sign`], [`verify`]).
 //! - `openapi`: the OpenAPI document, generated from the route table.
 //! - `limits`: rate limits and lockouts, in memory.
+//! - `i18n`: the answers' language (French by default, English on
+//!   `Accept-Language: en`) and the catalogue of French messages.
 //!
 //! Invariant: nothing here knows how staff are stored or how a password is
 //! checked; that is behind the [`Authenticator`] trait (the identity
@@ -24,6 +26,7 @@ mod acting;
 mod correlation;
 mod error;
 mod headers;
+pub mod i18n;
 mod limits;
 mod openapi;
 mod signing;

@@ -225,7 +225,7 @@ fn slot_taken(e: AppointmentError) -> Response {
             StatusCode::CONFLICT,
             axum::Json(json!({
                 "error": "slot_taken",
-                "message": "this time was just taken: here are the next free ones",
+                "message": api::i18n::localized("this time was just taken: here are the next free ones"),
                 "alternatives": alternatives,
             })),
         )

@@ -68,8 +68,8 @@ pub fn routes(state: AppState) -> Routes {
 }
 
 /// The whole router, state applied: what `serve` runs and tests call.
-/// Layers, outermost first: correlation id and logging, security headers,
-/// then the access rules of the matched route.
+/// Layers, outermost first: the answers' language, correlation id and
+/// logging, security headers, then the access rules of the matched route.
 pub fn app(state: AppState) -> Router {
     let (router, rules) = routes(state.clone()).into_parts();
     let policy = Arc::new(AccessPolicy::new(
@@ -82,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(policy, api::authorize))
         .layer(middleware::from_fn(api::security_headers))
         .layer(middleware::from_fn_with_state(state, correlate))
+        .layer(middleware::from_fn(api::i18n::localize))
 }
 
 async fn health_get() -> &'static str {

@@ -280,8 +280,10 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
         .expect("object")
         .remove("phone");
     cases.push((r, "phone"));
-    for (body, field) in cases {
-        let reply = t.send(Call::post("/api/v1/appointments").json(body)).await;
+    for (i, (body, field)) in cases.into_iter().enumerate() {
+        let reply = t
+            .send(Call::post("/api/v1/appointments").json(body.clone()))
+            .await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -289,6 +291,29 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
             reply.body
         );
         assert_eq!(reply.json()["field"], field, "{}", reply.body);
+        // Without Accept-Language (or asking for French) the same refusal
+        // is in French: another text, the same code and field.
+        for (n, language) in [(1, ""), (2, "fr-FR,fr;q=0.9,en;q=0.5")] {
+            // Another connection and number, so that no rate limit answers.
+            let mut body = body.clone();
+            if body["resident"]["phone"] == "06 55 44 33 22" {
+                body["resident"]["phone"] = json!(format!("06 11 22 {i:02} {n:02}"));
+            }
+            let french = t
+                .send(
+                    Call::post("/api/v1/appointments")
+                        .language(language)
+                        .sent_from([198, 51, 100, n])
+                        .json(body),
+                )
+                .await;
+            assert_eq!(french.json()["field"], field, "{}", french.body);
+            assert_ne!(
+                french.json()["message"],
+                reply.json()["message"],
+                "{field} has a French message"
+            );
+        }
     }
     assert_eq!(
         t.state.store.head().await.expect("head"),
@@ -498,6 +523,19 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
     assert_eq!(taken.json()["error"], "slot_taken");
+    let in_french = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .language("")
+                .bearer(&token)
+                .json(json!({"start": start})),
+        )
+        .await;
+    assert_eq!(
+        in_french.json()["message"],
+        "ce créneau vient d'être pris : voici les prochains libres",
+        "French unless English is asked for"
+    );
     let seen = t
         .send(Call::get(&format!(
             "/api/v1/appointments/{id}?token={token}"

@@ -43,7 +43,10 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(get(&state, "/readyz").await.0, StatusCode::OK);
     let (status, body, _) = get(&state, "/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains("no page at /nowhere"), "{body}");
+    assert!(
+        body.contains("aucune page à l'adresse /nowhere"),
+        "French without Accept-Language: {body}"
+    );
     let (status, metrics, _) = get(&state, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
     assert!(

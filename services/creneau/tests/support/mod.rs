@@ -71,9 +71,21 @@ impl Call {
         Call {
             method,
             path: path.to_owned(),
-            headers: Vec::new(),
+            // Tests read messages as the code writes them; `language`
+            // asks for another one.
+            headers: vec![("accept-language".to_owned(), "en".to_owned())],
             body: None,
             peer: SocketAddr::from(([192, 0, 2, 1], 40000)),
+        }
+    }
+
+    /// The `Accept-Language` of the request; `""` sends none.
+    pub fn language(mut self, value: &str) -> Self {
+        self.headers.retain(|(k, _)| k != "accept-language");
+        if value.is_empty() {
+            self
+        } else {
+            self.header("accept-language", value)
         }
     }
 
