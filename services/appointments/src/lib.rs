@@ -18,7 +18,7 @@ mod queue;
 mod service;
 
 pub use error::{AppointmentError, Available};
-pub use http::routes;
+pub use http::{manage_url, routes};
 pub use model::{BOOKING, Booking, Model, Stage};
 pub use queue::{DROP_IN, Ticket, TicketState};
 pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};

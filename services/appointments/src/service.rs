@@ -436,7 +436,17 @@ impl Appointments {
         };
         let id = AppointmentId::new();
         let reference = random_reference()?;
-        let link = identity::new_link(id, resident, end)?;
+        let mut link = identity::new_link(id, resident, end)?;
+        // The reminders service puts the link in its messages: it reads the
+        // token sealed under the resident's key.
+        link.event.token = Some(
+            self.inner
+                .identity
+                .vault()
+                .seal(resident.0, &link.token)
+                .await
+                .map_err(|e| AppointmentError::Internal(e.to_string()))?,
+        );
         let booked = ev::AppointmentBooked {
             appointment_id: id.to_string(),
             reference: reference.clone(),
@@ -652,6 +662,7 @@ impl Appointments {
                         resident_id: b.resident.to_string(),
                         token_sha256: hash.to_vec(),
                         expires_at: end.to_rfc3339(),
+                        token: None,
                     })?,
                 );
             }

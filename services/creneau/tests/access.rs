@@ -692,7 +692,7 @@ async fn a_manage_link_opens_its_own_appointment_and_no_other() {
         .unwrap_err()
         .to_string();
     let unknown = identity
-        .resolve_link(&"x".repeat(43), client)
+        .resolve_link(&"x".repeat(identity::LINK_TOKEN_LEN), client)
         .await
         .unwrap_err()
         .to_string();

@@ -79,8 +79,17 @@ async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else()
     assert!(a["reference"].as_str().is_some_and(|r| r.len() == 7));
     let url = a["manage_url"].as_str().expect("manage url");
     let path = url.trim_start_matches(support::ORIGIN);
-    let token = path.split("token=").nth(1).expect("token").to_owned();
+    let token = path.strip_prefix("/r/").expect("a short link").to_owned();
+    assert_eq!(token.len(), 22, "128 bits, short enough for one SMS");
     let id = a["id"].as_str().expect("id").to_owned();
+    let opened = t.send(Call::get(path)).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let path = format!("/api/v1/appointments/{id}?token={token}");
+    assert_eq!(
+        opened.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some(path.as_str())
+    );
+    let path = path.as_str();
 
     let other = t
         .send(Call::post("/api/v1/appointments").json(booking(
@@ -437,7 +446,7 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
     let token = made["manage_url"]
         .as_str()
         .expect("url")
-        .split("token=")
+        .split("/r/")
         .nth(1)
         .expect("token")
         .to_owned();

@@ -38,7 +38,7 @@ pub use codes::{CODE_LIFETIME, CodeChallenge, IssuedCode, MAX_ATTEMPTS};
 pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_email, search_form};
 pub use error::IdentityError;
 pub use http::{role_names, routes};
-pub use links::{LinkAccess, NewLink, new_link, revoke_link};
+pub use links::{LINK_TOKEN_LEN, LinkAccess, NewLink, new_link, revoke_link};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
 pub use service::{Identity, Settings};
 pub use session::SignedIn;

@@ -1,6 +1,7 @@
 //! Residents' manage links: a resident has no account; the link sent with
 //! their appointment lets them see, cancel or move that appointment and
-//! nothing else. The token carries 256 random bits; the log keeps only its
+//! nothing else. The token carries 128 random bits (22 characters, short
+//! enough for a one-segment SMS); the log keeps only its
 //! SHA-256, in a `ManageLinkIssued` event that the appointments service
 //! appends to the appointment's own stream when it books.
 
@@ -27,6 +28,9 @@ pub struct LinkAccess {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Characters of a manage link's token.
+pub const LINK_TOKEN_LEN: usize = 22;
+
 const NOT_VALID: &str = "this link is not valid: check that the whole address from your SMS or email was copied, or call the help desk";
 
 /// A link for `appointment`, valid until `expires_at` (the end of the
@@ -36,13 +40,14 @@ pub fn new_link(
     resident: ResidentId,
     expires_at: DateTime<Utc>,
 ) -> Result<NewLink, IdentityError> {
-    let token = secret::random_token()?;
+    let token = secret::link_token()?;
     Ok(NewLink {
         event: ev::ManageLinkIssued {
             appointment_id: appointment.to_string(),
             resident_id: resident.to_string(),
             token_sha256: secret::token_hash(&token).to_vec(),
             expires_at: expires_at.to_rfc3339(),
+            token: None,
         },
         token,
     })
@@ -59,13 +64,13 @@ pub fn revoke_link(appointment: AppointmentId, token: &str) -> ev::ManageLinkRev
 impl Identity {
     /// What `token` opens, for a caller at `client` (an IP address). Failed
     /// look-ups are rate-limited per address, so tokens cannot be guessed
-    /// by trying (they could not anyway: 2^256).
+    /// by trying (they could not anyway: 2^128).
     pub async fn resolve_link(
         &self,
         token: &str,
         client: &str,
     ) -> Result<LinkAccess, IdentityError> {
-        let malformed = token.len() != 43
+        let malformed = token.len() != LINK_TOKEN_LEN
             || !token
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

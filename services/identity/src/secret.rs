@@ -7,15 +7,26 @@ use sha2::{Digest, Sha256};
 
 use crate::error::IdentityError;
 
-/// 256 random bits, base64url: what manage links and API tokens carry.
+/// 256 random bits, base64url (43 characters): what API tokens carry.
 pub fn random_token() -> Result<String, IdentityError> {
-    let mut bytes = [0u8; 32];
+    random::<32>()
+}
+
+/// 128 random bits, base64url (22 characters): what manage links carry.
+/// Short, because the link goes into a one-segment SMS; 2^128 cannot be
+/// guessed, all the more as failed look-ups are rate-limited.
+pub fn link_token() -> Result<String, IdentityError> {
+    random::<16>()
+}
+
+fn random<const N: usize>() -> Result<String, IdentityError> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes)
         .map_err(|e| IdentityError::Internal(format!("no randomness: {e}")))?;
     Ok(B64URL.encode(bytes))
 }
 
-/// What is stored of a token: its SHA-256. Tokens carry 256 random bits, so
+/// What is stored of a token: its SHA-256. Tokens carry 128 or 256 random bits, so
 /// a fast hash is enough (no guessing a preimage), unlike passwords.
 pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
