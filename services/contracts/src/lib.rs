@@ -47,6 +47,12 @@ pub mod proto {
             include!(concat!(env!("OUT_DIR"), "/creneau.identity.v1.serde.rs"));
         }
     }
+    pub mod reminders {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.reminders.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.reminders.v1.serde.rs"));
+        }
+    }
     pub mod residents {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.rs"));
