@@ -445,6 +445,19 @@ const CATALOGUE: &[(&str, &str)] = &[
         "this appointment is too close to be cancelled online: call the help desk",
         "ce rendez-vous est trop proche pour être annulé en ligne : appelez l'accueil",
     ),
+    // Reminders.
+    (
+        "no SMS provider {} is configured",
+        "aucun fournisseur de SMS {} n'est configuré",
+    ),
+    (
+        "the report's signature or secret is wrong",
+        "la signature ou le secret du compte rendu est faux",
+    ),
+    (
+        "the report is not understood: {}",
+        "le compte rendu n'est pas compris : {}",
+    ),
     // Calendar.
     (
         "someone else changed this meanwhile: reload it, check their change, and make yours again",

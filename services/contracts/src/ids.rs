@@ -71,6 +71,10 @@ id_type!(
     /// An individual appointment.
     AppointmentId, "appointment"
 );
+id_type!(
+    /// One message to a resident (an SMS or an email about an appointment).
+    ReminderId, "reminder"
+);
 
 #[cfg(test)]
 mod tests {

@@ -62,7 +62,7 @@ pub mod proto {
 }
 
 pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};
-pub use ids::{AppointmentId, ResidentId, RuleId, SiteId, StaffId};
+pub use ids::{AppointmentId, ReminderId, ResidentId, RuleId, SiteId, StaffId};
 pub use personal::{MasterKey, Revealed, Vault, VaultError};
 pub use phone::{PhoneError, PhoneNumber};
 pub use proto::common::v1::{Language, Reason, Sealed};

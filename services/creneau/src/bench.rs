@@ -285,20 +285,20 @@ pub async fn run_identity(
             args.tasks
         )?;
 
-        let state = crate::server::AppState {
-            store: Arc::clone(&store),
+        let outbox = std::env::temp_dir().join(format!(
+            "creneau-bench-sms-{}.jsonl",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let state = crate::server::AppState::open(
+            Arc::clone(&store),
             vault,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-            calendar: calendar::Calendar::new(Arc::clone(&store), [0u8; 32]).await?,
-            appointments: appointments::Appointments::new(
-                Arc::clone(&store),
-                identity.clone(),
-                appointments::Settings::default(),
-            )
-            .await?,
-            identity: identity.clone(),
-            origin: None,
-        };
+            identity.clone(),
+            Arc::new(reminders::sms::Outbox::new(outbox)),
+            reminders::Settings::default(),
+            Arc::new(reminders::SystemClock),
+            None,
+        )
+        .await?;
         let app = crate::server::app(state);
         let rate = throughput(args.checks, args.tasks, move || {
             let (app, tk) = (app.clone(), token.clone());

@@ -172,22 +172,16 @@ async fn run_in(
         identity::Settings::default(),
     )
     .await?;
-    let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
-    let appointments = appointments::Appointments::new(
-        Arc::clone(&store),
-        identity.clone(),
-        appointments::Settings::default(),
-    )
-    .await?;
-    let state = crate::server::AppState {
+    let state = crate::server::AppState::open(
         store,
         vault,
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-        identity: identity.clone(),
-        calendar,
-        appointments,
-        origin: None,
-    };
+        identity.clone(),
+        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl"))),
+        reminders::Settings::default(),
+        Arc::new(reminders::SystemClock),
+        None,
+    )
+    .await?;
     let staff = identity
         .create_staff(
             &Acting::system("bench"),

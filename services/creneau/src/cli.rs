@@ -6,7 +6,6 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::RawConfig;
-use crate::metrics::Metrics;
 use crate::server::{self, AppState};
 use crate::{admin, bench, debug, events, setup};
 
@@ -106,6 +105,14 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 3)]
         batch: usize,
     },
+    /// Runs the reminders' rounds forever on a clock `shift_hours` ahead,
+    /// with a short lease, printing each round that did something.
+    Reminders {
+        #[arg(long, default_value_t = 0)]
+        shift_hours: i64,
+        #[arg(long, default_value_t = 1000)]
+        lease_ms: u64,
+    },
 }
 
 /// Sets up logging: text or JSON, level from `RUST_LOG` (default `info`).
@@ -136,22 +143,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { demo } => {
             let (store, vault, identity) = setup::open_identity(&config).await?;
-            let calendar = setup::open_calendar(&store, &vault).await?;
-            let appointments = setup::open_appointments(&store, &identity).await?;
-            if demo {
-                crate::demo::load(&identity, &calendar, &appointments, &mut stdout).await?;
-            }
-            tokio::spawn(admin::retention_daily(identity.clone()));
-            tokio::spawn(admin::no_shows_every_minute(appointments.clone()));
-            let state = AppState {
+            let state = AppState::open(
                 store,
                 vault,
-                metrics: Arc::new(Metrics::new()),
                 identity,
-                calendar,
-                appointments,
-                origin: Some(config.origin()),
-            };
+                setup::sms_provider(&config)?,
+                config.sms.reminders.clone(),
+                Arc::new(reminders::SystemClock),
+                Some(config.origin()),
+            )
+            .await?;
+            if demo {
+                crate::demo::load(
+                    &state.identity,
+                    &state.calendar,
+                    &state.appointments,
+                    &mut stdout,
+                )
+                .await?;
+            }
+            tokio::spawn(admin::retention_daily(state.identity.clone()));
+            tokio::spawn(admin::no_shows_every_minute(state.appointments.clone()));
+            state.reminders.clone().spawn();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}: is another program using it? set --listen or CRENEAU_LISTEN", config.listen))?;
@@ -205,6 +218,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Identity(args)) => {
             bench::run_identity(args, &mut stdout).await?;
+        }
+        Command::Debug(DebugCommand::Reminders {
+            shift_hours,
+            lease_ms,
+        }) => {
+            let (store, _, identity) = setup::open_identity(&config).await?;
+            let calendar = setup::open_calendar(&store, identity.vault()).await?;
+            debug::reminders_loop(
+                &config,
+                store,
+                identity,
+                calendar,
+                chrono::Duration::hours(shift_hours),
+                std::time::Duration::from_millis(lease_ms),
+                &mut stdout,
+            )
+            .await?;
         }
         Command::Debug(DebugCommand::AppendLoop { batch }) => {
             let store = setup::open_store(&config).await?;

@@ -61,6 +61,59 @@ struct FileConfig {
     session_idle_minutes: Option<u32>,
     retention_months: Option<u32>,
     trust_proxy: Option<bool>,
+    sms: Option<SmsFile>,
+}
+
+/// The `[sms]` table: the provider and the reminders' settings.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmsFile {
+    /// `outbox` (default: a file in the data folder), `webhook` or `brevo`.
+    provider: Option<String>,
+    /// The webhook's address, or Brevo's API base (https://api.brevo.com).
+    url: Option<String>,
+    /// The webhook's shared secret, or Brevo's API key.
+    secret: Option<String>,
+    /// The secret Brevo's delivery reports carry in their address.
+    report_secret: Option<String>,
+    sender: Option<String>,
+    hours_before: Option<u32>,
+    second_hours_before: Option<u32>,
+    timeout_seconds: Option<u64>,
+    #[serde(default)]
+    sites: std::collections::HashMap<String, SiteSmsFile>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteSmsFile {
+    sender: Option<String>,
+    hours_before: Option<u32>,
+    second_hours_before: Option<u32>,
+}
+
+/// Which SMS provider messages go to.
+#[derive(Debug, Clone)]
+pub enum SmsProviderConfig {
+    /// A file of JSON lines: nothing leaves the machine.
+    Outbox(PathBuf),
+    Webhook {
+        url: String,
+        secret: String,
+    },
+    Brevo {
+        base: String,
+        api_key: String,
+        report_secret: String,
+    },
+}
+
+/// The SMS provider and the reminders' settings.
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    pub provider: SmsProviderConfig,
+    pub timeout: std::time::Duration,
+    pub reminders: reminders::Settings,
 }
 
 /// Where the master key comes from.
@@ -82,6 +135,7 @@ pub struct Config {
     /// Where people reach Créneau, without a trailing slash.
     pub public_url: String,
     pub identity: identity::Settings,
+    pub sms: SmsConfig,
 }
 
 impl Config {
@@ -179,7 +233,9 @@ impl RawConfig {
                 "retention_months is {retention_months}: give 1 to 120 months"
             )));
         }
+        let sms = sms_config(file.sms.unwrap_or_default(), &data_dir, &public_url)?;
         Ok(Config {
+            sms,
             store,
             data_dir,
             listen,
@@ -194,6 +250,69 @@ impl RawConfig {
             },
         })
     }
+}
+
+fn sms_config(f: SmsFile, data_dir: &Path, public_url: &str) -> Result<SmsConfig, ConfigError> {
+    let need = |v: Option<String>, what: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| ConfigError::Range(format!("[sms] {what} is missing for this provider")))
+    };
+    let provider = match f.provider.as_deref().unwrap_or("outbox") {
+        "outbox" => SmsProviderConfig::Outbox(data_dir.join("sms-outbox.jsonl")),
+        "webhook" => SmsProviderConfig::Webhook {
+            url: need(f.url, "url")?,
+            secret: need(f.secret, "secret")?,
+        },
+        "brevo" => SmsProviderConfig::Brevo {
+            base: f.url.unwrap_or_else(|| "https://api.brevo.com".to_owned()),
+            api_key: need(f.secret, "secret (the API key)")?,
+            report_secret: need(f.report_secret, "report_secret")?,
+        },
+        other => {
+            return Err(ConfigError::Range(format!(
+                "[sms] provider {other:?} is not known: use outbox, webhook or brevo"
+            )));
+        }
+    };
+    let hours = |h: Option<u32>, what: &str| match h {
+        Some(h) if !(1..=168).contains(&h) => Err(ConfigError::Range(format!(
+            "[sms] {what} is {h}: give 1 to 168 hours"
+        ))),
+        other => Ok(other),
+    };
+    let sender = |s: Option<String>| match s {
+        Some(s) if !reminders::valid_sender(&s) => Err(ConfigError::Range(format!(
+            "[sms] sender {s:?}: 1 to 11 letters or digits, no spaces or accents"
+        ))),
+        other => Ok(other),
+    };
+    let defaults = reminders::Settings::default();
+    let mut sites = std::collections::HashMap::new();
+    for (id, site) in f.sites {
+        let site_id: contracts::SiteId = id.parse().map_err(|_| {
+            ConfigError::Range(format!("[sms.sites] {id:?} is not a site id (a UUID)"))
+        })?;
+        sites.insert(
+            site_id,
+            reminders::SiteSettings {
+                sender: sender(site.sender)?,
+                hours_before: hours(site.hours_before, "hours_before")?,
+                second_hours_before: hours(site.second_hours_before, "second_hours_before")?,
+            },
+        );
+    }
+    Ok(SmsConfig {
+        provider,
+        timeout: std::time::Duration::from_secs(f.timeout_seconds.unwrap_or(10).clamp(1, 120)),
+        reminders: reminders::Settings {
+            public_url: public_url.to_owned(),
+            hours_before: hours(f.hours_before, "hours_before")?.unwrap_or(defaults.hours_before),
+            second_hours_before: hours(f.second_hours_before, "second_hours_before")?,
+            sender: sender(f.sender)?.unwrap_or(defaults.sender.clone()),
+            sites,
+            ..defaults
+        },
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -284,6 +403,55 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(err.to_string().contains("1 to 120"), "{err}");
+    }
+
+    fn with_file(text: &str) -> Result<Config, ConfigError> {
+        let dir =
+            std::env::temp_dir().join(format!("creneau-config-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("creneau.toml");
+        std::fs::write(&path, text).expect("write");
+        let c = RawConfig {
+            config: Some(path),
+            ..RawConfig::default()
+        }
+        .validate();
+        let _ = std::fs::remove_dir_all(&dir);
+        c
+    }
+
+    #[test]
+    fn sms_settings_come_from_the_file_and_bad_ones_say_what_to_write() {
+        let c = with_file("").expect("valid");
+        assert!(matches!(c.sms.provider, SmsProviderConfig::Outbox(_)));
+        assert_eq!(c.sms.reminders.hours_before, 48);
+        let site = contracts::SiteId::new();
+        let c = with_file(&format!(
+            "[sms]\nprovider = \"brevo\"\nsecret = \"k\"\nreport_secret = \"r\"\nsender = \"MairieLyon8\"\nsecond_hours_before = 3\n[sms.sites.\"{site}\"]\nsender = \"EspaceNum\"\nhours_before = 24\n"
+        ))
+        .expect("valid");
+        assert!(matches!(c.sms.provider, SmsProviderConfig::Brevo { .. }));
+        assert_eq!(c.sms.reminders.second_hours_before, Some(3));
+        assert_eq!(c.sms.reminders.sites[&site].hours_before, Some(24));
+        for (text, says) in [
+            ("[sms]\nprovider = \"pigeon\"\n", "outbox, webhook or brevo"),
+            ("[sms]\nprovider = \"webhook\"\n", "url"),
+            ("[sms]\nsender = \"Mairie de Lyon\"\n", "11 letters"),
+            ("[sms]\nhours_before = 0\n", "1 to 168"),
+            ("[sms.sites.\"nope\"]\nsender = \"A\"\n", "site id"),
+        ] {
+            let err = with_file(text).expect_err(text);
+            assert!(err.to_string().contains(says), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/creneau.toml"),
+        )
+        .expect("deploy/creneau.toml");
+        with_file(&text).expect("valid");
     }
 
     #[test]

@@ -35,3 +35,49 @@ pub async fn append_loop(
     }
     Ok(())
 }
+
+/// A clock running `shift` ahead of the wall clock.
+struct ShiftedClock(chrono::Duration);
+
+impl reminders::Clock for ShiftedClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.0
+    }
+}
+
+/// The reminders' rounds, forever, printing `round <sent> <found>` after
+/// each that did something, for a test that kills this process at any
+/// moment and counts what the provider received.
+pub async fn reminders_loop(
+    config: &crate::config::Config,
+    store: Arc<dyn EventStore>,
+    identity: identity::Identity,
+    calendar: calendar::Calendar,
+    shift: chrono::Duration,
+    lease: std::time::Duration,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let settings = reminders::Settings {
+        lease,
+        notices_within: chrono::Duration::days(2),
+        ..config.sms.reminders.clone()
+    };
+    let service = reminders::Reminders::new(
+        store,
+        identity,
+        calendar,
+        crate::setup::sms_provider(config)?,
+        settings,
+        Arc::new(ShiftedClock(shift)),
+    )
+    .await?;
+    loop {
+        let round = service.round().await?;
+        if round != reminders::Round::default() {
+            writeln!(out, "round {} {}", round.sent, round.found_by_lookup)?;
+            out.flush()?;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -31,8 +31,57 @@ pub struct AppState {
     pub identity: Identity,
     pub calendar: calendar::Calendar,
     pub appointments: appointments::Appointments,
+    pub reminders: reminders::Reminders,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
+}
+
+impl AppState {
+    /// Every service over one store and vault, as `serve` builds them (and
+    /// the benches and tests): the calendar's feed key derives from the
+    /// master key; reminders go to `sms`.
+    pub async fn open(
+        store: Arc<dyn EventStore>,
+        vault: Vault,
+        identity: Identity,
+        sms: Arc<dyn reminders::sms::SmsProvider>,
+        reminders: reminders::Settings,
+        clock: Arc<dyn reminders::Clock>,
+        origin: Option<String>,
+    ) -> anyhow::Result<AppState> {
+        use anyhow::Context as _;
+        let calendar =
+            calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
+                .await
+                .context("cannot read the calendar from the event log")?;
+        let appointments = appointments::Appointments::new(
+            Arc::clone(&store),
+            identity.clone(),
+            appointments::Settings::default(),
+        )
+        .await
+        .context("cannot read appointments from the event log")?;
+        let reminders = reminders::Reminders::new(
+            Arc::clone(&store),
+            identity.clone(),
+            calendar.clone(),
+            sms,
+            reminders,
+            clock,
+        )
+        .await
+        .context("cannot read reminders from the event log")?;
+        Ok(AppState {
+            store,
+            vault,
+            metrics: Arc::new(Metrics::new()),
+            identity,
+            calendar,
+            appointments,
+            reminders,
+            origin,
+        })
+    }
 }
 
 /// Every route of every service, each with its access rule.
@@ -44,7 +93,8 @@ pub fn routes(state: AppState) -> Routes {
         .merge(appointments::routes(
             state.appointments.clone(),
             state.origin.as_deref().unwrap_or(""),
-        ));
+        ))
+        .merge(reminders::routes(state.reminders.clone()));
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)

@@ -90,3 +90,21 @@ pub async fn open_appointments(
     .await
     .context("cannot read appointments from the event log")
 }
+
+/// The SMS provider the configuration names.
+pub fn sms_provider(config: &Config) -> anyhow::Result<Arc<dyn reminders::sms::SmsProvider>> {
+    use crate::config::SmsProviderConfig;
+    use reminders::sms;
+    let client = || sms::http_client(config.sms.timeout).map_err(anyhow::Error::msg);
+    Ok(match &config.sms.provider {
+        SmsProviderConfig::Outbox(path) => Arc::new(sms::Outbox::new(path.clone())),
+        SmsProviderConfig::Webhook { url, secret } => {
+            Arc::new(sms::Webhook::new(client()?, url, secret))
+        }
+        SmsProviderConfig::Brevo {
+            base,
+            api_key,
+            report_secret,
+        } => Arc::new(sms::Brevo::new(client()?, base, api_key, report_secret)),
+    })
+}

@@ -9,47 +9,7 @@ use axum::http::StatusCode;
 use chrono::{Days, Utc};
 use contracts::Role;
 use serde_json::{Value, json};
-use support::{Call, TestApp};
-
-/// A site with one single-desk appointment permanence every day at 09:00
-/// (three 30-minute slots), open from today.
-async fn site_with_slots(t: &TestApp, desks: u32) -> String {
-    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
-    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
-    let today = contracts::time::local_date(Utc::now());
-    let rule = t
-        .rule(
-            &boss.token,
-            &site,
-            json!({
-                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
-                "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
-            }),
-        )
-        .await;
-    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
-    site
-}
-
-fn tomorrow_at_nine() -> String {
-    let day = contracts::time::local_date(Utc::now()) + Days::new(1);
-    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
-    contracts::time::to_local(t).fixed_offset().to_rfc3339()
-}
-
-/// Books over HTTP as the resident, expecting success: the appointment.
-async fn book(t: &TestApp, site: &str, start: &str, phone: &str) -> Value {
-    let reply = t
-        .send(Call::post("/api/v1/appointments").json(booking(site, start, phone)))
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.json()
-}
-
-fn booking(site: &str, start: &str, phone: &str) -> Value {
-    json!({"site": site, "start": start, "reason": "procedure_caf",
-           "resident": {"name": "Awa Traoré", "phone": phone}})
-}
+use support::{Call, TestApp, at_nine_in, book, booking, site_with_slots, tomorrow_at_nine};
 
 #[tokio::test]
 async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else() {
@@ -407,12 +367,6 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
         1,
         "one appointment in the log"
     );
-}
-
-fn at_nine_in(days: u64) -> String {
-    let day = contracts::time::local_date(Utc::now()) + Days::new(days);
-    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
-    contracts::time::to_local(t).fixed_offset().to_rfc3339()
 }
 
 async fn stream_types(t: &TestApp, permanence: &str) -> Vec<String> {

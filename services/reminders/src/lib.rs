@@ -1,10 +1,34 @@
-//! The reminders service: what residents receive by SMS and email about
-//! their appointments.
+//! The reminders service: what residents receive by SMS (and, later, email)
+//! about their appointments: a confirmation, reminders before, notices of a
+//! move or a cancellation.
 //!
 //! - `gsm`: SMS encoding (GSM 03.38 segments, UCS-2), and keeping French
 //!   in GSM-7.
 //! - `texts`: the messages in French, English and Arabic, fitted into one
 //!   SMS segment.
+//! - `timing`: when a message goes (never at night, never late), backoff.
+//! - `sms`: the SMS providers' HTTP APIs (generic JSON webhook, Brevo).
+//! - `model`: what the service folds from the log.
+//! - `service`: the scheduler (reacting to appointment events, with its
+//!   checkpoint) and the dispatcher (lease, attempts, look-ups, retries).
+//! - `http`: delivery reports, and what reception sees of failed messages.
+//!
+//! Invariant: reacts to events only; never writes to another service's
+//! streams. A message is never sent twice where the provider can be asked
+//! about an earlier attempt.
 
+mod error;
 pub mod gsm;
+mod http;
+pub mod model;
+pub mod service;
+pub mod sms;
 pub mod texts;
+pub mod timing;
+
+pub use error::ReminderError;
+pub use http::routes;
+pub use service::{
+    Clock, ManualClock, ReminderView, Reminders, Round, Settings, SiteSettings, SystemClock,
+    valid_sender,
+};

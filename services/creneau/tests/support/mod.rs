@@ -13,12 +13,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use chrono::{Days, Utc};
 use contracts::{Role, SiteId, StaffId};
-use creneau::metrics::Metrics;
 use creneau::server::{AppState, app};
 use eventlog::EventStore;
 use identity::{Acting, Identity, NewStaff, Settings};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
@@ -119,6 +119,12 @@ impl Call {
         self.header("content-type", "application/json")
     }
 
+    /// A body as it is, without setting its type.
+    pub fn raw(mut self, body: String) -> Self {
+        self.body = Some(body);
+        self
+    }
+
     pub fn sent_from(mut self, ip: [u8; 4]) -> Self {
         self.peer = SocketAddr::from((ip, 40000));
         self
@@ -155,38 +161,54 @@ impl TestApp {
             std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
         let store: Arc<dyn EventStore> =
             Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("open"));
-        let vault = contracts::Vault::open(
-            contracts::MasterKey::generate().expect("key"),
-            Arc::clone(&store),
-        )
-        .await
-        .expect("vault");
+        // The key is also written to `DIR/master.key`, for a `creneau`
+        // process a test starts on the same store.
+        let master = contracts::MasterKey::generate().expect("key");
+        master
+            .write_new_file(&dir.join("master.key"))
+            .expect("key file");
+        let vault = contracts::Vault::open(master, Arc::clone(&store))
+            .await
+            .expect("vault");
         let identity = Identity::new(Arc::clone(&store), vault.clone(), settings)
             .await
             .expect("identity");
-        let calendar =
-            calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
-                .await
-                .expect("calendar");
-        let appointments = appointments::Appointments::new(
-            Arc::clone(&store),
-            identity.clone(),
-            appointments::Settings::default(),
+        let outbox: Arc<dyn reminders::sms::SmsProvider> =
+            Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")));
+        let state = AppState::open(
+            store,
+            vault,
+            identity,
+            outbox,
+            reminders::Settings {
+                public_url: ORIGIN.to_owned(),
+                ..reminders::Settings::default()
+            },
+            Arc::new(reminders::SystemClock),
+            Some(ORIGIN.to_owned()),
         )
         .await
-        .expect("appointments");
-        TestApp {
-            state: AppState {
-                calendar,
-                appointments,
-                store,
-                vault,
-                metrics: Arc::new(Metrics::new()),
-                identity,
-                origin: Some(ORIGIN.to_owned()),
-            },
-            dir,
-        }
+        .expect("services");
+        TestApp { state, dir }
+    }
+
+    /// The same services with reminders sent through `sms`, on `clock`.
+    pub async fn with_sms(
+        &self,
+        sms: Arc<dyn reminders::sms::SmsProvider>,
+        clock: Arc<dyn reminders::Clock>,
+        settings: reminders::Settings,
+    ) -> reminders::Reminders {
+        reminders::Reminders::new(
+            Arc::clone(&self.state.store),
+            self.state.identity.clone(),
+            self.state.calendar.clone(),
+            sms,
+            settings,
+            clock,
+        )
+        .await
+        .expect("reminders")
     }
 
     pub fn app(&self) -> Router {
@@ -301,4 +323,52 @@ impl TestApp {
             .to_owned();
         (reply.cookie().expect("cookie"), csrf)
     }
+}
+
+/// A site with one single-desk appointment permanence every day at 09:00
+/// (three 30-minute slots), open from today.
+pub async fn site_with_slots(t: &TestApp, desks: u32) -> String {
+    let name = format!("coordination-{}", uuid::Uuid::new_v4().simple());
+    let boss = t.staff(&name, &[(Role::Coordinator, None)]).await;
+    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
+    let today = contracts::time::local_date(Utc::now());
+    let rule = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
+                "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
+            }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    site
+}
+
+pub fn tomorrow_at_nine() -> String {
+    let day = contracts::time::local_date(Utc::now()) + Days::new(1);
+    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
+    contracts::time::to_local(t).fixed_offset().to_rfc3339()
+}
+
+/// Books over HTTP as the resident, expecting success: the appointment.
+pub async fn book(t: &TestApp, site: &str, start: &str, phone: &str) -> Value {
+    let reply = t
+        .send(Call::post("/api/v1/appointments").json(booking(site, start, phone)))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()
+}
+
+pub fn booking(site: &str, start: &str, phone: &str) -> Value {
+    json!({"site": site, "start": start, "reason": "procedure_caf",
+           "resident": {"name": "Awa Traoré", "phone": phone}})
+}
+
+/// 09:00 Paris time, `days` from today, as the API writes times.
+pub fn at_nine_in(days: u64) -> String {
+    let day = contracts::time::local_date(Utc::now()) + Days::new(days);
+    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
+    contracts::time::to_local(t).fixed_offset().to_rfc3339()
 }

@@ -1,0 +1,572 @@
+//! Reminders end to end: bookings made over the HTTP API, the reminders
+//! service on a clock the test moves, and SMS sent over real HTTP to a
+//! local stand-in that checks each request as the provider documents it.
+
+#[path = "support/sms_stand_in.rs"]
+mod sms_stand_in;
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Days, NaiveDateTime, Utc};
+use contracts::Role;
+use reminders::sms::{Brevo, SmsProvider, Webhook};
+use reminders::{ManualClock, Reminders, Round};
+use serde_json::{Value, json};
+use sms_stand_in::{Next, StandIn};
+use support::{Call, TestApp, book, site_with_slots};
+
+const SECRET: &str = "stand-in-secret";
+
+fn paris(day: chrono::NaiveDate, hm: &str) -> DateTime<Utc> {
+    let naive =
+        NaiveDateTime::parse_from_str(&format!("{day} {hm}"), "%Y-%m-%d %H:%M").expect("time");
+    contracts::time::to_utc(naive).expect("exists")
+}
+
+fn today() -> chrono::NaiveDate {
+    contracts::time::local_date(Utc::now())
+}
+
+fn settings(hours_before: u32) -> reminders::Settings {
+    reminders::Settings {
+        public_url: support::ORIGIN.to_owned(),
+        hours_before,
+        sender: "MairieLyon8".into(),
+        // The test's clock runs ahead of the bookings' real time.
+        notices_within: chrono::Duration::days(30),
+        ..reminders::Settings::default()
+    }
+}
+
+fn webhook(stand_in: &StandIn, timeout: Duration) -> Arc<dyn SmsProvider> {
+    let client = reminders::sms::http_client(timeout).expect("client");
+    Arc::new(Webhook::new(
+        client,
+        &format!("{}/sms", stand_in.url()),
+        SECRET,
+    ))
+}
+
+/// A site, an appointment at 09:00 in five days booked by a resident over
+/// HTTP, and the reminders service on a clock set to tomorrow 10:00 (the
+/// one the router uses from then on).
+async fn booked(
+    t: &mut TestApp,
+    sms: Arc<dyn SmsProvider>,
+    hours_before: u32,
+) -> (String, Value, Reminders, Arc<ManualClock>) {
+    let site = site_with_slots(t, 1).await;
+    let start = paris(today() + Days::new(5), "09:00");
+    let made = book(
+        t,
+        &site,
+        &contracts::time::to_local(start).fixed_offset().to_rfc3339(),
+        "06 12 34 56 78",
+    )
+    .await;
+    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
+    let reminders = t.with_sms(sms, clock.clone(), settings(hours_before)).await;
+    t.state.reminders = reminders.clone();
+    (site, made, reminders, clock)
+}
+
+#[tokio::test]
+async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_night() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    // 50 hours before 09:00 is 07:00, at night: the reminder goes at 19:59
+    // the evening before.
+    let (_, made, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 50).await;
+
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.scheduled, round.sent), (2, 1), "{round:?}");
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 1);
+    let confirmation = &sent[0];
+    assert_eq!(confirmation.to, "+33612345678");
+    assert_eq!(confirmation.sender, "MairieLyon8");
+    let cost = reminders::gsm::cost(&confirmation.text);
+    assert_eq!(
+        (cost.encoding, cost.segments),
+        (reminders::gsm::Encoding::Gsm7, 1),
+        "{}",
+        confirmation.text
+    );
+    assert!(
+        confirmation.text.starts_with("RDV "),
+        "French by default: {}",
+        confirmation.text
+    );
+    assert!(
+        confirmation.text.contains("Tilleuls"),
+        "{}",
+        confirmation.text
+    );
+    assert!(
+        confirmation.text.contains("à 9h00"),
+        "Paris time: {}",
+        confirmation.text
+    );
+    // The link in the SMS opens the appointment.
+    let link = confirmation
+        .text
+        .split_whitespace()
+        .last()
+        .expect("link")
+        .trim_start_matches(support::ORIGIN)
+        .to_owned();
+    let opened = t.send(Call::get(&link)).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{link}");
+    let location = opened.headers["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.contains(made["id"].as_str().expect("id")),
+        "{location}"
+    );
+
+    // 50 hours before day 5 at 09:00 is day 3 at 07:00: night, so 19:59
+    // on day 2. Nothing goes before.
+    let evening = paris(today() + Days::new(2), "19:58");
+    clock.set(evening);
+    assert_eq!(reminders.round().await.expect("round").sent, 0);
+    clock.set(evening + chrono::Duration::minutes(1));
+    assert_eq!(reminders.round().await.expect("round").sent, 1);
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1].text.starts_with("Rappel : "), "{}", sent[1].text);
+    assert_eq!(reminders::gsm::cost(&sent[1].text).segments, 1);
+
+    // Rounds after that send nothing again.
+    clock.set(paris(today() + Days::new(5), "08:00"));
+    assert_eq!(reminders.round().await.expect("round"), Round::default());
+    assert_eq!(stand_in.received().len(), 2);
+    assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
+
+    // Reception sees what was sent.
+    let boss = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let id = made["id"].as_str().expect("id");
+    let listed = t
+        .send(Call::get(&format!("/api/v1/appointments/{id}/reminders")).bearer(&boss.token))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let states: Vec<(String, String)> = listed
+        .json()
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap_or_default().to_owned(),
+                r["state"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("confirmation".into(), "sent".into()),
+            ("reminder".into(), "sent".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders_are_withdrawn() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (_, made, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 48).await;
+    reminders.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 1);
+
+    let id = made["id"].as_str().expect("id");
+    let token = made["manage_url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_owned();
+    let new_start = paris(today() + Days::new(6), "09:30");
+    let moved = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .bearer(&token)
+                .json(json!({"start": contracts::time::to_local(new_start).fixed_offset().to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.withdrawn, round.sent), (1, 1), "{round:?}");
+    let sent = stand_in.received();
+    assert!(
+        sent[1].text.starts_with("Votre RDV est déplacé au "),
+        "{}",
+        sent[1].text
+    );
+    assert!(sent[1].text.contains("9h30"), "{}", sent[1].text);
+
+    let cancelled = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
+                .bearer(&token)
+                .json(json!({})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.withdrawn, round.sent), (1, 1), "{round:?}");
+    assert!(stand_in.received()[2].text.contains("est annulé"));
+
+    // Past the old and the new reminders' times: nothing more goes.
+    clock.set(paris(today() + Days::new(6), "09:00"));
+    reminders.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 3);
+}
+
+#[tokio::test]
+async fn a_timeout_after_the_provider_took_the_message_is_looked_up_not_sent_again() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    stand_in.then(Next::AcceptThenHang(Duration::from_secs(3)));
+    let (_, _, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_millis(500)), 48).await;
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.sent, round.retried), (0, 1), "{round:?}");
+    assert_eq!(stand_in.received().len(), 1, "the provider did take it");
+
+    // The next try asks the provider first, and finds it.
+    clock.advance(chrono::Duration::minutes(5));
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.found_by_lookup, round.sent), (1, 0), "{round:?}");
+    assert_eq!(stand_in.received().len(), 1, "sent once");
+
+    // A restart after that changes nothing.
+    let again = t
+        .with_sms(
+            webhook(&stand_in, Duration::from_secs(5)),
+            clock.clone(),
+            settings(48),
+        )
+        .await;
+    again.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_crash_between_the_providers_acceptance_and_the_record_sends_once_after_restart() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    stand_in.then(Next::AcceptThenHang(Duration::from_secs(2)));
+    let (_, _, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(10)), 48).await;
+    // The process dies while the provider holds its answer.
+    let running = tokio::spawn(async move { reminders.round().await });
+    while stand_in.received().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    running.abort();
+    let _ = running.await;
+    // The new process takes over once the dead one's lease has run out.
+    clock.advance(chrono::Duration::seconds(31));
+    let restarted = t
+        .with_sms(
+            webhook(&stand_in, Duration::from_secs(10)),
+            clock.clone(),
+            settings(48),
+        )
+        .await;
+    let round = restarted.round().await.expect("round");
+    assert_eq!((round.found_by_lookup, round.sent), (1, 0), "{round:?}");
+    assert_eq!(stand_in.received().len(), 1);
+}
+
+#[tokio::test]
+async fn busy_providers_are_retried_with_backoff_and_refusals_are_shown_to_reception() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    stand_in.then(Next::Refuse(503, "down for maintenance".into(), None));
+    stand_in.then(Next::Refuse(
+        429,
+        "{\"error\":\"slow down\"}".into(),
+        Some(600),
+    ));
+    stand_in.then(Next::AcceptWithGarbage);
+    let (site, _, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 48).await;
+
+    assert_eq!(reminders.round().await.expect("round").retried, 1);
+    // Not before the backoff (30 s and up).
+    assert_eq!(reminders.round().await.expect("round").retried, 0);
+    clock.advance(chrono::Duration::seconds(40));
+    assert_eq!(reminders.round().await.expect("round").retried, 1, "429");
+    // The 429 asked for ten minutes.
+    clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(reminders.round().await.expect("round"), Round::default());
+    clock.advance(chrono::Duration::minutes(6));
+    // Garbage with a 200: taken, but unknown: the next try looks it up.
+    assert_eq!(reminders.round().await.expect("round").retried, 1);
+    clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(reminders.round().await.expect("round").found_by_lookup, 1);
+    assert_eq!(stand_in.received().len(), 1, "one message in the end");
+
+    // A permanent refusal (a landline, say) is not retried and reception
+    // sees it.
+    let boss = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let site_b = site_with_slots(&t, 1).await;
+    stand_in.then(Next::Refuse(
+        400,
+        "{\"code\":\"invalid_parameter\",\"message\":\"not a mobile\"}".into(),
+        None,
+    ));
+    let start = paris(today() + Days::new(5), "09:30");
+    book(
+        &t,
+        &site_b,
+        &contracts::time::to_local(start).fixed_offset().to_rfc3339(),
+        "06 98 76 54 32",
+    )
+    .await;
+    let round = reminders.round().await.expect("round");
+    assert_eq!(round.failed, 1, "{round:?}");
+    clock.advance(chrono::Duration::hours(2));
+    assert_eq!(reminders.round().await.expect("round").failed, 0);
+    let failed = t
+        .send(Call::get(&format!("/api/v1/sites/{site_b}/reminders/failed")).bearer(&boss.token))
+        .await;
+    assert_eq!(failed.status, StatusCode::OK, "{}", failed.body);
+    assert_eq!(
+        failed.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        failed.body
+    );
+    assert!(failed.body.contains("not a mobile"), "{}", failed.body);
+    let none = t
+        .send(Call::get(&format!("/api/v1/sites/{site}/reminders/failed")).bearer(&boss.token))
+        .await;
+    assert_eq!(none.json().as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn delivery_reports_are_checked_and_never_go_back_in_time() {
+    let mut app = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (_, made, reminders, _) =
+        booked(&mut app, webhook(&stand_in, Duration::from_secs(5)), 48).await;
+    reminders.round().await.expect("round");
+    let id = stand_in.received()[0].id.clone();
+    let report = |status: &str, at: &str| {
+        let body = json!({"id": id, "status": status, "at": at}).to_string();
+        let signature = format!(
+            "sha256={}",
+            reminders::sms::hmac_hex(SECRET.as_bytes(), body.as_bytes())
+        );
+        (body, signature)
+    };
+    let post = |body: String, signature: String| {
+        Call::post("/api/v1/reminders/reports/webhook")
+            .header("x-signature", &signature)
+            .header("content-type", "application/json")
+            .raw(body)
+    };
+    let (body, sig) = report("delivered", "2026-12-01T10:00:05Z");
+    assert_eq!(
+        app.send(post(body, sig)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    // An older report (sent before, arriving after) does not undo it.
+    let (body, sig) = report("accepted", "2026-12-01T10:00:01Z");
+    assert_eq!(app.send(post(body, sig)).await.status, StatusCode::ACCEPTED);
+    // Forged.
+    let (body, _) = report("failed", "2026-12-01T10:00:09Z");
+    let forged = app.send(post(body, "sha256=00".into())).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{}", forged.body);
+    // Unknown message: taken and logged.
+    let body =
+        json!({"id": "nope", "status": "delivered", "at": "2026-12-01T10:00:05Z"}).to_string();
+    let sig = format!(
+        "sha256={}",
+        reminders::sms::hmac_hex(SECRET.as_bytes(), body.as_bytes())
+    );
+    assert_eq!(app.send(post(body, sig)).await.status, StatusCode::ACCEPTED);
+
+    let views = reminders
+        .of_appointment(made["id"].as_str().expect("id").parse().expect("id"))
+        .await
+        .expect("views");
+    assert_eq!(views[0].delivery.as_deref(), Some("delivered"));
+}
+
+#[tokio::test]
+async fn brevo_is_spoken_to_as_documented_and_its_reports_need_the_secret() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let client = reminders::sms::http_client(Duration::from_millis(500)).expect("client");
+    let brevo: Arc<dyn SmsProvider> =
+        Arc::new(Brevo::new(client, &stand_in.url(), SECRET, "hook-secret"));
+    stand_in.then(Next::AcceptThenHang(Duration::from_secs(2)));
+    let (_, _, reminders, clock) = booked(&mut t, brevo, 48).await;
+    assert_eq!(reminders.round().await.expect("round").retried, 1);
+    clock.advance(chrono::Duration::minutes(5));
+    assert_eq!(reminders.round().await.expect("round").found_by_lookup, 1);
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 1);
+    assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
+    let message_id = sent[0].id.clone();
+    let body = json!({"id": 1, "to": "33612345678", "messageId": message_id.parse::<u64>().expect("number"),
+                      "msg_status": "delivered", "date": "2026-12-01 10:00:05", "tag": sent[0].reference})
+    .to_string();
+    assert_eq!(
+        reminders
+            .report("brevo", body.as_bytes(), Some("hook-secret"), None)
+            .await
+            .expect("report"),
+        1
+    );
+    assert!(
+        reminders
+            .report("brevo", body.as_bytes(), Some("guess"), None)
+            .await
+            .is_err()
+    );
+}
+
+/// 1,000 confirmations due, a dispatcher process killed with SIGKILL at
+/// random moments and started again until they are all out: each reached
+/// the provider exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
+    use std::process::{Command, Stdio};
+    const MESSAGES: usize = 1000;
+    let t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
+    // 08:00–20:00, 10-minute slots, 20 desks: 1,440 places a day.
+    let rule = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({"cron": "0 8 * * *", "duration_minutes": 720, "valid_from": today().to_string(),
+                   "offer": {"appointments": true, "appointment_minutes": 10, "desks": 20}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    // Four days ahead: the reminders 48 hours before are not due yet, only
+    // the confirmations are.
+    let day = today() + Days::new(4);
+    let acting = api::Acting::system("test");
+    for i in 0..MESSAGES {
+        let start = paris(day, "08:00") + chrono::Duration::minutes(10 * (i / 20) as i64);
+        t.state
+            .appointments
+            .book(
+                appointments::BookRequest {
+                    site: site.parse().expect("site"),
+                    start,
+                    reason: contracts::Reason::ProcedureCaf,
+                    name: format!("Résident {i}"),
+                    phone: format!("06{:08}", 10_000_000 + i),
+                    email: None,
+                    language: contracts::Language::Fr,
+                    note: None,
+                },
+                appointments::Booker::Staff {
+                    acting: acting.clone(),
+                    override_reason: None,
+                },
+                Utc::now(),
+            )
+            .await
+            .expect("booked");
+    }
+    // The processes' clock is shifted into the day (no SMS at night).
+    let shift = (0..24)
+        .find(|h| {
+            let local = contracts::time::to_local(Utc::now() + chrono::Duration::hours(*h));
+            (10..16).contains(&chrono::Timelike::hour(&local))
+        })
+        .expect("a daytime hour");
+    let config = t.dir.join("creneau.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sms]\nprovider = \"webhook\"\nurl = \"{}/sms\"\nsecret = \"{SECRET}\"\ntimeout_seconds = 5\n",
+            stand_in.url()
+        ),
+    )
+    .expect("config");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_creneau"))
+            .env_remove("CRENEAU_STORE")
+            .env_remove("CRENEAU_MASTER_KEY")
+            .env("RUST_LOG", "error")
+            .arg("--store")
+            .arg(format!("sqlite://{}", t.dir.join("c.db").display()))
+            .arg("--master-key-file")
+            .arg(t.dir.join("master.key"))
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "debug",
+                "reminders",
+                "--shift-hours",
+                &shift.to_string(),
+                "--lease-ms",
+                "500",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn")
+    };
+    let distinct = |received: &[sms_stand_in::Received]| {
+        received
+            .iter()
+            .map(|r| r.reference.split('.').next().unwrap_or_default().to_owned())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
+    let mut kills = 0;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let started = std::time::Instant::now();
+    while distinct(&stand_in.received()) < MESSAGES {
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "only {} of {MESSAGES} sent after {kills} kills",
+            distinct(&stand_in.received())
+        );
+        let mut child = run();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Killed after 0.2 to 1.2 s, in the middle of whatever it does; the
+        // last runs go to the end.
+        let life = if kills < 8 { 200 + seed % 1000 } else { 20_000 };
+        let deadline = std::time::Instant::now() + Duration::from_millis(life);
+        while std::time::Instant::now() < deadline && distinct(&stand_in.received()) < MESSAGES {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        kills += 1;
+    }
+    let received = stand_in.received();
+    assert_eq!(distinct(&received), MESSAGES);
+    assert_eq!(
+        received.len(),
+        MESSAGES,
+        "{} messages sent twice after {kills} kills",
+        received.len() - MESSAGES
+    );
+    assert!(kills >= 2, "the dispatcher was killed while sending");
+    eprintln!("{MESSAGES} messages, each sent once, through {kills} processes killed with SIGKILL");
+    assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
+}

@@ -1,0 +1,88 @@
+//! The reminders HTTP API: delivery reports posted by SMS providers, and
+//! what reception sees (the messages of an appointment, the messages that
+//! could not be sent, to phone the resident instead).
+
+use api::{ApiError, FRONT_DESK, Need, Routes, Verb, path_id};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use contracts::{AppointmentId, SiteId};
+use serde::Deserialize;
+
+use crate::service::Reminders;
+
+/// Every route of the reminders service.
+pub fn routes(reminders: Reminders) -> Routes {
+    use Need::{Public, Staff};
+    use Verb::{Get, Post};
+    Routes::new()
+        // Providers authenticate with a signature or a shared secret, which
+        // the handler checks.
+        .route(
+            Post,
+            "/api/v1/reminders/reports/{provider}",
+            Public,
+            report_post,
+        )
+        .route(
+            Get,
+            "/api/v1/appointments/{appointment_id}/reminders",
+            Staff(FRONT_DESK),
+            of_appointment_get,
+        )
+        .route(
+            Get,
+            "/api/v1/sites/{site_id}/reminders/failed",
+            Staff(FRONT_DESK),
+            failed_get,
+        )
+        .with_state(reminders)
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    secret: Option<String>,
+}
+
+async fn report_post(
+    State(r): State<Reminders>,
+    Path(provider): Path<String>,
+    Query(q): Query<ReportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let signature = headers.get("x-signature").and_then(|v| v.to_str().ok());
+    let recorded = r
+        .report(&provider, &body, q.secret.as_deref(), signature)
+        .await?;
+    // A report for a message we do not know is taken (202) and logged:
+    // the provider must not retry it for ever.
+    let status = if recorded > 0 {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok(status.into_response())
+}
+
+async fn of_appointment_get(
+    State(r): State<Reminders>,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: AppointmentId = path_id("appointment", &raw)?;
+    let Some(site) = r.site_of(id).await? else {
+        return Err(ApiError::NotFound(format!("there is no appointment {id}")));
+    };
+    principal.require(FRONT_DESK, Some(site))?;
+    Ok(axum::Json(r.of_appointment(id).await?).into_response())
+}
+
+async fn failed_get(
+    State(r): State<Reminders>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let site: SiteId = path_id("site", &raw)?;
+    Ok(axum::Json(r.failed_at(site).await?).into_response())
+}

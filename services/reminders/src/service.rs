@@ -1,0 +1,977 @@
+//! The reminders service: reacts to appointment events (a subscription of
+//! its own, with its checkpoint), schedules each message as a
+//! `reminder-<id>` stream, and dispatches those whose time has come.
+//!
+//! Never lost: a message is scheduled before the reaction's checkpoint
+//! moves past the event that asked for it, and scheduling is idempotent
+//! (the reminder's id derives from that event; its stream must not exist).
+//! Never twice: an attempt is recorded (`ReminderAttemptStarted`, at the
+//! stream's version, so two dispatchers cannot both start it) before the
+//! provider is called, and when the outcome of an attempt is unknown (a
+//! crash, a timeout) the provider is asked for the attempt's reference
+//! before anything is sent again. One dispatcher sends at a time: it holds
+//! a lease in `lease-reminders`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use api::Acting;
+use appointments::BOOKING;
+use calendar::Calendar;
+use chrono::{DateTime, Utc};
+use contracts::proto::appointments::v1 as aev;
+use contracts::proto::reminders::v1 as ev;
+use contracts::{AppointmentId, Language, ReminderId, SiteId, decode_event};
+use eventlog::{
+    AppendError, EventStore, ExpectedVersion, Filter, Position, RecordedEvent, StreamName,
+};
+use futures_util::StreamExt as _;
+use identity::Identity;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use crate::error::ReminderError;
+use crate::model::{Change, Channel, Model, Reminder, State, kind_to};
+use crate::sms::{Lookup, SendError, Sms, SmsProvider};
+use crate::texts::{self, Details, Kind};
+use crate::timing;
+
+/// Where the time comes from: the wall clock, or a clock a test moves.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved.
+pub struct ManualClock(StdMutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Arc<Self> {
+        Arc::new(ManualClock(StdMutex::new(at)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at;
+        }
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map_or_else(|_| Utc::now(), |t| *t)
+    }
+}
+
+/// A site's own reminder settings; what is not set follows [`Settings`].
+#[derive(Debug, Clone, Default)]
+pub struct SiteSettings {
+    pub hours_before: Option<u32>,
+    pub second_hours_before: Option<u32>,
+    pub sender: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where residents reach Créneau: manage links start with it.
+    pub public_url: String,
+    /// The reminder goes this many hours before (default 48).
+    pub hours_before: u32,
+    /// A second reminder this many hours before, if set.
+    pub second_hours_before: Option<u32>,
+    /// Sender ID: 11 letters or digits at most.
+    pub sender: String,
+    /// Tries before a message is given up.
+    pub max_attempts: u32,
+    /// How long the dispatcher's lease lasts without renewal.
+    pub lease: Duration,
+    /// Messages handed to the provider at once.
+    pub concurrency: usize,
+    /// Confirmations and notices go only for events this recent: a service
+    /// started on an old log schedules the reminders still ahead and does
+    /// not confirm bookings made long ago.
+    pub notices_within: chrono::Duration,
+    pub sites: HashMap<SiteId, SiteSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: "http://127.0.0.1:8080".into(),
+            hours_before: 48,
+            second_hours_before: None,
+            sender: "Creneau".into(),
+            max_attempts: 8,
+            lease: Duration::from_secs(30),
+            concurrency: 64,
+            notices_within: chrono::Duration::hours(1),
+            sites: HashMap::new(),
+        }
+    }
+}
+
+/// Checks a sender ID: what providers accept.
+pub fn valid_sender(sender: &str) -> bool {
+    (1..=11).contains(&sender.chars().count()) && sender.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// How a round went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub scheduled: usize,
+    pub withdrawn: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub found_by_lookup: usize,
+}
+
+/// A reminder as reception sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReminderView {
+    pub id: ReminderId,
+    pub appointment: AppointmentId,
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub due_at: DateTime<Utc>,
+    pub state: &'static str,
+    pub attempts: u32,
+    pub segments: u32,
+    pub delivery: Option<String>,
+    pub error: Option<String>,
+}
+
+fn view(r: &Reminder) -> ReminderView {
+    ReminderView {
+        id: r.id,
+        appointment: r.appointment,
+        kind: match r.kind {
+            Kind::Confirmation => "confirmation",
+            Kind::Reminder => "reminder",
+            Kind::Moved => "moved",
+            Kind::Cancelled => "cancelled",
+        },
+        channel: match r.channel {
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+        },
+        due_at: r.due_at,
+        state: match r.state {
+            State::Scheduled => "scheduled",
+            State::Withdrawn => "withdrawn",
+            State::Sent => "sent",
+            State::Failed => "failed",
+        },
+        attempts: r.attempts,
+        segments: r.segments,
+        delivery: r.delivery.clone(),
+        error: r.error.clone(),
+    }
+}
+
+const CHECKPOINT: &str = "reminders-scheduler";
+const LEASE_STREAM: &str = "lease-reminders";
+/// Reminder ids derive from the event that asked for them (UUID v5).
+const NAMESPACE: Uuid = Uuid::from_u128(0x6372_656e_6561_7500_7265_6d69_6e64_6572);
+
+#[derive(Clone)]
+pub struct Reminders {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    identity: Identity,
+    calendar: Calendar,
+    sms: Arc<dyn SmsProvider>,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    model: Mutex<Model>,
+    /// One round at a time.
+    round: Mutex<()>,
+    checkpoint: StdMutex<Position>,
+    holder: String,
+    /// Until when this process holds the lease, and the lease stream's
+    /// version it saw.
+    lease: StdMutex<(Option<DateTime<Utc>>, Option<u64>)>,
+    in_flight: StdMutex<HashSet<ReminderId>>,
+}
+
+impl Reminders {
+    /// The service; its first round folds the log and reacts to the
+    /// appointment events past its checkpoint.
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        identity: Identity,
+        calendar: Calendar,
+        sms: Arc<dyn SmsProvider>,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ReminderError> {
+        let checkpoint = store
+            .load_checkpoint(CHECKPOINT)
+            .await?
+            .unwrap_or(Position::START);
+        let r = Reminders {
+            inner: Arc::new(Inner {
+                store,
+                identity,
+                calendar,
+                sms,
+                settings,
+                clock,
+                model: Mutex::new(Model::default()),
+                round: Mutex::new(()),
+                checkpoint: StdMutex::new(checkpoint),
+                holder: format!("{}-{}", std::process::id(), Uuid::now_v7()),
+                lease: StdMutex::new((None, None)),
+                in_flight: StdMutex::new(HashSet::new()),
+            }),
+        };
+        Ok(r)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    fn checkpoint(&self) -> Position {
+        self.inner.checkpoint.lock().map_or(Position::START, |c| *c)
+    }
+
+    /// One round: fold what is new (reacting to appointment events past the
+    /// checkpoint), then send what is due, if this process holds the lease.
+    pub async fn round(&self) -> Result<Round, ReminderError> {
+        let _one = self.inner.round.lock().await;
+        let mut round = Round::default();
+        self.catch_up(&mut round).await?;
+        if self.hold_lease().await? {
+            self.dispatch(&mut round).await?;
+        }
+        Ok(round)
+    }
+
+    /// Runs rounds until the process ends: after each, waits for a commit,
+    /// the next message's time, or a second.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut wake = self.inner.store.wake();
+            loop {
+                match self.round().await {
+                    Ok(r) if r != Round::default() => tracing::info!(?r, "reminders round"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "reminders round failed"),
+                }
+                let next = self.inner.model.lock().await.next_due();
+                let wait = next
+                    .and_then(|at| (at - self.now()).to_std().ok())
+                    .unwrap_or(Duration::from_secs(1))
+                    .clamp(Duration::from_millis(10), Duration::from_secs(1));
+                tokio::select! {
+                    _ = wake.changed() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        })
+    }
+
+    /// Folds the log from where the model is; reacts to the appointment
+    /// events past the checkpoint, then moves the checkpoint.
+    async fn catch_up(&self, round: &mut Round) -> Result<(), ReminderError> {
+        let filter = Filter::categories([BOOKING, ReminderId::CATEGORY]);
+        loop {
+            let after = self.inner.model.lock().await.position;
+            let batch = self.inner.store.read_all(after, 1000, &filter).await?;
+            let Some(last) = batch.last().map(|e| e.position) else {
+                return Ok(());
+            };
+            let checkpoint = self.checkpoint();
+            let mut reacted = false;
+            for e in &batch {
+                self.inner.model.lock().await.fold(e)?;
+                if e.position > checkpoint && e.category() == BOOKING {
+                    self.react(e, round).await?;
+                    reacted = true;
+                }
+            }
+            if reacted || last > checkpoint {
+                self.inner.store.save_checkpoint(CHECKPOINT, last).await?;
+                if let Ok(mut c) = self.inner.checkpoint.lock() {
+                    *c = (*c).max(last);
+                }
+            }
+        }
+    }
+
+    fn site_settings(&self, site: SiteId) -> (u32, Option<u32>, String) {
+        let s = &self.inner.settings;
+        let own = s.sites.get(&site).cloned().unwrap_or_default();
+        (
+            own.hours_before.unwrap_or(s.hours_before),
+            own.second_hours_before.or(s.second_hours_before),
+            own.sender.unwrap_or_else(|| s.sender.clone()),
+        )
+    }
+
+    /// What an appointment event asks of the reminders.
+    async fn react(&self, e: &RecordedEvent, round: &mut Round) -> Result<(), ReminderError> {
+        let now = self.now();
+        let recent = now - e.metadata.recorded_at < self.inner.settings.notices_within;
+        let acting = Acting::new(
+            eventlog::Actor::System("reminders".into()),
+            e.metadata.correlation_id,
+        );
+        let (appointment, notice) = if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
+            (x.appointment_id, Some(Kind::Confirmation))
+        } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
+            (x.appointment_id, Some(Kind::Moved))
+        } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
+            // An erased resident is not told (nobody can be).
+            let notice = (x.reason != "resident erased").then_some(Kind::Cancelled);
+            (x.appointment_id, notice)
+        } else {
+            return Ok(());
+        };
+        let Ok(appointment) = appointment.parse::<AppointmentId>() else {
+            return Ok(());
+        };
+        let Some(a) = self
+            .inner
+            .model
+            .lock()
+            .await
+            .appointments
+            .get(&appointment)
+            .cloned()
+        else {
+            return Ok(());
+        };
+        // A move or a cancellation withdraws what was waiting.
+        if notice != Some(Kind::Confirmation) {
+            for rid in &a.reminders {
+                if self
+                    .withdraw(&acting, *rid, "the appointment changed")
+                    .await?
+                {
+                    round.withdrawn += 1;
+                }
+            }
+        }
+        if a.starts_at <= now {
+            return Ok(());
+        }
+        let details = match self.inner.identity.resident_details(a.resident).await {
+            Ok(d) if !d.erased => d,
+            _ => return Ok(()),
+        };
+        if !details.sms_consent || details.phone.is_none() {
+            return Ok(());
+        }
+        let mut wanted: Vec<(Kind, DateTime<Utc>)> = Vec::new();
+        if let Some(kind) = notice
+            && recent
+        {
+            let at = timing::after_night(now);
+            if at < a.starts_at {
+                wanted.push((kind, at));
+            }
+        }
+        if !a.cancelled && notice != Some(Kind::Cancelled) {
+            let (hours, second, _) = self.site_settings(a.site);
+            for h in std::iter::once(hours).chain(second) {
+                if let Some(at) = timing::reminder_at(a.starts_at, h, now) {
+                    wanted.push((Kind::Reminder, at));
+                }
+            }
+        }
+        for (n, (kind, due)) in wanted.into_iter().enumerate() {
+            let rid = ReminderId(Uuid::new_v5(
+                &NAMESPACE,
+                format!("{}/{n}", e.event_id).as_bytes(),
+            ));
+            let scheduled = ev::ReminderScheduled {
+                reminder_id: rid.to_string(),
+                appointment_id: a.id.to_string(),
+                resident_id: a.resident.to_string(),
+                site_id: a.site.to_string(),
+                kind: kind_to(kind).into(),
+                channel: ev::Channel::Sms.into(),
+                due_at: due.to_rfc3339(),
+                starts_at: a.starts_at.to_rfc3339(),
+            };
+            match self
+                .inner
+                .store
+                .append(
+                    &rid.stream(),
+                    ExpectedVersion::NoStream,
+                    vec![acting.event(&scheduled)?],
+                )
+                .await
+            {
+                Ok(done) => {
+                    self.inner.model.lock().await.apply(
+                        rid,
+                        0,
+                        Change::Scheduled(Box::new(scheduled)),
+                        done.last_position.unwrap_or_default(),
+                    )?;
+                    round.scheduled += 1;
+                }
+                // Scheduled by an earlier run that stopped before its
+                // checkpoint: once is enough.
+                Err(AppendError::WrongExpectedVersion { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one event to a reminder's stream at the version the model
+    /// holds, and applies it. `false` when the stream moved meanwhile.
+    async fn record(
+        &self,
+        r: &Reminder,
+        event: eventlog::NewEvent,
+        change: Change,
+    ) -> Result<bool, ReminderError> {
+        match self
+            .inner
+            .store
+            .append(
+                &r.id.stream(),
+                ExpectedVersion::Exact(r.version),
+                vec![event],
+            )
+            .await
+        {
+            Ok(done) => {
+                self.inner.model.lock().await.apply(
+                    r.id,
+                    r.version + 1,
+                    change,
+                    done.last_position.unwrap_or_default(),
+                )?;
+                Ok(true)
+            }
+            Err(AppendError::WrongExpectedVersion { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn withdraw(
+        &self,
+        acting: &Acting,
+        rid: ReminderId,
+        reason: &str,
+    ) -> Result<bool, ReminderError> {
+        let Some(r) = self.inner.model.lock().await.reminders.get(&rid).cloned() else {
+            return Ok(false);
+        };
+        if r.state != State::Scheduled {
+            return Ok(false);
+        }
+        let event = acting.event(&ev::ReminderWithdrawn {
+            reminder_id: rid.to_string(),
+            reason: reason.to_owned(),
+        })?;
+        self.record(&r, event, Change::Withdrawn).await
+    }
+
+    /// Takes or renews the lease; whether this process holds it now.
+    async fn hold_lease(&self) -> Result<bool, ReminderError> {
+        let now = self.now();
+        let lease = chrono::Duration::from_std(self.inner.settings.lease)
+            .unwrap_or(chrono::Duration::seconds(30));
+        let (until, seen) = self.inner.lease.lock().map(|l| *l).unwrap_or((None, None));
+        if until.is_some_and(|u| u - now > lease / 2) {
+            return Ok(true);
+        }
+        let stream = StreamName::new(LEASE_STREAM.to_owned())?;
+        let mut latest: Option<(u64, ev::DispatcherLeaseTaken)> = None;
+        let mut from = seen.map_or(0, |v| v);
+        loop {
+            let events = self.inner.store.read_stream(&stream, from, 1000).await?;
+            let Some(last) = events.last() else { break };
+            from = last.version + 1;
+            if let Some(x) = decode_event::<ev::DispatcherLeaseTaken>(last)? {
+                latest = Some((last.version, x));
+            }
+            if events.len() < 1000 {
+                break;
+            }
+        }
+        let (expected, free) = match &latest {
+            None => (ExpectedVersion::NoStream, true),
+            Some((v, x)) => {
+                let expires = DateTime::parse_from_rfc3339(&x.expires_at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(now);
+                (
+                    ExpectedVersion::Exact(*v),
+                    x.holder == self.inner.holder || expires <= now,
+                )
+            }
+        };
+        if !free {
+            if let Ok(mut l) = self.inner.lease.lock() {
+                *l = (None, latest.map(|(v, _)| v));
+            }
+            return Ok(false);
+        }
+        let taken = ev::DispatcherLeaseTaken {
+            holder: self.inner.holder.clone(),
+            expires_at: (now + lease).to_rfc3339(),
+        };
+        let acting = Acting::system("reminders");
+        match self
+            .inner
+            .store
+            .append(&stream, expected, vec![acting.event(&taken)?])
+            .await
+        {
+            Ok(done) => {
+                if let Ok(mut l) = self.inner.lease.lock() {
+                    *l = (Some(now + lease), done.next_expected);
+                }
+                Ok(true)
+            }
+            Err(AppendError::WrongExpectedVersion { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends what is due, `concurrency` at a time.
+    async fn dispatch(&self, round: &mut Round) -> Result<(), ReminderError> {
+        loop {
+            let due: Vec<ReminderId> = {
+                let model = self.inner.model.lock().await;
+                let busy = self
+                    .inner
+                    .in_flight
+                    .lock()
+                    .map(|s| s.clone())
+                    .unwrap_or_default();
+                model
+                    .due_now(self.now(), 10_000)
+                    .into_iter()
+                    .filter(|id| !busy.contains(id))
+                    .collect()
+            };
+            if due.is_empty() {
+                return Ok(());
+            }
+            if let Ok(mut s) = self.inner.in_flight.lock() {
+                s.extend(due.iter().copied());
+            }
+            let outcomes: Vec<Result<Outcome, ReminderError>> =
+                futures_util::stream::iter(due.iter().copied())
+                    .map(|rid| self.deliver(rid))
+                    .buffer_unordered(self.inner.settings.concurrency.max(1))
+                    .collect()
+                    .await;
+            if let Ok(mut s) = self.inner.in_flight.lock() {
+                for id in &due {
+                    s.remove(id);
+                }
+            }
+            let mut progressed = false;
+            for o in outcomes {
+                match o {
+                    Ok(Outcome::Sent) => {
+                        round.sent += 1;
+                        progressed = true;
+                    }
+                    Ok(Outcome::Found) => {
+                        round.found_by_lookup += 1;
+                        progressed = true;
+                    }
+                    Ok(Outcome::Retry) => round.retried += 1,
+                    Ok(Outcome::Failed) => {
+                        round.failed += 1;
+                        progressed = true;
+                    }
+                    Ok(Outcome::Withdrawn) => {
+                        round.withdrawn += 1;
+                        progressed = true;
+                    }
+                    Ok(Outcome::Later) => {}
+                    Err(e) => tracing::error!(error = %e, "a reminder could not be handled"),
+                }
+            }
+            if !progressed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One message: checks it is still wanted, asks the provider about an
+    /// attempt whose outcome is unknown, records a new attempt, sends.
+    async fn deliver(&self, rid: ReminderId) -> Result<Outcome, ReminderError> {
+        let Some(r) = self.inner.model.lock().await.reminders.get(&rid).cloned() else {
+            return Ok(Outcome::Later);
+        };
+        if r.state != State::Scheduled {
+            return Ok(Outcome::Later);
+        }
+        let acting = Acting::system("reminders");
+        let now = self.now();
+        if r.starts_at <= now {
+            self.withdraw(&acting, rid, "the appointment has started")
+                .await?;
+            return Ok(Outcome::Withdrawn);
+        }
+        if r.channel == Channel::Sms && !timing::daytime(now) {
+            let morning = timing::after_night(now);
+            if morning >= r.starts_at {
+                self.withdraw(&acting, rid, "only night is left before the appointment")
+                    .await?;
+                return Ok(Outcome::Withdrawn);
+            }
+            self.inner.model.lock().await.defer(rid, morning);
+            return Ok(Outcome::Later);
+        }
+        let details = match self.inner.identity.resident_details(r.resident).await {
+            Ok(d) if !d.erased => d,
+            _ => {
+                self.withdraw(&acting, rid, "the resident was erased")
+                    .await?;
+                return Ok(Outcome::Withdrawn);
+            }
+        };
+        let Some(phone) = details.phone.filter(|_| details.sms_consent) else {
+            self.withdraw(&acting, rid, "no SMS consent or no phone")
+                .await?;
+            return Ok(Outcome::Withdrawn);
+        };
+        let provider = self.inner.sms.name();
+        // The last attempt may have reached the provider: ask before
+        // sending again.
+        if r.uncertain && !r.reference.is_empty() {
+            match self.inner.sms.lookup(&r.reference).await {
+                Ok(Lookup::Found(message_id)) => {
+                    let event = acting.event(&ev::ReminderSent {
+                        reminder_id: rid.to_string(),
+                        attempt: r.attempts,
+                        provider_message_id: message_id.clone(),
+                        known_from: "lookup".into(),
+                    })?;
+                    self.record(&r, event, Change::Sent { message_id }).await?;
+                    return Ok(Outcome::Found);
+                }
+                Ok(Lookup::NotFound) => {}
+                Ok(Lookup::Unsupported) => {
+                    tracing::warn!(reminder = %rid, provider, "outcome unknown and the provider cannot be asked: sending again");
+                }
+                Err(e) => return self.retry_later(&acting, &r, &e, now, true).await,
+            }
+        }
+        let text = self.text(&r, &details.language).await?;
+        let attempt = r.attempts + 1;
+        let reference = format!("{rid}.{attempt}");
+        let segments = crate::gsm::cost(&text).segments;
+        let started = acting.event(&ev::ReminderAttemptStarted {
+            reminder_id: rid.to_string(),
+            attempt,
+            provider: provider.to_owned(),
+            client_reference: reference.clone(),
+            segments,
+        })?;
+        let change = Change::AttemptStarted {
+            attempt,
+            provider: provider.to_owned(),
+            reference: reference.clone(),
+            segments,
+        };
+        if !self.record(&r, started, change).await? {
+            return Ok(Outcome::Later);
+        }
+        let Some(r) = self.inner.model.lock().await.reminders.get(&rid).cloned() else {
+            return Ok(Outcome::Later);
+        };
+        let (_, _, sender) = self.site_settings(r.site);
+        let sms = Sms {
+            to: phone,
+            text,
+            sender,
+            reference,
+        };
+        match self.inner.sms.send(&sms).await {
+            Ok(message_id) => {
+                let event = acting.event(&ev::ReminderSent {
+                    reminder_id: rid.to_string(),
+                    attempt,
+                    provider_message_id: message_id.clone(),
+                    known_from: "answer".into(),
+                })?;
+                self.record(&r, event, Change::Sent { message_id }).await?;
+                Ok(Outcome::Sent)
+            }
+            Err(e) => self.retry_later(&acting, &r, &e, now, false).await,
+        }
+    }
+
+    /// Records a failed try: another one later, or the end after a
+    /// permanent refusal or too many tries.
+    async fn retry_later(
+        &self,
+        acting: &Acting,
+        r: &Reminder,
+        error: &SendError,
+        now: DateTime<Utc>,
+        looking_up: bool,
+    ) -> Result<Outcome, ReminderError> {
+        let give_up = |error: String, code: String| -> Result<_, ReminderError> {
+            Ok((
+                acting.event(&ev::ReminderFailed {
+                    reminder_id: r.id.to_string(),
+                    error: error.clone(),
+                    provider_code: code,
+                })?,
+                Change::Failed { error },
+            ))
+        };
+        let (event, change, outcome) = match error {
+            SendError::Permanent { error, code } => {
+                tracing::warn!(reminder = %r.id, error, "the provider refused the message for good");
+                let (e, c) = give_up(error.clone(), code.clone())?;
+                (e, c, Outcome::Failed)
+            }
+            SendError::Transient { error, .. }
+                if r.attempts >= self.inner.settings.max_attempts =>
+            {
+                let (e, c) = give_up(
+                    format!("{} tries failed; last: {error}", r.attempts),
+                    String::new(),
+                )?;
+                (e, c, Outcome::Failed)
+            }
+            SendError::Transient {
+                error,
+                retry_after,
+                uncertain,
+            } => {
+                let jitter = f64::from(Uuid::new_v4().as_u128() as u16) / f64::from(u16::MAX);
+                let mut wait = timing::backoff(r.attempts.max(1), jitter);
+                if let Some(after) = retry_after.and_then(|d| chrono::Duration::from_std(d).ok()) {
+                    wait = wait.max(after);
+                }
+                let retry_at = now + wait;
+                // Still unknown whether the earlier attempt went: keep
+                // asking before sending.
+                let uncertain = *uncertain || (looking_up && r.uncertain);
+                tracing::info!(reminder = %r.id, error, %retry_at, uncertain, "message not sent yet: will try again");
+                (
+                    acting.event(&ev::ReminderAttemptFailed {
+                        reminder_id: r.id.to_string(),
+                        attempt: r.attempts,
+                        error: error.clone(),
+                        retry_at: retry_at.to_rfc3339(),
+                        uncertain,
+                    })?,
+                    Change::AttemptFailed {
+                        error: error.clone(),
+                        retry_at,
+                        uncertain,
+                    },
+                    Outcome::Retry,
+                )
+            }
+        };
+        self.record(r, event, change).await?;
+        Ok(outcome)
+    }
+
+    /// The SMS text of a reminder, in the resident's language.
+    async fn text(&self, r: &Reminder, language: &str) -> Result<String, ReminderError> {
+        let language = Language::from_str_name(language).unwrap_or(Language::Fr);
+        let calendar = self.inner.calendar.model().await?;
+        let site = calendar
+            .sites
+            .get(&r.site)
+            .map(|s| s.details.clone())
+            .unwrap_or_default();
+        let appointment = self
+            .inner
+            .model
+            .lock()
+            .await
+            .appointments
+            .get(&r.appointment)
+            .cloned();
+        let token = match appointment.as_ref().and_then(|a| a.token.as_ref()) {
+            Some(sealed) => self
+                .inner
+                .identity
+                .vault()
+                .open_sealed(sealed)
+                .await
+                .map_err(|e| ReminderError::Internal(e.to_string()))?
+                .as_deref()
+                .map(str::to_owned),
+            None => None,
+        };
+        let link = token.map(|t| appointments::manage_url(&self.inner.settings.public_url, &t));
+        let details = Details {
+            starts_at: r.starts_at,
+            site_name: &site.name,
+            address: &site.address,
+            site_phone: Some(site.phone.as_str()).filter(|p| !p.is_empty()),
+            reason: appointment.map_or(contracts::Reason::Other, |a| a.reason),
+            link: link
+                .as_deref()
+                .or(Some(self.inner.settings.public_url.as_str())),
+        };
+        Ok(texts::sms(r.kind, language, &details))
+    }
+
+    /// A delivery report posted by `provider`.
+    pub async fn report(
+        &self,
+        provider: &str,
+        body: &[u8],
+        secret: Option<&str>,
+        signature: Option<&str>,
+    ) -> Result<usize, ReminderError> {
+        if provider != self.inner.sms.name() {
+            return Err(ReminderError::NotFound(format!(
+                "no SMS provider {provider:?} is configured"
+            )));
+        }
+        let reports = self
+            .inner
+            .sms
+            .report(body, secret, signature)
+            .map_err(|e| match e {
+                crate::sms::ReportError::Forged => ReminderError::ForgedReport(e.to_string()),
+                crate::sms::ReportError::Malformed(_) => ReminderError::BadReport(e.to_string()),
+            })?;
+        let mut recorded = 0;
+        for report in reports {
+            // Twice at most: the model may be behind the log.
+            for _ in 0..2 {
+                let r = {
+                    let m = self.inner.model.lock().await;
+                    m.by_message
+                        .get(&report.message_id)
+                        .and_then(|id| m.reminders.get(id))
+                        .cloned()
+                };
+                let Some(r) = r else {
+                    self.catch_up(&mut Round::default()).await?;
+                    continue;
+                };
+                if r.reported_at.is_some_and(|last| report.at < last) {
+                    tracing::info!(
+                        message = report.message_id,
+                        "an older delivery report: ignored"
+                    );
+                    break;
+                }
+                let acting = Acting::system("reminders");
+                let event = acting.event(&ev::ReminderDeliveryReported {
+                    reminder_id: r.id.to_string(),
+                    provider_message_id: report.message_id.clone(),
+                    status: report.status.to_owned(),
+                    reported_at: report.at.to_rfc3339(),
+                    provider_status: report.provider_status.clone(),
+                })?;
+                let change = Change::Delivery {
+                    status: report.status.to_owned(),
+                    at: report.at,
+                };
+                if self.record(&r, event, change).await? {
+                    recorded += 1;
+                    break;
+                }
+                self.catch_up(&mut Round::default()).await?;
+            }
+        }
+        if recorded == 0 {
+            tracing::warn!(provider, "a delivery report for no message we know");
+        }
+        Ok(recorded)
+    }
+
+    /// Folds what is new, between rounds, for a query.
+    async fn refresh(&self) -> Result<(), ReminderError> {
+        let _one = self.inner.round.lock().await;
+        self.catch_up(&mut Round::default()).await
+    }
+
+    /// The reminders of one appointment, oldest first.
+    pub async fn of_appointment(
+        &self,
+        id: AppointmentId,
+    ) -> Result<Vec<ReminderView>, ReminderError> {
+        self.refresh().await?;
+        let m = self.inner.model.lock().await;
+        let mut out: Vec<ReminderView> = m
+            .appointments
+            .get(&id)
+            .into_iter()
+            .flat_map(|a| a.reminders.iter())
+            .filter_map(|rid| m.reminders.get(rid))
+            .map(view)
+            .collect();
+        out.sort_by_key(|r| r.due_at);
+        Ok(out)
+    }
+
+    /// Messages that could not be sent, at a site, for reception to phone
+    /// the resident: appointments still ahead only.
+    pub async fn failed_at(&self, site: SiteId) -> Result<Vec<ReminderView>, ReminderError> {
+        self.refresh().await?;
+        let now = self.now();
+        let m = self.inner.model.lock().await;
+        let mut out: Vec<ReminderView> = m
+            .reminders
+            .values()
+            .filter(|r| {
+                r.site == site
+                    && r.starts_at > now
+                    && (r.state == State::Failed || r.delivery.as_deref() == Some("failed"))
+            })
+            .map(view)
+            .collect();
+        out.sort_by_key(|r| r.due_at);
+        Ok(out)
+    }
+
+    /// The site of an appointment the service knows.
+    pub async fn site_of(&self, id: AppointmentId) -> Result<Option<SiteId>, ReminderError> {
+        self.refresh().await?;
+        Ok(self
+            .inner
+            .model
+            .lock()
+            .await
+            .appointments
+            .get(&id)
+            .map(|a| a.site))
+    }
+}
+
+/// What became of one message in a round.
+enum Outcome {
+    Sent,
+    Found,
+    Retry,
+    Failed,
+    Withdrawn,
+    Later,
+}
