@@ -14,7 +14,8 @@ pub fn feed_token(key: &[u8; 32], kind: &str, id: &str) -> String {
     api::sign(key, &format!("ics|{kind}|{id}"))
 }
 
-fn escape(text: &str) -> String {
+/// A text value escaped for iCalendar.
+pub fn escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
@@ -22,7 +23,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Folds a content line at 75 octets, on character boundaries.
-fn fold(line: &str, out: &mut String) {
+pub fn fold(line: &str, out: &mut String) {
     let mut width = 0;
     for c in line.chars() {
         if width + c.len_utf8() > 75 {
@@ -35,7 +36,8 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+/// A UTC time in iCalendar's form.
+pub fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 

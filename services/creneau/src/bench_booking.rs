@@ -91,7 +91,7 @@ fn body(site: SiteId, start: &str, phone: usize) -> String {
     )
 }
 
-async fn site_with_rule(
+pub(crate) async fn site_with_rule(
     state: &crate::server::AppState,
     name: &str,
     desks: u32,
@@ -134,7 +134,7 @@ async fn site_with_rule(
 }
 
 /// Every free place (site, start) for the reason, one entry per desk.
-async fn places(
+pub(crate) async fn places(
     state: &crate::server::AppState,
     site: SiteId,
     desks: u32,

@@ -96,6 +96,8 @@ pub enum BenchCommand {
     Calendar(bench::CalendarBenchArgs),
     /// Bookings through HTTP: sustained, and a burst racing for a few places.
     Booking(crate::bench_booking::BookingBenchArgs),
+    /// Many SMS due at once, sent to a loopback stand-in: messages/s, none twice.
+    Reminders(crate::bench_reminders::RemindersBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,7 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 store,
                 vault,
                 identity,
-                setup::sms_provider(&config)?,
+                setup::senders(&config)?,
                 config.sms.reminders.clone(),
                 Arc::new(reminders::SystemClock),
                 Some(config.origin()),
@@ -209,6 +211,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Eventlog(args)) => {
             bench::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Reminders(args)) => {
+            crate::bench_reminders::run(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Booking(args)) => {
             crate::bench_booking::run(args, &mut stdout).await?;

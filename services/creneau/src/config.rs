@@ -62,6 +62,21 @@ struct FileConfig {
     retention_months: Option<u32>,
     trust_proxy: Option<bool>,
     sms: Option<SmsFile>,
+    email: Option<EmailFile>,
+}
+
+/// The `[email]` table: the SMTP server reminders go through.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailFile {
+    host: String,
+    port: Option<u16>,
+    /// `starttls` (default), `tls` or `none` (a server on this machine only).
+    security: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    from: String,
+    timeout_seconds: Option<u64>,
 }
 
 /// The `[sms]` table: the provider and the reminders' settings.
@@ -114,6 +129,8 @@ pub struct SmsConfig {
     pub provider: SmsProviderConfig,
     pub timeout: std::time::Duration,
     pub reminders: reminders::Settings,
+    /// The SMTP server, when email is configured.
+    pub email: Option<reminders::email::MailSettings>,
 }
 
 /// Where the master key comes from.
@@ -233,7 +250,8 @@ impl RawConfig {
                 "retention_months is {retention_months}: give 1 to 120 months"
             )));
         }
-        let sms = sms_config(file.sms.unwrap_or_default(), &data_dir, &public_url)?;
+        let mut sms = sms_config(file.sms.unwrap_or_default(), &data_dir, &public_url)?;
+        sms.email = file.email.map(email_config).transpose()?;
         Ok(Config {
             sms,
             store,
@@ -302,6 +320,7 @@ fn sms_config(f: SmsFile, data_dir: &Path, public_url: &str) -> Result<SmsConfig
         );
     }
     Ok(SmsConfig {
+        email: None,
         provider,
         timeout: std::time::Duration::from_secs(f.timeout_seconds.unwrap_or(10).clamp(1, 120)),
         reminders: reminders::Settings {
@@ -312,6 +331,39 @@ fn sms_config(f: SmsFile, data_dir: &Path, public_url: &str) -> Result<SmsConfig
             sites,
             ..defaults
         },
+    })
+}
+
+fn email_config(f: EmailFile) -> Result<reminders::email::MailSettings, ConfigError> {
+    use reminders::email::Security;
+    let security = match f.security.as_deref().unwrap_or("starttls") {
+        "starttls" => Security::StartTls,
+        "tls" => Security::Tls,
+        "none" => Security::Plain,
+        other => {
+            return Err(ConfigError::Range(format!(
+                "[email] security {other:?}: use starttls, tls or none"
+            )));
+        }
+    };
+    if !reminders::email::valid_address(&f.from) {
+        return Err(ConfigError::Range(format!(
+            "[email] from {:?} is not an address: write it as \"Créneau <rdv@ville.fr>\"",
+            f.from
+        )));
+    }
+    Ok(reminders::email::MailSettings {
+        port: f.port.unwrap_or(match security {
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::Plain => 25,
+        }),
+        host: f.host,
+        security,
+        username: f.username,
+        password: f.password,
+        from: f.from,
+        timeout: std::time::Duration::from_secs(f.timeout_seconds.unwrap_or(10).clamp(1, 120)),
     })
 }
 
@@ -443,6 +495,20 @@ mod tests {
             let err = with_file(text).expect_err(text);
             assert!(err.to_string().contains(says), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn email_settings_default_their_port_and_check_the_sender() {
+        assert!(with_file("").expect("valid").sms.email.is_none());
+        let c = with_file("[email]\nhost = \"smtp.ville.fr\"\nfrom = \"Créneau <rdv@ville.fr>\"\n")
+            .expect("valid");
+        assert_eq!(c.sms.email.as_ref().map(|e| e.port), Some(587));
+        let err =
+            with_file("[email]\nhost = \"h\"\nfrom = \"rdv at ville\"\n").expect_err("bad from");
+        assert!(err.to_string().contains("is not an address"), "{err}");
+        let err = with_file("[email]\nhost = \"h\"\nfrom = \"a@b.fr\"\nsecurity = \"ssl\"\n")
+            .expect_err("bad");
+        assert!(err.to_string().contains("starttls, tls or none"), "{err}");
     }
 
     #[test]

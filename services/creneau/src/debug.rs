@@ -66,7 +66,7 @@ pub async fn reminders_loop(
         store,
         identity,
         calendar,
-        crate::setup::sms_provider(config)?,
+        crate::setup::senders(config)?,
         settings,
         Arc::new(ShiftedClock(shift)),
     )

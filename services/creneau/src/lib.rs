@@ -9,13 +9,15 @@
 //! - `events`: `events tail` and `events stats`.
 //! - `admin`: `admin create`, `audit`, `residents erase|export`, the
 //!   retention job and the no-show sweep that `serve` runs.
-//! - `bench`: `bench eventlog|identity|calendar`; `bench_booking`: `bench booking`.
+//! - `bench`: `bench eventlog|identity|calendar`; `bench_booking`: `bench booking`;
+//!   `bench_reminders`: `bench reminders`.
 //! - `demo`: the demo data of `creneau demo` and `serve --demo`.
 //! - `debug`: hidden helpers for fault-injection tests.
 
 pub mod admin;
 pub mod bench;
 pub mod bench_booking;
+pub mod bench_reminders;
 pub mod cli;
 pub mod config;
 pub mod debug;

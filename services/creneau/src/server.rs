@@ -39,12 +39,13 @@ pub struct AppState {
 impl AppState {
     /// Every service over one store and vault, as `serve` builds them (and
     /// the benches and tests): the calendar's feed key derives from the
-    /// master key; reminders go to `sms`.
+    /// master key; reminders go through `senders` (an SMS provider, and an
+    /// SMTP server when email is configured).
     pub async fn open(
         store: Arc<dyn EventStore>,
         vault: Vault,
         identity: Identity,
-        sms: Arc<dyn reminders::sms::SmsProvider>,
+        senders: impl Into<reminders::Senders>,
         reminders: reminders::Settings,
         clock: Arc<dyn reminders::Clock>,
         origin: Option<String>,
@@ -65,7 +66,7 @@ impl AppState {
             Arc::clone(&store),
             identity.clone(),
             calendar.clone(),
-            sms,
+            senders,
             reminders,
             clock,
         )

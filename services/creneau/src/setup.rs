@@ -91,6 +91,20 @@ pub async fn open_appointments(
     .context("cannot read appointments from the event log")
 }
 
+/// The SMS provider and, when configured, the SMTP server.
+pub fn senders(config: &Config) -> anyhow::Result<reminders::Senders> {
+    let mail = match &config.sms.email {
+        Some(settings) => Some(Arc::new(
+            reminders::email::Mailer::new(settings).map_err(anyhow::Error::msg)?,
+        )),
+        None => None,
+    };
+    Ok(reminders::Senders {
+        sms: sms_provider(config)?,
+        mail,
+    })
+}
+
 /// The SMS provider the configuration names.
 pub fn sms_provider(config: &Config) -> anyhow::Result<Arc<dyn reminders::sms::SmsProvider>> {
     use crate::config::SmsProviderConfig;

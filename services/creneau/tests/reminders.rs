@@ -570,3 +570,204 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
     eprintln!("{MESSAGES} messages, each sent once, through {kills} processes killed with SIGKILL");
     assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
 }
+
+#[path = "support/smtp.rs"]
+mod smtp;
+
+/// Email through a real SMTP server: a confirmation with its invitation,
+/// the new time with the same UID and a higher SEQUENCE, the cancellation.
+#[tokio::test]
+async fn emails_carry_an_invitation_that_follows_the_appointment() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let server = smtp::Smtp::start().await;
+    let site = site_with_slots(&t, 1).await;
+    let start = paris(today() + Days::new(5), "09:00");
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "reason": "smartphone",
+            "start": contracts::time::to_local(start).fixed_offset().to_rfc3339(),
+            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "email": "awa@example.fr"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let made = made.json();
+    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
+        host: "127.0.0.1".into(),
+        port: server.port,
+        security: reminders::email::Security::Plain,
+        username: None,
+        password: None,
+        from: "Espace numérique <rdv@ville.example.fr>".into(),
+        timeout: Duration::from_secs(5),
+    })
+    .expect("mailer");
+    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
+    let senders = reminders::Senders {
+        sms: webhook(&stand_in, Duration::from_secs(5)),
+        mail: Some(Arc::new(mailer)),
+    };
+    let reminders = t.with_sms(senders, clock.clone(), settings(48)).await;
+    t.state.reminders = reminders.clone();
+    let round = reminders.round().await.expect("round");
+    assert_eq!(round.sent, 2, "an SMS and an email: {round:?}");
+
+    let mails = server.received();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail["to"], "awa@example.fr");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Rendez-vous confirmé")),
+        "{mail}"
+    );
+    let part = |m: &Value, kind: &str| -> String {
+        m["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["type"] == kind)
+            .and_then(|p| p["text"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let text = part(mail, "text/plain");
+    assert!(
+        text.contains("Apportez votre téléphone chargé."),
+        "the reason's hint: {text}"
+    );
+    assert!(text.contains("/r/"), "the manage link: {text}");
+    assert!(part(mail, "text/html").contains("<a href="), "{mail}");
+    let ics = part(mail, "text/calendar");
+    let uid = format!("UID:{}@creneau", made["id"].as_str().expect("id"));
+    assert!(
+        ics.contains("METHOD:REQUEST") && ics.contains(&uid),
+        "{ics}"
+    );
+    assert!(ics.contains("SEQUENCE:0"), "{ics}");
+    assert!(
+        ics.contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))),
+        "{ics}"
+    );
+    assert!(
+        mail["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["filename"] == "invitation.ics"),
+        "an attachment too: {mail}"
+    );
+
+    // Moved: the same UID, a higher SEQUENCE, the new time.
+    let id = made["id"].as_str().expect("id");
+    let token = made["manage_url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_owned();
+    let new_start = paris(today() + Days::new(6), "09:30");
+    let moved = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .bearer(&token)
+                .json(json!({"start": contracts::time::to_local(new_start).fixed_offset().to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    reminders.round().await.expect("round");
+    let cancelled = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
+                .bearer(&token)
+                .json(json!({})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    reminders.round().await.expect("round");
+    let mails = server.received();
+    assert_eq!(mails.len(), 3, "{mails:?}");
+    let moved_ics = mails
+        .iter()
+        .map(|m| part(m, "text/calendar"))
+        .find(|i| i.contains("SEQUENCE:1"))
+        .expect("moved");
+    assert!(
+        moved_ics.contains(&uid) && moved_ics.contains("METHOD:REQUEST"),
+        "{moved_ics}"
+    );
+    assert!(
+        moved_ics.contains(&format!("DTSTART:{}", new_start.format("%Y%m%dT%H%M%SZ"))),
+        "{moved_ics}"
+    );
+    let cancel_ics = mails
+        .iter()
+        .map(|m| part(m, "text/calendar"))
+        .find(|i| i.contains("SEQUENCE:2"))
+        .expect("cancelled");
+    assert!(
+        cancel_ics.contains(&uid)
+            && cancel_ics.contains("METHOD:CANCEL")
+            && cancel_ics.contains("STATUS:CANCELLED"),
+        "{cancel_ics}"
+    );
+    // Every message has its own Message-ID.
+    let ids: std::collections::HashSet<&str> = mails
+        .iter()
+        .filter_map(|m| m["message_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 3);
+}
+
+/// A mail server that is down: the email waits and goes once it is back.
+#[tokio::test]
+async fn an_email_waits_for_a_mail_server_that_is_down() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let site = site_with_slots(&t, 1).await;
+    let start = paris(today() + Days::new(5), "09:00");
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "reason": "procedure_caf",
+            "start": contracts::time::to_local(start).fixed_offset().to_rfc3339(),
+            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "email": "awa@example.fr"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: reminders::email::Security::Plain,
+        username: None,
+        password: None,
+        from: "rdv@ville.example.fr".into(),
+        timeout: Duration::from_secs(2),
+    })
+    .expect("mailer");
+    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
+    let senders = reminders::Senders {
+        sms: webhook(&stand_in, Duration::from_secs(5)),
+        mail: Some(Arc::new(mailer)),
+    };
+    let reminders = t.with_sms(senders, clock.clone(), settings(48)).await;
+    t.state.reminders = reminders.clone();
+    let round = reminders.round().await.expect("round");
+    assert_eq!(
+        (round.sent, round.retried),
+        (1, 1),
+        "the SMS went, the email waits: {round:?}"
+    );
+    let server = smtp_on(port).await;
+    clock.advance(chrono::Duration::minutes(2));
+    let round = reminders.round().await.expect("round");
+    assert_eq!(round.sent, 1, "{round:?}");
+    assert_eq!(server.received().len(), 1);
+}
+
+async fn smtp_on(port: u16) -> smtp::Smtp {
+    smtp::Smtp::start_on(port).await
+}

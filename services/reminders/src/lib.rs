@@ -8,6 +8,7 @@
 //!   SMS segment.
 //! - `timing`: when a message goes (never at night, never late), backoff.
 //! - `sms`: the SMS providers' HTTP APIs (generic JSON webhook, Brevo).
+//! - `email`: SMTP (lettre), with an iCalendar invitation per message.
 //! - `model`: what the service folds from the log.
 //! - `service`: the scheduler (reacting to appointment events, with its
 //!   checkpoint) and the dispatcher (lease, attempts, look-ups, retries).
@@ -17,6 +18,7 @@
 //! streams. A message is never sent twice where the provider can be asked
 //! about an earlier attempt.
 
+pub mod email;
 mod error;
 pub mod gsm;
 mod http;
@@ -29,6 +31,6 @@ pub mod timing;
 pub use error::ReminderError;
 pub use http::routes;
 pub use service::{
-    Clock, ManualClock, ReminderView, Reminders, Round, Settings, SiteSettings, SystemClock,
-    valid_sender,
+    Clock, ManualClock, ReminderView, Reminders, Round, Senders, Settings, SiteSettings,
+    SystemClock, valid_sender,
 };

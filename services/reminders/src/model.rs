@@ -74,7 +74,10 @@ pub struct Appointment {
     pub site: SiteId,
     pub reason: Reason,
     pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
     pub cancelled: bool,
+    /// Changes since booking: the invitation's SEQUENCE.
+    pub sequence: u32,
     /// The manage link's token, sealed under the resident's key.
     pub token: Option<Sealed>,
     pub reminders: Vec<ReminderId>,
@@ -174,7 +177,9 @@ impl Model {
                     site: id(&x.site_id, e.position)?,
                     reason: x.reason(),
                     starts_at: time(&x.starts_at, e.position)?,
+                    ends_at: time(&x.ends_at, e.position)?,
                     cancelled: false,
+                    sequence: 0,
                     token: None,
                     reminders: Vec::new(),
                 },
@@ -189,11 +194,14 @@ impl Model {
             }
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
             let starts_at = time(&x.starts_at, e.position)?;
+            let ends_at = time(&x.ends_at, e.position)?;
             if let Some(a) = self
                 .appointments
                 .get_mut(&id(&x.appointment_id, e.position)?)
             {
                 a.starts_at = starts_at;
+                a.ends_at = ends_at;
+                a.sequence += 1;
                 a.site = id(&x.site_id, e.position)?;
             }
         } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)?
@@ -202,6 +210,7 @@ impl Model {
                 .get_mut(&id(&x.appointment_id, e.position)?)
         {
             a.cancelled = true;
+            a.sequence += 1;
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ use identity::Identity;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use crate::email::{Email, Invitation, Mailer};
 use crate::error::ReminderError;
 use crate::model::{Change, Channel, Model, Reminder, State, kind_to};
 use crate::sms::{Lookup, SendError, Sms, SmsProvider};
@@ -188,6 +189,26 @@ const LEASE_STREAM: &str = "lease-reminders";
 /// Reminder ids derive from the event that asked for them (UUID v5).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6372_656e_6561_7500_7265_6d69_6e64_6572);
 
+/// Where messages go: an SMS provider, and an SMTP server if one is
+/// configured (without one, no email is scheduled).
+#[derive(Clone)]
+pub struct Senders {
+    pub sms: Arc<dyn SmsProvider>,
+    pub mail: Option<Arc<Mailer>>,
+}
+
+impl From<Arc<dyn SmsProvider>> for Senders {
+    fn from(sms: Arc<dyn SmsProvider>) -> Self {
+        Senders { sms, mail: None }
+    }
+}
+
+impl<P: SmsProvider + 'static> From<Arc<P>> for Senders {
+    fn from(sms: Arc<P>) -> Self {
+        Senders { sms, mail: None }
+    }
+}
+
 #[derive(Clone)]
 pub struct Reminders {
     inner: Arc<Inner>,
@@ -198,6 +219,7 @@ struct Inner {
     identity: Identity,
     calendar: Calendar,
     sms: Arc<dyn SmsProvider>,
+    mail: Option<Arc<Mailer>>,
     settings: Settings,
     clock: Arc<dyn Clock>,
     model: Mutex<Model>,
@@ -218,10 +240,11 @@ impl Reminders {
         store: Arc<dyn EventStore>,
         identity: Identity,
         calendar: Calendar,
-        sms: Arc<dyn SmsProvider>,
+        senders: impl Into<Senders>,
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ReminderError> {
+        let Senders { sms, mail } = senders.into();
         let checkpoint = store
             .load_checkpoint(CHECKPOINT)
             .await?
@@ -232,6 +255,7 @@ impl Reminders {
                 identity,
                 calendar,
                 sms,
+                mail,
                 settings,
                 clock,
                 model: Mutex::new(Model::default()),
@@ -378,8 +402,12 @@ impl Reminders {
             Ok(d) if !d.erased => d,
             _ => return Ok(()),
         };
-        if !details.sms_consent || details.phone.is_none() {
-            return Ok(());
+        let mut channels = Vec::new();
+        if details.sms_consent && details.phone.is_some() {
+            channels.push(ev::Channel::Sms);
+        }
+        if self.inner.mail.is_some() && details.email_consent && details.email.is_some() {
+            channels.push(ev::Channel::Email);
         }
         let mut wanted: Vec<(Kind, DateTime<Utc>)> = Vec::new();
         if let Some(kind) = notice
@@ -398,10 +426,16 @@ impl Reminders {
                 }
             }
         }
-        for (n, (kind, due)) in wanted.into_iter().enumerate() {
+        let mut each = Vec::new();
+        for (n, w) in wanted.into_iter().enumerate() {
+            for c in &channels {
+                each.push((n, w, *c));
+            }
+        }
+        for (n, (kind, due), channel) in each {
             let rid = ReminderId(Uuid::new_v5(
                 &NAMESPACE,
-                format!("{}/{n}", e.event_id).as_bytes(),
+                format!("{}/{n}/{}", e.event_id, channel.as_str_name()).as_bytes(),
             ));
             let scheduled = ev::ReminderScheduled {
                 reminder_id: rid.to_string(),
@@ -409,7 +443,7 @@ impl Reminders {
                 resident_id: a.resident.to_string(),
                 site_id: a.site.to_string(),
                 kind: kind_to(kind).into(),
-                channel: ev::Channel::Sms.into(),
+                channel: channel.into(),
                 due_at: due.to_rfc3339(),
                 starts_at: a.starts_at.to_rfc3339(),
             };
@@ -653,16 +687,30 @@ impl Reminders {
                 return Ok(Outcome::Withdrawn);
             }
         };
-        let Some(phone) = details.phone.filter(|_| details.sms_consent) else {
-            self.withdraw(&acting, rid, "no SMS consent or no phone")
+        let address = match r.channel {
+            Channel::Sms => details.phone.clone().filter(|_| details.sms_consent),
+            Channel::Email => details
+                .email
+                .clone()
+                .filter(|_| details.email_consent && self.inner.mail.is_some()),
+        };
+        let Some(address) = address else {
+            self.withdraw(&acting, rid, "no consent, or no phone or email")
                 .await?;
             return Ok(Outcome::Withdrawn);
         };
-        let provider = self.inner.sms.name();
+        let provider = match r.channel {
+            Channel::Sms => self.inner.sms.name(),
+            Channel::Email => "smtp",
+        };
         // The last attempt may have reached the provider: ask before
         // sending again.
         if r.uncertain && !r.reference.is_empty() {
-            match self.inner.sms.lookup(&r.reference).await {
+            let lookup = match r.channel {
+                Channel::Sms => self.inner.sms.lookup(&r.reference).await,
+                Channel::Email => Ok(Lookup::Unsupported),
+            };
+            match lookup {
                 Ok(Lookup::Found(message_id)) => {
                     let event = acting.event(&ev::ReminderSent {
                         reminder_id: rid.to_string(),
@@ -680,10 +728,13 @@ impl Reminders {
                 Err(e) => return self.retry_later(&acting, &r, &e, now, true).await,
             }
         }
-        let text = self.text(&r, &details.language).await?;
+        let message = self.message(&r, &details.language, &address).await?;
         let attempt = r.attempts + 1;
         let reference = format!("{rid}.{attempt}");
-        let segments = crate::gsm::cost(&text).segments;
+        let segments = match &message {
+            Outgoing::Sms(text) => crate::gsm::cost(text).segments,
+            Outgoing::Email(_) => 0,
+        };
         let started = acting.event(&ev::ReminderAttemptStarted {
             reminder_id: rid.to_string(),
             attempt,
@@ -703,14 +754,24 @@ impl Reminders {
         let Some(r) = self.inner.model.lock().await.reminders.get(&rid).cloned() else {
             return Ok(Outcome::Later);
         };
-        let (_, _, sender) = self.site_settings(r.site);
-        let sms = Sms {
-            to: phone,
-            text,
-            sender,
-            reference,
+        let sent = match (message, &self.inner.mail) {
+            (Outgoing::Sms(text), _) => {
+                let (_, _, sender) = self.site_settings(r.site);
+                let sms = Sms {
+                    to: address,
+                    text,
+                    sender,
+                    reference,
+                };
+                self.inner.sms.send(&sms).await
+            }
+            (Outgoing::Email(email), Some(mailer)) => mailer.send(&email).await,
+            (Outgoing::Email(_), None) => Err(SendError::Permanent {
+                error: "no mail server is configured".into(),
+                code: String::new(),
+            }),
         };
-        match self.inner.sms.send(&sms).await {
+        match sent {
             Ok(message_id) => {
                 let event = acting.event(&ev::ReminderSent {
                     reminder_id: rid.to_string(),
@@ -796,8 +857,14 @@ impl Reminders {
         Ok(outcome)
     }
 
-    /// The SMS text of a reminder, in the resident's language.
-    async fn text(&self, r: &Reminder, language: &str) -> Result<String, ReminderError> {
+    /// The message of a reminder, in the resident's language: an SMS text,
+    /// or an email with its invitation.
+    async fn message(
+        &self,
+        r: &Reminder,
+        language: &str,
+        address: &str,
+    ) -> Result<Outgoing, ReminderError> {
         let language = Language::from_str_name(language).unwrap_or(Language::Fr);
         let calendar = self.inner.calendar.model().await?;
         let site = calendar
@@ -831,12 +898,49 @@ impl Reminders {
             site_name: &site.name,
             address: &site.address,
             site_phone: Some(site.phone.as_str()).filter(|p| !p.is_empty()),
-            reason: appointment.map_or(contracts::Reason::Other, |a| a.reason),
+            reason: appointment
+                .as_ref()
+                .map_or(contracts::Reason::Other, |a| a.reason),
             link: link
                 .as_deref()
                 .or(Some(self.inner.settings.public_url.as_str())),
         };
-        Ok(texts::sms(r.kind, language, &details))
+        if r.channel == Channel::Sms {
+            return Ok(Outgoing::Sms(texts::sms(r.kind, language, &details)));
+        }
+        let (subject, text) = texts::email(r.kind, language, &details);
+        let from = self
+            .inner
+            .mail
+            .as_ref()
+            .map(|m| m.from())
+            .unwrap_or_default();
+        let calendar_part = appointment.map(|a| {
+            let place = format!("{}, {}", site.name, site.address);
+            let invite = crate::email::invitation(
+                r.kind,
+                &Invitation {
+                    appointment: &a.id.to_string(),
+                    sequence: a.sequence,
+                    starts_at: a.starts_at,
+                    ends_at: a.ends_at,
+                    summary: &format!("{} – {}", subject, site.name),
+                    location: &place,
+                    description: &text,
+                    organizer: &from,
+                    attendee: address,
+                },
+            );
+            (invite, r.kind == Kind::Cancelled)
+        });
+        Ok(Outgoing::Email(Email {
+            to: address.to_owned(),
+            html: crate::email::html(&text, link.as_deref(), language == Language::Ar),
+            subject,
+            text,
+            calendar: calendar_part,
+            message_id: format!("{}@creneau", r.id),
+        }))
     }
 
     /// A delivery report posted by `provider`.
@@ -964,6 +1068,12 @@ impl Reminders {
             .get(&id)
             .map(|a| a.site))
     }
+}
+
+/// A message ready to go.
+enum Outgoing {
+    Sms(String),
+    Email(Email),
 }
 
 /// What became of one message in a round.

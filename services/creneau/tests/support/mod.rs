@@ -195,7 +195,7 @@ impl TestApp {
     /// The same services with reminders sent through `sms`, on `clock`.
     pub async fn with_sms(
         &self,
-        sms: Arc<dyn reminders::sms::SmsProvider>,
+        sms: impl Into<reminders::Senders>,
         clock: Arc<dyn reminders::Clock>,
         settings: reminders::Settings,
     ) -> reminders::Reminders {
