@@ -202,6 +202,9 @@ async fn run_in(
         provider,
         reminders::Settings {
             notices_within: chrono::Duration::days(3),
+            // Each appointment also gets its reminder, an hour before: not
+            // due in the measured minute.
+            hours_before: 1,
             ..reminders::Settings::default()
         },
         clock.clone(),
@@ -242,14 +245,18 @@ async fn run_in(
         .unwrap_or(usize::MAX);
     writeln!(
         out,
-        "{} messages scheduled from their bookings in {:.1} s ({:.0}/s); all due at 08:00, sent in {elapsed:.1} s = {:.0} messages/s; \
+        "{} confirmations and as many reminders scheduled from their bookings in {:.1} s ({:.0} bookings/s); the confirmations all due at 08:00, sent in {elapsed:.1} s = {:.0} messages/s; \
          the stand-in received {total} requests for {distinct} messages, {twice} twice",
         args.messages,
         scheduled_after.as_secs_f64(),
         args.messages as f64 / scheduled_after.as_secs_f64(),
         args.messages as f64 / elapsed
     )?;
-    anyhow::ensure!(scheduled == args.messages, "{scheduled} scheduled");
+    anyhow::ensure!(
+        scheduled == 2 * args.messages,
+        "{scheduled} scheduled for {} appointments",
+        args.messages
+    );
     anyhow::ensure!(
         distinct == args.messages && total == args.messages as u64,
         "a message was lost or sent twice"

@@ -83,14 +83,22 @@ struct EmailFile {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SmsFile {
-    /// `outbox` (default: a file in the data folder), `webhook` or `brevo`.
+    /// `outbox` (default: a file in the data folder), `webhook`, `brevo`,
+    /// `twilio` or `ovh`.
     provider: Option<String>,
     /// The webhook's address, or Brevo's API base (https://api.brevo.com).
     url: Option<String>,
     /// The webhook's shared secret, or Brevo's API key.
     secret: Option<String>,
-    /// The secret Brevo's delivery reports carry in their address.
+    /// The secret delivery reports carry in their address.
     report_secret: Option<String>,
+    /// Twilio's account SID.
+    account: Option<String>,
+    /// OVHcloud: the SMS service name, the application key and the
+    /// consumer key (the application secret goes in `secret`).
+    service: Option<String>,
+    application_key: Option<String>,
+    consumer_key: Option<String>,
     sender: Option<String>,
     hours_before: Option<u32>,
     second_hours_before: Option<u32>,
@@ -119,6 +127,20 @@ pub enum SmsProviderConfig {
     Brevo {
         base: String,
         api_key: String,
+        report_secret: String,
+    },
+    Twilio {
+        base: String,
+        account: String,
+        token: String,
+        report_secret: String,
+    },
+    Ovh {
+        base: String,
+        service: String,
+        application_key: String,
+        application_secret: String,
+        consumer_key: String,
         report_secret: String,
     },
 }
@@ -286,9 +308,23 @@ fn sms_config(f: SmsFile, data_dir: &Path, public_url: &str) -> Result<SmsConfig
             api_key: need(f.secret, "secret (the API key)")?,
             report_secret: need(f.report_secret, "report_secret")?,
         },
+        "twilio" => SmsProviderConfig::Twilio {
+            base: f.url.unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+            account: need(f.account, "account (the account SID)")?,
+            token: need(f.secret, "secret (the auth token)")?,
+            report_secret: need(f.report_secret, "report_secret")?,
+        },
+        "ovh" => SmsProviderConfig::Ovh {
+            base: f.url.unwrap_or_else(|| "https://eu.api.ovh.com".to_owned()),
+            service: need(f.service, "service (the SMS account, sms-xx12345-1)")?,
+            application_key: need(f.application_key, "application_key")?,
+            application_secret: need(f.secret, "secret (the application secret)")?,
+            consumer_key: need(f.consumer_key, "consumer_key")?,
+            report_secret: need(f.report_secret, "report_secret")?,
+        },
         other => {
             return Err(ConfigError::Range(format!(
-                "[sms] provider {other:?} is not known: use outbox, webhook or brevo"
+                "[sms] provider {other:?} is not known: use outbox, webhook, brevo, twilio or ovh"
             )));
         }
     };
@@ -486,7 +522,11 @@ mod tests {
         assert_eq!(c.sms.reminders.second_hours_before, Some(3));
         assert_eq!(c.sms.reminders.sites[&site].hours_before, Some(24));
         for (text, says) in [
-            ("[sms]\nprovider = \"pigeon\"\n", "outbox, webhook or brevo"),
+            (
+                "[sms]\nprovider = \"pigeon\"\n",
+                "outbox, webhook, brevo, twilio or ovh",
+            ),
+            ("[sms]\nprovider = \"ovh\"\nsecret = \"s\"\n", "service"),
             ("[sms]\nprovider = \"webhook\"\n", "url"),
             ("[sms]\nsender = \"Mairie de Lyon\"\n", "11 letters"),
             ("[sms]\nhours_before = 0\n", "1 to 168"),

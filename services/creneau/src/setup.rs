@@ -120,5 +120,43 @@ pub fn sms_provider(config: &Config) -> anyhow::Result<Arc<dyn reminders::sms::S
             api_key,
             report_secret,
         } => Arc::new(sms::Brevo::new(client()?, base, api_key, report_secret)),
+        SmsProviderConfig::Twilio {
+            base,
+            account,
+            token,
+            report_secret,
+        } => Arc::new(sms::Twilio::new(
+            client()?,
+            base,
+            account,
+            token,
+            report_secret,
+            Some(report_address(config, "twilio", report_secret)),
+        )),
+        SmsProviderConfig::Ovh {
+            base,
+            service,
+            application_key,
+            application_secret,
+            consumer_key,
+            report_secret,
+        } => Arc::new(sms::Ovh::new(
+            client()?,
+            base,
+            service,
+            application_key,
+            application_secret,
+            consumer_key,
+            report_secret,
+            Some(report_address(config, "ovh", report_secret)),
+        )),
     })
+}
+
+/// Where a provider posts its delivery reports.
+fn report_address(config: &Config, provider: &str, secret: &str) -> String {
+    format!(
+        "{}/api/v1/reminders/reports/{provider}?secret={secret}",
+        config.public_url
+    )
 }

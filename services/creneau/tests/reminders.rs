@@ -771,3 +771,77 @@ async fn an_email_waits_for_a_mail_server_that_is_down() {
 async fn smtp_on(port: u16) -> smtp::Smtp {
     smtp::Smtp::start_on(port).await
 }
+
+/// Twilio and OVHcloud, each against the stand-in of its documented API
+/// (Twilio's Basic auth and form, OVH's signed requests): a timeout after
+/// acceptance is found again by the look-up each provider offers, and a
+/// number the provider refuses for good is not retried.
+#[tokio::test]
+async fn twilio_and_ovh_are_spoken_to_as_documented_and_never_send_twice() {
+    for provider in ["twilio", "ovh"] {
+        let mut t = TestApp::new().await;
+        let stand_in = StandIn::start(SECRET).await;
+        let client = reminders::sms::http_client(Duration::from_millis(500)).expect("client");
+        let sms: Arc<dyn SmsProvider> = match provider {
+            "twilio" => Arc::new(reminders::sms::Twilio::new(
+                client,
+                &stand_in.url(),
+                "AC0123456789abcdef0123456789abcdef",
+                SECRET,
+                "hook-secret",
+                None,
+            )),
+            _ => Arc::new(reminders::sms::Ovh::new(
+                client,
+                &stand_in.url(),
+                "sms-ab12345-1",
+                "app-key",
+                SECRET,
+                "consumer-key",
+                "hook-secret",
+                None,
+            )),
+        };
+        stand_in.then(Next::AcceptThenHang(Duration::from_secs(2)));
+        let (_, _, reminders, clock) = booked(&mut t, sms, 48).await;
+        assert_eq!(
+            reminders.round().await.expect("round").retried,
+            1,
+            "{provider}"
+        );
+        clock.advance(chrono::Duration::minutes(5));
+        let round = reminders.round().await.expect("round");
+        assert_eq!(round.found_by_lookup, 1, "{provider}: {round:?}");
+        assert_eq!(stand_in.received().len(), 1, "{provider}: sent once");
+        assert!(
+            stand_in.wrong().is_empty(),
+            "{provider}: {:?}",
+            stand_in.wrong()
+        );
+        assert_eq!(stand_in.received()[0].sender, "MairieLyon8");
+
+        // A report with the secret in its address.
+        let id = match provider {
+            "twilio" => format!("SM{}", stand_in.received()[0].id),
+            _ => stand_in.received()[0].id.clone(),
+        };
+        let body = match provider {
+            "twilio" => format!("MessageSid={id}&MessageStatus=delivered&To=%2B33612345678"),
+            _ => format!("id={id}&ptt=13&date=2026-12-01T10%3A00%3A05%2B01%3A00"),
+        };
+        assert_eq!(
+            reminders
+                .report(provider, body.as_bytes(), Some("hook-secret"), None)
+                .await
+                .expect("report"),
+            1,
+            "{provider}"
+        );
+        assert!(
+            reminders
+                .report(provider, body.as_bytes(), Some("guess"), None)
+                .await
+                .is_err()
+        );
+    }
+}

@@ -25,6 +25,13 @@ pub fn routes(reminders: Reminders) -> Routes {
             Public,
             report_post,
         )
+        // OVHcloud reports by GET, its fields in the query.
+        .route(
+            Get,
+            "/api/v1/reminders/reports/{provider}",
+            Public,
+            report_get,
+        )
         .route(
             Get,
             "/api/v1/appointments/{appointment_id}/reminders",
@@ -58,6 +65,24 @@ async fn report_post(
         .await?;
     // A report for a message we do not know is taken (202) and logged:
     // the provider must not retry it for ever.
+    let status = if recorded > 0 {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok(status.into_response())
+}
+
+async fn report_get(
+    State(r): State<Reminders>,
+    Path(provider): Path<String>,
+    Query(q): Query<ReportQuery>,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiError> {
+    let fields = uri.query().unwrap_or_default().to_owned();
+    let recorded = r
+        .report(&provider, fields.as_bytes(), q.secret.as_deref(), None)
+        .await?;
     let status = if recorded > 0 {
         StatusCode::NO_CONTENT
     } else {

@@ -703,12 +703,22 @@ impl Reminders {
             Channel::Sms => self.inner.sms.name(),
             Channel::Email => "smtp",
         };
+        let message = self.message(&r, &details.language, &address).await?;
+        let (_, _, sender) = self.site_settings(r.site);
         // The last attempt may have reached the provider: ask before
         // sending again.
         if r.uncertain && !r.reference.is_empty() {
-            let lookup = match r.channel {
-                Channel::Sms => self.inner.sms.lookup(&r.reference).await,
-                Channel::Email => Ok(Lookup::Unsupported),
+            let lookup = match &message {
+                Outgoing::Sms(text) => {
+                    let earlier = Sms {
+                        to: address.clone(),
+                        text: text.clone(),
+                        sender: sender.clone(),
+                        reference: r.reference.clone(),
+                    };
+                    self.inner.sms.lookup(&earlier).await
+                }
+                Outgoing::Email(_) => Ok(Lookup::Unsupported),
             };
             match lookup {
                 Ok(Lookup::Found(message_id)) => {
@@ -728,7 +738,6 @@ impl Reminders {
                 Err(e) => return self.retry_later(&acting, &r, &e, now, true).await,
             }
         }
-        let message = self.message(&r, &details.language, &address).await?;
         let attempt = r.attempts + 1;
         let reference = format!("{rid}.{attempt}");
         let segments = match &message {
@@ -756,7 +765,6 @@ impl Reminders {
         };
         let sent = match (message, &self.inner.mail) {
             (Outgoing::Sms(text), _) => {
-                let (_, _, sender) = self.site_settings(r.site);
                 let sms = Sms {
                     to: address,
                     text,

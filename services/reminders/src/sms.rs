@@ -107,8 +107,9 @@ pub trait SmsProvider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Hands `sms` over: the provider's message id.
     async fn send(&self, sms: &Sms) -> Result<String, SendError>;
-    /// Finds the message sent with `reference`, if the provider can say.
-    async fn lookup(&self, reference: &str) -> Result<Lookup, SendError>;
+    /// Finds an earlier attempt (`sms`, with that attempt's reference), if
+    /// the provider can say.
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError>;
     /// Reads a delivery report posted to us: `secret` is what came in the
     /// address (`?secret=`), `signature` the signature header if any.
     fn report(
@@ -283,7 +284,8 @@ impl SmsProvider for Webhook {
             })
     }
 
-    async fn lookup(&self, reference: &str) -> Result<Lookup, SendError> {
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
+        let reference = sms.reference.as_str();
         let answer = self
             .client
             .get(format!("{}/{reference}", self.url))
@@ -424,7 +426,8 @@ impl SmsProvider for Brevo {
             })
     }
 
-    async fn lookup(&self, reference: &str) -> Result<Lookup, SendError> {
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
+        let reference = sms.reference.as_str();
         let answer = self
             .client
             .get(format!(
@@ -458,16 +461,7 @@ impl SmsProvider for Brevo {
         secret: Option<&str>,
         _signature: Option<&str>,
     ) -> Result<Vec<Report>, ReportError> {
-        let given = secret.ok_or(ReportError::Forged)?;
-        // Compared as MACs, in constant time.
-        let same = verify_hex(
-            self.report_secret.as_bytes(),
-            b"brevo report",
-            &hmac_hex(given.as_bytes(), b"brevo report"),
-        );
-        if !same {
-            return Err(ReportError::Forged);
-        }
+        same_secret(&self.report_secret, secret)?;
         let r: BrevoReport =
             serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
         let message_id =
@@ -482,6 +476,424 @@ impl SmsProvider for Brevo {
         Ok(vec![Report {
             status: status_word(&r.msg_status),
             provider_status: r.msg_status,
+            message_id,
+            at,
+        }])
+    }
+}
+
+/// Twilio's Programmable Messaging: `POST
+/// /2010-04-01/Accounts/{sid}/Messages.json` (form fields `To`, `From`,
+/// `Body`, `StatusCallback`), HTTP Basic with the account SID and auth
+/// token, answering `{"sid", "status"}`; errors `{"code", "message"}` where
+/// 21211 (invalid number), 21614 (not a mobile) and 21610 (the recipient
+/// opted out) are final. Twilio keeps no reference of ours: the look-up
+/// lists the messages sent to the number since the attempt's day and finds
+/// the one with the same text. Status callbacks are form posts
+/// (`MessageSid`, `MessageStatus`) to an address that carries our secret.
+pub struct Twilio {
+    client: reqwest::Client,
+    base: String,
+    account: String,
+    token: String,
+    report_secret: String,
+    callback: Option<String>,
+}
+
+impl Twilio {
+    /// `base`: `https://api.twilio.com`; `callback`: where Twilio posts
+    /// delivery reports (with `?secret=`), if they are wanted.
+    pub fn new(
+        client: reqwest::Client,
+        base: &str,
+        account: &str,
+        token: &str,
+        report_secret: &str,
+        callback: Option<String>,
+    ) -> Self {
+        Twilio {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            account: account.to_owned(),
+            token: token.to_owned(),
+            report_secret: report_secret.to_owned(),
+            callback,
+        }
+    }
+
+    fn messages(&self) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.base, self.account
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct TwilioMessage {
+    sid: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct TwilioList {
+    #[serde(default)]
+    messages: Vec<TwilioMessage>,
+}
+
+#[derive(Deserialize)]
+struct TwilioError {
+    code: Option<u64>,
+    message: Option<String>,
+}
+
+/// Twilio's error codes that no retry will fix.
+const TWILIO_FINAL: [u64; 5] = [21211, 21214, 21408, 21610, 21614];
+
+#[async_trait]
+impl SmsProvider for Twilio {
+    fn name(&self) -> &'static str {
+        "twilio"
+    }
+
+    async fn send(&self, sms: &Sms) -> Result<String, SendError> {
+        let mut form = vec![
+            ("To", sms.to.as_str()),
+            ("From", sms.sender.as_str()),
+            ("Body", sms.text.as_str()),
+        ];
+        if let Some(cb) = &self.callback {
+            form.push(("StatusCallback", cb.as_str()));
+        }
+        let answer = self
+            .client
+            .post(self.messages())
+            .basic_auth(&self.account, Some(&self.token))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = answer.status();
+        let headers = answer.headers().clone();
+        let body = answer.text().await.map_err(|e| transport(&e))?;
+        if status.is_success() {
+            return serde_json::from_str::<TwilioMessage>(&body)
+                .map(|m| m.sid)
+                .map_err(|e| SendError::Transient {
+                    error: format!("Twilio answered {status} without a sid ({e})"),
+                    retry_after: None,
+                    uncertain: true,
+                });
+        }
+        if status == StatusCode::BAD_REQUEST
+            && let Ok(TwilioError {
+                code: Some(code),
+                message,
+            }) = serde_json::from_str(&body)
+            && TWILIO_FINAL.contains(&code)
+        {
+            return Err(SendError::permanent(
+                code.to_string(),
+                message.unwrap_or_default(),
+            ));
+        }
+        Err(refusal(status, &headers, &body))
+    }
+
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
+        let since = (Utc::now() - chrono::Duration::days(2))
+            .format("%Y-%m-%d")
+            .to_string();
+        let answer = self
+            .client
+            .get(self.messages())
+            .basic_auth(&self.account, Some(&self.token))
+            .query(&[
+                ("To", sms.to.as_str()),
+                ("DateSent>", since.as_str()),
+                ("PageSize", "50"),
+            ])
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = answer.status();
+        let headers = answer.headers().clone();
+        let body = answer.text().await.map_err(|e| transport(&e))?;
+        if !status.is_success() {
+            return Err(refusal(status, &headers, &body));
+        }
+        let list: TwilioList = serde_json::from_str(&body)
+            .map_err(|e| SendError::transient(format!("Twilio's list not understood: {e}")))?;
+        Ok(list
+            .messages
+            .into_iter()
+            .find(|m| m.body == sms.text)
+            .map_or(Lookup::NotFound, |m| Lookup::Found(m.sid)))
+    }
+
+    fn report(
+        &self,
+        body: &[u8],
+        secret: Option<&str>,
+        _signature: Option<&str>,
+    ) -> Result<Vec<Report>, ReportError> {
+        same_secret(&self.report_secret, secret)?;
+        let fields: std::collections::HashMap<String, String> = form_fields(body);
+        let message_id = fields
+            .get("MessageSid")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ReportError::Malformed("no MessageSid".into()))?
+            .clone();
+        let raw = fields.get("MessageStatus").cloned().unwrap_or_default();
+        Ok(vec![Report {
+            status: match raw.as_str() {
+                "undelivered" => "failed",
+                other => status_word(other),
+            },
+            provider_status: raw,
+            message_id,
+            // Twilio's callbacks carry no time: when it came.
+            at: Utc::now(),
+        }])
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields.
+fn form_fields(body: &[u8]) -> std::collections::HashMap<String, String> {
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    match std::str::from_utf8(&bytes[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+/// A shared secret from a report's address, compared in constant time.
+fn same_secret(expected: &str, given: Option<&str>) -> Result<(), ReportError> {
+    let given = given.ok_or(ReportError::Forged)?;
+    if verify_hex(
+        expected.as_bytes(),
+        b"report secret",
+        &hmac_hex(given.as_bytes(), b"report secret"),
+    ) {
+        Ok(())
+    } else {
+        Err(ReportError::Forged)
+    }
+}
+
+/// OVHcloud SMS: `POST /1.0/sms/{service}/jobs` with `{"message",
+/// "receivers", "sender", "tag", "charset", "noStopClause", "priority"}`,
+/// every request signed: `X-Ovh-Application`, `X-Ovh-Consumer`,
+/// `X-Ovh-Timestamp` and `X-Ovh-Signature` = `$1$` + SHA-1 of
+/// `secret+consumer+METHOD+url+body+timestamp`. The answer lists `ids` and
+/// `invalidReceivers` (final). The attempt's tag finds it again: `GET
+/// /1.0/sms/{service}/outgoing?tag=…`. Delivery reports come by `GET` to
+/// the job's `callBack` address (with our secret) as `id`, `ptt`
+/// (13: delivered; 14, 16: failed) and `date`.
+pub struct Ovh {
+    client: reqwest::Client,
+    base: String,
+    service: String,
+    application_key: String,
+    application_secret: String,
+    consumer_key: String,
+    report_secret: String,
+    callback: Option<String>,
+}
+
+impl Ovh {
+    /// `base`: `https://eu.api.ovh.com`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client: reqwest::Client,
+        base: &str,
+        service: &str,
+        application_key: &str,
+        application_secret: &str,
+        consumer_key: &str,
+        report_secret: &str,
+        callback: Option<String>,
+    ) -> Self {
+        Ovh {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            service: service.to_owned(),
+            application_key: application_key.to_owned(),
+            application_secret: application_secret.to_owned(),
+            consumer_key: consumer_key.to_owned(),
+            report_secret: report_secret.to_owned(),
+            callback,
+        }
+    }
+
+    /// OVH's tag is short: 20 characters derived from the reference.
+    fn tag(reference: &str) -> String {
+        hmac_hex(b"ovh tag", reference.as_bytes())[..20].to_owned()
+    }
+
+    /// The signed request.
+    fn signed(&self, method: reqwest::Method, url: &str, body: &str) -> reqwest::RequestBuilder {
+        use sha1::Digest as _;
+        let timestamp = Utc::now().timestamp().to_string();
+        let plain = format!(
+            "{}+{}+{}+{}+{}+{}",
+            self.application_secret, self.consumer_key, method, url, body, timestamp
+        );
+        let digest: String = sha1::Sha1::digest(plain.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.client
+            .request(method, url)
+            .header("X-Ovh-Application", &self.application_key)
+            .header("X-Ovh-Consumer", &self.consumer_key)
+            .header("X-Ovh-Timestamp", timestamp)
+            .header("X-Ovh-Signature", format!("$1${digest}"))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OvhJob {
+    #[serde(default)]
+    ids: Vec<u64>,
+    #[serde(default)]
+    invalid_receivers: Vec<String>,
+}
+
+#[async_trait]
+impl SmsProvider for Ovh {
+    fn name(&self) -> &'static str {
+        "ovh"
+    }
+
+    async fn send(&self, sms: &Sms) -> Result<String, SendError> {
+        let url = format!("{}/1.0/sms/{}/jobs", self.base, self.service);
+        let mut job = json!({
+            "message": sms.text,
+            "receivers": [sms.to],
+            "sender": sms.sender,
+            "tag": Ovh::tag(&sms.reference),
+            "charset": "UTF-8",
+            "noStopClause": true,
+            "priority": "high",
+        });
+        if let Some(cb) = &self.callback {
+            job["callBack"] = json!(cb);
+        }
+        let answer = self
+            .signed(reqwest::Method::POST, &url, &job.to_string())
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = answer.status();
+        let headers = answer.headers().clone();
+        let body = answer.text().await.map_err(|e| transport(&e))?;
+        if !status.is_success() {
+            return Err(refusal(status, &headers, &body));
+        }
+        let job: OvhJob = serde_json::from_str(&body).map_err(|e| SendError::Transient {
+            error: format!("OVH answered {status} without a job ({e})"),
+            retry_after: None,
+            uncertain: true,
+        })?;
+        if !job.invalid_receivers.is_empty() {
+            return Err(SendError::permanent(
+                "invalidReceivers",
+                format!(
+                    "OVH refused the number {}",
+                    job.invalid_receivers.join(", ")
+                ),
+            ));
+        }
+        job.ids
+            .first()
+            .map(u64::to_string)
+            .ok_or_else(|| SendError::Transient {
+                error: "OVH answered without an id".into(),
+                retry_after: None,
+                uncertain: true,
+            })
+    }
+
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
+        let url = format!(
+            "{}/1.0/sms/{}/outgoing?tag={}",
+            self.base,
+            self.service,
+            Ovh::tag(&sms.reference)
+        );
+        let answer = self
+            .signed(reqwest::Method::GET, &url, "")
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = answer.status();
+        let headers = answer.headers().clone();
+        let body = answer.text().await.map_err(|e| transport(&e))?;
+        if !status.is_success() {
+            return Err(refusal(status, &headers, &body));
+        }
+        let ids: Vec<u64> = serde_json::from_str(&body)
+            .map_err(|e| SendError::transient(format!("OVH's list not understood: {e}")))?;
+        Ok(ids
+            .first()
+            .map_or(Lookup::NotFound, |id| Lookup::Found(id.to_string())))
+    }
+
+    fn report(
+        &self,
+        body: &[u8],
+        secret: Option<&str>,
+        _signature: Option<&str>,
+    ) -> Result<Vec<Report>, ReportError> {
+        same_secret(&self.report_secret, secret)?;
+        let fields = form_fields(body);
+        let message_id = fields
+            .get("id")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ReportError::Malformed("no id".into()))?
+            .clone();
+        let ptt = fields.get("ptt").cloned().unwrap_or_default();
+        let at = fields
+            .get("date")
+            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+            .map_or_else(Utc::now, |d| d.with_timezone(&Utc));
+        Ok(vec![Report {
+            status: match ptt.as_str() {
+                "13" => "delivered",
+                "14" | "16" | "4" => "failed",
+                _ => "pending",
+            },
+            provider_status: format!("ptt {ptt}"),
             message_id,
             at,
         }])
@@ -541,7 +953,8 @@ impl SmsProvider for Outbox {
         Ok(id)
     }
 
-    async fn lookup(&self, reference: &str) -> Result<Lookup, SendError> {
+    async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
+        let reference = sms.reference.as_str();
         let _one = self.lock.lock().await;
         Ok(self
             .lines()

@@ -72,6 +72,12 @@ impl StandIn {
             .route("/sms/{reference}", get(webhook_lookup))
             .route("/v3/transactionalSMS/send", post(brevo_send))
             .route("/v3/transactionalSMS/statistics/events", get(brevo_events))
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(twilio_send).get(twilio_list),
+            )
+            .route("/1.0/sms/{service}/jobs", post(ovh_send))
+            .route("/1.0/sms/{service}/outgoing", get(ovh_outgoing))
             .with_state(s.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -295,4 +301,172 @@ async fn brevo_events(
         .into_iter()
         .collect();
     axum::Json(json!({"events": events})).into_response()
+}
+
+/// Twilio: HTTP Basic with the account SID ("AC…") and the auth token.
+fn twilio_auth(s: &StandIn, headers: &HeaderMap, account: &str) -> bool {
+    use base64::Engine as _;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{account}:{}", s.secret))
+    );
+    account.starts_with("AC")
+        && headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str())
+}
+
+fn form(body: &str) -> std::collections::HashMap<String, String> {
+    let uri: axum::http::Uri = format!("/?{body}").parse().unwrap_or_default();
+    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+async fn twilio_send(
+    State(s): State<StandIn>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !twilio_auth(&s, &headers, &account) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"code": 20003, "message": "Authenticate", "status": 401})),
+        )
+            .into_response();
+    }
+    if headers.get("content-type").and_then(|v| v.to_str().ok())
+        != Some("application/x-www-form-urlencoded")
+    {
+        return s.wrong_request("Twilio takes a form".into());
+    }
+    let f = form(&body);
+    let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let (to, from, text) = (field("To"), field("From"), field("Body"));
+    if !to.starts_with('+') || text.is_empty() {
+        return s.wrong_request(format!("To {to:?} must be E.164 and Body set"));
+    }
+    if let Err(why) = check_sender(&from) {
+        return s.wrong_request(why);
+    }
+    if to.starts_with("+331") {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"code": 21614, "message": format!("'To' number {to} is not a valid mobile number"), "status": 400})),
+        )
+            .into_response();
+    }
+    let next = s.next();
+    answer(
+        &s,
+        next,
+        || s.take(&to, &text, &from, ""),
+        |id| json!({"sid": format!("SM{id}"), "status": "queued"}),
+    )
+    .await
+}
+
+async fn twilio_list(
+    State(s): State<StandIn>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if !twilio_auth(&s, &headers, &account) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let to = q.get("To").cloned().unwrap_or_default();
+    let messages: Vec<Value> = s
+        .received()
+        .into_iter()
+        .filter(|r| r.to == to)
+        .map(
+            |r| json!({"sid": format!("SM{}", r.id), "to": r.to, "body": r.text, "status": "sent"}),
+        )
+        .collect();
+    axum::Json(json!({"messages": messages})).into_response()
+}
+
+/// OVH: the signature is `$1$` + SHA-1 of
+/// `secret+consumer+METHOD+url+body+timestamp`; the stand-in knows the
+/// application secret as `StandIn::secret` and the key as "app-key".
+fn ovh_signed(s: &StandIn, headers: &HeaderMap, method: &str, url: &str, body: &str) -> bool {
+    use sha1::Digest as _;
+    let h = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let plain = format!(
+        "{}+{}+{method}+{url}+{body}+{}",
+        s.secret,
+        h("x-ovh-consumer"),
+        h("x-ovh-timestamp")
+    );
+    let digest: String = sha1::Sha1::digest(plain.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    h("x-ovh-application") == "app-key" && h("x-ovh-signature") == format!("$1${digest}")
+}
+
+async fn ovh_send(
+    State(s): State<StandIn>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let url = format!("{}/1.0/sms/{service}/jobs", s.url());
+    if !ovh_signed(&s, &headers, "POST", &url, &body) {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"message": "Invalid signature"})),
+        )
+            .into_response();
+    }
+    let Ok(v) = serde_json::from_str::<Value>(&body) else {
+        return s.wrong_request(format!("not JSON: {body}"));
+    };
+    let text_of = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let to = v["receivers"][0].as_str().unwrap_or_default().to_owned();
+    let (text, sender, tag) = (text_of("message"), text_of("sender"), text_of("tag"));
+    if !to.starts_with('+') || text.is_empty() || tag.is_empty() || tag.len() > 20 {
+        return s.wrong_request(format!(
+            "receivers {to:?}, message and a tag of 20 characters at most are required"
+        ));
+    }
+    if let Err(why) = check_sender(&sender) {
+        return s.wrong_request(why);
+    }
+    let next = s.next();
+    answer(
+        &s,
+        next,
+        || s.take(&to, &text, &sender, &tag),
+        |id| {
+            json!({"ids": [id.parse::<u64>().unwrap_or_default()], "invalidReceivers": [],
+                   "validReceivers": [to], "totalCreditsRemoved": 1, "tag": tag})
+        },
+    )
+    .await
+}
+
+async fn ovh_outgoing(
+    State(s): State<StandIn>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let tag = q.get("tag").cloned().unwrap_or_default();
+    let url = format!("{}/1.0/sms/{service}/outgoing?tag={tag}", s.url());
+    if !ovh_signed(&s, &headers, "GET", &url, "") {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let ids: Vec<u64> = s
+        .find(&tag)
+        .and_then(|id| id.parse().ok())
+        .into_iter()
+        .collect();
+    axum::Json(json!(ids)).into_response()
 }
