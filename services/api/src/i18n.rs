@@ -458,6 +458,19 @@ const CATALOGUE: &[(&str, &str)] = &[
         "the report is not understood: {}",
         "le compte rendu n'est pas compris : {}",
     ),
+    // Statistics.
+    (
+        "{} is not a date: write 2019-01-31",
+        "{} n'est pas une date : écrivez 2019-01-31",
+    ),
+    (
+        "{}: group by permanence, site, week, month or year",
+        "{} : regroupez par permanence, site, week, month ou year",
+    ),
+    (
+        "the period ends before it starts: to must be on or after from",
+        "la période finit avant de commencer : to doit être le même jour que from ou après",
+    ),
     // Calendar.
     (
         "someone else changed this meanwhile: reload it, check their change, and make yours again",

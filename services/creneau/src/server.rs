@@ -32,6 +32,7 @@ pub struct AppState {
     pub calendar: calendar::Calendar,
     pub appointments: appointments::Appointments,
     pub reminders: reminders::Reminders,
+    pub stats: stats::Stats,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
 }
@@ -73,6 +74,7 @@ impl AppState {
         .await
         .context("cannot read reminders from the event log")?;
         Ok(AppState {
+            stats: stats::Stats::new(Arc::clone(&store)),
             store,
             vault,
             metrics: Arc::new(Metrics::new()),
@@ -95,7 +97,8 @@ pub fn routes(state: AppState) -> Routes {
             state.appointments.clone(),
             state.origin.as_deref().unwrap_or(""),
         ))
-        .merge(reminders::routes(state.reminders.clone()));
+        .merge(reminders::routes(state.reminders.clone()))
+        .merge(stats::routes(state.stats.clone(), state.calendar.clone()));
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)

@@ -1,0 +1,268 @@
+//! Statistics through the whole router: a day of appointments and drop-in
+//! visits made through the services, then the coordinators' figures (JSON
+//! and CSV), and the refusals.
+
+mod support;
+
+use axum::http::StatusCode;
+use chrono::{Days, Utc};
+use contracts::proto::appointments::v1 as ev;
+use contracts::{Reason, Role};
+use serde_json::json;
+use support::{Call, TestApp, book, site_with_slots};
+
+fn request(reason: Reason, accompanied: bool) -> ev::VisitRequest {
+    ev::VisitRequest {
+        reason: reason.into(),
+        accompanied,
+        outcome: ev::Outcome::Done.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
+    let t = TestApp::new().await;
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let site = site_with_slots(&t, 2).await;
+    let today = contracts::time::local_date(Utc::now());
+    let day = today + Days::new(1);
+    let at = |h: u32, m: u32| {
+        contracts::time::to_utc(day.and_hms_opt(h, m, 0).expect("time")).expect("exists")
+    };
+    let iso = |t: chrono::DateTime<Utc>| contracts::time::to_local(t).fixed_offset().to_rfc3339();
+    // Three appointments booked online: one comes, one does not, one is
+    // cancelled.
+    let came = book(&t, &site, &iso(at(9, 0)), "06 11 11 11 11").await;
+    book(&t, &site, &iso(at(9, 0)), "06 22 22 22 22").await;
+    let cancelled = book(&t, &site, &iso(at(9, 30)), "06 33 33 33 33").await;
+    let q = &t.state.appointments;
+    let acting = api::Acting::system("test");
+    let id = |v: &serde_json::Value| v["id"].as_str().expect("id").parse().expect("id");
+    q.advance(&acting, id(&came), appointments::Stage::Arrived, at(9, 2))
+        .await
+        .expect("arrived");
+    q.record_requests(
+        &acting,
+        id(&came).0,
+        vec![request(Reason::ProcedurePrefecture, true)],
+    )
+    .await
+    .expect("requests");
+    q.cancel(&acting, id(&cancelled), "staff", "le résident a appelé")
+        .await
+        .expect("cancelled");
+    q.mark_no_shows(at(11, 0)).await.expect("no-shows");
+
+    // A drop-in permanence the same afternoon: three people, two served.
+    let rule = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({"cron": "0 14 * * *", "duration_minutes": 180, "valid_from": today.to_string(),
+                   "offer": {"drop_in": true}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let permanence = t
+        .state
+        .calendar
+        .permanences(None, day, day)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|p| p.permanence_id != came["permanence"])
+        .expect("drop-in")
+        .permanence_id;
+    let mut tickets = Vec::new();
+    for _ in 0..3 {
+        tickets.push(
+            q.drop_in_arrive(&acting, &permanence, None, &[], at(14, 5))
+                .await
+                .expect("ticket"),
+        );
+    }
+    use appointments::TicketState::{Called, Left, Served};
+    for t in &tickets[..2] {
+        q.drop_in_step(&acting, t.id, Called).await.expect("called");
+        q.drop_in_step(&acting, t.id, Served).await.expect("served");
+    }
+    q.drop_in_step(&acting, tickets[2].id, Left)
+        .await
+        .expect("left");
+    q.record_requests(
+        &acting,
+        tickets[0].id,
+        vec![
+            request(Reason::ProcedureCaf, true),
+            request(Reason::Printing, false),
+        ],
+    )
+    .await
+    .expect("requests");
+    q.record_requests(
+        &acting,
+        tickets[1].id,
+        vec![request(Reason::Smartphone, true)],
+    )
+    .await
+    .expect("requests");
+
+    let reply = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats?from={day}&to={day}&site={site}&by=site"
+            ))
+            .bearer(&boss.token),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let body = reply.json();
+    let f = &body["rows"][0]["figures"];
+    assert_eq!(body["rows"][0]["key"], site.as_str());
+    assert_eq!(f["permanences"], 2);
+    assert_eq!(
+        f["people"], 4,
+        "one resident came, three drop-in tickets: {f}"
+    );
+    assert_eq!(f["requests"], 4);
+    assert_eq!(f["requests_per_person"], 1.0);
+    assert_eq!(f["by_kind"]["online_procedure"], 2);
+    assert_eq!(f["by_kind"]["printing"], 1);
+    assert_eq!(f["by_kind"]["smartphone"], 1);
+    assert_eq!(f["by_reason"]["procedure_prefecture"], 1);
+    assert_eq!(f["accompanied_share"], 0.75);
+    assert_eq!(f["waited"], 2);
+    assert_eq!(f["left_unserved"], 1);
+    assert_eq!(
+        (f["booked"].clone(), f["booked_online"].clone()),
+        (json!(3), json!(3))
+    );
+    assert_eq!(
+        (f["honoured"].clone(), f["no_show"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(f["cancelled"], 1);
+    assert_eq!(body["total"], *f);
+
+    // The same as CSV, for a spreadsheet in French.
+    let csv = t
+        .send(
+            Call::get(&format!("/api/v1/stats.csv?from={day}&to={day}&by=month"))
+                .bearer(&boss.token),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.split("\r\n").collect();
+    assert!(
+        lines[0].starts_with("\u{feff}groupe;permanences;personnes;demandes;"),
+        "{}",
+        lines[0]
+    );
+    let month = day.format("%Y-%m").to_string();
+    assert!(
+        lines[1].starts_with(&format!("{month};2;4;4;1;2;0,75;2;1;0;0;1;")),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("total;2;4;4;"), "{}", lines[2]);
+}
+
+#[tokio::test]
+async fn bad_periods_unknown_sites_and_other_sites_are_refused() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let other = site_with_slots(&t, 1).await;
+    let here = t
+        .staff(
+            "coordination-ici",
+            &[(Role::Coordinator, Some(site.parse().expect("site")))],
+        )
+        .await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let get = |path: String, token: &str| Call::get(&path).bearer(token);
+
+    let reversed = t
+        .send(get(
+            "/api/v1/stats?from=2019-02-01&to=2019-01-01".into(),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(
+        reversed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reversed.body
+    );
+    assert_eq!(reversed.json()["field"], "to");
+    let bad = t
+        .send(get(
+            "/api/v1/stats?from=2019-02-31&to=2019-03-01".into(),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(bad.json()["field"], "from", "{}", bad.body);
+    let by = t
+        .send(get(
+            "/api/v1/stats?from=2019-01-01&to=2019-03-01&by=decade".into(),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(by.json()["field"], "by", "{}", by.body);
+    let missing = t
+        .send(get("/api/v1/stats?from=2019-01-01".into(), &here.token))
+        .await;
+    assert_eq!(
+        missing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        missing.body
+    );
+    let unknown = t
+        .send(get(
+            format!(
+                "/api/v1/stats?from=2019-01-01&to=2019-01-02&site={}",
+                contracts::SiteId::new()
+            ),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    let elsewhere = t
+        .send(get(
+            format!("/api/v1/stats?from=2019-01-01&to=2019-01-02&site={other}"),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        elsewhere.body
+    );
+    let not_theirs = t
+        .send(get(
+            "/api/v1/stats?from=2019-01-01&to=2019-01-02".into(),
+            &reception.token,
+        ))
+        .await;
+    assert_eq!(
+        not_theirs.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        not_theirs.body
+    );
+    // Without a site, a coordinator of one site sees that site only.
+    let mine = t
+        .send(get(
+            "/api/v1/stats?from=2019-01-01&to=2019-01-02&by=site".into(),
+            &here.token,
+        ))
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+}

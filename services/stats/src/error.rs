@@ -1,0 +1,38 @@
+//! The statistics service's refusals and failures.
+
+use api::ApiError;
+use eventlog::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<contracts::ContractError> for StatsError {
+    fn from(e: contracts::ContractError) -> Self {
+        StatsError::Internal(e.to_string())
+    }
+}
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::Invalid { field, message } => ApiError::Invalid {
+                field: field.to_owned(),
+                message,
+            },
+            StatsError::NotFound(m) => ApiError::NotFound(m),
+            e => ApiError::internal(e),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Figures summed over permanences: per permanence, site, week, month or
+//! year, as the city's evaluation counts them (people and requests per
+//! "créneau", requests by kind, accompanied share, drop-in waits, no-shows
+//! with and without a reminder).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use contracts::{Reason, SiteId};
+use serde::Serialize;
+
+use crate::fold::{Outcomes, Permanence, kind_code};
+
+/// How rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    Permanence,
+    Site,
+    Week,
+    Month,
+    Year,
+}
+
+impl By {
+    pub fn parse(text: &str) -> Option<By> {
+        Some(match text {
+            "permanence" => By::Permanence,
+            "site" => By::Site,
+            "week" => By::Week,
+            "month" => By::Month,
+            "year" => By::Year,
+            _ => return None,
+        })
+    }
+
+    /// The row a permanence falls in.
+    pub fn key(self, id: &str, site: Option<SiteId>, day: NaiveDate) -> String {
+        match self {
+            By::Permanence => id.to_owned(),
+            By::Site => site.map(|s| s.to_string()).unwrap_or_default(),
+            By::Week => {
+                let w = day.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            By::Month => format!("{}-{:02}", day.year(), day.month()),
+            By::Year => day.year().to_string(),
+        }
+    }
+}
+
+/// What a group of permanences adds up to.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Figures {
+    pub permanences: u32,
+    /// People present: residents who came to an appointment (each once per
+    /// permanence) and drop-in tickets.
+    pub people: u32,
+    pub requests: u32,
+    pub requests_per_person: Option<f64>,
+    pub requests_per_permanence: Option<f64>,
+    /// Requests by kind (online_procedure, smartphone, computer, email,
+    /// printing, personal_documents, introduction, other).
+    pub by_kind: BTreeMap<&'static str, u32>,
+    /// Requests by reason code (procedure_caf…).
+    pub by_reason: BTreeMap<String, u32>,
+    pub accompanied: u32,
+    pub autonomous: u32,
+    pub accompanied_share: Option<f64>,
+    pub done: u32,
+    pub follow_up: u32,
+    pub redirected: u32,
+    /// Drop-in: people called, and minutes from arrival to call.
+    pub waited: u32,
+    pub wait_median_minutes: Option<f64>,
+    pub wait_p90_minutes: Option<f64>,
+    pub wait_max_minutes: Option<f64>,
+    pub left_unserved: u32,
+    pub booked: u32,
+    pub booked_online: u32,
+    pub booked_by_staff: u32,
+    pub honoured: u32,
+    pub no_show: u32,
+    pub cancelled: u32,
+    pub cancelled_late: u32,
+    pub lead_time_median_hours: Option<u32>,
+    /// No-shows among appointments a delivered reminder reached, and
+    /// among the others.
+    pub no_show_rate_reminded: Option<f64>,
+    pub no_show_rate_not_reminded: Option<f64>,
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u32], p: f64) -> Option<u32> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+fn share(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| f64::from(part) / f64::from(whole))
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Sums `permanences` (with their appointments' outcomes).
+pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>) -> Figures {
+    let mut f = Figures::default();
+    let mut waits = Vec::new();
+    let mut leads = Vec::new();
+    let mut reminded = (0u32, 0u32);
+    for (p, o) in permanences {
+        f.permanences += 1;
+        f.people += u32::try_from(p.residents.len()).unwrap_or(u32::MAX) + p.tickets;
+        for requests in p.visits.values() {
+            for r in requests {
+                f.requests += 1;
+                *f.by_kind.entry(kind_code(r.reason.kind())).or_default() += 1;
+                *f.by_reason.entry(Reason::code(r.reason)).or_default() += 1;
+                if r.accompanied {
+                    f.accompanied += 1;
+                } else {
+                    f.autonomous += 1;
+                }
+                match r.outcome {
+                    contracts::proto::appointments::v1::Outcome::FollowUp => f.follow_up += 1,
+                    contracts::proto::appointments::v1::Outcome::Redirected => f.redirected += 1,
+                    _ => f.done += 1,
+                }
+            }
+        }
+        waits.extend_from_slice(&p.waits);
+        leads.extend_from_slice(&p.lead_hours);
+        f.left_unserved += p.left_unserved;
+        f.booked += p.booked;
+        f.booked_online += p.booked_online;
+        f.booked_by_staff += p.booked_by_staff;
+        f.cancelled += p.cancelled;
+        f.cancelled_late += p.cancelled_late;
+        f.honoured += o.honoured;
+        f.no_show += o.no_show;
+        reminded.0 += o.reminded_honoured + o.reminded_no_show;
+        reminded.1 += o.reminded_no_show;
+    }
+    waits.sort_unstable();
+    leads.sort_unstable();
+    let minutes = |s: Option<u32>| s.map(|s| round2(f64::from(s) / 60.0));
+    f.waited = u32::try_from(waits.len()).unwrap_or(u32::MAX);
+    f.wait_median_minutes = minutes(percentile(&waits, 0.5));
+    f.wait_p90_minutes = minutes(percentile(&waits, 0.9));
+    f.wait_max_minutes = minutes(waits.last().copied());
+    f.lead_time_median_hours = percentile(&leads, 0.5);
+    f.requests_per_person = share(f.requests, f.people).map(round2);
+    f.requests_per_permanence = share(f.requests, f.permanences).map(round2);
+    f.accompanied_share = share(f.accompanied, f.requests).map(round2);
+    let decided = f.honoured + f.no_show;
+    f.no_show_rate_reminded = share(reminded.1, reminded.0).map(round2);
+    f.no_show_rate_not_reminded =
+        share(f.no_show - reminded.1, decided.saturating_sub(reminded.0)).map(round2);
+    f
+}
+
+/// The kinds, in the order tables show them.
+pub const KINDS: [&str; 8] = [
+    "online_procedure",
+    "smartphone",
+    "computer",
+    "email",
+    "printing",
+    "personal_documents",
+    "introduction",
+    "other",
+];
+
+/// Rows as CSV for spreadsheet programs in French locales: UTF-8 with a
+/// byte-order mark, `;` between fields, decimal commas.
+pub fn csv(rows: &[(String, Figures)]) -> String {
+    let mut out = String::from("\u{feff}");
+    let mut header = vec![
+        "groupe",
+        "permanences",
+        "personnes",
+        "demandes",
+        "demandes_par_personne",
+        "demandes_par_permanence",
+        "part_accompagnees",
+    ];
+    header.extend(KINDS);
+    header.extend([
+        "attente_mediane_min",
+        "attente_p90_min",
+        "attente_max_min",
+        "partis_sans_etre_servis",
+        "rdv_pris",
+        "rdv_en_ligne",
+        "rdv_par_l_accueil",
+        "rdv_honores",
+        "rdv_absents",
+        "rdv_annules",
+        "rdv_annules_tard",
+        "delai_median_h",
+        "taux_absence_avec_rappel",
+        "taux_absence_sans_rappel",
+    ]);
+    out.push_str(&header.join(";"));
+    out.push_str("\r\n");
+    let num = |x: Option<f64>| {
+        x.map(|v| v.to_string().replace('.', ","))
+            .unwrap_or_default()
+    };
+    for (key, f) in rows {
+        let mut fields = vec![
+            cell(key),
+            f.permanences.to_string(),
+            f.people.to_string(),
+            f.requests.to_string(),
+            num(f.requests_per_person),
+            num(f.requests_per_permanence),
+            num(f.accompanied_share),
+        ];
+        fields.extend(
+            KINDS
+                .iter()
+                .map(|k| f.by_kind.get(k).copied().unwrap_or(0).to_string()),
+        );
+        fields.extend([
+            num(f.wait_median_minutes),
+            num(f.wait_p90_minutes),
+            num(f.wait_max_minutes),
+            f.left_unserved.to_string(),
+            f.booked.to_string(),
+            f.booked_online.to_string(),
+            f.booked_by_staff.to_string(),
+            f.honoured.to_string(),
+            f.no_show.to_string(),
+            f.cancelled.to_string(),
+            f.cancelled_late.to_string(),
+            f.lead_time_median_hours
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+            num(f.no_show_rate_reminded),
+            num(f.no_show_rate_not_reminded),
+        ]);
+        out.push_str(&fields.join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A CSV cell: quoted when it holds a separator, a quote or a line break;
+/// a leading = + - @ is neutralised (spreadsheet formulas).
+fn cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [60, 120, 180, 240, 300, 360, 420, 480, 540, 600];
+        assert_eq!(percentile(&v, 0.5), Some(300));
+        assert_eq!(percentile(&v, 0.9), Some(540));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn csv_opens_in_a_french_spreadsheet() {
+        let f = Figures {
+            permanences: 2,
+            people: 7,
+            requests: 9,
+            requests_per_person: Some(1.29),
+            ..Figures::default()
+        };
+        let text = csv(&[("2019-03".into(), f), ("=1+1;x".into(), Figures::default())]);
+        assert!(text.starts_with('\u{feff}'));
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert!(lines[0].starts_with("groupe;permanences;personnes;demandes;"));
+        assert!(lines[1].starts_with("2019-03;2;7;9;1,29;"), "{}", lines[1]);
+        assert!(lines[2].starts_with("\"'=1+1;x\";"), "{}", lines[2]);
+        assert_eq!(lines[0].split(';').count(), lines[1].split(';').count());
+    }
+}

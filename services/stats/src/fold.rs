@@ -1,0 +1,288 @@
+//! The statistics fold: per permanence (the "créneau"), what happened, from
+//! the appointments' `booking-…` and `dropin-…` streams and the reminders'
+//! `reminder-…` streams. Pure: events in, figures out, no I/O.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use contracts::proto::appointments::v1 as aev;
+use contracts::proto::reminders::v1 as rev;
+use contracts::{Reason, ReasonKind, SiteId, decode_event};
+use eventlog::{Position, RecordedEvent};
+
+use crate::error::StatsError;
+
+/// A cancellation this close to the start is "late".
+pub const LATE_CANCELLATION_HOURS: i64 = 24;
+
+/// What one visit (an appointment or a drop-in ticket) carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub reason: Reason,
+    pub accompanied: bool,
+    pub outcome: aev::Outcome,
+}
+
+/// One appointment, as the statistics need it.
+#[derive(Debug, Clone)]
+struct Appointment {
+    permanence: String,
+    resident: String,
+    starts_at: DateTime<Utc>,
+    cancelled: bool,
+    arrived: bool,
+    no_show: bool,
+    /// A reminder to it was delivered.
+    reminded: bool,
+}
+
+/// One drop-in ticket.
+#[derive(Debug, Clone)]
+struct Ticket {
+    permanence: String,
+    arrived_at: DateTime<Utc>,
+    called: bool,
+    served: bool,
+    left: bool,
+}
+
+/// The raw figures of one permanence.
+#[derive(Debug, Clone, Default)]
+pub struct Permanence {
+    pub site: Option<SiteId>,
+    pub day: Option<NaiveDate>,
+    /// Residents who came to an appointment.
+    pub residents: HashSet<String>,
+    /// Drop-in tickets (each a person).
+    pub tickets: u32,
+    /// Visit id → its requests (a later record replaces an earlier one).
+    pub visits: HashMap<String, Vec<Request>>,
+    /// Seconds from arrival to call, drop-in.
+    pub waits: Vec<u32>,
+    /// Left the drop-in without being served.
+    pub left_unserved: u32,
+    pub booked: u32,
+    pub booked_online: u32,
+    pub booked_by_staff: u32,
+    /// Hours from booking to the appointment.
+    pub lead_hours: Vec<u32>,
+    pub cancelled: u32,
+    pub cancelled_late: u32,
+}
+
+/// Everything the statistics fold.
+#[derive(Debug, Default)]
+pub struct Fold {
+    pub position: Position,
+    pub events: u64,
+    pub permanences: BTreeMap<String, Permanence>,
+    appointments: HashMap<String, Appointment>,
+    tickets: HashMap<String, Ticket>,
+    /// Reminder id → appointment id, for delivery reports.
+    reminders: HashMap<String, String>,
+}
+
+fn time(text: &str, e: &RecordedEvent) -> Result<DateTime<Utc>, StatsError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|err| {
+            StatsError::Internal(format!("event at {}: time {text:?}: {err}", e.position))
+        })
+}
+
+/// `<rule id>_<date>` → its date.
+fn day_of(permanence: &str) -> Option<NaiveDate> {
+    permanence
+        .rsplit_once('_')
+        .and_then(|(_, d)| d.parse().ok())
+}
+
+impl Fold {
+    fn permanence(&mut self, id: &str, site: Option<&str>) -> &mut Permanence {
+        let p = self.permanences.entry(id.to_owned()).or_default();
+        if p.day.is_none() {
+            p.day = day_of(id);
+        }
+        if p.site.is_none() {
+            p.site = site.and_then(|s| s.parse().ok());
+        }
+        p
+    }
+
+    /// Folds one event.
+    pub fn fold(&mut self, e: &RecordedEvent) -> Result<(), StatsError> {
+        self.position = self.position.max(e.position);
+        self.events += 1;
+        if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
+            let starts_at = time(&x.starts_at, e)?;
+            let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
+            let p = self.permanence(&x.permanence_id, Some(&x.site_id));
+            p.booked += 1;
+            if x.booked_by == "staff" {
+                p.booked_by_staff += 1;
+            } else {
+                p.booked_online += 1;
+            }
+            p.lead_hours.push(u32::try_from(lead).unwrap_or(u32::MAX));
+            self.appointments.insert(
+                x.appointment_id,
+                Appointment {
+                    permanence: x.permanence_id,
+                    resident: x.resident_id,
+                    starts_at,
+                    cancelled: false,
+                    arrived: false,
+                    no_show: false,
+                    reminded: false,
+                },
+            );
+        } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
+            let starts_at = time(&x.starts_at, e)?;
+            let Some(a) = self.appointments.get_mut(&x.appointment_id) else {
+                return Ok(());
+            };
+            let from = std::mem::replace(&mut a.permanence, x.permanence_id.clone());
+            a.starts_at = starts_at;
+            if from != x.permanence_id {
+                if let Some(old) = self.permanences.get_mut(&from) {
+                    old.booked = old.booked.saturating_sub(1);
+                }
+                self.permanence(&x.permanence_id, Some(&x.site_id)).booked += 1;
+            }
+        } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
+            let Some(a) = self.appointments.get_mut(&x.appointment_id) else {
+                return Ok(());
+            };
+            a.cancelled = true;
+            let late = (a.starts_at - e.metadata.recorded_at).num_hours() < LATE_CANCELLATION_HOURS;
+            let permanence = a.permanence.clone();
+            let p = self.permanence(&permanence, None);
+            p.cancelled += 1;
+            if late {
+                p.cancelled_late += 1;
+            }
+        } else if let Some(x) = decode_event::<aev::ResidentArrived>(e)? {
+            if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
+                a.arrived = true;
+                let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
+                self.permanence(&permanence, None)
+                    .residents
+                    .insert(resident);
+            }
+        } else if let Some(x) = decode_event::<aev::AppointmentNoShow>(e)? {
+            if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
+                a.no_show = true;
+            }
+        } else if let Some(x) = decode_event::<aev::DropInArrived>(e)? {
+            self.permanence(&x.permanence_id, Some(&x.site_id)).tickets += 1;
+            self.tickets.insert(
+                x.ticket_id,
+                Ticket {
+                    permanence: x.permanence_id,
+                    arrived_at: e.metadata.recorded_at,
+                    called: false,
+                    served: false,
+                    left: false,
+                },
+            );
+        } else if let Some(x) = decode_event::<aev::DropInCalled>(e)? {
+            if let Some(t) = self.tickets.get_mut(&x.ticket_id)
+                && !t.called
+            {
+                t.called = true;
+                let wait = (e.metadata.recorded_at - t.arrived_at).num_seconds().max(0);
+                let permanence = t.permanence.clone();
+                self.permanence(&permanence, None)
+                    .waits
+                    .push(u32::try_from(wait).unwrap_or(u32::MAX));
+            }
+        } else if let Some(x) = decode_event::<aev::DropInServed>(e)? {
+            if let Some(t) = self.tickets.get_mut(&x.ticket_id) {
+                t.served = true;
+            }
+        } else if let Some(x) = decode_event::<aev::DropInLeft>(e)? {
+            if let Some(t) = self.tickets.get_mut(&x.ticket_id)
+                && !t.served
+                && !t.left
+            {
+                t.left = true;
+                let permanence = t.permanence.clone();
+                self.permanence(&permanence, None).left_unserved += 1;
+            }
+        } else if let Some(x) = decode_event::<aev::VisitRequestsRecorded>(e)? {
+            let requests = x
+                .requests
+                .iter()
+                .map(|r| Request {
+                    reason: r.reason(),
+                    accompanied: r.accompanied,
+                    outcome: r.outcome(),
+                })
+                .collect();
+            self.permanence(&x.permanence_id, Some(&x.site_id))
+                .visits
+                .insert(x.visit_id, requests);
+        } else if let Some(x) = decode_event::<rev::ReminderScheduled>(e)? {
+            self.reminders.insert(x.reminder_id, x.appointment_id);
+        } else if let Some(x) = decode_event::<rev::ReminderDeliveryReported>(e)?
+            && x.status == "delivered"
+            && let Some(a) = self
+                .reminders
+                .get(&x.reminder_id)
+                .and_then(|id| self.appointments.get_mut(id))
+        {
+            a.reminded = true;
+        }
+        Ok(())
+    }
+
+    /// Appointments' outcomes per permanence, counted now (they change
+    /// after the permanence: a no-show is marked when it ends).
+    pub fn outcomes(&self) -> HashMap<&str, Outcomes> {
+        let mut out: HashMap<&str, Outcomes> = HashMap::new();
+        for a in self.appointments.values() {
+            if a.cancelled {
+                continue;
+            }
+            let o = out.entry(a.permanence.as_str()).or_default();
+            match (a.arrived, a.no_show, a.reminded) {
+                (true, _, true) => {
+                    o.honoured += 1;
+                    o.reminded_honoured += 1;
+                }
+                (true, _, false) => o.honoured += 1,
+                (false, true, true) => {
+                    o.no_show += 1;
+                    o.reminded_no_show += 1;
+                }
+                (false, true, false) => o.no_show += 1,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// What became of a permanence's appointments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub honoured: u32,
+    pub no_show: u32,
+    /// Of those, the appointments a delivered reminder reached.
+    pub reminded_honoured: u32,
+    pub reminded_no_show: u32,
+}
+
+/// The code of a reason kind in the API and the CSV.
+pub fn kind_code(kind: ReasonKind) -> &'static str {
+    match kind {
+        ReasonKind::OnlineProcedure => "online_procedure",
+        ReasonKind::Smartphone => "smartphone",
+        ReasonKind::Computer => "computer",
+        ReasonKind::Email => "email",
+        ReasonKind::Printing => "printing",
+        ReasonKind::PersonalDocuments => "personal_documents",
+        ReasonKind::Introduction => "introduction",
+        ReasonKind::Other => "other",
+    }
+}

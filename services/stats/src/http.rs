@@ -1,0 +1,122 @@
+//! The statistics API, for coordinators: `GET /api/v1/stats` (JSON) and
+//! `GET /api/v1/stats.csv` (for spreadsheets), filtered by period and site,
+//! grouped by permanence, site, week, month or year.
+
+use api::{ApiError, ApiQuery, Need, Routes, Verb};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use contracts::{Role, SiteId};
+use serde::Deserialize;
+
+use crate::figures::{By, csv};
+use crate::service::{Query, Stats, Table};
+
+#[derive(Clone)]
+struct HttpState {
+    stats: Stats,
+    calendar: calendar::Calendar,
+}
+
+/// The roles that read the statistics.
+const READERS: &[Role] = &[Role::Coordinator];
+
+pub fn routes(stats: Stats, calendar: calendar::Calendar) -> Routes {
+    use Need::Staff;
+    use Verb::Get;
+    Routes::new()
+        .route(Get, "/api/v1/stats", Staff(READERS), stats_get)
+        .route(Get, "/api/v1/stats.csv", Staff(READERS), stats_csv)
+        .with_state(HttpState { stats, calendar })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    from: String,
+    to: String,
+    site: Option<String>,
+    by: Option<String>,
+}
+
+fn date(field: &'static str, text: &str) -> Result<NaiveDate, ApiError> {
+    text.parse().map_err(|_| ApiError::Invalid {
+        field: field.to_owned(),
+        message: format!("{text:?} is not a date: write 2019-01-31"),
+    })
+}
+
+/// The query the caller may make: their sites only, unless they read them
+/// all.
+async fn query(s: &HttpState, principal: &api::Principal, p: Params) -> Result<Query, ApiError> {
+    let from = date("from", &p.from)?;
+    let to = date("to", &p.to)?;
+    let by = match p.by.as_deref() {
+        None => By::Permanence,
+        Some(b) => By::parse(b).ok_or_else(|| ApiError::Invalid {
+            field: "by".into(),
+            message: format!("{b:?}: group by permanence, site, week, month or year"),
+        })?,
+    };
+    let model = s.calendar.model().await.map_err(ApiError::from)?;
+    let sites: Vec<SiteId> = match p.site {
+        Some(raw) => {
+            let site: SiteId = raw
+                .parse()
+                .ok()
+                .filter(|id| model.sites.contains_key(id))
+                .ok_or_else(|| ApiError::NotFound(format!("there is no site {raw}")))?;
+            principal.require(READERS, Some(site))?;
+            vec![site]
+        }
+        None => model
+            .sites
+            .keys()
+            .copied()
+            .filter(|site| principal.may(READERS, Some(*site)))
+            .collect(),
+    };
+    Ok(Query {
+        from,
+        to,
+        sites: Some(sites),
+        by,
+    })
+}
+
+async fn table(s: &HttpState, principal: &api::Principal, p: Params) -> Result<Table, ApiError> {
+    let q = query(s, principal, p).await?;
+    s.stats.table(&q).await.map_err(ApiError::from)
+}
+
+async fn stats_get(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    ApiQuery(p): ApiQuery<Params>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(table(&s, &principal, p).await?).into_response())
+}
+
+async fn stats_csv(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    ApiQuery(p): ApiQuery<Params>,
+) -> Result<Response, ApiError> {
+    let name = format!("creneau-{}-{}.csv", p.from, p.to);
+    let t = table(&s, &principal, p).await?;
+    let mut rows: Vec<(String, crate::figures::Figures)> =
+        t.rows.into_iter().map(|r| (r.key, r.figures)).collect();
+    rows.push(("total".into(), t.total));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv(&rows),
+    )
+        .into_response())
+}

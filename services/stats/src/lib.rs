@@ -1,0 +1,21 @@
+//! The statistics service: attendance, requests and waiting times per
+//! permanence, summed per site, week, month and year, from the event log.
+//!
+//! - `fold`: the pure fold of appointment, drop-in and reminder events into
+//!   per-permanence raw figures.
+//! - `figures`: sums, medians and percentiles, and CSV for spreadsheets.
+//! - `service`: the fold kept in memory and caught up from the log.
+//! - `http`: `GET /api/v1/stats` and `/api/v1/stats.csv` for coordinators.
+//!
+//! Invariant: reads events only; writes nothing to the log.
+
+mod error;
+pub mod figures;
+pub mod fold;
+mod http;
+pub mod service;
+
+pub use error::StatsError;
+pub use figures::{By, Figures};
+pub use http::routes;
+pub use service::{Query, Row, Stats, Table};
