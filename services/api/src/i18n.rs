@@ -460,6 +460,10 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     // Statistics.
     (
+        "there is no chart {}: people, kinds, waits or no-shows",
+        "il n'y a pas de graphique {} : people, kinds, waits ou no-shows",
+    ),
+    (
         "{} is not a date: write 2019-01-31",
         "{} n'est pas une date : écrivez 2019-01-31",
     ),

@@ -213,6 +213,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{ticket_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{step}", "call")
             .replace("{provider}", "outbox")
+            .replace("{chart}", "people")
             .replace("{visit_id}", &appointment.to_string())
             .replace("{token}", &link);
         assert!(

@@ -171,6 +171,40 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
         lines[1]
     );
     assert!(lines[2].starts_with("total;2;4;4;"), "{}", lines[2]);
+
+    // Charts, as SVG with their numbers in words.
+    for (chart, says) in [
+        ("people", format!("{month}: personnes 2, demandes 2.")),
+        (
+            "kinds",
+            "Démarches en ligne: demandes 2. Smartphone: demandes 1.".to_owned(),
+        ),
+        ("waits", "0–5 min: personnes 2.".to_owned()),
+        ("no-shows", "sans rappel reçu: absents 50.".to_owned()),
+    ] {
+        let svg = t
+            .send(
+                Call::get(&format!(
+                    "/api/v1/stats/charts/{chart}?from={day}&to={day}&by=month"
+                ))
+                .bearer(&boss.token),
+            )
+            .await;
+        assert_eq!(svg.status, StatusCode::OK, "{chart}: {}", svg.body);
+        assert!(
+            svg.headers["content-type"]
+                .to_str()
+                .expect("type")
+                .starts_with("image/svg+xml")
+        );
+        assert!(svg.body.contains(&says), "{chart}: {}", svg.body);
+    }
+    let none = t
+        .send(
+            Call::get(&format!("/api/v1/stats/charts/pie?from={day}&to={day}")).bearer(&boss.token),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -74,6 +74,9 @@ pub struct Figures {
     pub wait_median_minutes: Option<f64>,
     pub wait_p90_minutes: Option<f64>,
     pub wait_max_minutes: Option<f64>,
+    /// People called after 0–5, 5–10, 10–15, 15–20, 20–30, 30–45, 45–60
+    /// and over 60 minutes.
+    pub wait_histogram: [u32; 8],
     pub left_unserved: u32,
     pub booked: u32,
     pub booked_online: u32,
@@ -147,6 +150,13 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
     }
     waits.sort_unstable();
     leads.sort_unstable();
+    for w in &waits {
+        let bucket = WAIT_BUCKETS
+            .iter()
+            .position(|limit| *w < limit * 60)
+            .unwrap_or(WAIT_BUCKETS.len());
+        f.wait_histogram[bucket] += 1;
+    }
     let minutes = |s: Option<u32>| s.map(|s| round2(f64::from(s) / 60.0));
     f.waited = u32::try_from(waits.len()).unwrap_or(u32::MAX);
     f.wait_median_minutes = minutes(percentile(&waits, 0.5));
@@ -162,6 +172,10 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
         share(f.no_show - reminded.1, decided.saturating_sub(reminded.0)).map(round2);
     f
 }
+
+/// Upper bounds (minutes) of the wait histogram's buckets; the last
+/// bucket is everything above.
+pub const WAIT_BUCKETS: [u32; 7] = [5, 10, 15, 20, 30, 45, 60];
 
 /// The kinds, in the order tables show them.
 pub const KINDS: [&str; 8] = [

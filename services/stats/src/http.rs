@@ -3,7 +3,7 @@
 //! grouped by permanence, site, week, month or year.
 
 use api::{ApiError, ApiQuery, Need, Routes, Verb};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -28,6 +28,12 @@ pub fn routes(stats: Stats, calendar: calendar::Calendar) -> Routes {
     Routes::new()
         .route(Get, "/api/v1/stats", Staff(READERS), stats_get)
         .route(Get, "/api/v1/stats.csv", Staff(READERS), stats_csv)
+        .route(
+            Get,
+            "/api/v1/stats/charts/{chart}",
+            Staff(READERS),
+            chart_get,
+        )
         .with_state(HttpState { stats, calendar })
 }
 
@@ -117,6 +123,133 @@ async fn stats_csv(
             ),
         ],
         csv(&rows),
+    )
+        .into_response())
+}
+
+/// Short French names of the kinds, for charts.
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "online_procedure" => "Démarches en ligne",
+        "smartphone" => "Smartphone",
+        "computer" => "Ordinateur",
+        "email" => "E-mail",
+        "printing" => "Impression, scan",
+        "personal_documents" => "Documents",
+        "introduction" => "Initiation",
+        _ => "Autre",
+    }
+}
+
+/// `people` (people and requests per permanence over the rows), `kinds`
+/// (requests by kind), `waits` (the drop-in wait's distribution),
+/// `no-shows` (with and without a delivered reminder), as SVG.
+async fn chart_get(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    Path(chart): Path<String>,
+    ApiQuery(p): ApiQuery<Params>,
+) -> Result<Response, ApiError> {
+    use crate::charts::{COLOURS, Series, bars};
+    use crate::figures::{KINDS, WAIT_BUCKETS};
+    let t = table(&s, &principal, p).await?;
+    let per = |f: &crate::figures::Figures, n: u32| {
+        if f.permanences == 0 {
+            0.0
+        } else {
+            f64::from(n) / f64::from(f.permanences)
+        }
+    };
+    let svg = match chart.as_str() {
+        "people" => {
+            let labels: Vec<String> = t.rows.iter().map(|r| r.key.clone()).collect();
+            bars(
+                "Personnes et demandes par permanence",
+                &labels,
+                &[
+                    Series {
+                        name: "personnes",
+                        values: t
+                            .rows
+                            .iter()
+                            .map(|r| per(&r.figures, r.figures.people))
+                            .collect(),
+                        colour: COLOURS[0],
+                    },
+                    Series {
+                        name: "demandes",
+                        values: t
+                            .rows
+                            .iter()
+                            .map(|r| per(&r.figures, r.figures.requests))
+                            .collect(),
+                        colour: COLOURS[1],
+                    },
+                ],
+            )
+        }
+        "kinds" => bars(
+            "Demandes par type",
+            &KINDS
+                .iter()
+                .map(|k| kind_label(k).to_owned())
+                .collect::<Vec<_>>(),
+            &[Series {
+                name: "demandes",
+                values: KINDS
+                    .iter()
+                    .map(|k| f64::from(t.total.by_kind.get(k).copied().unwrap_or(0)))
+                    .collect(),
+                colour: COLOURS[0],
+            }],
+        ),
+        "waits" => {
+            let mut labels: Vec<String> = Vec::new();
+            let mut low = 0;
+            for high in WAIT_BUCKETS {
+                labels.push(format!("{low}–{high} min"));
+                low = high;
+            }
+            labels.push(format!("plus de {low} min"));
+            bars(
+                "Attente en accès libre (arrivée → appel)",
+                &labels,
+                &[Series {
+                    name: "personnes",
+                    values: t
+                        .total
+                        .wait_histogram
+                        .iter()
+                        .map(|n| f64::from(*n))
+                        .collect(),
+                    colour: COLOURS[2],
+                }],
+            )
+        }
+        "no-shows" => bars(
+            "Absences aux rendez-vous (%)",
+            &[
+                "avec un rappel reçu".to_owned(),
+                "sans rappel reçu".to_owned(),
+            ],
+            &[Series {
+                name: "absents",
+                values: vec![
+                    t.total.no_show_rate_reminded.unwrap_or(0.0) * 100.0,
+                    t.total.no_show_rate_not_reminded.unwrap_or(0.0) * 100.0,
+                ],
+                colour: COLOURS[3],
+            }],
+        ),
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "there is no chart {other:?}: people, kinds, waits or no-shows"
+            )));
+        }
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        svg,
     )
         .into_response())
 }

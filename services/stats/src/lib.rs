@@ -4,11 +4,14 @@
 //! - `fold`: the pure fold of appointment, drop-in and reminder events into
 //!   per-permanence raw figures.
 //! - `figures`: sums, medians and percentiles, and CSV for spreadsheets.
+//! - `charts`: bar charts as SVG, described in words for screen readers.
 //! - `service`: the fold kept in memory and caught up from the log.
-//! - `http`: `GET /api/v1/stats` and `/api/v1/stats.csv` for coordinators.
+//! - `http`: `GET /api/v1/stats`, `/api/v1/stats.csv` and
+//!   `/api/v1/stats/charts/{chart}` for coordinators.
 //!
 //! Invariant: reads events only; writes nothing to the log.
 
+pub mod charts;
 mod error;
 pub mod figures;
 pub mod fold;
