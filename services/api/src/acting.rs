@@ -9,6 +9,9 @@ use uuid::Uuid;
 pub struct Acting {
     pub actor: Actor,
     pub correlation_id: Uuid,
+    /// When what it does happens, if not now: `creneau simulate` writes a
+    /// past year through the real command handlers.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Acting {
@@ -16,7 +19,14 @@ impl Acting {
         Acting {
             actor,
             correlation_id,
+            at: None,
         }
+    }
+
+    /// The same, its events recorded at `at` instead of now.
+    pub fn at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.at = Some(at);
+        self
     }
 
     /// The system process `name`, in a new correlation.
@@ -25,7 +35,12 @@ impl Acting {
     }
 
     pub fn metadata(&self) -> Metadata {
-        Metadata::now(self.actor.clone(), self.correlation_id)
+        let mut m = Metadata::now(self.actor.clone(), self.correlation_id);
+        if let Some(at) = self.at {
+            m.recorded_at =
+                chrono::DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+        }
+        m
     }
 
     /// `event`, ready to append, with this actor and correlation.

@@ -1,5 +1,6 @@
 //! The command line.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -55,6 +56,10 @@ pub enum Command {
     /// Helpers for fault-injection tests.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+    /// Writes a realistic stretch of activity (sites, permanences, visits,
+    /// appointments) through the real handlers, dated in the past, for the
+    /// statistics.
+    Simulate(crate::simulate::SimulateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +103,8 @@ pub enum BenchCommand {
     Booking(crate::bench_booking::BookingBenchArgs),
     /// Many SMS due at once, sent to a loopback stand-in: messages/s, none twice.
     Reminders(crate::bench_reminders::RemindersBenchArgs),
+    /// The statistics' fold over many events, beside the raw read rate.
+    Stats(crate::bench_stats::StatsBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +219,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Eventlog(args)) => {
             bench::run(args, &mut stdout).await?;
         }
+        Command::Bench(BenchCommand::Stats(args)) => {
+            crate::bench_stats::run(args, &mut stdout).await?;
+        }
         Command::Bench(BenchCommand::Reminders(args)) => {
             crate::bench_reminders::run(args, &mut stdout).await?;
         }
@@ -223,6 +233,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Identity(args)) => {
             bench::run_identity(args, &mut stdout).await?;
+        }
+        Command::Simulate(args) => {
+            let (store, vault, identity) = setup::open_identity(&config).await?;
+            let state = AppState::open(
+                store,
+                vault,
+                identity,
+                setup::senders(&config)?,
+                config.sms.reminders.clone(),
+                Arc::new(reminders::SystemClock),
+                Some(config.origin()),
+            )
+            .await?;
+            let w = crate::simulate::run(&state, &args, &mut stdout).await?;
+            writeln!(
+                stdout,
+                "simulated {} to {}: {} permanences, {} drop-in visitors, {} appointments",
+                args.from, args.to, w.permanences, w.visitors, w.appointments
+            )?;
         }
         Command::Debug(DebugCommand::Reminders {
             shift_hours,

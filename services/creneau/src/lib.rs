@@ -10,14 +10,16 @@
 //! - `admin`: `admin create`, `audit`, `residents erase|export`, the
 //!   retention job and the no-show sweep that `serve` runs.
 //! - `bench`: `bench eventlog|identity|calendar`; `bench_booking`: `bench booking`;
-//!   `bench_reminders`: `bench reminders`.
+//!   `bench_reminders`: `bench reminders`; `bench_stats`: `bench stats`.
 //! - `demo`: the demo data of `creneau demo` and `serve --demo`.
 //! - `debug`: hidden helpers for fault-injection tests.
+//! - `simulate`: `creneau simulate`, a realistic year through the handlers.
 
 pub mod admin;
 pub mod bench;
 pub mod bench_booking;
 pub mod bench_reminders;
+pub mod bench_stats;
 pub mod cli;
 pub mod config;
 pub mod debug;
@@ -26,3 +28,4 @@ pub mod events;
 pub mod metrics;
 pub mod server;
 pub mod setup;
+pub mod simulate;

@@ -300,3 +300,74 @@ async fn bad_periods_unknown_sites_and_other_sites_are_refused() {
         .await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
 }
+
+/// Three months of two simulated sites, written through the handlers: the
+/// statistics give back the distributions the simulation was asked for.
+#[tokio::test]
+async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
+    let t = TestApp::new().await;
+    let args = creneau::simulate::SimulateArgs {
+        sites: 2,
+        from: "2019-01-01".parse().expect("date"),
+        to: "2019-03-31".parse().expect("date"),
+        seed: 7,
+    };
+    let mut out = Vec::new();
+    let written = creneau::simulate::run(&t.state, &args, &mut out)
+        .await
+        .expect("simulated");
+    assert!(written.visitors > 300, "{written:?}");
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let reply = t
+        .send(Call::get("/api/v1/stats?from=2019-01-01&to=2019-03-31&by=site").bearer(&boss.token))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let body = reply.json();
+    let rows = body["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    let share = |f: &serde_json::Value, kind: &str| {
+        f["visits_by_kind"][kind].as_f64().unwrap_or(0.0) / f["visits"].as_f64().expect("visits")
+    };
+    for row in rows {
+        let f = &row["figures"];
+        let per = |k: &str| f[k].as_f64().expect("number") / f["permanences"].as_f64().expect("n");
+        // Drop-in and appointment mornings together: people and requests
+        // per permanence within the report's ranges.
+        assert!(
+            (2.5..=9.5).contains(&per("people")),
+            "people per permanence: {f}"
+        );
+        assert!(
+            (3.0..=12.0).contains(&per("requests")),
+            "requests per permanence: {f}"
+        );
+        assert!((0.55..=0.85).contains(&share(f, "online_procedure")), "{f}");
+        assert!((0.25..=0.55).contains(&share(f, "smartphone")), "{f}");
+        assert!((0.05..=0.25).contains(&share(f, "computer")), "{f}");
+        let autonomous = 1.0 - f["accompanied_share"].as_f64().expect("share");
+        assert!((0.05..=0.25).contains(&autonomous), "{f}");
+        assert!(
+            f["wait_median_minutes"].as_f64().is_some_and(|m| m > 0.0),
+            "{f}"
+        );
+        assert!(f["left_unserved"].as_u64().is_some_and(|n| n > 0), "{f}");
+        assert!(f["no_show"].as_u64().is_some_and(|n| n > 0), "{f}");
+    }
+    // The most frequent procedures: employment, préfecture, CAF, ANTS.
+    let total = &body["total"]["by_reason"];
+    let count = |r: &str| total[r].as_u64().unwrap_or(0);
+    let top = count("procedure_france_travail").min(count("procedure_prefecture"));
+    for other in [
+        "procedure_taxes",
+        "procedure_housing",
+        "procedure_retirement",
+    ] {
+        assert!(top > count(other), "{total}");
+    }
+    // The two sites differ as asked: the second one is busier.
+    let people: Vec<u64> = rows
+        .iter()
+        .map(|r| r["figures"]["people"].as_u64().expect("people"))
+        .collect();
+    assert_ne!(people[0], people[1]);
+}

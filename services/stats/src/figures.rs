@@ -63,6 +63,12 @@ pub struct Figures {
     pub by_kind: BTreeMap<&'static str, u32>,
     /// Requests by reason code (procedure_caf…).
     pub by_reason: BTreeMap<String, u32>,
+    /// Visits that recorded requests, and of those, how many carried at
+    /// least one request of each kind: the evaluation's "share of requests
+    /// about online procedures, about the smartphone…", which overlap (a
+    /// procedure done on one's phone is both).
+    pub visits: u32,
+    pub visits_by_kind: BTreeMap<&'static str, u32>,
     pub accompanied: u32,
     pub autonomous: u32,
     pub accompanied_share: Option<f64>,
@@ -119,6 +125,18 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
         f.permanences += 1;
         f.people += u32::try_from(p.residents.len()).unwrap_or(u32::MAX) + p.tickets;
         for requests in p.visits.values() {
+            if !requests.is_empty() {
+                f.visits += 1;
+            }
+            let mut kinds: Vec<&'static str> = requests
+                .iter()
+                .map(|r| kind_code(r.reason.kind()))
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            for k in kinds {
+                *f.visits_by_kind.entry(k).or_default() += 1;
+            }
             for r in requests {
                 f.requests += 1;
                 *f.by_kind.entry(kind_code(r.reason.kind())).or_default() += 1;

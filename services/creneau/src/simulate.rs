@@ -1,0 +1,364 @@
+//! `creneau simulate`: a realistic stretch of activity written through the
+//! real command handlers, each event dated when it would have happened, so
+//! that the statistics have something to show and their tests something to
+//! check.
+//!
+//! Calibrated on the 2019 figures of a city's six espaces numériques
+//! (`../shared/context`): 3 to 9 people per drop-in permanence (site by
+//! site), about 1.3 requests per person (4 to 11.5 per permanence), 60–80 %
+//! of visits about online procedures, 30–50 % about the smartphone, 10–20 %
+//! about computers, up to 30 % printing or scanning at some sites, 10–20 %
+//! of requests done autonomously; the most frequent procedures are
+//! employment (France Travail), the préfecture, the CAF and the ANTS. Each
+//! site also has a weekly appointment morning, booked online or by
+//! reception some days ahead, with cancellations and no-shows.
+
+use std::io::Write;
+
+use anyhow::Context as _;
+use api::Acting;
+use appointments::{BookRequest, Booker, Stage, TicketState};
+use chrono::{Duration, NaiveDate};
+use contracts::proto::appointments::v1 as ev;
+use contracts::proto::calendar::v1 as cal;
+use contracts::{Language, Reason, SiteId};
+
+use crate::server::AppState;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimulateArgs {
+    #[arg(long, default_value_t = 6)]
+    pub sites: usize,
+    /// First day, e.g. 2019-01-01.
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day, e.g. 2019-12-31.
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Makes the same activity every time.
+    #[arg(long, default_value_t = 2019)]
+    pub seed: u64,
+}
+
+/// What one site is like, within the figures' ranges.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile {
+    /// Mean people per drop-in permanence.
+    pub people: f64,
+    /// Chance that a visit is about each kind.
+    pub procedure: f64,
+    pub smartphone: f64,
+    pub computer: f64,
+    pub printing: f64,
+    /// Chance that a request is done autonomously.
+    pub autonomous: f64,
+}
+
+/// Site `i` of `n`: the sites spread over the ranges.
+pub fn profile(i: usize, n: usize) -> Profile {
+    let t = if n > 1 {
+        i as f64 / (n - 1) as f64
+    } else {
+        0.5
+    };
+    Profile {
+        people: 3.5 + 5.0 * t,
+        procedure: 0.6 + 0.2 * t,
+        smartphone: 0.5 - 0.2 * t,
+        computer: 0.1 + 0.1 * (1.0 - t),
+        printing: if i.is_multiple_of(2) { 0.25 } else { 0.05 },
+        autonomous: 0.1 + 0.1 * t,
+    }
+}
+
+/// A small, seeded generator (xorshift64*): the same year every time.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn draw(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// In [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.draw() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// In [low, high].
+    pub fn between(&mut self, low: i64, high: i64) -> i64 {
+        low + (self.draw() % (high - low + 1).max(1) as u64) as i64
+    }
+}
+
+/// The procedure a visit is about: employment first, then the préfecture,
+/// the CAF, the ANTS, the rest.
+fn procedure(rng: &mut Rng) -> Reason {
+    let x = rng.unit();
+    match x {
+        x if x < 0.28 => Reason::ProcedureFranceTravail,
+        x if x < 0.50 => Reason::ProcedurePrefecture,
+        x if x < 0.68 => Reason::ProcedureCaf,
+        x if x < 0.82 => Reason::ProcedureAnts,
+        x if x < 0.88 => Reason::ProcedureTaxes,
+        x if x < 0.93 => Reason::ProcedureHealthInsurance,
+        x if x < 0.97 => Reason::ProcedureHousing,
+        _ => Reason::ProcedureRetirement,
+    }
+}
+
+/// The requests one visit carries.
+fn requests(rng: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
+    let mut reasons = Vec::new();
+    if rng.chance(p.procedure) {
+        reasons.push(procedure(rng));
+    }
+    if rng.chance(p.smartphone) {
+        reasons.push(Reason::Smartphone);
+    }
+    if rng.chance(p.computer) {
+        reasons.push(Reason::Computer);
+    }
+    if rng.chance(p.printing) {
+        reasons.push(Reason::Printing);
+    }
+    if reasons.is_empty() {
+        reasons.push(if rng.chance(0.5) {
+            Reason::Email
+        } else {
+            Reason::PersonalDocuments
+        });
+    }
+    reasons
+        .into_iter()
+        .map(|reason| ev::VisitRequest {
+            reason: reason.into(),
+            accompanied: !rng.chance(p.autonomous),
+            outcome: if rng.chance(0.8) {
+                ev::Outcome::Done
+            } else if rng.chance(0.6) {
+                ev::Outcome::FollowUp
+            } else {
+                ev::Outcome::Redirected
+            }
+            .into(),
+        })
+        .collect()
+}
+
+/// What was written.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub permanences: usize,
+    pub visitors: usize,
+    pub appointments: usize,
+}
+
+/// Writes `args.from`..=`args.to` for `args.sites` new sites.
+pub async fn run(
+    state: &AppState,
+    args: &SimulateArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<Written> {
+    anyhow::ensure!(args.to >= args.from, "--to must be on or after --from");
+    anyhow::ensure!((1..=50).contains(&args.sites), "--sites: give 1 to 50");
+    let mut rng = Rng::new(args.seed);
+    let mut written = Written::default();
+    let setup = Acting::system("simulate").at(contracts::time::to_utc(
+        args.from.and_hms_opt(7, 0, 0).context("07:00")?,
+    )? - Duration::days(1));
+    for i in 0..args.sites {
+        let p = profile(i, args.sites);
+        let site = state
+            .calendar
+            .open_site(
+                &setup,
+                &cal::SiteDetails {
+                    name: format!("Espace numérique {} (simulation)", i + 1),
+                    address: format!("{} rue de la Simulation", i + 1),
+                    open: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        for (cron, drop_in) in [
+            ("0 14 * * TUE", true),
+            ("0 9 * * THU", true),
+            ("0 9 * * WED", false),
+        ] {
+            state
+                .calendar
+                .create_rule(
+                    &setup,
+                    &cal::PermanenceRule {
+                        site_id: site.to_string(),
+                        cron: cron.into(),
+                        duration_minutes: 180,
+                        valid_from: args.from.to_string(),
+                        offer: Some(cal::Offer {
+                            drop_in,
+                            appointments: !drop_in,
+                            appointment_minutes: 30,
+                            desks: 1,
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+        }
+        let w = site_year(state, site, &p, args, &mut rng).await?;
+        written.permanences += w.permanences;
+        written.visitors += w.visitors;
+        written.appointments += w.appointments;
+        writeln!(
+            out,
+            "site {}: {} permanences, {} visitors, {} appointments",
+            i + 1,
+            w.permanences,
+            w.visitors,
+            w.appointments
+        )?;
+    }
+    Ok(written)
+}
+
+async fn site_year(
+    state: &AppState,
+    site: SiteId,
+    p: &Profile,
+    args: &SimulateArgs,
+    rng: &mut Rng,
+) -> anyhow::Result<Written> {
+    let mut w = Written::default();
+    let q = &state.appointments;
+    let permanences = state
+        .calendar
+        .permanences(Some(site), args.from, args.to)
+        .await?;
+    for perm in permanences {
+        if !matches!(perm.status, calendar::Status::Open) {
+            continue;
+        }
+        w.permanences += 1;
+        if perm.drop_in {
+            // Arrivals spread over the first two hours, called in order.
+            let people = ((p.people + rng.between(-2, 2) as f64).round().max(1.0)) as usize;
+            let mut arrivals: Vec<i64> = (0..people).map(|_| rng.between(0, 120)).collect();
+            arrivals.sort_unstable();
+            let mut desk_free = perm.starts_at;
+            for minute in arrivals {
+                let arrived = perm.starts_at + Duration::minutes(minute);
+                let acting = Acting::system("simulate").at(arrived);
+                let ticket = q
+                    .drop_in_arrive(&acting, &perm.permanence_id, None, &[], arrived)
+                    .await?;
+                w.visitors += 1;
+                if rng.chance(0.07) {
+                    let gone = arrived + Duration::minutes(rng.between(10, 40));
+                    q.drop_in_step(&acting.clone().at(gone), ticket.id, TicketState::Left)
+                        .await?;
+                    continue;
+                }
+                let called = desk_free.max(arrived) + Duration::minutes(rng.between(0, 6));
+                q.drop_in_step(&acting.clone().at(called), ticket.id, TicketState::Called)
+                    .await?;
+                let served = called + Duration::minutes(rng.between(8, 25));
+                desk_free = served;
+                q.drop_in_step(&acting.clone().at(served), ticket.id, TicketState::Served)
+                    .await?;
+                q.record_requests(&acting.clone().at(served), ticket.id, requests(rng, p))
+                    .await?;
+            }
+        }
+        if perm.appointments {
+            let slots = (perm.ends_at - perm.starts_at).num_minutes() / 30;
+            let booked = rng.between(2, slots.min(6));
+            for k in 0..booked {
+                let start = perm.starts_at + Duration::minutes(30 * k);
+                let when = start - Duration::hours(rng.between(26, 14 * 24));
+                let online = rng.chance(0.6);
+                let acting = Acting::system("simulate").at(when);
+                let booker = if online {
+                    Booker::Resident {
+                        client: format!("simulation-{}", rng.draw()),
+                    }
+                } else {
+                    Booker::Staff {
+                        acting: acting.clone(),
+                        override_reason: None,
+                    }
+                };
+                let made = q
+                    .book(
+                        BookRequest {
+                            site,
+                            start,
+                            reason: procedure(rng),
+                            name: format!("Résident {}", rng.draw() % 100_000),
+                            phone: format!("06{:08}", rng.draw() % 100_000_000),
+                            email: None,
+                            language: Language::Fr,
+                            note: None,
+                        },
+                        booker,
+                        when,
+                    )
+                    .await;
+                // A number drawn twice, or a place taken: the next one.
+                let Ok(made) = made else { continue };
+                w.appointments += 1;
+                let id = made.booking.id;
+                if rng.chance(0.1) {
+                    let at = start - Duration::hours(rng.between(2, 72));
+                    q.cancel(&acting.clone().at(at), id, "staff", "le résident a appelé")
+                        .await?;
+                } else if rng.chance(0.85) {
+                    let at = start + Duration::minutes(rng.between(-5, 5));
+                    q.advance(&acting.clone().at(at), id, Stage::Arrived, at)
+                        .await?;
+                    q.record_requests(&acting.clone().at(at), id.0, requests(rng, p))
+                        .await?;
+                }
+            }
+            q.mark_no_shows(perm.ends_at + Duration::minutes(1)).await?;
+        }
+    }
+    Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_stay_inside_the_reported_ranges() {
+        for i in 0..6 {
+            let p = profile(i, 6);
+            assert!((3.0..=9.0).contains(&p.people));
+            assert!((0.6..=0.8).contains(&p.procedure));
+            assert!((0.3..=0.5).contains(&p.smartphone));
+            assert!((0.1..=0.2).contains(&p.computer));
+            assert!(p.printing <= 0.3);
+            assert!((0.1..=0.2).contains(&p.autonomous));
+        }
+    }
+
+    #[test]
+    fn the_generator_is_the_same_every_time() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        assert_eq!((a.draw(), a.draw()), (b.draw(), b.draw()));
+        let x = Rng::new(1).unit();
+        assert!((0.0..1.0).contains(&x));
+    }
+}
