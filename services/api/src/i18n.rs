@@ -460,6 +460,10 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     // Statistics.
     (
+        "the statistics are being brought up to date: {} of {} events read; try again in a moment",
+        "les statistiques sont en cours de mise à jour : {} événements lus sur {} ; réessayez dans un instant",
+    ),
+    (
         "there is no chart {}: people, kinds, waits or no-shows",
         "il n'y a pas de graphique {} : people, kinds, waits ou no-shows",
     ),

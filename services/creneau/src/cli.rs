@@ -56,6 +56,9 @@ pub enum Command {
     /// Helpers for fault-injection tests.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+    /// The statistics: `stats rebuild` folds them again from the first event.
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// Writes a realistic stretch of activity (sites, permanences, visits,
     /// appointments) through the real handlers, dated in the past, for the
     /// statistics.
@@ -105,6 +108,13 @@ pub enum BenchCommand {
     Reminders(crate::bench_reminders::RemindersBenchArgs),
     /// The statistics' fold over many events, beside the raw read rate.
     Stats(crate::bench_stats::StatsBenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Drops the stored statistics and folds them again from the first
+    /// event, showing the progress, then stores them with their checkpoint.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +243,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Identity(args)) => {
             bench::run_identity(args, &mut stdout).await?;
+        }
+        Command::Stats(StatsCommand::Rebuild) => {
+            let store = setup::open_store(&config).await?;
+            let stats = stats::Stats::new(store);
+            let started = std::time::Instant::now();
+            let events = stats
+                .rebuild(|folded, head| {
+                    let share = if head == 0 {
+                        1.0
+                    } else {
+                        folded as f64 / head as f64
+                    };
+                    let filled = (share * 30.0).round() as usize;
+                    eprint!(
+                        "\r[{}{}] {:3.0} %  {folded} / {head}",
+                        "#".repeat(filled),
+                        " ".repeat(30 - filled.min(30)),
+                        share * 100.0
+                    );
+                })
+                .await?;
+            eprintln!();
+            writeln!(
+                stdout,
+                "statistics rebuilt: {events} events folded in {:.1} s, stored with their checkpoint",
+                started.elapsed().as_secs_f64()
+            )?;
         }
         Command::Simulate(args) => {
             let (store, vault, identity) = setup::open_identity(&config).await?;

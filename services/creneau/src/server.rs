@@ -74,7 +74,7 @@ impl AppState {
         .await
         .context("cannot read reminders from the event log")?;
         Ok(AppState {
-            stats: stats::Stats::new(Arc::clone(&store)),
+            stats: stats::Stats::open(Arc::clone(&store)),
             store,
             vault,
             metrics: Arc::new(Metrics::new()),

@@ -640,3 +640,41 @@ fn the_server_keeps_answering_when_its_log_reader_goes_away() {
     stop(child);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn simulate_then_stats_rebuild_shows_its_progress_and_stores_the_figures() {
+    let dir = temp_dir();
+    let mut c = creneau(&dir);
+    c.args([
+        "simulate",
+        "--sites",
+        "1",
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2019-01-31",
+    ]);
+    let (code, out) = run_to_end(c);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("simulated 2019-01-01 to 2019-01-31:"), "{out}");
+    let mut c = creneau(&dir);
+    c.args(["stats", "rebuild"]);
+    let (code, out) = run_to_end(c);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("100 %"), "a progress bar: {out}");
+    assert!(out.contains("statistics rebuilt:"), "{out}");
+    let mut c = creneau(&dir);
+    c.args([
+        "simulate",
+        "--sites",
+        "1",
+        "--from",
+        "2019-02-01",
+        "--to",
+        "2019-01-01",
+    ]);
+    let (code, out) = run_to_end(c);
+    assert_ne!(code, 0);
+    assert!(out.contains("--to must be on or after --from"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -371,3 +371,72 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
         .collect();
     assert_ne!(people[0], people[1]);
 }
+
+/// The statistics are stored with their checkpoint: a restart loads them
+/// instead of folding the log again, a rebuild gives the same figures, and
+/// until they have caught up a query answers with the progress.
+#[tokio::test]
+async fn stored_statistics_survive_a_restart_and_say_when_they_are_not_ready() {
+    let mut t = TestApp::new().await;
+    let args = creneau::simulate::SimulateArgs {
+        sites: 1,
+        from: "2019-01-01".parse().expect("date"),
+        to: "2019-01-31".parse().expect("date"),
+        seed: 3,
+    };
+    creneau::simulate::run(&t.state, &args, &mut Vec::new())
+        .await
+        .expect("simulated");
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let path = "/api/v1/stats?from=2019-01-01&to=2019-01-31&by=week";
+
+    // A service that has not caught up yet: its progress, not figures.
+    let store = std::sync::Arc::clone(&t.state.store);
+    let cold = stats::Stats::new(std::sync::Arc::clone(&store));
+    t.state.stats = cold.clone();
+    let waiting = t.send(Call::get(path).bearer(&boss.token)).await;
+    assert_eq!(
+        waiting.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        waiting.body
+    );
+    assert!(
+        waiting.body.contains("brought up to date"),
+        "{}",
+        waiting.body
+    );
+    cold.warm_up().await.expect("warm");
+    let first = t.send(Call::get(path).bearer(&boss.token)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+
+    // Stored with its checkpoint.
+    let stored = store
+        .load_projection(stats::service::PROJECTION)
+        .await
+        .expect("load")
+        .expect("stored");
+    assert_eq!(stored.version, stats::service::VERSION);
+    assert_eq!(
+        store
+            .load_checkpoint(stats::service::PROJECTION)
+            .await
+            .expect("checkpoint"),
+        Some(stored.position)
+    );
+
+    // A restart loads it; a rebuild from the first event agrees.
+    let restarted = stats::Stats::new(std::sync::Arc::clone(&store));
+    restarted.warm_up().await.expect("warm");
+    t.state.stats = restarted.clone();
+    let again = t.send(Call::get(path).bearer(&boss.token)).await;
+    assert_eq!(again.json(), first.json());
+    let mut seen = Vec::new();
+    restarted
+        .rebuild(|folded, head| seen.push((folded, head)))
+        .await
+        .expect("rebuilt");
+    assert!(seen.last().is_some_and(|(f, h)| f == h), "{seen:?}");
+    let rebuilt = t.send(Call::get(path).bearer(&boss.token)).await;
+    assert_eq!(rebuilt.json(), first.json());
+}

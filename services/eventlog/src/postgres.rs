@@ -33,13 +33,14 @@ use crate::model::{
 use crate::store::{EventStore, KeyTable, raise_wake};
 
 /// The schema this binary writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 const MAX_GROUP: usize = 1024;
 const CHANNEL: &str = "creneau_events";
 /// Any constant: the advisory lock that serialises migrations.
 const MIGRATION_LOCK: i64 = 0x4352_4E55;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE creneau.events (
     position       bigint      PRIMARY KEY,
     stream         text        NOT NULL,
@@ -70,7 +71,17 @@ CREATE TABLE creneau.data_keys (
     wrapped    bytea       NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
-"#];
+"#,
+    r#"
+CREATE TABLE creneau.projections (
+    name       text        PRIMARY KEY,
+    version    integer     NOT NULL,
+    position   bigint      NOT NULL,
+    state      bytea       NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+"#,
+];
 
 const SELECT_EVENT: &str = "SELECT position, stream, version, event_type, event_id, payload, actor, \
      correlation_id, causation_id, recorded_at FROM creneau.events";
@@ -773,6 +784,49 @@ impl EventStore for PostgresStore {
 
     async fn load_checkpoint(&self, name: &str) -> Result<Option<Position>, StoreError> {
         load_checkpoint(&self.inner.pool.get().await?, name).await
+    }
+
+    async fn save_projection(
+        &self,
+        name: &str,
+        version: u32,
+        position: Position,
+        state: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.inner.pool.get().await?;
+        let tx = client.transaction().await?;
+        let at = i64::try_from(position.0)
+            .map_err(|_| StoreError::InvalidInput("position out of range".into()))?;
+        let version = i32::try_from(version)
+            .map_err(|_| StoreError::InvalidInput("version out of range".into()))?;
+        tx.execute(
+            "INSERT INTO creneau.projections (name, version, position, state) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position, \
+             state = excluded.state, updated_at = now()",
+            &[&name, &version, &at, &state],
+        )
+        .await?;
+        save_checkpoint(&tx, name, position).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_projection(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::store::ProjectionState>, StoreError> {
+        let client = self.inner.pool.get().await?;
+        Ok(client
+            .query_opt(
+                "SELECT version, position, state FROM creneau.projections WHERE name = $1",
+                &[&name],
+            )
+            .await?
+            .map(|r| crate::store::ProjectionState {
+                version: u32::try_from(r.get::<_, i32>(0)).unwrap_or(0),
+                position: Position(u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)),
+                state: r.get(2),
+            }))
     }
 
     async fn save_checkpoint(&self, name: &str, position: Position) -> Result<(), StoreError> {

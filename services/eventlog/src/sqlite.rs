@@ -30,7 +30,7 @@ use crate::store::{EventStore, KeyTable};
 /// `PRAGMA application_id` of a Créneau database ("CRNU").
 pub const APPLICATION_ID: i32 = 0x4352_4E55;
 /// The schema this binary writes; older files are migrated on open.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 /// Page size of new files.
 /// WAL frames after which the checkpointer copies them into the file.
 const CHECKPOINT_FRAMES: u64 = 2000;
@@ -49,7 +49,8 @@ pub fn group_commit_counts() -> (u64, u64) {
     (GROUPS.load(Relaxed), GROUPED.load(Relaxed))
 }
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE events (
     position       INTEGER PRIMARY KEY,
     stream         TEXT    NOT NULL,
@@ -93,7 +94,17 @@ CREATE TABLE data_keys (
     wrapped    BLOB NOT NULL,
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE projections (
+    name       TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    state      BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+];
 
 const SELECT_EVENT: &str = "SELECT position, stream, version, event_type, event_id, payload, actor, \
      correlation_id, causation_id, recorded_at FROM events";
@@ -814,6 +825,53 @@ impl EventStore for SqliteStore {
         let name = name.to_owned();
         self.write(move |conn| save_checkpoint(conn, &name, position))
             .await
+    }
+
+    async fn save_projection(
+        &self,
+        name: &str,
+        version: u32,
+        position: Position,
+        state: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO projections (name, version, position, state, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET \
+                 version = excluded.version, position = excluded.position, \
+                 state = excluded.state, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                name,
+                version,
+                i64::try_from(position.0).unwrap_or(i64::MAX),
+                state,
+                chrono::Utc::now().timestamp_micros()
+            ])?;
+            save_checkpoint(conn, &name, position)
+        })
+        .await
+    }
+
+    async fn load_projection(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::store::ProjectionState>, StoreError> {
+        let name = name.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT version, position, state FROM projections WHERE name = ?1")?
+                .query_row([name], |r| {
+                    Ok(crate::store::ProjectionState {
+                        version: r.get(0)?,
+                        position: Position(u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)),
+                        state: r.get(2)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -64,11 +64,43 @@ pub trait EventStore: Send + Sync + 'static {
     /// backends' `save_checkpoint` functions).
     async fn save_checkpoint(&self, name: &str, position: Position) -> Result<(), StoreError>;
 
+    /// Stores a projection's state (opaque bytes, with the version of the
+    /// code that folded it) and its checkpoint in one transaction: after a
+    /// crash both are as they were, never one without the other.
+    async fn save_projection(
+        &self,
+        name: &str,
+        version: u32,
+        position: Position,
+        state: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let _ = (name, version, position, state);
+        Err(StoreError::Backend(format!(
+            "the {} store keeps no projection state",
+            self.backend()
+        )))
+    }
+
+    /// A projection's stored state: its version, the position it folded up
+    /// to, and its bytes.
+    async fn load_projection(&self, name: &str) -> Result<Option<ProjectionState>, StoreError> {
+        let _ = name;
+        Ok(None)
+    }
+
     /// Checks that the store answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// The key table that holds wrapped per-owner data keys.
     fn keys(&self) -> &dyn KeyTable;
+}
+
+/// A projection's state as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionState {
+    pub version: u32,
+    pub position: Position,
+    pub state: Vec<u8>,
 }
 
 /// Wrapped data keys, one per owner (a resident): deleting one makes every

@@ -564,6 +564,39 @@ async fn a_waiting_subscriber_is_woken_by_a_commit() {
 }
 
 #[tokio::test]
+async fn a_projection_keeps_its_state_with_its_checkpoint() {
+    for b in backends().await {
+        if b.store.backend() == "kurrentdb" {
+            continue;
+        }
+        let store = &b.store;
+        assert_eq!(store.load_projection("stats").await.expect("load"), None);
+        store
+            .save_projection("stats", 1, Position(42), b"{\"a\":1}".to_vec())
+            .await
+            .expect("save");
+        store
+            .save_projection("stats", 2, Position(50), vec![0, 1, 2, 255])
+            .await
+            .expect("save");
+        let got = store
+            .load_projection("stats")
+            .await
+            .expect("load")
+            .expect("state");
+        assert_eq!(
+            (got.version, got.position, got.state),
+            (2, Position(50), vec![0, 1, 2, 255])
+        );
+        assert_eq!(
+            store.load_checkpoint("stats").await.expect("checkpoint"),
+            Some(Position(50)),
+            "the checkpoint moved with the state"
+        );
+    }
+}
+
+#[tokio::test]
 async fn checkpoints_and_keys_are_stored() {
     for b in backends().await {
         let store = &b.store;
@@ -712,8 +745,8 @@ fn file_bytes(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).expect("read file")
 }
 
-#[test]
-fn a_file_that_is_not_a_creneau_database_is_refused_untouched() {
+#[tokio::test]
+async fn a_file_that_is_not_a_creneau_database_is_refused_untouched() {
     let dir = temp_dir();
     let text = dir.join("notes.txt");
     std::fs::write(&text, "bonjour, this is not a database at all").expect("write");
@@ -746,6 +779,18 @@ fn a_file_that_is_not_a_creneau_database_is_refused_untouched() {
         .to_string();
     assert!(err.contains("schema version 99 is newer"), "{err}");
     assert_eq!(file_bytes(&newer), before, "nothing modified");
+
+    // A file of the first schema (before projections) is migrated on open.
+    let older = dir.join("older.db");
+    drop(SqliteStore::open(&older).expect("create"));
+    std::thread::sleep(Duration::from_millis(100));
+    run_sql(&older, "DROP TABLE projections; PRAGMA user_version = 1;");
+    let store = SqliteStore::open(&older).expect("migrated");
+    store
+        .save_projection("p", 1, Position(0), vec![1])
+        .await
+        .expect("the projections table is there");
+    drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }
 

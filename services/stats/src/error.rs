@@ -12,6 +12,11 @@ pub enum StatsError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// The fold is catching up with the log: no figures until it has.
+    #[error(
+        "the statistics are being brought up to date: {folded} of {head} events read; try again in a moment"
+    )]
+    Rebuilding { folded: u64, head: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -32,6 +37,7 @@ impl From<StatsError> for ApiError {
                 message,
             },
             StatsError::NotFound(m) => ApiError::NotFound(m),
+            e @ StatsError::Rebuilding { .. } => ApiError::Unavailable(e.to_string()),
             e => ApiError::internal(e),
         }
     }

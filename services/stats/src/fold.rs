@@ -9,6 +9,7 @@ use contracts::proto::appointments::v1 as aev;
 use contracts::proto::reminders::v1 as rev;
 use contracts::{Reason, ReasonKind, SiteId, decode_event};
 use eventlog::{Position, RecordedEvent};
+use serde::{Deserialize, Serialize};
 
 use crate::error::StatsError;
 
@@ -16,7 +17,7 @@ use crate::error::StatsError;
 pub const LATE_CANCELLATION_HOURS: i64 = 24;
 
 /// What one visit (an appointment or a drop-in ticket) carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub reason: Reason,
     pub accompanied: bool,
@@ -24,7 +25,7 @@ pub struct Request {
 }
 
 /// One appointment, as the statistics need it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Appointment {
     permanence: String,
     resident: String,
@@ -37,7 +38,7 @@ struct Appointment {
 }
 
 /// One drop-in ticket.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Ticket {
     permanence: String,
     arrived_at: DateTime<Utc>,
@@ -47,7 +48,7 @@ struct Ticket {
 }
 
 /// The raw figures of one permanence.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Permanence {
     pub site: Option<SiteId>,
     pub day: Option<NaiveDate>,
@@ -70,8 +71,9 @@ pub struct Permanence {
     pub cancelled_late: u32,
 }
 
-/// Everything the statistics fold.
-#[derive(Debug, Default)]
+/// Everything the statistics fold; stored as it is (JSON) with its
+/// checkpoint, so that a restart continues where it was.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Fold {
     pub position: Position,
     pub events: u64,
