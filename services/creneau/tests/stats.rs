@@ -107,6 +107,25 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
     .await
     .expect("requests");
 
+    // The reminders service sends its messages (to a file here).
+    let outbox = t.dir.join("stats-outbox.jsonl");
+    let reminders = t
+        .with_sms(
+            std::sync::Arc::new(reminders::sms::Outbox::new(outbox.clone())),
+            reminders::ManualClock::new(at(8, 30)),
+            reminders::Settings {
+                notices_within: chrono::Duration::days(2),
+                ..reminders::Settings::default()
+            },
+        )
+        .await;
+    reminders.round().await.expect("round");
+    let messages = std::fs::read_to_string(&outbox)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(messages >= 2, "{messages}");
+
     let reply = t
         .send(
             Call::get(&format!(
@@ -142,6 +161,7 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
         (json!(1), json!(1))
     );
     assert_eq!(f["cancelled"], 1);
+    assert_eq!(f["reminders_sent"], messages);
     assert_eq!(body["total"], *f);
 
     // The same as CSV, for a spreadsheet in French.

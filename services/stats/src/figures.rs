@@ -92,6 +92,11 @@ pub struct Figures {
     pub cancelled: u32,
     pub cancelled_late: u32,
     pub lead_time_median_hours: Option<u32>,
+    /// Messages about these appointments: sent, reported delivered, given
+    /// up.
+    pub reminders_sent: u32,
+    pub reminders_delivered: u32,
+    pub reminders_failed: u32,
     /// No-shows among appointments a delivered reminder reached, and
     /// among the others.
     pub no_show_rate_reminded: Option<f64>,
@@ -161,6 +166,9 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
         f.booked_by_staff += p.booked_by_staff;
         f.cancelled += p.cancelled;
         f.cancelled_late += p.cancelled_late;
+        f.reminders_sent += p.reminders_sent;
+        f.reminders_delivered += p.reminders_delivered;
+        f.reminders_failed += p.reminders_failed;
         f.honoured += o.honoured;
         f.no_show += o.no_show;
         reminded.0 += o.reminded_honoured + o.reminded_no_show;
@@ -234,6 +242,9 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
         "rdv_annules",
         "rdv_annules_tard",
         "delai_median_h",
+        "rappels_envoyes",
+        "rappels_recus",
+        "rappels_en_echec",
         "taux_absence_avec_rappel",
         "taux_absence_sans_rappel",
     ]);
@@ -273,6 +284,9 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
             f.lead_time_median_hours
                 .map(|h| h.to_string())
                 .unwrap_or_default(),
+            f.reminders_sent.to_string(),
+            f.reminders_delivered.to_string(),
+            f.reminders_failed.to_string(),
             num(f.no_show_rate_reminded),
             num(f.no_show_rate_not_reminded),
         ]);

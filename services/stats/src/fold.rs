@@ -69,6 +69,14 @@ pub struct Permanence {
     pub lead_hours: Vec<u32>,
     pub cancelled: u32,
     pub cancelled_late: u32,
+    /// Messages about this permanence's appointments: handed to a
+    /// provider, reported delivered, given up.
+    #[serde(default)]
+    pub reminders_sent: u32,
+    #[serde(default)]
+    pub reminders_delivered: u32,
+    #[serde(default)]
+    pub reminders_failed: u32,
 }
 
 /// Everything the statistics fold; stored as it is (JSON) with its
@@ -82,6 +90,9 @@ pub struct Fold {
     tickets: HashMap<String, Ticket>,
     /// Reminder id → appointment id, for delivery reports.
     reminders: HashMap<String, String>,
+    /// Reminders reported delivered (each counted once).
+    #[serde(default)]
+    delivered: HashSet<String>,
 }
 
 fn time(text: &str, e: &RecordedEvent) -> Result<DateTime<Utc>, StatsError> {
@@ -226,16 +237,33 @@ impl Fold {
                 .insert(x.visit_id, requests);
         } else if let Some(x) = decode_event::<rev::ReminderScheduled>(e)? {
             self.reminders.insert(x.reminder_id, x.appointment_id);
+        } else if let Some(x) = decode_event::<rev::ReminderSent>(e)? {
+            if let Some(p) = self.reminder_permanence(&x.reminder_id) {
+                self.permanence(&p, None).reminders_sent += 1;
+            }
+        } else if let Some(x) = decode_event::<rev::ReminderFailed>(e)? {
+            if let Some(p) = self.reminder_permanence(&x.reminder_id) {
+                self.permanence(&p, None).reminders_failed += 1;
+            }
         } else if let Some(x) = decode_event::<rev::ReminderDeliveryReported>(e)?
             && x.status == "delivered"
-            && let Some(a) = self
-                .reminders
-                .get(&x.reminder_id)
-                .and_then(|id| self.appointments.get_mut(id))
+            && self.delivered.insert(x.reminder_id.clone())
+            && let Some(id) = self.reminders.get(&x.reminder_id).cloned()
+            && let Some(a) = self.appointments.get_mut(&id)
         {
             a.reminded = true;
+            let permanence = a.permanence.clone();
+            self.permanence(&permanence, None).reminders_delivered += 1;
         }
         Ok(())
+    }
+
+    /// The permanence of the appointment a reminder is about.
+    fn reminder_permanence(&self, reminder: &str) -> Option<String> {
+        self.reminders
+            .get(reminder)
+            .and_then(|id| self.appointments.get(id))
+            .map(|a| a.permanence.clone())
     }
 
     /// Appointments' outcomes per permanence, counted now (they change

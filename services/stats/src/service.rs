@@ -23,7 +23,7 @@ pub const CATEGORIES: [&str; 3] = ["booking", "dropin", ReminderId::CATEGORY];
 /// The projection's name (and its checkpoint's).
 pub const PROJECTION: &str = "stats";
 /// The version of the fold: a change refolds from the first event.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The state is stored again once this many events were folded since.
 const SAVE_EVERY_EVENTS: u64 = 10_000;
 
