@@ -106,7 +106,9 @@ impl Stats {
         let mut live = self.inner.live.lock().await;
         self.load(&mut live).await?;
         self.catch_up(&mut live, true).await?;
-        self.save(&mut live).await;
+        if live.saved_at != live.fold.events {
+            self.save(&mut live).await;
+        }
         if let Ok(mut p) = self.inner.progress.lock() {
             p.2 = true;
         }
