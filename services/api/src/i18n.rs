@@ -447,6 +447,18 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     // Reminders.
     (
+        "this site does not ask for a code: book directly",
+        "ce site ne demande pas de code : réservez directement",
+    ),
+    (
+        "the code could not be sent by SMS right now: try again in a minute, or call the help desk",
+        "le code n'a pas pu être envoyé par SMS pour l'instant : réessayez dans une minute, ou appelez l'accueil",
+    ),
+    (
+        "this site confirms online bookings with a code sent by SMS: ask for one with POST /api/v1/booking-codes, then send it with the booking",
+        "ce site confirme les réservations en ligne par un code envoyé par SMS : demandez-le avec POST /api/v1/booking-codes, puis envoyez-le avec la réservation",
+    ),
+    (
         "no SMS provider {} is configured",
         "aucun fournisseur de SMS {} n'est configuré",
     ),

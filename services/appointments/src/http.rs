@@ -182,6 +182,16 @@ struct BookBody {
     note: Option<String>,
     /// Staff only: book past the one-appointment-per-reason rule.
     override_reason: Option<String>,
+    /// Where the site asks for it: the code sent by SMS, with the challenge
+    /// `POST /api/v1/booking-codes` answered.
+    confirmation: Option<ConfirmationBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmationBody {
+    challenge: identity::CodeChallenge,
+    code: String,
 }
 
 #[derive(Serialize)]
@@ -283,6 +293,7 @@ async fn appointments_create(
         email: body.resident.email,
         language,
         note: body.note,
+        confirmation: body.confirmation.map(|c| (c.challenge, c.code)),
     };
     match s.appointments.book(request, booker, Utc::now()).await {
         Ok(booked) => {

@@ -61,6 +61,9 @@ pub struct BookRequest {
     pub email: Option<String>,
     pub language: Language,
     pub note: Option<String>,
+    /// The code sent by SMS and its challenge, where the site confirms
+    /// online bookings that way (`POST /api/v1/booking-codes`).
+    pub confirmation: Option<(identity::CodeChallenge, String)>,
 }
 
 /// A booking made.
@@ -323,6 +326,34 @@ impl Appointments {
                     wait,
                 )
                 .into());
+            }
+        }
+        // A site may confirm online bookings with a code sent by SMS.
+        if let Booker::Resident { .. } = &booker {
+            let asks_code = self
+                .read(false)
+                .await?
+                .calendar
+                .sites
+                .get(&request.site)
+                .is_some_and(|s| s.details.confirms_online_bookings_by_sms);
+            if asks_code {
+                let Some((challenge, code)) = &request.confirmation else {
+                    return Err(AppointmentError::invalid(
+                        "confirmation",
+                        "this site confirms online bookings with a code sent by SMS: ask for one with POST /api/v1/booking-codes, then send it with the booking",
+                    ));
+                };
+                self.inner
+                    .identity
+                    .check_booking_code(challenge, &phone, code)
+                    .map_err(|e| match e {
+                        identity::IdentityError::Invalid(m)
+                        | identity::IdentityError::Refused(m) => {
+                            AppointmentError::invalid("confirmation.code", m)
+                        }
+                        other => other.into(),
+                    })?;
             }
         }
         // Check the place before anything is written.
@@ -628,6 +659,7 @@ impl Appointments {
                 email: None,
                 language: Language::Fr,
                 note: None,
+                confirmation: None,
             };
             let (permanence_id, end) = self.slot_of(m, &request, now)?;
             let others = m

@@ -170,6 +170,7 @@ async fn run_in(
                             email: None,
                             language: Language::Fr,
                             note: None,
+                            confirmation: None,
                         },
                         appointments::Booker::Staff {
                             acting,

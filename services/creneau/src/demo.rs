@@ -347,6 +347,7 @@ pub async fn load(
                     email: None,
                     language: contracts::Language::Fr,
                     note: None,
+                    confirmation: None,
                 },
                 appointments::Booker::Staff {
                     acting: acting.clone(),

@@ -310,6 +310,7 @@ async fn site_year(
                             email: None,
                             language: Language::Fr,
                             note: None,
+                            confirmation: None,
                         },
                         booker,
                         when,

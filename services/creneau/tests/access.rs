@@ -151,6 +151,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                 email: None,
                 language: contracts::Language::Fr,
                 note: None,
+                confirmation: None,
             },
             appointments::Booker::Staff {
                 acting: acting.clone(),

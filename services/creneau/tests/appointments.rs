@@ -1318,3 +1318,88 @@ async fn bad_query_strings_get_the_same_error_format_naming_the_parameter() {
         assert_eq!(reply.json()["field"], field, "{path}: {}", reply.body);
     }
 }
+
+/// A site that confirms online bookings by SMS: no code, no booking; the
+/// code sent to the phone (the outbox here) books; a wrong one names the
+/// field; staff on the phone need none.
+#[tokio::test]
+async fn a_site_that_confirms_by_sms_books_only_with_the_code_sent() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 2).await;
+    let boss = t.staff("chef", &[(Role::Admin, None)]).await;
+    let changed = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/sites/{site}"))
+                .bearer(&boss.token)
+                .json(json!({"name": "Tilleuls", "address": "12 rue des Tilleuls",
+                             "confirms_online_bookings_by_sms": true})),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.body);
+    let start = tomorrow_at_nine();
+    let phone = "06 12 34 56 78";
+
+    let without = t
+        .send(Call::post("/api/v1/appointments").json(booking(&site, &start, phone)))
+        .await;
+    assert_eq!(
+        without.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        without.body
+    );
+    assert_eq!(without.json()["field"], "confirmation");
+
+    let asked = t
+        .send(Call::post("/api/v1/booking-codes").json(json!({"site": site, "phone": phone})))
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+    let challenge = asked.json()["challenge"].clone();
+    let outbox = std::fs::read_to_string(t.dir.join("sms.jsonl")).expect("the SMS");
+    let sms: Value = serde_json::from_str(outbox.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(sms["to"], "+33612345678");
+    assert_eq!(sms["segments"], 1);
+    let code: String = sms["text"]
+        .as_str()
+        .expect("text")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(6)
+        .collect();
+    assert_eq!(code.len(), 6, "{sms}");
+
+    let mut wrong = booking(&site, &start, phone);
+    let other = if code == "000000" { "111111" } else { "000000" };
+    wrong["confirmation"] = json!({"challenge": challenge, "code": other});
+    let refused = t.send(Call::post("/api/v1/appointments").json(wrong)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["field"], "confirmation.code");
+
+    let mut right = booking(&site, &start, phone);
+    right["confirmation"] = json!({"challenge": challenge, "code": code});
+    let booked = t.send(Call::post("/api/v1/appointments").json(right)).await;
+    assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+
+    // Reception on the phone needs no code.
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let by_staff = t
+        .send(
+            Call::post("/api/v1/appointments")
+                .bearer(&reception.token)
+                .json(booking(&site, &start, "06 98 76 54 32")),
+        )
+        .await;
+    assert_eq!(by_staff.status, StatusCode::CREATED, "{}", by_staff.body);
+
+    // A site that asks for no code says so.
+    let plain = site_with_slots(&t, 1).await;
+    let no_code = t
+        .send(Call::post("/api/v1/booking-codes").json(json!({"site": plain, "phone": phone})))
+        .await;
+    assert_eq!(no_code.json()["field"], "site", "{}", no_code.body);
+}

@@ -477,6 +477,7 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
                     email: None,
                     language: contracts::Language::Fr,
                     note: None,
+                    confirmation: None,
                 },
                 appointments::Booker::Staff {
                     acting: acting.clone(),

@@ -32,6 +32,7 @@ pub fn routes(reminders: Reminders) -> Routes {
             Public,
             report_get,
         )
+        .route(Post, "/api/v1/booking-codes", Public, booking_code_post)
         .route(
             Get,
             "/api/v1/appointments/{appointment_id}/reminders",
@@ -110,4 +111,71 @@ async fn failed_get(
 ) -> Result<Response, ApiError> {
     let site: SiteId = path_id("site", &raw)?;
     Ok(axum::Json(r.failed_at(site).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    site: String,
+    phone: String,
+    /// fr (default), en or ar: the SMS's language.
+    language: Option<String>,
+}
+
+/// Sends a 6-digit code to the resident's phone, where the site confirms
+/// online bookings that way; answers the challenge the booking sends back
+/// with the code.
+async fn booking_code_post(
+    State(r): State<Reminders>,
+    api::ClientIp(client): api::ClientIp,
+    api::ApiJson(body): api::ApiJson<CodeBody>,
+) -> Result<Response, ApiError> {
+    let site: SiteId = body
+        .site
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("there is no site {}", body.site)))?;
+    match r.site_asks_code(site).await? {
+        None => return Err(ApiError::NotFound(format!("there is no site {site}"))),
+        Some(false) => {
+            return Err(ApiError::Invalid {
+                field: "site".into(),
+                message: "this site does not ask for a code: book directly".into(),
+            });
+        }
+        Some(true) => {}
+    }
+    let phone = contracts::PhoneNumber::parse(&body.phone).map_err(|e| ApiError::Invalid {
+        field: "phone".into(),
+        message: e.to_string(),
+    })?;
+    let language = match body.language.as_deref() {
+        None | Some("fr") => contracts::Language::Fr,
+        Some("en") => contracts::Language::En,
+        Some("ar") => contracts::Language::Ar,
+        Some(other) => {
+            return Err(ApiError::Invalid {
+                field: "language".into(),
+                message: format!("{other:?} is not offered: fr, en or ar"),
+            });
+        }
+    };
+    let issued = r
+        .identity()
+        .issue_booking_code(&phone, &client)
+        .map_err(ApiError::from)?;
+    let reference = format!("code-{}", issued.challenge.challenge_id);
+    if let Err(e) = r
+        .send_code(site, phone.as_str(), language, &issued.code, &reference)
+        .await
+    {
+        tracing::warn!(error = %e, "a booking code could not be sent");
+        return Err(ApiError::Unavailable(
+            "the code could not be sent by SMS right now: try again in a minute, or call the help desk".into(),
+        ));
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "challenge": issued.challenge })),
+    )
+        .into_response())
 }

@@ -1025,6 +1025,44 @@ impl Reminders {
         self.catch_up(&mut Round::default()).await
     }
 
+    /// Sends a booking code by SMS, at once (a code lives 10 minutes: it
+    /// is not scheduled, and nothing of it is stored or logged).
+    pub async fn send_code(
+        &self,
+        site: SiteId,
+        phone: &str,
+        language: Language,
+        code: &str,
+        reference: &str,
+    ) -> Result<(), SendError> {
+        let (_, _, sender) = self.site_settings(site);
+        let sms = Sms {
+            to: phone.to_owned(),
+            text: texts::code_sms(language, code),
+            sender,
+            reference: reference.to_owned(),
+        };
+        self.inner.sms.send(&sms).await.map(drop)
+    }
+
+    /// Whether `site` confirms online bookings with a code, or `None` for
+    /// no such site.
+    pub async fn site_asks_code(&self, site: SiteId) -> Result<Option<bool>, ReminderError> {
+        Ok(self
+            .inner
+            .calendar
+            .model()
+            .await?
+            .sites
+            .get(&site)
+            .map(|s| s.details.confirms_online_bookings_by_sms))
+    }
+
+    /// The identity service, for the booking codes.
+    pub fn identity(&self) -> &Identity {
+        &self.inner.identity
+    }
+
     /// The reminders of one appointment, oldest first.
     pub async fn of_appointment(
         &self,

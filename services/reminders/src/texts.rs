@@ -215,6 +215,20 @@ pub fn sms(kind: Kind, l: Language, d: &Details<'_>) -> String {
     last
 }
 
+/// The SMS that carries a booking code.
+pub fn code_sms(l: Language, code: &str) -> String {
+    let text = match lang(l) {
+        Language::En => format!("Créneau: your code is {code}. It lasts 10 minutes."),
+        Language::Ar => format!("Créneau: رمزك هو {code}. صالح لمدة 10 دقائق."),
+        _ => format!("Créneau : votre code est {code}. Il est valable 10 minutes."),
+    };
+    if lang(l) == Language::Ar {
+        text
+    } else {
+        gsm::fit_gsm(&text)
+    }
+}
+
 /// An email's subject and plain-text body.
 pub fn email(kind: Kind, l: Language, d: &Details<'_>) -> (String, String) {
     let when = when(l, d.starts_at);
