@@ -153,6 +153,27 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// Sends `request`: the answer's status, headers and body, or the
+/// transport failure (see [`transport`]).
+async fn exchange(
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, reqwest::header::HeaderMap, String), SendError> {
+    let answer = request.send().await.map_err(|e| transport(&e))?;
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let body = answer.text().await.map_err(|e| transport(&e))?;
+    Ok((status, headers, body))
+}
+
+/// The same, a non-2xx answer read as a refusal.
+async fn exchange_ok(request: reqwest::RequestBuilder) -> Result<(StatusCode, String), SendError> {
+    let (status, headers, body) = exchange(request).await?;
+    if !status.is_success() {
+        return Err(refusal(status, &headers, &body));
+    }
+    Ok((status, body))
+}
+
 /// The common reading of a non-2xx answer: 429 and 5xx pass, 4xx do not.
 fn refusal(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &str) -> SendError {
     let short: String = body.chars().take(300).collect();
@@ -257,20 +278,14 @@ impl SmsProvider for Webhook {
     }
 
     async fn send(&self, sms: &Sms) -> Result<String, SendError> {
-        let answer = self
+        let (status, body) = exchange_ok(
+            self
             .client
             .post(&self.url)
             .bearer_auth(&self.secret)
             .json(&json!({"to": sms.to, "text": sms.text, "sender": sms.sender, "reference": sms.reference}))
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        )
+        .await?;
         serde_json::from_str::<IdAnswer>(&body)
             .map(|a| a.id)
             .map_err(|e| SendError::Transient {
@@ -286,16 +301,12 @@ impl SmsProvider for Webhook {
 
     async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
         let reference = sms.reference.as_str();
-        let answer = self
-            .client
-            .get(format!("{}/{reference}", self.url))
-            .bearer_auth(&self.secret)
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
+        let (status, headers, body) = exchange(
+            self.client
+                .get(format!("{}/{reference}", self.url))
+                .bearer_auth(&self.secret),
+        )
+        .await?;
         match status {
             StatusCode::NOT_FOUND => Ok(Lookup::NotFound),
             s if s.is_success() => serde_json::from_str::<IdAnswer>(&body)
@@ -390,7 +401,8 @@ impl SmsProvider for Brevo {
     }
 
     async fn send(&self, sms: &Sms) -> Result<String, SendError> {
-        let answer = self
+        let (status, body) = exchange_ok(
+            self
             .client
             .post(format!("{}/v3/transactionalSMS/send", self.base))
             .header("api-key", &self.api_key)
@@ -404,15 +416,8 @@ impl SmsProvider for Brevo {
                 "tag": sms.reference,
                 "unicodeEnabled": crate::gsm::cost(&sms.text).encoding == crate::gsm::Encoding::Ucs2,
             }))
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        )
+        .await?;
         serde_json::from_str::<BrevoSent>(&body)
             .ok()
             .and_then(|a| id_text(&a.message_id))
@@ -428,24 +433,17 @@ impl SmsProvider for Brevo {
 
     async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
         let reference = sms.reference.as_str();
-        let answer = self
-            .client
-            .get(format!(
-                "{}/v3/transactionalSMS/statistics/events",
-                self.base
-            ))
-            .header("api-key", &self.api_key)
-            .header("accept", "application/json")
-            .query(&[("tags", reference), ("limit", "10"), ("days", "30")])
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        let (_, body) = exchange_ok(
+            self.client
+                .get(format!(
+                    "{}/v3/transactionalSMS/statistics/events",
+                    self.base
+                ))
+                .header("api-key", &self.api_key)
+                .header("accept", "application/json")
+                .query(&[("tags", reference), ("limit", "10"), ("days", "30")]),
+        )
+        .await?;
         let events: BrevoEvents = serde_json::from_str(&body)
             .map_err(|e| SendError::transient(format!("Brevo's events not understood: {e}")))?;
         Ok(events
@@ -566,17 +564,13 @@ impl SmsProvider for Twilio {
         if let Some(cb) = &self.callback {
             form.push(("StatusCallback", cb.as_str()));
         }
-        let answer = self
-            .client
-            .post(self.messages())
-            .basic_auth(&self.account, Some(&self.token))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
+        let (status, headers, body) = exchange(
+            self.client
+                .post(self.messages())
+                .basic_auth(&self.account, Some(&self.token))
+                .form(&form),
+        )
+        .await?;
         if status.is_success() {
             return serde_json::from_str::<TwilioMessage>(&body)
                 .map(|m| m.sid)
@@ -605,24 +599,17 @@ impl SmsProvider for Twilio {
         let since = (Utc::now() - chrono::Duration::days(2))
             .format("%Y-%m-%d")
             .to_string();
-        let answer = self
-            .client
-            .get(self.messages())
-            .basic_auth(&self.account, Some(&self.token))
-            .query(&[
-                ("To", sms.to.as_str()),
-                ("DateSent>", since.as_str()),
-                ("PageSize", "50"),
-            ])
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        let (_, body) = exchange_ok(
+            self.client
+                .get(self.messages())
+                .basic_auth(&self.account, Some(&self.token))
+                .query(&[
+                    ("To", sms.to.as_str()),
+                    ("DateSent>", since.as_str()),
+                    ("PageSize", "50"),
+                ]),
+        )
+        .await?;
         let list: TwilioList = serde_json::from_str(&body)
             .map_err(|e| SendError::transient(format!("Twilio's list not understood: {e}")))?;
         Ok(list
@@ -809,17 +796,8 @@ impl SmsProvider for Ovh {
         if let Some(cb) = &self.callback {
             job["callBack"] = json!(cb);
         }
-        let answer = self
-            .signed(reqwest::Method::POST, &url, &job.to_string())
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        let (status, body) =
+            exchange_ok(self.signed(reqwest::Method::POST, &url, &job.to_string())).await?;
         let job: OvhJob = serde_json::from_str(&body).map_err(|e| SendError::Transient {
             error: format!("OVH answered {status} without a job ({e})"),
             retry_after: None,
@@ -851,17 +829,7 @@ impl SmsProvider for Ovh {
             self.service,
             Ovh::tag(&sms.reference)
         );
-        let answer = self
-            .signed(reqwest::Method::GET, &url, "")
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = answer.status();
-        let headers = answer.headers().clone();
-        let body = answer.text().await.map_err(|e| transport(&e))?;
-        if !status.is_success() {
-            return Err(refusal(status, &headers, &body));
-        }
+        let (_, body) = exchange_ok(self.signed(reqwest::Method::GET, &url, "")).await?;
         let ids: Vec<u64> = serde_json::from_str(&body)
             .map_err(|e| SendError::transient(format!("OVH's list not understood: {e}")))?;
         Ok(ids
