@@ -646,38 +646,15 @@ impl SmsProvider for Twilio {
     }
 }
 
-/// `application/x-www-form-urlencoded` fields.
+/// `application/x-www-form-urlencoded` fields (Twilio's callbacks, OVH's
+/// query), read by the same decoder as the API's query strings.
 fn form_fields(body: &[u8]) -> std::collections::HashMap<String, String> {
-    fn decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => {
-                    match std::str::from_utf8(&bytes[i + 1..i + 3])
-                        .ok()
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    {
-                        Some(b) => {
-                            out.push(b);
-                            i += 2;
-                        }
-                        None => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    let Ok(uri) = format!("/?{}", String::from_utf8_lossy(body)).parse::<axum::http::Uri>() else {
+        return Default::default();
+    };
+    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
 }
 
 /// A shared secret from a report's address, compared in constant time.
