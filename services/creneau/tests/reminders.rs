@@ -73,6 +73,45 @@ async fn booked(
     (site, made, reminders, clock)
 }
 
+/// The manage token of a booking the API answered.
+fn token_of(made: &Value) -> String {
+    made["manage_url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_owned()
+}
+
+/// Moves the appointment with its manage link, expecting success.
+async fn reschedule(t: &TestApp, made: &Value, start: DateTime<Utc>) {
+    let id = made["id"].as_str().expect("id");
+    let moved = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
+                .bearer(&token_of(made))
+                .json(
+                    json!({"start": contracts::time::to_local(start).fixed_offset().to_rfc3339()}),
+                ),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+}
+
+/// Cancels the appointment with its manage link, expecting success.
+async fn cancel(t: &TestApp, made: &Value) {
+    let id = made["id"].as_str().expect("id");
+    let cancelled = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
+                .bearer(&token_of(made))
+                .json(json!({})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+}
+
 #[tokio::test]
 async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_night() {
     let mut t = TestApp::new().await;
@@ -185,23 +224,7 @@ async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders
     reminders.round().await.expect("round");
     assert_eq!(stand_in.received().len(), 1);
 
-    let id = made["id"].as_str().expect("id");
-    let token = made["manage_url"]
-        .as_str()
-        .expect("url")
-        .rsplit('/')
-        .next()
-        .expect("token")
-        .to_owned();
-    let new_start = paris(today() + Days::new(6), "09:30");
-    let moved = t
-        .send(
-            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
-                .bearer(&token)
-                .json(json!({"start": contracts::time::to_local(new_start).fixed_offset().to_rfc3339()})),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    reschedule(&t, &made, paris(today() + Days::new(6), "09:30")).await;
     let round = reminders.round().await.expect("round");
     assert_eq!((round.withdrawn, round.sent), (1, 1), "{round:?}");
     let sent = stand_in.received();
@@ -212,14 +235,7 @@ async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders
     );
     assert!(sent[1].text.contains("9h30"), "{}", sent[1].text);
 
-    let cancelled = t
-        .send(
-            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
-                .bearer(&token)
-                .json(json!({})),
-        )
-        .await;
-    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    cancel(&t, &made).await;
     let round = reminders.round().await.expect("round");
     assert_eq!((round.withdrawn, round.sent), (1, 1), "{round:?}");
     assert!(stand_in.received()[2].text.contains("est annulé"));
@@ -575,6 +591,45 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
 #[path = "support/smtp.rs"]
 mod smtp;
 
+/// An appointment at 09:00 in five days, booked online by a resident who
+/// gave an email address, and the reminders service sending SMS to the
+/// stand-in and email to the SMTP server on `smtp_port`, on a clock set to
+/// tomorrow 10:00.
+async fn booked_with_email(
+    t: &mut TestApp,
+    stand_in: &StandIn,
+    reason: &str,
+    smtp_port: u16,
+) -> (Value, Reminders, Arc<ManualClock>) {
+    let site = site_with_slots(t, 1).await;
+    let start = paris(today() + Days::new(5), "09:00");
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "reason": reason,
+            "start": contracts::time::to_local(start).fixed_offset().to_rfc3339(),
+            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "email": "awa@example.fr"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
+        host: "127.0.0.1".into(),
+        port: smtp_port,
+        security: reminders::email::Security::Plain,
+        username: None,
+        password: None,
+        from: "Espace numérique <rdv@ville.example.fr>".into(),
+        timeout: Duration::from_secs(2),
+    })
+    .expect("mailer");
+    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
+    let senders = reminders::Senders {
+        sms: webhook(stand_in, Duration::from_secs(5)),
+        mail: Some(Arc::new(mailer)),
+    };
+    let reminders = t.with_sms(senders, clock.clone(), settings(48)).await;
+    t.state.reminders = reminders.clone();
+    (made.json(), reminders, clock)
+}
+
 /// Email through a real SMTP server: a confirmation with its invitation,
 /// the new time with the same UID and a higher SEQUENCE, the cancellation.
 #[tokio::test]
@@ -582,33 +637,9 @@ async fn emails_carry_an_invitation_that_follows_the_appointment() {
     let mut t = TestApp::new().await;
     let stand_in = StandIn::start(SECRET).await;
     let server = smtp::Smtp::start().await;
-    let site = site_with_slots(&t, 1).await;
     let start = paris(today() + Days::new(5), "09:00");
-    let made = t
-        .send(Call::post("/api/v1/appointments").json(json!({
-            "site": site, "reason": "smartphone",
-            "start": contracts::time::to_local(start).fixed_offset().to_rfc3339(),
-            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "email": "awa@example.fr"}})))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    let made = made.json();
-    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
-        host: "127.0.0.1".into(),
-        port: server.port,
-        security: reminders::email::Security::Plain,
-        username: None,
-        password: None,
-        from: "Espace numérique <rdv@ville.example.fr>".into(),
-        timeout: Duration::from_secs(5),
-    })
-    .expect("mailer");
-    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
-    let senders = reminders::Senders {
-        sms: webhook(&stand_in, Duration::from_secs(5)),
-        mail: Some(Arc::new(mailer)),
-    };
-    let reminders = t.with_sms(senders, clock.clone(), settings(48)).await;
-    t.state.reminders = reminders.clone();
+    let (made, reminders, _) =
+        booked_with_email(&mut t, &stand_in, "smartphone", server.port).await;
     let round = reminders.round().await.expect("round");
     assert_eq!(round.sent, 2, "an SMS and an email: {round:?}");
 
@@ -660,32 +691,10 @@ async fn emails_carry_an_invitation_that_follows_the_appointment() {
     );
 
     // Moved: the same UID, a higher SEQUENCE, the new time.
-    let id = made["id"].as_str().expect("id");
-    let token = made["manage_url"]
-        .as_str()
-        .expect("url")
-        .rsplit('/')
-        .next()
-        .expect("token")
-        .to_owned();
     let new_start = paris(today() + Days::new(6), "09:30");
-    let moved = t
-        .send(
-            Call::post(&format!("/api/v1/appointments/{id}/reschedule"))
-                .bearer(&token)
-                .json(json!({"start": contracts::time::to_local(new_start).fixed_offset().to_rfc3339()})),
-        )
-        .await;
-    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    reschedule(&t, &made, new_start).await;
     reminders.round().await.expect("round");
-    let cancelled = t
-        .send(
-            Call::post(&format!("/api/v1/appointments/{id}/cancel"))
-                .bearer(&token)
-                .json(json!({})),
-        )
-        .await;
-    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    cancel(&t, &made).await;
     reminders.round().await.expect("round");
     let mails = server.received();
     assert_eq!(mails.len(), 3, "{mails:?}");
@@ -730,47 +739,18 @@ async fn an_email_waits_for_a_mail_server_that_is_down() {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let site = site_with_slots(&t, 1).await;
-    let start = paris(today() + Days::new(5), "09:00");
-    let made = t
-        .send(Call::post("/api/v1/appointments").json(json!({
-            "site": site, "reason": "procedure_caf",
-            "start": contracts::time::to_local(start).fixed_offset().to_rfc3339(),
-            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "email": "awa@example.fr"}})))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
-        host: "127.0.0.1".into(),
-        port,
-        security: reminders::email::Security::Plain,
-        username: None,
-        password: None,
-        from: "rdv@ville.example.fr".into(),
-        timeout: Duration::from_secs(2),
-    })
-    .expect("mailer");
-    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
-    let senders = reminders::Senders {
-        sms: webhook(&stand_in, Duration::from_secs(5)),
-        mail: Some(Arc::new(mailer)),
-    };
-    let reminders = t.with_sms(senders, clock.clone(), settings(48)).await;
-    t.state.reminders = reminders.clone();
+    let (_, reminders, clock) = booked_with_email(&mut t, &stand_in, "procedure_caf", port).await;
     let round = reminders.round().await.expect("round");
     assert_eq!(
         (round.sent, round.retried),
         (1, 1),
         "the SMS went, the email waits: {round:?}"
     );
-    let server = smtp_on(port).await;
+    let server = smtp::Smtp::start_on(port).await;
     clock.advance(chrono::Duration::minutes(2));
     let round = reminders.round().await.expect("round");
     assert_eq!(round.sent, 1, "{round:?}");
     assert_eq!(server.received().len(), 1);
-}
-
-async fn smtp_on(port: u16) -> smtp::Smtp {
-    smtp::Smtp::start_on(port).await
 }
 
 /// Twilio and OVHcloud, each against the stand-in of its documented API

@@ -174,6 +174,19 @@ async fn exchange_ok(request: reqwest::RequestBuilder) -> Result<(StatusCode, St
     Ok((status, body))
 }
 
+/// A 2xx answer that does not say what the provider took: it may have
+/// taken the message, so the next try looks it up first.
+fn unacknowledged(provider: &str, status: StatusCode, body: &str) -> SendError {
+    SendError::Transient {
+        error: format!(
+            "{provider} answered {status} without the message's id: {}",
+            body.chars().take(200).collect::<String>()
+        ),
+        retry_after: None,
+        uncertain: true,
+    }
+}
+
 /// The common reading of a non-2xx answer: 429 and 5xx pass, 4xx do not.
 fn refusal(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &str) -> SendError {
     let short: String = body.chars().take(300).collect();
@@ -288,15 +301,8 @@ impl SmsProvider for Webhook {
         .await?;
         serde_json::from_str::<IdAnswer>(&body)
             .map(|a| a.id)
-            .map_err(|e| SendError::Transient {
-                // It said yes but not what it took: look it up next time.
-                error: format!(
-                    "provider answered {status} without an id ({e}): {}",
-                    body.chars().take(200).collect::<String>()
-                ),
-                retry_after: None,
-                uncertain: true,
-            })
+            // It said yes but not what it took: look it up next time.
+            .map_err(|e| unacknowledged("the provider", status, &format!("{e}: {body}")))
     }
 
     async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
@@ -421,14 +427,7 @@ impl SmsProvider for Brevo {
         serde_json::from_str::<BrevoSent>(&body)
             .ok()
             .and_then(|a| id_text(&a.message_id))
-            .ok_or_else(|| SendError::Transient {
-                error: format!(
-                    "Brevo answered {status} without a messageId: {}",
-                    body.chars().take(200).collect::<String>()
-                ),
-                retry_after: None,
-                uncertain: true,
-            })
+            .ok_or_else(|| unacknowledged("Brevo", status, &body))
     }
 
     async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
@@ -574,11 +573,7 @@ impl SmsProvider for Twilio {
         if status.is_success() {
             return serde_json::from_str::<TwilioMessage>(&body)
                 .map(|m| m.sid)
-                .map_err(|e| SendError::Transient {
-                    error: format!("Twilio answered {status} without a sid ({e})"),
-                    retry_after: None,
-                    uncertain: true,
-                });
+                .map_err(|e| unacknowledged("Twilio", status, &format!("{e}: {body}")));
         }
         if status == StatusCode::BAD_REQUEST
             && let Ok(TwilioError {
@@ -775,11 +770,8 @@ impl SmsProvider for Ovh {
         }
         let (status, body) =
             exchange_ok(self.signed(reqwest::Method::POST, &url, &job.to_string())).await?;
-        let job: OvhJob = serde_json::from_str(&body).map_err(|e| SendError::Transient {
-            error: format!("OVH answered {status} without a job ({e})"),
-            retry_after: None,
-            uncertain: true,
-        })?;
+        let job: OvhJob = serde_json::from_str(&body)
+            .map_err(|e| unacknowledged("OVH", status, &format!("{e}: {body}")))?;
         if !job.invalid_receivers.is_empty() {
             return Err(SendError::permanent(
                 "invalidReceivers",
@@ -792,11 +784,7 @@ impl SmsProvider for Ovh {
         job.ids
             .first()
             .map(u64::to_string)
-            .ok_or_else(|| SendError::Transient {
-                error: "OVH answered without an id".into(),
-                retry_after: None,
-                uncertain: true,
-            })
+            .ok_or_else(|| unacknowledged("OVH", status, &body))
     }
 
     async fn lookup(&self, sms: &Sms) -> Result<Lookup, SendError> {
