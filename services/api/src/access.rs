@@ -187,6 +187,10 @@ pub enum Need {
     Staff(&'static [Role]),
     /// An administrator of every site: accounts, erasure, audit.
     Admin,
+    /// A web page for staff: as [`Need::Staff`], but a visitor without
+    /// credentials is sent to the sign-in page (303 to
+    /// `/connexion?retour=<this page>`) rather than answered 401.
+    Page(&'static [Role]),
 }
 
 /// The roles that work with residents' files and appointments.
@@ -354,7 +358,7 @@ fn changes_something(method: &Method) -> bool {
 }
 
 /// Compares without stopping at the first difference.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -402,6 +406,53 @@ async fn path_site(request: &mut Request) -> Result<Option<SiteId>, ApiError> {
     raw.parse::<SiteId>()
         .map(Some)
         .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a site id: check the address")))
+}
+
+/// The largest form whose `csrf` field is looked for; web forms are a few
+/// hundred bytes.
+const MAX_FORM: usize = 64 * 1024;
+
+/// The `csrf` field of an HTML form (a page without script cannot set a
+/// header), and the request with its body put back for the handler.
+async fn form_csrf(request: Request) -> Result<(Vec<u8>, Request), ApiError> {
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((Vec::new(), request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_FORM)
+        .await
+        .map_err(|_| ApiError::BadRequest("this form is too large: 64 KiB at most".into()))?;
+    let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_bytes())
+        .unwrap_or_default();
+    Ok((
+        sent,
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+    ))
+}
+
+/// Where a page without a session sends its visitor: the sign-in page,
+/// which comes back here.
+fn sign_in_address(uri: &axum::http::Uri) -> String {
+    let here = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut back = String::with_capacity(here.len());
+    for b in here.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                back.push(char::from(b));
+            }
+            _ => back.push_str(&format!("%{b:02X}")),
+        }
+    }
+    format!("/connexion?retour={back}")
 }
 
 /// The authorization middleware: applies the matched route's [`Need`].
@@ -454,7 +505,7 @@ async fn check(
     let (needed_roles, optional): (&[Role], bool) = match need {
         Need::Public => return Ok((request, None)),
         Need::Optional | Need::ResidentLink => (&[], true),
-        Need::Staff(roles) => (roles, false),
+        Need::Staff(roles) | Need::Page(roles) => (roles, false),
         Need::Admin => (&[Role::Admin], false),
     };
     let creds = match credentials(&request, policy.authenticator.session_cookie())? {
@@ -470,6 +521,9 @@ async fn check(
         if optional {
             return Ok((request, None));
         }
+        if let Need::Page(_) = need {
+            return Err(ApiError::SignIn(sign_in_address(request.uri())));
+        }
         return Err(ApiError::Unauthorized(
             "sign in first: this needs a staff session or an API token".into(),
         ));
@@ -481,12 +535,12 @@ async fn check(
     if changes_something(&method)
         && let Some(session) = &principal.session
     {
-        let sent = request
-            .headers()
-            .get(&CSRF_HEADER)
-            .map(HeaderValue::as_bytes)
-            .unwrap_or_default();
-        if !same_secret(sent, session.csrf.as_bytes()) {
+        let (sent, back) = match request.headers().get(&CSRF_HEADER) {
+            Some(v) => (v.as_bytes().to_vec(), request),
+            None => form_csrf(request).await?,
+        };
+        request = back;
+        if !same_secret(&sent, session.csrf.as_bytes()) {
             return Err(ApiError::Forbidden(
                 "this form is out of date or was not sent from Créneau: reload the page and try again"
                     .into(),

@@ -43,6 +43,10 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A staff page asked without a session: a redirect (303) to this
+    /// address of the sign-in page.
+    #[error("sign in first")]
+    SignIn(String),
 }
 
 impl ApiError {
@@ -63,6 +67,7 @@ impl ApiError {
             ApiError::TooMany { .. } => "too_many_attempts",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
+            ApiError::SignIn(_) => "sign_in",
         }
     }
 
@@ -77,6 +82,7 @@ impl ApiError {
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::SignIn(_) => StatusCode::SEE_OTHER,
         }
     }
 }
@@ -117,6 +123,9 @@ pub fn path_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiErro
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::SignIn(to) = &self {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, to.clone())]).into_response();
+        }
         let status = self.status();
         let message = match &self {
             ApiError::Internal(detail) => {

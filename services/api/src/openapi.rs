@@ -24,6 +24,10 @@ fn security(need: Need) -> (Value, &'static str) {
             json!([{"session": []}, {"bearer": []}]),
             "Staff with one of the roles named in x-roles, at the site of the address when it names one (administrators count as every role).",
         ),
+        Need::Page(_) => (
+            json!([{"session": []}, {"bearer": []}]),
+            "A web page for staff with one of the roles named in x-roles (any role when none); without credentials, a redirect to the sign-in page.",
+        ),
         Need::Admin => (
             json!([{"session": []}, {"bearer": []}]),
             "An administrator of every site.",
@@ -43,7 +47,9 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
         let roles: Vec<&str> = match rule.need {
-            Need::Staff(roles) => roles.iter().map(|r| crate::access::role_name(*r)).collect(),
+            Need::Staff(roles) | Need::Page(roles) => {
+                roles.iter().map(|r| crate::access::role_name(*r)).collect()
+            }
             Need::Admin => vec!["admin"],
             _ => Vec::new(),
         };

@@ -30,7 +30,6 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
     use Verb::{Get, Post};
     Routes::new()
         .route(Get, "/api/v1/availability", Public, availability_get)
-        .route(Get, "/r/{token}", Public, manage_link_open)
         .route(Post, "/api/v1/appointments", Optional, appointments_create)
         .route(
             Get,
@@ -285,6 +284,7 @@ async fn appointments_create(
         None => Booker::Resident { client: client.0 },
     };
     let request = BookRequest {
+        sms_consent: true,
         site,
         start,
         reason,
@@ -316,24 +316,6 @@ pub fn manage_url(public_url: &str, token: &str) -> String {
 /// The manage link from an SMS or email: on to the appointment it opens
 /// (the resident's page when there is one, the appointment's JSON until
 /// then). An unknown or expired token is refused as any other.
-async fn manage_link_open(
-    State(s): State<HttpState>,
-    api::ClientIp(client): api::ClientIp,
-    Path(token): Path<String>,
-) -> Result<Response, ApiError> {
-    let access = s
-        .appointments
-        .identity()
-        .resolve_link(&token, &client)
-        .await
-        .map_err(ApiError::from)?;
-    let to = format!(
-        "/api/v1/appointments/{}?token={token}",
-        access.appointment_id
-    );
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
-}
-
 /// What a resident presents: the manage token (from `Authorization:
 /// Bearer` or `?token=`), and where they call from.
 struct LinkCredentials {

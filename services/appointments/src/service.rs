@@ -64,6 +64,9 @@ pub struct BookRequest {
     /// The code sent by SMS and its challenge, where the site confirms
     /// online bookings that way (`POST /api/v1/booking-codes`).
     pub confirmation: Option<(identity::CodeChallenge, String)>,
+    /// The resident agreed to SMS (confirmation and reminders): the web
+    /// form asks; staff on the phone ask aloud.
+    pub sms_consent: bool,
 }
 
 /// A booking made.
@@ -356,15 +359,6 @@ impl Appointments {
                     })?;
             }
         }
-        // Check the place before anything is written.
-        let (permanence_id, end) = {
-            let m = self.read(false).await?;
-            let (p, end) = self.slot_of(&m, &request, now)?;
-            if !has_room(&m, &p, request.start, end)? {
-                return Err(self.taken(&m, &request, now)?);
-            }
-            (p, end)
-        };
         let residents = self
             .inner
             .identity
@@ -373,10 +367,11 @@ impl Appointments {
             .map_err(AppointmentError::from)?
             .residents_by_phone(phone.as_str())
             .to_vec();
-        // The model was caught up a moment ago, for the place: the
-        // one-per-reason rule reads it as it is.
+        // The one-per-reason rule first: a form sent twice (a double click,
+        // the back button) hears that it holds the appointment already,
+        // not that its own place was taken.
         let already = {
-            let m = self.guard()?;
+            let m = self.read(false).await?;
             // The site's own limit (default 1) of future appointments per
             // phone and reason.
             let limit = m
@@ -416,6 +411,15 @@ impl Appointments {
             }
             (_, None) => {}
         }
+        // Then the place, before anything is written.
+        let (permanence_id, end) = {
+            let m = self.read(false).await?;
+            let (p, end) = self.slot_of(&m, &request, now)?;
+            if !has_room(&m, &p, request.start, end)? {
+                return Err(self.taken(&m, &request, now)?);
+            }
+            (p, end)
+        };
         let (acting, booked_by, override_reason) = match &booker {
             Booker::Resident { .. } => (Acting::system("booking"), "resident", String::new()),
             Booker::Staff {
@@ -441,7 +445,7 @@ impl Appointments {
                             phone: phone.as_str().to_owned(),
                             email: request.email.clone(),
                             language: request.language,
-                            sms_consent: true,
+                            sms_consent: request.sms_consent,
                             email_consent: request.email.is_some(),
                         },
                     )
@@ -651,6 +655,7 @@ impl Appointments {
                 ));
             }
             let request = BookRequest {
+                sms_consent: true,
                 site: b.site,
                 start,
                 reason: b.reason,

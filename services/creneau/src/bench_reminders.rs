@@ -162,6 +162,7 @@ async fn run_in(
                     .appointments
                     .book(
                         appointments::BookRequest {
+                            sms_consent: true,
                             site,
                             start,
                             reason: Reason::ProcedureCaf,

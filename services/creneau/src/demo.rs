@@ -339,6 +339,7 @@ pub async fn load(
         appointments
             .book(
                 appointments::BookRequest {
+                    sms_consent: true,
                     site,
                     start: slot.start.with_timezone(&Utc),
                     reason,

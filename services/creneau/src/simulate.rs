@@ -302,6 +302,7 @@ async fn site_year(
                 let made = q
                     .book(
                         BookRequest {
+                            sms_consent: true,
                             site,
                             start,
                             reason: procedure(rng),

@@ -134,20 +134,6 @@ async fn booking_code_post(
         .site
         .parse()
         .map_err(|_| ApiError::NotFound(format!("there is no site {}", body.site)))?;
-    match r.site_asks_code(site).await? {
-        None => return Err(ApiError::NotFound(format!("there is no site {site}"))),
-        Some(false) => {
-            return Err(ApiError::Invalid {
-                field: "site".into(),
-                message: "this site does not ask for a code: book directly".into(),
-            });
-        }
-        Some(true) => {}
-    }
-    let phone = contracts::PhoneNumber::parse(&body.phone).map_err(|e| ApiError::Invalid {
-        field: "phone".into(),
-        message: e.to_string(),
-    })?;
     let language = match body.language.as_deref() {
         None | Some("fr") => contracts::Language::Fr,
         Some("en") => contracts::Language::En,
@@ -159,9 +145,41 @@ async fn booking_code_post(
             });
         }
     };
+    let challenge = send_booking_code(&r, site, &body.phone, language, &client).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "challenge": challenge })),
+    )
+        .into_response())
+}
+
+/// Sends a booking code to `phone` for a booking at `site`, where the site
+/// asks for one: the challenge the booking must carry back with the code.
+/// Shared by the JSON API and the booking page.
+pub async fn send_booking_code(
+    r: &Reminders,
+    site: SiteId,
+    phone: &str,
+    language: contracts::Language,
+    client: &str,
+) -> Result<identity::CodeChallenge, ApiError> {
+    match r.site_asks_code(site).await? {
+        None => return Err(ApiError::NotFound(format!("there is no site {site}"))),
+        Some(false) => {
+            return Err(ApiError::Invalid {
+                field: "site".into(),
+                message: "this site does not ask for a code: book directly".into(),
+            });
+        }
+        Some(true) => {}
+    }
+    let phone = contracts::PhoneNumber::parse(phone).map_err(|e| ApiError::Invalid {
+        field: "phone".into(),
+        message: e.to_string(),
+    })?;
     let issued = r
         .identity()
-        .issue_booking_code(&phone, &client)
+        .issue_booking_code(&phone, client)
         .map_err(ApiError::from)?;
     let reference = format!("code-{}", issued.challenge.challenge_id);
     if let Err(e) = r
@@ -173,9 +191,5 @@ async fn booking_code_post(
             "the code could not be sent by SMS right now: try again in a minute, or call the help desk".into(),
         ));
     }
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(serde_json::json!({ "challenge": issued.challenge })),
-    )
-        .into_response())
+    Ok(issued.challenge)
 }

@@ -29,7 +29,7 @@ pub mod texts;
 pub mod timing;
 
 pub use error::ReminderError;
-pub use http::routes;
+pub use http::{routes, send_booking_code};
 pub use service::{
     Clock, ManualClock, ReminderView, Reminders, Round, Senders, Settings, SiteSettings,
     SystemClock, valid_sender,

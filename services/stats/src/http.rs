@@ -20,7 +20,7 @@ struct HttpState {
 }
 
 /// The roles that read the statistics.
-const READERS: &[Role] = &[Role::Coordinator];
+pub const READERS: &[Role] = &[Role::Coordinator];
 
 pub fn routes(stats: Stats, calendar: calendar::Calendar) -> Routes {
     use Need::Staff;
@@ -53,20 +53,39 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
-/// The query the caller may make: their sites only, unless they read them
-/// all.
 async fn query(s: &HttpState, principal: &api::Principal, p: Params) -> Result<Query, ApiError> {
-    let from = date("from", &p.from)?;
-    let to = date("to", &p.to)?;
-    let by = match p.by.as_deref() {
+    allowed_query(
+        &s.calendar,
+        principal,
+        &p.from,
+        &p.to,
+        p.site,
+        p.by.as_deref(),
+    )
+    .await
+}
+
+/// The query the caller may make: their sites only, unless they read them
+/// all; a bad date, grouping or site says which. Shared with the web page.
+pub async fn allowed_query(
+    calendar: &calendar::Calendar,
+    principal: &api::Principal,
+    from: &str,
+    to: &str,
+    site: Option<String>,
+    by: Option<&str>,
+) -> Result<Query, ApiError> {
+    let from = date("from", from)?;
+    let to = date("to", to)?;
+    let by = match by {
         None => By::Permanence,
         Some(b) => By::parse(b).ok_or_else(|| ApiError::Invalid {
             field: "by".into(),
             message: format!("{b:?}: group by permanence, site, week, month or year"),
         })?,
     };
-    let model = s.calendar.model().await.map_err(ApiError::from)?;
-    let sites: Vec<SiteId> = match p.site {
+    let model = calendar.model().await.map_err(ApiError::from)?;
+    let sites: Vec<SiteId> = match site {
         Some(raw) => {
             let site: SiteId = raw
                 .parse()

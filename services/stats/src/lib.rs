@@ -20,5 +20,5 @@ pub mod service;
 
 pub use error::StatsError;
 pub use figures::{By, Figures};
-pub use http::routes;
+pub use http::{READERS, allowed_query, routes};
 pub use service::{Query, Row, Stats, Table};
