@@ -35,6 +35,8 @@ pub struct AppState {
     pub stats: stats::Stats,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
+    /// What the pages and reminders take as now (tests set it).
+    pub clock: Arc<dyn reminders::Clock>,
 }
 
 impl AppState {
@@ -69,7 +71,7 @@ impl AppState {
             calendar.clone(),
             senders,
             reminders,
-            clock,
+            Arc::clone(&clock),
         )
         .await
         .context("cannot read reminders from the event log")?;
@@ -83,6 +85,7 @@ impl AppState {
             appointments,
             reminders,
             origin,
+            clock,
         })
     }
 }
@@ -98,7 +101,16 @@ pub fn routes(state: AppState) -> Routes {
             state.origin.as_deref().unwrap_or(""),
         ))
         .merge(reminders::routes(state.reminders.clone()))
-        .merge(stats::routes(state.stats.clone(), state.calendar.clone()));
+        .merge(stats::routes(state.stats.clone(), state.calendar.clone()))
+        .merge(web::routes(web::Web::new(
+            state.identity.clone(),
+            state.calendar.clone(),
+            state.appointments.clone(),
+            state.reminders.clone(),
+            state.stats.clone(),
+            state.origin.as_deref().unwrap_or(""),
+            Arc::clone(&state.clock),
+        )));
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)

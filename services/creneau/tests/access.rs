@@ -45,7 +45,7 @@ fn expected_to_pass(need: Need, grants: &[(Role, Option<SiteId>)], site: Option<
             .iter()
             .any(|&(r, s)| (r == Role::Admin || api::FRONT_DESK.contains(&r)) && at(s)),
         Need::Admin => grants.iter().any(|&(r, s)| r == Role::Admin && s.is_none()),
-        Need::Staff(roles) => grants
+        Need::Staff(roles) | Need::Page(roles) => grants
             .iter()
             .any(|&(r, s)| (roles.is_empty() || r == Role::Admin || roles.contains(&r)) && at(s)),
     }
@@ -143,6 +143,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .appointments
         .book(
             appointments::BookRequest {
+                sms_consent: true,
                 site: site_a,
                 start: tomorrow_nine,
                 reason: contracts::Reason::Smartphone,
@@ -195,6 +196,11 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .expect("resident");
     let link = issue_link(&t, AppointmentId::new(), resident, 24).await;
 
+    // A time in the pages' address form: 09:00 tomorrow, Paris time.
+    let start_of_page = format!(
+        "{}T09:00",
+        contracts::time::local_date(Utc::now()) + chrono::Days::new(1)
+    );
     let rules = creneau::server::routes(t.state.clone()).rules().to_vec();
     assert!(rules.len() >= 20, "the identity routes are declared");
     let mut checked = 0;
@@ -216,7 +222,9 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{provider}", "outbox")
             .replace("{chart}", "people")
             .replace("{visit_id}", &appointment.to_string())
-            .replace("{token}", &link);
+            .replace("{token}", &link)
+            .replace("{reason}", "procedure_caf")
+            .replace("{start}", &start_of_page);
         assert!(
             !path.contains('{'),
             "{}: a path parameter this test does not fill",
@@ -254,6 +262,15 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                 anonymous.status,
                 anonymous.body
             ),
+            Need::Page(_) => assert_eq!(
+                anonymous
+                    .headers
+                    .get("location")
+                    .and_then(|v| v.to_str().ok()),
+                Some(format!("/connexion?retour={path}").as_str()),
+                "{label} without credentials leads to the sign-in page: {}",
+                anonymous.status
+            ),
             Need::ResidentLink | Need::Staff(_) | Need::Admin => assert_eq!(
                 anonymous.status,
                 StatusCode::UNAUTHORIZED,
@@ -284,10 +301,16 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                     reply.body
                 );
                 refused += 1;
+                // A JSON answer says why in `message`, a page in its alert.
                 assert!(
                     reply.json()["message"]
                         .as_str()
                         .is_some_and(|m| !m.is_empty())
+                        || reply
+                            .body
+                            .contains("<p class=\"alert\" role=\"alert\">il faut le rôle"),
+                    "{label}: {}",
+                    reply.body
                 );
             }
             checked += 1;
@@ -914,7 +937,7 @@ async fn every_answer_carries_the_security_headers() {
                 .expect("ascii")
                 .contains("frame-ancestors 'none'")
         );
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["cache-control"], "no-store");

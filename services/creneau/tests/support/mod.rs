@@ -157,6 +157,28 @@ impl TestApp {
     }
 
     pub async fn with_settings(settings: Settings) -> Self {
+        Self::build(settings, ORIGIN).await
+    }
+
+    /// An app whose public address is `origin`: what a test that serves it
+    /// on a real port needs (browsers send their `Origin`).
+    pub async fn with_origin(origin: &str) -> Self {
+        Self::build(Settings::default(), origin).await
+    }
+
+    /// Serves the app on `listener` (real HTTP) until the test ends.
+    pub fn serve(&self, listener: tokio::net::TcpListener) {
+        let app = self.app();
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+    }
+
+    async fn build(settings: Settings, origin: &str) -> Self {
         let dir =
             std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
         let store: Arc<dyn EventStore> =
@@ -181,11 +203,11 @@ impl TestApp {
             identity,
             outbox,
             reminders::Settings {
-                public_url: ORIGIN.to_owned(),
+                public_url: origin.to_owned(),
                 ..reminders::Settings::default()
             },
             Arc::new(reminders::SystemClock),
-            Some(ORIGIN.to_owned()),
+            Some(origin.to_owned()),
         )
         .await
         .expect("services");

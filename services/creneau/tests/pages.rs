@@ -1,0 +1,711 @@
+//! The web pages in a real browser (headless Chromium over WebDriver), on a
+//! real HTTP server, with SMS sent over real HTTP to the provider stand-in:
+//! a resident books on a phone, reception moves the appointment from the
+//! keyboard, a mediator checks the resident in and records two requests
+//! while the drop-in queue updates live, and the coordinator's statistics
+//! count them. axe-core checks every page in each language. The forms' bad
+//! input is checked over plain HTTP.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/sms_stand_in.rs"]
+mod sms_stand_in;
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use browser::Browser;
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
+use contracts::Role;
+use reminders::ManualClock;
+use serde_json::json;
+use sms_stand_in::StandIn;
+use support::{Call, Staff, TestApp};
+
+const SECRET: &str = "stand-in-secret";
+const PHONE: (u32, u32) = (360, 800);
+const DESKTOP: (u32, u32) = (1280, 900);
+
+fn paris(day: NaiveDate, hm: &str) -> DateTime<Utc> {
+    let naive =
+        NaiveDateTime::parse_from_str(&format!("{day} {hm}"), "%Y-%m-%d %H:%M").expect("time");
+    contracts::time::to_utc(naive).expect("exists")
+}
+
+/// The day the tests' clock is on: tomorrow, so that whatever the real hour,
+/// 10:05 on it is still ahead and SMS go out in the daytime.
+fn the_day() -> NaiveDate {
+    contracts::time::local_date(Utc::now()) + Days::new(1)
+}
+
+/// A served app whose clock is at 10:05 on [`the_day`], SMS to a stand-in,
+/// one site with a morning permanence (appointments and drop-in), and its
+/// coordinator, receptionist and mediator.
+struct World {
+    t: TestApp,
+    base: String,
+    stand_in: StandIn,
+    reminders: reminders::Reminders,
+    site: String,
+    boss: Staff,
+    reception: Staff,
+    mediator: Staff,
+}
+
+async fn world() -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let mut t = TestApp::with_origin(&base).await;
+    let clock = ManualClock::new(paris(the_day(), "10:05"));
+    let stand_in = StandIn::start(SECRET).await;
+    let client = reminders::sms::http_client(Duration::from_secs(5)).expect("client");
+    let sms: Arc<dyn reminders::sms::SmsProvider> = Arc::new(reminders::sms::Webhook::new(
+        client,
+        &format!("{}/sms", stand_in.url()),
+        SECRET,
+    ));
+    let reminders = t
+        .with_sms(
+            sms,
+            clock.clone(),
+            reminders::Settings {
+                public_url: base.clone(),
+                notices_within: chrono::Duration::days(30),
+                ..reminders::Settings::default()
+            },
+        )
+        .await;
+    t.state.reminders = reminders.clone();
+    t.state.clock = clock;
+    let boss = t.staff("camille", &[(Role::Coordinator, None)]).await;
+    let site = t
+        .site(
+            &boss.token,
+            "Espace numérique des Tilleuls",
+            "12 rue des Tilleuls, 44000 Nantes",
+        )
+        .await;
+    let rule = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "cron": "0 10 * * *", "duration_minutes": 180,
+                "valid_from": contracts::time::local_date(Utc::now()).to_string(),
+                "offer": {"appointments": true, "appointment_minutes": 30, "desks": 1, "drop_in": true},
+            }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let site_id: contracts::SiteId = site.parse().expect("site id");
+    let reception = t.staff("rita", &[(Role::Reception, Some(site_id))]).await;
+    let mediator = t.staff("ines", &[(Role::Mediator, Some(site_id))]).await;
+    t.state.stats.warm_up().await.expect("statistics");
+    t.serve(listener);
+    World {
+        t,
+        base,
+        stand_in,
+        reminders,
+        site,
+        boss,
+        reception,
+        mediator,
+    }
+}
+
+impl World {
+    /// A drop-in arrival recorded at another desk, at the tests' clock.
+    async fn arrives(&self, permanence: &str, name: &str, reason: contracts::Reason) {
+        self.t
+            .state
+            .appointments
+            .drop_in_arrive(
+                &api::Acting::new(eventlog::Actor::Staff(self.boss.id.0), uuid::Uuid::new_v4()),
+                permanence,
+                Some(name),
+                &[reason],
+                paris(the_day(), "10:05"),
+            )
+            .await
+            .expect("arrival");
+    }
+
+    async fn browser(&self, (w, h): (u32, u32)) -> Browser {
+        Browser::start(w, h).await
+    }
+
+    async fn signed_in(&self, who: &Staff, size: (u32, u32)) -> Browser {
+        let b = self.browser(size).await;
+        b.goto(&format!("{}/connexion", self.base)).await;
+        b.type_in("#email", &who.email).await;
+        b.type_in("#password", &who.password).await;
+        b.click_on("form[action='/connexion'] button[type=submit]")
+            .await;
+        assert!(
+            b.url().await.contains("/agents"),
+            "signed in: {}",
+            b.text().await
+        );
+        b
+    }
+}
+
+/// The manage link of the booking this page is the confirmation of.
+async fn current_path(b: &Browser, base: &str) -> String {
+    b.url().await.trim_start_matches(base).to_owned()
+}
+
+#[tokio::test]
+async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_and_the_figures_count_it()
+ {
+    let w = world().await;
+
+    // A resident, on a phone, in four steps.
+    let b = w.browser(PHONE).await;
+    b.goto(&format!("{}/", w.base)).await;
+    assert_eq!(b.title().await, "Prendre rendez-vous · Créneau");
+    assert!(b.text().await.contains("Étape 1 sur 4"));
+    b.click(
+        &b.find_text("a.choice", "Espace numérique des Tilleuls")
+            .await,
+    )
+    .await;
+    assert!(b.text().await.contains("Étape 2 sur 4"));
+    b.click(&b.find_text("a.choice", "CAF").await).await;
+    assert!(b.text().await.contains("Étape 3 sur 4"));
+    // The earliest free time: 11:30 on the clock's day (10:05 plus the
+    // hour of notice).
+    b.click(&b.find_text("ul.times a", "11:30").await).await;
+    assert!(b.text().await.contains("Étape 4 sur 4"));
+    b.resize(320, 800).await;
+    assert!(b.fits_width().await, "the form fits a 320-pixel screen");
+    // Sent empty first: each field says what it needs, nothing is booked.
+    b.click_on("main form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("Écrivez votre prénom."), "{text}");
+    assert!(text.contains("Ce numéro n’est pas un portable."), "{text}");
+    b.type_in("#first_name", "Awa").await;
+    b.type_in("#last_name", "Traoré").await;
+    b.type_in("#phone", "06 12 34 56 78").await;
+    b.click_on("main form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("Votre rendez-vous est pris"), "{text}");
+    assert!(text.contains("Espace numérique des Tilleuls"), "{text}");
+    assert!(text.contains("11h30"), "{text}");
+    assert!(
+        text.contains("Apportez vos codes CAF."),
+        "what to bring: {text}"
+    );
+    assert!(b.fits_width().await);
+    let manage = current_path(&b, &w.base).await;
+    assert!(manage.starts_with("/r/"), "{manage}");
+
+    // The confirmation SMS carries the link to that page.
+    w.reminders.round().await.expect("round");
+    let sent = w.stand_in.received();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, "+33612345678");
+    let link = manage.split('?').next().unwrap_or_default();
+    assert!(
+        sent[0].text.contains(&format!("{}{link}", w.base)),
+        "{}",
+        sent[0].text
+    );
+
+    // Reception finds her by phone and moves the appointment, from the
+    // keyboard alone.
+    let r = w.signed_in(&w.reception, DESKTOP).await;
+    r.goto(&format!("{}/agents/accueil", w.base)).await;
+    assert_eq!(r.focused_id().await, "q", "the search box has the focus");
+    r.keys("0612345678\u{E007}").await;
+    let text = r.text().await;
+    assert!(text.contains("Awa Traoré"), "{text}");
+    let mut reached = false;
+    for _ in 0..10 {
+        r.keys("\u{E004}").await;
+        let focused = r
+            .script(
+                "return document.activeElement.textContent.trim();",
+                json!([]),
+            )
+            .await;
+        if focused == "Déplacer" {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the move link is reached with Tab");
+    r.keys("\u{E007}").await;
+    assert!(r.url().await.contains("/deplacer"), "{}", r.url().await);
+    r.click(&r.find_text("ul.times button", "12h00").await)
+        .await;
+    let text = r.text().await;
+    assert!(text.contains("Rendez-vous déplacé"), "{text}");
+    w.reminders.round().await.expect("round");
+    let sent = w.stand_in.received();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent[1].text.contains("12h00"),
+        "the new time: {}",
+        sent[1].text
+    );
+    assert!(w.stand_in.wrong().is_empty(), "{:?}", w.stand_in.wrong());
+
+    // The resident's page shows the new time.
+    b.goto(&format!("{}{link}", w.base)).await;
+    assert!(b.text().await.contains("12h00"));
+
+    // The mediator: today's permanence, check-in, the visit's requests, and
+    // the queue following an arrival made elsewhere without a reload.
+    let m = w.signed_in(&w.mediator, DESKTOP).await;
+    m.goto(&format!("{}/agents/journee", w.base)).await;
+    m.click(
+        &m.find_text("a.choice", "Espace numérique des Tilleuls")
+            .await,
+    )
+    .await;
+    let permanence = current_path(&m, &w.base).await;
+    m.click(&m.find_text("main button", "Arrivé").await).await;
+    assert!(m.text().await.contains("arrivé"), "{}", m.text().await);
+    m.click(&m.find_text("main a", "Demandes").await).await;
+    m.click(&m.find_text("label", "CAF").await).await;
+    m.click(&m.find_text("label", "Smartphone").await).await;
+    m.click(&m.find_text("main button", "Enregistrer").await)
+        .await;
+    assert_eq!(current_path(&m, &w.base).await, permanence);
+
+    m.type_in("#first_name", "Moussa").await;
+    m.click(&m.find_text("label", "Imprimer").await).await;
+    m.click(&m.find_text("main button", "Ajouter à la file").await)
+        .await;
+    assert!(m.text().await.contains("Moussa"));
+    let before = m
+        .script(
+            "return document.getElementById('file').getAttribute('data-updated');",
+            json!([]),
+        )
+        .await;
+    assert_eq!(before, json!(null), "not updated by script yet");
+    // Someone else adds a person to the queue from another desk.
+    let permanence_id = permanence.rsplit('/').next().unwrap_or_default();
+    w.arrives(permanence_id, "Léa", contracts::Reason::Smartphone)
+        .await;
+    assert!(
+        m.wait_for(
+            "return document.getElementById('file').textContent.includes('Léa');",
+            10
+        )
+        .await,
+        "the queue shows the new arrival without a reload"
+    );
+
+    // The coordinator's figures count the visit and its two requests.
+    let c = w.signed_in(&w.boss, DESKTOP).await;
+    let day = the_day();
+    c.goto(&format!(
+        "{}/agents/statistiques?from={day}&to={day}&by=site",
+        w.base
+    ))
+    .await;
+    let api =
+        w.t.send(
+            Call::get(&format!("/api/v1/stats?from={day}&to={day}&by=site")).bearer(&w.boss.token),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let total = &api.json()["total"];
+    assert_eq!(total["requests"], 2, "{total}");
+    let row = c
+        .script(
+            "const r = [...document.querySelectorAll('tbody tr')].pop();
+             return [...r.children].map(c => c.textContent.trim());",
+            json!([]),
+        )
+        .await;
+    assert_eq!(row[0], "Total", "{row}");
+    assert_eq!(row[2], total["people"].to_string(), "people: {row}");
+    assert_eq!(row[3], "2", "requests: {row}");
+    assert_eq!(c.count("figure img").await, 4);
+    let loaded = c
+        .script(
+            "return [...document.querySelectorAll('figure img')].every(i => i.complete && i.naturalWidth > 0);",
+            json!([]),
+        )
+        .await;
+    assert_eq!(loaded, json!(true), "the charts load");
+}
+
+#[tokio::test]
+async fn the_pages_read_right_to_left_in_arabic_and_the_choice_is_remembered() {
+    let w = world().await;
+    let b = w.browser(PHONE).await;
+    b.goto(&format!("{}/rdv/{}", w.base, w.site)).await;
+    b.click(&b.find_text("nav.langs a", "العربية").await).await;
+    assert!(b.url().await.ends_with(&format!("/rdv/{}", w.site)));
+    let dir = b
+        .script(
+            "return [document.documentElement.lang, document.documentElement.dir];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(dir, json!(["ar", "rtl"]));
+    assert!(b.text().await.contains("ما الذي تحتاج المساعدة فيه؟"));
+    b.goto(&format!("{}/", w.base)).await;
+    assert!(b.text().await.contains("حجز موعد"), "the choice is kept");
+    // Booked in Arabic: the reminders speak Arabic.
+    b.click(
+        &b.find_text("a.choice", "Espace numérique des Tilleuls")
+            .await,
+    )
+    .await;
+    b.click(&b.find_text("a.choice", "الهاتف الذكي").await)
+        .await;
+    b.click_on("ul.times a").await;
+    b.type_in("#first_name", "Amina").await;
+    b.type_in("#last_name", "Benali").await;
+    b.type_in("#phone", "07 81 22 33 44").await;
+    b.click_on("main form button[type=submit]").await;
+    assert!(
+        b.text().await.contains("تم حجز موعدك"),
+        "{}",
+        b.text().await
+    );
+    w.reminders.round().await.expect("round");
+    let sent = w.stand_in.received();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .text
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{}",
+        sent[0].text
+    );
+}
+
+/// Every page a resident or staff member sees, in each language, through
+/// axe-core: no violation of impact serious or critical.
+#[tokio::test]
+async fn every_page_passes_axe_in_each_language() {
+    let w = world().await;
+    // axe does find what it should: an image without words, a field
+    // without a label.
+    let b = w.browser(PHONE).await;
+    b.goto("data:text/html,<html lang=fr><title>x</title><img src=x.png><input>")
+        .await;
+    let found = b.serious_violations().await.join("\n");
+    assert!(
+        found.contains("image-alt") && found.contains("label"),
+        "{found}"
+    );
+    drop(b);
+    let pages = visit_every_page(&w, async |_, _| {}).await;
+    assert!(
+        pages.is_empty(),
+        "accessibility violations:\n{}",
+        pages.join("\n")
+    );
+}
+
+/// Opens every page in each language and at both sizes, calling `each`
+/// with the browser on it and its name; returns axe's serious and critical
+/// violations.
+async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Vec<String> {
+    // A booking and a drop-in visit to show.
+    let made = w
+        .t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": w.site, "start": contracts::time::to_local(paris(the_day(), "11:30")).fixed_offset().to_rfc3339(),
+            "reason": "procedure_caf", "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let made = made.json();
+    let manage = made["manage_url"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches(&w.base)
+        .to_owned();
+    let id = made["id"].as_str().unwrap_or_default().to_owned();
+    let permanence = made["permanence"].as_str().unwrap_or_default().to_owned();
+    w.arrives(&permanence, "Moussa", contracts::Reason::Printing)
+        .await;
+    let start = contracts::time::to_local(paris(the_day(), "12:00"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let day = the_day();
+    let public = [
+        ("1-where", "/".to_owned()),
+        ("2-why", format!("/rdv/{}", w.site)),
+        ("3-when", format!("/rdv/{}/procedure_caf", w.site)),
+        (
+            "3-when-day",
+            format!("/rdv/{}/procedure_caf?jour={day}", w.site),
+        ),
+        ("4-who", format!("/rdv/{}/procedure_caf/{start}", w.site)),
+        ("5-appointment", format!("{manage}?nouveau=1")),
+        ("6-move", format!("{manage}/deplacer")),
+        ("7-bad-link", "/r/AAAAAAAAAAAAAAAAAAAAAA".to_owned()),
+        ("8-sign-in", "/connexion".to_owned()),
+    ];
+    let staff = [
+        ("staff-1-home", "/agents".to_owned()),
+        (
+            "staff-2-reception",
+            "/agents/accueil?q=0612345678".to_owned(),
+        ),
+        ("staff-3-move", format!("/agents/rdv/{id}/deplacer")),
+        ("staff-4-today", "/agents/journee".to_owned()),
+        (
+            "staff-5-permanence",
+            format!("/agents/permanences/{permanence}"),
+        ),
+        ("staff-6-requests", format!("/agents/visites/{id}")),
+        (
+            "staff-7-day-sheet",
+            format!("/agents/permanences/{permanence}/feuille"),
+        ),
+        (
+            "staff-8-statistics",
+            format!("/agents/statistiques?from={day}&to={day}&by=site"),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (size_name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+        let b = w.browser(size).await;
+        for lang in ["fr", "en", "ar"] {
+            b.goto(&format!("{}/langue?l={lang}&retour=/", w.base))
+                .await;
+            for (name, path) in &public {
+                b.goto(&format!("{}{path}", w.base)).await;
+                if size_name == "phone" {
+                    for v in b.serious_violations().await {
+                        problems.push(format!("{lang} {path}: {v}"));
+                    }
+                    if !b.fits_width().await {
+                        problems.push(format!("{lang} {path}: wider than the phone"));
+                    }
+                }
+                each(format!("{name}-{lang}-{size_name}"), &b).await;
+            }
+        }
+        let s = w.signed_in(&w.boss, size).await;
+        for lang in ["fr", "en"] {
+            s.goto(&format!("{}/langue?l={lang}&retour=/agents", w.base))
+                .await;
+            for (name, path) in &staff {
+                s.goto(&format!("{}{path}", w.base)).await;
+                if size_name == "desktop" {
+                    for v in s.serious_violations().await {
+                        problems.push(format!("{lang} {path}: {v}"));
+                    }
+                }
+                each(format!("{name}-{lang}-{size_name}"), &s).await;
+            }
+        }
+    }
+    problems
+}
+
+/// Not a check: writes a screenshot of every page, at phone and desktop
+/// sizes, to `docs/screenshots/` (`scripts/screenshots` runs it).
+#[tokio::test]
+#[ignore = "writes docs/screenshots; run by scripts/screenshots"]
+async fn screenshots() {
+    let out = std::path::PathBuf::from(
+        std::env::var("CRENEAU_SCREENSHOTS").unwrap_or_else(|_| "../../docs/screenshots".into()),
+    );
+    std::fs::create_dir_all(&out).expect("folder");
+    let w = world().await;
+    let out = &out;
+    visit_every_page(&w, async |name, b| {
+        // French and Arabic at both sizes; English pages look like French.
+        if name.contains("-en-") {
+            return;
+        }
+        let width = if name.ends_with("phone") {
+            PHONE.0
+        } else {
+            DESKTOP.0
+        };
+        let png = b.full_screenshot(width).await;
+        std::fs::write(out.join(format!("{name}.png")), png).expect("write");
+    })
+    .await;
+}
+
+/// The forms' bad input over plain HTTP: each refused with a message on
+/// the page, nothing booked twice, nothing lost.
+#[tokio::test]
+async fn bad_input_on_the_booking_form_is_refused_with_words_and_books_nothing() {
+    let w = world().await;
+    let start = contracts::time::to_local(paris(the_day(), "11:30"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let path = format!("/rdv/{}/procedure_caf/{start}", w.site);
+    // The form sets the browser cookie its token is bound to.
+    let shown = w.t.send(Call::get(&path)).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    let cookie = shown
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("creneau_form="))
+        .and_then(|v| v.split(';').next())
+        .expect("form cookie")
+        .to_owned();
+    let token = shown
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("token")
+        .to_owned();
+    let post = |body: String, cookie: Option<&str>| {
+        let mut c = Call::post(&path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", &w.base)
+            .raw(body);
+        if let Some(k) = cookie {
+            c = c.cookie(k);
+        }
+        c
+    };
+    let form = |first: &str, last: &str, phone: &str, email: &str| {
+        format!(
+            "csrf={token}&first_name={first}&last_name={last}&phone={phone}&email={email}&sms=yes"
+        )
+    };
+
+    let empty = w.t.send(post(form("", "", "", ""), Some(&cookie))).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for words in [
+        "Écrivez votre prénom.",
+        "Écrivez votre nom.",
+        "Ce numéro n’est pas un portable.",
+    ] {
+        assert!(empty.body.contains(words), "{words}: {}", empty.body);
+    }
+    assert!(empty.body.contains("aria-invalid=\"true\""));
+
+    let long = "a".repeat(101);
+    let too_long =
+        w.t.send(post(form(&long, "Traoré", "0612345678", ""), Some(&cookie)))
+            .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long
+            .body
+            .contains("C’est trop long : 100 caractères au plus.")
+    );
+    assert!(too_long.body.contains(&long), "what was typed is kept");
+
+    let bad =
+        w.t.send(post(form("Awa", "Traoré", "12345", "awa@"), Some(&cookie)))
+            .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body
+            .contains("Ce numéro n’est pas un portable. Exemple : 06 12 34 56 78")
+    );
+    assert!(
+        bad.body
+            .contains("Cette adresse e-mail n’est pas complète.")
+    );
+
+    // Without the browser's cookie the token is stale: the form comes back
+    // with what was typed, and nothing is booked.
+    let stale =
+        w.t.send(post(form("Awa", "Traoré", "0612345678", ""), None))
+            .await;
+    assert_eq!(stale.status, StatusCode::BAD_REQUEST);
+    assert!(
+        stale
+            .body
+            .contains("La page était ouverte depuis longtemps.")
+    );
+    assert!(stale.body.contains("value=\"Traoré\""));
+    let forged =
+        w.t.send(post(
+            form("Awa", "Traoré", "0612345678", "").replace(&token, "1.forged"),
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+
+    // Sent twice (a double click, or back and send again): one booking.
+    let first =
+        w.t.send(post(form("Awa", "Traoré", "0612345678", ""), Some(&cookie)))
+            .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let again =
+        w.t.send(post(form("Awa", "Traoré", "0612345678", ""), Some(&cookie)))
+            .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(
+        again
+            .body
+            .contains("Vous avez déjà un rendez-vous pour la même chose.")
+    );
+    let found =
+        w.t.send(Call::get("/api/v1/residents/search?q=0612345678").bearer(&w.reception.token))
+            .await;
+    assert_eq!(
+        found.json()[0]["upcoming"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        found.body
+    );
+
+    // Another person for the same time: taken, and the next free times
+    // offered with the answers kept.
+    let taken =
+        w.t.send(post(
+            form("Jean", "Martin", "0698765432", ""),
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert!(taken.body.contains("Cette heure vient d’être prise"));
+    assert!(taken.body.contains("value=\"Martin\""));
+
+    // A staff form without its session's token changes nothing.
+    let (session, _) = w.t.sign_in(&w.reception).await;
+    let id = first
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(id.starts_with("/r/"), "{id}");
+    let page =
+        w.t.send(Call::get(id.split('?').next().unwrap_or_default()))
+            .await;
+    assert!(page.body.contains("Votre rendez-vous"), "{}", page.body);
+    let refused =
+        w.t.send(
+            Call::post("/deconnexion")
+                .cookie(&session)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", &w.base)
+                .raw("csrf=wrong".into()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    // A page of staff without a session leads to the sign-in page.
+    let anonymous = w.t.send(Call::get("/agents/accueil")).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/connexion?retour=/agents/accueil")
+    );
+}

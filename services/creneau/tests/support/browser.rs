@@ -1,0 +1,350 @@
+//! A real browser for the page tests: Debian's headless Chromium, driven
+//! over the W3C WebDriver protocol through chromedriver (both installed by
+//! `scripts/browser-for-tests`, whose paths `scripts/test` exports). The
+//! protocol is a few JSON calls over HTTP; this client speaks the ones the
+//! tests use. axe-core runs inside the page for accessibility.
+
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The W3C name of an element reference in answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// chromedriver's path and axe.min.js's, when the test script set them.
+pub fn tools() -> Option<(String, String)> {
+    let driver = std::env::var("CRENEAU_TEST_CHROMEDRIVER").ok()?;
+    let axe = std::env::var("CRENEAU_TEST_AXE").ok()?;
+    Some((driver, axe))
+}
+
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    driver: Child,
+    axe: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// An element found on the page.
+#[derive(Clone)]
+pub struct El(String);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    /// A headless Chromium with a window of `width`×`height`, in French.
+    pub async fn start(width: u32, height: u32) -> Browser {
+        let (driver_path, axe_path) = tools().expect(
+            "CRENEAU_TEST_CHROMEDRIVER and CRENEAU_TEST_AXE: run the tests with scripts/test",
+        );
+        let port = free_port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let base = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(r) = http.get(format!("{base}/status")).send().await
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == true
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "chromedriver did not start on port {port}");
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CRENEAU_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             format!("--window-size={width},{height}"), "--lang=fr-FR", "--hide-scrollbars"],
+                }
+            }}}))
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session json");
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        let axe = std::fs::read_to_string(&axe_path).expect("axe.min.js");
+        let b = Browser {
+            http,
+            base,
+            session,
+            driver,
+            axe,
+        };
+        b.resize(width, height).await;
+        b
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut r = self.http.request(method, &url);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let v: Value = r
+            .send()
+            .await
+            .expect("webdriver answers")
+            .json()
+            .await
+            .expect("json");
+        if let Some(e) = v["value"]["error"].as_str() {
+            panic!("webdriver {path}: {e}: {}", v["value"]["message"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    /// The inner size of the page: `width` CSS pixels wide.
+    pub async fn resize(&self, width: u32, height: u32) {
+        // The window is larger than the page by its frame; headless has none.
+        self.post("/window/rect", json!({"width": width, "height": height}))
+            .await;
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.post("/url", json!({ "url": url })).await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.get("/url")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn title(&self) -> String {
+        self.get("/title")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The page's visible text.
+    pub async fn text(&self) -> String {
+        self.script("return document.body.innerText;", json!([]))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn find(&self, css: &str) -> El {
+        let v = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
+        El(v[ELEMENT].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.post("/elements", json!({"using": "css selector", "value": css}))
+            .await
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
+    /// The element whose text contains `text` among those `css` selects.
+    pub async fn find_text(&self, css: &str, text: &str) -> El {
+        let v = self
+            .post("/elements", json!({"using": "css selector", "value": css}))
+            .await;
+        for e in v.as_array().cloned().unwrap_or_default() {
+            let id = e[ELEMENT].as_str().unwrap_or_default().to_owned();
+            let t = self.get(&format!("/element/{id}/text")).await;
+            if t.as_str().is_some_and(|t| t.contains(text)) {
+                return El(id);
+            }
+        }
+        panic!("no {css} with the text {text:?} on {}", self.url().await);
+    }
+
+    pub async fn click(&self, el: &El) {
+        self.post(&format!("/element/{}/click", el.0), json!({}))
+            .await;
+    }
+
+    /// Clicks the element `css` selects.
+    pub async fn click_on(&self, css: &str) {
+        let el = self.find(css).await;
+        self.click(&el).await;
+    }
+
+    pub async fn type_in(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.post(&format!("/element/{}/clear", el.0), json!({}))
+            .await;
+        self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
+            .await;
+    }
+
+    /// Presses keys on the focused element (`\u{E004}` is Tab, `\u{E007}`
+    /// Enter).
+    pub async fn keys(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    pub async fn script(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": args}))
+            .await
+    }
+
+    pub async fn script_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+            .await
+    }
+
+    /// The id of the focused element.
+    pub async fn focused_id(&self) -> String {
+        self.script(
+            "return document.activeElement && document.activeElement.id || '';",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Waits until `script` returns true, up to `secs` seconds.
+    pub async fn wait_for(&self, script: &str, secs: u64) -> bool {
+        for _ in 0..secs * 10 {
+            if self.script(script, json!([])).await == Value::Bool(true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Whether the page fits its width: nothing to scroll sideways.
+    pub async fn fits_width(&self) -> bool {
+        self.script(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            json!([]),
+        )
+        .await
+            == Value::Bool(true)
+    }
+
+    /// axe-core's violations of impact serious or critical on this page,
+    /// as "rule: nodes" lines.
+    pub async fn serious_violations(&self) -> Vec<String> {
+        self.script(&self.axe, json!([])).await;
+        let result = self
+            .script_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {resultTypes: ['violations']})
+                    .then(r => done(r.violations))
+                    .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+                json!([]),
+            )
+            .await;
+        result
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let nodes: Vec<String> = v["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|n| {
+                        n["html"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .chars()
+                            .take(120)
+                            .collect()
+                    })
+                    .collect();
+                format!("{} ({}): {}", v["id"], v["help"], nodes.join(" | "))
+            })
+            .collect()
+    }
+
+    /// A PNG of the visible page.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self.get("/screenshot").await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("png")
+    }
+
+    /// A PNG of the whole page: the window made as tall as the page first.
+    pub async fn full_screenshot(&self, width: u32) -> Vec<u8> {
+        let height = self
+            .script(
+                "return Math.ceil(document.documentElement.scrollHeight);",
+                json!([]),
+            )
+            .await
+            .as_u64()
+            .unwrap_or(800)
+            .clamp(400, 6000) as u32;
+        self.resize(width, height).await;
+        let png = self.screenshot().await;
+        self.resize(width, 800).await;
+        png
+    }
+}

@@ -1,0 +1,303 @@
+//! The page shell (language switch, staff menu, skip link), what every
+//! handler learns from the request ([`Ctx`]), redirects and error pages.
+
+use api::{ApiError, CorrelationId, Principal};
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use contracts::Language;
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use crate::forms::{self, FORM_COOKIE, LANG_COOKIE};
+use crate::text::{LANGUAGES, Words, words};
+
+/// What a page knows about its request.
+pub struct Ctx {
+    pub lang: Language,
+    pub w: &'static Words,
+    /// Path and query of this page, to come back to.
+    pub here: String,
+    pub staff: Option<Principal>,
+    /// The value residents' form tokens are bound to, if the browser has it.
+    pub browser: Option<String>,
+    pub correlation: CorrelationId,
+    pub client: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = forms::language(&parts.headers);
+        let correlation = CorrelationId::from_request_parts(parts, state).await?;
+        let api::ClientIp(client) = api::ClientIp::from_request_parts(parts, state).await?;
+        Ok(Ctx {
+            lang,
+            w: words(lang),
+            here: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            staff: parts.extensions.get::<Principal>().cloned(),
+            browser: forms::cookie(&parts.headers, FORM_COOKIE)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            correlation,
+            client,
+        })
+    }
+}
+
+/// A page to send.
+pub struct Page {
+    pub status: StatusCode,
+    pub title: String,
+    pub body: Markup,
+    /// Staff pages use the width of a desk's screen.
+    pub wide: bool,
+    pub cookies: Vec<HeaderValue>,
+}
+
+impl Page {
+    pub fn new(title: impl Into<String>, body: Markup) -> Page {
+        Page {
+            status: StatusCode::OK,
+            title: title.into(),
+            body,
+            wide: false,
+            cookies: Vec::new(),
+        }
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Page {
+        self.status = status;
+        self
+    }
+
+    pub fn wide(mut self) -> Page {
+        self.wide = true;
+        self
+    }
+
+    pub fn cookie(mut self, cookie: Option<HeaderValue>) -> Page {
+        self.cookies.extend(cookie);
+        self
+    }
+
+    pub fn render(self, ctx: &Ctx) -> Response {
+        let w = ctx.w;
+        let markup = html! {
+            (DOCTYPE)
+            html lang=(w.code) dir=(w.dir) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " · Créneau" }
+                    link rel="stylesheet" href="/static/creneau.css";
+                    script src="/static/live.js" defer {}
+                }
+                body {
+                    a.skip href="#contenu" { (w.skip) }
+                    header.top {
+                        a.brand href=(if ctx.staff.is_some() { "/agents" } else { "/" }) { "Créneau" }
+                        nav.langs aria-label=(w.language) {
+                            ul {
+                                @for l in LANGUAGES {
+                                    @let other = words(l);
+                                    li {
+                                        a href=(language_link(l, &ctx.here)) lang=(other.code) hreflang=(other.code)
+                                            aria-current=[(l == ctx.lang).then_some("true")] { (other.name) }
+                                    }
+                                }
+                            }
+                        }
+                        @if let Some(p) = &ctx.staff {
+                            (staff_menu(ctx, p))
+                        }
+                    }
+                    main id="contenu" class=[self.wide.then_some("wide")] tabindex="-1" {
+                        (self.body)
+                    }
+                    footer {
+                        @if ctx.staff.is_none() {
+                            a href="/connexion" { (w.staff_space) }
+                        }
+                    }
+                }
+            }
+        };
+        let mut response = (self.status, maud_html(markup)).into_response();
+        for c in self.cookies {
+            response.headers_mut().append(header::SET_COOKIE, c);
+        }
+        response
+    }
+}
+
+fn maud_html(m: Markup) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        m.into_string(),
+    )
+        .into_response()
+}
+
+/// The menu of a signed-in staff member: what their roles open.
+fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
+    use contracts::Role;
+    let en = ctx.lang == Language::En;
+    let pick = |fr: &'static str, english: &'static str| if en { english } else { fr };
+    html! {
+        nav.staff aria-label=(pick("Menu des agents", "Staff menu")) {
+            ul {
+                @if p.may(&[Role::Reception], None) {
+                    li { a href="/agents/accueil" { (pick("Accueil", "Reception")) } }
+                }
+                @if p.may(&[Role::Mediator, Role::ItHelper], None) {
+                    li { a href="/agents/journee" { (pick("Journée", "Today")) } }
+                }
+                @if p.may(&[Role::Coordinator], None) {
+                    li { a href="/agents/statistiques" { (pick("Statistiques", "Statistics")) } }
+                }
+                li {
+                    form.inline method="post" action="/deconnexion" {
+                        (csrf_field(ctx))
+                        button.small.secondary type="submit" { (pick("Se déconnecter", "Sign out")) " (" (p.display_name) ")" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field of a staff form (the session's token).
+pub fn csrf_field(ctx: &Ctx) -> Markup {
+    let token = ctx
+        .staff
+        .as_ref()
+        .and_then(|p| p.session.as_ref())
+        .map(|s| s.csrf.as_str())
+        .unwrap_or_default();
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+fn language_link(l: Language, here: &str) -> String {
+    let back: String = url_encode(here);
+    format!("/langue?l={}&retour={back}", forms::language_code(l))
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+pub struct LanguageQuery {
+    l: Option<String>,
+    retour: Option<String>,
+}
+
+/// `GET /langue?l=ar&retour=/rdv/…`: remembers the language and goes back.
+pub async fn choose_language(ctx: Ctx, Query(q): Query<LanguageQuery>) -> Response {
+    let code = match q.l.as_deref() {
+        Some(c @ ("fr" | "en" | "ar")) => c,
+        _ => forms::language_code(ctx.lang),
+    };
+    let back = forms::safe_back(q.retour.as_deref());
+    let mut response = see_other(back);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        forms::set_cookie(LANG_COOKIE, code, 365 * 24 * 3600, false),
+    );
+    response
+}
+
+/// 303 to `to`: after a form, the browser gets the page and the back
+/// button does not send the form again.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// The signed-in staff member, or the way to the sign-in page (the access
+/// layer sends visitors of staff pages there already; this is the
+/// handler's own check).
+pub fn signed_in(ctx: &Ctx) -> Result<&Principal, ApiError> {
+    ctx.staff.as_ref().ok_or_else(|| {
+        ApiError::SignIn(format!(
+            "/connexion?retour={}",
+            url_encode(forms::safe_back(Some(&ctx.here)))
+        ))
+    })
+}
+
+/// The words an error says to the person in front of the page.
+pub fn says(ctx: &Ctx, e: &ApiError) -> String {
+    let w = ctx.w;
+    let message = match e {
+        ApiError::TooMany { .. } => return w.err_too_many.to_owned(),
+        ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::SignIn(_) => {
+            return w.err_unavailable.to_owned();
+        }
+        ApiError::Invalid { message, .. } => message.as_str(),
+        ApiError::BadRequest(m)
+        | ApiError::Unauthorized(m)
+        | ApiError::Forbidden(m)
+        | ApiError::NotFound(m)
+        | ApiError::Conflict(m) => m.as_str(),
+    };
+    let lang = if ctx.lang == Language::En {
+        api::i18n::Lang::En
+    } else {
+        api::i18n::Lang::Fr
+    };
+    api::i18n::translate(message, lang).into_owned()
+}
+
+/// A page that says what went wrong and where to go from here.
+pub fn failure(ctx: &Ctx, e: &ApiError) -> Response {
+    if matches!(e, ApiError::Internal(_)) {
+        tracing::error!(correlation = %ctx.correlation.0, error = %e, "a page failed");
+    }
+    let w = ctx.w;
+    let status = e.status();
+    let title = if status == StatusCode::NOT_FOUND {
+        w.err_not_found
+    } else {
+        w.err_other.trim_end_matches([':', ' ', '\u{a0}'])
+    };
+    Page::new(
+        title,
+        html! {
+            h1 { (title) }
+            p.alert role="alert" { (says(ctx, e)) }
+            p { a href=(if ctx.staff.is_some() { "/agents" } else { "/" }) { (w.home) } }
+        },
+    )
+    .status(status)
+    .render(ctx)
+}
+
+/// "mar. 03/12 à 9h30" in the page's language, Paris time.
+pub fn when(ctx: &Ctx, t: DateTime<Utc>) -> String {
+    reminders::texts::when(ctx.lang, t)
+}
+
+/// A link to the address on OpenStreetMap (no key, no tracking script).
+pub fn map_link(address: &str) -> String {
+    format!(
+        "https://www.openstreetmap.org/search?query={}",
+        url_encode(address)
+    )
+}
