@@ -191,6 +191,9 @@ pub enum Need {
     /// credentials is sent to the sign-in page (303 to
     /// `/connexion?retour=<this page>`) rather than answered 401.
     Page(&'static [Role]),
+    /// A web page for an administrator of every site: as [`Need::Admin`],
+    /// with the sign-in redirect of [`Need::Page`].
+    AdminPage,
 }
 
 /// The roles that work with residents' files and appointments.
@@ -506,7 +509,7 @@ async fn check(
         Need::Public => return Ok((request, None)),
         Need::Optional | Need::ResidentLink => (&[], true),
         Need::Staff(roles) | Need::Page(roles) => (roles, false),
-        Need::Admin => (&[Role::Admin], false),
+        Need::Admin | Need::AdminPage => (&[Role::Admin], false),
     };
     let creds = match credentials(&request, policy.authenticator.session_cookie())? {
         // A resident's manage token: the handler checks it.
@@ -521,7 +524,7 @@ async fn check(
         if optional {
             return Ok((request, None));
         }
-        if let Need::Page(_) = need {
+        if let Need::Page(_) | Need::AdminPage = need {
             return Err(ApiError::SignIn(sign_in_address(request.uri())));
         }
         return Err(ApiError::Unauthorized(
@@ -547,7 +550,7 @@ async fn check(
             ));
         }
     }
-    if need == Need::Admin {
+    if matches!(need, Need::Admin | Need::AdminPage) {
         if !principal.is_admin() {
             return Err(ApiError::Forbidden(
                 "this needs an administrator of every site".into(),

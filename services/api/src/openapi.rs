@@ -32,6 +32,10 @@ fn security(need: Need) -> (Value, &'static str) {
             json!([{"session": []}, {"bearer": []}]),
             "An administrator of every site.",
         ),
+        Need::AdminPage => (
+            json!([{"session": []}, {"bearer": []}]),
+            "A web page for an administrator of every site; without credentials, a redirect to the sign-in page.",
+        ),
     }
 }
 
@@ -50,7 +54,7 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             Need::Staff(roles) | Need::Page(roles) => {
                 roles.iter().map(|r| crate::access::role_name(*r)).collect()
             }
-            Need::Admin => vec!["admin"],
+            Need::Admin | Need::AdminPage => vec!["admin"],
             _ => Vec::new(),
         };
         let mut responses = json!({

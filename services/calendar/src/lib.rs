@@ -24,7 +24,7 @@ mod service;
 pub use error::{CalendarError, Invalid};
 pub use http::routes;
 pub use ics::{escape as ics_escape, feed_token, fold as ics_fold, ics, stamp as ics_stamp};
-pub use model::{Model, RuleSpec, SiteView, check_rule, parse_day};
+pub use model::{Model, RuleSpec, RuleView, SiteView, check_rule, parse_day};
 pub use service::{
     Calendar, MAX_RANGE_DAYS, Permanence, Slot, Status, parse_permanence_id, permanence_id,
 };

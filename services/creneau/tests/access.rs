@@ -44,7 +44,9 @@ fn expected_to_pass(need: Need, grants: &[(Role, Option<SiteId>)], site: Option<
         Need::ResidentLink => grants
             .iter()
             .any(|&(r, s)| (r == Role::Admin || api::FRONT_DESK.contains(&r)) && at(s)),
-        Need::Admin => grants.iter().any(|&(r, s)| r == Role::Admin && s.is_none()),
+        Need::Admin | Need::AdminPage => {
+            grants.iter().any(|&(r, s)| r == Role::Admin && s.is_none())
+        }
         Need::Staff(roles) | Need::Page(roles) => grants
             .iter()
             .any(|&(r, s)| (roles.is_empty() || r == Role::Admin || roles.contains(&r)) && at(s)),
@@ -262,7 +264,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                 anonymous.status,
                 anonymous.body
             ),
-            Need::Page(_) => assert_eq!(
+            Need::Page(_) | Need::AdminPage => assert_eq!(
                 anonymous
                     .headers
                     .get("location")

@@ -52,6 +52,7 @@ struct World {
     boss: Staff,
     reception: Staff,
     mediator: Staff,
+    admin: Staff,
 }
 
 async fn world() -> World {
@@ -104,6 +105,7 @@ async fn world() -> World {
     let site_id: contracts::SiteId = site.parse().expect("site id");
     let reception = t.staff("rita", &[(Role::Reception, Some(site_id))]).await;
     let mediator = t.staff("ines", &[(Role::Mediator, Some(site_id))]).await;
+    let admin = t.staff("alex", &[(Role::Admin, None)]).await;
     t.state.stats.warm_up().await.expect("statistics");
     t.serve(listener);
     World {
@@ -115,6 +117,7 @@ async fn world() -> World {
         boss,
         reception,
         mediator,
+        admin,
     }
 }
 
@@ -473,6 +476,9 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
             "staff-8-statistics",
             format!("/agents/statistiques?from={day}&to={day}&by=site"),
         ),
+        ("staff-9-sites", "/agents/lieux".to_owned()),
+        ("staff-10-site", format!("/agents/lieux/{}", w.site)),
+        ("staff-11-team", "/agents/equipe".to_owned()),
     ];
     let mut problems = Vec::new();
     for (size_name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
@@ -493,7 +499,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
                 each(format!("{name}-{lang}-{size_name}"), &b).await;
             }
         }
-        let s = w.signed_in(&w.boss, size).await;
+        let s = w.signed_in(&w.admin, size).await;
         for lang in ["fr", "en"] {
             s.goto(&format!("{}/langue?l={lang}&retour=/agents", w.base))
                 .await;
@@ -708,4 +714,95 @@ async fn bad_input_on_the_booking_form_is_refused_with_words_and_books_nothing()
             .and_then(|v| v.to_str().ok()),
         Some("/connexion?retour=/agents/accueil")
     );
+}
+
+/// A coordinator sets a site up from the pages: a rule written as days and
+/// a time, previewed before it is saved, then a closure that residents see
+/// as days without free times; an administrator opens an account.
+#[tokio::test]
+async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens_an_account() {
+    let w = world().await;
+    let c = w.signed_in(&w.boss, DESKTOP).await;
+    c.goto(&format!("{}/agents/lieux/{}", w.base, w.site)).await;
+    c.type_in("#label", "Mardi après-midi").await;
+    c.click_on("input[name=day][value='1']").await;
+    c.type_in("#start", "14:00").await;
+    c.type_in("#minutes", "120").await;
+    c.click(&c.find_text("button", "Voir les prochaines dates").await)
+        .await;
+    let text = c.text().await;
+    assert!(
+        text.contains("Aperçu : les prochaines permanences"),
+        "{} {:?}: {text}",
+        c.url().await,
+        c.script("return [document.getElementById('label').value, document.getElementById('start').value, [...document.querySelectorAll('input[name=day]')].map(i => i.checked)];", json!([])).await
+    );
+    assert!(
+        text.contains("mardi") && text.contains("14:00–16:00"),
+        "{text}"
+    );
+    assert_eq!(c.count("article").await, 1, "nothing saved yet: {text}");
+    c.click(&c.find_text("button", "Enregistrer la permanence").await)
+        .await;
+    let text = c.text().await;
+    assert!(text.contains("Mardi après-midi"), "{text}");
+    assert_eq!(c.count("article").await, 2, "{text}");
+    let rules =
+        w.t.send(Call::get(&format!("/api/v1/sites/{}/rules", w.site)).bearer(&w.boss.token))
+            .await;
+    assert!(rules.body.contains("0 14 * * TUE"), "{}", rules.body);
+
+    // A day without a day: the form says what to fix and saves nothing.
+    c.type_in("#label", "Sans jour").await;
+    c.click(&c.find_text("button", "Enregistrer la permanence").await)
+        .await;
+    assert!(c.text().await.contains("Cochez au moins un jour."));
+    assert_eq!(c.count("article").await, 2);
+
+    // Closed on the clock's day: residents see no free time that day.
+    let day = the_day();
+    c.script(
+        "document.getElementById('first_day').value = arguments[0];
+         document.getElementById('last_day').value = arguments[0];",
+        json!([day.to_string()]),
+    )
+    .await;
+    c.type_in("#reason", "Formation de l’équipe").await;
+    c.click(&c.find_text("button", "Fermer ces jours-là").await)
+        .await;
+    assert!(c.text().await.contains("Formation de l’équipe"));
+    let free =
+        w.t.send(Call::get(&format!(
+            "/api/v1/availability?site={}&reason=procedure_caf&from={day}&days=1",
+            w.site
+        )))
+        .await;
+    assert_eq!(free.json(), json!([]), "{}", free.body);
+
+    // The administrator opens an account; its password is shown once.
+    let a = w.signed_in(&w.admin, DESKTOP).await;
+    a.goto(&format!("{}/agents/equipe", w.base)).await;
+    a.type_in("#new_name", "Sami").await;
+    a.type_in("#new_email", "sami@ville.example.fr").await;
+    a.click(&a.find_text("button", "Créer le compte").await)
+        .await;
+    let text = a.text().await;
+    assert!(
+        text.contains("Compte créé pour sami@ville.example.fr"),
+        "{text}"
+    );
+    let password = a
+        .script(
+            "return document.querySelector('.notice code').textContent;",
+            json!([]),
+        )
+        .await;
+    let password = password.as_str().unwrap_or_default();
+    assert!(password.len() >= 12, "{password}");
+    let signed =
+        w.t.send(Call::post("/api/v1/session").json(json!({
+            "email": "sami@ville.example.fr", "password": password
+        })))
+        .await;
+    assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
 }

@@ -33,9 +33,10 @@ fn number(x: f64) -> String {
 /// Grouped vertical bars: one group per label, one bar per series.
 pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
     const WIDTH: f64 = 720.0;
-    const HEIGHT: f64 = 320.0;
-    const LEFT: f64 = 48.0;
-    const BOTTOM: f64 = 64.0;
+    const HEIGHT: f64 = 360.0;
+    // Room for the slanted labels of the first groups and the longest.
+    const LEFT: f64 = 110.0;
+    const BOTTOM: f64 = 104.0;
     const TOP: f64 = 48.0;
     let max = series
         .iter()

@@ -181,7 +181,19 @@ async fn chart_get(
     };
     let svg = match chart.as_str() {
         "people" => {
-            let labels: Vec<String> = t.rows.iter().map(|r| r.key.clone()).collect();
+            // A site's row reads better by its name.
+            let model = s.calendar.model().await.map_err(ApiError::from)?;
+            let labels: Vec<String> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    model
+                        .sites
+                        .iter()
+                        .find(|(id, _)| id.to_string() == r.key)
+                        .map_or_else(|| r.key.clone(), |(_, v)| v.details.name.clone())
+                })
+                .collect();
             bars(
                 "Personnes et demandes par permanence",
                 &labels,

@@ -153,14 +153,16 @@ fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
     html! {
         nav.staff aria-label=(pick("Menu des agents", "Staff menu")) {
             ul {
-                @if p.may(&[Role::Reception], None) {
+                @if p.may(api::FRONT_DESK, None) {
                     li { a href="/agents/accueil" { (pick("Accueil", "Reception")) } }
-                }
-                @if p.may(&[Role::Mediator, Role::ItHelper], None) {
                     li { a href="/agents/journee" { (pick("Journée", "Today")) } }
                 }
                 @if p.may(&[Role::Coordinator], None) {
                     li { a href="/agents/statistiques" { (pick("Statistiques", "Statistics")) } }
+                    li { a href="/agents/lieux" { (pick("Lieux", "Sites")) } }
+                }
+                @if p.is_admin() {
+                    li { a href="/agents/equipe" { (pick("Équipe", "Staff")) } }
                 }
                 li {
                     form.inline method="post" action="/deconnexion" {

@@ -11,6 +11,7 @@
 //! hold no state of their own besides two cookies (the language, and a
 //! random value residents' form tokens are bound to).
 
+mod admin;
 mod forms;
 mod layout;
 mod resident;
@@ -77,8 +78,9 @@ impl Web {
 /// without a session is sent to the sign-in page instead of getting a JSON
 /// 401; the handler checks the roles at the site of what the page shows.
 pub fn routes(web: Web) -> Routes {
-    use Need::{Optional, Page, Public};
+    use Need::{AdminPage, Optional, Page, Public};
     const DESK: &[contracts::Role] = api::FRONT_DESK;
+    const COORDINATOR: &[contracts::Role] = &[contracts::Role::Coordinator];
     use Verb::{Get, Post};
     Routes::new()
         .route(Get, "/static/creneau.css", Public, stylesheet)
@@ -185,6 +187,52 @@ pub fn routes(web: Web) -> Routes {
             "/agents/statistiques",
             Page(stats::READERS),
             staff::stats_page,
+        )
+        .route(Get, "/agents/lieux", Page(COORDINATOR), admin::sites_page)
+        .route(Post, "/agents/lieux", Page(COORDINATOR), admin::site_create)
+        .route(
+            Get,
+            "/agents/lieux/{site_id}",
+            Page(COORDINATOR),
+            admin::site_page,
+        )
+        .route(
+            Post,
+            "/agents/lieux/{site_id}",
+            Page(COORDINATOR),
+            admin::site_change,
+        )
+        .route(
+            Post,
+            "/agents/lieux/{site_id}/fermetures",
+            Page(COORDINATOR),
+            admin::closure_create,
+        )
+        .route(
+            Post,
+            "/agents/lieux/{site_id}/fermetures/{closure_id}/lever",
+            Page(COORDINATOR),
+            admin::closure_lift,
+        )
+        .route(
+            Post,
+            "/agents/lieux/{site_id}/regles",
+            Page(COORDINATOR),
+            admin::rule_create,
+        )
+        .route(
+            Post,
+            "/agents/regles/{rule_id}/retirer",
+            Page(COORDINATOR),
+            admin::rule_retire,
+        )
+        .route(Get, "/agents/equipe", AdminPage, admin::team_page)
+        .route(Post, "/agents/equipe", AdminPage, admin::staff_create)
+        .route(
+            Post,
+            "/agents/equipe/{staff_id}/roles",
+            AdminPage,
+            admin::staff_roles,
         )
         .with_state(web)
 }

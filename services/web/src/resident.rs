@@ -34,7 +34,8 @@ fn step(ctx: &Ctx, n: u32) -> Markup {
 }
 
 fn back(ctx: &Ctx, to: &str) -> Markup {
-    html! { p { a href=(to) { "← " (ctx.w.back) } } }
+    let arrow = if ctx.w.dir == "rtl" { "→ " } else { "← " };
+    html! { p { a href=(to) { (arrow) (ctx.w.back) } } }
 }
 
 async fn site(web: &Web, raw: &str) -> Result<calendar::SiteView, ApiError> {
@@ -141,8 +142,8 @@ async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
                 li {
                     @if s.details.open {
                         a.choice href={ "/rdv/" (s.id) } {
-                            strong { (s.details.name) }
-                            span { (s.details.address) }
+                            strong { bdi { (s.details.name) } }
+                            span { bdi { (s.details.address) } }
                             br;
                             @match next.get(&s.id).and_then(Option::as_ref) {
                                 Some(a) => span { (fill(w.next_free, &[&when(ctx, a.start.to_utc())])) },
@@ -150,7 +151,7 @@ async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
                             }
                         }
                         @if !s.details.address.is_empty() {
-                            p { a href=(map_link(&s.details.address)) rel="noreferrer" { (w.map) ": " (s.details.name) } }
+                            p { a href=(map_link(&s.details.address)) rel="noreferrer" { (w.map) " — " bdi { (s.details.name) } } }
                         }
                     } @else {
                         div.choice aria-disabled="true" {
@@ -383,7 +384,9 @@ fn input(
             @if let Some(h) = hint { span.hint id={ (name) "-hint" } { (h) } }
         }
         @if let Some(e) = error { p.error id={ (name) "-error" } { (e) } }
+        // Numbers and addresses are typed left to right, in Arabic too.
         input type=(kind) id=(name) name=(name) value=(value) autocomplete=(autocomplete)
+            dir=[matches!(kind, "tel" | "email").then_some("ltr")]
             aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
     }
 }
@@ -421,9 +424,9 @@ fn summary(
     html! {
         dl.summary {
             dt { (w.date_time) } dd { strong { (when(ctx, at)) } }
-            dt { (w.place) } dd { (site.details.name) }
+            dt { (w.place) } dd { bdi { (site.details.name) } }
             @if !site.details.address.is_empty() {
-                dt { (w.address) } dd { (site.details.address) " · " a href=(map_link(&site.details.address)) rel="noreferrer" { (w.map) } }
+                dt { (w.address) } dd { bdi { (site.details.address) } " · " a href=(map_link(&site.details.address)) rel="noreferrer" { (w.map) } }
             }
             dt { (w.reason) } dd { (reason_label(ctx.lang, reason)) }
             @if let Some(h) = reminders::texts::hint(ctx.lang, reason) {

@@ -30,7 +30,7 @@ fn t(ctx: &Ctx, fr: &'static str, en: &'static str) -> &'static str {
 
 /// Staff pages are in French or English: a page asked in Arabic is shown
 /// in French, and says so in its `lang`.
-fn staff_language(mut ctx: Ctx) -> Ctx {
+pub(crate) fn staff_language(mut ctx: Ctx) -> Ctx {
     if ctx.lang == Language::Ar {
         ctx.lang = Language::Fr;
         ctx.w = crate::text::words(Language::Fr);
@@ -210,13 +210,14 @@ pub async fn home_page(ctx: Ctx) -> Response {
             h1 { (ctx_title) }
             p { (t(ctx, "Bonjour", "Hello")) " " (p.display_name) "." }
             ul.choices {
-                @if p.may(&[Role::Reception], None) {
+                @if p.may(FRONT_DESK, None) {
                     li { a.choice href="/agents/accueil" { strong { (t(ctx, "Accueil", "Reception")) } span { (t(ctx, "Trouver un habitant, prendre, déplacer ou annuler un rendez-vous, SMS à rappeler.", "Find a resident, book, move or cancel, SMS to call back about.")) } } }
                 }
-                @if p.may(&[Role::Mediator, Role::ItHelper], None) {
+                @if p.may(FRONT_DESK, None) {
                     li { a.choice href="/agents/journee" { strong { (t(ctx, "Journée", "Today")) } span { (t(ctx, "Les permanences du jour, les arrivées et la file d’attente.", "Today's permanences, arrivals and the queue.")) } } }
                 }
                 @if p.may(&[Role::Coordinator], None) {
+                    li { a.choice href="/agents/lieux" { strong { (t(ctx, "Lieux", "Sites")) } span { (t(ctx, "Les lieux, leurs permanences régulières, leurs fermetures.", "Sites, their regular permanences, their closures.")) } } }
                     li { a.choice href="/agents/statistiques" { strong { (t(ctx, "Statistiques", "Statistics")) } span { (t(ctx, "Fréquentation, demandes, attente, absences.", "Attendance, requests, waits, no-shows.")) } } }
                 }
             }

@@ -1,0 +1,831 @@
+//! Coordinators' pages: their sites (details, closures, permanence rules
+//! with a preview of the next occurrences) and, for administrators, staff
+//! and roles. Rules are written as days of the week and a time, never as a
+//! cron expression; the calendar service turns them into one.
+
+use api::{ApiError, Grant, Principal};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike as _, NaiveDate, Weekday};
+use contracts::proto::calendar::v1 as cal;
+use contracts::{Language, Role, RuleId, SiteId};
+use maud::{Markup, html};
+
+use crate::Web;
+use crate::forms;
+use crate::layout::{Ctx, Page, csrf_field, failure, says, see_other, signed_in};
+
+const COORDINATOR: &[Role] = &[Role::Coordinator];
+/// How far ahead a rule's preview looks.
+const PREVIEW_DAYS: u64 = 28;
+const PREVIEW_COUNT: usize = 8;
+
+fn t(ctx: &Ctx, fr: &'static str, en: &'static str) -> &'static str {
+    if ctx.lang == Language::En { en } else { fr }
+}
+
+/// Runs a coordinator's page: as the staff pages, in French or English.
+macro_rules! admin_page {
+    ($ctx:ident, $p:ident, $body:expr) => {{
+        let owned = crate::staff::staff_language($ctx);
+        let $p: &Principal = match signed_in(&owned) {
+            Ok(p) => p,
+            Err(to_sign_in) => return to_sign_in.into_response(),
+        };
+        let $ctx: &Ctx = &owned;
+        let result: Result<Response, ApiError> = $body.await;
+        match result {
+            Ok(r) => r,
+            Err(e) => failure($ctx, &e),
+        }
+    }};
+}
+
+async fn site_of(web: &Web, p: &Principal, raw: &str) -> Result<calendar::SiteView, ApiError> {
+    let id: SiteId = raw
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("there is no site {raw}")))?;
+    p.require(COORDINATOR, Some(id))?;
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    model
+        .sites
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("there is no site {raw}")))
+}
+
+/// The details a site form sends.
+fn details_from(pairs: &[(String, String)], keep: Option<&cal::SiteDetails>) -> cal::SiteDetails {
+    let f = |n| forms::field(pairs, n).to_owned();
+    let on = |n| forms::field(pairs, n) == "oui";
+    cal::SiteDetails {
+        name: f("name"),
+        address: f("address"),
+        phone: f("phone"),
+        accessibility: f("accessibility"),
+        open: keep.is_none() || on("open"),
+        opens_on_public_holidays: on("holidays"),
+        confirms_online_bookings_by_sms: on("code"),
+        appointments_per_reason: keep.map_or(0, |k| k.appointments_per_reason),
+    }
+}
+
+fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool) -> Markup {
+    html! {
+        label for="name" { (t(ctx, "Nom", "Name")) }
+        input type="text" id="name" name="name" value=(d.name) required maxlength="200";
+        label for="address" { (t(ctx, "Adresse", "Address")) }
+        input type="text" id="address" name="address" value=(d.address) maxlength="300";
+        label for="phone" { (t(ctx, "Téléphone de l’accueil", "Front desk phone")) }
+        input type="tel" id="phone" name="phone" value=(d.phone);
+        label for="accessibility" { (t(ctx, "Accès (rampe, ascenseur, boucle magnétique…)", "Access (ramp, lift, hearing loop…)")) }
+        input type="text" id="accessibility" name="accessibility" value=(d.accessibility);
+        @if editing {
+            label.check { input type="checkbox" name="open" value="oui" checked[d.open]; span { (t(ctx, "Ouvert (décocher : fermé jusqu’à nouvel ordre)", "Open (untick: closed until further notice)")) } }
+        }
+        label.check { input type="checkbox" name="holidays" value="oui" checked[d.opens_on_public_holidays]; span { (t(ctx, "Ouvert les jours fériés", "Open on public holidays")) } }
+        label.check { input type="checkbox" name="code" value="oui" checked[d.confirms_online_bookings_by_sms]; span { (t(ctx, "Confirmer les réservations en ligne par un code SMS", "Confirm online bookings with an SMS code")) } }
+    }
+}
+
+/// `GET /agents/lieux`: the coordinator's sites, and a form to open one.
+pub async fn sites_page(State(web): State<Web>, ctx: Ctx) -> Response {
+    admin_page!(
+        ctx,
+        p,
+        sites_view(&web, ctx, p, &cal::SiteDetails::default(), None)
+    )
+}
+
+async fn sites_view(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    draft: &cal::SiteDetails,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let mut sites: Vec<&calendar::SiteView> = model
+        .sites
+        .values()
+        .filter(|s| p.may(COORDINATOR, Some(s.id)))
+        .collect();
+    sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    let title = t(ctx, "Les lieux", "Sites");
+    let body = html! {
+        h1 { (title) }
+        ul.choices {
+            @for s in &sites {
+                li { a.choice href={ "/agents/lieux/" (s.id) } {
+                    strong { (s.details.name) }
+                    span { (s.details.address) @if !s.details.open { " · " (t(ctx, "fermé", "closed")) } }
+                } }
+            }
+        }
+        @if p.may(COORDINATOR, None) && p.grants.iter().any(|g| g.site.is_none()) {
+            h2 { (t(ctx, "Ouvrir un lieu", "Open a site")) }
+            @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+            form method="post" action="/agents/lieux" {
+                (csrf_field(ctx))
+                (details_fields(ctx, draft, false))
+                button type="submit" { (t(ctx, "Ouvrir ce lieu", "Open this site")) }
+            }
+        }
+    };
+    Ok(Page::new(title, body)
+        .wide()
+        .status(if problem.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        })
+        .render(ctx))
+}
+
+pub async fn site_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
+    admin_page!(ctx, p, async {
+        // A new site belongs to no one yet: coordinators of every site open
+        // them.
+        p.require(COORDINATOR, None)?;
+        let pairs = forms::pairs(&body);
+        let d = details_from(&pairs, None);
+        match web
+            .inner
+            .calendar
+            .open_site(&p.acting(ctx.correlation), &d)
+            .await
+        {
+            Ok(id) => Ok(see_other(&format!("/agents/lieux/{id}"))),
+            Err(e) => {
+                let e = ApiError::from(e);
+                sites_view(&web, ctx, p, &d, Some(says(ctx, &e))).await
+            }
+        }
+    })
+}
+
+/// A rule as the form writes it: days of the week and a start time.
+struct RuleForm {
+    label: String,
+    days: Vec<Weekday>,
+    start: String,
+    minutes: String,
+    valid_from: String,
+    appointments: bool,
+    appointment_minutes: String,
+    desks: String,
+    drop_in: bool,
+}
+
+const WEEK: [(Weekday, &str, &str); 7] = [
+    (Weekday::Mon, "lundi", "Monday"),
+    (Weekday::Tue, "mardi", "Tuesday"),
+    (Weekday::Wed, "mercredi", "Wednesday"),
+    (Weekday::Thu, "jeudi", "Thursday"),
+    (Weekday::Fri, "vendredi", "Friday"),
+    (Weekday::Sat, "samedi", "Saturday"),
+    (Weekday::Sun, "dimanche", "Sunday"),
+];
+
+impl RuleForm {
+    fn empty(today: NaiveDate) -> RuleForm {
+        RuleForm {
+            label: String::new(),
+            days: Vec::new(),
+            start: "09:00".into(),
+            minutes: "180".into(),
+            valid_from: today.to_string(),
+            appointments: true,
+            appointment_minutes: "30".into(),
+            desks: "1".into(),
+            drop_in: false,
+        }
+    }
+
+    fn read(pairs: &[(String, String)]) -> RuleForm {
+        let f = |n| forms::field(pairs, n).to_owned();
+        RuleForm {
+            label: f("label"),
+            days: forms::fields(pairs, "day")
+                .into_iter()
+                .filter_map(|d| d.parse::<u32>().ok())
+                .filter_map(|n| WEEK.get(n as usize).map(|w| w.0))
+                .collect(),
+            start: f("start"),
+            minutes: f("minutes"),
+            valid_from: f("valid_from"),
+            appointments: forms::field(pairs, "appointments") == "oui",
+            appointment_minutes: f("appointment_minutes"),
+            desks: f("desks"),
+            drop_in: forms::field(pairs, "drop_in") == "oui",
+        }
+    }
+
+    /// The rule to write, or what is wrong, in French and English.
+    fn rule(&self, site: SiteId) -> Result<cal::PermanenceRule, (&'static str, &'static str)> {
+        if self.days.is_empty() {
+            return Err(("Cochez au moins un jour.", "Tick at least one day."));
+        }
+        let (h, m) = self
+            .start
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+            .filter(|(h, m)| *h < 24 && *m < 60)
+            .ok_or((
+                "Écrivez l’heure de début ainsi : 09:00.",
+                "Write the start time like this: 09:00.",
+            ))?;
+        let number = |text: &str| {
+            text.parse::<u32>().map_err(|_| {
+                (
+                    "Écrivez les durées et le nombre de postes en chiffres.",
+                    "Write the lengths and the number of desks in figures.",
+                )
+            })
+        };
+        let days: Vec<String> = self
+            .days
+            .iter()
+            // The calendar asks for day names, not numbers (which differ
+            // between cron dialects).
+            .map(|d| format!("{d:?}").to_uppercase())
+            .collect();
+        Ok(cal::PermanenceRule {
+            site_id: site.to_string(),
+            label: self.label.clone(),
+            cron: format!("{m} {h} * * {}", days.join(",")),
+            once_at: String::new(),
+            duration_minutes: number(&self.minutes)?,
+            valid_from: self.valid_from.clone(),
+            valid_until: String::new(),
+            offer: Some(cal::Offer {
+                drop_in: self.drop_in,
+                drop_in_capacity: 0,
+                appointments: self.appointments,
+                appointment_minutes: if self.appointments {
+                    number(&self.appointment_minutes)?
+                } else {
+                    0
+                },
+                desks: if self.appointments {
+                    number(&self.desks)?
+                } else {
+                    0
+                },
+                by_reason: Vec::new(),
+                roles_on_duty: Vec::new(),
+            }),
+        })
+    }
+}
+
+/// The next occurrences of a rule, as a coordinator checks them.
+fn occurrences(ctx: &Ctx, rule: &calendar::RuleView, from: NaiveDate) -> Markup {
+    let to = from + chrono::Days::new(PREVIEW_DAYS);
+    let list = rule.occurrences(from, to);
+    html! {
+        @if list.is_empty() {
+            p { (t(ctx, "Aucune permanence dans les 4 semaines.", "No permanence in the next 4 weeks.")) }
+        } @else {
+            ul {
+                @for (start, end) in list.iter().take(PREVIEW_COUNT) {
+                    li {
+                        (day_name(ctx, start.date().weekday())) " " (start.format("%d/%m/%Y %H:%M")) "–" (end.format("%H:%M"))
+                        @if let Some(why) = rule.cancelled.get(&start.date()) { " · " (t(ctx, "annulée", "cancelled")) " (" (why) ")" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn day_name(ctx: &Ctx, d: Weekday) -> &'static str {
+    WEEK.iter()
+        .find(|w| w.0 == d)
+        .map_or("", |w| t(ctx, w.1, w.2))
+}
+
+fn rule_form(
+    ctx: &Ctx,
+    site: SiteId,
+    f: &RuleForm,
+    problem: Option<&str>,
+    preview: Option<Markup>,
+) -> Markup {
+    html! {
+        h2 id="nouvelle-regle" { (t(ctx, "Nouvelle permanence régulière", "New regular permanence")) }
+        @if let Some(m) = problem { p.alert role="alert" { (m) } }
+        @if let Some(pv) = preview {
+            div.notice role="status" { p { strong { (t(ctx, "Aperçu : les prochaines permanences", "Preview: the next permanences")) } } (pv) }
+        }
+        form method="post" action={ "/agents/lieux/" (site) "/regles" } {
+            (csrf_field(ctx))
+            label for="label" { (t(ctx, "Nom (ex. : Permanence du mardi matin)", "Name (e.g. Tuesday morning)")) }
+            input type="text" id="label" name="label" value=(f.label) maxlength="100";
+            fieldset {
+                legend { (t(ctx, "Jours", "Days")) }
+                div.chips {
+                    @for (i, (d, fr, en)) in WEEK.iter().enumerate() {
+                        label { input type="checkbox" name="day" value=(i) checked[f.days.contains(d)]; (t(ctx, fr, en)) }
+                    }
+                }
+            }
+            div.grid2 {
+                div { label for="start" { (t(ctx, "Début", "Start")) } input type="text" id="start" name="start" value=(f.start) inputmode="numeric"; }
+                div { label for="minutes" { (t(ctx, "Durée (minutes)", "Length (minutes)")) } input type="text" id="minutes" name="minutes" value=(f.minutes) inputmode="numeric"; }
+                div { label for="valid_from" { (t(ctx, "À partir du", "From")) } input type="date" id="valid_from" name="valid_from" value=(f.valid_from); }
+            }
+            fieldset {
+                legend { (t(ctx, "Ce qui est proposé", "What is offered")) }
+                label.check { input type="checkbox" name="appointments" value="oui" checked[f.appointments]; span { (t(ctx, "Rendez-vous individuels", "Individual appointments")) } }
+                div.grid2 {
+                    div { label for="appointment_minutes" { (t(ctx, "Durée d’un rendez-vous (minutes)", "Appointment length (minutes)")) } input type="text" id="appointment_minutes" name="appointment_minutes" value=(f.appointment_minutes) inputmode="numeric"; }
+                    div { label for="desks" { (t(ctx, "Rendez-vous en même temps (postes)", "Appointments at once (desks)")) } input type="text" id="desks" name="desks" value=(f.desks) inputmode="numeric"; }
+                }
+                label.check { input type="checkbox" name="drop_in" value="oui" checked[f.drop_in]; span { (t(ctx, "Accès libre (file d’attente)", "Drop-in (queue)")) } }
+            }
+            button.secondary type="submit" name="action" value="preview" { (t(ctx, "Voir les prochaines dates", "Preview the next dates")) }
+            " "
+            button type="submit" name="action" value="save" { (t(ctx, "Enregistrer la permanence", "Save the permanence")) }
+        }
+    }
+}
+
+/// `GET /agents/lieux/{site_id}`.
+pub async fn site_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    admin_page!(ctx, p, async {
+        let site = site_of(&web, p, &raw).await?;
+        let today = contracts::time::local_date(web.now());
+        site_view(&web, ctx, &site, &RuleForm::empty(today), None, None).await
+    })
+}
+
+async fn site_view(
+    web: &Web,
+    ctx: &Ctx,
+    site: &calendar::SiteView,
+    draft: &RuleForm,
+    problem: Option<String>,
+    preview: Option<Markup>,
+) -> Result<Response, ApiError> {
+    let today = contracts::time::local_date(web.now());
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let rules: Vec<&calendar::RuleView> = model
+        .rules
+        .values()
+        .filter(|r| r.spec.site == site.id && r.retired_from.is_none_or(|d| d > today))
+        .collect();
+    let title = site.details.name.clone();
+    let body = html! {
+        p { a href="/agents/lieux" { "← " (t(ctx, "Les lieux", "Sites")) } }
+        h1 { (title) }
+        div.grid2 {
+            section {
+                h2 { (t(ctx, "Le lieu", "The site")) }
+                form method="post" action={ "/agents/lieux/" (site.id) } {
+                    (csrf_field(ctx))
+                    input type="hidden" name="version" value=(site.version);
+                    (details_fields(ctx, &site.details, true))
+                    button type="submit" { (t(ctx, "Enregistrer", "Save")) }
+                }
+                h2 { (t(ctx, "Fermetures (vacances, travaux…)", "Closures (holidays, works…)")) }
+                @if site.closures.is_empty() { p { (t(ctx, "Aucune.", "None.")) } }
+                ul {
+                    @for (id, c) in &site.closures {
+                        li {
+                            (c.first_day.format("%d/%m/%Y")) " → " (c.last_day.format("%d/%m/%Y")) " · " (c.reason) " "
+                            form.inline method="post" action={ "/agents/lieux/" (site.id) "/fermetures/" (id) "/lever" } {
+                                (csrf_field(ctx))
+                                button.small.secondary type="submit" { (t(ctx, "Lever", "Lift")) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action={ "/agents/lieux/" (site.id) "/fermetures" } {
+                    (csrf_field(ctx))
+                    div.grid2 {
+                        div { label for="first_day" { (t(ctx, "Du", "From")) } input type="date" id="first_day" name="first_day" required; }
+                        div { label for="last_day" { (t(ctx, "Au", "To")) } input type="date" id="last_day" name="last_day" required; }
+                    }
+                    label for="reason" { (t(ctx, "Pourquoi (les habitants le voient)", "Why (residents see it)")) }
+                    input type="text" id="reason" name="reason" maxlength="200" required;
+                    button type="submit" { (t(ctx, "Fermer ces jours-là", "Close on those days")) }
+                }
+                p.hint { (t(ctx, "Les jours fériés sont fermés d’office, sauf si le lieu ouvre les jours fériés.", "Public holidays are closed unless the site opens on public holidays.")) }
+            }
+            section {
+                h2 { (t(ctx, "Permanences régulières", "Regular permanences")) }
+                @if rules.is_empty() { p { (t(ctx, "Aucune.", "None.")) } }
+                @for r in &rules {
+                    article {
+                        h3 { (if r.spec.label.is_empty() { t(ctx, "Permanence", "Permanence") } else { r.spec.label.as_str() }) }
+                        (occurrences(ctx, r, today))
+                        form.inline method="post" action={ "/agents/regles/" (r.id) "/retirer" } {
+                            (csrf_field(ctx))
+                            button.small.secondary type="submit" { (t(ctx, "Arrêter à partir d’aujourd’hui", "Stop from today")) }
+                        }
+                    }
+                }
+                (rule_form(ctx, site.id, draft, problem.as_deref(), preview))
+            }
+        }
+    };
+    Ok(Page::new(title, body).wide().render(ctx))
+}
+
+pub async fn site_change(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    admin_page!(ctx, p, async {
+        let site = site_of(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let d = details_from(&pairs, Some(&site.details));
+        let version = forms::field(&pairs, "version").parse().ok();
+        web.inner
+            .calendar
+            .change_site(&p.acting(ctx.correlation), site.id, &d, version)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
+    })
+}
+
+pub async fn closure_create(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    admin_page!(ctx, p, async {
+        let site = site_of(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let day = |n: &'static str| {
+            calendar::parse_day(n, forms::field(&pairs, n)).map_err(|i| ApiError::Invalid {
+                field: i.field.to_owned(),
+                message: i.message,
+            })
+        };
+        web.inner
+            .calendar
+            .schedule_closure(
+                &p.acting(ctx.correlation),
+                site.id,
+                day("first_day")?,
+                day("last_day")?,
+                forms::field(&pairs, "reason"),
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
+    })
+}
+
+pub async fn closure_lift(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path((raw, closure)): Path<(String, String)>,
+) -> Response {
+    admin_page!(ctx, p, async {
+        let site = site_of(&web, p, &raw).await?;
+        let closure: uuid::Uuid = closure
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("there is no closure {closure}")))?;
+        web.inner
+            .calendar
+            .lift_closure(&p.acting(ctx.correlation), site.id, closure)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
+    })
+}
+
+/// Saves a rule, or shows its next dates without saving it.
+pub async fn rule_create(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    admin_page!(ctx, p, async {
+        let site = site_of(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let draft = RuleForm::read(&pairs);
+        let rule = match draft.rule(site.id) {
+            Ok(r) => r,
+            Err((fr, en)) => {
+                let message = t(ctx, fr, en).to_owned();
+                return Ok(unprocessable(
+                    site_view(&web, ctx, &site, &draft, Some(message), None).await?,
+                ));
+            }
+        };
+        let spec = match calendar::check_rule(&rule) {
+            Ok(s) => s,
+            Err(i) => {
+                let e = ApiError::Invalid {
+                    field: i.field.to_owned(),
+                    message: i.message,
+                };
+                return Ok(unprocessable(
+                    site_view(&web, ctx, &site, &draft, Some(says(ctx, &e)), None).await?,
+                ));
+            }
+        };
+        if forms::field(&pairs, "action") == "preview" {
+            let view = calendar::RuleView {
+                id: RuleId::new(),
+                spec,
+                retired_from: None,
+                cancelled: Default::default(),
+                staff: Default::default(),
+                version: 0,
+            };
+            let from = view
+                .spec
+                .valid_from
+                .max(contracts::time::local_date(web.now()));
+            let preview = occurrences(ctx, &view, from);
+            return site_view(&web, ctx, &site, &draft, None, Some(preview)).await;
+        }
+        match web
+            .inner
+            .calendar
+            .create_rule(&p.acting(ctx.correlation), &rule)
+            .await
+        {
+            Ok(_) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
+            Err(e) => {
+                let e = ApiError::from(e);
+                Ok(unprocessable(
+                    site_view(&web, ctx, &site, &draft, Some(says(ctx, &e)), None).await?,
+                ))
+            }
+        }
+    })
+}
+
+fn unprocessable(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+pub async fn rule_retire(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    admin_page!(ctx, p, async {
+        let id: RuleId = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("there is no rule {raw}")))?;
+        let site = {
+            let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+            model
+                .rules
+                .get(&id)
+                .map(|r| r.spec.site)
+                .ok_or_else(|| ApiError::NotFound(format!("there is no rule {raw}")))?
+        };
+        p.require(COORDINATOR, Some(site))?;
+        let today = contracts::time::local_date(web.now());
+        web.inner
+            .calendar
+            .retire_rule(&p.acting(ctx.correlation), id, today)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(see_other(&format!("/agents/lieux/{site}")))
+    })
+}
+
+const ROLES: [(Role, &str, &str); 5] = [
+    (Role::Reception, "Accueil", "Reception"),
+    (Role::Mediator, "Médiateur", "Mediator"),
+    (Role::ItHelper, "Aide informatique", "IT helper"),
+    (Role::Coordinator, "Coordination", "Coordinator"),
+    (Role::Admin, "Administration", "Administrator"),
+];
+
+fn role_words(ctx: &Ctx, r: Role) -> &'static str {
+    ROLES
+        .iter()
+        .find(|x| x.0 == r)
+        .map_or("", |x| t(ctx, x.1, x.2))
+}
+
+/// `GET /agents/equipe`: every staff member and their roles; only an
+/// administrator of every site manages accounts.
+pub async fn team_page(State(web): State<Web>, ctx: Ctx) -> Response {
+    admin_page!(ctx, p, team_view(&web, ctx, p, None, None))
+}
+
+async fn team_view(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    problem: Option<String>,
+    created: Option<(String, String)>,
+) -> Result<Response, ApiError> {
+    if !p.is_admin() {
+        return Err(ApiError::Forbidden(
+            "this needs an administrator of every site".into(),
+        ));
+    }
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let site_name = |s: Option<SiteId>| match s {
+        None => t(ctx, "tous les lieux", "every site").to_owned(),
+        Some(id) => model
+            .sites
+            .get(&id)
+            .map_or_else(|| id.to_string(), |v| v.details.name.clone()),
+    };
+    let staff: Vec<(contracts::StaffId, String, String, bool, Vec<Grant>)> = {
+        let d = web
+            .inner
+            .identity
+            .directory()
+            .await
+            .map_err(ApiError::from)?;
+        let mut list: Vec<_> = d
+            .all_staff()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.id,
+                    s.display_name.clone(),
+                    s.email.clone(),
+                    s.disabled,
+                    s.grants.iter().copied().collect(),
+                )
+            })
+            .collect();
+        list.sort_by(|a, b| a.1.cmp(&b.1));
+        list
+    };
+    let mut sites: Vec<&calendar::SiteView> = model.sites.values().collect();
+    sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    let title = t(ctx, "L’équipe", "Staff");
+    let grant_fields = html! {
+        div.grid2 {
+            div {
+                label for="role" { (t(ctx, "Rôle", "Role")) }
+                select id="role" name="role" { @for (r, fr, en) in ROLES { option value=(api::role_name(r)) { (t(ctx, fr, en)) } } }
+            }
+            div {
+                label for="site" { (t(ctx, "Lieu", "Site")) }
+                select id="site" name="site" {
+                    option value="" { (t(ctx, "Tous les lieux", "Every site")) }
+                    @for s in &sites { option value=(s.id) { (s.details.name) } }
+                }
+            }
+        }
+    };
+    let body = html! {
+        h1 { (title) }
+        @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+        @if let Some((email, password)) = &created {
+            div.notice role="status" {
+                p { (t(ctx, "Compte créé pour ", "Account created for ")) strong { (email) } "." }
+                p { (t(ctx, "Mot de passe (montré une seule fois, à transmettre de vive voix) : ", "Password (shown once, give it in person): ")) code { (password) } }
+            }
+        }
+        table {
+            thead { tr { th { (t(ctx, "Nom", "Name")) } th { (t(ctx, "E-mail", "Email")) } th { (t(ctx, "Rôles", "Roles")) } } }
+            tbody {
+                @for (id, name, email, disabled, grants) in &staff {
+                    tr {
+                        td { (name) @if *disabled { " · " (t(ctx, "désactivé", "disabled")) } }
+                        td { (email) }
+                        td {
+                            ul {
+                                @for g in grants {
+                                    li {
+                                        (role_words(ctx, g.role)) " · " (site_name(g.site)) " "
+                                        form.inline method="post" action={ "/agents/equipe/" (id) "/roles" } {
+                                            (csrf_field(ctx))
+                                            input type="hidden" name="action" value="revoke";
+                                            input type="hidden" name="role" value=(api::role_name(g.role));
+                                            input type="hidden" name="site" value=(g.site.map(|s| s.to_string()).unwrap_or_default());
+                                            button.small.secondary type="submit" { (t(ctx, "Retirer", "Remove")) span.skip { " " (name) } }
+                                        }
+                                    }
+                                }
+                            }
+                            details {
+                                summary { (t(ctx, "Donner un rôle", "Grant a role")) span.skip { " " (name) } }
+                                form method="post" action={ "/agents/equipe/" (id) "/roles" } {
+                                    (csrf_field(ctx))
+                                    input type="hidden" name="action" value="grant";
+                                    (grant_fields)
+                                    button.small type="submit" { (t(ctx, "Donner", "Grant")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(ctx, "Nouveau compte", "New account")) }
+        form method="post" action="/agents/equipe" {
+            (csrf_field(ctx))
+            label for="new_name" { (t(ctx, "Nom affiché", "Display name")) }
+            input type="text" id="new_name" name="name" required maxlength="100";
+            label for="new_email" { (t(ctx, "E-mail", "Email")) }
+            input type="email" id="new_email" name="email" required;
+            (grant_fields)
+            button type="submit" { (t(ctx, "Créer le compte", "Create the account")) }
+        }
+    };
+    Ok(Page::new(title, body)
+        .wide()
+        .status(if problem.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        })
+        .render(ctx))
+}
+
+fn grant_from(pairs: &[(String, String)]) -> Result<Grant, ApiError> {
+    let role = api::parse_role(forms::field(pairs, "role")).map_err(|m| ApiError::Invalid {
+        field: "role".into(),
+        message: m,
+    })?;
+    let site = match forms::field(pairs, "site") {
+        "" => None,
+        s => Some(
+            s.parse::<SiteId>()
+                .map_err(|_| ApiError::NotFound(format!("there is no site {s}")))?,
+        ),
+    };
+    Ok(Grant { role, site })
+}
+
+pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
+    admin_page!(ctx, p, async {
+        if !p.is_admin() {
+            return Err(ApiError::Forbidden(
+                "this needs an administrator of every site".into(),
+            ));
+        }
+        let pairs = forms::pairs(&body);
+        let grant = grant_from(&pairs)?;
+        let email = forms::field(&pairs, "email").to_owned();
+        let created = web
+            .inner
+            .identity
+            .create_staff(
+                &identity::Acting::new(p.actor(), ctx.correlation.0),
+                identity::NewStaff {
+                    email: email.clone(),
+                    display_name: forms::field(&pairs, "name").to_owned(),
+                    password: None,
+                    grants: vec![grant],
+                },
+            )
+            .await;
+        match created {
+            Ok(c) => {
+                team_view(
+                    &web,
+                    ctx,
+                    p,
+                    None,
+                    Some((email, c.generated_password.unwrap_or_default())),
+                )
+                .await
+            }
+            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+        }
+    })
+}
+
+pub async fn staff_roles(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    admin_page!(ctx, p, async {
+        if !p.is_admin() {
+            return Err(ApiError::Forbidden(
+                "this needs an administrator of every site".into(),
+            ));
+        }
+        let id: contracts::StaffId = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))?;
+        let pairs = forms::pairs(&body);
+        let grant = grant_from(&pairs)?;
+        let acting = identity::Acting::new(p.actor(), ctx.correlation.0);
+        let done = if forms::field(&pairs, "action") == "revoke" {
+            web.inner.identity.revoke_role(&acting, id, grant).await
+        } else {
+            web.inner.identity.grant_role(&acting, id, grant).await
+        };
+        match done {
+            Ok(()) => Ok(see_other("/agents/equipe")),
+            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+        }
+    })
+}
