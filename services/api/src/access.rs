@@ -365,9 +365,9 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn cookie_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
+/// A cookie's value from a request's headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -395,7 +395,7 @@ fn credentials<'a>(
             })?;
         return Ok(Some(Credentials::Bearer(token)));
     }
-    Ok(cookie_value(request, cookie).map(Credentials::Session))
+    Ok(self::cookie(request.headers(), cookie).map(Credentials::Session))
 }
 
 /// The `{site_id}` of the route, when it has one.
@@ -446,16 +446,21 @@ async fn form_csrf(request: Request) -> Result<(Vec<u8>, Request), ApiError> {
 /// which comes back here.
 fn sign_in_address(uri: &axum::http::Uri) -> String {
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut back = String::with_capacity(here.len());
-    for b in here.bytes() {
+    format!("/connexion?retour={}", url_encode(here))
+}
+
+/// Percent-encodes a query value (slashes kept, for paths).
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                back.push(char::from(b));
+                out.push(char::from(b));
             }
-            _ => back.push_str(&format!("%{b:02X}")),
+            _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    format!("/connexion?retour={back}")
+    out
 }
 
 /// The authorization middleware: applies the matched route's [`Need`].

@@ -34,7 +34,7 @@ mod signing;
 pub use access::{
     AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, FRONT_DESK, Grant,
     MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, SessionInfo, Verb, authorize,
-    parse_role, role_name, same_secret,
+    cookie, parse_role, role_name, same_secret, url_encode,
 };
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};

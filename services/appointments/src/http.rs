@@ -616,17 +616,7 @@ struct TicketShown {
 }
 
 async fn ticket_shown(s: &HttpState, t: &crate::queue::Ticket) -> TicketShown {
-    let first_name = match &t.first_name {
-        Some(sealed) => s
-            .appointments
-            .identity()
-            .vault()
-            .open_sealed(sealed)
-            .await
-            .ok()
-            .and_then(|r| r.as_deref().map(str::to_owned)),
-        None => None,
-    };
+    let first_name = s.appointments.first_name_of(t).await;
     TicketShown {
         ticket_id: t.id,
         number: t.number,

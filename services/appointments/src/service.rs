@@ -1173,6 +1173,19 @@ impl Appointments {
         self.ticket(id).await
     }
 
+    /// The first name a ticket was given, opened (none when not given, or
+    /// when the key to open it is gone).
+    pub async fn first_name_of(&self, t: &crate::queue::Ticket) -> Option<String> {
+        let sealed = t.first_name.as_ref()?;
+        self.inner
+            .identity
+            .vault()
+            .open_sealed(sealed)
+            .await
+            .ok()
+            .and_then(|r| r.as_deref().map(str::to_owned))
+    }
+
     /// The queue of a permanence, in number order.
     pub async fn queue(
         &self,

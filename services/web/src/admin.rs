@@ -7,41 +7,22 @@ use api::{ApiError, Grant, Principal};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Datelike as _, NaiveDate, Weekday};
 use contracts::proto::calendar::v1 as cal;
-use contracts::{Language, Role, RuleId, SiteId};
+use contracts::{Role, RuleId, SiteId};
 use maud::{Markup, html};
 
 use crate::Web;
 use crate::forms;
-use crate::layout::{Ctx, Page, csrf_field, failure, says, see_other, signed_in};
+use crate::layout::{Ctx, Page, csrf_field, says, see_other};
 
 const COORDINATOR: &[Role] = &[Role::Coordinator];
 /// How far ahead a rule's preview looks.
 const PREVIEW_DAYS: u64 = 28;
 const PREVIEW_COUNT: usize = 8;
 
-fn t(ctx: &Ctx, fr: &'static str, en: &'static str) -> &'static str {
-    if ctx.lang == Language::En { en } else { fr }
-}
-
-/// Runs a coordinator's page: as the staff pages, in French or English.
-macro_rules! admin_page {
-    ($ctx:ident, $p:ident, $body:expr) => {{
-        let owned = crate::staff::staff_language($ctx);
-        let $p: &Principal = match signed_in(&owned) {
-            Ok(p) => p,
-            Err(to_sign_in) => return to_sign_in.into_response(),
-        };
-        let $ctx: &Ctx = &owned;
-        let result: Result<Response, ApiError> = $body.await;
-        match result {
-            Ok(r) => r,
-            Err(e) => failure($ctx, &e),
-        }
-    }};
-}
+use crate::layout::fr_en as t;
 
 async fn site_of(web: &Web, p: &Principal, raw: &str) -> Result<calendar::SiteView, ApiError> {
     let id: SiteId = raw
@@ -92,7 +73,7 @@ fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool) -> Markup {
 
 /// `GET /agents/lieux`: the coordinator's sites, and a form to open one.
 pub async fn sites_page(State(web): State<Web>, ctx: Ctx) -> Response {
-    admin_page!(
+    staff_page!(
         ctx,
         p,
         sites_view(&web, ctx, p, &cal::SiteDetails::default(), None)
@@ -136,16 +117,12 @@ async fn sites_view(
     };
     Ok(Page::new(title, body)
         .wide()
-        .status(if problem.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        })
+        .refused_if(problem.is_some())
         .render(ctx))
 }
 
 pub async fn site_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         // A new site belongs to no one yet: coordinators of every site open
         // them.
         p.require(COORDINATOR, None)?;
@@ -355,7 +332,7 @@ fn rule_form(
 
 /// `GET /agents/lieux/{site_id}`.
 pub async fn site_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let today = contracts::time::local_date(web.now());
         site_view(&web, ctx, &site, &RuleForm::empty(today), None, None).await
@@ -441,7 +418,7 @@ pub async fn site_change(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let pairs = forms::pairs(&body);
         let d = details_from(&pairs, Some(&site.details));
@@ -461,7 +438,7 @@ pub async fn closure_create(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let pairs = forms::pairs(&body);
         let day = |n: &'static str| {
@@ -490,7 +467,7 @@ pub async fn closure_lift(
     ctx: Ctx,
     Path((raw, closure)): Path<(String, String)>,
 ) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let closure: uuid::Uuid = closure
             .parse()
@@ -511,7 +488,7 @@ pub async fn rule_create(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let pairs = forms::pairs(&body);
         let draft = RuleForm::read(&pairs);
@@ -575,7 +552,7 @@ fn unprocessable(mut r: Response) -> Response {
 }
 
 pub async fn rule_retire(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         let id: RuleId = raw
             .parse()
             .map_err(|_| ApiError::NotFound(format!("there is no rule {raw}")))?;
@@ -616,7 +593,7 @@ fn role_words(ctx: &Ctx, r: Role) -> &'static str {
 /// `GET /agents/equipe`: every staff member and their roles; only an
 /// administrator of every site manages accounts.
 pub async fn team_page(State(web): State<Web>, ctx: Ctx) -> Response {
-    admin_page!(ctx, p, team_view(&web, ctx, p, None, None))
+    staff_page!(ctx, p, team_view(&web, ctx, p, None, None))
 }
 
 async fn team_view(
@@ -738,11 +715,7 @@ async fn team_view(
     };
     Ok(Page::new(title, body)
         .wide()
-        .status(if problem.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        })
+        .refused_if(problem.is_some())
         .render(ctx))
 }
 
@@ -762,7 +735,7 @@ fn grant_from(pairs: &[(String, String)]) -> Result<Grant, ApiError> {
 }
 
 pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         if !p.is_admin() {
             return Err(ApiError::Forbidden(
                 "this needs an administrator of every site".into(),
@@ -806,7 +779,7 @@ pub async fn staff_roles(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
-    admin_page!(ctx, p, async {
+    staff_page!(ctx, p, async {
         if !p.is_admin() {
             return Err(ApiError::Forbidden(
                 "this needs an administrator of every site".into(),

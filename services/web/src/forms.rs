@@ -3,7 +3,7 @@
 //! which the access layer checks), and reading a posted form without
 //! losing what was typed.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use contracts::Language;
@@ -17,17 +17,7 @@ pub const FORM_COOKIE: &str = "creneau_form";
 /// How long a resident's form stays good after it was shown.
 pub const FORM_TOKEN_HOURS: i64 = 4;
 
-/// A cookie's value from the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
+pub use api::cookie;
 
 /// The page's language: the one chosen (cookie), else French.
 pub fn language(headers: &HeaderMap) -> Language {

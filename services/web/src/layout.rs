@@ -77,6 +77,15 @@ impl Page {
         self
     }
 
+    /// 422 when the form it shows again was refused.
+    pub fn refused_if(self, refused: bool) -> Page {
+        if refused {
+            self.status(StatusCode::UNPROCESSABLE_ENTITY)
+        } else {
+            self
+        }
+    }
+
     pub fn wide(mut self) -> Page {
         self.wide = true;
         self
@@ -175,6 +184,22 @@ fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
     }
 }
 
+/// French, or English when chosen: the staff pages' words (Arabic pages
+/// are for residents).
+pub fn fr_en(ctx: &Ctx, fr: &'static str, en: &'static str) -> &'static str {
+    if ctx.lang == Language::En { en } else { fr }
+}
+
+/// Staff pages are in French or English: a page asked in Arabic is shown
+/// in French, and says so in its `lang`.
+pub fn staff_language(mut ctx: Ctx) -> Ctx {
+    if ctx.lang == Language::Ar {
+        ctx.lang = Language::Fr;
+        ctx.w = words(Language::Fr);
+    }
+    ctx
+}
+
 /// The hidden CSRF field of a staff form (the session's token).
 pub fn csrf_field(ctx: &Ctx) -> Markup {
     let token = ctx
@@ -191,19 +216,7 @@ fn language_link(l: Language, here: &str) -> String {
     format!("/langue?l={}&retour={back}", forms::language_code(l))
 }
 
-/// Percent-encodes a query value.
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(char::from(b));
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+pub use api::url_encode;
 
 #[derive(Deserialize)]
 pub struct LanguageQuery {

@@ -11,6 +11,26 @@
 //! hold no state of their own besides two cookies (the language, and a
 //! random value residents' form tokens are bound to).
 
+/// Runs a staff page: `$ctx` becomes a `&Ctx` (in French or English),
+/// `$p` the signed-in `&Principal`, and `$body` (a future of
+/// `Result<Response, ApiError>`) runs; an error becomes a page that says
+/// it, no session the sign-in page.
+macro_rules! staff_page {
+    ($ctx:ident, $p:ident, $body:expr) => {{
+        let owned = crate::layout::staff_language($ctx);
+        let $p: &api::Principal = match crate::layout::signed_in(&owned) {
+            Ok(p) => p,
+            Err(to_sign_in) => return axum::response::IntoResponse::into_response(to_sign_in),
+        };
+        let $ctx: &crate::layout::Ctx = &owned;
+        let result: Result<axum::response::Response, api::ApiError> = $body.await;
+        match result {
+            Ok(r) => r,
+            Err(e) => crate::layout::failure($ctx, &e),
+        }
+    }};
+}
+
 mod admin;
 mod forms;
 mod layout;

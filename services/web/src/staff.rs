@@ -19,24 +19,12 @@ use serde::Deserialize;
 
 use crate::Web;
 use crate::forms::{self, TokenCheck};
-use crate::layout::{Ctx, Page, csrf_field, failure, says, see_other, signed_in, url_encode, when};
+use crate::layout::{
+    Ctx, Page, csrf_field, failure, says, see_other, staff_language, url_encode, when,
+};
 use crate::text::reason_label;
 
-/// French, or English when chosen (staff work in French; Arabic pages are
-/// for residents).
-fn t(ctx: &Ctx, fr: &'static str, en: &'static str) -> &'static str {
-    if ctx.lang == Language::En { en } else { fr }
-}
-
-/// Staff pages are in French or English: a page asked in Arabic is shown
-/// in French, and says so in its `lang`.
-pub(crate) fn staff_language(mut ctx: Ctx) -> Ctx {
-    if ctx.lang == Language::Ar {
-        ctx.lang = Language::Fr;
-        ctx.w = crate::text::words(Language::Fr);
-    }
-    ctx
-}
+use crate::layout::fr_en as t;
 
 /// Staff see reasons in French or English.
 fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {
@@ -52,25 +40,6 @@ fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {
 
 fn hm(at: DateTime<Utc>) -> String {
     contracts::time::to_local(at).format("%H:%M").to_string()
-}
-
-/// Runs a page that needs a signed-in staff member: `$ctx` becomes a
-/// `&Ctx`, `$p` the `&Principal`, and `$body` (a future of
-/// `Result<Response, ApiError>`) runs; without a session, the sign-in page.
-macro_rules! staff_page {
-    ($ctx:ident, $p:ident, $body:expr) => {{
-        let owned = staff_language($ctx);
-        let $p: &Principal = match signed_in(&owned) {
-            Ok(p) => p,
-            Err(to_sign_in) => return to_sign_in.into_response(),
-        };
-        let $ctx: &Ctx = &owned;
-        let result: Result<Response, ApiError> = $body.await;
-        match result {
-            Ok(r) => r,
-            Err(e) => failure($ctx, &e),
-        }
-    }};
 }
 
 #[derive(Deserialize)]
@@ -718,18 +687,7 @@ async fn queue_markup(web: &Web, ctx: &Ctx, x: &calendar::Permanence) -> Result<
     let tickets: Vec<Ticket> = web.inner.appointments.queue(&x.permanence_id).await?;
     let mut names = Vec::with_capacity(tickets.len());
     for tk in &tickets {
-        let name = match &tk.first_name {
-            Some(sealed) => web
-                .inner
-                .identity
-                .vault()
-                .open_sealed(sealed)
-                .await
-                .ok()
-                .and_then(|r| r.as_deref().map(str::to_owned)),
-            None => None,
-        };
-        names.push(name);
+        names.push(web.inner.appointments.first_name_of(tk).await);
     }
     let waiting = tickets
         .iter()
@@ -804,27 +762,35 @@ fn reason_chips(ctx: &Ctx, name: &str, checked: &[Reason]) -> Markup {
     }
 }
 
+/// The name and phone number of each appointment's resident.
+async fn people(web: &Web, list: &[Booking]) -> Result<Vec<(String, String)>, ApiError> {
+    let d = web
+        .inner
+        .identity
+        .directory()
+        .await
+        .map_err(ApiError::from)?;
+    Ok(list
+        .iter()
+        .map(|b| {
+            d.resident(b.resident)
+                .map(|r| (r.name.clone(), r.phone.clone()))
+                .unwrap_or_default()
+        })
+        .collect())
+}
+
 /// A permanence's day: appointments with their buttons, the drop-in queue
 /// (live), and the arrival form.
 pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
     staff_page!(ctx, p, async {
         let x = permanence_at_desk(&web, p, &id).await?;
         let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-        let names = {
-            let d = web
-                .inner
-                .identity
-                .directory()
-                .await
-                .map_err(ApiError::from)?;
-            list.iter()
-                .map(|b| {
-                    d.resident(b.resident)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-        };
+        let names: Vec<String> = people(&web, &list)
+            .await?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let queue = if x.drop_in {
             Some(queue_markup(&web, ctx, &x).await?)
         } else {
@@ -1047,11 +1013,7 @@ async fn visit_view(
     };
     Ok(Page::new(title, body)
         .wide()
-        .status(if problem.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        })
+        .refused_if(problem.is_some())
         .render(ctx))
 }
 
@@ -1141,21 +1103,7 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
     staff_page!(ctx, p, async {
         let x = permanence_at_desk(&web, p, &id).await?;
         let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-        let people = {
-            let d = web
-                .inner
-                .identity
-                .directory()
-                .await
-                .map_err(ApiError::from)?;
-            list.iter()
-                .map(|b| {
-                    d.resident(b.resident)
-                        .map(|r| (r.name.clone(), r.phone.clone()))
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-        };
+        let people = people(&web, &list).await?;
         let title = format!(
             "{} · {} · {}–{}",
             x.site_name,
