@@ -186,6 +186,11 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     b.click(&b.find_text("ul.times a", "11:30").await).await;
     assert!(b.text().await.contains("Étape 4 sur 4"));
     b.resize(320, 800).await;
+    assert_eq!(
+        b.script("return window.innerWidth;", json!([])).await,
+        json!(320),
+        "the page is 320 pixels wide"
+    );
     assert!(b.fits_width().await, "the form fits a 320-pixel screen");
     // Sent empty first: each field says what it needs, nothing is booked.
     b.click_on("main form button[type=submit]").await;
@@ -258,6 +263,43 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
         sent[1].text
     );
     assert!(w.stand_in.wrong().is_empty(), "{:?}", w.stand_in.wrong());
+
+    // Reception books for someone on the phone: the same four steps, and
+    // back to the desk, where the SMS that could not go out are listed.
+    w.stand_in.then(sms_stand_in::Next::Refuse(
+        400,
+        "{\"code\":\"invalid_parameter\",\"message\":\"not a mobile\"}".into(),
+        None,
+    ));
+    r.click(
+        &r.find_text("main a", "Prendre un rendez-vous pour un habitant")
+            .await,
+    )
+    .await;
+    r.click(
+        &r.find_text("a.choice", "Espace numérique des Tilleuls")
+            .await,
+    )
+    .await;
+    r.click(&r.find_text("a.choice", "Impôts").await).await;
+    r.click_on("ul.times a").await;
+    r.type_in("#first_name", "Jean").await;
+    r.type_in("#last_name", "Martin").await;
+    r.type_in("#phone", "06 98 76 54 32").await;
+    r.click_on("main form button[type=submit]").await;
+    let text = r.text().await;
+    assert!(text.contains("Rendez-vous pris."), "{text}");
+    assert!(
+        text.contains("Jean Martin"),
+        "the resident found at once: {text}"
+    );
+    w.reminders.round().await.expect("round");
+    r.goto(&format!("{}/agents/accueil", w.base)).await;
+    let text = r.text().await;
+    assert!(
+        text.contains("SMS non distribués") && text.contains("Jean Martin · +33698765432"),
+        "{text}"
+    );
 
     // The resident's page shows the new time.
     b.goto(&format!("{}{link}", w.base)).await;
