@@ -53,8 +53,13 @@ fn start_text(a: &Available) -> String {
     a.start.naive_local().format(START_FORMAT).to_string()
 }
 
-/// Free times at `site` for `reason`, earliest first.
-async fn free_times(web: &Web, site: SiteId, reason: Reason) -> Result<Vec<Available>, ApiError> {
+/// Free times at `site` for `reason` over the next `days`, earliest first.
+async fn free_times_within(
+    web: &Web,
+    site: SiteId,
+    reason: Reason,
+    days: u64,
+) -> Result<Vec<Available>, ApiError> {
     let now = web.now();
     Ok(web
         .inner
@@ -63,10 +68,30 @@ async fn free_times(web: &Web, site: SiteId, reason: Reason) -> Result<Vec<Avail
             Some(site),
             reason,
             contracts::time::local_date(now),
-            DAYS_AHEAD,
+            days,
             now,
         )
         .await?)
+}
+
+/// Free times at `site` for `reason`, earliest first.
+async fn free_times(web: &Web, site: SiteId, reason: Reason) -> Result<Vec<Available>, ApiError> {
+    free_times_within(web, site, reason, DAYS_AHEAD).await
+}
+
+/// The next free time at `site`: most sites have one within the week, so
+/// the week is read first and the four weeks only when it has none.
+async fn next_free(web: &Web, site: SiteId) -> Result<Option<Available>, ApiError> {
+    for days in [7, DAYS_AHEAD] {
+        if let Some(first) = free_times_within(web, site, Reason::ProcedureOther, days)
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Ok(Some(first));
+        }
+    }
+    Ok(None)
 }
 
 /// The token of a resident's form, and the cookie to set when the browser
@@ -125,11 +150,7 @@ async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
     let mut next = BTreeMap::new();
     for s in &sites {
         if s.details.open {
-            let first = free_times(web, s.id, Reason::ProcedureOther)
-                .await?
-                .into_iter()
-                .next();
-            next.insert(s.id, first);
+            next.insert(s.id, next_free(web, s.id).await?);
         }
     }
     let body = html! {
@@ -235,7 +256,7 @@ fn time_picker(
                     li {
                         a href={ (here) "?jour=" (d) "#jour" } aria-current=[(Some(*d) == day).then_some("date")] {
                             (day_words(ctx, *d))
-                            span.hint { (n) " ×" }
+                            span.hint { (fill(w.free_count, &[&n.to_string()])) }
                         }
                     }
                 }
