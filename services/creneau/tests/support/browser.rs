@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -30,7 +31,17 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and every Chromium process it started: they share
+    /// the process group chromedriver was started in (killing chromedriver
+    /// alone leaves the browsers running).
     fn drop(&mut self) {
+        self.quit_session();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -48,6 +59,25 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
+    /// Asks chromedriver to close the browser (it then reaps its
+    /// processes), over a plain blocking socket: `Drop` cannot await.
+    fn quit_session(&self) {
+        use std::io::{Read as _, Write as _};
+        let address = self.base.trim_start_matches("http://");
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+        }
+    }
+
     /// A headless Chromium with a window of `width`×`height`, in French.
     pub async fn start(width: u32, height: u32) -> Browser {
         let (driver_path, axe_path) = tools().expect(
@@ -56,6 +86,7 @@ impl Browser {
         let port = free_port();
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -202,8 +233,33 @@ impl Browser {
     }
 
     pub async fn click(&self, el: &El) {
-        self.post(&format!("/element/{}/click", el.0), json!({}))
+        self.settled(async {
+            self.post(&format!("/element/{}/click", el.0), json!({}))
+                .await;
+        })
+        .await;
+    }
+
+    /// Runs `action`, and when it starts a navigation (a link, a form),
+    /// waits until the next page has loaded: chromedriver may answer a
+    /// click before the navigation it causes has begun.
+    async fn settled(&self, action: impl std::future::Future<Output = ()>) {
+        self.script("window.__creneau_page = true;", json!([]))
             .await;
+        action.await;
+        let gone = "return window.__creneau_page !== true && document.readyState === 'complete';";
+        for _ in 0..5 {
+            if self.script(gone, json!([])).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // No navigation within half a second: a checkbox, a label, a
+        // script's update. Wait longer only if a load is under way.
+        let loading = "return document.readyState !== 'complete';";
+        if self.script(loading, json!([])).await == Value::Bool(true) {
+            self.wait_for(gone, 10).await;
+        }
     }
 
     /// Clicks the element `css` selects.
@@ -232,10 +288,13 @@ impl Browser {
                 ]
             })
             .collect();
-        self.post(
-            "/actions",
-            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
-        )
+        self.settled(async {
+            self.post(
+                "/actions",
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+            )
+            .await;
+        })
         .await;
         self.call(reqwest::Method::DELETE, "/actions", None).await;
     }
