@@ -324,6 +324,15 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
         .await;
     assert_eq!(current_path(&m, &w.base).await, permanence);
 
+    // The day sheet to print: the appointment with the resident's phone.
+    m.goto(&format!("{}{permanence}/feuille", w.base)).await;
+    let sheet = m.text().await;
+    assert!(
+        sheet.contains("Awa Traoré") && sheet.contains("+33612345678") && sheet.contains("12:00"),
+        "{sheet}"
+    );
+    m.goto(&format!("{}{permanence}", w.base)).await;
+
     m.type_in("#first_name", "Moussa").await;
     m.click(&m.find_text("label", "Imprimer").await).await;
     m.click(&m.find_text("main button", "Ajouter à la file").await)
@@ -847,4 +856,48 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         })))
         .await;
     assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
+
+    // Then gives Sami a second role at the site, and takes the first away.
+    let row =
+        "[...document.querySelectorAll('tbody tr')].find(r => r.textContent.includes('sami@'))";
+    let details = a
+        .find_by_script(&format!("return {row}.querySelector('details summary');"))
+        .await;
+    a.click(&details).await;
+    a.script(
+        &format!(
+            "const f = {row}.querySelector('details form');
+             f.querySelector('select[name=role]').value = 'mediator';
+             f.querySelector('select[name=site]').value = arguments[0];"
+        ),
+        json!([w.site]),
+    )
+    .await;
+    let grant = a
+        .find_by_script(&format!(
+            "return {row}.querySelector('details form button');"
+        ))
+        .await;
+    a.click(&grant).await;
+    let first = a
+        .find_by_script(&format!("return {row}.querySelector('li form button');"))
+        .await;
+    a.click(&first).await;
+    let staff =
+        w.t.send(Call::get("/api/v1/staff").bearer(&w.admin.token))
+            .await;
+    let sami = staff
+        .json()
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .find(|s| s["email"] == "sami@ville.example.fr")
+                .cloned()
+        })
+        .expect("sami");
+    assert_eq!(
+        sami["grants"],
+        json!([{"role": "mediator", "site_id": w.site}]),
+        "{sami}"
+    );
 }

@@ -217,6 +217,15 @@ impl Browser {
             .map_or(0, Vec::len)
     }
 
+    /// The element a script returns (for what CSS cannot say).
+    pub async fn find_by_script(&self, script: &str) -> El {
+        let v = self.script(script, json!([])).await;
+        El(v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{script} found no element: {v}"))
+            .to_owned())
+    }
+
     /// The element whose text contains `text` among those `css` selects.
     pub async fn find_text(&self, css: &str, text: &str) -> El {
         let v = self
