@@ -297,7 +297,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     r.goto(&format!("{}/agents/accueil", w.base)).await;
     let text = r.text().await;
     assert!(
-        text.contains("SMS non distribués") && text.contains("Jean Martin · +33698765432"),
+        text.contains("SMS non distribués") && text.contains("Jean Martin · 06 98 76 54 32"),
         "{text}"
     );
 
@@ -328,7 +328,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     m.goto(&format!("{}{permanence}/feuille", w.base)).await;
     let sheet = m.text().await;
     assert!(
-        sheet.contains("Awa Traoré") && sheet.contains("+33612345678") && sheet.contains("12:00"),
+        sheet.contains("Awa Traoré") && sheet.contains("06 12 34 56 78") && sheet.contains("12:00"),
         "{sheet}"
     );
     m.goto(&format!("{}{permanence}", w.base)).await;

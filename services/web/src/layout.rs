@@ -309,6 +309,11 @@ pub fn when(ctx: &Ctx, t: DateTime<Utc>) -> String {
     reminders::texts::when(ctx.lang, t)
 }
 
+/// A stored number (E.164) as people say it in France: `06 12 34 56 78`.
+pub fn phone_words(e164: &str) -> String {
+    contracts::PhoneNumber::parse(e164).map_or_else(|_| e164.to_owned(), |p| p.display_national())
+}
+
 /// A link to the address on OpenStreetMap (no key, no tracking script).
 pub fn map_link(address: &str) -> String {
     format!(

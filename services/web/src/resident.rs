@@ -533,9 +533,8 @@ fn code_form(web: &Web, ctx: &Ctx, c: &Chosen, who: &Who, problem: Option<&str>)
         c.reason.code(),
         c.start.format(START_FORMAT)
     );
-    let shown_phone = PhoneNumber::parse(&who.phone)
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|_| who.phone.clone());
+    let shown_phone =
+        PhoneNumber::parse(&who.phone).map_or_else(|_| who.phone.clone(), |p| p.display_national());
     let errors: BTreeMap<&'static str, String> = problem
         .map(|p| ("code", p.to_owned()))
         .into_iter()

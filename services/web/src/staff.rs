@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::Web;
 use crate::forms::{self, TokenCheck};
 use crate::layout::{
-    Ctx, Page, csrf_field, failure, says, see_other, staff_language, url_encode, when,
+    Ctx, Page, csrf_field, failure, phone_words, says, see_other, staff_language, url_encode, when,
 };
 use crate::text::reason_label;
 
@@ -355,7 +355,7 @@ async fn reception(
             }
             @for (name, phone, upcoming) in &found {
                 section {
-                    h3 { (name) " · " (phone) }
+                    h3 { (name) " · " (phone_words(phone)) }
                     @if upcoming.is_empty() {
                         p { (t(ctx, "Aucun rendez-vous à venir.", "No upcoming appointment.")) }
                     } @else {
@@ -379,7 +379,7 @@ async fn reception(
                     @for (site, r, who) in &failed {
                         tr {
                             td { (site) }
-                            td { @if let Some((n, ph)) = who { (n) " · " a href={ "tel:" (ph) } { (ph) } } @else { "—" } }
+                            td { @if let Some((n, ph)) = who { (n) " · " a href={ "tel:" (ph) } { (phone_words(ph)) } } @else { "—" } }
                             td { (r.kind) " (" (r.channel) ")" }
                             td { (r.error.as_deref().unwrap_or("")) }
                         }
@@ -440,7 +440,7 @@ async fn move_view(
         h1 { (title) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
         p {
-            @if let Some((n, ph)) = &phone { (n) " · " (ph) " · " }
+            @if let Some((n, ph)) = &phone { (n) " · " (phone_words(ph)) " · " }
             (reason_words(ctx, b.reason)) " · " strong { (when(ctx, b.starts_at)) }
         }
         h2 { @if let Some(d) = day { (d.format("%d/%m/%Y")) } @else { (t(ctx, "Prochaines heures libres", "Next free times")) } }
@@ -1118,7 +1118,7 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
                 thead { tr { th { (t(ctx, "Heure", "Time")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Téléphone", "Phone")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "Réf.", "Ref.")) } th { (t(ctx, "Venu", "Came")) } } }
                 tbody {
                     @for (b, (name, phone)) in list.iter().zip(&people) {
-                        tr { td { (hm(b.starts_at)) } td { (name) } td { (phone) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
+                        tr { td { (hm(b.starts_at)) } td { (name) } td { (phone_words(phone)) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
                     }
                 }
             }
