@@ -901,3 +901,104 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         "{sami}"
     );
 }
+
+/// Where a site confirms online bookings by SMS, the booking form asks for
+/// the code sent to the phone: a wrong code is refused in words, the right
+/// one books.
+#[tokio::test]
+async fn a_site_that_confirms_by_sms_asks_the_resident_for_the_code() {
+    let w = world().await;
+    let site_id: contracts::SiteId = w.site.parse().expect("site");
+    let mut details = w.t.state.calendar.model().await.expect("calendar").sites[&site_id]
+        .details
+        .clone();
+    details.confirms_online_bookings_by_sms = true;
+    w.t.state
+        .calendar
+        .change_site(&api::Acting::system("test"), site_id, &details, None)
+        .await
+        .expect("site");
+    let start = contracts::time::to_local(paris(the_day(), "11:30"))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let path = format!("/rdv/{}/procedure_caf/{start}", w.site);
+    let shown = w.t.send(Call::get(&path)).await;
+    let cookie = shown
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("creneau_form="))
+        .and_then(|v| v.split(';').next())
+        .expect("form cookie")
+        .to_owned();
+    let field = |body: &str, name: &str| {
+        body.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|v| v.replace("&quot;", "\""))
+            .expect(name)
+    };
+    let token = field(&shown.body, "csrf");
+    let post = |body: String| {
+        Call::post(&path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", &w.base)
+            .cookie(&cookie)
+            .raw(body)
+    };
+    let answers =
+        format!("csrf={token}&first_name=Awa&last_name=Traor%C3%A9&phone=0612345678&sms=yes");
+
+    // First the code is sent, and the page asks for it.
+    let asked = w.t.send(post(answers.clone())).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains("Le code reçu par SMS"),
+        "{}",
+        asked.body
+    );
+    assert!(asked.body.contains("06 12 34 56 78"), "{}", asked.body);
+    let sent = w.stand_in.received();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let code: String = sent[0]
+        .text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(6)
+        .collect();
+    assert_eq!(code.len(), 6, "{}", sent[0].text);
+    let challenge = field(&asked.body, "challenge");
+    let with_code = |code: &str| {
+        format!(
+            "{answers}&challenge={}&code={code}",
+            api::url_encode(&challenge).replace('/', "%2F")
+        )
+    };
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = w.t.send(post(with_code(wrong))).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Ce code n’est pas le bon."),
+        "{}",
+        refused.body
+    );
+
+    let booked = w.t.send(post(with_code(&code))).await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    assert!(
+        booked
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.starts_with("/r/")),
+        "{:?}",
+        booked.headers
+    );
+}

@@ -56,15 +56,25 @@ fn weekday(l: Language, d: Weekday) -> &'static str {
     }
 }
 
+/// "mar. 03/12", "Tue 03/12": a day without its time.
+pub fn day(l: Language, date: chrono::NaiveDate) -> String {
+    format!(
+        "{} {:02}/{:02}",
+        weekday(l, date.weekday()),
+        date.day(),
+        date.month()
+    )
+}
+
 /// "mar. 03/12 à 14h30", "Tue 03/12 at 14:30", in Paris time.
 pub fn when(l: Language, t: DateTime<Utc>) -> String {
     let local = contracts::time::to_local(t);
-    let day = weekday(l, local.weekday());
-    let (d, m, h, min) = (local.day(), local.month(), local.hour(), local.minute());
+    let day = day(l, local.date_naive());
+    let (h, min) = (local.hour(), local.minute());
     match lang(l) {
-        Language::En => format!("{day} {d:02}/{m:02} at {h:02}:{min:02}"),
-        Language::Ar => format!("{day} {d:02}/{m:02} الساعة {h:02}:{min:02}"),
-        _ => format!("{day} {d:02}/{m:02} à {h}h{min:02}"),
+        Language::En => format!("{day} at {h:02}:{min:02}"),
+        Language::Ar => format!("{day} الساعة {h:02}:{min:02}"),
+        _ => format!("{day} à {h}h{min:02}"),
     }
 }
 

@@ -94,18 +94,20 @@ async fn next_free(web: &Web, site: SiteId) -> Result<Option<Available>, ApiErro
     Ok(None)
 }
 
-/// The token of a resident's form, and the cookie to set when the browser
-/// had none to bind it to.
+/// The token of a form: a staff member's session token, else a resident's
+/// form token (see [`public_form_token`]).
 fn form_token(web: &Web, ctx: &Ctx) -> (String, Option<axum::http::HeaderValue>) {
-    if let Some(p) = &ctx.staff {
-        return (
-            p.session
-                .as_ref()
-                .map(|s| s.csrf.clone())
-                .unwrap_or_default(),
-            None,
-        );
+    match ctx.staff.as_ref().and_then(|p| p.session.as_ref()) {
+        Some(session) => (session.csrf.clone(), None),
+        None if ctx.staff.is_some() => (String::new(), None),
+        None => public_form_token(web, ctx),
     }
+}
+
+/// The token of a form shown to someone without a session (a resident,
+/// the sign-in page), and the cookie to set when the browser had none to
+/// bind it to.
+pub(crate) fn public_form_token(web: &Web, ctx: &Ctx) -> (String, Option<axum::http::HeaderValue>) {
     let now = web.now();
     match &ctx.browser {
         Some(b) => (web.inner.forms.token(b, now), None),
@@ -213,9 +215,18 @@ pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
     Page::new(w.why_q, body).render(&ctx)
 }
 
+/// `?jour=2026-12-01`: the day a time picker shows.
 #[derive(Deserialize)]
 pub struct DayQuery {
     jour: Option<String>,
+}
+
+impl DayQuery {
+    /// The day asked for; none (or one that is not a date) shows the
+    /// earliest times.
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.jour.as_deref().and_then(|d| d.parse().ok())
+    }
 }
 
 /// The earliest free times, then every day that has one, then the times of
@@ -266,18 +277,7 @@ fn time_picker(
 }
 
 fn day_words(ctx: &Ctx, d: NaiveDate) -> String {
-    let noon = d
-        .and_hms_opt(12, 0, 0)
-        .and_then(|t| contracts::time::to_utc(t).ok())
-        .unwrap_or_else(Utc::now);
-    let full = when(ctx, noon);
-    // "mar. 03/12 à 12h00" → "mar. 03/12": the day only.
-    full.split(" à ")
-        .next()
-        .and_then(|s| s.split(" at ").next())
-        .and_then(|s| s.split(" الساعة ").next())
-        .unwrap_or(&full)
-        .to_owned()
+    reminders::texts::day(ctx.lang, d)
 }
 
 fn time_words(a: &Available) -> String {
@@ -302,7 +302,7 @@ pub async fn times_page(
         Ok(f) => f,
         Err(e) => return failure(&ctx, &e),
     };
-    let day = q.jour.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+    let day = q.day();
     let w = ctx.w;
     let here = format!("/rdv/{}/{}", site.id, reason.code());
     let link = |a: &Available| {
@@ -984,7 +984,7 @@ pub async fn move_page(
         Ok(t) => t,
         Err(e) => return failure(&ctx, &e),
     };
-    let day = q.jour.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+    let day = q.day();
     let (form, cookie) = form_token(&web, &ctx);
     Page::new(ctx.w.move_q, move_body(&ctx, &h, &times, day, &form, None))
         .cookie(cookie)

@@ -55,16 +55,7 @@ fn sign_in_form(
     problem: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let browser = ctx.browser.clone().unwrap_or_else(forms::new_browser_value);
-    let cookie = ctx.browser.is_none().then(|| {
-        forms::set_cookie(
-            forms::FORM_COOKIE,
-            &browser,
-            forms::FORM_TOKEN_HOURS * 3600 * 6,
-            web.inner.secure_cookies,
-        )
-    });
-    let token = web.inner.forms.token(&browser, web.now());
+    let (token, cookie) = crate::resident::public_form_token(web, ctx);
     let title = t(ctx, "Connexion des agents", "Staff sign-in");
     let body = html! {
         h1 { (title) }
@@ -398,10 +389,7 @@ async fn booking_at_desk(web: &Web, p: &Principal, raw: &str) -> Result<Booking,
     Ok(b)
 }
 
-#[derive(Deserialize)]
-pub struct DayQuery {
-    jour: Option<String>,
-}
+use crate::resident::DayQuery;
 
 async fn move_view(
     web: &Web,
@@ -480,7 +468,7 @@ pub async fn move_page(
 ) -> Response {
     staff_page!(ctx, p, async {
         let b = booking_at_desk(&web, p, &raw).await?;
-        let day = q.jour.as_deref().and_then(|d| d.parse().ok());
+        let day = q.day();
         move_view(&web, ctx, &b, day, None).await
     })
 }
