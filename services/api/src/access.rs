@@ -129,6 +129,29 @@ impl Principal {
         })
     }
 
+    /// Whether one of `roles` is granted for every site (a grant without a
+    /// site; an administrator's counts as every role).
+    pub fn may_everywhere(&self, roles: &[Role]) -> bool {
+        self.grants.iter().any(|g| {
+            g.site.is_none()
+                && (roles.is_empty() || g.role == Role::Admin || roles.contains(&g.role))
+        })
+    }
+
+    /// The sites where one of `roles` is granted: every site, or these.
+    pub fn scope(&self, roles: &[Role]) -> Scope {
+        if self.may_everywhere(roles) {
+            return Scope::Everywhere;
+        }
+        Scope::Sites(
+            self.grants
+                .iter()
+                .filter(|g| roles.is_empty() || g.role == Role::Admin || roles.contains(&g.role))
+                .filter_map(|g| g.site)
+                .collect(),
+        )
+    }
+
     /// [`Principal::may`], or the 403 that says what is missing.
     pub fn require(&self, roles: &[Role], site: Option<SiteId>) -> Result<(), ApiError> {
         if self.may(roles, site) {
@@ -140,6 +163,31 @@ impl Principal {
             "this needs the role {} at {at}; ask an administrator if you should have it",
             names.join(" or ")
         )))
+    }
+}
+
+/// The sites a staff member serves with some roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// A grant for every site.
+    Everywhere,
+    Sites(std::collections::BTreeSet<SiteId>),
+}
+
+impl Scope {
+    pub fn covers(&self, site: SiteId) -> bool {
+        match self {
+            Scope::Everywhere => true,
+            Scope::Sites(sites) => sites.contains(&site),
+        }
+    }
+
+    /// Whether one of `sites` is covered.
+    pub fn meets<'a>(&self, mut sites: impl Iterator<Item = &'a SiteId>) -> bool {
+        match self {
+            Scope::Everywhere => true,
+            Scope::Sites(mine) => sites.any(|s| mine.contains(s)),
+        }
     }
 }
 
@@ -168,7 +216,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeStaff {
     }
 }
 
-/// What a route needs from its caller.
+/// What a route needs from its caller. A web page and the JSON route that
+/// do the same thing declare the same need ([`Routes::page`] with
+/// [`Routes::same_as`]); only the door differs ([`Door`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// Anyone (health checks, sign-in, public reads).
@@ -185,15 +235,47 @@ pub enum Need {
     /// A signed-in staff member with one of these roles (any role when
     /// empty), at the route's `{site_id}` when it has one.
     Staff(&'static [Role]),
+    /// A staff member holding one of these roles for every site (a grant
+    /// without a site): what belongs to no site yet, such as opening one.
+    Everywhere(&'static [Role]),
     /// An administrator of every site: accounts, erasure, audit.
     Admin,
-    /// A web page for staff: as [`Need::Staff`], but a visitor without
-    /// credentials is sent to the sign-in page (303 to
-    /// `/connexion?retour=<this page>`) rather than answered 401.
-    Page(&'static [Role]),
-    /// A web page for an administrator of every site: as [`Need::Admin`],
-    /// with the sign-in redirect of [`Need::Page`].
-    AdminPage,
+}
+
+impl Need {
+    /// What the need asks of staff, for comparing two doors to one
+    /// operation: a manage link's route is, for staff, a front-desk route
+    /// checked at the appointment's site.
+    pub fn for_staff(self) -> Need {
+        match self {
+            Need::ResidentLink => Need::Staff(FRONT_DESK),
+            other => other,
+        }
+    }
+
+    /// Whether the need asks for staff credentials.
+    pub fn is_staff_only(self) -> bool {
+        matches!(self, Need::Staff(_) | Need::Everywhere(_) | Need::Admin)
+    }
+}
+
+/// How a route is reached: a JSON API answers a caller without credentials
+/// with 401, a page for staff sends them to the sign-in page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    Api,
+    Page,
+}
+
+/// The other door to a page's operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Twin {
+    /// Not said: a page that changes something must say (a test checks).
+    Unsaid,
+    /// The JSON route that does the same thing: both declare one need.
+    Api(Verb, &'static str),
+    /// The page has no JSON twin (signing out of the pages, a preview).
+    None,
 }
 
 /// The roles that work with residents' files and appointments.
@@ -247,6 +329,8 @@ pub struct Rule {
     /// The route's path as written in the router, e.g. `/api/v1/staff/{staff_id}`.
     pub path: &'static str,
     pub need: Need,
+    pub door: Door,
+    pub twin: Twin,
 }
 
 /// A router that cannot take a route without its rule.
@@ -270,13 +354,53 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
     }
 
     /// Adds `handler` for `verb path`, allowed to callers that meet `need`.
-    pub fn route<H, T>(mut self, verb: Verb, path: &'static str, need: Need, handler: H) -> Self
+    pub fn route<H, T>(self, verb: Verb, path: &'static str, need: Need, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.add(verb, path, need, Door::Api, handler)
+    }
+
+    /// Adds a web page: as [`Routes::route`], but a visitor without
+    /// credentials on a staff page is sent to the sign-in page.
+    pub fn page<H, T>(self, verb: Verb, path: &'static str, need: Need, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.add(verb, path, need, Door::Page, handler)
+    }
+
+    /// Says that the page just added does what `verb path` of the JSON API
+    /// does (or, with [`Twin::None`], that it has no twin).
+    pub fn same_as(mut self, twin: Twin) -> Self {
+        if let Some(last) = self.rules.last_mut() {
+            last.twin = twin;
+        }
+        self
+    }
+
+    fn add<H, T>(
+        mut self,
+        verb: Verb,
+        path: &'static str,
+        need: Need,
+        door: Door,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, S>,
         T: 'static,
     {
         self.router = self.router.route(path, on(verb.filter(), handler));
-        self.rules.push(Rule { verb, path, need });
+        self.rules.push(Rule {
+            verb,
+            path,
+            need,
+            door,
+            twin: Twin::Unsaid,
+        });
         self
     }
 
@@ -332,7 +456,9 @@ pub trait Authenticator: Send + Sync + 'static {
 
 /// The rules of every route, and how to check credentials.
 pub struct AccessPolicy {
-    rules: HashMap<(Method, &'static str), Need>,
+    rules: HashMap<(Method, &'static str), (Need, Door)>,
+    /// The methods each path takes, for the `Allow` of a 405.
+    methods: HashMap<&'static str, Vec<Method>>,
     authenticator: Arc<dyn Authenticator>,
     /// `scheme://host[:port]` the service is reached at: requests that
     /// change something and come from a page of another origin are refused.
@@ -345,11 +471,20 @@ impl AccessPolicy {
         authenticator: Arc<dyn Authenticator>,
         origin: Option<String>,
     ) -> Self {
+        let mut methods: HashMap<&'static str, Vec<Method>> = HashMap::new();
+        for r in rules {
+            let taken = methods.entry(r.path).or_default();
+            taken.push(r.verb.method());
+            if r.verb == Verb::Get {
+                taken.push(Method::HEAD);
+            }
+        }
         AccessPolicy {
             rules: rules
                 .iter()
-                .map(|r| ((r.verb.method(), r.path), r.need))
+                .map(|r| ((r.verb.method(), r.path), (r.need, r.door)))
                 .collect(),
+            methods,
             authenticator,
             origin,
         }
@@ -429,7 +564,7 @@ async fn form_csrf(request: Request) -> Result<(Vec<u8>, Request), ApiError> {
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_FORM)
         .await
-        .map_err(|_| ApiError::BadRequest("this form is too large: 64 KiB at most".into()))?;
+        .map_err(|_| ApiError::TooLarge("this form is too large: 64 KiB at most".into()))?;
     let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .unwrap_or_default()
         .into_iter()
@@ -458,6 +593,36 @@ pub fn url_encode(text: &str) -> String {
                 out.push(char::from(b));
             }
             _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Where to send someone back to after a form or a sign-in: a path of this
+/// site only. Control characters are dropped (browsers drop them too, so
+/// `/\t/evil.example` would read as `//evil.example`); anything that is not
+/// one leading `/` followed by a character other than `/` or `\\` is
+/// refused for `/`; what a header cannot carry is percent-encoded.
+pub fn safe_return(raw: Option<&str>) -> String {
+    let kept: String = raw
+        .unwrap_or("/")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let mut chars = kept.chars();
+    let fits = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
+    if !fits {
+        return "/".to_owned();
+    }
+    let mut out = String::with_capacity(kept.len());
+    for c in kept.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
         }
     }
     out
@@ -494,7 +659,14 @@ async fn check(
     } else {
         request.method().clone()
     };
-    let Some(need) = policy.rules.get(&(method.clone(), path.as_str())).copied() else {
+    let Some((need, door)) = policy.rules.get(&(method.clone(), path.as_str())).copied() else {
+        // The path is declared, the method is not: 405 with what it takes.
+        if let Some(allowed) = policy.methods.get(path.as_str()) {
+            return Err(ApiError::MethodNotAllowed {
+                method: request.method().to_string(),
+                allowed: allowed.iter().map(ToString::to_string).collect(),
+            });
+        }
         return Err(ApiError::Internal(format!(
             "route {method} {} has no access rule: declare it through api::Routes",
             path.as_str()
@@ -510,11 +682,10 @@ async fn check(
                 .into(),
         ));
     }
-    let (needed_roles, optional): (&[Role], bool) = match need {
+    let optional = match need {
         Need::Public => return Ok((request, None)),
-        Need::Optional | Need::ResidentLink => (&[], true),
-        Need::Staff(roles) | Need::Page(roles) => (roles, false),
-        Need::Admin | Need::AdminPage => (&[Role::Admin], false),
+        Need::Optional | Need::ResidentLink => true,
+        Need::Staff(_) | Need::Everywhere(_) | Need::Admin => false,
     };
     let creds = match credentials(&request, policy.authenticator.session_cookie())? {
         // A resident's manage token: the handler checks it.
@@ -529,7 +700,7 @@ async fn check(
         if optional {
             return Ok((request, None));
         }
-        if let Need::Page(_) | Need::AdminPage = need {
+        if door == Door::Page {
             return Err(ApiError::SignIn(sign_in_address(request.uri())));
         }
         return Err(ApiError::Unauthorized(
@@ -555,15 +726,24 @@ async fn check(
             ));
         }
     }
-    if matches!(need, Need::Admin | Need::AdminPage) {
-        if !principal.is_admin() {
+    match need {
+        Need::Admin if !principal.is_admin() => {
             return Err(ApiError::Forbidden(
                 "this needs an administrator of every site".into(),
             ));
         }
-    } else if !optional {
-        let site = path_site(&mut request).await?;
-        principal.require(needed_roles, site)?;
+        Need::Everywhere(roles) if !principal.may_everywhere(roles) => {
+            let names: Vec<&str> = roles.iter().map(|r| role_name(*r)).collect();
+            return Err(ApiError::Forbidden(format!(
+                "this needs the role {} for every site; ask an administrator if you should have it",
+                names.join(" or ")
+            )));
+        }
+        Need::Staff(roles) => {
+            let site = path_site(&mut request).await?;
+            principal.require(roles, site)?;
+        }
+        _ => {}
     }
     tracing::debug!(staff = %principal.staff_id, "authorized");
     request.extensions_mut().insert(principal);
@@ -622,6 +802,28 @@ mod tests {
             assert_eq!(parse_role(role_name(role)), Ok(role));
         }
         assert!(parse_role("boss").unwrap_err().contains("reception"));
+    }
+
+    #[test]
+    fn going_back_stays_on_this_site() {
+        assert_eq!(safe_return(Some("/rdv/x?y=1")), "/rdv/x?y=1");
+        assert_eq!(safe_return(Some("/")), "/");
+        assert_eq!(safe_return(None), "/");
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+        ] {
+            assert_eq!(safe_return(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_return(Some("/a b/é")), "/a%20b/%C3%A9");
     }
 
     #[test]

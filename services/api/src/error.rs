@@ -39,6 +39,15 @@ pub enum ApiError {
         message: String,
         retry_after: Duration,
     },
+    /// The address exists, not with this method: 405 with `Allow`.
+    #[error("this address does not take {method}: use {}", allowed.join(", "))]
+    MethodNotAllowed {
+        method: String,
+        allowed: Vec<String>,
+    },
+    /// The body is larger than any request of this API needs.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the service is not ready: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -65,6 +74,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooMany { .. } => "too_many_attempts",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::TooLarge(_) => "too_large",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
             ApiError::SignIn(_) => "sign_in",
@@ -80,6 +91,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::SignIn(_) => StatusCode::SEE_OTHER,
@@ -149,6 +162,11 @@ impl IntoResponse for ApiError {
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        if let ApiError::MethodNotAllowed { allowed, .. } = &self
+            && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))
+        {
+            response.headers_mut().insert(header::ALLOW, v);
+        }
         response
     }
 }
@@ -184,8 +202,45 @@ where
                     message: format!("the body does not fit this request: {text}"),
                 })
             }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
+    }
+}
+
+/// The largest body any request takes (the app's `DefaultBodyLimit`).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// The answer to a body over [`MAX_BODY`].
+pub fn too_large() -> ApiError {
+    ApiError::TooLarge("this request is too large: 256 KiB at most".into())
+}
+
+/// Middleware: an answer the framework wrote itself (a body over the
+/// limit, a method a route does not take) goes out as the app's own error,
+/// in the caller's language.
+pub async fn uniform_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => too_large().into_response(),
+        StatusCode::METHOD_NOT_ALLOWED if !is_json => {
+            let allowed = response
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(',').map(|m| m.trim().to_owned()).collect())
+                .unwrap_or_default();
+            ApiError::MethodNotAllowed { method, allowed }.into_response()
+        }
+        _ => response,
     }
 }
 

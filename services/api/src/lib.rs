@@ -32,14 +32,16 @@ mod openapi;
 mod signing;
 
 pub use access::{
-    AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, FRONT_DESK, Grant,
-    MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, SessionInfo, Verb, authorize,
-    cookie, parse_role, role_name, same_secret, url_encode,
+    AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, Door, FRONT_DESK, Grant,
+    MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, Scope, SessionInfo, Twin, Verb,
+    authorize, cookie, parse_role, role_name, safe_return, same_secret, url_encode,
 };
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId};
-pub use error::{ApiError, ApiJson, ApiQuery, json_body, path_id};
+pub use error::{
+    ApiError, ApiJson, ApiQuery, MAX_BODY, json_body, path_id, too_large, uniform_errors,
+};
 pub use headers::security_headers;
-pub use limits::{ClientIp, Lockout, RateLimiter, client_ip, wait_words};
+pub use limits::{Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;
 pub use signing::{sign, verify};

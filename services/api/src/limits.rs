@@ -1,5 +1,10 @@
 //! Rate limits and lockouts, held in memory by each process: they slow
 //! guessing down, they are not a record (the log is).
+//!
+//! Keys are hashed (SHA-256, 128 bits kept) before they are stored, so a
+//! caller cannot grow the tables by sending long keys, and each table holds
+//! at most [`MAX_KEYS`] entries: past it, expired entries go first, then the
+//! oldest.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -7,9 +12,46 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use sha2::{Digest, Sha256};
 
-/// Above this many keys, expired entries are swept on the next hit.
-const SWEEP_ABOVE: usize = 10_000;
+/// The most keys a table holds.
+pub const MAX_KEYS: usize = 50_000;
+
+/// 128 bits of SHA-256 of the key's parts, each ended by a zero byte.
+type Key = [u8; 16];
+
+fn key_of(parts: &[&str]) -> Key {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
+/// Keeps `table` within [`MAX_KEYS`]: drops what `expired` says, then, if
+/// still full, the tenth with the oldest `age`.
+fn bound<V>(
+    table: &mut HashMap<Key, V>,
+    expired: impl Fn(&V) -> bool,
+    age: impl Fn(&V) -> Instant,
+) {
+    if table.len() < MAX_KEYS {
+        return;
+    }
+    table.retain(|_, v| !expired(v));
+    if table.len() < MAX_KEYS {
+        return;
+    }
+    let mut ages: Vec<Instant> = table.values().map(&age).collect();
+    let cut = ages.len() / 10;
+    let (_, nth, _) = ages.select_nth_unstable(cut);
+    let nth = *nth;
+    table.retain(|_, v| age(v) > nth);
+}
 
 /// At most `limit` hits per key in each `window`.
 #[derive(Debug)]
@@ -17,7 +59,7 @@ pub struct RateLimiter {
     limit: u32,
     window: Duration,
     /// Key → (window start, hits in it). A std mutex: held for a map update.
-    hits: Mutex<HashMap<String, (Instant, u32)>>,
+    hits: Mutex<HashMap<Key, (Instant, u32)>>,
 }
 
 impl RateLimiter {
@@ -29,16 +71,33 @@ impl RateLimiter {
         }
     }
 
+    /// Whether `key` may have one more hit, without counting one.
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let Ok(hits) = self.hits.lock() else {
+            return Ok(());
+        };
+        match hits.get(&key_of(&[key])) {
+            Some((start, n)) if now.duration_since(*start) < self.window && *n >= self.limit => {
+                Err(self.window.saturating_sub(now.duration_since(*start)))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Counts one hit for `key`; `Err(wait)` when the key is over its limit.
     pub fn hit(&self, key: &str) -> Result<(), Duration> {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
             return Ok(());
         };
-        if hits.len() > SWEEP_ABOVE {
-            hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = hits.entry(key.to_owned()).or_insert((now, 0));
+        let window = self.window;
+        bound(
+            &mut hits,
+            |(start, _)| now.duration_since(*start) >= window,
+            |(start, _)| *start,
+        );
+        let entry = hits.entry(key_of(&[key])).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
@@ -49,15 +108,35 @@ impl RateLimiter {
             Ok(())
         }
     }
+
+    /// How many keys are held (for tests of the bound).
+    pub fn len(&self) -> usize {
+        self.hits.lock().map_or(0, |h| h.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// After `max_failures` failures in a row, a key is locked for `lock_for`.
+/// A key has two parts, e.g. an account and the address it was tried from:
+/// [`Lockout::cleared_all`] forgets every key of one first part.
 #[derive(Debug)]
 pub struct Lockout {
     max_failures: u32,
     lock_for: Duration,
-    /// Key → (failures in a row, locked until). A std mutex: map updates only.
-    state: Mutex<HashMap<String, (u32, Option<Instant>)>>,
+    /// (first part, whole key) → (failures in a row, last failure, locked
+    /// until). A std mutex: map updates only.
+    state: Mutex<HashMap<Key, LockState>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LockState {
+    owner: Key,
+    failures: u32,
+    last: Instant,
+    until: Option<Instant>,
 }
 
 impl Lockout {
@@ -73,37 +152,117 @@ impl Lockout {
         self.max_failures
     }
 
-    /// How long `key` stays locked, if it is.
-    pub fn locked(&self, key: &str) -> Option<Duration> {
+    /// How long (`owner`, `from`) stays locked, if it is.
+    pub fn locked(&self, owner: &str, from: &str) -> Option<Duration> {
         let now = Instant::now();
         let state = self.state.lock().ok()?;
-        let until = state.get(key)?.1?;
+        let until = state.get(&key_of(&[owner, from]))?.until?;
         (until > now).then(|| until - now)
     }
 
-    /// Records a failure; returns the lock's length when this one locks.
-    pub fn failed(&self, key: &str) -> Option<Duration> {
+    /// Records a failure of (`owner`, `from`); returns the lock's length
+    /// when this one locks.
+    pub fn failed(&self, owner: &str, from: &str) -> Option<Duration> {
         let now = Instant::now();
         let mut state = self.state.lock().ok()?;
-        if state.len() > SWEEP_ABOVE {
-            state.retain(|_, (_, until)| until.is_some_and(|u| u > now));
+        let lock_for = self.lock_for;
+        bound(
+            &mut state,
+            |s| {
+                s.until
+                    .map_or(now.duration_since(s.last) >= lock_for, |u| u <= now)
+            },
+            |s| s.last,
+        );
+        let entry = state.entry(key_of(&[owner, from])).or_insert(LockState {
+            owner: key_of(&[owner]),
+            failures: 0,
+            last: now,
+            until: None,
+        });
+        if entry.until.is_some_and(|u| u <= now) || now.duration_since(entry.last) >= lock_for {
+            entry.failures = 0;
+            entry.until = None;
         }
-        let entry = state.entry(key.to_owned()).or_insert((0, None));
-        if entry.1.is_some_and(|u| u <= now) {
-            *entry = (0, None);
-        }
-        entry.0 += 1;
-        if entry.0 >= self.max_failures {
-            entry.1 = Some(now + self.lock_for);
+        entry.failures += 1;
+        entry.last = now;
+        if entry.failures >= self.max_failures {
+            entry.until = Some(now + self.lock_for);
             return Some(self.lock_for);
         }
         None
     }
 
-    /// Forgets the key's failures (a success, or a password reset).
-    pub fn cleared(&self, key: &str) {
+    /// Forgets the failures of (`owner`, `from`): a success.
+    pub fn cleared(&self, owner: &str, from: &str) {
         if let Ok(mut state) = self.state.lock() {
-            state.remove(key);
+            state.remove(&key_of(&[owner, from]));
+        }
+    }
+
+    /// Forgets every failure of `owner`, from any address: a new password.
+    pub fn cleared_all(&self, owner: &str) {
+        let owner = key_of(&[owner]);
+        if let Ok(mut state) = self.state.lock() {
+            state.retain(|_, s| s.owner != owner);
+        }
+    }
+
+    /// How many keys are held (for tests of the bound).
+    pub fn len(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Keys taken at most once each within `window`: a booking code books
+/// once. A claim can be given back (the booking it was for failed).
+#[derive(Debug)]
+pub struct Claims {
+    window: Duration,
+    /// Key → when it was taken. A std mutex: map updates only.
+    taken: Mutex<HashMap<Key, Instant>>,
+}
+
+impl Claims {
+    pub fn new(window: Duration) -> Self {
+        Claims {
+            window,
+            taken: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `key`: false when it was taken already.
+    pub fn claim(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let Ok(mut taken) = self.taken.lock() else {
+            return false;
+        };
+        let window = self.window;
+        bound(&mut taken, |at| now.duration_since(*at) >= window, |at| *at);
+        match taken.entry(key_of(&[key])) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if now.duration_since(*e.get()) >= window {
+                    e.insert(now);
+                    true
+                } else {
+                    false
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(now);
+                true
+            }
+        }
+    }
+
+    /// Gives `key` back.
+    pub fn release(&self, key: &str) {
+        if let Ok(mut taken) = self.taken.lock() {
+            taken.remove(&key_of(&[key]));
         }
     }
 }
@@ -178,17 +337,76 @@ mod tests {
     #[test]
     fn a_lockout_locks_after_failures_in_a_row_and_a_success_clears_them() {
         let l = Lockout::new(3, Duration::from_millis(500));
-        assert_eq!(l.failed("x"), None);
-        assert_eq!(l.failed("x"), None);
-        l.cleared("x");
-        assert_eq!(l.failed("x"), None);
-        assert_eq!(l.failed("x"), None);
-        assert!(l.failed("x").is_some());
-        assert!(l.locked("x").is_some());
-        assert!(l.locked("y").is_none());
+        assert_eq!(l.failed("x", "a"), None);
+        assert_eq!(l.failed("x", "a"), None);
+        l.cleared("x", "a");
+        assert_eq!(l.failed("x", "a"), None);
+        assert_eq!(l.failed("x", "a"), None);
+        assert!(l.failed("x", "a").is_some());
+        assert!(l.locked("x", "a").is_some());
+        assert!(
+            l.locked("x", "b").is_none(),
+            "another address is not locked"
+        );
+        assert!(l.locked("y", "a").is_none());
         std::thread::sleep(Duration::from_millis(600));
-        assert!(l.locked("x").is_none());
-        assert_eq!(l.failed("x"), None, "the count starts again after a lock");
+        assert!(l.locked("x", "a").is_none());
+        assert_eq!(
+            l.failed("x", "a"),
+            None,
+            "the count starts again after a lock"
+        );
+    }
+
+    #[test]
+    fn a_new_password_clears_an_account_from_every_address() {
+        let l = Lockout::new(1, Duration::from_secs(60));
+        assert!(l.failed("x", "a").is_some());
+        assert!(l.failed("x", "b").is_some());
+        assert!(l.failed("y", "a").is_some());
+        l.cleared_all("x");
+        assert!(l.locked("x", "a").is_none());
+        assert!(l.locked("x", "b").is_none());
+        assert!(l.locked("y", "a").is_some());
+    }
+
+    #[test]
+    fn tables_hold_hashed_keys_and_stay_within_their_bound() {
+        let limiter = RateLimiter::new(5, Duration::from_secs(3600));
+        let lockout = Lockout::new(5, Duration::from_secs(3600));
+        let long = "x".repeat(1_000);
+        for i in 0..MAX_KEYS + 1_000 {
+            let key = format!("{long}{i}");
+            assert!(limiter.hit(&key).is_ok());
+            assert_eq!(lockout.failed(&key, "a"), None);
+        }
+        assert!(limiter.len() <= MAX_KEYS, "{}", limiter.len());
+        assert!(lockout.len() <= MAX_KEYS, "{}", lockout.len());
+        // The newest keys are kept.
+        let newest = format!("{long}{}", MAX_KEYS + 999);
+        for _ in 0..4 {
+            assert!(limiter.hit(&newest).is_ok());
+        }
+        assert!(limiter.hit(&newest).is_err());
+    }
+
+    #[test]
+    fn a_claim_is_taken_once_until_given_back() {
+        let c = Claims::new(Duration::from_secs(60));
+        assert!(c.claim("a"));
+        assert!(!c.claim("a"));
+        assert!(c.claim("b"));
+        c.release("a");
+        assert!(c.claim("a"));
+    }
+
+    #[test]
+    fn a_check_does_not_count() {
+        let l = RateLimiter::new(1, Duration::from_secs(60));
+        assert!(l.check("a").is_ok());
+        assert!(l.check("a").is_ok());
+        assert!(l.hit("a").is_ok());
+        assert!(l.check("a").is_err());
     }
 
     #[test]

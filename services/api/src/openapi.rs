@@ -24,17 +24,13 @@ fn security(need: Need) -> (Value, &'static str) {
             json!([{"session": []}, {"bearer": []}]),
             "Staff with one of the roles named in x-roles, at the site of the address when it names one (administrators count as every role).",
         ),
-        Need::Page(_) => (
+        Need::Everywhere(_) => (
             json!([{"session": []}, {"bearer": []}]),
-            "A web page for staff with one of the roles named in x-roles (any role when none); without credentials, a redirect to the sign-in page.",
+            "Staff holding one of the roles named in x-roles for every site (administrators count as every role).",
         ),
         Need::Admin => (
             json!([{"session": []}, {"bearer": []}]),
             "An administrator of every site.",
-        ),
-        Need::AdminPage => (
-            json!([{"session": []}, {"bearer": []}]),
-            "A web page for an administrator of every site; without credentials, a redirect to the sign-in page.",
         ),
     }
 }
@@ -51,10 +47,10 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
         let roles: Vec<&str> = match rule.need {
-            Need::Staff(roles) | Need::Page(roles) => {
+            Need::Staff(roles) | Need::Everywhere(roles) => {
                 roles.iter().map(|r| crate::access::role_name(*r)).collect()
             }
-            Need::Admin | Need::AdminPage => vec!["admin"],
+            Need::Admin => vec!["admin"],
             _ => Vec::new(),
         };
         let mut responses = json!({

@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use api::{ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Routes, Verb, path_id};
+use api::{
+    ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Principal, Routes, Verb,
+    path_id,
+};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -534,57 +537,40 @@ struct ResidentFound {
     possible_duplicates: Vec<contracts::ResidentId>,
 }
 
-/// Reception's search: by phone (06 12 34 56 78, +33612345678…) or by name
-/// (accents and case ignored), with each resident's appointments.
+/// Reception's search: by phone (06 12 34 56 78, +33612345678…), everyone
+/// registered with it; by name (accents and case ignored), the residents
+/// of the caller's sites; with each one's appointments at those sites.
 async fn residents_search(
     State(s): State<HttpState>,
+    correlation: CorrelationId,
+    principal: Principal,
     api::ApiQuery(q): api::ApiQuery<SearchQuery>,
 ) -> Result<Response, ApiError> {
-    if q.q.trim().chars().count() < 2 {
-        return Err(AppointmentError::invalid(
-            "q",
-            "type at least two letters of a name, or a phone number",
-        )
-        .into());
-    }
-    let found: Vec<(
-        contracts::ResidentId,
-        String,
-        String,
-        Vec<contracts::ResidentId>,
-    )> = {
-        let d = s
-            .appointments
-            .identity()
-            .directory()
-            .await
-            .map_err(ApiError::from)?;
-        d.search_residents(&q.q, 20)
-            .into_iter()
-            .map(|r| {
-                (
-                    r.id,
-                    r.name.clone(),
-                    r.phone.clone(),
-                    d.possible_duplicates(r.id),
-                )
-            })
-            .collect()
-    };
+    let found = s
+        .appointments
+        .identity()
+        .find_residents(&principal, correlation.0, &q.q)
+        .await
+        .map_err(|e| match e {
+            identity::IdentityError::Invalid(m) => AppointmentError::invalid("q", m).into(),
+            other => ApiError::from(other),
+        })?;
     let now = Utc::now();
     let mut shown_list = Vec::new();
-    for (id, name, phone, possible_duplicates) in found {
-        let bookings = s.appointments.bookings_of(id).await?;
+    for r in found {
+        let bookings = s.appointments.bookings_of(r.id).await?;
         let (upcoming, past): (Vec<_>, Vec<_>) = bookings
             .iter()
+            .filter(|b| principal.may(FRONT_DESK, Some(b.site)))
             .partition(|b| b.ends_at > now && !b.cancelled);
         shown_list.push(ResidentFound {
-            resident_id: id,
-            name,
-            phone: contracts::PhoneNumber::parse(&phone).map_or(phone, |p| p.display_national()),
+            resident_id: r.id,
+            phone: contracts::PhoneNumber::parse(&r.phone)
+                .map_or_else(|_| r.phone.clone(), |p| p.display_national()),
+            name: r.name,
             upcoming: upcoming.into_iter().map(|b| shown(b, None)).collect(),
             past: past.into_iter().map(|b| shown(b, None)).collect(),
-            possible_duplicates,
+            possible_duplicates: r.possible_duplicates,
         });
     }
     Ok(axum::Json(shown_list).into_response())

@@ -59,6 +59,9 @@ pub struct Model {
     pub bookings: HashMap<AppointmentId, Booking>,
     by_permanence: HashMap<String, Vec<AppointmentId>>,
     pub by_resident: HashMap<ResidentId, Vec<AppointmentId>>,
+    /// Residents merged into another (identity's `ResidentMerged`), until
+    /// an administrator undoes it: the one who holds their appointments.
+    merged_into: HashMap<ResidentId, ResidentId>,
     /// Residents erased (identity's `ResidentErased`): their future
     /// appointments are cancelled.
     pub erased: std::collections::HashSet<ResidentId>,
@@ -97,6 +100,18 @@ impl Model {
             .flatten()
             .filter_map(|id| self.bookings.get(id))
             .filter(move |b| !b.cancelled && b.permanence_id == permanence_id)
+    }
+
+    /// Who holds a resident's appointments: themself, or the resident they
+    /// were merged into (followed to the end).
+    pub fn holder(&self, mut resident: ResidentId) -> ResidentId {
+        for _ in 0..64 {
+            match self.merged_into.get(&resident) {
+                Some(next) => resident = *next,
+                None => break,
+            }
+        }
+        resident
     }
 
     /// Future appointments of erased residents, still to cancel.
@@ -141,6 +156,24 @@ impl Model {
                         x.into_resident_id.parse().map_err(|_| bad(e, "resident"))?;
                     let moved = self.by_resident.remove(&from).unwrap_or_default();
                     self.by_resident.entry(into).or_default().extend(moved);
+                    self.merged_into.insert(from, into);
+                } else if let Some(x) =
+                    decode_event::<contracts::proto::residents::v1::ResidentUnmerged>(e)?
+                {
+                    // Their own appointments (and those of residents merged
+                    // into them) come back to them.
+                    let id: ResidentId = x.resident_id.parse().map_err(|_| bad(e, "resident"))?;
+                    let from: ResidentId =
+                        x.from_resident_id.parse().map_err(|_| bad(e, "resident"))?;
+                    self.merged_into.remove(&id);
+                    let held = self.by_resident.remove(&from).unwrap_or_default();
+                    let (back, stay): (Vec<_>, Vec<_>) = held.into_iter().partition(|a| {
+                        self.bookings
+                            .get(a)
+                            .is_some_and(|b| self.holder(b.resident) == id)
+                    });
+                    self.by_resident.insert(from, stay);
+                    self.by_resident.entry(id).or_default().extend(back);
                 }
             } else {
                 self.calendar

@@ -18,6 +18,8 @@ use crate::model::{BOOKING, Booking, Model, Stage, booking_stream};
 const ATTEMPTS: usize = 20;
 /// Alternatives offered when a place was taken.
 const ALTERNATIVES: usize = 5;
+/// Online bookings a phone number may receive in a day.
+pub const ONLINE_PER_PHONE_DAILY: u32 = 3;
 pub const MAX_NOTE: usize = 300;
 
 #[derive(Debug, Clone)]
@@ -108,7 +110,9 @@ struct Inner {
     /// log at a time, and the others find the model caught up.
     freshness: Mutex<Freshness>,
     committed: tokio::sync::watch::Receiver<u64>,
-    /// Online bookings per address, and per phone number.
+    /// Online bookings per address, and per phone number in a day: a
+    /// stranger's number receives few messages about bookings it did not
+    /// make, however many addresses are used.
     per_ip: RateLimiter,
     per_phone: RateLimiter,
 }
@@ -153,7 +157,7 @@ impl Appointments {
                 model: std::sync::RwLock::new(Model::default()),
                 freshness: Mutex::new(Freshness::default()),
                 per_ip: RateLimiter::new(20, Duration::from_secs(3600)),
-                per_phone: RateLimiter::new(5, Duration::from_secs(3600)),
+                per_phone: RateLimiter::new(ONLINE_PER_PHONE_DAILY, Duration::from_secs(24 * 3600)),
             }),
         };
         let completed = service.complete_moves().await?;
@@ -316,6 +320,8 @@ impl Appointments {
             ));
         }
         if let Booker::Resident { client } = &booker {
+            // The address first: an address over its limit spends nothing
+            // of the number's. The number's quota counts bookings made.
             if let Err(wait) = self.inner.per_ip.hit(client) {
                 return Err(identity::IdentityError::too_many(
                     "too many bookings from this connection",
@@ -323,15 +329,82 @@ impl Appointments {
                 )
                 .into());
             }
-            if let Err(wait) = self.inner.per_phone.hit(phone.as_str()) {
+            if let Err(wait) = self.inner.per_phone.check(phone.as_str()) {
                 return Err(identity::IdentityError::too_many(
-                    "too many bookings for this phone number",
+                    "too many bookings for this phone number today",
                     wait,
                 )
                 .into());
             }
         }
-        // A site may confirm online bookings with a code sent by SMS.
+        // The time first: whether it can be booked says nothing about who
+        // holds which phone number.
+        let (permanence_id, end) = {
+            let m = self.read(false).await?;
+            self.slot_of(&m, &request, now)?
+        };
+        // Who it is for: the resident with this phone and this name. Another
+        // name is another person (families share a phone), registered apart:
+        // a booking never attaches to someone else's record, and never says
+        // whether the number is known.
+        let resident = self
+            .inner
+            .identity
+            .resident_named(&phone, &request.name)
+            .await
+            .map_err(AppointmentError::from)?;
+        // The one-per-reason rule before the place: a form sent twice (a
+        // double click, the back button) hears that it holds the
+        // appointment already, not that its own place was taken.
+        let already = match resident {
+            None => None,
+            Some(r) => {
+                let m = self.read(false).await?;
+                // The site's own limit (default 1) of future appointments
+                // per resident and reason.
+                let limit = m
+                    .calendar
+                    .sites
+                    .get(&request.site)
+                    .map_or(1, |s| s.details.appointments_per_reason.max(1));
+                let held: Vec<&Booking> = m
+                    .by_resident
+                    .get(&r)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| m.bookings.get(id))
+                    .filter(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now)
+                    .collect();
+                (held.len() >= usize::try_from(limit).unwrap_or(usize::MAX))
+                    .then(|| held.first().map(|b| (*b).clone()))
+                    .flatten()
+            }
+        };
+        match (&booker, already) {
+            (
+                Booker::Staff {
+                    override_reason: Some(why),
+                    ..
+                },
+                Some(_),
+            ) if !why.trim().is_empty() => {}
+            (Booker::Staff { .. }, Some(b)) => {
+                return Err(AppointmentError::AlreadyBooked(format!(
+                    "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
+                    local(b.starts_at).format("%Y-%m-%d %H:%M"),
+                    b.reference
+                )));
+            }
+            (Booker::Resident { .. }, Some(_)) => {
+                return Err(AppointmentError::AlreadyBooked(
+                    "you already have an appointment for this reason: use the link in its SMS to move it, or call the help desk".into(),
+                ));
+            }
+            (_, None) => {}
+        }
+        // A site may confirm online bookings with a code sent by SMS; the
+        // code is taken here and given back if the booking fails.
+        let mut code_taken = None;
         if let Booker::Resident { .. } = &booker {
             let asks_code = self
                 .read(false)
@@ -357,70 +430,54 @@ impl Appointments {
                         }
                         other => other.into(),
                     })?;
+                code_taken = Some(challenge.clone());
             }
         }
-        let residents = self
-            .inner
-            .identity
-            .directory()
-            .await
-            .map_err(AppointmentError::from)?
-            .residents_by_phone(phone.as_str())
-            .to_vec();
-        // The one-per-reason rule first: a form sent twice (a double click,
-        // the back button) hears that it holds the appointment already,
-        // not that its own place was taken.
-        let already = {
-            let m = self.read(false).await?;
-            // The site's own limit (default 1) of future appointments per
-            // phone and reason.
-            let limit = m
-                .calendar
-                .sites
-                .get(&request.site)
-                .map_or(1, |s| s.details.appointments_per_reason.max(1));
-            let held: Vec<&Booking> = residents
-                .iter()
-                .flat_map(|r| m.by_resident.get(r).into_iter().flatten())
-                .filter_map(|id| m.bookings.get(id))
-                .filter(|b| !b.cancelled && b.reason == request.reason && b.ends_at > now)
-                .collect();
-            (held.len() >= usize::try_from(limit).unwrap_or(usize::MAX))
-                .then(|| held.first().map(|b| (*b).clone()))
-                .flatten()
-        };
-        match (&booker, already) {
-            (
-                Booker::Staff {
-                    override_reason: Some(why),
-                    ..
-                },
-                Some(_),
-            ) if !why.trim().is_empty() => {}
-            (Booker::Staff { .. }, Some(b)) => {
-                return Err(AppointmentError::AlreadyBooked(format!(
-                    "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
-                    local(b.starts_at).format("%Y-%m-%d %H:%M"),
-                    b.reference
-                )));
+        let made = self
+            .place(
+                &request,
+                &booker,
+                resident,
+                &phone,
+                note,
+                permanence_id,
+                end,
+                now,
+            )
+            .await;
+        match (&made, code_taken) {
+            (Err(_), Some(challenge)) => self.inner.identity.release_booking_code(&challenge),
+            (Ok(_), _) => {
+                if let Booker::Resident { .. } = &booker {
+                    let _ = self.inner.per_phone.hit(phone.as_str());
+                }
             }
-            (Booker::Resident { .. }, Some(_)) => {
-                return Err(AppointmentError::AlreadyBooked(
-                    "this phone number already has an appointment for this reason: use the link in its SMS to move it, or call the help desk".into(),
-                ));
-            }
-            (_, None) => {}
+            _ => {}
         }
-        // Then the place, before anything is written.
-        let (permanence_id, end) = {
+        made
+    }
+
+    /// Writes a booking decided by [`Appointments::book`]: registers the
+    /// resident if they are new, then takes the place if it is still free.
+    #[allow(clippy::too_many_arguments)]
+    async fn place(
+        &self,
+        request: &BookRequest,
+        booker: &Booker,
+        resident: Option<ResidentId>,
+        phone: &PhoneNumber,
+        note: Option<&str>,
+        permanence_id: String,
+        end: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, AppointmentError> {
+        {
             let m = self.read(false).await?;
-            let (p, end) = self.slot_of(&m, &request, now)?;
-            if !has_room(&m, &p, request.start, end)? {
-                return Err(self.taken(&m, &request, now)?);
+            if !has_room(&m, &permanence_id, request.start, end)? {
+                return Err(self.taken(&m, request, now)?);
             }
-            (p, end)
-        };
-        let (acting, booked_by, override_reason) = match &booker {
+        }
+        let (acting, booked_by, override_reason) = match booker {
             Booker::Resident { .. } => (Acting::system("booking"), "resident", String::new()),
             Booker::Staff {
                 acting,
@@ -431,8 +488,8 @@ impl Appointments {
                 override_reason.clone().unwrap_or_default(),
             ),
         };
-        let resident = match residents.last() {
-            Some(r) => *r,
+        let resident = match resident {
+            Some(r) => r,
             None => {
                 let (first_name, last_name) = split_name(&request.name);
                 self.inner
@@ -447,12 +504,13 @@ impl Appointments {
                             language: request.language,
                             sms_consent: request.sms_consent,
                             email_consent: request.email.is_some(),
+                            site: None,
                         },
                     )
                     .await?
             }
         };
-        let acting = match &booker {
+        let acting = match booker {
             Booker::Resident { .. } => {
                 Acting::new(eventlog::Actor::Resident(resident.0), acting.correlation_id)
             }
@@ -497,7 +555,7 @@ impl Appointments {
         };
         self.decide(|m| {
             if !has_room(m, &permanence_id, request.start, end)? {
-                return Err(self.taken(m, &request, now)?);
+                return Err(self.taken(m, request, now)?);
             }
             Ok(Decision::Append {
                 stream: booking_stream(&permanence_id)?,

@@ -90,6 +90,7 @@ async fn an_erased_resident_still_folds_but_their_data_is_gone_and_never_was_in_
         language: Language::Fr as i32,
         sms_consent: true,
         email_consent: false,
+        site_id: String::new(),
     };
     store
         .append(

@@ -248,7 +248,7 @@ pub async fn run_identity(
             .map(|s| s.id)
             .ok_or_else(|| anyhow::anyhow!("no account"))?;
         let token = identity
-            .issue_token(&acting, staff, "bench", 1)
+            .issue_token(&acting, staff, "bench", Some(1), None)
             .await?
             .token;
 

@@ -197,7 +197,13 @@ async fn run_in(
         )
         .await?;
     let token = identity
-        .issue_token(&Acting::system("bench"), staff.staff_id, "bench", 1)
+        .issue_token(
+            &Acting::system("bench"),
+            staff.staff_id,
+            "bench",
+            Some(1),
+            None,
+        )
         .await?
         .token;
 

@@ -119,6 +119,8 @@ pub fn routes(state: AppState) -> Routes {
         verb: Get,
         path: "/api/openapi.json",
         need: Public,
+        door: api::Door::Api,
+        twin: api::Twin::Unsaid,
     };
     // The document lists every route, its own included.
     let mut rules = own.rules().to_vec();
@@ -135,7 +137,10 @@ pub fn routes(state: AppState) -> Routes {
 
 /// The whole router, state applied: what `serve` runs and tests call.
 /// Layers, outermost first: the answers' language, correlation id and
-/// logging, security headers, then the access rules of the matched route.
+/// logging, security headers, the app's own error answers for what the
+/// framework refuses itself (an oversized body, a method a route does not
+/// take), then the access rules of the matched route. No body is read past
+/// [`api::MAX_BODY`].
 pub fn app(state: AppState) -> Router {
     let (router, rules) = routes(state.clone()).into_parts();
     let policy = Arc::new(AccessPolicy::new(
@@ -146,6 +151,8 @@ pub fn app(state: AppState) -> Router {
     router
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(policy, api::authorize))
+        .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(middleware::from_fn(api::uniform_errors))
         .layer(middleware::from_fn(api::security_headers))
         .layer(middleware::from_fn_with_state(state, correlate))
         .layer(middleware::from_fn(api::i18n::localize))

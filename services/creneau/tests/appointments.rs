@@ -188,7 +188,7 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     assert!(
-        again.body.contains("already has an appointment"),
+        again.body.contains("already have an appointment"),
         "{}",
         again.body
     );
@@ -814,7 +814,7 @@ async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possib
         .send(
             Call::post(&format!("/api/v1/residents/{duplicate}/merge"))
                 .bearer(&reception.token)
-                .json(json!({"into": keep})),
+                .json(json!({"into": keep, "reason": "registered twice by reception"})),
         )
         .await;
     assert_eq!(merged.status, StatusCode::NO_CONTENT, "{}", merged.body);
@@ -832,7 +832,7 @@ async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possib
         .send(
             Call::post(&format!("/api/v1/residents/{duplicate}/merge"))
                 .bearer(&reception.token)
-                .json(json!({"into": keep})),
+                .json(json!({"into": keep, "reason": "registered twice by reception"})),
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);

@@ -26,6 +26,7 @@ async fn store_with_one_resident() -> (Arc<dyn EventStore>, Vault, ResidentId, s
         language: Language::Fr as i32,
         sms_consent: true,
         email_consent: false,
+        site_id: String::new(),
     };
     let meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
     store

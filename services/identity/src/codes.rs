@@ -4,7 +4,8 @@
 //! Nothing is stored: the challenge handed to the booking form carries the
 //! expiry and an HMAC of (challenge id, phone, code) under a key derived from
 //! the master key, so any process can check it. Attempts per challenge and
-//! codes per phone number and per address are limited in memory.
+//! codes per phone number and per address are limited in memory; a code
+//! books once.
 
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ use crate::service::Identity;
 pub const CODE_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// Wrong codes per challenge before it stops working.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// Codes a phone number receives in a day, whoever asks and from however
+/// many addresses: a stranger's number is not flooded.
+pub const CODES_PER_PHONE_DAILY: u32 = 6;
 
 /// What the booking form keeps between sending the code and checking it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,25 +61,36 @@ fn six_digits() -> Result<String, IdentityError> {
 
 impl Identity {
     /// A new code for `phone`, asked from `client` (an IP address). Limited
-    /// to 3 codes per number and 10 per address in 15 minutes, so that the
-    /// service cannot be used to flood someone with SMS.
+    /// to 10 per address and 3 per number in 15 minutes, and
+    /// [`CODES_PER_PHONE_DAILY`] per number in a day, so that the service
+    /// cannot be used to flood someone with SMS. The address is checked
+    /// first: an address over its limit spends nothing of the number's.
     pub fn issue_booking_code(
         &self,
         phone: &PhoneNumber,
         client: &str,
     ) -> Result<IssuedCode, IdentityError> {
-        if let Err(wait) = self.inner.codes_per_phone.hit(phone.as_str()) {
-            return Err(IdentityError::too_many(
-                "several codes were sent to this number already",
-                wait,
-            ));
-        }
         if let Err(wait) = self.inner.codes_per_ip.hit(client) {
             return Err(IdentityError::too_many(
                 "too many codes were asked from this connection",
                 wait,
             ));
         }
+        let number = phone.as_str();
+        let phone_full = self
+            .inner
+            .codes_per_phone
+            .check(number)
+            .and_then(|()| self.inner.codes_per_phone_daily.check(number));
+        if let Err(wait) = phone_full {
+            return Err(IdentityError::too_many(
+                "several codes were sent to this number already",
+                wait,
+            ));
+        }
+        // Both were below their limits a moment ago: count this code.
+        let _ = self.inner.codes_per_phone.hit(number);
+        let _ = self.inner.codes_per_phone_daily.hit(number);
         let code = six_digits()?;
         let challenge_id = Uuid::now_v7();
         let expires_at = Utc::now()
@@ -94,7 +109,9 @@ impl Identity {
         })
     }
 
-    /// Checks a typed code against its challenge.
+    /// Checks a typed code against its challenge and takes it: a code
+    /// books once. When the booking it was for fails, give it back with
+    /// [`Identity::release_booking_code`].
     pub fn check_booking_code(
         &self,
         challenge: &CodeChallenge,
@@ -102,7 +119,7 @@ impl Identity {
         typed: &str,
     ) -> Result<(), IdentityError> {
         let key = challenge.challenge_id.to_string();
-        if self.inner.code_attempts.locked(&key).is_some() {
+        if self.inner.code_attempts.locked(&key, "").is_some() {
             return Err(IdentityError::Refused(
                 "this code was typed wrong too many times: ask for a new code".into(),
             ));
@@ -116,10 +133,15 @@ impl Identity {
         let well_formed = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
         let signed = message(challenge.challenge_id, challenge.expires_at, phone, &typed);
         if well_formed && secret::verify(&self.inner.code_key, &signed, &challenge.mac) {
-            self.inner.code_attempts.cleared(&key);
+            self.inner.code_attempts.cleared(&key, "");
+            if !self.inner.codes_used.claim(&key) {
+                return Err(IdentityError::Refused(
+                    "this code was used for a booking already: ask for a new code".into(),
+                ));
+            }
             return Ok(());
         }
-        if self.inner.code_attempts.failed(&key).is_some() {
+        if self.inner.code_attempts.failed(&key, "").is_some() {
             return Err(IdentityError::Refused(
                 "this code was typed wrong too many times: ask for a new code".into(),
             ));
@@ -128,6 +150,16 @@ impl Identity {
             "this is not the code we sent: check the 6 digits in the SMS and type them again"
                 .into(),
         ))
+    }
+}
+
+impl Identity {
+    /// Gives back a code taken by [`Identity::check_booking_code`] for a
+    /// booking that did not happen (the time was taken meanwhile).
+    pub fn release_booking_code(&self, challenge: &CodeChallenge) {
+        self.inner
+            .codes_used
+            .release(&challenge.challenge_id.to_string());
     }
 }
 

@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use api::Grant;
+use api::{Grant, Scope};
 use chrono::{DateTime, Utc};
+use contracts::proto::appointments::v1 as aev;
 use contracts::proto::identity::v1 as ev;
 use contracts::proto::residents::v1 as rev;
 use contracts::{AppointmentId, ResidentId, Role, Sealed, SiteId, StaffId, Vault, decode_event};
@@ -63,6 +64,23 @@ pub struct ResidentView {
     pub phone: String,
     /// Merged into this resident: hidden from searches.
     pub merged_into: Option<ResidentId>,
+    /// Residents merged into this one: their sites count as this one's.
+    pub merged_from: BTreeSet<ResidentId>,
+    /// The sites that serve them: where they had an appointment, or whose
+    /// staff registered them. Staff see residents of their sites only.
+    pub sites: BTreeSet<SiteId>,
+}
+
+/// The words of a name in search form, sorted: "Diallo Amina" and
+/// "amina DIALLO" are the same name.
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = search_form(name)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words
 }
 
 /// Lower case, accents and apostrophes folded: "Éloïse N'Diaye" and
@@ -196,6 +214,11 @@ impl Directory {
             self.fold_staff(e, vault).await?;
         } else if let Some(x) = decode_event::<rev::ResidentRegistered>(e)? {
             let id = parse_id(&x.resident_id, p)?;
+            let sites = if x.site_id.is_empty() {
+                BTreeSet::new()
+            } else {
+                BTreeSet::from([parse_id::<SiteId>(&x.site_id, p)?])
+            };
             let phone = open(vault, x.phone.as_ref()).await?;
             let name = format!(
                 "{} {}",
@@ -215,6 +238,8 @@ impl Directory {
                     name,
                     phone: phone.clone(),
                     merged_into: None,
+                    merged_from: BTreeSet::new(),
+                    sites,
                 },
             );
             self.by_phone.entry(phone).or_default().push(id);
@@ -239,9 +264,35 @@ impl Directory {
             if let Some(r) = self.residents.get_mut(&id) {
                 r.merged_into = Some(into);
             }
+            if let Some(r) = self.residents.get_mut(&into) {
+                r.merged_from.insert(id);
+            }
             for ids in self.by_phone.values_mut() {
                 ids.retain(|r| *r != id);
             }
+        } else if let Some(x) = decode_event::<rev::ResidentUnmerged>(e)? {
+            let id: ResidentId = parse_id(&x.resident_id, p)?;
+            let from: ResidentId = parse_id(&x.from_resident_id, p)?;
+            if let Some(r) = self.residents.get_mut(&from) {
+                r.merged_from.remove(&id);
+            }
+            if let Some(r) = self.residents.get_mut(&id)
+                && r.merged_into.take().is_some()
+                && !r.erased
+            {
+                let (phone, registered) = (r.phone.clone(), r.registered_at);
+                let ids = self.by_phone.entry(phone).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+                // Oldest first, as registered.
+                let residents = &self.residents;
+                ids.sort_by_key(|r| residents.get(r).map_or(registered, |v| v.registered_at));
+            }
+        } else if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
+            self.served(&x.resident_id, &x.site_id, p)?;
+        } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
+            self.served(&x.resident_id, &x.site_id, p)?;
         } else if let Some(x) = decode_event::<ev::ManageLinkIssued>(e)? {
             self.links.insert(
                 hash32(&x.token_sha256, p)?,
@@ -265,6 +316,16 @@ impl Directory {
                 .and_then(|id| self.residents.get_mut(&id))
         {
             r.version = e.version;
+        }
+        Ok(())
+    }
+
+    /// Site `site` serves resident `resident` (an appointment there).
+    fn served(&mut self, resident: &str, site: &str, p: Position) -> Result<(), IdentityError> {
+        let resident: ResidentId = parse_id(resident, p)?;
+        let site: SiteId = parse_id(site, p)?;
+        if let Some(r) = self.residents.get_mut(&resident) {
+            r.sites.insert(site);
         }
         Ok(())
     }
@@ -309,9 +370,14 @@ impl Directory {
         } else if let Some(x) = decode_event::<ev::StaffRoleRevoked>(e)? {
             staff.grants.remove(&grant(x.role, &x.site_id, p)?);
         } else if let Some(x) = decode_event::<ev::StaffPasswordSet>(e)? {
+            // A new password ends every session and every API token: what
+            // was made with the old one goes with it.
             staff.password_hash = Some(open(vault, x.password_hash.as_ref()).await?);
             for s in staff.sessions.values_mut() {
                 s.open = false;
+            }
+            for t in staff.tokens.values_mut() {
+                t.revoked = true;
             }
         } else if decode_event::<ev::StaffDisabled>(e)?.is_some() {
             staff.disabled = true;
@@ -395,9 +461,37 @@ impl Directory {
         self.residents.values()
     }
 
-    /// Residents whose name holds every word of `query` (search form), or
-    /// registered with the phone number `query` reads as; at most `limit`.
-    pub fn search_residents(&self, query: &str, limit: usize) -> Vec<&ResidentView> {
+    /// The sites that serve a resident: their own, and those of the
+    /// residents merged into them.
+    pub fn sites_of(&self, id: ResidentId) -> BTreeSet<SiteId> {
+        let mut sites = BTreeSet::new();
+        let mut todo = vec![id];
+        let mut seen = BTreeSet::new();
+        while let Some(r) = todo.pop() {
+            if !seen.insert(r) {
+                continue;
+            }
+            if let Some(v) = self.residents.get(&r) {
+                sites.extend(v.sites.iter().copied());
+                todo.extend(v.merged_from.iter().copied());
+            }
+        }
+        sites
+    }
+
+    /// Whether staff serving `scope` may see the resident: one of their
+    /// sites serves them.
+    pub fn visible(&self, id: ResidentId, scope: &Scope) -> bool {
+        *scope == Scope::Everywhere || scope.meets(self.sites_of(id).iter())
+    }
+
+    /// Residents found by `query`, as staff serving `scope` may find them:
+    /// by phone number (in any form people write it), every resident
+    /// registered with it, whatever their sites (the phone is what a
+    /// resident gives at the desk or on the phone, to be booked); by name,
+    /// those of `scope`'s sites whose name has a word beginning with each
+    /// word of `query`. At most `limit`, merged and erased ones left out.
+    pub fn search_residents(&self, query: &str, scope: &Scope, limit: usize) -> Vec<&ResidentView> {
         if let Ok(phone) = contracts::PhoneNumber::parse(query) {
             return self
                 .residents_by_phone(phone.as_str())
@@ -406,8 +500,12 @@ impl Directory {
                 .take(limit)
                 .collect();
         }
-        let words: Vec<String> = search_form(query).split(' ').map(str::to_owned).collect();
-        if words.iter().all(String::is_empty) {
+        let words: Vec<String> = search_form(query)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if words.is_empty() {
             return Vec::new();
         }
         let mut found: Vec<&ResidentView> = self
@@ -416,7 +514,10 @@ impl Directory {
             .filter(|r| {
                 !r.erased
                     && r.merged_into.is_none()
-                    && words.iter().all(|w| r.search_name.contains(w.as_str()))
+                    && words
+                        .iter()
+                        .all(|w| r.search_name.split(' ').any(|n| n.starts_with(w.as_str())))
+                    && self.visible(r.id, scope)
             })
             .collect();
         found.sort_by(|a, b| a.search_name.cmp(&b.search_name).then(a.id.cmp(&b.id)));
@@ -438,6 +539,24 @@ impl Directory {
             .filter(|o| o.search_name.split(' ').any(|w| words.contains(&w)))
             .map(|o| o.id)
             .collect()
+    }
+
+    /// The resident registered with `phone` (E.164) under `name` (the same
+    /// words, in any order, case and accents aside), if there is one: who a
+    /// booking with that phone and name is for. A booking under another
+    /// name is another person (families share a phone), never attached to
+    /// the resident the phone belongs to.
+    pub fn resident_named(&self, phone: &str, name: &str) -> Option<ResidentId> {
+        let wanted = name_words(name);
+        self.residents_by_phone(phone)
+            .iter()
+            .rev()
+            .copied()
+            .find(|id| {
+                self.residents
+                    .get(id)
+                    .is_some_and(|r| name_words(&r.name) == wanted)
+            })
     }
 
     /// Residents registered with this phone number (E.164), oldest first.

@@ -15,9 +15,10 @@ use uuid::Uuid;
 
 use crate::audit::Subject;
 use crate::directory::StaffView;
+use crate::reads::ReadPurpose;
 use crate::residents::{ErasureCause, NewResident};
 use crate::service::Identity;
-use crate::staff::{DEFAULT_TOKEN_DAYS, NewStaff};
+use crate::staff::NewStaff;
 
 use api::FRONT_DESK;
 
@@ -89,6 +90,12 @@ pub fn routes(identity: Identity) -> Routes {
             "/api/v1/residents/{resident_id}/merge",
             Staff(FRONT_DESK),
             residents_merge,
+        )
+        .route(
+            Post,
+            "/api/v1/residents/{resident_id}/unmerge",
+            Admin,
+            residents_unmerge,
         )
         .route(
             Get,
@@ -262,7 +269,8 @@ async fn tokens_create(
             &principal.acting(correlation),
             principal.staff_id,
             &body.label,
-            body.days.unwrap_or(DEFAULT_TOKEN_DAYS),
+            body.days,
+            principal.token_id,
         )
         .await?;
     Ok((
@@ -503,6 +511,8 @@ struct ResidentRequest {
     sms_consent: bool,
     #[serde(default)]
     email_consent: bool,
+    /// The site registering them; may be left out by staff of one site.
+    site_id: Option<String>,
 }
 
 fn yes() -> bool {
@@ -520,12 +530,37 @@ fn language(code: Option<&str>) -> Result<Language, ApiError> {
     }
 }
 
+/// The site a resident is registered at: the one given, which must be one
+/// of `who`'s, or `who`'s only site.
+fn registering_site(who: &Principal, given: Option<&str>) -> Result<Option<SiteId>, ApiError> {
+    let scope = crate::reads::scope_of(who);
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            let site: SiteId = raw.parse().map_err(|_| ApiError::Invalid {
+                field: "site_id".into(),
+                message: format!("{raw:?} is not a site id"),
+            })?;
+            who.require(api::FRONT_DESK, Some(site))?;
+            Ok(Some(site))
+        }
+        None => match scope {
+            api::Scope::Everywhere => Ok(None),
+            api::Scope::Sites(sites) if sites.len() == 1 => Ok(sites.into_iter().next()),
+            api::Scope::Sites(_) => Err(ApiError::Invalid {
+                field: "site_id".into(),
+                message: "say at which of your sites the resident is registered".into(),
+            }),
+        },
+    }
+}
+
 async fn residents_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
     principal: Principal,
     ApiJson(body): ApiJson<ResidentRequest>,
 ) -> Result<Response, ApiError> {
+    let site = registering_site(&principal, body.site_id.as_deref())?;
     let id = identity
         .register_resident(
             &principal.acting(correlation),
@@ -537,6 +572,7 @@ async fn residents_create(
                 email: body.email,
                 sms_consent: body.sms_consent,
                 email_consent: body.email_consent,
+                site,
             },
         )
         .await?;
@@ -549,10 +585,17 @@ async fn residents_create(
 
 async fn residents_get(
     State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: ResidentId = path_id("resident", &resident_id)?;
-    Ok(axum::Json(identity.resident_details(id).await?).into_response())
+    identity.check_visible(&principal, id).await?;
+    let details = identity.resident_details(id).await?;
+    identity
+        .record_reads(&principal, correlation.0, ReadPurpose::Record, [id])
+        .await?;
+    Ok(axum::Json(details).into_response())
 }
 
 async fn residents_delete(
@@ -570,10 +613,15 @@ async fn residents_delete(
 
 async fn residents_export(
     State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: ResidentId = path_id("resident", &resident_id)?;
     let export = identity.export_resident(id).await?;
+    identity
+        .record_reads(&principal, correlation.0, ReadPurpose::Export, [id])
+        .await?;
     Ok((
         [(
             header::CONTENT_DISPOSITION,
@@ -639,6 +687,8 @@ pub fn role_names() -> Vec<&'static str> {
 struct MergeBody {
     /// The resident who stands for both from now on.
     into: String,
+    /// Why they are the same person (audited).
+    reason: String,
 }
 
 async fn residents_merge(
@@ -654,7 +704,28 @@ async fn residents_merge(
         message: format!("{:?} is not a resident id", body.into),
     })?;
     identity
-        .merge_residents(&principal.acting(correlation), duplicate, into)
+        .merge_residents(&principal, correlation.0, duplicate, into, &body.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnmergeBody {
+    /// Why the merge was wrong (audited).
+    reason: String,
+}
+
+async fn residents_unmerge(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    principal: Principal,
+    Path(resident_id): Path<String>,
+    ApiJson(body): ApiJson<UnmergeBody>,
+) -> Result<StatusCode, ApiError> {
+    let id: ResidentId = path_id("resident", &resident_id)?;
+    identity
+        .unmerge_resident(&principal.acting(correlation), id, &body.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

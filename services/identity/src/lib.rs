@@ -10,14 +10,17 @@
 //!   checks session cookies and bearer tokens.
 //! - `links`: residents' manage links.
 //! - `codes`: the 6-digit SMS code that confirms an online booking.
-//! - `residents`: registration, erasure, export, retention.
+//! - `residents`: registration, merging, erasure, export, retention.
+//! - `reads`: which residents staff may see (the sites that serve them),
+//!   and the audit record of every read of their personal data.
 //! - `audit`: who did what, from the log.
 //! - `password`, `secret`: argon2id, tokens, HMAC.
 //! - `http`: the routes, each declared with its access rule.
 //!
-//! Invariant: owns the `staff-*` and `resident-*` streams; reads the rest
-//! of the log only for links, activity and audit. Knows nothing of the
-//! calendar's or appointments' internals.
+//! Invariant: owns the `staff-*`, `resident-*` and `residentreads-*`
+//! streams; reads the rest of the log only for links, activity, audit and
+//! the sites that serve each resident (the site of their appointments).
+//! Knows nothing of the calendar's or appointments' internals.
 
 mod audit;
 mod codes;
@@ -26,6 +29,7 @@ mod error;
 mod http;
 mod links;
 pub mod password;
+mod reads;
 mod residents;
 mod secret;
 mod service;
@@ -39,6 +43,7 @@ pub use directory::{Directory, LinkView, ResidentView, StaffView, normalize_emai
 pub use error::IdentityError;
 pub use http::{role_names, routes};
 pub use links::{LINK_TOKEN_LEN, LinkAccess, NewLink, new_link, revoke_link};
+pub use reads::{READS, ReadPurpose, ResidentSeen, SEARCH_LIMIT, scope_of};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
 pub use service::{Identity, Settings};
 pub use session::SignedIn;

@@ -4,14 +4,15 @@
 
 use chrono::{DateTime, Months, Utc};
 use contracts::proto::residents::v1 as rev;
-use contracts::{Language, PhoneNumber, ResidentId, Sealed, Vault, decode_event};
+use contracts::{Language, PhoneNumber, ResidentId, Sealed, SiteId, Vault, decode_event};
 use eventlog::{Actor, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::IdentityError;
 use crate::service::Identity;
-use api::Acting;
+use api::{Acting, Principal};
+use uuid::Uuid;
 
 /// A resident as reception or a booking form gives them.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub struct NewResident {
     pub language: Language,
     pub sms_consent: bool,
     pub email_consent: bool,
+    /// The site whose staff register them (at the desk, on the phone);
+    /// `None` when they become known by booking, which names its site.
+    pub site: Option<SiteId>,
 }
 
 /// A resident's current details, opened. Erased values read `None`.
@@ -75,6 +79,18 @@ fn check_name(what: &str, name: &str) -> Result<String, IdentityError> {
         )));
     }
     Ok(name.to_owned())
+}
+
+/// Why staff merged or unmerged two records: 3 to 200 characters.
+fn check_reason(reason: &str) -> Result<String, IdentityError> {
+    let reason = reason.trim();
+    let chars = reason.chars().count();
+    if !(3..=200).contains(&chars) || reason.chars().any(char::is_control) {
+        return Err(IdentityError::Invalid(
+            "say why (3 to 200 characters): it goes into the audit".into(),
+        ));
+    }
+    Ok(reason.to_owned())
 }
 
 fn check_email(email: &str) -> Result<String, IdentityError> {
@@ -169,6 +185,7 @@ impl Identity {
             language: new.language.into(),
             sms_consent: new.sms_consent,
             email_consent: new.email_consent && new.email.is_some(),
+            site_id: new.site.map(|s| s.to_string()).unwrap_or_default(),
         })?;
         self.append(&id.stream(), ExpectedVersion::NoStream, vec![e])
             .await?;
@@ -218,20 +235,29 @@ impl Identity {
     }
 
     /// Merges `duplicate` into `into` (the same person, registered twice):
-    /// `into` stands for both from now on; the duplicate is hidden.
+    /// `into` stands for both from now on; the duplicate is hidden. Both
+    /// must be residents `who` may see, and possible duplicates (the same
+    /// phone, a shared name word); `reason` says why (it is audited, and an
+    /// administrator may undo the merge).
     pub async fn merge_residents(
         &self,
-        acting: &Acting,
+        who: &Principal,
+        correlation: Uuid,
         duplicate: ResidentId,
         into: ResidentId,
+        reason: &str,
     ) -> Result<(), IdentityError> {
         if duplicate == into {
             return Err(IdentityError::Invalid(
                 "a resident cannot be merged into themself".into(),
             ));
         }
+        let reason = check_reason(reason)?;
+        self.check_visible(who, duplicate).await?;
+        self.check_visible(who, into).await?;
+        let acting = who.acting(api::CorrelationId(correlation));
         self.retrying(|| async {
-            let (dup, keep) = {
+            let (dup, keep, alike) = {
                 let d = self.directory().await?;
                 let found = |id: ResidentId| {
                     d.resident(id)
@@ -241,7 +267,11 @@ impl Identity {
                             IdentityError::NotFound(format!("there is no resident {id}"))
                         })
                 };
-                (found(duplicate)?, found(into)?)
+                (
+                    found(duplicate)?,
+                    found(into)?,
+                    d.possible_duplicates(duplicate).contains(&into),
+                )
             };
             if dup.merged_into.is_some() || keep.merged_into.is_some() {
                 return Err(IdentityError::Conflict(
@@ -249,9 +279,15 @@ impl Identity {
                         .into(),
                 ));
             }
+            if !alike {
+                return Err(IdentityError::Refused(
+                    "these two are not possible duplicates (the same phone number and a shared name): only the same person registered twice is merged".into(),
+                ));
+            }
             let e = acting.event(&rev::ResidentMerged {
                 resident_id: duplicate.to_string(),
                 into_resident_id: into.to_string(),
+                reason: reason.clone(),
             })?;
             self.append(
                 &duplicate.stream(),
@@ -259,6 +295,38 @@ impl Identity {
                 vec![e],
             )
             .await
+        })
+        .await
+    }
+
+    /// Undoes a merge (an administrator's command): `id` stands for
+    /// themself again, with their own appointments.
+    pub async fn unmerge_resident(
+        &self,
+        acting: &Acting,
+        id: ResidentId,
+        reason: &str,
+    ) -> Result<(), IdentityError> {
+        let reason = check_reason(reason)?;
+        self.retrying(|| async {
+            let r = self
+                .directory()
+                .await?
+                .resident(id)
+                .cloned()
+                .ok_or_else(|| IdentityError::NotFound(format!("there is no resident {id}")))?;
+            let Some(from) = r.merged_into else {
+                return Err(IdentityError::Conflict(format!(
+                    "resident {id} is not merged into anyone"
+                )));
+            };
+            let e = acting.event(&rev::ResidentUnmerged {
+                resident_id: id.to_string(),
+                from_resident_id: from.to_string(),
+                reason: reason.clone(),
+            })?;
+            self.append(&id.stream(), ExpectedVersion::Exact(r.version), vec![e])
+                .await
         })
         .await
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::{Lockout, RateLimiter};
+use api::{Claims, Lockout, RateLimiter};
 use contracts::Vault;
 use eventlog::{EventStore, ExpectedVersion, NewEvent, StreamName};
 use tokio::sync::{Mutex, MutexGuard};
@@ -27,9 +27,13 @@ pub struct Settings {
     pub retention_months: u32,
     /// Behind a reverse proxy on this machine: trust `X-Forwarded-For`.
     pub trust_proxy: bool,
-    /// Wrong passwords in a row before an account is locked.
+    /// Wrong passwords in a row, from one address, before the account is
+    /// locked for that address.
     pub lockout_failures: u32,
     pub lockout_for: Duration,
+    /// The longest an API token lasts (the administrator's choice, at most
+    /// 365 days); a token older than this stops working.
+    pub token_max_days: u32,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             trust_proxy: false,
             lockout_failures: 5,
             lockout_for: Duration::from_secs(15 * 60),
+            token_max_days: crate::staff::DEFAULT_TOKEN_MAX_DAYS,
         }
     }
 }
@@ -65,17 +70,23 @@ pub(crate) struct Inner {
     pub cookie_key: [u8; 32],
     /// Sign-in attempts per client address.
     pub sign_in_per_ip: RateLimiter,
-    /// Wrong passwords per account email.
+    /// Wrong passwords per account email and address.
     pub lockout: Lockout,
     /// Manage-link look-ups per client address.
     pub links_per_ip: RateLimiter,
     /// Signs booking-code challenges.
     pub code_key: [u8; 32],
-    /// Booking codes sent per phone number, and asked per address.
+    /// Booking codes sent per phone number (in 15 minutes and in a day),
+    /// and asked per address.
     pub codes_per_phone: RateLimiter,
+    pub codes_per_phone_daily: RateLimiter,
     pub codes_per_ip: RateLimiter,
     /// Wrong booking codes per challenge.
     pub code_attempts: Lockout,
+    /// Challenges whose code booked already: a code books once.
+    pub codes_used: Claims,
+    /// Reads of residents' data recorded lately ([`crate::reads::QUIET`]).
+    pub reads_recorded: RateLimiter,
     /// Verified when the email is unknown, so that an unknown email takes
     /// as long as a wrong password.
     pub decoy_hash: String,
@@ -94,11 +105,17 @@ impl Identity {
                 committed: store.wake(),
                 code_key: vault.derive_key("identity booking codes v1"),
                 codes_per_phone: RateLimiter::new(3, Duration::from_secs(15 * 60)),
+                codes_per_phone_daily: RateLimiter::new(
+                    crate::codes::CODES_PER_PHONE_DAILY,
+                    Duration::from_secs(24 * 3600),
+                ),
                 codes_per_ip: RateLimiter::new(10, Duration::from_secs(15 * 60)),
                 code_attempts: Lockout::new(
                     crate::codes::MAX_ATTEMPTS,
                     crate::codes::CODE_LIFETIME,
                 ),
+                codes_used: Claims::new(crate::codes::CODE_LIFETIME),
+                reads_recorded: RateLimiter::new(1, crate::reads::QUIET),
                 store,
                 vault,
                 lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),

@@ -35,6 +35,11 @@ pub struct SignedIn {
 
 const NOT_VALID: &str = "your session is not valid: sign in again";
 
+/// The longest email an account may have (RFC 5321).
+const MAX_EMAIL: usize = 254;
+/// The longest password hashed: longer is no stronger, only slower.
+const MAX_PASSWORD: usize = 1024;
+
 fn principal_of(
     staff: &StaffView,
     session: Option<SessionInfo>,
@@ -109,11 +114,18 @@ impl Identity {
                 wait,
             ));
         }
+        // No account has a longer email, nor a password longer than this:
+        // answered at once, as a wrong password, and never stored.
+        if email.len() > MAX_EMAIL || password.len() > MAX_PASSWORD {
+            return Err(IdentityError::WrongCredentials);
+        }
         let email = normalize_email(email);
-        if let Some(wait) = self.inner.lockout.locked(&email) {
+        // Failures count per account and address: wrong passwords from one
+        // address never lock the account for another.
+        if let Some(wait) = self.inner.lockout.locked(&email, client) {
             return Err(IdentityError::too_many(
                 &format!(
-                    "this account is locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+                    "this account is locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
                     self.inner.lockout.max_failures()
                 ),
                 wait,
@@ -129,11 +141,13 @@ impl Identity {
         let staff = match found {
             Some(staff) if matches => staff,
             _ => {
-                if let Some(wait) = self.inner.lockout.failed(&email) {
-                    tracing::warn!("an account was locked after repeated wrong passwords");
+                if let Some(wait) = self.inner.lockout.failed(&email, client) {
+                    tracing::warn!(
+                        "an account was locked for one address after repeated wrong passwords"
+                    );
                     return Err(IdentityError::too_many(
                         &format!(
-                            "this account is now locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+                            "this account is now locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
                             self.inner.lockout.max_failures()
                         ),
                         wait,
@@ -147,7 +161,7 @@ impl Identity {
                 "this account is disabled: ask an administrator".into(),
             ));
         }
-        self.inner.lockout.cleared(&email);
+        self.inner.lockout.cleared(&email, client);
         let session = Uuid::now_v7();
         let acting = Acting::new(Actor::Staff(staff.id.0), correlation_id);
         let e = acting.event(&ev::StaffSignedIn {
@@ -252,10 +266,21 @@ impl Identity {
         };
         let hash = secret::token_hash(token);
         let now = Utc::now();
+        // A token older than the administrator's maximum stops working, even
+        // one issued before the maximum was lowered.
+        let oldest = now
+            - chrono::Duration::days(i64::from(
+                self.settings()
+                    .token_max_days
+                    .clamp(1, crate::staff::MAX_TOKEN_DAYS),
+            ));
         let principal = self
             .look_up(|d| {
                 d.token(&hash).and_then(|(staff, view)| {
-                    let usable = !view.revoked && !staff.disabled && view.expires_at > now;
+                    let usable = !view.revoked
+                        && !staff.disabled
+                        && view.expires_at > now
+                        && view.issued_at >= oldest;
                     usable.then(|| principal_of(staff, None, Some(view.token_id)))
                 })
             })

@@ -44,8 +44,12 @@ pub struct IssuedToken {
 
 /// Prefix of API tokens, so that a leaked one is recognisable.
 pub const TOKEN_PREFIX: &str = api::STAFF_TOKEN_PREFIX;
+/// The longest [`crate::Settings::token_max_days`] may be.
 pub const MAX_TOKEN_DAYS: u32 = 365;
+/// A new token's life when its maker does not say.
 pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+/// [`crate::Settings::token_max_days`] when the administrator does not say.
+pub const DEFAULT_TOKEN_MAX_DAYS: u32 = 90;
 const MAX_ACTIVE_TOKENS: usize = 20;
 
 fn check_email(email: &str) -> Result<String, IdentityError> {
@@ -254,7 +258,8 @@ impl Identity {
                 Ok(staff.email)
             })
             .await?;
-        self.inner.lockout.cleared(&email);
+        // A new password unlocks the account from every address.
+        self.inner.lockout.cleared_all(&email);
         Ok(generated)
     }
 
@@ -267,12 +272,15 @@ impl Identity {
         new: String,
     ) -> Result<(), IdentityError> {
         let staff = staff_or_not_found(&*self.directory().await?, id)?;
-        if let Some(wait) = self.inner.lockout.locked(&staff.email) {
+        // Guesses of the current password through a signed-in session
+        // count apart from sign-in failures.
+        const FROM: &str = "own password change";
+        if let Some(wait) = self.inner.lockout.locked(&staff.email, FROM) {
             return Err(IdentityError::too_many("too many wrong passwords", wait));
         }
         let hash = staff.password_hash.clone().unwrap_or_default();
         if !blocking(move || Ok(password::verify(&current, &hash))).await? {
-            self.inner.lockout.failed(&staff.email);
+            self.inner.lockout.failed(&staff.email, FROM);
             return Err(IdentityError::Invalid(
                 "the current password is wrong: type it again".into(),
             ));
@@ -324,13 +332,16 @@ impl Identity {
         .await
     }
 
-    /// Issues an API token for `id`, valid `days` days.
+    /// Issues an API token for `id`, valid `days` days (at most the
+    /// administrator's maximum). A token made with a token (`by_token`)
+    /// ends no later than it.
     pub async fn issue_token(
         &self,
         acting: &Acting,
         id: StaffId,
         label: &str,
-        days: u32,
+        days: Option<u32>,
+        by_token: Option<Uuid>,
     ) -> Result<IssuedToken, IdentityError> {
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 80 {
@@ -338,9 +349,11 @@ impl Identity {
                 "give the token a label of 1 to 80 characters, saying what uses it".into(),
             ));
         }
-        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        let max = self.settings().token_max_days.clamp(1, MAX_TOKEN_DAYS);
+        let days = days.unwrap_or(DEFAULT_TOKEN_DAYS.min(max));
+        if !(1..=max).contains(&days) {
             return Err(IdentityError::Invalid(format!(
-                "a token lasts 1 to {MAX_TOKEN_DAYS} days, not {days}"
+                "a token lasts 1 to {max} days, not {days}"
             )));
         }
         let token = format!("{TOKEN_PREFIX}{}", secret::random_token()?);
@@ -349,6 +362,14 @@ impl Identity {
         self.retrying(|| async {
             let staff = staff_or_not_found(&*self.directory().await?, id)?;
             let now = Utc::now();
+            if let Some(maker) = by_token.and_then(|t| staff.tokens.get(&t))
+                && expires_at > maker.expires_at
+            {
+                return Err(IdentityError::Invalid(format!(
+                    "a token cannot make a token that outlives it: this one ends on {}, ask for fewer days or sign in with a password",
+                    maker.expires_at.format("%Y-%m-%d")
+                )));
+            }
             let active = staff
                 .tokens
                 .values()

@@ -68,6 +68,7 @@ fn resident(first: &str) -> NewResident {
         language: Language::Fr,
         sms_consent: true,
         email_consent: false,
+        site: None,
     }
 }
 

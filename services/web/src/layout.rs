@@ -230,8 +230,8 @@ pub async fn choose_language(ctx: Ctx, Query(q): Query<LanguageQuery>) -> Respon
         Some(c @ ("fr" | "en" | "ar")) => c,
         _ => forms::language_code(ctx.lang),
     };
-    let back = forms::safe_back(q.retour.as_deref());
-    let mut response = see_other(back);
+    let back = api::safe_return(q.retour.as_deref());
+    let mut response = see_other(&back);
     response.headers_mut().append(
         header::SET_COOKIE,
         forms::set_cookie(LANG_COOKIE, code, 365 * 24 * 3600, false),
@@ -252,7 +252,7 @@ pub fn signed_in(ctx: &Ctx) -> Result<&Principal, ApiError> {
     ctx.staff.as_ref().ok_or_else(|| {
         ApiError::SignIn(format!(
             "/connexion?retour={}",
-            url_encode(forms::safe_back(Some(&ctx.here)))
+            url_encode(&api::safe_return(Some(&ctx.here)))
         ))
     })
 }
@@ -266,7 +266,9 @@ pub fn says(ctx: &Ctx, e: &ApiError) -> String {
             return w.err_unavailable.to_owned();
         }
         ApiError::Invalid { message, .. } => message.as_str(),
-        ApiError::BadRequest(m)
+        ApiError::MethodNotAllowed { .. } => return w.err_other.to_owned(),
+        ApiError::TooLarge(m)
+        | ApiError::BadRequest(m)
         | ApiError::Unauthorized(m)
         | ApiError::Forbidden(m)
         | ApiError::NotFound(m)

@@ -40,7 +40,7 @@ pub mod text;
 
 use std::sync::Arc;
 
-use api::{Need, Routes, Verb};
+use api::{Need, Routes, Twin, Verb};
 use axum::http::header;
 use axum::response::IntoResponse;
 
@@ -94,166 +94,216 @@ impl Web {
     }
 }
 
-/// Every page, each with its access rule. Staff pages are `Page`: a visitor
-/// without a session is sent to the sign-in page instead of getting a JSON
-/// 401; the handler checks the roles at the site of what the page shows.
+/// Every page, each with its access rule: the same [`Need`] as the JSON
+/// route that does the same thing (declared with `same_as`, and compared by
+/// a test), so that no door is weaker than the other. A visitor without a
+/// session on a staff page is sent to the sign-in page instead of getting
+/// a JSON 401; the handler checks the roles at the site of what the page
+/// shows, as the JSON handler does.
 pub fn routes(web: Web) -> Routes {
-    use Need::{AdminPage, Optional, Page, Public};
+    use Need::{Admin, Everywhere, Optional, Public, Staff};
+    use Twin::Api;
+    use Verb::{Delete, Get, Post, Put};
     const DESK: &[contracts::Role] = api::FRONT_DESK;
     const COORDINATOR: &[contracts::Role] = &[contracts::Role::Coordinator];
-    use Verb::{Get, Post};
+    const QUEUE: &str = "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue";
+    const DAY_LIST: &str = "/api/v1/sites/{site_id}/permanences/{permanence_id}/appointments";
+    const REQUESTS: &str = "/api/v1/visits/{visit_id}/requests";
     Routes::new()
-        .route(Get, "/static/creneau.css", Public, stylesheet)
-        .route(Get, "/static/live.js", Public, script)
-        .route(Get, "/langue", Public, layout::choose_language)
-        .route(Get, "/", Optional, resident::sites_page)
-        .route(Get, "/rdv/{site_id}", Optional, resident::reasons_page)
-        .route(
+        .page(Get, "/static/creneau.css", Public, stylesheet)
+        .page(Get, "/static/live.js", Public, script)
+        .page(Get, "/langue", Public, layout::choose_language)
+        .page(Get, "/", Optional, resident::sites_page)
+        .page(Get, "/rdv/{site_id}", Optional, resident::reasons_page)
+        .page(
             Get,
             "/rdv/{site_id}/{reason}",
             Optional,
             resident::times_page,
         )
-        .route(
+        .same_as(Api(Get, "/api/v1/availability"))
+        .page(
             Get,
             "/rdv/{site_id}/{reason}/{start}",
             Optional,
             resident::who_page,
         )
-        .route(
+        .page(
             Post,
             "/rdv/{site_id}/{reason}/{start}",
             Optional,
             resident::book_post,
         )
-        .route(Get, "/r/{token}", Public, resident::manage_page)
-        .route(Post, "/r/{token}/annuler", Public, resident::cancel_post)
-        .route(Get, "/r/{token}/deplacer", Public, resident::move_page)
-        .route(Post, "/r/{token}/deplacer", Public, resident::move_post)
-        .route(Get, "/connexion", Optional, staff::sign_in_page)
-        .route(Post, "/connexion", Public, staff::sign_in_post)
-        .route(Post, "/deconnexion", Page(&[]), staff::sign_out_post)
-        .route(Get, "/agents", Page(&[]), staff::home_page)
-        .route(Get, "/agents/accueil", Page(DESK), staff::reception_page)
-        .route(
+        .same_as(Api(Post, "/api/v1/appointments"))
+        // The token in the address is the resident's credential: the
+        // handlers check it as the JSON routes do; staff use their pages.
+        .page(Get, "/r/{token}", Public, resident::manage_page)
+        .same_as(Twin::None)
+        .page(Post, "/r/{token}/annuler", Public, resident::cancel_post)
+        .same_as(Twin::None)
+        .page(Get, "/r/{token}/deplacer", Public, resident::move_page)
+        .same_as(Twin::None)
+        .page(Post, "/r/{token}/deplacer", Public, resident::move_post)
+        .same_as(Twin::None)
+        .page(Get, "/connexion", Optional, staff::sign_in_page)
+        .page(Post, "/connexion", Public, staff::sign_in_post)
+        .same_as(Api(Post, "/api/v1/session"))
+        .page(Post, "/deconnexion", Staff(&[]), staff::sign_out_post)
+        .same_as(Api(Delete, "/api/v1/session"))
+        .page(Get, "/agents", Staff(&[]), staff::home_page)
+        .page(Get, "/agents/accueil", Staff(DESK), staff::reception_page)
+        .same_as(Api(Get, "/api/v1/residents/search"))
+        .page(
             Get,
             "/agents/rdv/{appointment_id}/deplacer",
-            Page(DESK),
+            Staff(DESK),
             staff::move_page,
         )
-        .route(
+        .same_as(Api(Get, "/api/v1/appointments/{appointment_id}"))
+        .page(
             Post,
             "/agents/rdv/{appointment_id}/deplacer",
-            Page(DESK),
+            Staff(DESK),
             staff::move_post,
         )
-        .route(
+        .same_as(Api(
+            Post,
+            "/api/v1/appointments/{appointment_id}/reschedule",
+        ))
+        .page(
             Post,
             "/agents/rdv/{appointment_id}/annuler",
-            Page(DESK),
+            Staff(DESK),
             staff::cancel_post,
         )
-        .route(
+        .same_as(Api(Post, "/api/v1/appointments/{appointment_id}/cancel"))
+        .page(
             Post,
             "/agents/rdv/{appointment_id}/etape",
-            Page(DESK),
+            Staff(DESK),
             staff::step_post,
         )
-        .route(Get, "/agents/journee", Page(DESK), staff::day_page)
-        .route(
+        .same_as(Api(Post, "/api/v1/appointments/{appointment_id}/{step}"))
+        .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
+        .page(
             Get,
             "/agents/permanences/{permanence_id}",
-            Page(DESK),
+            Staff(DESK),
             staff::permanence_page,
         )
-        .route(
+        .same_as(Api(Get, DAY_LIST))
+        .page(
             Get,
             "/agents/permanences/{permanence_id}/file",
-            Page(DESK),
+            Staff(DESK),
             staff::queue_fragment,
         )
-        .route(
+        .same_as(Api(Get, QUEUE))
+        .page(
             Post,
             "/agents/permanences/{permanence_id}/file",
-            Page(DESK),
+            Staff(DESK),
             staff::arrive_post,
         )
-        .route(
+        .same_as(Api(Post, QUEUE))
+        .page(
             Get,
             "/agents/permanences/{permanence_id}/feuille",
-            Page(DESK),
+            Staff(DESK),
             staff::day_sheet,
         )
-        .route(
+        .same_as(Api(Get, DAY_LIST))
+        .page(
             Post,
             "/agents/tickets/{ticket_id}",
-            Page(DESK),
+            Staff(DESK),
             staff::ticket_post,
         )
-        .route(
+        .same_as(Api(
+            Post,
+            "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue/{ticket_id}/{step}",
+        ))
+        .page(
             Get,
             "/agents/visites/{visit_id}",
-            Page(DESK),
+            Staff(DESK),
             staff::visit_page,
         )
-        .route(
+        .same_as(Api(Get, REQUESTS))
+        .page(
             Post,
             "/agents/visites/{visit_id}",
-            Page(DESK),
+            Staff(DESK),
             staff::visit_post,
         )
-        .route(
+        .same_as(Api(Put, REQUESTS))
+        .page(
             Get,
             "/agents/statistiques",
-            Page(stats::READERS),
+            Staff(stats::READERS),
             staff::stats_page,
         )
-        .route(Get, "/agents/lieux", Page(COORDINATOR), admin::sites_page)
-        .route(Post, "/agents/lieux", Page(COORDINATOR), admin::site_create)
-        .route(
+        .same_as(Api(Get, "/api/v1/stats"))
+        .page(Get, "/agents/lieux", Staff(COORDINATOR), admin::sites_page)
+        .page(
+            Post,
+            "/agents/lieux",
+            Everywhere(COORDINATOR),
+            admin::site_create,
+        )
+        .same_as(Api(Post, "/api/v1/sites"))
+        .page(
             Get,
             "/agents/lieux/{site_id}",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::site_page,
         )
-        .route(
+        .page(
             Post,
             "/agents/lieux/{site_id}",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::site_change,
         )
-        .route(
+        .same_as(Api(Put, "/api/v1/sites/{site_id}"))
+        .page(
             Post,
             "/agents/lieux/{site_id}/fermetures",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::closure_create,
         )
-        .route(
+        .same_as(Api(Post, "/api/v1/sites/{site_id}/closures"))
+        .page(
             Post,
             "/agents/lieux/{site_id}/fermetures/{closure_id}/lever",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::closure_lift,
         )
-        .route(
+        .same_as(Api(Delete, "/api/v1/sites/{site_id}/closures/{closure_id}"))
+        .page(
             Post,
             "/agents/lieux/{site_id}/regles",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::rule_create,
         )
-        .route(
+        .same_as(Api(Post, "/api/v1/sites/{site_id}/rules"))
+        .page(
             Post,
             "/agents/regles/{rule_id}/retirer",
-            Page(COORDINATOR),
+            Staff(COORDINATOR),
             admin::rule_retire,
         )
-        .route(Get, "/agents/equipe", AdminPage, admin::team_page)
-        .route(Post, "/agents/equipe", AdminPage, admin::staff_create)
-        .route(
+        .same_as(Api(Delete, "/api/v1/sites/{site_id}/rules/{rule_id}"))
+        .page(Get, "/agents/equipe", Admin, admin::team_page)
+        .same_as(Api(Get, "/api/v1/staff"))
+        .page(Post, "/agents/equipe", Admin, admin::staff_create)
+        .same_as(Api(Post, "/api/v1/staff"))
+        .page(
             Post,
             "/agents/equipe/{staff_id}/roles",
-            AdminPage,
+            Admin,
             admin::staff_roles,
         )
+        .same_as(Api(Post, "/api/v1/staff/{staff_id}/grants"))
         .with_state(web)
 }
 

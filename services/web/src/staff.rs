@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use contracts::proto::appointments::v1 as ev;
 use contracts::{AppointmentId, Language, Reason, Role, SiteId};
+use identity::ReadPurpose;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -82,7 +83,7 @@ pub async fn sign_in_page(
     Query(q): Query<SignInQuery>,
 ) -> Response {
     let ctx = staff_language(ctx);
-    let back = forms::safe_back(q.retour.as_deref()).to_owned();
+    let back = api::safe_return(q.retour.as_deref());
     if ctx.staff.is_some() {
         return see_other(if back == "/" { "/agents" } else { &back });
     }
@@ -93,7 +94,7 @@ pub async fn sign_in_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
     let ctx = staff_language(ctx);
     let pairs = forms::pairs(&body);
     let email = forms::field(&pairs, "email");
-    let back = forms::safe_back(Some(forms::field(&pairs, "retour"))).to_owned();
+    let back = api::safe_return(Some(forms::field(&pairs, "retour")));
     let back = if back == "/" {
         "/agents".to_owned()
     } else {
@@ -278,22 +279,26 @@ async fn reception(
             .map_or_else(String::new, |s| s.details.name.clone())
     };
     let mut found = Vec::new();
-    let too_short = !query.is_empty() && query.chars().count() < 2;
+    let mut too_short = !query.is_empty() && query.chars().count() < 2;
     if query.chars().count() >= 2 {
-        let residents: Vec<(contracts::ResidentId, String, String)> = {
-            let d = web
-                .inner
-                .identity
-                .directory()
-                .await
-                .map_err(ApiError::from)?;
-            d.search_residents(&query, 20)
-                .into_iter()
-                .map(|r| (r.id, r.name.clone(), r.phone.clone()))
-                .collect()
+        let residents = match web
+            .inner
+            .identity
+            .find_residents(p, ctx.correlation.0, &query)
+            .await
+        {
+            Ok(found) => found,
+            Err(identity::IdentityError::Invalid(_)) => {
+                too_short = true;
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
         };
         let now = web.now();
-        for (id, name, phone) in residents {
+        for identity::ResidentSeen {
+            id, name, phone, ..
+        } in residents
+        {
             let upcoming: Vec<Booking> = web
                 .inner
                 .appointments
@@ -314,20 +319,30 @@ async fn reception(
             .await
             .map_err(ApiError::internal)?
         {
-            let who = match web.inner.appointments.resident_of(r.appointment).await {
-                Ok(resident) => web
-                    .inner
-                    .identity
-                    .directory()
-                    .await
-                    .map_err(ApiError::from)?
-                    .resident(resident)
-                    .map(|v| (v.name.clone(), v.phone.clone())),
-                Err(_) => None,
-            };
-            failed.push((s.details.name.clone(), r, who));
+            let resident = web.inner.appointments.resident_of(r.appointment).await.ok();
+            failed.push((s.details.name.clone(), r, resident));
         }
     }
+    let to_call = web
+        .inner
+        .identity
+        .residents_for(
+            p,
+            ctx.correlation.0,
+            ReadPurpose::CallBack,
+            failed.iter().filter_map(|(_, _, r)| *r),
+        )
+        .await
+        .map_err(ApiError::from)?;
+    let failed: Vec<_> = failed
+        .into_iter()
+        .map(|(site, r, resident)| {
+            let who = resident
+                .and_then(|id| to_call.get(&id))
+                .map(|v| (v.name.clone(), v.phone.clone()));
+            (site, r, who)
+        })
+        .collect();
     let back = ctx.here.clone();
     let title = t(ctx, "Accueil", "Reception");
     let body = html! {
@@ -394,6 +409,7 @@ use crate::resident::DayQuery;
 async fn move_view(
     web: &Web,
     ctx: &Ctx,
+    p: &Principal,
     b: &Booking,
     day: Option<NaiveDate>,
     problem: Option<String>,
@@ -411,16 +427,16 @@ async fn move_view(
             now,
         )
         .await?;
-    let phone = {
-        let d = web
-            .inner
-            .identity
-            .directory()
-            .await
-            .map_err(ApiError::from)?;
-        d.resident(b.resident)
-            .map(|r| (r.name.clone(), r.phone.clone()))
-    };
+    let phone = people(
+        web,
+        ctx,
+        p,
+        ReadPurpose::Appointment,
+        std::slice::from_ref(b),
+    )
+    .await?
+    .pop()
+    .filter(|(name, _)| !name.is_empty());
     let title = t(ctx, "Déplacer le rendez-vous", "Move the appointment");
     let action = format!("/agents/rdv/{}/deplacer", b.id);
     let body = html! {
@@ -469,7 +485,7 @@ pub async fn move_page(
     staff_page!(ctx, p, async {
         let b = booking_at_desk(&web, p, &raw).await?;
         let day = q.day();
-        move_view(&web, ctx, &b, day, None).await
+        move_view(&web, ctx, p, &b, day, None).await
     })
 }
 
@@ -489,6 +505,7 @@ pub async fn move_post(
             return move_view(
                 &web,
                 ctx,
+                p,
                 &b,
                 None,
                 Some(
@@ -527,6 +544,7 @@ pub async fn move_post(
                 move_view(
                     &web,
                     ctx,
+                    p,
                     &b,
                     None,
                     Some(
@@ -542,7 +560,7 @@ pub async fn move_post(
             }
             Err(e) => {
                 let e = ApiError::from(e);
-                move_view(&web, ctx, &b, None, Some(says(ctx, &e))).await
+                move_view(&web, ctx, p, &b, None, Some(says(ctx, &e))).await
             }
         }
     })
@@ -568,7 +586,7 @@ pub async fn cancel_post(
                 )
                 .await?;
         }
-        let back = forms::safe_back(Some(forms::field(&pairs, "retour")));
+        let back = api::safe_return(Some(forms::field(&pairs, "retour")));
         let sep = if back.contains('?') { '&' } else { '?' };
         Ok(see_other(&format!("{back}{sep}fait=annule")))
     })
@@ -750,18 +768,30 @@ fn reason_chips(ctx: &Ctx, name: &str, checked: &[Reason]) -> Markup {
     }
 }
 
-/// The name and phone number of each appointment's resident.
-async fn people(web: &Web, list: &[Booking]) -> Result<Vec<(String, String)>, ApiError> {
-    let d = web
+/// The name and phone number of each appointment's resident, as `p` may
+/// see them (recorded in the audit with `purpose`).
+async fn people(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    purpose: ReadPurpose,
+    list: &[Booking],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let seen = web
         .inner
         .identity
-        .directory()
+        .residents_for(
+            p,
+            ctx.correlation.0,
+            purpose,
+            list.iter().map(|b| b.resident),
+        )
         .await
         .map_err(ApiError::from)?;
     Ok(list
         .iter()
         .map(|b| {
-            d.resident(b.resident)
+            seen.get(&b.resident)
                 .map(|r| (r.name.clone(), r.phone.clone()))
                 .unwrap_or_default()
         })
@@ -774,7 +804,7 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
     staff_page!(ctx, p, async {
         let x = permanence_at_desk(&web, p, &id).await?;
         let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-        let names: Vec<String> = people(&web, &list)
+        let names: Vec<String> = people(&web, ctx, p, ReadPurpose::DayList, &list)
             .await?
             .into_iter()
             .map(|(n, _)| n)
@@ -1091,7 +1121,7 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
     staff_page!(ctx, p, async {
         let x = permanence_at_desk(&web, p, &id).await?;
         let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-        let people = people(&web, &list).await?;
+        let people = people(&web, ctx, p, ReadPurpose::DayList, &list).await?;
         let title = format!(
             "{} · {} · {}–{}",
             x.site_name,

@@ -292,7 +292,7 @@ impl TestApp {
             .expect("staff");
         let token = self
             .identity()
-            .issue_token(&acting, created.staff_id, "tests", 30)
+            .issue_token(&acting, created.staff_id, "tests", Some(30), None)
             .await
             .expect("token")
             .token;
