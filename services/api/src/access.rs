@@ -245,10 +245,11 @@ pub enum Need {
 impl Need {
     /// What the need asks of staff, for comparing two doors to one
     /// operation: a manage link's route is, for staff, a front-desk route
-    /// checked at the appointment's site.
+    /// checked at the appointment's site; an optional one asks nothing.
     pub fn for_staff(self) -> Need {
         match self {
             Need::ResidentLink => Need::Staff(FRONT_DESK),
+            Need::Optional => Need::Public,
             other => other,
         }
     }

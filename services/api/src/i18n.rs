@@ -335,16 +335,16 @@ const CATALOGUE: &[(&str, &str)] = &[
         "trop de réservations depuis cette connexion",
     ),
     (
-        "too many bookings for this phone number",
-        "trop de réservations pour ce numéro de téléphone",
+        "too many bookings for this phone number today",
+        "trop de réservations pour ce numéro de téléphone aujourd'hui",
     ),
     (
         "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
         "cet habitant a déjà un rendez-vous pour ce motif le {} (référence {}) : déplacez-le, ou donnez override_reason pour en réserver un autre",
     ),
     (
-        "this phone number already has an appointment for this reason: use the link in its SMS to move it, or call the help desk",
-        "ce numéro a déjà un rendez-vous pour ce motif : utilisez le lien de son SMS pour le déplacer, ou appelez l'accueil",
+        "you already have an appointment for this reason: use the link in its SMS to move it, or call the help desk",
+        "vous avez déjà un rendez-vous pour ce motif : utilisez le lien de son SMS pour le déplacer, ou appelez l'accueil",
     ),
     (
         "this time is in the past: choose a time to come",
@@ -497,8 +497,8 @@ const CATALOGUE: &[(&str, &str)] = &[
         "quelqu'un d'autre l'a modifié entre-temps : rechargez, vérifiez sa modification et refaites la vôtre",
     ),
     (
-        "opening a site needs a coordinator or administrator of every site",
-        "ouvrir un site demande un coordinateur ou un administrateur de tous les sites",
+        "this needs the role {} for every site; ask an administrator if you should have it",
+        "il faut le rôle {} pour tous les sites ; demandez à un administrateur si vous devriez l'avoir",
     ),
     (
         "{} is not a closure id",
@@ -793,12 +793,12 @@ const CATALOGUE: &[(&str, &str)] = &[
         "trop de tentatives de connexion depuis cette connexion",
     ),
     (
-        "this account is locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
-        "ce compte est bloqué après {} mots de passe erronés de suite ; attendez, ou demandez à un administrateur un nouveau mot de passe",
+        "this account is locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+        "ce compte est bloqué pour cette connexion après {} mots de passe erronés de suite ; attendez, ou demandez à un administrateur un nouveau mot de passe",
     ),
     (
-        "this account is now locked after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
-        "ce compte est maintenant bloqué après {} mots de passe erronés de suite ; attendez, ou demandez à un administrateur un nouveau mot de passe",
+        "this account is now locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
+        "ce compte est maintenant bloqué pour cette connexion après {} mots de passe erronés de suite ; attendez, ou demandez à un administrateur un nouveau mot de passe",
     ),
     (
         "this account is disabled: ask an administrator",
@@ -857,6 +857,46 @@ const CATALOGUE: &[(&str, &str)] = &[
         "{} jetons sont déjà actifs : révoquez-en un que vous n'utilisez plus",
     ),
     ("there is no token {}", "il n'y a pas de jeton {}"),
+    (
+        "this address does not take {}: use {}",
+        "cette adresse n'accepte pas {} : utilisez {}",
+    ),
+    (
+        "this request is too large: 256 KiB at most",
+        "cette requête est trop grande : 256 Kio au plus",
+    ),
+    (
+        "this form is too large: 64 KiB at most",
+        "ce formulaire est trop grand : 64 Kio au plus",
+    ),
+    (
+        "there is no resident {} at your sites",
+        "il n'y a pas d'habitant {} dans vos lieux",
+    ),
+    (
+        "say why (3 to 200 characters): it goes into the audit",
+        "dites pourquoi (3 à 200 caractères) : c'est inscrit au journal d'audit",
+    ),
+    (
+        "these two are not possible duplicates (the same phone number and a shared name): only the same person registered twice is merged",
+        "ces deux fiches ne sont pas des doublons possibles (même numéro de téléphone et un nom en commun) : on ne fusionne que la même personne inscrite deux fois",
+    ),
+    (
+        "resident {} is not merged into anyone",
+        "l'habitant {} n'est fusionné avec personne",
+    ),
+    (
+        "say at which of your sites the resident is registered",
+        "dites dans lequel de vos lieux l'habitant est inscrit",
+    ),
+    (
+        "a token cannot make a token that outlives it: this one ends on {}, ask for fewer days or sign in with a password",
+        "un jeton ne peut pas créer un jeton qui lui survit : celui-ci finit le {}, demandez moins de jours ou connectez-vous avec un mot de passe",
+    ),
+    (
+        "this code was used for a booking already: ask for a new code",
+        "ce code a déjà servi à une réservation : demandez un nouveau code",
+    ),
 ];
 
 #[cfg(test)]

@@ -22,11 +22,13 @@ const COORDINATOR: &[Role] = &[Role::Coordinator];
 
 /// Every route of the calendar.
 pub fn routes(calendar: Calendar) -> Routes {
-    use Need::{Public, Staff};
+    use Need::{Everywhere, Public, Staff};
     use Verb::{Delete, Get, Post, Put};
     Routes::new()
         .route(Get, "/api/v1/sites", Public, sites_list)
-        .route(Post, "/api/v1/sites", Staff(COORDINATOR), sites_create)
+        // A new site belongs to no one yet: coordinators of every site open
+        // them.
+        .route(Post, "/api/v1/sites", Everywhere(COORDINATOR), sites_create)
         .route(Get, "/api/v1/sites/{site_id}", Public, sites_get)
         .route(
             Put,
@@ -220,16 +222,6 @@ async fn sites_create(
     principal: Principal,
     ApiJson(body): ApiJson<SiteRequest>,
 ) -> Result<Response, ApiError> {
-    // A new site has no grant yet: it takes a coordinator of every site.
-    if !principal
-        .grants
-        .iter()
-        .any(|g| matches!(g.role, Role::Coordinator | Role::Admin) && g.site.is_none())
-    {
-        return Err(ApiError::Forbidden(
-            "opening a site needs a coordinator or administrator of every site".into(),
-        ));
-    }
     let id = calendar
         .open_site(&principal.acting(correlation), &body.details())
         .await?;

@@ -43,6 +43,9 @@ pub struct RawConfig {
     /// Trust X-Forwarded-For: only behind a reverse proxy on this machine.
     #[arg(long, env = "CRENEAU_TRUST_PROXY", global = true)]
     pub trust_proxy: Option<bool>,
+    /// The longest an API token lasts, in days (default 90, at most 365); older tokens stop working.
+    #[arg(long, env = "CRENEAU_TOKEN_MAX_DAYS", global = true)]
+    pub token_max_days: Option<u32>,
     /// A TOML file with any of these settings (flags and environment win).
     #[arg(long, env = "CRENEAU_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -61,6 +64,7 @@ struct FileConfig {
     session_idle_minutes: Option<u32>,
     retention_months: Option<u32>,
     trust_proxy: Option<bool>,
+    token_max_days: Option<u32>,
     sms: Option<SmsFile>,
     email: Option<EmailFile>,
 }
@@ -272,6 +276,16 @@ impl RawConfig {
                 "retention_months is {retention_months}: give 1 to 120 months"
             )));
         }
+        let token_max_days = self
+            .token_max_days
+            .or(file.token_max_days)
+            .unwrap_or(defaults.token_max_days);
+        if !(1..=identity::MAX_TOKEN_DAYS).contains(&token_max_days) {
+            return Err(ConfigError::Range(format!(
+                "token_max_days is {token_max_days}: give 1 to {} days",
+                identity::MAX_TOKEN_DAYS
+            )));
+        }
         let mut sms = sms_config(file.sms.unwrap_or_default(), &data_dir, &public_url)?;
         sms.email = file.email.map(email_config).transpose()?;
         Ok(Config {
@@ -286,6 +300,7 @@ impl RawConfig {
                 https,
                 retention_months,
                 trust_proxy: self.trust_proxy.or(file.trust_proxy).unwrap_or(false),
+                token_max_days,
                 ..defaults
             },
         })

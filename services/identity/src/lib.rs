@@ -47,4 +47,4 @@ pub use reads::{READS, ReadPurpose, ResidentSeen, SEARCH_LIMIT, scope_of};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
 pub use service::{Identity, Settings};
 pub use session::SignedIn;
-pub use staff::{CreatedStaff, IssuedToken, NewStaff, TOKEN_PREFIX};
+pub use staff::{CreatedStaff, IssuedToken, MAX_TOKEN_DAYS, NewStaff, TOKEN_PREFIX};
