@@ -897,6 +897,18 @@ const CATALOGUE: &[(&str, &str)] = &[
         "this code was used for a booking already: ask for a new code",
         "ce code a déjà servi à une réservation : demandez un nouveau code",
     ),
+    (
+        "password resets by email are not offered here: ask an administrator to set a new password",
+        "la réinitialisation du mot de passe par e-mail n'est pas proposée ici : demandez à un administrateur un nouveau mot de passe",
+    ),
+    (
+        "too many reset links were asked from this connection",
+        "trop de liens de réinitialisation ont été demandés depuis cette connexion",
+    ),
+    (
+        "this link does not work (too old, used already, or not whole): ask for a new one",
+        "ce lien ne marche pas (trop ancien, déjà utilisé, ou incomplet) : demandez-en un nouveau",
+    ),
 ];
 
 #[cfg(test)]

@@ -9,11 +9,13 @@
 //! - `reason`: why residents come, with the French words for them.
 //! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
+//! - `ports`: traits for what services need from outside (sending an email).
 
 mod event;
 mod ids;
 pub mod personal;
 mod phone;
+pub mod ports;
 mod reason;
 pub mod time;
 

@@ -294,13 +294,14 @@ impl RawConfig {
             data_dir,
             listen,
             master_key,
-            public_url,
+            public_url: public_url.clone(),
             identity: identity::Settings {
                 session_idle: std::time::Duration::from_secs(u64::from(idle) * 60),
                 https,
                 retention_months,
                 trust_proxy: self.trust_proxy.or(file.trust_proxy).unwrap_or(false),
                 token_max_days,
+                public_url: public_url.clone(),
                 ..defaults
             },
         })

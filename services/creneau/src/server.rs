@@ -65,6 +65,11 @@ impl AppState {
         )
         .await
         .context("cannot read appointments from the event log")?;
+        let senders: reminders::Senders = senders.into();
+        if let Some(mail) = &senders.mail {
+            // Staff's password reset links go out through the same server.
+            identity.set_mail_out(Arc::clone(mail) as Arc<dyn contracts::ports::MailOut>);
+        }
         let reminders = reminders::Reminders::new(
             Arc::clone(&store),
             identity.clone(),

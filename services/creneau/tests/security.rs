@@ -16,6 +16,9 @@
 
 mod support;
 
+#[path = "support/smtp.rs"]
+mod smtp;
+
 use api::{Door, Need, Twin, Verb};
 use axum::http::{Method, StatusCode};
 use chrono::Utc;
@@ -699,6 +702,122 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_account_for_another() 
         "{}",
         from_office.body
     );
+}
+
+/// A locked account still signs in from its own address after a reset
+/// link sent by email (a real SMTP server): the link sets a new password,
+/// which lifts every lock, ends the old sessions and tokens, and works
+/// once; asking for a link says nothing of whether the account exists.
+#[tokio::test]
+async fn a_reset_email_lets_a_locked_account_sign_in_again() {
+    let t = TestApp::new().await;
+    let server = smtp::Smtp::start().await;
+    let mailer = reminders::email::Mailer::new(&reminders::email::MailSettings {
+        host: "127.0.0.1".into(),
+        port: server.port,
+        security: reminders::email::Security::Plain,
+        username: None,
+        password: None,
+        from: "Créneau <rdv@ville.example.fr>".into(),
+        timeout: std::time::Duration::from_secs(5),
+    })
+    .expect("mailer");
+    t.identity()
+        .set_mail_out(std::sync::Arc::new(mailer) as std::sync::Arc<dyn contracts::ports::MailOut>);
+    let who = t.staff("mediation", &[(Role::Mediator, None)]).await;
+    let office = [198, 51, 100, 10];
+    let sign_in = |password: &str| {
+        Call::post("/api/v1/session")
+            .sent_from(office)
+            .json(json!({"email": who.email, "password": password}))
+    };
+    for _ in 0..5 {
+        t.send(sign_in("une faute de frappe")).await;
+    }
+    assert_eq!(
+        t.send(sign_in(&who.password)).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked for this address"
+    );
+
+    let page = t.send(Call::get("/connexion")).await;
+    assert!(
+        page.body.contains("/connexion/oubli"),
+        "the sign-in page offers the link"
+    );
+    for email in [who.email.as_str(), "personne@ville.example.fr"] {
+        let asked = t
+            .send(
+                Call::post("/api/v1/password-resets")
+                    .sent_from(office)
+                    .json(json!({"email": email})),
+            )
+            .await;
+        assert_eq!(
+            asked.status,
+            StatusCode::ACCEPTED,
+            "{email}: {}",
+            asked.body
+        );
+        assert_eq!(asked.body, "", "the same answer for any address");
+    }
+    let mails = server.received();
+    assert_eq!(mails.len(), 1, "only the account gets a link: {mails:?}");
+    assert_eq!(mails[0]["to"], who.email);
+    let text = mails[0]["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["type"] == "text/plain")
+        .and_then(|p| p["text"].as_str())
+        .expect("the text")
+        .to_owned();
+    let token = text
+        .split("/connexion/nouveau?jeton=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the link")
+        .to_owned();
+    let link = t
+        .send(Call::get(&format!("/connexion/nouveau?jeton={token}")))
+        .await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    assert!(link.body.contains(r#"name="again""#), "{}", link.body);
+
+    let new = "un mot de passe tout neuf";
+    let confirm = |password: &str| {
+        Call::post("/api/v1/password-resets/confirm")
+            .json(json!({"token": token, "password": password}))
+    };
+    let weak = t.send(confirm("court")).await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST, "{}", weak.body);
+    let done = t.send(confirm(new)).await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    let back = t.send(sign_in(new)).await;
+    assert_eq!(
+        back.status,
+        StatusCode::CREATED,
+        "signed in again from the office: {}",
+        back.body
+    );
+    let old_token = t
+        .send(Call::get("/api/v1/session").bearer(&who.token))
+        .await;
+    assert_eq!(old_token.status, StatusCode::UNAUTHORIZED);
+    let twice = t.send(confirm("encore un autre mot de passe")).await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{}", twice.body);
+    assert!(
+        twice.body.contains("this link does not work"),
+        "{}",
+        twice.body
+    );
+    let forged = t
+        .send(Call::post("/api/v1/password-resets/confirm").json(json!({
+            "token": format!("{}.{}.AAAA", who.id.0.simple(), Utc::now().timestamp() + 600),
+            "password": "un mot de passe choisi par l'attaquant"
+        })))
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST, "{}", forged.body);
 }
 
 /// Sets a site to confirm online bookings with a code.

@@ -103,6 +103,13 @@ pub fn routes(identity: Identity) -> Routes {
             Admin,
             residents_export,
         )
+        .route(Post, "/api/v1/password-resets", Public, resets_create)
+        .route(
+            Post,
+            "/api/v1/password-resets/confirm",
+            Public,
+            resets_confirm,
+        )
         .route(Get, "/api/v1/audit", Admin, audit_get)
         .route(Get, "/api/v1/links/{token}", Public, links_get)
         .with_state(identity)
@@ -726,6 +733,44 @@ async fn residents_unmerge(
     let id: ResidentId = path_id("resident", &resident_id)?;
     identity
         .unmerge_resident(&principal.acting(correlation), id, &body.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
+    email: String,
+}
+
+/// Sends a reset link to the account's email: 202 whether the account
+/// exists or not.
+async fn resets_create(
+    State(identity): State<Identity>,
+    ClientIp(client): ClientIp,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    identity
+        .request_password_reset(&body.email, &client, api::i18n::current())
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetConfirm {
+    /// From the link sent by email (its `jeton`).
+    token: String,
+    password: String,
+}
+
+async fn resets_confirm(
+    State(identity): State<Identity>,
+    correlation: CorrelationId,
+    ApiJson(body): ApiJson<ResetConfirm>,
+) -> Result<StatusCode, ApiError> {
+    identity
+        .reset_password(&body.token, body.password, correlation.0)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

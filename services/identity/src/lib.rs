@@ -8,6 +8,7 @@
 //! - `staff`: account commands (create, roles, passwords, disable, tokens).
 //! - `session`: sign-in and sign-out, and the [`api::Authenticator`] that
 //!   checks session cookies and bearer tokens.
+//! - `resets`: a new password through a link sent by email.
 //! - `links`: residents' manage links.
 //! - `codes`: the 6-digit SMS code that confirms an online booking.
 //! - `residents`: registration, merging, erasure, export, retention.
@@ -30,6 +31,7 @@ mod http;
 mod links;
 pub mod password;
 mod reads;
+mod resets;
 mod residents;
 mod secret;
 mod service;
@@ -44,6 +46,7 @@ pub use error::IdentityError;
 pub use http::{role_names, routes};
 pub use links::{LINK_TOKEN_LEN, LinkAccess, NewLink, new_link, revoke_link};
 pub use reads::{READS, ReadPurpose, ResidentSeen, SEARCH_LIMIT, scope_of};
+pub use resets::{RESET_LIFETIME, RESET_PAGE};
 pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
 pub use service::{Identity, Settings};
 pub use session::SignedIn;

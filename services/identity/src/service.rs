@@ -34,6 +34,8 @@ pub struct Settings {
     /// The longest an API token lasts (the administrator's choice, at most
     /// 365 days); a token older than this stops working.
     pub token_max_days: u32,
+    /// Where people reach Créneau: password reset links start with it.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             lockout_failures: 5,
             lockout_for: Duration::from_secs(15 * 60),
             token_max_days: crate::staff::DEFAULT_TOKEN_MAX_DAYS,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }
@@ -87,6 +90,13 @@ pub(crate) struct Inner {
     pub codes_used: Claims,
     /// Reads of residents' data recorded lately ([`crate::reads::QUIET`]).
     pub reads_recorded: RateLimiter,
+    /// Sends password reset links, when an SMTP server is configured.
+    pub mail: std::sync::OnceLock<std::sync::Arc<dyn contracts::ports::MailOut>>,
+    /// Signs password reset links.
+    pub reset_key: [u8; 32],
+    /// Reset links asked per address, and sent per account.
+    pub resets_per_ip: RateLimiter,
+    pub resets_per_account: RateLimiter,
     /// Verified when the email is unknown, so that an unknown email takes
     /// as long as a wrong password.
     pub decoy_hash: String,
@@ -116,6 +126,10 @@ impl Identity {
                 ),
                 codes_used: Claims::new(crate::codes::CODE_LIFETIME),
                 reads_recorded: RateLimiter::new(1, crate::reads::QUIET),
+                mail: std::sync::OnceLock::new(),
+                reset_key: vault.derive_key("identity password resets v1"),
+                resets_per_ip: RateLimiter::new(5, Duration::from_secs(15 * 60)),
+                resets_per_account: RateLimiter::new(3, Duration::from_secs(3600)),
                 store,
                 vault,
                 lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),

@@ -227,6 +227,24 @@ pub fn html(text: &str, link: Option<&str>, rtl: bool) -> String {
     )
 }
 
+#[async_trait::async_trait]
+impl contracts::ports::MailOut for Mailer {
+    async fn send_plain(&self, to: &str, subject: &str, text: &str) -> Result<(), String> {
+        let email = Email {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            html: html(text, None, false),
+            calendar: None,
+            message_id: format!("{}@creneau", uuid::Uuid::now_v7().simple()),
+        };
+        self.send(&email)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,7 @@ macro_rules! staff_page {
 mod admin;
 mod forms;
 mod layout;
+mod password;
 mod resident;
 mod staff;
 pub mod text;
@@ -148,6 +149,12 @@ pub fn routes(web: Web) -> Routes {
         .page(Get, "/connexion", Optional, staff::sign_in_page)
         .page(Post, "/connexion", Public, staff::sign_in_post)
         .same_as(Api(Post, "/api/v1/session"))
+        .page(Get, "/connexion/oubli", Public, password::forgot_page)
+        .page(Post, "/connexion/oubli", Public, password::forgot_post)
+        .same_as(Api(Post, "/api/v1/password-resets"))
+        .page(Get, identity::RESET_PAGE, Public, password::reset_page)
+        .page(Post, identity::RESET_PAGE, Public, password::reset_post)
+        .same_as(Api(Post, "/api/v1/password-resets/confirm"))
         .page(Post, "/deconnexion", Staff(&[]), staff::sign_out_post)
         .same_as(Api(Delete, "/api/v1/session"))
         .page(Get, "/agents", Staff(&[]), staff::home_page)

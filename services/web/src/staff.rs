@@ -70,6 +70,9 @@ fn sign_in_form(
             input type="password" id="password" name="password" autocomplete="current-password" required;
             button type="submit" { (t(ctx, "Se connecter", "Sign in")) }
         }
+        @if web.inner.identity.offers_password_resets() {
+            p { a href="/connexion/oubli" { (t(ctx, "Mot de passe oublié, ou compte bloqué ?", "Forgotten password, or account locked?")) } }
+        }
     };
     Page::new(title, body)
         .status(status)
