@@ -1,6 +1,7 @@
 //! Who does something, within which correlation: what every command
 //! handler passes down to the events it writes.
 
+use chrono::{DateTime, Utc};
 use contracts::{Event, to_new_event};
 use eventlog::{Actor, Metadata, NewEvent, StoreError};
 use uuid::Uuid;
@@ -9,38 +10,34 @@ use uuid::Uuid;
 pub struct Acting {
     pub actor: Actor,
     pub correlation_id: Uuid,
-    /// When what it does happens, if not now: `creneau simulate` writes a
-    /// past year through the real command handlers.
-    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When what it does happens: the time of the request or of the sweep,
+    /// from the clock of whoever acts (`creneau simulate` writes a past
+    /// year through the real command handlers with past times).
+    pub at: DateTime<Utc>,
 }
 
 impl Acting {
-    pub fn new(actor: Actor, correlation_id: Uuid) -> Self {
+    pub fn new(actor: Actor, correlation_id: Uuid, at: DateTime<Utc>) -> Self {
         Acting {
             actor,
             correlation_id,
-            at: None,
+            at,
         }
     }
 
-    /// The same, its events recorded at `at` instead of now.
-    pub fn at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
-        self.at = Some(at);
+    /// The same, its events recorded at `at`.
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        self.at = at;
         self
     }
 
-    /// The system process `name`, in a new correlation.
-    pub fn system(name: &str) -> Self {
-        Acting::new(Actor::System(name.to_owned()), Uuid::now_v7())
+    /// The system process `name`, in a new correlation, at `at`.
+    pub fn system(name: &str, at: DateTime<Utc>) -> Self {
+        Acting::new(Actor::System(name.to_owned()), Uuid::now_v7(), at)
     }
 
     pub fn metadata(&self) -> Metadata {
-        let mut m = Metadata::now(self.actor.clone(), self.correlation_id);
-        if let Some(at) = self.at {
-            m.recorded_at =
-                chrono::DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
-        }
-        m
+        Metadata::new(self.actor.clone(), self.correlation_id, self.at)
     }
 
     /// `event`, ready to append, with this actor and correlation.

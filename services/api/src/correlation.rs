@@ -1,10 +1,15 @@
-//! The correlation id of a request: every log line of the request and
-//! every event it writes carry it.
+//! What every request carries from the server's first middleware: its
+//! correlation id (every log line of the request and every event it writes
+//! carry it) and its time (`Now`, from the app's clock: every decision the
+//! request makes and every event it writes take it).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use crate::ApiError;
 
 pub const CORRELATION_HEADER: HeaderName = HeaderName::from_static("x-correlation-id");
 
@@ -34,5 +39,22 @@ impl<S: Send + Sync> FromRequestParts<S> for CorrelationId {
             .get::<CorrelationId>()
             .copied()
             .unwrap_or_else(|| CorrelationId(Uuid::now_v7())))
+    }
+}
+
+/// When the request is handled, read once from the app's clock by the
+/// server's first middleware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now(pub DateTime<Utc>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Now {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Now>().copied().ok_or_else(|| {
+            ApiError::Internal(
+                "the request has no time: the server's middleware reads it from the clock".into(),
+            )
+        })
     }
 }

@@ -9,7 +9,8 @@
 //!   declarations) and the [`authorize`] middleware that enforces them,
 //!   with CSRF and origin checks for cookie sessions.
 //! - `acting`: [`Acting`], who does something and in which correlation.
-//! - `correlation`: the [`CorrelationId`] every request carries.
+//! - `correlation`: the [`CorrelationId`] and the time ([`Now`]) every
+//!   request carries.
 //! - `headers`: security headers on every answer.
 //! - `signing`: HMAC-SHA256 signatures ([`sign`], [`verify`]).
 //! - `openapi`: the OpenAPI document, generated from the route table.
@@ -37,7 +38,7 @@ pub use access::{
     authorize, cookie, parse_role, role_name, safe_return, same_secret, url_encode,
 };
 pub use acting::Acting;
-pub use correlation::{CORRELATION_HEADER, CorrelationId};
+pub use correlation::{CORRELATION_HEADER, CorrelationId, Now};
 pub use error::{
     ApiError, ApiJson, ApiQuery, MAX_BODY, json_body, path_id, too_large, uniform_errors,
 };

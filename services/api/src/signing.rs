@@ -4,12 +4,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use contracts::mac::{hmac_sha256, verify_hmac_sha256};
 
 /// Signs with HMAC-SHA256 under `key`.
 pub fn sign(key: &[u8; 32], message: &str) -> String {
-    B64URL.encode(mac(key, message).finalize().into_bytes())
+    B64URL.encode(hmac_sha256(key, &[message.as_bytes()]))
 }
 
 /// Checks a signature from [`sign`] in constant time.
@@ -17,15 +16,7 @@ pub fn verify(key: &[u8; 32], message: &str, signature: &str) -> bool {
     let Ok(bytes) = B64URL.decode(signature) else {
         return false;
     };
-    mac(key, message).verify_slice(&bytes).is_ok()
-}
-
-fn mac(key: &[u8; 32], message: &str) -> Hmac<Sha256> {
-    // HMAC takes keys of any length: a 32-byte key cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("hmac takes any key length"));
-    mac.update(message.as_bytes());
-    mac
+    verify_hmac_sha256(key, &[message.as_bytes()], &bytes)
 }
 
 #[cfg(test)]

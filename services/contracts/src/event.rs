@@ -113,7 +113,11 @@ mod tests {
             resident_id: "r1".into(),
             cause: "request".into(),
         };
-        let meta = Metadata::now(eventlog::Actor::System("test".into()), uuid::Uuid::now_v7());
+        let meta = Metadata::new(
+            eventlog::Actor::System("test".into()),
+            uuid::Uuid::now_v7(),
+            chrono::DateTime::from_timestamp(1_796_900_000, 0).expect("time"),
+        );
         let new = to_new_event(&e, meta.clone()).expect("event");
         assert_eq!(new.event_type, "creneau.residents.v1.ResidentErased");
         assert_eq!(

@@ -5,6 +5,7 @@
 //! - `event`: the [`Event`] trait, turning messages into log events and back,
 //!   and [`EVENT_TYPES`], the registry of every event message.
 //! - `ids`: typed UUID v7 identifiers.
+//! - `mac`: HMAC-SHA256 and constant-time comparison, for every signature.
 //! - `phone`: mobile phone numbers, parsed and normalised to E.164.
 //! - `reason`: why residents come, with the French words for them.
 //! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
@@ -13,6 +14,7 @@
 
 mod event;
 mod ids;
+pub mod mac;
 pub mod personal;
 mod phone;
 pub mod ports;

@@ -122,13 +122,7 @@ impl MasterKey {
     /// from the master key with HMAC-SHA256: the same master key always
     /// gives the same derived key, and no derived key reveals another.
     pub fn derive(&self, purpose: &str) -> [u8; KEY_LEN] {
-        use hmac::Mac as _;
-        // HMAC accepts keys of any length: a 32-byte key cannot fail.
-        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("hmac takes any key length"));
-        mac.update(b"creneau derived key v1\0");
-        mac.update(purpose.as_bytes());
-        mac.finalize().into_bytes().into()
+        crate::mac::hmac_sha256(&self.0, &[b"creneau derived key v1\0", purpose.as_bytes()])
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {

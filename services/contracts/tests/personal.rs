@@ -13,7 +13,12 @@ use eventlog::{Actor, EventStore, ExpectedVersion, Filter, Metadata, Position};
 use uuid::Uuid;
 
 fn meta() -> Metadata {
-    Metadata::now(Actor::System("test".into()), Uuid::now_v7())
+    // A fixed instant: no test depends on today's date.
+    Metadata::new(
+        Actor::System("test".into()),
+        Uuid::now_v7(),
+        chrono::DateTime::from_timestamp(1_796_900_000, 0).expect("time"),
+    )
 }
 
 struct Folded {

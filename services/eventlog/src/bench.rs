@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::model::{Actor, ExpectedVersion, Filter, Metadata, NewEvent, Position, StreamName};
 use crate::store::EventStore;
+use crate::{Clock as _, SystemClock};
 
 /// How much work one run does.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +144,11 @@ fn sample_event(i: usize) -> Result<NewEvent, StoreError> {
         Uuid::now_v7(),
         "creneau.bench.v1.AppointmentBooked",
         sample_payload(i),
-        Metadata::now(Actor::System("bench".into()), Uuid::now_v7()),
+        Metadata::new(
+            Actor::System("bench".into()),
+            Uuid::now_v7(),
+            SystemClock.now(),
+        ),
     )
 }
 

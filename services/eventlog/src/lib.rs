@@ -3,6 +3,7 @@
 //! subscriptions that never skip an event, named checkpoints, and the key
 //! table that makes erasing a person possible.
 //!
+//! - `clock`: [`Clock`], where every decision reads the time.
 //! - `model`: positions, stream names, expected versions, events, filters.
 //! - `error`: [`StoreError`] and [`AppendError`].
 //! - `store`: the [`EventStore`] trait, [`KeyTable`], [`Subscription`].
@@ -15,6 +16,7 @@
 //! The log knows nothing of what events mean, of HTTP, or of services.
 
 pub mod bench;
+mod clock;
 mod error;
 #[cfg(feature = "kurrentdb")]
 pub mod kurrent;
@@ -24,6 +26,7 @@ pub mod postgres;
 pub mod sqlite;
 mod store;
 
+pub use clock::{Clock, ManualClock, RunningClock, ShiftedClock, SystemClock};
 pub use error::{AppendError, StoreError};
 pub use model::{
     Actor, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME, Metadata,

@@ -184,13 +184,14 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    /// Metadata for something done now by `actor` within `correlation_id`.
-    pub fn now(actor: Actor, correlation_id: Uuid) -> Self {
+    /// Metadata for something done at `at` by `actor` within
+    /// `correlation_id` (the time from the doer's [`crate::Clock`]).
+    pub fn new(actor: Actor, correlation_id: Uuid, at: DateTime<Utc>) -> Self {
         Metadata {
             actor,
             correlation_id,
             causation_id: None,
-            recorded_at: truncate_to_micros(Utc::now()),
+            recorded_at: truncate_to_micros(at),
         }
     }
 

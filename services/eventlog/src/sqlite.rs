@@ -716,7 +716,7 @@ pub fn save_checkpoint(
         "INSERT INTO checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
     )?
-    .execute(params![name, to_i64(position.0), chrono::Utc::now().timestamp_micros()])?;
+    .execute(params![name, to_i64(position.0), crate::clock::bookkeeping_now().timestamp_micros()])?;
     Ok(())
 }
 
@@ -847,7 +847,7 @@ impl EventStore for SqliteStore {
                 version,
                 i64::try_from(position.0).unwrap_or(i64::MAX),
                 state,
-                chrono::Utc::now().timestamp_micros()
+                crate::clock::bookkeeping_now().timestamp_micros()
             ])?;
             save_checkpoint(conn, &name, position)
         })
@@ -892,7 +892,7 @@ impl KeyTable for SqliteStore {
             conn.prepare_cached(
                 "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (owner) DO NOTHING",
             )?
-            .execute(params![owner.as_bytes().as_slice(), wrapped, chrono::Utc::now().timestamp_micros()])?;
+            .execute(params![owner.as_bytes().as_slice(), wrapped, crate::clock::bookkeeping_now().timestamp_micros()])?;
             Ok(conn
                 .prepare_cached("SELECT wrapped FROM data_keys WHERE owner = ?1")?
                 .query_row([owner.as_bytes().as_slice()], |r| r.get(0))?)

@@ -114,7 +114,12 @@ async fn backends() -> Vec<Backend> {
 }
 
 fn meta() -> Metadata {
-    Metadata::now(Actor::System("test".into()), Uuid::now_v7())
+    // A fixed instant: no test depends on today's date.
+    Metadata::new(
+        Actor::System("test".into()),
+        Uuid::now_v7(),
+        chrono::DateTime::from_timestamp(1_796_900_000, 0).expect("time"),
+    )
 }
 
 fn event(kind: &str, n: usize) -> NewEvent {
