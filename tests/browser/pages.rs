@@ -6,23 +6,20 @@
 //! count them. axe-core checks every page in each language. The forms' bad
 //! input is checked over plain HTTP.
 
-#[path = "support/browser.rs"]
-mod browser;
-#[path = "support/sms_stand_in.rs"]
-mod sms_stand_in;
-mod support;
+use creneau_tests::browser;
+use creneau_tests::sms_stand_in;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use browser::Browser;
-use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use contracts::Role;
-use reminders::ManualClock;
+use creneau_tests::{Call, Staff, TestApp};
+use eventlog::ManualClock;
 use serde_json::json;
 use sms_stand_in::StandIn;
-use support::{Call, Staff, TestApp};
 
 const SECRET: &str = "stand-in-secret";
 const PHONE: (u32, u32) = (360, 800);
@@ -34,10 +31,11 @@ fn paris(day: NaiveDate, hm: &str) -> DateTime<Utc> {
     contracts::time::to_utc(naive).expect("exists")
 }
 
-/// The day the tests' clock is on: tomorrow, so that whatever the real hour,
-/// 10:05 on it is still ahead and SMS go out in the daytime.
+/// The day the tests' clock is on: the open day after the tests' day
+/// ([`creneau_tests::test_now`]), so that whatever hour that is, 10:05 on
+/// it is still ahead and SMS go out in the daytime.
 fn the_day() -> NaiveDate {
-    contracts::time::local_date(Utc::now()) + Days::new(1)
+    creneau_tests::open_day_after(contracts::time::local_date(creneau_tests::test_now()), 1)
 }
 
 /// A served app whose clock is at 10:05 on [`the_day`], SMS to a stand-in,
@@ -60,8 +58,8 @@ async fn world() -> World {
         .await
         .expect("port");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let mut t = TestApp::with_origin(&base).await;
     let clock = ManualClock::new(paris(the_day(), "10:05"));
+    let mut t = TestApp::with_origin_and_clock(&base, clock.clone()).await;
     let stand_in = StandIn::start(SECRET).await;
     let client = reminders::sms::http_client(Duration::from_secs(5)).expect("client");
     let sms: Arc<dyn reminders::sms::SmsProvider> = Arc::new(reminders::sms::Webhook::new(
@@ -81,7 +79,6 @@ async fn world() -> World {
         )
         .await;
     t.state.reminders = reminders.clone();
-    t.state.clock = clock;
     let boss = t.staff("camille", &[(Role::Coordinator, None)]).await;
     let site = t
         .site(
@@ -96,7 +93,7 @@ async fn world() -> World {
             &site,
             json!({
                 "cron": "0 10 * * *", "duration_minutes": 180,
-                "valid_from": contracts::time::local_date(Utc::now()).to_string(),
+                "valid_from": t.today().to_string(),
                 "offer": {"appointments": true, "appointment_minutes": 30, "desks": 1, "drop_in": true},
             }),
         )
@@ -128,11 +125,14 @@ impl World {
             .state
             .appointments
             .drop_in_arrive(
-                &api::Acting::new(eventlog::Actor::Staff(self.boss.id.0), uuid::Uuid::new_v4()),
+                &api::Acting::new(
+                    eventlog::Actor::Staff(self.boss.id.0),
+                    uuid::Uuid::new_v4(),
+                    paris(the_day(), "10:05"),
+                ),
                 permanence,
                 Some(name),
                 &[reason],
-                paris(the_day(), "10:05"),
             )
             .await
             .expect("arrival");
@@ -915,7 +915,12 @@ async fn a_site_that_confirms_by_sms_asks_the_resident_for_the_code() {
     details.confirms_online_bookings_by_sms = true;
     w.t.state
         .calendar
-        .change_site(&api::Acting::system("test"), site_id, &details, None)
+        .change_site(
+            &api::Acting::system("test", w.t.now()),
+            site_id,
+            &details,
+            None,
+        )
         .await
         .expect("site");
     let start = contracts::time::to_local(paris(the_day(), "11:30"))

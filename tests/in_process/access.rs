@@ -6,18 +6,15 @@
 //! - residents' manage links: one appointment's link opens no other;
 //! - personal data: erasure, export and audit over HTTP.
 
-mod support;
-
 use std::time::Duration;
 
 use api::{Door, Need, Verb};
 use axum::http::{Method, StatusCode};
-use chrono::Utc;
 use contracts::{AppointmentId, ResidentId, Role, SiteId};
+use creneau_tests::{Call, ORIGIN, Staff, TestApp};
 use eventlog::{Actor, ExpectedVersion, Metadata};
 use identity::Settings;
 use serde_json::json;
-use support::{Call, ORIGIN, Staff, TestApp};
 
 /// Roles, each for one site or (None) for every site.
 type Grants = Vec<(Role, Option<SiteId>)>;
@@ -64,12 +61,12 @@ async fn issue_link(
     let link = identity::new_link(
         appointment,
         resident,
-        Utc::now() + chrono::Duration::hours(hours),
+        t.now() + chrono::Duration::hours(hours),
     )
     .expect("link");
     let event = contracts::to_new_event(
         &link.event,
-        Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7()),
+        Metadata::new(Actor::System("test".into()), uuid::Uuid::now_v7(), t.now()),
     )
     .expect("event");
     t.state
@@ -84,7 +81,7 @@ async fn issue_link(
 async fn every_route_answers_each_role_as_its_rule_says() {
     let t = TestApp::new().await;
     // A site A with a rule, a permanence and a closure, for calendar routes.
-    let acting = identity::Acting::system("test");
+    let acting = identity::Acting::system("test", t.now());
     let calendar = &t.state.calendar;
     let site_a_made = calendar
         .open_site(
@@ -98,7 +95,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         )
         .await
         .expect("site");
-    let today = contracts::time::local_date(Utc::now());
+    let today = t.today();
     let rule_id = calendar
         .create_rule(
             &acting,
@@ -120,7 +117,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         )
         .await
         .expect("rule");
-    let permanence = calendar::permanence_id(rule_id, today + chrono::Days::new(1));
+    let open_day = t.open_day(1);
+    let permanence = calendar::permanence_id(rule_id, open_day);
     let closure = calendar
         .schedule_closure(
             &acting,
@@ -132,12 +130,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .await
         .expect("closure");
     let site_a = site_a_made;
-    let tomorrow_nine = contracts::time::to_utc(
-        (today + chrono::Days::new(1))
-            .and_hms_opt(9, 0, 0)
-            .expect("time"),
-    )
-    .expect("exists");
+    let tomorrow_nine = creneau_tests::paris(open_day, "09:00");
     let appointment = t
         .state
         .appointments
@@ -158,7 +151,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
                 acting: acting.clone(),
                 override_reason: None,
             },
-            Utc::now(),
+            t.now(),
         )
         .await
         .expect("appointment")
@@ -181,7 +174,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
     let resident = t
         .identity()
         .register_resident(
-            &identity::Acting::system("test"),
+            &identity::Acting::system("test", t.now()),
             identity::NewResident {
                 first_name: "Amina".into(),
                 last_name: "Diallo".into(),
@@ -197,11 +190,9 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .expect("resident");
     let link = issue_link(&t, AppointmentId::new(), resident, 24).await;
 
-    // A time in the pages' address form: 09:00 tomorrow, Paris time.
-    let start_of_page = format!(
-        "{}T09:00",
-        contracts::time::local_date(Utc::now()) + chrono::Days::new(1)
-    );
+    // A time in the pages' address form: 09:00 on the next open day, Paris
+    // time.
+    let start_of_page = format!("{open_day}T09:00");
     let rules = creneau::server::routes(t.state.clone()).rules().to_vec();
     assert!(rules.len() >= 20, "the identity routes are declared");
     let mut checked = 0;
@@ -462,7 +453,7 @@ async fn tampered_malformed_and_idle_sessions_are_refused_with_a_reason() {
     let (cookie, _) = t.sign_in(&who).await;
     let (name, value) = cookie.split_once('=').expect("name=value");
     let mut parts: Vec<&str> = value.split('.').collect();
-    let later = (Utc::now().timestamp() + 3600).to_string();
+    let later = (t.now().timestamp() + 3600).to_string();
     parts[1] = &later;
     let tampered = format!("{name}={}", parts.join("."));
     for bad in [
@@ -743,7 +734,7 @@ async fn a_manage_link_opens_its_own_appointment_and_no_other() {
     // Revoked: a new link replaced it.
     let event = contracts::to_new_event(
         &identity::revoke_link(a, &token_a),
-        Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7()),
+        Metadata::new(Actor::System("test".into()), uuid::Uuid::now_v7(), t.now()),
     )
     .expect("event");
     t.state

@@ -3,13 +3,11 @@
 //! over a real socket, one appointment per reason, and refusals that name
 //! the field.
 
-mod support;
-
 use axum::http::StatusCode;
-use chrono::{Days, Utc};
+use chrono::Utc;
 use contracts::Role;
+use creneau_tests::{Call, TestApp, book, booking, site_with_slots};
 use serde_json::{Value, json};
-use support::{Call, TestApp, at_nine_in, book, booking, site_with_slots, tomorrow_at_nine};
 
 #[tokio::test]
 async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else() {
@@ -21,7 +19,7 @@ async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else()
         )))
         .await;
     assert_eq!(free.status, StatusCode::OK, "{}", free.body);
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     assert!(
         free.json()
             .as_array()
@@ -38,7 +36,7 @@ async fn a_resident_books_then_sees_and_cancels_with_the_link_and_nothing_else()
     assert_eq!(a["start"], start.as_str());
     assert!(a["reference"].as_str().is_some_and(|r| r.len() == 7));
     let url = a["manage_url"].as_str().expect("manage url");
-    let path = url.trim_start_matches(support::ORIGIN);
+    let path = url.trim_start_matches(creneau_tests::ORIGIN);
     let token = path.strip_prefix("/r/").expect("a short link").to_owned();
     assert_eq!(token.len(), 22, "128 bits, short enough for one SMS");
     let id = a["id"].as_str().expect("id").to_owned();
@@ -180,7 +178,7 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 2).await;
     let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     book(&t, &site, &start, "0611223344").await;
     let later = start.replace("T09:00", "T09:30");
     let again = t
@@ -217,7 +215,7 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
     assert_eq!(staff_ok.status, StatusCode::CREATED, "{}", staff_ok.body);
 
     let head = t.state.store.head().await.expect("head");
-    let past = contracts::time::to_local(Utc::now() - chrono::Duration::days(1))
+    let past = contracts::time::to_local(t.now() - chrono::Duration::days(1))
         .fixed_offset()
         .to_rfc3339();
     let mut cases = vec![
@@ -327,7 +325,7 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
     let server = tokio::spawn(creneau::server::run(listener, t.app(), async {
         let _ = stopped.await;
     }));
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let mut tasks = Vec::new();
     for i in 0..200 {
         let body = booking(
@@ -397,7 +395,7 @@ async fn stream_types(t: &TestApp, permanence: &str) -> Vec<String> {
 async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
-    let start = at_nine_in(1);
+    let start = t.at_nine(1);
     let made = book(&t, &site, &start, "06 12 34 56 78").await;
     let id = made["id"].as_str().expect("id").to_owned();
     let token = made["manage_url"]
@@ -421,7 +419,7 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(moved.json()["start"], later.as_str());
     // To another day: another permanence.
-    let next_day = at_nine_in(2);
+    let next_day = t.at_nine(2);
     let moved = t
         .send(
             Call::post(&format!(
@@ -514,7 +512,7 @@ async fn a_move_takes_the_new_place_then_frees_the_old_one_and_the_link_follows(
 async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
-    let start = at_nine_in(1);
+    let start = t.at_nine(1);
     let made = t
         .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
         .await;
@@ -526,7 +524,7 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
     let old = made.json()["permanence"].as_str().expect("p").to_owned();
     // The first half of a move to the next day, and then the process died.
     let b = t.state.appointments.get(id).await.expect("booking");
-    let target = at_nine_in(2);
+    let target = t.at_nine(2);
     let new_start = chrono::DateTime::parse_from_rfc3339(&target)
         .expect("time")
         .with_timezone(&Utc);
@@ -555,7 +553,9 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
         from_permanence_id: old.clone(),
         by: "staff".into(),
     };
-    let e = api::Acting::system("test").event(&half).expect("event");
+    let e = api::Acting::system("test", t.now())
+        .event(&half)
+        .expect("event");
     t.state
         .store
         .append(
@@ -576,6 +576,7 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
         std::sync::Arc::clone(&t.state.store),
         t.identity().clone(),
         appointments::Settings::default(),
+        t.identity().clock(),
     )
     .await
     .expect("restart");
@@ -596,6 +597,7 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
         std::sync::Arc::clone(&t.state.store),
         t.identity().clone(),
         appointments::Settings::default(),
+        t.identity().clock(),
     )
     .await
     .expect("another");
@@ -619,7 +621,7 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 2).await;
     let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let mut ids = Vec::new();
     for phone in ["06 11 11 11 11", "06 22 22 22 22", "06 33 33 33 33"] {
         let made = t
@@ -641,7 +643,7 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
 
     // On the day (the service is asked with tomorrow's clock).
     let appts = &t.state.appointments;
-    let acting = api::Acting::system("test");
+    let acting = api::Acting::system("test", t.now());
     let on_the_day = chrono::DateTime::parse_from_rfc3339(&start)
         .expect("time")
         .with_timezone(&Utc);
@@ -650,7 +652,7 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
     use appointments::Stage;
     assert_eq!(
         appts
-            .advance(&acting, second, Stage::Arrived, on_the_day)
+            .advance(&acting.clone().at(on_the_day), second, Stage::Arrived)
             .await
             .expect("arrived")
             .stage,
@@ -675,15 +677,15 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
     assert_eq!(list.json()[0]["stage"], "arrived");
     assert!(list.json()[0]["arrived_at"].is_string());
     appts
-        .advance(&acting, second, Stage::InProgress, on_the_day)
+        .advance(&acting.clone().at(on_the_day), second, Stage::InProgress)
         .await
         .expect("started");
     appts
-        .advance(&acting, second, Stage::Done, on_the_day)
+        .advance(&acting.clone().at(on_the_day), second, Stage::Done)
         .await
         .expect("done");
     let twice = appts
-        .advance(&acting, second, Stage::NoShow, on_the_day)
+        .advance(&acting.clone().at(on_the_day), second, Stage::NoShow)
         .await
         .unwrap_err();
     assert!(twice.to_string().contains("done already"), "{twice}");
@@ -729,7 +731,7 @@ async fn reception_finds_a_resident_by_any_phone_form_or_by_name_and_sees_possib
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 2).await;
     let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let mut first = booking(&site, &start, "06 12 34 56 78");
     first["resident"]["name"] = json!("Éloïse N'Diaye");
     assert_eq!(
@@ -866,7 +868,7 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
     let admin = t.staff("admin", &[(Role::Admin, None)]).await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let made = book(&t, &site, &start, "06 12 34 56 78").await;
     let id: contracts::AppointmentId = made["id"].as_str().expect("id").parse().expect("uuid");
     let resident = t
@@ -884,7 +886,7 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
     assert_eq!(
         t.state
             .appointments
-            .cancel_for_erased(Utc::now())
+            .cancel_for_erased(t.now())
             .await
             .expect("sweep"),
         1
@@ -892,7 +894,7 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
     assert_eq!(
         t.state
             .appointments
-            .cancel_for_erased(Utc::now())
+            .cancel_for_erased(t.now())
             .await
             .expect("sweep"),
         0,
@@ -931,7 +933,7 @@ async fn erasing_a_resident_cancels_what_is_ahead_of_them_and_frees_the_place() 
     let n = t
         .state
         .appointments
-        .cancel_future_of(&api::Acting::system("test"), other_resident, Utc::now())
+        .cancel_future_of(&api::Acting::system("test", t.now()), other_resident)
         .await
         .expect("cancel");
     assert_eq!(n, 1);
@@ -943,7 +945,7 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
     let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
     let site = t.site(&boss.token, "Port", "2 quai").await;
-    let today = contracts::time::local_date(Utc::now());
+    let today = t.today();
     let rule = t
         .rule(
             &boss.token,
@@ -955,7 +957,7 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
-    let day = today + Days::new(1);
+    let day = t.open_day(1);
     let permanence = t
         .state
         .calendar
@@ -967,15 +969,14 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
     let opening =
         contracts::time::to_utc(day.and_hms_opt(14, 5, 0).expect("time")).expect("exists");
     let q = &t.state.appointments;
-    let acting = api::Acting::system("test");
+    let acting = api::Acting::system("test", t.now());
     use contracts::Reason;
     let early = q
         .drop_in_arrive(
-            &acting,
+            &acting.clone().at(opening - chrono::Duration::days(1)),
             &permanence,
             None,
             &[],
-            opening - chrono::Duration::days(1),
         )
         .await
         .unwrap_err();
@@ -999,27 +1000,25 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
 
     let first = q
         .drop_in_arrive(
-            &acting,
+            &acting.clone().at(opening),
             &permanence,
             Some("Awa"),
             &[Reason::ProcedureCaf],
-            opening,
         )
         .await
         .expect("first");
     let second = q
         .drop_in_arrive(
-            &acting,
+            &acting.clone().at(opening),
             &permanence,
             None,
             &[Reason::Smartphone, Reason::Email],
-            opening,
         )
         .await
         .expect("second");
     assert_eq!((first.number, second.number), (1, 2));
     let full = q
-        .drop_in_arrive(&acting, &permanence, None, &[], opening)
+        .drop_in_arrive(&acting.clone().at(opening), &permanence, None, &[])
         .await
         .unwrap_err();
     assert!(
@@ -1071,7 +1070,7 @@ async fn the_drop_in_queue_gives_numbers_routes_to_the_right_helper_and_counts_t
         .await
         .expect("left");
     let third = q
-        .drop_in_arrive(&acting, &permanence, None, &[], opening)
+        .drop_in_arrive(&acting.clone().at(opening), &permanence, None, &[])
         .await
         .expect("room again");
     assert_eq!(third.number, 3);
@@ -1119,7 +1118,7 @@ async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
     let t = TestApp::new().await;
     let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
     let site = t.site(&boss.token, "Port", "2 quai").await;
-    let today = contracts::time::local_date(Utc::now());
+    let today = t.today();
     t.rule(
         &boss.token,
         &site,
@@ -1129,7 +1128,7 @@ async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
         }),
     )
     .await;
-    let day = today + Days::new(1);
+    let day = t.open_day(1);
     let permanence = t
         .state
         .calendar
@@ -1153,11 +1152,10 @@ async fn the_live_queue_sends_the_new_list_when_someone_arrives() {
     t.state
         .appointments
         .drop_in_arrive(
-            &api::Acting::system("test"),
+            &api::Acting::system("test", t.now()).clone().at(opening),
             &permanence,
             None,
             &[contracts::Reason::Computer],
-            opening,
         )
         .await
         .expect("arrive");
@@ -1178,7 +1176,7 @@ async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
     let mediator = t.staff("mediation", &[(Role::Mediator, None)]).await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let made = t
         .send(Call::post("/api/v1/appointments").json(booking(&site, &start, "06 12 34 56 78")))
         .await;
@@ -1204,10 +1202,9 @@ async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
     t.state
         .appointments
         .advance(
-            &api::Acting::system("test"),
+            &api::Acting::system("test", t.now()).clone().at(on_the_day),
             id.parse().expect("id"),
             appointments::Stage::Arrived,
-            on_the_day,
         )
         .await
         .expect("arrived");
@@ -1275,7 +1272,7 @@ async fn a_site_may_allow_more_than_one_appointment_per_reason() {
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     for (at, expected) in [
         ("T09:00", StatusCode::CREATED),
         ("T09:30", StatusCode::CREATED),
@@ -1339,7 +1336,7 @@ async fn a_site_that_confirms_by_sms_books_only_with_the_code_sent() {
         )
         .await;
     assert!(changed.status.is_success(), "{}", changed.body);
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let phone = "06 12 34 56 78";
 
     let without = t

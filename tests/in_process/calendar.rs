@@ -2,12 +2,10 @@
 //! that name the field, concurrent edits, ICS feeds, the OpenAPI document,
 //! and the demo data.
 
-mod support;
-
 use axum::http::StatusCode;
 use contracts::Role;
+use creneau_tests::{Call, TestApp};
 use serde_json::json;
-use support::{Call, TestApp};
 
 fn tuesday_rule(version: Option<u64>) -> serde_json::Value {
     json!({
@@ -335,7 +333,7 @@ async fn the_demo_gives_six_living_sites_once() {
         sites[0]["confirms_online_bookings_by_sms"], true,
         "one site asks for an SMS code"
     );
-    let today = contracts::time::local_date(chrono::Utc::now());
+    let today = t.today();
     let list = t
         .send(Call::get(&format!(
             "/api/v1/permanences?from={today}&to={}",

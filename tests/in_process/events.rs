@@ -28,7 +28,11 @@ async fn store_with_one_resident() -> (Arc<dyn EventStore>, Vault, ResidentId, s
         email_consent: false,
         site_id: String::new(),
     };
-    let meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
+    let meta = Metadata::new(
+        Actor::System("test".into()),
+        uuid::Uuid::now_v7(),
+        creneau_tests::test_now(),
+    );
     store
         .append(
             &id.stream(),
@@ -90,7 +94,11 @@ async fn tail_shows_personal_values_only_with_the_key_and_never_after_erasure() 
 async fn tail_picks_a_stream_or_the_last_lines_and_stats_count_by_type() {
     let (store, vault, id, dir) = store_with_one_resident().await;
     for i in 0..30 {
-        let meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
+        let meta = Metadata::new(
+            Actor::System("test".into()),
+            uuid::Uuid::now_v7(),
+            creneau_tests::test_now(),
+        );
         let e =
             eventlog::NewEvent::json("creneau.test.v1.Tick", &serde_json::json!({ "i": i }), meta)
                 .expect("event");
@@ -172,7 +180,11 @@ async fn tail_follow_prints_events_committed_after_it_started() {
         ("other-1", "creneau.test.v1.Ignored"),
         ("live-1", "creneau.test.v1.Arrived"),
     ] {
-        let meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
+        let meta = Metadata::new(
+            Actor::System("test".into()),
+            uuid::Uuid::now_v7(),
+            creneau_tests::test_now(),
+        );
         let e = eventlog::NewEvent::json(kind, &serde_json::json!({}), meta).expect("event");
         store
             .append(

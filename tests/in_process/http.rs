@@ -1,12 +1,10 @@
 //! The router in-process (`app(state).oneshot(request)`): health, readiness,
 //! metrics, errors, correlation ids.
 
-mod support;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use creneau::server::{AppState, app};
-use support::TestApp;
+use creneau_tests::TestApp;
 use tower::ServiceExt as _;
 
 async fn get(state: &AppState, path: &str) -> (StatusCode, String, Option<String>) {

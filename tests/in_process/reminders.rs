@@ -2,9 +2,7 @@
 //! service on a clock the test moves, and SMS sent over real HTTP to a
 //! local stand-in that checks each request as the provider documents it.
 
-#[path = "support/sms_stand_in.rs"]
-mod sms_stand_in;
-mod support;
+use creneau_tests::sms_stand_in;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +10,11 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use chrono::{DateTime, Days, NaiveDateTime, Utc};
 use contracts::Role;
+use creneau_tests::{Call, TestApp, book, site_with_slots};
 use reminders::sms::{Brevo, SmsProvider, Webhook};
 use reminders::{ManualClock, Reminders, Round};
 use serde_json::{Value, json};
 use sms_stand_in::{Next, StandIn};
-use support::{Call, TestApp, book, site_with_slots};
 
 const SECRET: &str = "stand-in-secret";
 
@@ -26,13 +24,26 @@ fn paris(day: chrono::NaiveDate, hm: &str) -> DateTime<Utc> {
     contracts::time::to_utc(naive).expect("exists")
 }
 
+/// The tests' day ([`creneau_tests::test_now`]): the appointments are
+/// booked on the app's clock, which starts there.
 fn today() -> chrono::NaiveDate {
-    contracts::time::local_date(Utc::now())
+    contracts::time::local_date(creneau_tests::test_now())
+}
+
+/// The day of a test's appointment: the fifth open day after the tests'
+/// day (never a public holiday, when the site is closed).
+fn appointment_day() -> chrono::NaiveDate {
+    creneau_tests::open_day_after(today(), 5)
+}
+
+/// The open day after the appointment's, where moves go.
+fn day_after_appointment() -> chrono::NaiveDate {
+    creneau_tests::open_day_after(appointment_day(), 1)
 }
 
 fn settings(hours_before: u32) -> reminders::Settings {
     reminders::Settings {
-        public_url: support::ORIGIN.to_owned(),
+        public_url: creneau_tests::ORIGIN.to_owned(),
         hours_before,
         sender: "MairieLyon8".into(),
         // The test's clock runs ahead of the bookings' real time.
@@ -59,7 +70,7 @@ async fn booked(
     hours_before: u32,
 ) -> (String, Value, Reminders, Arc<ManualClock>) {
     let site = site_with_slots(t, 1).await;
-    let start = paris(today() + Days::new(5), "09:00");
+    let start = paris(appointment_day(), "09:00");
     let made = book(
         t,
         &site,
@@ -156,7 +167,7 @@ async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_nigh
         .split_whitespace()
         .last()
         .expect("link")
-        .trim_start_matches(support::ORIGIN)
+        .trim_start_matches(creneau_tests::ORIGIN)
         .to_owned();
     let opened = t.send(Call::get(&link)).await;
     assert_eq!(opened.status, StatusCode::OK, "{link}");
@@ -168,9 +179,9 @@ async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_nigh
         opened.body
     );
 
-    // 50 hours before day 5 at 09:00 is day 3 at 07:00: night, so 19:59
-    // on day 2. Nothing goes before.
-    let evening = paris(today() + Days::new(2), "19:58");
+    // 50 hours before the appointment's 09:00 is 07:00 two days before:
+    // night, so 19:59 the evening before that. Nothing goes before.
+    let evening = paris(appointment_day() - Days::new(3), "19:58");
     clock.set(evening);
     assert_eq!(reminders.round().await.expect("round").sent, 0);
     clock.set(evening + chrono::Duration::minutes(1));
@@ -181,7 +192,7 @@ async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_nigh
     assert_eq!(reminders::gsm::cost(&sent[1].text).segments, 1);
 
     // Rounds after that send nothing again.
-    clock.set(paris(today() + Days::new(5), "08:00"));
+    clock.set(paris(appointment_day(), "08:00"));
     assert_eq!(reminders.round().await.expect("round"), Round::default());
     assert_eq!(stand_in.received().len(), 2);
     assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
@@ -223,7 +234,7 @@ async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders
     reminders.round().await.expect("round");
     assert_eq!(stand_in.received().len(), 1);
 
-    reschedule(&t, &made, paris(today() + Days::new(6), "09:30")).await;
+    reschedule(&t, &made, paris(day_after_appointment(), "09:30")).await;
     let round = reminders.round().await.expect("round");
     assert_eq!((round.withdrawn, round.sent), (1, 1), "{round:?}");
     let sent = stand_in.received();
@@ -240,7 +251,7 @@ async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders
     assert!(stand_in.received()[2].text.contains("est annulé"));
 
     // Past the old and the new reminders' times: nothing more goes.
-    clock.set(paris(today() + Days::new(6), "09:00"));
+    clock.set(paris(day_after_appointment(), "09:00"));
     reminders.round().await.expect("round");
     assert_eq!(stand_in.received().len(), 3);
 }
@@ -340,7 +351,7 @@ async fn busy_providers_are_retried_with_backoff_and_refusals_are_shown_to_recep
         "{\"code\":\"invalid_parameter\",\"message\":\"not a mobile\"}".into(),
         None,
     ));
-    let start = paris(today() + Days::new(5), "09:30");
+    let start = paris(appointment_day(), "09:30");
     book(
         &t,
         &site_b,
@@ -474,10 +485,10 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
-    // Four days ahead: the reminders 48 hours before are not due yet, only
-    // the confirmations are.
-    let day = today() + Days::new(4);
-    let acting = api::Acting::system("test");
+    // Four open days ahead: the reminders 48 hours before are not due yet,
+    // only the confirmations are.
+    let day = creneau_tests::open_day_after(today(), 4);
+    let acting = api::Acting::system("test", t.now());
     for i in 0..MESSAGES {
         let start = paris(day, "08:00") + chrono::Duration::minutes(10 * (i / 20) as i64);
         t.state
@@ -499,17 +510,16 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
                     acting: acting.clone(),
                     override_reason: None,
                 },
-                Utc::now(),
+                t.now(),
             )
             .await
             .expect("booked");
     }
-    // The processes' clock is shifted into the day (no SMS at night).
-    let shift = (0..24)
-        .find(|h| {
-            let local = contracts::time::to_local(Utc::now() + chrono::Duration::hours(*h));
-            (10..16).contains(&chrono::Timelike::hour(&local))
-        })
+    // The processes' clock starts in the daytime of the tests' day (no SMS
+    // at night), whatever the machine's date.
+    let clock_start = (0..24)
+        .map(|h| t.now() + chrono::Duration::hours(h))
+        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
         .expect("a daytime hour");
     let config = t.dir.join("creneau.toml");
     std::fs::write(
@@ -521,7 +531,7 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
     )
     .expect("config");
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_creneau"))
+        Command::new(env!("CARGO_BIN_EXE_creneau-under-test"))
             .env_remove("CRENEAU_STORE")
             .env_remove("CRENEAU_MASTER_KEY")
             .env("RUST_LOG", "error")
@@ -531,14 +541,9 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
             .arg(t.dir.join("master.key"))
             .arg("--config")
             .arg(&config)
-            .args([
-                "debug",
-                "reminders",
-                "--shift-hours",
-                &shift.to_string(),
-                "--lease-ms",
-                "500",
-            ])
+            .arg("--clock-start")
+            .arg(clock_start.to_rfc3339())
+            .args(["debug", "reminders", "--lease-ms", "500"])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -588,8 +593,7 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
     assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
 }
 
-#[path = "support/smtp.rs"]
-mod smtp;
+use creneau_tests::smtp;
 
 /// An appointment at 09:00 in five days, booked online by a resident who
 /// gave an email address, and the reminders service sending SMS to the
@@ -602,7 +606,7 @@ async fn booked_with_email(
     smtp_port: u16,
 ) -> (Value, Reminders, Arc<ManualClock>) {
     let site = site_with_slots(t, 1).await;
-    let start = paris(today() + Days::new(5), "09:00");
+    let start = paris(appointment_day(), "09:00");
     let made = t
         .send(Call::post("/api/v1/appointments").json(json!({
             "site": site, "reason": reason,
@@ -637,7 +641,7 @@ async fn emails_carry_an_invitation_that_follows_the_appointment() {
     let mut t = TestApp::new().await;
     let stand_in = StandIn::start(SECRET).await;
     let server = smtp::Smtp::start().await;
-    let start = paris(today() + Days::new(5), "09:00");
+    let start = paris(appointment_day(), "09:00");
     let (made, reminders, _) =
         booked_with_email(&mut t, &stand_in, "smartphone", server.port).await;
     let round = reminders.round().await.expect("round");
@@ -691,7 +695,7 @@ async fn emails_carry_an_invitation_that_follows_the_appointment() {
     );
 
     // Moved: the same UID, a higher SEQUENCE, the new time.
-    let new_start = paris(today() + Days::new(6), "09:30");
+    let new_start = paris(day_after_appointment(), "09:30");
     reschedule(&t, &made, new_start).await;
     reminders.round().await.expect("round");
     cancel(&t, &made).await;

@@ -14,19 +14,13 @@
 //! - API tokens end with a new password and never outlive their maker;
 //! - 405 with `Allow`, 413, in the caller's language.
 
-mod support;
-
-#[path = "support/smtp.rs"]
-mod smtp;
+use creneau_tests::smtp;
 
 use api::{Door, Need, Twin, Verb};
 use axum::http::{Method, StatusCode};
-use chrono::Utc;
 use contracts::{ResidentId, Role, SiteId};
+use creneau_tests::{Call, Reply, Staff, TestApp, booking, site_with_slots};
 use serde_json::{Value, json};
-use support::{
-    Call, Reply, Staff, TestApp, at_nine_in, booking, site_with_slots, tomorrow_at_nine,
-};
 
 /// Roles, each for one site or (None) for every site.
 type Grants = Vec<(Role, Option<SiteId>)>;
@@ -100,7 +94,7 @@ fn names(reply: &Reply) -> Vec<String> {
 async fn register(t: &TestApp, site: SiteId, first: &str, last: &str, phone: &str) -> ResidentId {
     t.identity()
         .register_resident(
-            &identity::Acting::system("test"),
+            &identity::Acting::system("test", t.now()),
             identity::NewResident {
                 first_name: first.into(),
                 last_name: last.into(),
@@ -143,7 +137,7 @@ async fn residents_are_read_found_and_merged_by_staff_of_their_sites_only() {
     for (name, grants) in &personas {
         staff.push((t.staff(name, grants).await, grants.clone()));
     }
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     // One resident booked at A, one at C: different names, different phones.
     let at_a = book_for(
         &t,
@@ -265,7 +259,7 @@ async fn residents_are_read_found_and_merged_by_staff_of_their_sites_only() {
             let erased = t
                 .identity()
                 .erase_resident(
-                    &identity::Acting::system("test"),
+                    &identity::Acting::system("test", t.now()),
                     duplicate,
                     identity::ErasureCause::Request,
                 )
@@ -294,7 +288,7 @@ async fn names_match_from_the_start_of_a_word_and_every_read_is_audited() {
     let reception_c = t
         .staff("reception_c", &[(Role::Reception, Some(site_id(&c)))])
         .await;
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let ruth = book_for(&t, &desk, &c, &start, "Ruth Martinez", "06 11 11 11 11").await;
     let ruth = resident_of(&t, &ruth).await;
 
@@ -372,8 +366,8 @@ async fn a_merge_needs_duplicates_and_a_reason_and_an_administrator_can_undo_it(
         .await;
     let desk = t.staff("desk_all", &[(Role::Reception, None)]).await;
     let admin = t.staff("admin", &[(Role::Admin, None)]).await;
-    let start = tomorrow_at_nine();
-    let later = at_nine_in(2);
+    let start = t.at_nine(1);
+    let later = t.at_nine(2);
     let first = book_for(&t, &reception, &a, &start, "Awa Traoré", "06 12 34 56 78").await;
     let keep = resident_of(&t, &first).await;
     // The same person, registered again under a longer name, with her own
@@ -813,7 +807,7 @@ async fn a_reset_email_lets_a_locked_account_sign_in_again() {
     );
     let forged = t
         .send(Call::post("/api/v1/password-resets/confirm").json(json!({
-            "token": format!("{}.{}.AAAA", who.id.0.simple(), Utc::now().timestamp() + 600),
+            "token": format!("{}.{}.AAAA", who.id.0.simple(), t.now().timestamp() + 600),
             "password": "un mot de passe choisi par l'attaquant"
         })))
         .await;
@@ -897,7 +891,7 @@ async fn an_address_over_its_limit_spends_no_code_of_a_number_and_a_code_books_o
         Call::post("/api/v1/appointments").json(b)
     };
     // Someone else takes 09:00 first: the code is given back with the 409.
-    let nine = tomorrow_at_nine();
+    let nine = t.at_nine(1);
     let desk = t.staff("accueil", &[(Role::Reception, None)]).await;
     book_for(&t, &desk, &site, &nine, "Jean Petit", "06 98 76 54 31").await;
     let taken = t.send(with_code(&nine, "procedure_caf")).await;
@@ -930,7 +924,7 @@ async fn a_public_booking_tells_nothing_of_a_number_and_books_nobody_elses_recor
     let site = site_with_slots(&t, 3).await;
     let admin = t.staff("admin", &[(Role::Admin, None)]).await;
     let known = "06 12 34 56 78";
-    let start = tomorrow_at_nine();
+    let start = t.at_nine(1);
     let mut first = booking(&site, &start, known);
     first["resident"]["name"] = json!("Amina Diallo");
     let first = t.send(Call::post("/api/v1/appointments").json(first)).await;
@@ -981,9 +975,9 @@ async fn a_number_receives_few_bookings_it_did_not_make_whatever_the_addresses()
     let times = ["T09:00", "T09:30", "T10:00", "T09:00"];
     for (i, time) in times.iter().enumerate() {
         let start = if i < 3 {
-            tomorrow_at_nine().replace("T09:00", time)
+            t.at_nine(1).replace("T09:00", time)
         } else {
-            at_nine_in(2)
+            t.at_nine(2)
         };
         let mut b = booking(&site, &start, victim);
         b["resident"]["name"] = json!(format!("Personne {i}"));
@@ -1073,7 +1067,7 @@ async fn tokens_have_the_maximum_age_the_administrator_sets() {
     let old = t
         .identity()
         .issue_token(
-            &identity::Acting::system("test").at(Utc::now() - chrono::Duration::days(31)),
+            &identity::Acting::system("test", t.now()).at(t.now() - chrono::Duration::days(31)),
             who.id,
             "made before the maximum was lowered",
             Some(30),
@@ -1142,7 +1136,7 @@ async fn a_method_a_route_does_not_take_is_405_with_allow_in_the_callers_languag
 async fn oversized_bodies_get_413_and_long_emails_cost_nothing() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
-    let mut big = booking(&site, &tomorrow_at_nine(), "06 12 34 56 78");
+    let mut big = booking(&site, &t.at_nine(1), "06 12 34 56 78");
     big["note"] = json!("x".repeat(10 << 20));
     let r = t
         .send(Call::post("/api/v1/appointments").json(big).language(""))

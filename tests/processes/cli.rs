@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use eventlog::{EventStore, Filter, Position};
 use uuid::Uuid;
 
-const BIN: &str = env!("CARGO_BIN_EXE_creneau");
+const BIN: &str = env!("CARGO_BIN_EXE_creneau-under-test");
 
 fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("creneau-cli-{}", Uuid::new_v4().simple()));

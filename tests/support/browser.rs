@@ -4,8 +4,6 @@
 //! protocol is a few JSON calls over HTTP; this client speaks the ones the
 //! tests use. axe-core runs inside the page for accessibility.
 
-#![allow(dead_code)]
-
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -1,8 +1,16 @@
-//! What the in-process HTTP tests share: an app on a throw-away SQLite
-//! file, staff accounts made through the identity service, and a request
-//! builder that speaks cookies, bearer tokens and CSRF.
+//! What the end-to-end tests share: an app on a throw-away SQLite file, on
+//! a clock set to a chosen day ([`test_now`]), staff accounts made through
+//! the identity service, a request builder that speaks cookies, bearer
+//! tokens and CSRF, and the days a test books on ([`TestApp::open_day`]).
+//!
+//! - `browser`: headless Chromium over WebDriver;
+//! - `smtp`: a real SMTP server on loopback;
+//! - `sms_stand_in`: an SMS provider on loopback that speaks the generic
+//!   webhook's documented API.
 
-#![allow(dead_code)]
+pub mod browser;
+pub mod sms_stand_in;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,15 +21,67 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use chrono::{Days, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
 use contracts::{Role, SiteId, StaffId};
 use creneau::server::{AppState, app};
-use eventlog::EventStore;
+use eventlog::{Clock, EventStore, RunningClock};
 use identity::{Acting, Identity, NewStaff, Settings};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// The day and hour the tests' clocks start at: `CRENEAU_TEST_NOW`
+/// (`2026-12-24T10:00` in Paris time, or RFC 3339), or by default Thursday
+/// 10 December 2026, 10:05 in Paris. `scripts/test` runs the suites again
+/// on the eve of Christmas, on 1 May, on a Sunday, on the nights of both
+/// clock changes and on 31 December: a test that passes today passes on any
+/// day of the year.
+pub fn test_now() -> DateTime<Utc> {
+    const DEFAULT: &str = "2026-12-10T10:05";
+    let raw = std::env::var("CRENEAU_TEST_NOW").unwrap_or_else(|_| DEFAULT.to_owned());
+    if let Ok(t) = DateTime::parse_from_rfc3339(&raw) {
+        return t.with_timezone(&Utc);
+    }
+    let local = NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
+        .unwrap_or_else(|e| panic!("CRENEAU_TEST_NOW={raw:?}: {e}: write 2026-12-24T10:00"));
+    // A time the clock change skips reads as the hour after.
+    contracts::time::to_utc(local)
+        .or_else(|_| contracts::time::to_utc(local + chrono::Duration::hours(1)))
+        .unwrap_or_else(|e| panic!("CRENEAU_TEST_NOW={raw:?}: {e}"))
+}
+
+/// A clock for a test: it starts at [`test_now`] and runs.
+pub fn test_clock() -> Arc<dyn Clock> {
+    RunningClock::new(test_now())
+}
+
+/// The `n`th day after `today` on which a site with the default settings
+/// is open: public holidays are skipped (n = 1 is the next one).
+pub fn open_day_after(today: NaiveDate, n: u64) -> NaiveDate {
+    let mut day = today;
+    let mut left = n;
+    while left > 0 {
+        day = day + Days::new(1);
+        if calendar::holidays::holiday(day).is_none() {
+            left -= 1;
+        }
+    }
+    day
+}
+
+/// `hh:mm` Paris time on `day`, as the API writes times.
+pub fn paris_time(day: NaiveDate, hh_mm: &str) -> String {
+    contracts::time::to_local(paris(day, hh_mm))
+        .fixed_offset()
+        .to_rfc3339()
+}
+
+/// `hh:mm` Paris time on `day`, as an instant.
+pub fn paris(day: NaiveDate, hh_mm: &str) -> DateTime<Utc> {
+    let t = chrono::NaiveTime::parse_from_str(hh_mm, "%H:%M").expect("hh:mm");
+    contracts::time::to_utc(day.and_time(t)).expect("a time that exists")
+}
 
 pub struct TestApp {
     pub state: AppState,
@@ -157,13 +217,23 @@ impl TestApp {
     }
 
     pub async fn with_settings(settings: Settings) -> Self {
-        Self::build(settings, ORIGIN).await
+        Self::build(settings, ORIGIN, test_clock()).await
     }
 
     /// An app whose public address is `origin`: what a test that serves it
     /// on a real port needs (browsers send their `Origin`).
     pub async fn with_origin(origin: &str) -> Self {
-        Self::build(Settings::default(), origin).await
+        Self::build(Settings::default(), origin, test_clock()).await
+    }
+
+    /// An app on `clock` (a [`eventlog::ManualClock`] the test moves).
+    pub async fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::build(Settings::default(), ORIGIN, clock).await
+    }
+
+    /// An app at `origin` on `clock`.
+    pub async fn with_origin_and_clock(origin: &str, clock: Arc<dyn Clock>) -> Self {
+        Self::build(Settings::default(), origin, clock).await
     }
 
     /// Serves the app on `listener` (real HTTP) until the test ends.
@@ -178,7 +248,7 @@ impl TestApp {
         });
     }
 
-    async fn build(settings: Settings, origin: &str) -> Self {
+    async fn build(settings: Settings, origin: &str, clock: Arc<dyn Clock>) -> Self {
         let dir =
             std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
         let store: Arc<dyn EventStore> =
@@ -192,7 +262,7 @@ impl TestApp {
         let vault = contracts::Vault::open(master, Arc::clone(&store))
             .await
             .expect("vault");
-        let identity = Identity::new(Arc::clone(&store), vault.clone(), settings)
+        let identity = Identity::new(Arc::clone(&store), vault.clone(), settings, clock)
             .await
             .expect("identity");
         let outbox: Arc<dyn reminders::sms::SmsProvider> =
@@ -206,7 +276,6 @@ impl TestApp {
                 public_url: origin.to_owned(),
                 ..reminders::Settings::default()
             },
-            Arc::new(reminders::SystemClock),
             Some(origin.to_owned()),
         )
         .await
@@ -214,11 +283,32 @@ impl TestApp {
         TestApp { state, dir }
     }
 
+    /// Now, on the app's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.state.clock.now()
+    }
+
+    /// Today in Paris, on the app's clock.
+    pub fn today(&self) -> NaiveDate {
+        contracts::time::local_date(self.now())
+    }
+
+    /// The `n`th open day after today ([`open_day_after`]).
+    pub fn open_day(&self, n: u64) -> NaiveDate {
+        open_day_after(self.today(), n)
+    }
+
+    /// 09:00 Paris time on the `n`th open day after today, as the API
+    /// writes times.
+    pub fn at_nine(&self, n: u64) -> String {
+        paris_time(self.open_day(n), "09:00")
+    }
+
     /// The same services with reminders sent through `sms`, on `clock`.
     pub async fn with_sms(
         &self,
         sms: impl Into<reminders::Senders>,
-        clock: Arc<dyn reminders::Clock>,
+        clock: Arc<dyn Clock>,
         settings: reminders::Settings,
     ) -> reminders::Reminders {
         reminders::Reminders::new(
@@ -273,7 +363,7 @@ impl TestApp {
     pub async fn staff(&self, name: &str, grants: &[(Role, Option<SiteId>)]) -> Staff {
         let email = format!("{name}@ville.example.fr");
         let password = format!("{name} a un bon mot de passe");
-        let acting = Acting::system("test");
+        let acting = Acting::system("test", self.now());
         let created = self
             .identity()
             .create_staff(
@@ -347,31 +437,24 @@ impl TestApp {
     }
 }
 
-/// A site with one single-desk appointment permanence every day at 09:00
-/// (three 30-minute slots), open from today.
+/// A site with one appointment permanence every day at 09:00 (three
+/// 30-minute slots, `desks` people at once), open from today.
 pub async fn site_with_slots(t: &TestApp, desks: u32) -> String {
     let name = format!("coordination-{}", uuid::Uuid::new_v4().simple());
     let boss = t.staff(&name, &[(Role::Coordinator, None)]).await;
     let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
-    let today = contracts::time::local_date(Utc::now());
     let rule = t
         .rule(
             &boss.token,
             &site,
             json!({
-                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": today.to_string(),
+                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": t.today().to_string(),
                 "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
             }),
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
     site
-}
-
-pub fn tomorrow_at_nine() -> String {
-    let day = contracts::time::local_date(Utc::now()) + Days::new(1);
-    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
-    contracts::time::to_local(t).fixed_offset().to_rfc3339()
 }
 
 /// Books over HTTP as the resident, expecting success: the appointment.
@@ -386,11 +469,4 @@ pub async fn book(t: &TestApp, site: &str, start: &str, phone: &str) -> Value {
 pub fn booking(site: &str, start: &str, phone: &str) -> Value {
     json!({"site": site, "start": start, "reason": "procedure_caf",
            "resident": {"name": "Awa Traoré", "phone": phone}})
-}
-
-/// 09:00 Paris time, `days` from today, as the API writes times.
-pub fn at_nine_in(days: u64) -> String {
-    let day = contracts::time::local_date(Utc::now()) + Days::new(days);
-    let t = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
-    contracts::time::to_local(t).fixed_offset().to_rfc3339()
 }

@@ -3,8 +3,6 @@
 //! authentication, fields) and answers as the provider does, including its
 //! errors; what it is told to do next can be set by the test.
 
-#![allow(dead_code)]
-
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

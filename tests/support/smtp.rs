@@ -30,7 +30,7 @@ fn python() -> String {
     }
     let out = Command::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/smtp-for-tests"
+        "/../scripts/smtp-for-tests"
     ))
     .output()
     .expect("scripts/smtp-for-tests");

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use api::{
-    ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Principal, Routes, Verb,
+    ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Now, Principal, Routes, Verb,
     path_id,
 };
 use axum::extract::{Path, State};
@@ -138,9 +138,9 @@ struct AvailabilityQuery {
 
 async fn availability_get(
     State(s): State<HttpState>,
+    Now(now): Now,
     api::ApiQuery(q): api::ApiQuery<AvailabilityQuery>,
 ) -> Result<Response, ApiError> {
-    let now = Utc::now();
     let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
     let reason = reason(&q.reason, "reason")?;
     let from = match q.from.as_deref() {
@@ -250,6 +250,7 @@ fn slot_taken(e: AppointmentError) -> Response {
 async fn appointments_create(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     MaybeStaff(staff): MaybeStaff,
     client: api::ClientIp,
     ApiJson(body): ApiJson<BookBody>,
@@ -273,7 +274,7 @@ async fn appointments_create(
         Some(p) => {
             p.require(FRONT_DESK, Some(site))?;
             Booker::Staff {
-                acting: p.acting(correlation),
+                acting: p.acting(correlation, now),
                 override_reason: body.override_reason.clone(),
             }
         }
@@ -298,7 +299,7 @@ async fn appointments_create(
         note: body.note,
         confirmation: body.confirmation.map(|c| (c.challenge, c.code)),
     };
-    match s.appointments.book(request, booker, Utc::now()).await {
+    match s.appointments.book(request, booker, now.0).await {
         Ok(booked) => {
             let url = manage_url(&s.public_url, &booked.token);
             Ok((
@@ -400,6 +401,7 @@ struct CancelBody {
 async fn appointments_cancel(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     MaybeStaff(staff): MaybeStaff,
     link: LinkCredentials,
     Path(raw): Path<String>,
@@ -413,10 +415,10 @@ async fn appointments_cancel(
         api::json_body(&body)?
     };
     let acting = match &staff {
-        Some(p) => p.acting(correlation),
+        Some(p) => p.acting(correlation, now),
         None => {
             let resident = s.appointments.resident_of(id).await?;
-            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0)
+            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0, now.0)
         }
     };
     s.appointments
@@ -434,6 +436,7 @@ struct RescheduleBody {
 async fn appointments_reschedule(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     MaybeStaff(staff): MaybeStaff,
     link: LinkCredentials,
     Path(raw): Path<String>,
@@ -446,17 +449,13 @@ async fn appointments_reschedule(
     let body: RescheduleBody = api::json_body(&body)?;
     let start = parse_start(&body.start)?;
     let acting = match &staff {
-        Some(p) => p.acting(correlation),
+        Some(p) => p.acting(correlation, now),
         None => {
             let resident = s.appointments.resident_of(id).await?;
-            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0)
+            api::Acting::new(eventlog::Actor::Resident(resident.0), correlation.0, now.0)
         }
     };
-    match s
-        .appointments
-        .reschedule(&acting, id, start, by, Utc::now())
-        .await
-    {
+    match s.appointments.reschedule(&acting, id, start, by).await {
         Ok(b) => Ok(axum::Json(shown(&b, None)).into_response()),
         Err(e) => Ok(slot_taken(e)),
     }
@@ -479,6 +478,7 @@ fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
 async fn appointments_step(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     principal: api::Principal,
     Path((raw, step)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -499,7 +499,7 @@ async fn appointments_step(
     };
     let b = s
         .appointments
-        .advance(&principal.acting(correlation), id, to, Utc::now())
+        .advance(&principal.acting(correlation, now), id, to)
         .await?;
     Ok(axum::Json(shown(&b, None)).into_response())
 }
@@ -543,6 +543,7 @@ struct ResidentFound {
 async fn residents_search(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     api::ApiQuery(q): api::ApiQuery<SearchQuery>,
 ) -> Result<Response, ApiError> {
@@ -555,7 +556,7 @@ async fn residents_search(
             identity::IdentityError::Invalid(m) => AppointmentError::invalid("q", m).into(),
             other => ApiError::from(other),
         })?;
-    let now = Utc::now();
+    let now = now.0;
     let mut shown_list = Vec::new();
     for r in found {
         let bookings = s.appointments.bookings_of(r.id).await?;
@@ -672,6 +673,7 @@ struct ArriveBody {
 async fn queue_arrive(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     principal: api::Principal,
     Path((site, permanence)): Path<(String, String)>,
     ApiJson(body): ApiJson<ArriveBody>,
@@ -685,11 +687,10 @@ async fn queue_arrive(
     let t = s
         .appointments
         .drop_in_arrive(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             &permanence,
             body.first_name.as_deref(),
             &reasons,
-            Utc::now(),
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(ticket_shown(&s, &t).await)).into_response())
@@ -698,6 +699,7 @@ async fn queue_arrive(
 async fn queue_step(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     principal: api::Principal,
     Path((site, permanence, ticket, step)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
@@ -720,7 +722,7 @@ async fn queue_step(
     }
     let t = s
         .appointments
-        .drop_in_step(&principal.acting(correlation), ticket, to)
+        .drop_in_step(&principal.acting(correlation, now), ticket, to)
         .await?;
     Ok(axum::Json(ticket_shown(&s, &t).await).into_response())
 }
@@ -827,6 +829,7 @@ async fn requests_get(
 async fn requests_put(
     State(s): State<HttpState>,
     correlation: CorrelationId,
+    now: Now,
     principal: api::Principal,
     Path(raw): Path<String>,
     body: axum::body::Bytes,
@@ -856,7 +859,7 @@ async fn requests_put(
     }
     let recorded = s
         .appointments
-        .record_requests(&principal.acting(correlation), visit, requests)
+        .record_requests(&principal.acting(correlation, now), visit, requests)
         .await?;
     Ok(axum::Json(requests_shown(&recorded)).into_response())
 }

@@ -103,6 +103,9 @@ pub struct Appointments {
 
 struct Inner {
     store: Arc<dyn EventStore>,
+    /// What the service takes as now where no request gives the time
+    /// (completing moves at start).
+    clock: Arc<dyn eventlog::Clock>,
     identity: Identity,
     settings: Settings,
     model: std::sync::RwLock<Model>,
@@ -147,9 +150,11 @@ impl Appointments {
         store: Arc<dyn EventStore>,
         identity: Identity,
         settings: Settings,
+        clock: Arc<dyn eventlog::Clock>,
     ) -> Result<Self, AppointmentError> {
         let service = Appointments {
             inner: Arc::new(Inner {
+                clock,
                 committed: store.wake(),
                 store,
                 identity,
@@ -172,6 +177,11 @@ impl Appointments {
 
     pub fn identity(&self) -> &Identity {
         &self.inner.identity
+    }
+
+    /// Now, from the service's clock (for its sweeps).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
     }
 
     /// A copy of the model, caught up with the log (for inspection; the
@@ -478,7 +488,7 @@ impl Appointments {
             }
         }
         let (acting, booked_by, override_reason) = match booker {
-            Booker::Resident { .. } => (Acting::system("booking"), "resident", String::new()),
+            Booker::Resident { .. } => (Acting::system("booking", now), "resident", String::new()),
             Booker::Staff {
                 acting,
                 override_reason,
@@ -511,9 +521,11 @@ impl Appointments {
             }
         };
         let acting = match booker {
-            Booker::Resident { .. } => {
-                Acting::new(eventlog::Actor::Resident(resident.0), acting.correlation_id)
-            }
+            Booker::Resident { .. } => Acting::new(
+                eventlog::Actor::Resident(resident.0),
+                acting.correlation_id,
+                acting.at,
+            ),
             Booker::Staff { .. } => acting,
         };
         let sealed_note = match note {
@@ -687,8 +699,8 @@ impl Appointments {
         id: AppointmentId,
         start: DateTime<Utc>,
         by: &str,
-        now: DateTime<Utc>,
     ) -> Result<Booking, AppointmentError> {
+        let now = acting.at;
         // The link lasts until the new end: its hashes, read once.
         let hashes = self
             .inner
@@ -784,7 +796,7 @@ impl Appointments {
             let Some((from, move_event)) = &b.leaving else {
                 continue;
             };
-            let acting = Acting::system("appointments");
+            let acting = Acting::system("appointments", self.inner.clock.now());
             let mut e = acting.event(&ev::AppointmentMovedOut {
                 appointment_id: b.id.to_string(),
                 to_permanence_id: b.permanence_id.clone(),
@@ -815,8 +827,8 @@ impl Appointments {
         acting: &Acting,
         id: AppointmentId,
         to: Stage,
-        now: DateTime<Utc>,
     ) -> Result<Booking, AppointmentError> {
+        let now = acting.at;
         let answered = self
             .decide(|m| {
                 let b = m.bookings.get(&id).ok_or_else(|| {
@@ -919,7 +931,7 @@ impl Appointments {
                 .map(|b| (b.id, b.permanence_id.clone()))
                 .collect()
         };
-        let acting = Acting::system("no-shows");
+        let acting = Acting::system("no-shows", now);
         let mut marked = 0;
         for (id, permanence) in due {
             // A check-in meanwhile wins: the decision is made again.
@@ -951,8 +963,8 @@ impl Appointments {
         &self,
         acting: &Acting,
         resident: ResidentId,
-        now: DateTime<Utc>,
     ) -> Result<usize, AppointmentError> {
+        let now = acting.at;
         let future: Vec<AppointmentId> = self
             .read(true)
             .await?
@@ -977,7 +989,7 @@ impl Appointments {
     /// HTTP erasure, the retention sweep): run every minute by `serve`.
     pub async fn cancel_for_erased(&self, now: DateTime<Utc>) -> Result<usize, AppointmentError> {
         let due = self.read(true).await?.of_erased(now);
-        let acting = Acting::system("erasure");
+        let acting = Acting::system("erasure", now);
         for id in &due {
             self.cancel(&acting, *id, "staff", "resident erased")
                 .await?;
@@ -1104,8 +1116,8 @@ impl Appointments {
         permanence_id: &str,
         first_name: Option<&str>,
         reasons: &[Reason],
-        now: DateTime<Utc>,
     ) -> Result<crate::queue::Ticket, AppointmentError> {
+        let now = acting.at;
         let first_name = first_name.map(str::trim).filter(|n| !n.is_empty());
         if first_name.is_some_and(|n| n.chars().count() > 50) {
             return Err(AppointmentError::invalid(
@@ -1293,7 +1305,7 @@ impl Appointments {
             if b.cancelled {
                 return Ok(Decision::Answer(()));
             }
-            if by == "resident" && b.starts_at - Utc::now() < too_close {
+            if by == "resident" && b.starts_at - acting.at < too_close {
                 return Err(AppointmentError::Refused(
                     "this appointment is too close to be cancelled online: call the help desk"
                         .into(),

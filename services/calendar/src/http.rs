@@ -2,11 +2,11 @@
 //! open to all (residents find sites and times), writing needs a
 //! coordinator (or administrator) of the site.
 
-use api::{ApiError, ApiJson, CorrelationId, Need, Principal, Routes, Verb, parse_role};
+use api::{ApiError, ApiJson, CorrelationId, Need, Now, Principal, Routes, Verb, parse_role};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, Role, RuleId, SiteId, StaffId};
 use serde::{Deserialize, Serialize};
@@ -219,11 +219,12 @@ impl SiteRequest {
 async fn sites_create(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     ApiJson(body): ApiJson<SiteRequest>,
 ) -> Result<Response, ApiError> {
     let id = calendar
-        .open_site(&principal.acting(correlation), &body.details())
+        .open_site(&principal.acting(correlation, now), &body.details())
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "site_id": id }))).into_response())
 }
@@ -231,6 +232,7 @@ async fn sites_create(
 async fn sites_update(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<SiteRequest>,
@@ -238,7 +240,7 @@ async fn sites_update(
     let id = site_id(&raw)?;
     calendar
         .change_site(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             id,
             &body.details(),
             body.version,
@@ -258,6 +260,7 @@ struct ClosureRequest {
 async fn closures_create(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<ClosureRequest>,
@@ -267,7 +270,7 @@ async fn closures_create(
     let last = parse_day("last_day", &body.last_day).map_err(CalendarError::from)?;
     let closure = calendar
         .schedule_closure(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             id,
             first,
             last,
@@ -284,6 +287,7 @@ async fn closures_create(
 async fn closures_delete(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, closure)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
@@ -292,7 +296,7 @@ async fn closures_delete(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("{closure:?} is not a closure id")))?;
     calendar
-        .lift_closure(&principal.acting(correlation), id, closure)
+        .lift_closure(&principal.acting(correlation, now), id, closure)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -474,6 +478,7 @@ fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError
 async fn rules_create(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<RuleRequest>,
@@ -481,7 +486,7 @@ async fn rules_create(
     let site = site_id(&raw)?;
     let rule = rule_of(site, &body)?;
     let id = calendar
-        .create_rule(&principal.acting(correlation), &rule)
+        .create_rule(&principal.acting(correlation, now), &rule)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "rule_id": id }))).into_response())
 }
@@ -504,6 +509,7 @@ async fn rule_at(calendar: &Calendar, site: SiteId, raw: &str) -> Result<RuleId,
 async fn rules_update(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, rule)): Path<(String, String)>,
     ApiJson(body): ApiJson<RuleRequest>,
@@ -512,7 +518,7 @@ async fn rules_update(
     let id = rule_at(&calendar, site, &rule).await?;
     let rule = rule_of(site, &body)?;
     calendar
-        .change_rule(&principal.acting(correlation), id, &rule, body.version)
+        .change_rule(&principal.acting(correlation, now), id, &rule, body.version)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -525,6 +531,7 @@ struct FromQuery {
 async fn rules_delete(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, rule)): Path<(String, String)>,
     api::ApiQuery(q): api::ApiQuery<FromQuery>,
@@ -533,10 +540,10 @@ async fn rules_delete(
     let id = rule_at(&calendar, site, &rule).await?;
     let from = match q.from.as_deref() {
         Some(text) => parse_day("from", text).map_err(CalendarError::from)?,
-        None => contracts::time::local_date(Utc::now()),
+        None => contracts::time::local_date(now.0),
     };
     calendar
-        .retire_rule(&principal.acting(correlation), id, from)
+        .retire_rule(&principal.acting(correlation, now), id, from)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -561,13 +568,14 @@ struct CancelRequest {
 async fn permanences_cancel(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, permanence)): Path<(String, String)>,
     ApiJson(body): ApiJson<CancelRequest>,
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .cancel_permanence(&principal.acting(correlation), rule, day, &body.reason)
+        .cancel_permanence(&principal.acting(correlation, now), rule, day, &body.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -575,12 +583,13 @@ async fn permanences_cancel(
 async fn permanences_reinstate(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, permanence)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .reinstate_permanence(&principal.acting(correlation), rule, day)
+        .reinstate_permanence(&principal.acting(correlation, now), rule, day)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -592,12 +601,18 @@ fn staff_id(raw: &str) -> Result<StaffId, ApiError> {
 async fn duty_assign(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, permanence, staff)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .assign_staff(&principal.acting(correlation), rule, day, staff_id(&staff)?)
+        .assign_staff(
+            &principal.acting(correlation, now),
+            rule,
+            day,
+            staff_id(&staff)?,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -605,12 +620,18 @@ async fn duty_assign(
 async fn duty_unassign(
     State(calendar): State<Calendar>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((raw, permanence, staff)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (rule, day) = permanence_at(&calendar, site_id(&raw)?, &permanence).await?;
     calendar
-        .unassign_staff(&principal.acting(correlation), rule, day, staff_id(&staff)?)
+        .unassign_staff(
+            &principal.acting(correlation, now),
+            rule,
+            day,
+            staff_id(&staff)?,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -624,10 +645,14 @@ struct RangeQuery {
 }
 
 /// `from` (default today) and `to` (default four weeks on).
-fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
+fn range(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Now,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let from = match from {
         Some(t) => parse_day("from", t).map_err(CalendarError::from)?,
-        None => contracts::time::local_date(Utc::now()),
+        None => contracts::time::local_date(now.0),
     };
     let to = match to {
         Some(t) => parse_day("to", t).map_err(CalendarError::from)?,
@@ -638,10 +663,11 @@ fn range(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate),
 
 async fn permanences_list(
     State(calendar): State<Calendar>,
+    now: Now,
     api::ApiQuery(q): api::ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
     let site = q.site_id.as_deref().map(site_id).transpose()?;
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), now)?;
     Ok(json(calendar.permanences(site, from, to).await?))
 }
 
@@ -674,10 +700,11 @@ async fn slots_list(
 
 async fn me_permanences(
     State(calendar): State<Calendar>,
+    now: Now,
     principal: Principal,
     api::ApiQuery(q): api::ApiQuery<RangeQuery>,
 ) -> Result<Response, ApiError> {
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), now)?;
     let mine: Vec<_> = calendar
         .permanences(None, from, to)
         .await?
@@ -749,8 +776,8 @@ fn ics_response(body: String) -> Response {
 }
 
 /// Feeds cover the past two weeks and the coming year.
-fn feed_range() -> (NaiveDate, NaiveDate) {
-    let today = contracts::time::local_date(Utc::now());
+fn feed_range(now: Now) -> (NaiveDate, NaiveDate) {
+    let today = contracts::time::local_date(now.0);
     (
         today.checked_sub_days(Days::new(14)).unwrap_or(today),
         today.checked_add_days(Days::new(365)).unwrap_or(today),
@@ -759,13 +786,14 @@ fn feed_range() -> (NaiveDate, NaiveDate) {
 
 async fn ics_site(
     State(calendar): State<Calendar>,
+    now: Now,
     Path(raw): Path<String>,
     api::ApiQuery(q): api::ApiQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     let raw = raw.trim_end_matches(".ics");
     check_feed(&calendar, "site", raw, q.token.as_deref())?;
     let id = site_id(raw)?;
-    let (from, to) = feed_range();
+    let (from, to) = feed_range(now);
     let permanences = calendar.permanences(Some(id), from, to).await?;
     let m = calendar.model().await?;
     let name = m
@@ -781,18 +809,20 @@ async fn ics_site(
         &format!("Permanences — {name}"),
         &permanences,
         &address,
+        now.0,
     )))
 }
 
 async fn ics_staff(
     State(calendar): State<Calendar>,
+    now: Now,
     Path(raw): Path<String>,
     api::ApiQuery(q): api::ApiQuery<TokenQuery>,
 ) -> Result<Response, ApiError> {
     let raw = raw.trim_end_matches(".ics");
     check_feed(&calendar, "staff", raw, q.token.as_deref())?;
     let id = staff_id(raw)?;
-    let (from, to) = feed_range();
+    let (from, to) = feed_range(now);
     let mine: Vec<_> = calendar
         .permanences(None, from, to)
         .await?
@@ -805,5 +835,5 @@ async fn ics_staff(
             .get(&p.site_id)
             .map_or_else(String::new, |s| s.details.address.clone())
     };
-    Ok(ics_response(ics("Mes permanences", &mine, &address)))
+    Ok(ics_response(ics("Mes permanences", &mine, &address, now.0)))
 }

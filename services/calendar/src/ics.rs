@@ -47,6 +47,7 @@ pub fn ics(
     name: &str,
     permanences: &[Permanence],
     addresses: &dyn Fn(&Permanence) -> String,
+    now: DateTime<Utc>,
 ) -> String {
     let mut out = String::new();
     for line in [
@@ -59,7 +60,7 @@ pub fn ics(
         fold(line, &mut out);
     }
     fold(&format!("X-WR-CALNAME:{}", escape(name)), &mut out);
-    let now = stamp(Utc::now());
+    let now = stamp(now);
     for p in permanences {
         let mut lines = vec![
             "BEGIN:VEVENT".to_owned(),

@@ -24,6 +24,11 @@ impl Drop for Fixture {
     }
 }
 
+/// The tests' now: a fixed day, whatever today is.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_796_900_000, 0).expect("time")
+}
+
 async fn fixture() -> Fixture {
     let dir = std::env::temp_dir().join(format!(
         "creneau-calendar-{}",
@@ -85,7 +90,7 @@ fn rule(site: SiteId, cron: &str, minutes: u32, from: NaiveDate) -> ev::Permanen
 #[tokio::test]
 async fn a_nine_oclock_permanence_stays_at_nine_across_clock_changes_and_the_new_year() {
     let f = fixture().await;
-    let a = Acting::system("test");
+    let a = Acting::system("test", now());
     let s = f
         .calendar
         .open_site(&a, &site("Tilleuls", true))
@@ -133,7 +138,7 @@ async fn a_nine_oclock_permanence_stays_at_nine_across_clock_changes_and_the_new
 #[tokio::test]
 async fn holidays_closures_and_cancellations_close_permanences_and_say_why() {
     let f = fixture().await;
-    let a = Acting::system("test");
+    let a = Acting::system("test", now());
     let s = f
         .calendar
         .open_site(&a, &site("Coteaux", false))
@@ -254,7 +259,7 @@ async fn holidays_closures_and_cancellations_close_permanences_and_say_why() {
 #[tokio::test]
 async fn two_coordinators_editing_one_rule_the_second_is_told_and_nothing_is_lost() {
     let f = fixture().await;
-    let a = Acting::system("test");
+    let a = Acting::system("test", now());
     let s = f
         .calendar
         .open_site(&a, &site("Roseraie", false))
@@ -300,7 +305,7 @@ async fn two_coordinators_editing_one_rule_the_second_is_told_and_nothing_is_los
 #[tokio::test]
 async fn bad_rules_name_the_field_and_write_nothing() {
     let f = fixture().await;
-    let a = Acting::system("test");
+    let a = Acting::system("test", now());
     let s = f
         .calendar
         .open_site(&a, &site("Bel-Air", false))
@@ -370,7 +375,7 @@ impl Gen {
 #[tokio::test]
 async fn generated_rules_give_local_non_overlapping_permanences_never_on_a_closed_day() {
     let f = fixture().await;
-    let a = Acting::system("test");
+    let a = Acting::system("test", now());
     let mut g = Gen(0x5eed_c0de_1234_5678);
     let days = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
     let mut sites = Vec::new();

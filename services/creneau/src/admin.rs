@@ -8,6 +8,7 @@ use anyhow::{Context as _, bail};
 use api::Grant;
 use contracts::{ResidentId, Role, StaffId};
 use identity::{Acting, ErasureCause, Identity, NewStaff, Subject};
+use tracing::Instrument as _;
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
@@ -77,7 +78,7 @@ pub async fn create(
     });
     let created = identity
         .create_staff(
-            &Acting::system("admin-cli"),
+            &Acting::system("admin-cli", identity.now()),
             NewStaff {
                 email: args.email.clone(),
                 display_name: name,
@@ -156,15 +157,14 @@ pub async fn erase(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let id = resident_id(raw)?;
+    let acting = Acting::system("admin-cli", identity.now());
     // First what is ahead of them: their future appointments.
-    let cancelled = appointments
-        .cancel_future_of(&Acting::system("admin-cli"), id, chrono::Utc::now())
-        .await?;
+    let cancelled = appointments.cancel_future_of(&acting, id).await?;
     if cancelled > 0 {
         writeln!(out, "cancelled {cancelled} future appointment(s)")?;
     }
     let erasure = identity
-        .erase_resident(&Acting::system("admin-cli"), id, ErasureCause::Request)
+        .erase_resident(&acting, id, ErasureCause::Request)
         .await?;
     if erasure.newly_erased {
         writeln!(
@@ -197,11 +197,14 @@ pub async fn retention_daily(identity: Identity) {
     loop {
         every.tick().await;
         let span = tracing::info_span!("retention", correlation_id = %uuid::Uuid::now_v7());
-        let _entered = span.enter();
-        match identity.retention_sweep(chrono::Utc::now()).await {
-            Ok(erased) => tracing::info!(erased = erased.len(), "retention sweep done"),
-            Err(e) => tracing::error!(error = %e, "retention sweep failed; next try in a day"),
+        async {
+            match identity.retention_sweep(identity.now()).await {
+                Ok(erased) => tracing::info!(erased = erased.len(), "retention sweep done"),
+                Err(e) => tracing::error!(error = %e, "retention sweep failed; next try in a day"),
+            }
         }
+        .instrument(span)
+        .await;
     }
 }
 
@@ -214,18 +217,21 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments) {
     loop {
         every.tick().await;
         let span = tracing::info_span!("no-shows", correlation_id = %uuid::Uuid::now_v7());
-        let _entered = span.enter();
-        match appointments.mark_no_shows(chrono::Utc::now()).await {
-            Ok(0) => {}
-            Ok(marked) => tracing::info!(marked, "appointments marked as not come"),
-            Err(e) => tracing::error!(error = %e, "no-show sweep failed; next try in a minute"),
-        }
-        match appointments.cancel_for_erased(chrono::Utc::now()).await {
-            Ok(0) => {}
-            Ok(cancelled) => {
-                tracing::info!(cancelled, "appointments of erased residents cancelled")
+        async {
+            match appointments.mark_no_shows(appointments.now()).await {
+                Ok(0) => {}
+                Ok(marked) => tracing::info!(marked, "appointments marked as not come"),
+                Err(e) => tracing::error!(error = %e, "no-show sweep failed; next try in a minute"),
             }
-            Err(e) => tracing::error!(error = %e, "erasure sweep failed; next try in a minute"),
+            match appointments.cancel_for_erased(appointments.now()).await {
+                Ok(0) => {}
+                Ok(cancelled) => {
+                    tracing::info!(cancelled, "appointments of erased residents cancelled")
+                }
+                Err(e) => tracing::error!(error = %e, "erasure sweep failed; next try in a minute"),
+            }
         }
+        .instrument(span)
+        .await;
     }
 }

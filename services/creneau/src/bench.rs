@@ -173,6 +173,7 @@ pub async fn run_identity(
         Arc::clone(&store),
         vault.clone(),
         identity::Settings::default(),
+        Arc::new(eventlog::SystemClock),
     )
     .await?;
     let result = async {
@@ -188,7 +189,7 @@ pub async fn run_identity(
             median_ms(hashes)
         )?;
 
-        let acting = Acting::system("bench");
+        let acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
         let made = std::time::Instant::now();
         for i in 0..args.accounts {
             identity
@@ -295,7 +296,6 @@ pub async fn run_identity(
             identity.clone(),
             Arc::new(reminders::sms::Outbox::new(outbox)),
             reminders::Settings::default(),
-            Arc::new(reminders::SystemClock),
             None,
         )
         .await?;
@@ -348,19 +348,25 @@ pub async fn run_calendar(
     let store: Arc<dyn eventlog::EventStore> = Arc::new(SqliteStore::open(dir.join("bench.db"))?);
     let result = async {
         let vault = contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
-        let identity = identity::Identity::new(Arc::clone(&store), vault.clone(), identity::Settings::default()).await?;
+        let identity = identity::Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        identity::Settings::default(),
+        Arc::new(eventlog::SystemClock),
+    ).await?;
         let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
         let appointments = appointments::Appointments::new(
             Arc::clone(&store),
             identity.clone(),
             appointments::Settings::default(),
+            identity.clock(),
         )
         .await?;
         crate::demo::load(&identity, &calendar, &appointments, &mut std::io::sink()).await?;
         let started = std::time::Instant::now();
         let fresh = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
         writeln!(out, "calendar read model rebuilt from the log in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0)?;
-        let today = contracts::time::local_date(chrono::Utc::now());
+        let today = contracts::time::local_date(eventlog::Clock::now(&eventlog::SystemClock));
         for (label, days) in [("4 weeks", 27u64), ("1 year", 364)] {
             let to = today + chrono::Days::new(days);
             let count = fresh.permanences(None, today, to).await?.len();

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use api::{Acting, Grant};
-use chrono::Utc;
 use contracts::proto::calendar::v1 as cal;
 use contracts::{Reason, Role, SiteId};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
@@ -97,7 +96,7 @@ pub(crate) async fn site_with_rule(
     desks: u32,
     minutes: u32,
 ) -> anyhow::Result<SiteId> {
-    let acting = Acting::system("bench");
+    let acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
     let site = state
         .calendar
         .open_site(
@@ -119,7 +118,10 @@ pub(crate) async fn site_with_rule(
                 site_id: site.to_string(),
                 cron: "0 8 * * *".into(),
                 duration_minutes: minutes,
-                valid_from: contracts::time::local_date(Utc::now()).to_string(),
+                valid_from: contracts::time::local_date(eventlog::Clock::now(
+                    &eventlog::SystemClock,
+                ))
+                .to_string(),
                 offer: Some(cal::Offer {
                     appointments: true,
                     appointment_minutes: 10,
@@ -139,10 +141,16 @@ pub(crate) async fn places(
     site: SiteId,
     desks: u32,
 ) -> anyhow::Result<Vec<(SiteId, String)>> {
-    let today = contracts::time::local_date(Utc::now());
+    let today = contracts::time::local_date(eventlog::Clock::now(&eventlog::SystemClock));
     let free = state
         .appointments
-        .availability(Some(site), Reason::ProcedureCaf, today, 40, Utc::now())
+        .availability(
+            Some(site),
+            Reason::ProcedureCaf,
+            today,
+            40,
+            eventlog::Clock::now(&eventlog::SystemClock),
+        )
         .await?;
     Ok(free
         .into_iter()
@@ -170,6 +178,7 @@ async fn run_in(
         Arc::clone(&store),
         vault.clone(),
         identity::Settings::default(),
+        Arc::new(eventlog::SystemClock),
     )
     .await?;
     let state = crate::server::AppState::open(
@@ -178,13 +187,12 @@ async fn run_in(
         identity.clone(),
         Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl"))),
         reminders::Settings::default(),
-        Arc::new(reminders::SystemClock),
         None,
     )
     .await?;
     let staff = identity
         .create_staff(
-            &Acting::system("bench"),
+            &Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock)),
             identity::NewStaff {
                 email: "accueil@bench.example.fr".into(),
                 display_name: "Accueil".into(),
@@ -198,7 +206,7 @@ async fn run_in(
         .await?;
     let token = identity
         .issue_token(
-            &Acting::system("bench"),
+            &Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock)),
             staff.staff_id,
             "bench",
             Some(1),

@@ -101,6 +101,7 @@ async fn run_in(
         Arc::clone(&store),
         vault.clone(),
         identity::Settings::default(),
+        Arc::new(eventlog::SystemClock),
     )
     .await?;
     let client =
@@ -113,7 +114,6 @@ async fn run_in(
         identity,
         Arc::clone(&provider),
         reminders::Settings::default(),
-        Arc::new(reminders::SystemClock),
         None,
     )
     .await?;
@@ -121,7 +121,8 @@ async fn run_in(
     // The service's clock: tomorrow at 07:00, when it schedules every
     // confirmation for 08:00 (no SMS at night), then 08:00, when they are
     // all due. Places from the day after, so that every booking is ahead.
-    let day = contracts::time::local_date(Utc::now()) + Days::new(1);
+    let day =
+        contracts::time::local_date(eventlog::Clock::now(&eventlog::SystemClock)) + Days::new(1);
     let seven = contracts::time::to_utc(day.and_hms_opt(7, 0, 0).context("07:00 exists")?)?;
     let from = contracts::time::to_utc(
         (day + Days::new(1))
@@ -151,7 +152,7 @@ async fn run_in(
         args.messages
     );
     places.truncate(args.messages);
-    let staff_acting = Acting::system("bench");
+    let staff_acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
     let booked = futures_util::stream::iter(places.into_iter().enumerate())
         .map(|(i, (site, start))| {
             let state = state.clone();
@@ -177,7 +178,7 @@ async fn run_in(
                             acting,
                             override_reason: None,
                         },
-                        Utc::now(),
+                        eventlog::Clock::now(&eventlog::SystemClock),
                     )
                     .await
                     .map_err(|e| anyhow::anyhow!("booking {i}: {e}"))

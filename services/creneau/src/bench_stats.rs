@@ -85,7 +85,7 @@ async fn run_in(
 ) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> =
         Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
-    let acting = Acting::system("bench");
+    let acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
     let site = SiteId::new();
     let started = Instant::now();
     let mut written = 0;

@@ -124,11 +124,10 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 3)]
         batch: usize,
     },
-    /// Runs the reminders' rounds forever on a clock `shift_hours` ahead,
-    /// with a short lease, printing each round that did something.
+    /// Runs the reminders' rounds forever on the process's clock (see
+    /// `--clock-start`), with a short lease, printing each round that did
+    /// something.
     Reminders {
-        #[arg(long, default_value_t = 0)]
-        shift_hours: i64,
         #[arg(long, default_value_t = 1000)]
         lease_ms: u64,
     },
@@ -159,16 +158,18 @@ pub fn init_tracing(format: LogFormat) {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.validate()?;
     let mut stdout = std::io::stdout();
+    // The one clock of the process: every service composed below reads it.
+    let clock = config.clock();
     match cli.command {
         Command::Serve { demo } => {
-            let (store, vault, identity) = setup::open_identity(&config).await?;
+            let (store, vault, identity) =
+                setup::open_identity(&config, Arc::clone(&clock)).await?;
             let state = AppState::open(
                 store,
                 vault,
                 identity,
                 setup::senders(&config)?,
                 config.sms.reminders.clone(),
-                Arc::new(reminders::SystemClock),
                 Some(config.origin()),
             )
             .await?;
@@ -193,7 +194,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("stopped");
         }
         Command::Demo => {
-            let (store, vault, identity) = setup::open_identity(&config).await?;
+            let (store, vault, identity) =
+                setup::open_identity(&config, Arc::clone(&clock)).await?;
             let calendar = setup::open_calendar(&store, &vault).await?;
             let appointments = setup::open_appointments(&store, &identity).await?;
             crate::demo::load(&identity, &calendar, &appointments, &mut stdout).await?;
@@ -207,20 +209,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             events::tail(store, vault, args, &mut stdout).await?;
         }
         Command::Admin(AdminCommand::Create(args)) => {
-            let (_, _, identity) = setup::open_identity(&config).await?;
+            let (_, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
             admin::create(&identity, args, &mut stdout).await?;
         }
         Command::Audit(args) => {
-            let (_, _, identity) = setup::open_identity(&config).await?;
+            let (_, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
             admin::audit(&identity, args, &mut stdout).await?;
         }
         Command::Residents(ResidentsCommand::Erase { resident_id }) => {
-            let (store, _, identity) = setup::open_identity(&config).await?;
+            let (store, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
             let appointments = setup::open_appointments(&store, &identity).await?;
             admin::erase(&identity, &appointments, &resident_id, &mut stdout).await?;
         }
         Command::Residents(ResidentsCommand::Export { resident_id }) => {
-            let (_, _, identity) = setup::open_identity(&config).await?;
+            let (_, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
             admin::export(&identity, &resident_id, &mut stdout).await?;
         }
         Command::Events(EventsCommand::Stats) => {
@@ -272,14 +274,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
         }
         Command::Simulate(args) => {
-            let (store, vault, identity) = setup::open_identity(&config).await?;
+            let (store, vault, identity) =
+                setup::open_identity(&config, Arc::clone(&clock)).await?;
             let state = AppState::open(
                 store,
                 vault,
                 identity,
                 setup::senders(&config)?,
                 config.sms.reminders.clone(),
-                Arc::new(reminders::SystemClock),
                 Some(config.origin()),
             )
             .await?;
@@ -290,18 +292,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args.from, args.to, w.permanences, w.visitors, w.appointments
             )?;
         }
-        Command::Debug(DebugCommand::Reminders {
-            shift_hours,
-            lease_ms,
-        }) => {
-            let (store, _, identity) = setup::open_identity(&config).await?;
+        Command::Debug(DebugCommand::Reminders { lease_ms }) => {
+            let (store, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
             let calendar = setup::open_calendar(&store, identity.vault()).await?;
             debug::reminders_loop(
                 &config,
                 store,
                 identity,
                 calendar,
-                chrono::Duration::hours(shift_hours),
                 std::time::Duration::from_millis(lease_ms),
                 &mut stdout,
             )
@@ -309,7 +307,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Debug(DebugCommand::AppendLoop { batch }) => {
             let store = setup::open_store(&config).await?;
-            debug::append_loop(store, batch, &mut stdout).await?;
+            debug::append_loop(store, clock, batch, &mut stdout).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -49,6 +49,10 @@ pub struct RawConfig {
     /// A TOML file with any of these settings (flags and environment win).
     #[arg(long, env = "CRENEAU_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Run on a clock that starts at this instant (RFC 3339) instead of the
+    /// system's: for tests and demos of another day. Hidden from help.
+    #[arg(long, env = "CRENEAU_CLOCK_START", global = true, hide = true)]
+    pub clock_start: Option<String>,
 }
 
 /// The TOML file's form.
@@ -179,9 +183,19 @@ pub struct Config {
     pub public_url: String,
     pub identity: identity::Settings,
     pub sms: SmsConfig,
+    /// Where the process's clock starts, when not the system's.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Config {
+    /// The one clock of the process: every service composed reads it.
+    pub fn clock(&self) -> std::sync::Arc<dyn eventlog::Clock> {
+        match self.clock_start {
+            Some(at) => eventlog::RunningClock::new(at),
+            None => std::sync::Arc::new(eventlog::SystemClock),
+        }
+    }
+
     /// `scheme://host[:port]` of the public address.
     pub fn origin(&self) -> String {
         origin_of(&self.public_url)
@@ -286,6 +300,19 @@ impl RawConfig {
                 identity::MAX_TOKEN_DAYS
             )));
         }
+        let clock_start = self
+            .clock_start
+            .as_deref()
+            .map(|raw| {
+                chrono::DateTime::parse_from_rfc3339(raw.trim())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|e| {
+                        ConfigError::Range(format!(
+                            "clock_start {raw:?} is not an RFC 3339 instant ({e}), e.g. 2026-12-24T10:00:00+01:00"
+                        ))
+                    })
+            })
+            .transpose()?;
         let mut sms = sms_config(file.sms.unwrap_or_default(), &data_dir, &public_url)?;
         sms.email = file.email.map(email_config).transpose()?;
         Ok(Config {
@@ -295,6 +322,7 @@ impl RawConfig {
             listen,
             master_key,
             public_url: public_url.clone(),
+            clock_start,
             identity: identity::Settings {
                 session_idle: std::time::Duration::from_secs(u64::from(idle) * 60),
                 https,

@@ -3,13 +3,14 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use eventlog::{Actor, EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
+use eventlog::{Actor, Clock, EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
 
 /// Appends `batch` events to `durable-<i>` for i = 0, 1, 2… forever, and
 /// prints `acked <i> <last position>` after each acknowledged append, so a
 /// test can kill it at any moment and check what survived.
 pub async fn append_loop(
     store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
     batch: usize,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -19,7 +20,11 @@ pub async fn append_loop(
                 NewEvent::json(
                     "creneau.debug.v1.Durable",
                     &serde_json::json!({ "i": i, "k": k, "padding": "x".repeat(200) }),
-                    Metadata::now(Actor::System("append-loop".into()), uuid::Uuid::now_v7()),
+                    Metadata::new(
+                        Actor::System("append-loop".into()),
+                        uuid::Uuid::now_v7(),
+                        clock.now(),
+                    ),
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -36,15 +41,6 @@ pub async fn append_loop(
     Ok(())
 }
 
-/// A clock running `shift` ahead of the wall clock.
-struct ShiftedClock(chrono::Duration);
-
-impl reminders::Clock for ShiftedClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + self.0
-    }
-}
-
 /// The reminders' rounds, forever, printing `round <sent> <found>` after
 /// each that did something, for a test that kills this process at any
 /// moment and counts what the provider received.
@@ -53,7 +49,6 @@ pub async fn reminders_loop(
     store: Arc<dyn EventStore>,
     identity: identity::Identity,
     calendar: calendar::Calendar,
-    shift: chrono::Duration,
     lease: std::time::Duration,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -62,13 +57,14 @@ pub async fn reminders_loop(
         notices_within: chrono::Duration::days(2),
         ..config.sms.reminders.clone()
     };
+    let clock = identity.clock();
     let service = reminders::Reminders::new(
         store,
         identity,
         calendar,
         crate::setup::senders(config)?,
         settings,
-        Arc::new(ShiftedClock(shift)),
+        clock,
     )
     .await?;
     loop {

@@ -111,8 +111,9 @@ pub async fn load(
         writeln!(out, "demo: the calendar has sites already; nothing loaded")?;
         return Ok(());
     }
-    let acting = Acting::system("demo");
-    let today = contracts::time::local_date(Utc::now());
+    // The demo's coming week is the app's: its clock, not the machine's.
+    let acting = Acting::system("demo", identity.now());
+    let today = contracts::time::local_date(acting.at);
     let month_start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
     let mut site_ids: Vec<SiteId> = Vec::new();
     let mut rule_ids = Vec::new();
@@ -325,7 +326,7 @@ pub async fn load(
         Reason::Smartphone,
         Reason::ProcedureAnts,
     ];
-    let now = Utc::now();
+    let now = identity.now();
     let mut booked = 0;
     for (i, &(name, phone)) in RESIDENTS.iter().enumerate() {
         let reason = reasons[i % reasons.len()];

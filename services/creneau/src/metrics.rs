@@ -16,7 +16,7 @@ impl Metrics {
     pub fn new() -> Self {
         let m = Metrics::default();
         m.started_at.store(
-            u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0),
+            u64::try_from(eventlog::Clock::now(&eventlog::SystemClock).timestamp()).unwrap_or(0),
             Ordering::Relaxed,
         );
         m

@@ -35,8 +35,9 @@ pub struct AppState {
     pub stats: stats::Stats,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
-    /// What the pages and reminders take as now (tests set it).
-    pub clock: Arc<dyn reminders::Clock>,
+    /// What every service takes as now: identity's, which the others were
+    /// composed with (tests set it).
+    pub clock: Arc<dyn eventlog::Clock>,
 }
 
 impl AppState {
@@ -50,10 +51,10 @@ impl AppState {
         identity: Identity,
         senders: impl Into<reminders::Senders>,
         reminders: reminders::Settings,
-        clock: Arc<dyn reminders::Clock>,
         origin: Option<String>,
     ) -> anyhow::Result<AppState> {
         use anyhow::Context as _;
+        let clock = identity.clock();
         let calendar =
             calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
                 .await
@@ -62,6 +63,7 @@ impl AppState {
             Arc::clone(&store),
             identity.clone(),
             appointments::Settings::default(),
+            Arc::clone(&clock),
         )
         .await
         .context("cannot read appointments from the event log")?;
@@ -204,6 +206,8 @@ async fn fallback(request: Request) -> ApiError {
 async fn correlate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let correlation = CorrelationId::from_header(request.headers().get(&CORRELATION_HEADER));
     request.extensions_mut().insert(correlation);
+    // The request's time, read once from the app's clock.
+    request.extensions_mut().insert(api::Now(state.clock.now()));
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -5,21 +5,27 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use contracts::{MasterKey, Vault, VaultError};
-use eventlog::EventStore;
+use eventlog::{Clock, EventStore};
 
 use crate::config::{Config, MasterKeySource};
 
 /// The store, the vault and the identity service: what every command that
 /// reads or writes personal data or accounts needs.
+/// Every service composed with it takes its clock.
 pub async fn open_identity(
     config: &Config,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
     let store = open_store(config).await?;
     let vault = open_vault(config, &store).await?;
-    let identity =
-        identity::Identity::new(Arc::clone(&store), vault.clone(), config.identity.clone())
-            .await
-            .context("cannot read staff accounts and residents from the event log")?;
+    let identity = identity::Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        config.identity.clone(),
+        clock,
+    )
+    .await
+    .context("cannot read staff accounts and residents from the event log")?;
     Ok((store, vault, identity))
 }
 
@@ -86,6 +92,7 @@ pub async fn open_appointments(
         Arc::clone(store),
         identity.clone(),
         appointments::Settings::default(),
+        identity.clock(),
     )
     .await
     .context("cannot read appointments from the event log")

@@ -174,9 +174,11 @@ pub async fn run(
     anyhow::ensure!((1..=50).contains(&args.sites), "--sites: give 1 to 50");
     let mut rng = Rng::new(args.seed);
     let mut written = Written::default();
-    let setup = Acting::system("simulate").at(contracts::time::to_utc(
-        args.from.and_hms_opt(7, 0, 0).context("07:00")?,
-    )? - Duration::days(1));
+    let setup = Acting::system(
+        "simulate",
+        contracts::time::to_utc(args.from.and_hms_opt(7, 0, 0).context("07:00")?)?
+            - Duration::days(1),
+    );
     for i in 0..args.sites {
         let p = profile(i, args.sites);
         let site = state
@@ -259,9 +261,9 @@ async fn site_year(
             let mut desk_free = perm.starts_at;
             for minute in arrivals {
                 let arrived = perm.starts_at + Duration::minutes(minute);
-                let acting = Acting::system("simulate").at(arrived);
+                let acting = Acting::system("simulate", arrived);
                 let ticket = q
-                    .drop_in_arrive(&acting, &perm.permanence_id, None, &[], arrived)
+                    .drop_in_arrive(&acting, &perm.permanence_id, None, &[])
                     .await?;
                 w.visitors += 1;
                 if rng.chance(0.07) {
@@ -288,7 +290,7 @@ async fn site_year(
                 let start = perm.starts_at + Duration::minutes(30 * k);
                 let when = start - Duration::hours(rng.between(26, 14 * 24));
                 let online = rng.chance(0.6);
-                let acting = Acting::system("simulate").at(when);
+                let acting = Acting::system("simulate", when);
                 let booker = if online {
                     Booker::Resident {
                         client: format!("simulation-{}", rng.draw()),
@@ -327,7 +329,7 @@ async fn site_year(
                         .await?;
                 } else if rng.chance(0.85) {
                     let at = start + Duration::minutes(rng.between(-5, 5));
-                    q.advance(&acting.clone().at(at), id, Stage::Arrived, at)
+                    q.advance(&acting.clone().at(at), id, Stage::Arrived)
                         .await?;
                     q.record_requests(&acting.clone().at(at), id.0, requests(rng, p))
                         .await?;

@@ -93,7 +93,7 @@ impl Identity {
         let _ = self.inner.codes_per_phone_daily.hit(number);
         let code = six_digits()?;
         let challenge_id = Uuid::now_v7();
-        let expires_at = Utc::now()
+        let expires_at = self.now()
             + chrono::Duration::from_std(CODE_LIFETIME).unwrap_or(chrono::Duration::minutes(10));
         let mac = secret::sign(
             &self.inner.code_key,
@@ -124,7 +124,7 @@ impl Identity {
                 "this code was typed wrong too many times: ask for a new code".into(),
             ));
         }
-        if challenge.expires_at <= Utc::now() {
+        if challenge.expires_at <= self.now() {
             return Err(IdentityError::Invalid(
                 "this code has expired (it lasts 10 minutes): ask for a new code".into(),
             ));

@@ -1,8 +1,8 @@
 //! The identity service's HTTP API, every route declared with its need.
 
 use api::{
-    ApiError, ApiJson, ClientIp, CorrelationId, Grant, Need, Principal, Routes, Verb, parse_role,
-    path_id, role_name,
+    ApiError, ApiJson, ClientIp, CorrelationId, Grant, Need, Now, Principal, Routes, Verb,
+    parse_role, path_id, role_name,
 };
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -174,6 +174,7 @@ async fn session_get(principal: Principal) -> axum::Json<Me> {
 async fn session_delete(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
 ) -> Result<Response, ApiError> {
     let Some(session) = &principal.session else {
@@ -183,7 +184,7 @@ async fn session_delete(
     };
     identity
         .sign_out(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             principal.staff_id,
             session.session_id,
             "sign_out",
@@ -206,12 +207,13 @@ struct PasswordChange {
 async fn password_update(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<Response, ApiError> {
     identity
         .change_own_password(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             principal.staff_id,
             body.current_password,
             body.new_password,
@@ -268,12 +270,13 @@ struct TokenRequest {
 async fn tokens_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Response, ApiError> {
     let issued = identity
         .issue_token(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             principal.staff_id,
             &body.label,
             body.days,
@@ -295,6 +298,7 @@ async fn tokens_create(
 async fn tokens_delete(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(token_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -305,7 +309,7 @@ async fn tokens_delete(
         _ => return Err(ApiError::NotFound(format!("you have no token {token_id}"))),
     };
     identity
-        .revoke_token(&principal.acting(correlation), owner, token_id)
+        .revoke_token(&principal.acting(correlation, now), owner, token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -372,6 +376,7 @@ struct StaffRequest {
 async fn staff_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     ApiJson(body): ApiJson<StaffRequest>,
 ) -> Result<Response, ApiError> {
@@ -382,7 +387,7 @@ async fn staff_create(
         .collect::<Result<Vec<_>, _>>()?;
     let created = identity
         .create_staff(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             NewStaff {
                 email: body.email,
                 display_name: body.display_name,
@@ -416,6 +421,7 @@ async fn staff_get(
 async fn grants_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(staff_id): Path<String>,
     ApiJson(body): ApiJson<GrantRequest>,
@@ -423,7 +429,7 @@ async fn grants_create(
     let id: StaffId = path_id("staff", &staff_id)?;
     let grant = grant_of(&body.role, body.site_id.as_deref())?;
     identity
-        .grant_role(&principal.acting(correlation), id, grant)
+        .grant_role(&principal.acting(correlation, now), id, grant)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -436,6 +442,7 @@ struct SiteQuery {
 async fn grants_delete(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path((staff_id, role)): Path<(String, String)>,
     api::ApiQuery(q): api::ApiQuery<SiteQuery>,
@@ -443,7 +450,7 @@ async fn grants_delete(
     let id: StaffId = path_id("staff", &staff_id)?;
     let grant = grant_of(&role, q.site_id.as_deref())?;
     identity
-        .revoke_role(&principal.acting(correlation), id, grant)
+        .revoke_role(&principal.acting(correlation, now), id, grant)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -457,6 +464,7 @@ struct PasswordReset {
 async fn staff_password_reset(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(staff_id): Path<String>,
     body: axum::body::Bytes,
@@ -464,7 +472,7 @@ async fn staff_password_reset(
     let id: StaffId = path_id("staff", &staff_id)?;
     let body: PasswordReset = optional_json(&body)?;
     let generated = identity
-        .set_password(&principal.acting(correlation), id, body.password)
+        .set_password(&principal.acting(correlation, now), id, body.password)
         .await?;
     Ok(axum::Json(json!({ "generated_password": generated })))
 }
@@ -478,6 +486,7 @@ struct DisableRequest {
 async fn staff_disable(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(staff_id): Path<String>,
     body: axum::body::Bytes,
@@ -487,7 +496,7 @@ async fn staff_disable(
         .reason
         .unwrap_or_default();
     identity
-        .disable_staff(&principal.acting(correlation), id, &reason)
+        .disable_staff(&principal.acting(correlation, now), id, &reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -495,12 +504,13 @@ async fn staff_disable(
 async fn staff_enable(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(staff_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: StaffId = path_id("staff", &staff_id)?;
     identity
-        .enable_staff(&principal.acting(correlation), id)
+        .enable_staff(&principal.acting(correlation, now), id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -564,13 +574,14 @@ fn registering_site(who: &Principal, given: Option<&str>) -> Result<Option<SiteI
 async fn residents_create(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     ApiJson(body): ApiJson<ResidentRequest>,
 ) -> Result<Response, ApiError> {
     let site = registering_site(&principal, body.site_id.as_deref())?;
     let id = identity
         .register_resident(
-            &principal.acting(correlation),
+            &principal.acting(correlation, now),
             NewResident {
                 language: language(body.language.as_deref())?,
                 first_name: body.first_name,
@@ -608,12 +619,17 @@ async fn residents_get(
 async fn residents_delete(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(resident_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: ResidentId = path_id("resident", &resident_id)?;
     let erasure = identity
-        .erase_resident(&principal.acting(correlation), id, ErasureCause::Request)
+        .erase_resident(
+            &principal.acting(correlation, now),
+            id,
+            ErasureCause::Request,
+        )
         .await?;
     Ok(axum::Json(erasure).into_response())
 }
@@ -726,13 +742,14 @@ struct UnmergeBody {
 async fn residents_unmerge(
     State(identity): State<Identity>,
     correlation: CorrelationId,
+    now: Now,
     principal: Principal,
     Path(resident_id): Path<String>,
     ApiJson(body): ApiJson<UnmergeBody>,
 ) -> Result<StatusCode, ApiError> {
     let id: ResidentId = path_id("resident", &resident_id)?;
     identity
-        .unmerge_resident(&principal.acting(correlation), id, &body.reason)
+        .unmerge_resident(&principal.acting(correlation, now), id, &body.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -94,7 +94,7 @@ impl Identity {
                 "this link no longer works: use the most recent SMS or email about your appointment, or call the help desk".into(),
             ));
         }
-        if link.expires_at <= Utc::now() {
+        if link.expires_at <= self.now() {
             return Err(IdentityError::NotFound(
                 "this link has expired: the appointment it was for is over. To book again, call the help desk or book online".into(),
             ));

@@ -169,7 +169,7 @@ impl Identity {
             return Ok(());
         }
         let e = who
-            .acting(api::CorrelationId(correlation))
+            .acting(api::CorrelationId(correlation), api::Now(self.now()))
             .event(&rev::ResidentRecordsRead {
                 resident_ids,
                 purpose: purpose.into(),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::i18n::Lang;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use contracts::StaffId;
 use contracts::ports::MailOut;
 use sha2::{Digest, Sha256};
@@ -83,7 +83,7 @@ impl Identity {
         if staff.disabled || self.inner.resets_per_account.hit(&email).is_err() {
             return Ok(());
         }
-        let expires = (Utc::now()
+        let expires = (self.now()
             + chrono::Duration::from_std(RESET_LIFETIME).unwrap_or(chrono::Duration::minutes(30)))
         .timestamp();
         let mac = secret::sign(
@@ -134,7 +134,7 @@ impl Identity {
         };
         let id: StaffId = Uuid::parse_str(id).map(StaffId).map_err(|_| invalid())?;
         let expires: i64 = expires.parse().map_err(|_| invalid())?;
-        if DateTime::from_timestamp(expires, 0).is_none_or(|at| at <= Utc::now()) {
+        if DateTime::from_timestamp(expires, 0).is_none_or(|at| at <= self.now()) {
             return Err(invalid());
         }
         let staff = self
@@ -158,7 +158,7 @@ impl Identity {
         correlation: Uuid,
     ) -> Result<(), IdentityError> {
         let id = self.reset_token_owner(token).await?;
-        let acting = Acting::new(eventlog::Actor::Staff(id.0), correlation);
+        let acting = Acting::new(eventlog::Actor::Staff(id.0), correlation, self.now());
         self.set_password(&acting, id, Some(new_password)).await?;
         tracing::info!(staff = %id, "password reset by email link");
         Ok(())

@@ -255,7 +255,7 @@ impl Identity {
         let reason = check_reason(reason)?;
         self.check_visible(who, duplicate).await?;
         self.check_visible(who, into).await?;
-        let acting = who.acting(api::CorrelationId(correlation));
+        let acting = who.acting(api::CorrelationId(correlation), api::Now(self.now()));
         self.retrying(|| async {
             let (dup, keep, alike) = {
                 let d = self.directory().await?;
@@ -392,7 +392,7 @@ impl Identity {
         }
         Ok(json!({
             "resident_id": id,
-            "exported_at": Utc::now(),
+            "exported_at": self.now(),
             "details": details,
             "events": shown,
         }))
@@ -452,7 +452,7 @@ impl Identity {
             false
         })
         .await?;
-        let acting = Acting::system("retention");
+        let acting = Acting::system("retention", now);
         let mut erased_now = Vec::new();
         let mut stale: Vec<ResidentId> = last_seen
             .into_iter()

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::{Claims, Lockout, RateLimiter};
+use chrono::{DateTime, Utc};
 use contracts::Vault;
-use eventlog::{EventStore, ExpectedVersion, NewEvent, StreamName};
+use eventlog::{Clock, EventStore, ExpectedVersion, NewEvent, StreamName};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::directory::Directory;
@@ -62,6 +63,9 @@ pub struct Identity {
 
 pub(crate) struct Inner {
     pub store: Arc<dyn EventStore>,
+    /// What the service takes as now: session ages, token and code
+    /// expiries, the time of its events.
+    pub clock: Arc<dyn Clock>,
     pub vault: Vault,
     pub settings: Settings,
     /// A tokio mutex: held across the awaits of a catch-up.
@@ -107,10 +111,12 @@ impl Identity {
         store: Arc<dyn EventStore>,
         vault: Vault,
         settings: Settings,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, IdentityError> {
         let decoy_hash = blocking(|| crate::password::hash("decoy password, never used")).await?;
         let identity = Identity {
             inner: Arc::new(Inner {
+                clock,
                 cookie_key: vault.derive_key("identity session cookies v1"),
                 committed: store.wake(),
                 code_key: vault.derive_key("identity booking codes v1"),
@@ -146,6 +152,16 @@ impl Identity {
 
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Now, from the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The service's clock, for the services composed with it.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.inner.clock)
     }
 
     pub fn store(&self) -> &Arc<dyn EventStore> {

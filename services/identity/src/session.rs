@@ -9,7 +9,6 @@
 use api::{Authenticated, Authenticator, Credentials, Principal, SessionInfo};
 use async_trait::async_trait;
 use axum::http::HeaderValue;
-use chrono::Utc;
 use contracts::StaffId;
 use contracts::proto::identity::v1 as ev;
 use eventlog::{Actor, ExpectedVersion};
@@ -163,7 +162,7 @@ impl Identity {
         }
         self.inner.lockout.cleared(&email, client);
         let session = Uuid::now_v7();
-        let acting = Acting::new(Actor::Staff(staff.id.0), correlation_id);
+        let acting = Acting::new(Actor::Staff(staff.id.0), correlation_id, self.now());
         let e = acting.event(&ev::StaffSignedIn {
             staff_id: staff.id.to_string(),
             session_id: session.to_string(),
@@ -176,7 +175,7 @@ impl Identity {
             csrf: self.csrf_for(session),
         };
         Ok(SignedIn {
-            set_cookie: self.make_cookie(session, Utc::now().timestamp())?,
+            set_cookie: self.make_cookie(session, self.now().timestamp())?,
             principal: principal_of(&staff, Some(info), None),
         })
     }
@@ -221,7 +220,7 @@ impl Identity {
             })
             .await?
             .ok_or_else(invalid)?;
-        let now = Utc::now();
+        let now = self.now();
         let idle = i64::try_from(self.settings().session_idle.as_secs()).unwrap_or(i64::MAX);
         let max = chrono::Duration::from_std(self.settings().session_max)
             .unwrap_or(chrono::Duration::MAX);
@@ -265,7 +264,7 @@ impl Identity {
             )
         };
         let hash = secret::token_hash(token);
-        let now = Utc::now();
+        let now = self.now();
         // A token older than the administrator's maximum stops working, even
         // one issued before the maximum was lowered.
         let oldest = now

@@ -358,10 +358,10 @@ impl Identity {
         }
         let token = format!("{TOKEN_PREFIX}{}", secret::random_token()?);
         let token_id = Uuid::now_v7();
-        let expires_at = Utc::now() + chrono::Duration::days(i64::from(days));
+        let expires_at = self.now() + chrono::Duration::days(i64::from(days));
         self.retrying(|| async {
             let staff = staff_or_not_found(&*self.directory().await?, id)?;
-            let now = Utc::now();
+            let now = self.now();
             if let Some(maker) = by_token.and_then(|t| staff.tokens.get(&t))
                 && expires_at > maker.expires_at
             {

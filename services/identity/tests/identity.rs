@@ -41,10 +41,26 @@ async fn fixture() -> Fixture {
     }
 }
 
+/// The tests' now: a fixed day, whatever today is.
+fn now() -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-10T09:05:00Z")
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+fn clock() -> Arc<dyn eventlog::Clock> {
+    eventlog::RunningClock::new(now())
+}
+
 async fn identity(f: &Fixture) -> Identity {
-    Identity::new(Arc::clone(&f.store), f.vault.clone(), Settings::default())
-        .await
-        .expect("identity")
+    Identity::new(
+        Arc::clone(&f.store),
+        f.vault.clone(),
+        Settings::default(),
+        clock(),
+    )
+    .await
+    .expect("identity")
 }
 
 fn staff(email: &str, grants: &[(Role, Option<SiteId>)]) -> NewStaff {
@@ -82,10 +98,10 @@ async fn another_process_sees_accounts_and_their_end_through_the_log() {
     let other_vault = Vault::open(f.master.clone(), Arc::clone(&other))
         .await
         .expect("vault");
-    let b = Identity::new(other, other_vault, Settings::default())
+    let b = Identity::new(other, other_vault, Settings::default(), clock())
         .await
         .expect("identity");
-    let acting = Acting::system("test");
+    let acting = Acting::system("test", now());
     let made = a
         .create_staff(&acting, staff("ana@ville.fr", &[(Role::Reception, None)]))
         .await
@@ -145,7 +161,7 @@ async fn another_process_sees_accounts_and_their_end_through_the_log() {
 async fn roles_are_granted_once_revoked_by_name_and_the_last_administrator_stays() {
     let f = fixture().await;
     let id = identity(&f).await;
-    let acting = Acting::system("test");
+    let acting = Acting::system("test", now());
     let admin = id
         .create_staff(&acting, staff("admin@ville.fr", &[(Role::Admin, None)]))
         .await
@@ -220,7 +236,7 @@ async fn roles_are_granted_once_revoked_by_name_and_the_last_administrator_stays
 async fn changing_ones_password_needs_the_current_one() {
     let f = fixture().await;
     let id = identity(&f).await;
-    let acting = Acting::system("test");
+    let acting = Acting::system("test", now());
     let made = id
         .create_staff(&acting, staff("li@ville.fr", &[]))
         .await
@@ -278,8 +294,7 @@ async fn changing_ones_password_needs_the_current_one() {
 }
 
 fn event_at(event_type: &str, payload: serde_json::Value, at: chrono::DateTime<Utc>) -> NewEvent {
-    let mut meta = Metadata::now(Actor::System("test".into()), uuid::Uuid::now_v7());
-    meta.recorded_at = at;
+    let meta = Metadata::new(Actor::System("test".into()), uuid::Uuid::now_v7(), at);
     NewEvent::json(event_type, &payload, meta).expect("event")
 }
 
@@ -287,7 +302,7 @@ fn event_at(event_type: &str, payload: serde_json::Value, at: chrono::DateTime<U
 async fn retention_erases_residents_inactive_for_the_period_and_no_one_else() {
     let f = fixture().await;
     let id = identity(&f).await;
-    let acting = Acting::system("test");
+    let acting = Acting::system("test", now());
     let quiet = id
         .register_resident(&acting, resident("Quiet"))
         .await
@@ -297,7 +312,7 @@ async fn retention_erases_residents_inactive_for_the_period_and_no_one_else() {
         .await
         .expect("busy");
     // A later visit of `busy`, as the appointments service will record it.
-    let later = Utc::now() + Months::new(12);
+    let later = now() + Months::new(12);
     let stream = StreamName::new(format!("appointment-{}", uuid::Uuid::now_v7())).expect("stream");
     f.store
         .append(
@@ -312,9 +327,9 @@ async fn retention_erases_residents_inactive_for_the_period_and_no_one_else() {
         .await
         .expect("append");
 
-    let soon = Utc::now() + Months::new(23);
+    let soon = now() + Months::new(23);
     assert!(id.retention_sweep(soon).await.expect("sweep").is_empty());
-    let past_period = Utc::now() + Months::new(25);
+    let past_period = now() + Months::new(25);
     assert_eq!(
         id.retention_sweep(past_period).await.expect("sweep"),
         vec![quiet]
@@ -351,7 +366,7 @@ async fn retention_erases_residents_inactive_for_the_period_and_no_one_else() {
 async fn an_erasure_interrupted_before_the_key_went_is_finished_by_the_next_sweep() {
     let f = fixture().await;
     let id = identity(&f).await;
-    let acting = Acting::system("test");
+    let acting = Acting::system("test", now());
     let r = id
         .register_resident(&acting, resident("Half"))
         .await
@@ -370,7 +385,7 @@ async fn an_erasure_interrupted_before_the_key_went_is_finished_by_the_next_swee
         .await
         .expect("append");
     assert!(f.store.keys().fetch_key(r.0).await.expect("key").is_some());
-    id.retention_sweep(Utc::now()).await.expect("sweep");
+    id.retention_sweep(now()).await.expect("sweep");
     assert!(f.store.keys().fetch_key(r.0).await.expect("key").is_none());
     let e = id
         .erase_resident(&acting, ResidentId::new(), ErasureCause::Request)
@@ -427,7 +442,7 @@ async fn a_booking_code_confirms_its_own_number_only_and_not_after_five_wrong_tr
     let e = id.issue_booking_code(&phone, "192.0.2.7").unwrap_err();
     assert!(e.to_string().contains("this number"), "{e}");
     let mut expired = id.issue_booking_code(&other, "192.0.2.8").expect("code");
-    expired.challenge.expires_at = Utc::now() - chrono::Duration::seconds(1);
+    expired.challenge.expires_at = now() - chrono::Duration::seconds(1);
     let e = id
         .check_booking_code(&expired.challenge, &other, &expired.code)
         .unwrap_err();

@@ -167,6 +167,8 @@ pub struct Invitation<'a> {
     pub description: &'a str,
     pub organizer: &'a str,
     pub attendee: &'a str,
+    /// When the invitation is written (its DTSTAMP).
+    pub stamp: DateTime<Utc>,
 }
 
 /// The invitation (`METHOD:REQUEST`) or its cancellation (`METHOD:CANCEL`).
@@ -185,7 +187,7 @@ pub fn invitation(kind: Kind, i: &Invitation<'_>) -> String {
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}@creneau", i.appointment),
         format!("SEQUENCE:{}", i.sequence),
-        format!("DTSTAMP:{}", calendar::ics_stamp(Utc::now())),
+        format!("DTSTAMP:{}", calendar::ics_stamp(i.stamp)),
         format!("DTSTART:{}", calendar::ics_stamp(i.starts_at)),
         format!("DTEND:{}", calendar::ics_stamp(i.ends_at)),
         format!("SUMMARY:{}", calendar::ics_escape(i.summary)),
@@ -261,6 +263,7 @@ mod tests {
             description: "Apportez vos codes CAF.",
             organizer: "Créneau <rdv@ville.example.fr>",
             attendee: "awa@example.fr",
+            stamp: "2026-11-20T08:00:00Z".parse().expect("t"),
         };
         let request = invitation(Kind::Reminder, &i);
         assert!(request.contains("METHOD:REQUEST\r\n"), "{request}");

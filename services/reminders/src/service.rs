@@ -38,45 +38,7 @@ use crate::sms::{Lookup, SendError, Sms, SmsProvider};
 use crate::texts::{self, Details, Kind};
 use crate::timing;
 
-/// Where the time comes from: the wall clock, or a clock a test moves.
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that stands still until moved.
-pub struct ManualClock(StdMutex<DateTime<Utc>>);
-
-impl ManualClock {
-    pub fn new(at: DateTime<Utc>) -> Arc<Self> {
-        Arc::new(ManualClock(StdMutex::new(at)))
-    }
-
-    pub fn set(&self, at: DateTime<Utc>) {
-        if let Ok(mut t) = self.0.lock() {
-            *t = at;
-        }
-    }
-
-    pub fn advance(&self, by: chrono::Duration) {
-        if let Ok(mut t) = self.0.lock() {
-            *t += by;
-        }
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map_or_else(|_| Utc::now(), |t| *t)
-    }
-}
+pub use eventlog::{Clock, ManualClock, SystemClock};
 
 /// A site's own reminder settings; what is not set follows [`Settings`].
 #[derive(Debug, Clone, Default)]
@@ -358,6 +320,7 @@ impl Reminders {
         let acting = Acting::new(
             eventlog::Actor::System("reminders".into()),
             e.metadata.correlation_id,
+            self.now(),
         );
         let (appointment, notice) = if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
             (x.appointment_id, Some(Kind::Confirmation))
@@ -571,7 +534,7 @@ impl Reminders {
             holder: self.inner.holder.clone(),
             expires_at: (now + lease).to_rfc3339(),
         };
-        let acting = Acting::system("reminders");
+        let acting = Acting::system("reminders", self.now());
         match self
             .inner
             .store
@@ -662,8 +625,8 @@ impl Reminders {
         if r.state != State::Scheduled {
             return Ok(Outcome::Later);
         }
-        let acting = Acting::system("reminders");
         let now = self.now();
+        let acting = Acting::system("reminders", now);
         if r.starts_at <= now {
             self.withdraw(&acting, rid, "the appointment has started")
                 .await?;
@@ -715,6 +678,7 @@ impl Reminders {
                         text: text.clone(),
                         sender: sender.clone(),
                         reference: r.reference.clone(),
+                        at: self.inner.clock.now(),
                     };
                     self.inner.sms.lookup(&earlier).await
                 }
@@ -770,6 +734,7 @@ impl Reminders {
                     text,
                     sender,
                     reference,
+                    at: self.inner.clock.now(),
                 };
                 self.inner.sms.send(&sms).await
             }
@@ -937,6 +902,7 @@ impl Reminders {
                     description: &text,
                     organizer: &from,
                     attendee: address,
+                    stamp: self.inner.clock.now(),
                 },
             );
             (invite, r.kind == Kind::Cancelled)
@@ -967,7 +933,7 @@ impl Reminders {
         let reports = self
             .inner
             .sms
-            .report(body, secret, signature)
+            .report(body, secret, signature, self.inner.clock.now())
             .map_err(|e| match e {
                 crate::sms::ReportError::Forged => ReminderError::ForgedReport(e.to_string()),
                 crate::sms::ReportError::Malformed(_) => ReminderError::BadReport(e.to_string()),
@@ -994,7 +960,7 @@ impl Reminders {
                     );
                     break;
                 }
-                let acting = Acting::system("reminders");
+                let acting = Acting::system("reminders", self.now());
                 let event = acting.event(&ev::ReminderDeliveryReported {
                     reminder_id: r.id.to_string(),
                     provider_message_id: report.message_id.clone(),
@@ -1041,6 +1007,7 @@ impl Reminders {
             text: texts::code_sms(language, code),
             sender,
             reference: reference.to_owned(),
+            at: self.inner.clock.now(),
         };
         self.inner.sms.send(&sms).await.map(drop)
     }

@@ -130,7 +130,7 @@ pub async fn site_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respo
         match web
             .inner
             .calendar
-            .open_site(&p.acting(ctx.correlation), &d)
+            .open_site(&p.acting(ctx.correlation, ctx.now), &d)
             .await
         {
             Ok(id) => Ok(see_other(&format!("/agents/lieux/{id}"))),
@@ -424,7 +424,7 @@ pub async fn site_change(
         let version = forms::field(&pairs, "version").parse().ok();
         web.inner
             .calendar
-            .change_site(&p.acting(ctx.correlation), site.id, &d, version)
+            .change_site(&p.acting(ctx.correlation, ctx.now), site.id, &d, version)
             .await
             .map_err(ApiError::from)?;
         Ok(see_other(&format!("/agents/lieux/{}", site.id)))
@@ -449,7 +449,7 @@ pub async fn closure_create(
         web.inner
             .calendar
             .schedule_closure(
-                &p.acting(ctx.correlation),
+                &p.acting(ctx.correlation, ctx.now),
                 site.id,
                 day("first_day")?,
                 day("last_day")?,
@@ -473,7 +473,7 @@ pub async fn closure_lift(
             .map_err(|_| ApiError::NotFound(format!("there is no closure {closure}")))?;
         web.inner
             .calendar
-            .lift_closure(&p.acting(ctx.correlation), site.id, closure)
+            .lift_closure(&p.acting(ctx.correlation, ctx.now), site.id, closure)
             .await
             .map_err(ApiError::from)?;
         Ok(see_other(&format!("/agents/lieux/{}", site.id)))
@@ -531,7 +531,7 @@ pub async fn rule_create(
         match web
             .inner
             .calendar
-            .create_rule(&p.acting(ctx.correlation), &rule)
+            .create_rule(&p.acting(ctx.correlation, ctx.now), &rule)
             .await
         {
             Ok(_) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
@@ -567,7 +567,7 @@ pub async fn rule_retire(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Strin
         let today = contracts::time::local_date(web.now());
         web.inner
             .calendar
-            .retire_rule(&p.acting(ctx.correlation), id, today)
+            .retire_rule(&p.acting(ctx.correlation, ctx.now), id, today)
             .await
             .map_err(ApiError::from)?;
         Ok(see_other(&format!("/agents/lieux/{site}")))
@@ -747,7 +747,7 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
             .inner
             .identity
             .create_staff(
-                &identity::Acting::new(p.actor(), ctx.correlation.0),
+                &identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0),
                 identity::NewStaff {
                     email: email.clone(),
                     display_name: forms::field(&pairs, "name").to_owned(),
@@ -789,7 +789,7 @@ pub async fn staff_roles(
             .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))?;
         let pairs = forms::pairs(&body);
         let grant = grant_from(&pairs)?;
-        let acting = identity::Acting::new(p.actor(), ctx.correlation.0);
+        let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
         let done = if forms::field(&pairs, "action") == "revoke" {
             web.inner.identity.revoke_role(&acting, id, grant).await
         } else {

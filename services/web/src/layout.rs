@@ -24,16 +24,19 @@ pub struct Ctx {
     /// The value residents' form tokens are bound to, if the browser has it.
     pub browser: Option<String>,
     pub correlation: CorrelationId,
+    /// When the request is handled (the app's clock).
+    pub now: api::Now,
     pub client: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = forms::language(&parts.headers);
-        let correlation = CorrelationId::from_request_parts(parts, state).await?;
-        let api::ClientIp(client) = api::ClientIp::from_request_parts(parts, state).await?;
+        let Ok(correlation) = CorrelationId::from_request_parts(parts, state).await;
+        let Ok(api::ClientIp(client)) = api::ClientIp::from_request_parts(parts, state).await;
+        let now = api::Now::from_request_parts(parts, state).await?;
         Ok(Ctx {
             lang,
             w: words(lang),
@@ -46,6 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned),
             correlation,
+            now,
             client,
         })
     }

@@ -61,7 +61,7 @@ struct Inner {
     stats: stats::Stats,
     forms: forms::FormKey,
     secure_cookies: bool,
-    clock: Arc<dyn reminders::Clock>,
+    clock: Arc<dyn eventlog::Clock>,
 }
 
 impl Web {
@@ -72,7 +72,7 @@ impl Web {
         reminders: reminders::Reminders,
         stats: stats::Stats,
         public_url: &str,
-        clock: Arc<dyn reminders::Clock>,
+        clock: Arc<dyn eventlog::Clock>,
     ) -> Web {
         let forms = forms::FormKey::new(identity.vault().derive_key("web forms v1"));
         Web {

@@ -667,7 +667,7 @@ pub async fn book_post(
                 return failure(&ctx, &e);
             }
             Booker::Staff {
-                acting: p.acting(ctx.correlation),
+                acting: p.acting(ctx.correlation, ctx.now),
                 override_reason: None,
             }
         }
@@ -902,7 +902,11 @@ pub async fn manage_page(
 }
 
 fn resident_acting(ctx: &Ctx, b: &Booking) -> api::Acting {
-    api::Acting::new(eventlog::Actor::Resident(b.resident.0), ctx.correlation.0)
+    api::Acting::new(
+        eventlog::Actor::Resident(b.resident.0),
+        ctx.correlation.0,
+        ctx.now.0,
+    )
 }
 
 /// Cancels from the manage page, then shows it again.
@@ -1017,7 +1021,6 @@ pub async fn move_post(
                 h.booking.id,
                 start,
                 "resident",
-                web.now(),
             )
             .await
         {

@@ -152,7 +152,7 @@ pub async fn sign_out_post(State(web): State<Web>, ctx: Ctx, principal: Principa
             .inner
             .identity
             .sign_out(
-                &principal.acting(ctx.correlation),
+                &principal.acting(ctx.correlation, ctx.now),
                 principal.staff_id,
                 session.session_id,
                 "sign_out",
@@ -525,7 +525,7 @@ pub async fn move_post(
         match web
             .inner
             .appointments
-            .reschedule(&p.acting(ctx.correlation), b.id, start, "staff", web.now())
+            .reschedule(&p.acting(ctx.correlation, ctx.now), b.id, start, "staff")
             .await
         {
             Ok(_) => {
@@ -582,7 +582,7 @@ pub async fn cancel_post(
             web.inner
                 .appointments
                 .cancel(
-                    &p.acting(ctx.correlation),
+                    &p.acting(ctx.correlation, ctx.now),
                     b.id,
                     "staff",
                     forms::field(&pairs, "motif"),
@@ -618,7 +618,7 @@ pub async fn step_post(
         };
         web.inner
             .appointments
-            .advance(&p.acting(ctx.correlation), b.id, to, web.now())
+            .advance(&p.acting(ctx.correlation, ctx.now), b.id, to)
             .await?;
         Ok(see_other(&format!(
             "/agents/permanences/{}#rdv-{}",
@@ -930,11 +930,10 @@ pub async fn arrive_post(
         web.inner
             .appointments
             .drop_in_arrive(
-                &p.acting(ctx.correlation),
+                &p.acting(ctx.correlation, ctx.now),
                 &x.permanence_id,
                 Some(first),
                 &reasons,
-                web.now(),
             )
             .await?;
         Ok(see_other(&format!(
@@ -970,7 +969,7 @@ pub async fn ticket_post(
         };
         web.inner
             .appointments
-            .drop_in_step(&p.acting(ctx.correlation), id, to)
+            .drop_in_step(&p.acting(ctx.correlation, ctx.now), id, to)
             .await?;
         Ok(see_other(&format!(
             "/agents/permanences/{}#file",
@@ -1088,7 +1087,7 @@ pub async fn visit_post(
         match web
             .inner
             .appointments
-            .record_requests(&p.acting(ctx.correlation), id, requests)
+            .record_requests(&p.acting(ctx.correlation, ctx.now), id, requests)
             .await
         {
             Ok(_) => {}
