@@ -4,6 +4,7 @@
 //!   JSON mapping (pbjson). Payloads in the log are that JSON.
 //! - `event`: the [`Event`] trait, turning messages into log events and back,
 //!   and [`EVENT_TYPES`], the registry of every event message.
+//! - `email`: the one check of an email address.
 //! - `ids`: typed UUID v7 identifiers.
 //! - `mac`: HMAC-SHA256 and constant-time comparison, for every signature.
 //! - `phone`: mobile phone numbers, parsed and normalised to E.164.
@@ -12,6 +13,7 @@
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
 //! - `ports`: traits for what services need from outside (sending an email).
 
+pub mod email;
 mod event;
 mod ids;
 pub mod mac;

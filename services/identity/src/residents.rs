@@ -94,19 +94,8 @@ fn check_reason(reason: &str) -> Result<String, IdentityError> {
 }
 
 fn check_email(email: &str) -> Result<String, IdentityError> {
-    let email = email.trim();
-    let fits = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-    if fits {
-        Ok(email.to_owned())
-    } else {
-        Err(IdentityError::Invalid(format!(
-            "{email:?} is not an email address: write it as name@example.fr, or leave it empty"
-        )))
-    }
+    contracts::email::parse_email(email)
+        .map_err(|e| IdentityError::Invalid(format!("{e}, or leave it empty")))
 }
 
 /// Whether `e` concerns the resident: their stream, done through their

@@ -53,22 +53,9 @@ pub const DEFAULT_TOKEN_MAX_DAYS: u32 = 90;
 const MAX_ACTIVE_TOKENS: usize = 20;
 
 fn check_email(email: &str) -> Result<String, IdentityError> {
-    let email = normalize_email(email);
-    let fits = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if fits {
-        Ok(email)
-    } else {
-        Err(IdentityError::Invalid(format!(
-            "{email:?} is not an email address: write it as name@example.fr"
-        )))
-    }
+    contracts::email::parse_email(email)
+        .map(|e| normalize_email(&e))
+        .map_err(|e| IdentityError::Invalid(e.to_string()))
 }
 
 fn check_name(name: &str) -> Result<String, IdentityError> {

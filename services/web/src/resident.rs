@@ -364,7 +364,7 @@ impl Who {
         }
         if self.email.chars().count() > MAX_EMAIL {
             p.insert("email", too_long(MAX_EMAIL));
-        } else if !self.email.is_empty() && !reminders::email::valid_address(&self.email) {
+        } else if !self.email.is_empty() && contracts::email::parse_email(&self.email).is_err() {
             p.insert("email", w.err_email.to_owned());
         }
         p
