@@ -607,22 +607,7 @@ async fn bad_input_on_the_booking_form_is_refused_with_words_and_books_nothing()
     // The form sets the browser cookie its token is bound to.
     let shown = w.t.send(Call::get(&path)).await;
     assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
-    let cookie = shown
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("creneau_form="))
-        .and_then(|v| v.split(';').next())
-        .expect("form cookie")
-        .to_owned();
-    let token = shown
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("token")
-        .to_owned();
+    let (cookie, token) = shown.form_token();
     let post = |body: String, cookie: Option<&str>| {
         let mut c = Call::post(&path)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -928,15 +913,7 @@ async fn a_site_that_confirms_by_sms_asks_the_resident_for_the_code() {
         .to_string();
     let path = format!("/rdv/{}/procedure_caf/{start}", w.site);
     let shown = w.t.send(Call::get(&path)).await;
-    let cookie = shown
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("creneau_form="))
-        .and_then(|v| v.split(';').next())
-        .expect("form cookie")
-        .to_owned();
+    let (cookie, token) = shown.form_token();
     let field = |body: &str, name: &str| {
         body.split(&format!("name=\"{name}\" value=\""))
             .nth(1)
@@ -944,7 +921,6 @@ async fn a_site_that_confirms_by_sms_asks_the_resident_for_the_code() {
             .map(|v| v.replace("&quot;", "\""))
             .expect(name)
     };
-    let token = field(&shown.body, "csrf");
     let post = |body: String| {
         Call::post(&path)
             .header("content-type", "application/x-www-form-urlencoded")

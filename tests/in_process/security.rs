@@ -620,22 +620,7 @@ async fn redirects_go_to_paths_of_this_site_only() {
         "{}",
         page.body
     );
-    let browser = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("creneau_form="))
-        .and_then(|v| v.split(';').next())
-        .expect("the form cookie")
-        .to_owned();
-    let token = page
-        .body
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form token")
-        .to_owned();
+    let (browser, token) = page.form_token();
     let form = format!(
         "email={}&password={}&csrf={}&retour=%2F%09%2Fevil.example%2F",
         api::url_encode(&who.email),

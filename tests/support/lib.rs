@@ -105,6 +105,29 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 
+    /// What a page's form without a session needs to be posted back: the
+    /// `name=value` of the browser cookie its token is bound to, and the
+    /// token in its `csrf` field.
+    pub fn form_token(&self) -> (String, String) {
+        let cookie = self
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("creneau_form="))
+            .and_then(|v| v.split(';').next())
+            .expect("the form cookie")
+            .to_owned();
+        let token = self
+            .body
+            .split(r#"name="csrf" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the form token")
+            .to_owned();
+        (cookie, token)
+    }
+
     /// The `name=value` part of the session cookie this reply sets.
     pub fn cookie(&self) -> Option<String> {
         self.headers
