@@ -549,9 +549,10 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
         starts_at: new_start.to_rfc3339(),
         ends_at: (new_start + chrono::Duration::minutes(30)).to_rfc3339(),
         reason: b.reason.into(),
-        booked_by: b.booked_by.clone(),
+        booker: b.booked_by.into(),
         from_permanence_id: old.clone(),
-        by: "staff".into(),
+        mover: contracts::Party::Staff.into(),
+        ..Default::default()
     };
     let e = api::Acting::system("test", t.now())
         .event(&half)

@@ -49,9 +49,14 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
     )
     .await
     .expect("requests");
-    q.cancel(&acting, id(&cancelled), "staff", "le résident a appelé")
-        .await
-        .expect("cancelled");
+    q.cancel(
+        &acting,
+        id(&cancelled),
+        contracts::Party::Staff,
+        "le résident a appelé",
+    )
+    .await
+    .expect("cancelled");
     q.mark_no_shows(at(11, 0)).await.expect("no-shows");
 
     // A drop-in permanence the same afternoon: three people, two served.

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use contracts::{AppointmentId, Language, Reason, SiteId};
+use contracts::{AppointmentId, Language, Party, Reason, SiteId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -362,11 +362,11 @@ async fn check_access(
     staff: Option<&api::Principal>,
     link: &LinkCredentials,
     id: AppointmentId,
-) -> Result<&'static str, ApiError> {
+) -> Result<Party, ApiError> {
     if let Some(p) = staff {
         let booking = s.appointments.get(id).await?;
         p.require(FRONT_DESK, Some(booking.site))?;
-        return Ok("staff");
+        return Ok(Party::Staff);
     }
     let Some(token) = link.token.as_deref() else {
         return Err(ApiError::Unauthorized(
@@ -378,7 +378,7 @@ async fn check_access(
         .link_for(token, id, &link.client)
         .await
         .map_err(ApiError::from)?;
-    Ok("resident")
+    Ok(Party::Resident)
 }
 
 async fn appointments_get(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as ev;
-use contracts::{AppointmentId, Reason, ResidentId, RuleId, SiteId, decode_event};
+use contracts::{AppointmentId, Party, Reason, ResidentId, RuleId, SiteId, decode_event};
 use eventlog::{Position, RecordedEvent, StreamName};
 
 use crate::error::AppointmentError;
@@ -40,7 +40,7 @@ pub struct Booking {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub reason: Reason,
-    pub booked_by: String,
+    pub booked_by: Party,
     pub cancelled: bool,
     pub stage: Stage,
     /// When the resident checked in, if they did.
@@ -204,7 +204,8 @@ impl Model {
                 starts_at: time(e, &x.starts_at)?,
                 ends_at: time(e, &x.ends_at)?,
                 reason: x.reason(),
-                booked_by: x.booked_by,
+                #[allow(deprecated)]
+                booked_by: Party::read(x.booker, &x.booked_by),
                 cancelled: false,
                 stage: Stage::Booked,
                 arrived_at: None,

@@ -6,7 +6,9 @@ use std::time::Duration;
 use api::{Acting, RateLimiter};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use contracts::proto::appointments::v1 as ev;
-use contracts::{AppointmentId, Language, PhoneNumber, Reason, ResidentId, RuleId, SiteId};
+use contracts::{
+    AppointmentId, CancelCause, Language, Party, PhoneNumber, Reason, ResidentId, RuleId, SiteId,
+};
 use eventlog::{EventStore, ExpectedVersion, Filter, Freshness};
 use identity::{Identity, NewResident};
 use tokio::sync::Mutex;
@@ -488,13 +490,17 @@ impl Appointments {
             }
         }
         let (acting, booked_by, override_reason) = match booker {
-            Booker::Resident { .. } => (Acting::system("booking", now), "resident", String::new()),
+            Booker::Resident { .. } => (
+                Acting::system("booking", now),
+                Party::Resident,
+                String::new(),
+            ),
             Booker::Staff {
                 acting,
                 override_reason,
             } => (
                 acting.clone(),
-                "staff",
+                Party::Staff,
                 override_reason.clone().unwrap_or_default(),
             ),
         };
@@ -562,8 +568,9 @@ impl Appointments {
             ends_at: end.to_rfc3339(),
             reason: request.reason.into(),
             note: sealed_note,
-            booked_by: booked_by.to_owned(),
+            booker: booked_by.into(),
             override_reason,
+            ..Default::default()
         };
         self.decide(|m| {
             if !has_room(m, &permanence_id, request.start, end)? {
@@ -576,7 +583,7 @@ impl Appointments {
             })
         })
         .await?;
-        tracing::info!(appointment = %id, by = booked_by, "appointment booked");
+        tracing::info!(appointment = %id, by = booked_by.as_word(), "appointment booked");
         Ok(Booked {
             booking: Booking {
                 id,
@@ -587,7 +594,7 @@ impl Appointments {
                 starts_at: request.start,
                 ends_at: end,
                 reason: request.reason,
-                booked_by: booked_by.to_owned(),
+                booked_by,
                 cancelled: false,
                 stage: Stage::Booked,
                 arrived_at: None,
@@ -698,7 +705,7 @@ impl Appointments {
         acting: &Acting,
         id: AppointmentId,
         start: DateTime<Utc>,
-        by: &str,
+        by: Party,
     ) -> Result<Booking, AppointmentError> {
         let now = acting.at;
         // The link lasts until the new end: its hashes, read once.
@@ -719,7 +726,7 @@ impl Appointments {
                     "this appointment was cancelled: book a new one".into(),
                 ));
             }
-            if by == "resident" && b.starts_at - now < notice {
+            if by == Party::Resident && b.starts_at - now < notice {
                 return Err(AppointmentError::Refused(
                     "this appointment is too close to be moved online: call the help desk".into(),
                 ));
@@ -758,9 +765,10 @@ impl Appointments {
                 starts_at: start.to_rfc3339(),
                 ends_at: end.to_rfc3339(),
                 reason: b.reason.into(),
-                booked_by: b.booked_by.clone(),
+                booker: b.booked_by.into(),
                 from_permanence_id: b.permanence_id.clone(),
-                by: by.to_owned(),
+                mover: by.into(),
+                ..Default::default()
             })?];
             for hash in &hashes {
                 events.push(
@@ -978,7 +986,8 @@ impl Appointments {
         for id in future {
             let b = self.get(id).await?;
             if !b.cancelled && b.ends_at > now {
-                self.cancel(acting, id, "staff", "resident erased").await?;
+                self.write_cancel(acting, id, Party::System, "", CancelCause::ResidentErased)
+                    .await?;
                 cancelled += 1;
             }
         }
@@ -991,7 +1000,7 @@ impl Appointments {
         let due = self.read(true).await?.of_erased(now);
         let acting = Acting::system("erasure", now);
         for id in &due {
-            self.cancel(&acting, *id, "staff", "resident erased")
+            self.write_cancel(&acting, *id, Party::System, "", CancelCause::ResidentErased)
                 .await?;
         }
         Ok(due.len())
@@ -1277,12 +1286,13 @@ impl Appointments {
         self.inner.committed.clone()
     }
 
-    /// Cancels a booking (`by` is "resident" or "staff").
+    /// Cancels a booking at the request of the resident or of staff (who
+    /// must say why: the resident is told).
     pub async fn cancel(
         &self,
         acting: &Acting,
         id: AppointmentId,
-        by: &str,
+        by: Party,
         reason: &str,
     ) -> Result<(), AppointmentError> {
         if reason.chars().count() > 200 {
@@ -1291,12 +1301,25 @@ impl Appointments {
                 "say why in 200 characters at most",
             ));
         }
-        if by == "staff" && reason.trim().is_empty() {
+        if by == Party::Staff && reason.trim().is_empty() {
             return Err(AppointmentError::invalid(
                 "reason",
                 "say why the appointment is cancelled (the resident is told)",
             ));
         }
+        self.write_cancel(acting, id, by, reason, CancelCause::Asked)
+            .await
+    }
+
+    /// Writes a cancellation (none when it is cancelled already).
+    async fn write_cancel(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+        by: Party,
+        reason: &str,
+        cause: CancelCause,
+    ) -> Result<(), AppointmentError> {
         let too_close = self.inner.settings.notice;
         self.decide(|m| {
             let b = m.bookings.get(&id).ok_or_else(|| {
@@ -1305,7 +1328,7 @@ impl Appointments {
             if b.cancelled {
                 return Ok(Decision::Answer(()));
             }
-            if by == "resident" && b.starts_at - acting.at < too_close {
+            if by == Party::Resident && b.starts_at - acting.at < too_close {
                 return Err(AppointmentError::Refused(
                     "this appointment is too close to be cancelled online: call the help desk"
                         .into(),
@@ -1315,8 +1338,10 @@ impl Appointments {
                 stream: booking_stream(&b.permanence_id)?,
                 events: vec![acting.event(&ev::AppointmentCancelled {
                     appointment_id: id.to_string(),
-                    by: by.to_owned(),
                     reason: reason.trim().to_owned(),
+                    canceller: by.into(),
+                    cause: cause.into(),
+                    ..Default::default()
                 })?],
                 then: (),
             })

@@ -8,6 +8,8 @@
 //! - `ids`: typed UUID v7 identifiers.
 //! - `mac`: HMAC-SHA256 and constant-time comparison, for every signature.
 //! - `phone`: mobile phone numbers, parsed and normalised to E.164.
+//! - `party`: who acted on an appointment ([`Party`]), and why it was
+//!   cancelled, read from old events' words too.
 //! - `reason`: why residents come, with the French words for them.
 //! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
@@ -17,6 +19,7 @@ pub mod email;
 mod event;
 mod ids;
 pub mod mac;
+mod party;
 pub mod personal;
 mod phone;
 pub mod ports;
@@ -71,6 +74,7 @@ pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_n
 pub use ids::{AppointmentId, ReminderId, ResidentId, RuleId, SiteId, StaffId};
 pub use personal::{MasterKey, Revealed, Vault, VaultError};
 pub use phone::{PhoneError, PhoneNumber};
-pub use proto::common::v1::{Language, Reason, Sealed};
+pub use proto::appointments::v1::CancelCause;
+pub use proto::common::v1::{Language, Party, Reason, Sealed};
 pub use proto::identity::v1::Role;
 pub use reason::ReasonKind;

@@ -325,8 +325,13 @@ async fn site_year(
                 let id = made.booking.id;
                 if rng.chance(0.1) {
                     let at = start - Duration::hours(rng.between(2, 72));
-                    q.cancel(&acting.clone().at(at), id, "staff", "le résident a appelé")
-                        .await?;
+                    q.cancel(
+                        &acting.clone().at(at),
+                        id,
+                        contracts::Party::Staff,
+                        "le résident a appelé",
+                    )
+                    .await?;
                 } else if rng.chance(0.85) {
                     let at = start + Duration::minutes(rng.between(-5, 5));
                     q.advance(&acting.clone().at(at), id, Stage::Arrived)

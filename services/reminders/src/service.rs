@@ -328,7 +328,10 @@ impl Reminders {
             (x.appointment_id, Some(Kind::Moved))
         } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
             // An erased resident is not told (nobody can be).
-            let notice = (x.reason != "resident erased").then_some(Kind::Cancelled);
+            #[allow(deprecated)]
+            let erased = contracts::CancelCause::read(x.cause, &x.reason)
+                == contracts::CancelCause::ResidentErased;
+            let notice = (!erased).then_some(Kind::Cancelled);
             (x.appointment_id, notice)
         } else {
             return Ok(());

@@ -131,7 +131,9 @@ impl Fold {
             let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
             let p = self.permanence(&x.permanence_id, Some(&x.site_id));
             p.booked += 1;
-            if x.booked_by == "staff" {
+            #[allow(deprecated)]
+            let booker = contracts::Party::read(x.booker, &x.booked_by);
+            if booker == contracts::Party::Staff {
                 p.booked_by_staff += 1;
             } else {
                 p.booked_online += 1;

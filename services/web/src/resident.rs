@@ -932,7 +932,7 @@ pub async fn cancel_post(
             .cancel(
                 &resident_acting(&ctx, &h.booking),
                 h.booking.id,
-                "resident",
+                contracts::Party::Resident,
                 "",
             )
             .await
@@ -1020,7 +1020,7 @@ pub async fn move_post(
                 &resident_acting(&ctx, &h.booking),
                 h.booking.id,
                 start,
-                "resident",
+                contracts::Party::Resident,
             )
             .await
         {

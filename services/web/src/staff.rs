@@ -525,7 +525,12 @@ pub async fn move_post(
         match web
             .inner
             .appointments
-            .reschedule(&p.acting(ctx.correlation, ctx.now), b.id, start, "staff")
+            .reschedule(
+                &p.acting(ctx.correlation, ctx.now),
+                b.id,
+                start,
+                contracts::Party::Staff,
+            )
             .await
         {
             Ok(_) => {
@@ -584,7 +589,7 @@ pub async fn cancel_post(
                 .cancel(
                     &p.acting(ctx.correlation, ctx.now),
                     b.id,
-                    "staff",
+                    contracts::Party::Staff,
                     forms::field(&pairs, "motif"),
                 )
                 .await?;

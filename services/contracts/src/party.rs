@@ -1,0 +1,67 @@
+//! Who acted on an appointment, read from new events and from old ones
+//! that still said it as a word.
+
+use crate::proto::appointments::v1::CancelCause;
+use crate::proto::common::v1::Party;
+
+impl Party {
+    /// The party of an event: its typed field, or for an event written
+    /// before the field existed, the word it carried ("resident", "staff").
+    pub fn read(typed: i32, legacy: &str) -> Party {
+        match Party::try_from(typed) {
+            Ok(p) if p != Party::Unspecified => p,
+            _ => match legacy {
+                "resident" => Party::Resident,
+                "staff" => Party::Staff,
+                _ => Party::Unspecified,
+            },
+        }
+    }
+
+    /// The word the JSON API and the logs use.
+    pub fn as_word(self) -> &'static str {
+        match self {
+            Party::Resident => "resident",
+            Party::Staff => "staff",
+            Party::System => "system",
+            Party::Unspecified => "unknown",
+        }
+    }
+}
+
+impl CancelCause {
+    /// The cause of a cancellation: its typed field, or for an old event,
+    /// the reason it carried ("resident erased" meant an erasure).
+    pub fn read(typed: i32, legacy_reason: &str) -> CancelCause {
+        match CancelCause::try_from(typed) {
+            Ok(c) if c != CancelCause::Unspecified => c,
+            _ if legacy_reason == "resident erased" => CancelCause::ResidentErased,
+            _ => CancelCause::Asked,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_events_are_read_from_their_words() {
+        assert_eq!(Party::read(0, "staff"), Party::Staff);
+        assert_eq!(Party::read(0, "resident"), Party::Resident);
+        assert_eq!(Party::read(Party::System as i32, "staff"), Party::System);
+        assert_eq!(Party::read(0, ""), Party::Unspecified);
+        assert_eq!(
+            CancelCause::read(0, "resident erased"),
+            CancelCause::ResidentErased
+        );
+        assert_eq!(
+            CancelCause::read(0, "le résident a appelé"),
+            CancelCause::Asked
+        );
+        assert_eq!(
+            CancelCause::read(CancelCause::ResidentErased as i32, ""),
+            CancelCause::ResidentErased
+        );
+    }
+}
