@@ -59,9 +59,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// An internal failure, from anything that displays.
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        ApiError::Internal(e.to_string())
+    /// An internal failure, with the whole chain of its causes for the log
+    /// ("the calendar could not answer: the log refused an append: disk
+    /// full"); the caller only ever reads that something went wrong.
+    pub fn internal(e: impl std::error::Error) -> Self {
+        ApiError::Internal(chain(&e))
     }
 
     /// The machine-readable code of the answer's `error` field.
@@ -284,5 +286,42 @@ fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiError
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// An error and its causes, outermost first, joined with ": " (a cause
+/// whose text its wrapper already shows is not repeated).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod chain_tests {
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("the calendar could not answer")]
+        Calendar(#[source] Inner),
+    }
+    #[derive(Debug, thiserror::Error)]
+    #[error("disk full")]
+    struct Inner;
+
+    #[test]
+    fn an_internal_error_keeps_its_causes() {
+        let e = super::ApiError::internal(Outer::Calendar(Inner));
+        assert!(
+            matches!(&e, super::ApiError::Internal(d) if d == "the calendar could not answer: disk full"),
+            "{e:?}"
+        );
     }
 }

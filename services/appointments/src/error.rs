@@ -42,6 +42,18 @@ pub enum AppointmentError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An append the store refused for another reason than a version.
+    #[error("the log refused an append")]
+    Append(#[source] AppendError),
+    #[error("the calendar could not answer")]
+    Calendar(#[from] calendar::CalendarError),
+    #[error("a personal value could not be sealed or opened")]
+    Vault(#[from] contracts::VaultError),
+    #[error("an event does not fit its contract")]
+    Contract(#[from] contracts::ContractError),
+    #[error("the identity service failed")]
+    Identity(#[source] identity::IdentityError),
+    /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
 }
@@ -55,15 +67,17 @@ impl AppointmentError {
     }
 }
 
-impl From<contracts::ContractError> for AppointmentError {
-    fn from(e: contracts::ContractError) -> Self {
-        AppointmentError::Internal(e.to_string())
-    }
-}
-
+/// A version conflict is someone else's change, never a failure: the
+/// caller reloads and tries again.
 impl From<AppendError> for AppointmentError {
     fn from(e: AppendError) -> Self {
-        AppointmentError::Internal(e.to_string())
+        match e {
+            AppendError::WrongExpectedVersion { .. } => AppointmentError::Conflict(
+                "someone else changed this meanwhile: reload it, check their change, and make yours again".into(),
+            ),
+            AppendError::Store(e) => AppointmentError::Store(e),
+            other => AppointmentError::Append(other),
+        }
     }
 }
 
@@ -82,7 +96,7 @@ impl From<identity::IdentityError> for AppointmentError {
                 message,
                 retry_after,
             },
-            other => AppointmentError::Internal(other.to_string()),
+            other => AppointmentError::Identity(other),
         }
     }
 }
@@ -107,9 +121,14 @@ impl From<AppointmentError> for ApiError {
                 message,
                 retry_after,
             },
-            e @ (AppointmentError::Store(_) | AppointmentError::Internal(_)) => {
-                ApiError::internal(e)
-            }
+            AppointmentError::Calendar(c @ calendar::CalendarError::NotFound(_)) => c.into(),
+            AppointmentError::Identity(e) => e.into(),
+            e @ (AppointmentError::Store(_)
+            | AppointmentError::Append(_)
+            | AppointmentError::Calendar(_)
+            | AppointmentError::Vault(_)
+            | AppointmentError::Contract(_)
+            | AppointmentError::Internal(_)) => ApiError::internal(e),
         }
     }
 }

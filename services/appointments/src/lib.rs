@@ -3,7 +3,10 @@
 //!
 //! - `model`: the calendar (folded with the calendar's own pure fold) and
 //!   every booking, per permanence.
-//! - `service`: [`Appointments`]: availability, `book`, `get`, `cancel`.
+//! - `decide`: the booking rules as pure functions of the model (the slot,
+//!   the room, one appointment per reason, the steps of the day).
+//! - `service`: [`Appointments`], one file per concern (booking, moving,
+//!   the day, cancelling, visits, the drop-in queue) over one decide loop.
 //! - `queue`: the drop-in queue of a permanence.
 //! - `http`: the routes.
 //!
@@ -11,6 +14,7 @@
 //! `booking-<rule id>_<date>` stream, appended at the version the writer
 //! saw: two bookings of the last place cannot both be written.
 
+mod decide;
 mod error;
 mod http;
 mod model;

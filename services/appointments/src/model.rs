@@ -16,7 +16,7 @@ pub const BOOKING: &str = "booking";
 
 /// The booking stream of a permanence.
 pub fn booking_stream(permanence_id: &str) -> Result<StreamName, AppointmentError> {
-    StreamName::of(BOOKING, permanence_id).map_err(|e| AppointmentError::Internal(e.to_string()))
+    StreamName::of(BOOKING, permanence_id).map_err(AppointmentError::from)
 }
 
 /// Where an appointment is in its day.

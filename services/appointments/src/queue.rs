@@ -17,7 +17,7 @@ pub const DROP_IN: &str = "dropin";
 
 /// The queue stream of a permanence.
 pub fn queue_stream(permanence_id: &str) -> Result<StreamName, AppointmentError> {
-    StreamName::of(DROP_IN, permanence_id).map_err(|e| AppointmentError::Internal(e.to_string()))
+    StreamName::of(DROP_IN, permanence_id).map_err(AppointmentError::from)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

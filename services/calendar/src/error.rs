@@ -32,6 +32,11 @@ pub enum CalendarError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the log refused an append")]
+    Append(#[source] AppendError),
+    #[error("an event does not fit its contract")]
+    Contract(#[from] contracts::ContractError),
+    /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
 }
@@ -42,14 +47,9 @@ impl From<AppendError> for CalendarError {
             AppendError::WrongExpectedVersion { .. } => CalendarError::Conflict(
                 "someone else changed this meanwhile: reload it, check their change, and make yours again".into(),
             ),
-            other => CalendarError::Internal(other.to_string()),
+            AppendError::Store(e) => CalendarError::Store(e),
+            other => CalendarError::Append(other),
         }
-    }
-}
-
-impl From<contracts::ContractError> for CalendarError {
-    fn from(e: contracts::ContractError) -> Self {
-        CalendarError::Internal(e.to_string())
     }
 }
 
@@ -62,7 +62,10 @@ impl From<CalendarError> for ApiError {
             },
             CalendarError::NotFound(m) => ApiError::NotFound(m),
             CalendarError::Conflict(m) => ApiError::Conflict(m),
-            e @ (CalendarError::Store(_) | CalendarError::Internal(_)) => ApiError::internal(e),
+            e @ (CalendarError::Store(_)
+            | CalendarError::Append(_)
+            | CalendarError::Contract(_)
+            | CalendarError::Internal(_)) => ApiError::internal(e),
         }
     }
 }

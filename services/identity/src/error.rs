@@ -32,10 +32,15 @@ pub enum IdentityError {
     /// Someone else changed the same stream meanwhile, again and again.
     #[error("{0} changed while this was being done: try again")]
     Concurrent(String),
+    /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the log refused an append")]
+    Append(#[source] AppendError),
+    #[error("an event does not fit its contract")]
+    Contract(#[from] contracts::ContractError),
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
@@ -53,14 +58,9 @@ impl From<AppendError> for IdentityError {
     fn from(e: AppendError) -> Self {
         match e {
             AppendError::WrongExpectedVersion { stream, .. } => IdentityError::Concurrent(stream),
-            other => IdentityError::Internal(other.to_string()),
+            AppendError::Store(e) => IdentityError::Store(e),
+            other => IdentityError::Append(other),
         }
-    }
-}
-
-impl From<contracts::ContractError> for IdentityError {
-    fn from(e: contracts::ContractError) -> Self {
-        IdentityError::Internal(e.to_string())
     }
 }
 
@@ -81,8 +81,11 @@ impl From<IdentityError> for ApiError {
                 message,
                 retry_after,
             },
-            IdentityError::Internal(m) => ApiError::Internal(m),
-            e @ (IdentityError::Store(_) | IdentityError::Vault(_)) => ApiError::internal(e),
+            e @ (IdentityError::Internal(_)
+            | IdentityError::Store(_)
+            | IdentityError::Append(_)
+            | IdentityError::Contract(_)
+            | IdentityError::Vault(_)) => ApiError::internal(e),
         }
     }
 }

@@ -174,8 +174,7 @@ impl Identity {
                 resident_ids,
                 purpose: purpose.into(),
             })?;
-        let stream = StreamName::of(READS, who.staff_id.0)
-            .map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let stream = StreamName::of(READS, who.staff_id.0)?;
         self.inner
             .store
             .append(&stream, ExpectedVersion::Any, vec![e])

@@ -51,6 +51,9 @@ pub enum ErasureCause {
     Request,
     /// No activity for longer than the retention period.
     Retention,
+    /// Registered for a booking whose place someone else won in the same
+    /// instant: the record holds nothing and is not kept.
+    BookingLost,
 }
 
 impl ErasureCause {
@@ -58,6 +61,7 @@ impl ErasureCause {
         match self {
             ErasureCause::Request => "request",
             ErasureCause::Retention => "retention",
+            ErasureCause::BookingLost => "booking-lost",
         }
     }
 }

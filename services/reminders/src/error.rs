@@ -15,32 +15,21 @@ pub enum ReminderError {
     BadReport(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An append refused: a version conflict is retried by the caller's
+    /// loop, anything else is a failure.
+    #[error("the log refused an append")]
+    Append(#[from] AppendError),
+    #[error("an event does not fit its contract")]
+    Contract(#[from] contracts::ContractError),
+    #[error("the identity service failed")]
+    Identity(#[from] identity::IdentityError),
+    #[error("the calendar could not answer")]
+    Calendar(#[from] calendar::CalendarError),
+    #[error("a personal value could not be opened")]
+    Vault(#[from] contracts::VaultError),
+    /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
-}
-
-impl From<contracts::ContractError> for ReminderError {
-    fn from(e: contracts::ContractError) -> Self {
-        ReminderError::Internal(e.to_string())
-    }
-}
-
-impl From<AppendError> for ReminderError {
-    fn from(e: AppendError) -> Self {
-        ReminderError::Internal(e.to_string())
-    }
-}
-
-impl From<identity::IdentityError> for ReminderError {
-    fn from(e: identity::IdentityError) -> Self {
-        ReminderError::Internal(e.to_string())
-    }
-}
-
-impl From<calendar::CalendarError> for ReminderError {
-    fn from(e: calendar::CalendarError) -> Self {
-        ReminderError::Internal(e.to_string())
-    }
 }
 
 impl From<ReminderError> for ApiError {
@@ -52,6 +41,11 @@ impl From<ReminderError> for ApiError {
                 field: "body".into(),
                 message,
             },
+            ReminderError::Append(e @ AppendError::WrongExpectedVersion { .. }) => {
+                ApiError::Conflict(format!(
+                    "someone else changed this meanwhile ({e}): try again"
+                ))
+            }
             e => ApiError::internal(e),
         }
     }

@@ -862,8 +862,7 @@ impl Reminders {
                 .identity
                 .vault()
                 .open_sealed(sealed)
-                .await
-                .map_err(|e| ReminderError::Internal(e.to_string()))?
+                .await?
                 .as_deref()
                 .map(str::to_owned),
             None => None,

@@ -19,14 +19,11 @@ pub enum StatsError {
     Rebuilding { folded: u64, head: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("an event does not fit its contract")]
+    Contract(#[from] contracts::ContractError),
+    /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
-}
-
-impl From<contracts::ContractError> for StatsError {
-    fn from(e: contracts::ContractError) -> Self {
-        StatsError::Internal(e.to_string())
-    }
 }
 
 impl From<StatsError> for ApiError {

@@ -1,0 +1,509 @@
+//! Availability and booking: every rule is decided on the model before
+//! anything is written, so a refused booking leaves nothing behind.
+
+use api::Acting;
+use chrono::{DateTime, NaiveDate, Utc};
+use contracts::proto::appointments::v1 as ev;
+use contracts::{AppointmentId, Language, Party, PhoneNumber, Reason, ResidentId, SiteId};
+use identity::{ErasureCause, NewResident};
+
+use super::{Appointments, Decision};
+use crate::decide::{self, free_times, has_room, local};
+use crate::error::{AppointmentError, Available};
+use crate::model::{Booking, Model, Stage, booking_stream};
+
+/// Alternatives offered when a place was taken.
+const ALTERNATIVES: usize = 5;
+/// Online bookings a phone number may receive in a day.
+pub const ONLINE_PER_PHONE_DAILY: u32 = 3;
+pub const MAX_NOTE: usize = 300;
+
+/// Who books.
+#[derive(Debug, Clone)]
+pub enum Booker {
+    /// The resident, online, from this address.
+    Resident { client: String },
+    /// Staff on the phone; `override_reason` lets them book past the
+    /// one-appointment-per-reason rule.
+    Staff {
+        acting: Acting,
+        override_reason: Option<String>,
+    },
+}
+
+/// A booking as asked.
+#[derive(Debug, Clone)]
+pub struct BookRequest {
+    pub site: SiteId,
+    pub start: DateTime<Utc>,
+    pub reason: Reason,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub language: Language,
+    pub note: Option<String>,
+    /// The code sent by SMS and its challenge, where the site confirms
+    /// online bookings that way (`POST /api/v1/booking-codes`).
+    pub confirmation: Option<(identity::CodeChallenge, String)>,
+    /// The resident agreed to SMS (confirmation and reminders): the web
+    /// form asks; staff on the phone ask aloud.
+    pub sms_consent: bool,
+}
+
+/// A booking made.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub booking: Booking,
+    /// The manage token, to send to the resident (once).
+    pub token: String,
+}
+
+fn random_reference() -> Result<String, AppointmentError> {
+    const ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppointmentError::Internal(format!("no randomness: {e}")))?;
+    let c: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Ok(format!("{}{}{}-{}{}{}", c[0], c[1], c[2], c[3], c[4], c[5]))
+}
+
+/// "Amina Diallo" → ("Amina", "Diallo"); one word is a first name.
+fn split_name(name: &str) -> (String, String) {
+    let name = name.trim();
+    match name.split_once(char::is_whitespace) {
+        Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
+        None => (name.to_owned(), String::new()),
+    }
+}
+
+/// What [`Appointments::book`] decided before writing anything.
+struct Decided {
+    permanence_id: String,
+    end: DateTime<Utc>,
+    /// The resident with this phone and name, when they are known.
+    resident: Option<ResidentId>,
+}
+
+impl Appointments {
+    /// Free appointment times for `reason`, at one site or all, on
+    /// `from..from+days`, earliest first: not in the past, not closer than
+    /// the notice, not past the horizon, in open permanences only.
+    pub async fn availability(
+        &self,
+        site: Option<SiteId>,
+        reason: Reason,
+        from: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Available>, AppointmentError> {
+        let m = self.read(false).await?;
+        free_times(
+            &m,
+            &self.inner.settings,
+            site,
+            reason,
+            from,
+            days,
+            now,
+            usize::MAX,
+        )
+    }
+
+    /// Books a place: one wins the last place, the others get the next free
+    /// times. Everything is decided first (the request, the limits, the
+    /// slot, one appointment per reason, the room, the SMS code); then a new
+    /// resident is registered and the place taken. When another booking wins
+    /// the place in between, the record registered for this one is erased.
+    pub async fn book(
+        &self,
+        request: BookRequest,
+        booker: Booker,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, AppointmentError> {
+        let phone = PhoneNumber::parse(&request.phone)
+            .map_err(|e| AppointmentError::invalid("resident.phone", e.to_string()))?;
+        let note = check_request(&request)?;
+        if let Booker::Resident { client } = &booker {
+            // The address first: an address over its limit spends nothing
+            // of the number's. The number's quota counts bookings made.
+            if let Err(wait) = self.inner.per_ip.hit(client) {
+                return Err(identity::IdentityError::too_many(
+                    "too many bookings from this connection",
+                    wait,
+                )
+                .into());
+            }
+            if let Err(wait) = self.inner.per_phone.check(phone.as_str()) {
+                return Err(identity::IdentityError::too_many(
+                    "too many bookings for this phone number today",
+                    wait,
+                )
+                .into());
+            }
+        }
+        let decided = self.decide_booking(&request, &booker, &phone, now).await?;
+        let code_taken = self.take_code(&request, &booker, &phone).await?;
+        let made = self
+            .place(&request, &booker, decided, &phone, note, now)
+            .await;
+        match (&made, code_taken) {
+            (Err(_), Some(challenge)) => self.inner.identity.release_booking_code(&challenge),
+            (Ok(_), _) => {
+                if let Booker::Resident { .. } = &booker {
+                    let _ = self.inner.per_phone.hit(phone.as_str());
+                }
+            }
+            _ => {}
+        }
+        made
+    }
+
+    /// The rules of a booking, on the model: the slot, one appointment per
+    /// reason, then the room.
+    async fn decide_booking(
+        &self,
+        request: &BookRequest,
+        booker: &Booker,
+        phone: &PhoneNumber,
+        now: DateTime<Utc>,
+    ) -> Result<Decided, AppointmentError> {
+        // The time first: whether it can be booked says nothing about who
+        // holds which phone number.
+        let (permanence_id, end) = {
+            let m = self.read(false).await?;
+            decide::slot(
+                &m,
+                &self.inner.settings,
+                request.site,
+                request.start,
+                request.reason,
+                now,
+            )?
+        };
+        // Who it is for: the resident with this phone and this name. Another
+        // name is another person (families share a phone), registered apart:
+        // a booking never attaches to someone else's record, and never says
+        // whether the number is known.
+        let resident = self
+            .inner
+            .identity
+            .resident_named(phone, &request.name)
+            .await?;
+        let m = self.read(false).await?;
+        // The one-per-reason rule before the place: a form sent twice (a
+        // double click, the back button) hears that it holds the
+        // appointment already, not that its own place was taken.
+        let held = resident
+            .and_then(|r| decide::held_for_reason(&m, r, request.site, request.reason, now));
+        match (booker, held) {
+            (
+                Booker::Staff {
+                    override_reason: Some(why),
+                    ..
+                },
+                Some(_),
+            ) if !why.trim().is_empty() => {}
+            (Booker::Staff { .. }, Some(b)) => {
+                return Err(AppointmentError::AlreadyBooked(format!(
+                    "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
+                    local(b.starts_at).format("%Y-%m-%d %H:%M"),
+                    b.reference
+                )));
+            }
+            (Booker::Resident { .. }, Some(_)) => {
+                return Err(AppointmentError::AlreadyBooked(
+                    "you already have an appointment for this reason: use the link in its SMS to move it, or call the help desk".into(),
+                ));
+            }
+            (_, None) => {}
+        }
+        if !has_room(&m, &permanence_id, request.start, end, None)? {
+            return Err(self.taken(&m, request.site, request.reason, request.start, now)?);
+        }
+        Ok(Decided {
+            permanence_id,
+            end,
+            resident,
+        })
+    }
+
+    /// A site may confirm online bookings with a code sent by SMS: the
+    /// code is taken here, and given back by the caller if the booking
+    /// fails.
+    async fn take_code(
+        &self,
+        request: &BookRequest,
+        booker: &Booker,
+        phone: &PhoneNumber,
+    ) -> Result<Option<identity::CodeChallenge>, AppointmentError> {
+        let Booker::Resident { .. } = booker else {
+            return Ok(None);
+        };
+        let asks_code = self
+            .read(false)
+            .await?
+            .calendar
+            .sites
+            .get(&request.site)
+            .is_some_and(|s| s.details.confirms_online_bookings_by_sms);
+        if !asks_code {
+            return Ok(None);
+        }
+        let Some((challenge, code)) = &request.confirmation else {
+            return Err(AppointmentError::invalid(
+                "confirmation",
+                "this site confirms online bookings with a code sent by SMS: ask for one with POST /api/v1/booking-codes, then send it with the booking",
+            ));
+        };
+        self.inner
+            .identity
+            .check_booking_code(challenge, phone, code)
+            .map_err(|e| match e {
+                identity::IdentityError::Invalid(m) | identity::IdentityError::Refused(m) => {
+                    AppointmentError::invalid("confirmation.code", m)
+                }
+                other => other.into(),
+            })?;
+        Ok(Some(challenge.clone()))
+    }
+
+    /// Writes a booking decided by [`Appointments::book`]: registers the
+    /// resident if they are new, then takes the place if it is still free.
+    async fn place(
+        &self,
+        request: &BookRequest,
+        booker: &Booker,
+        decided: Decided,
+        phone: &PhoneNumber,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, AppointmentError> {
+        let Decided {
+            permanence_id,
+            end,
+            resident,
+        } = decided;
+        let acting = match booker {
+            Booker::Resident { .. } => Acting::system("booking", now),
+            Booker::Staff { acting, .. } => acting.clone(),
+        };
+        let (resident, registered) = match resident {
+            Some(r) => (r, false),
+            None => (self.register(&acting, request, phone).await?, true),
+        };
+        let acting = match booker {
+            Booker::Resident { .. } => Acting::new(
+                eventlog::Actor::Resident(resident.0),
+                acting.correlation_id,
+                acting.at,
+            ),
+            Booker::Staff { .. } => acting,
+        };
+        let taken = self
+            .take_place(
+                &acting,
+                request,
+                resident,
+                booker,
+                note,
+                (permanence_id, end),
+            )
+            .await;
+        if taken.is_err() && registered {
+            // The place went to someone else between the decision and the
+            // write: the record made for this booking holds nothing, and is
+            // not kept.
+            if let Err(e) = self
+                .inner
+                .identity
+                .erase_resident(&acting, resident, ErasureCause::BookingLost)
+                .await
+            {
+                tracing::warn!(resident = %resident, error = %e, "could not erase the record of a lost booking");
+            }
+        }
+        taken
+    }
+
+    /// Registers the resident a booking is for.
+    async fn register(
+        &self,
+        acting: &Acting,
+        request: &BookRequest,
+        phone: &PhoneNumber,
+    ) -> Result<ResidentId, AppointmentError> {
+        let (first_name, last_name) = split_name(&request.name);
+        Ok(self
+            .inner
+            .identity
+            .register_resident(
+                acting,
+                NewResident {
+                    first_name,
+                    last_name,
+                    phone: phone.as_str().to_owned(),
+                    email: request.email.clone(),
+                    language: request.language,
+                    sms_consent: request.sms_consent,
+                    email_consent: request.email.is_some(),
+                    site: None,
+                },
+            )
+            .await?)
+    }
+
+    /// Appends the booking and its manage link, if the place is still free
+    /// at the time `acting` gives.
+    async fn take_place(
+        &self,
+        acting: &Acting,
+        request: &BookRequest,
+        resident: ResidentId,
+        booker: &Booker,
+        note: Option<&str>,
+        (permanence_id, end): (String, DateTime<Utc>),
+    ) -> Result<Booked, AppointmentError> {
+        let now = acting.at;
+        let (booked_by, override_reason) = match booker {
+            Booker::Resident { .. } => (Party::Resident, String::new()),
+            Booker::Staff {
+                override_reason, ..
+            } => (Party::Staff, override_reason.clone().unwrap_or_default()),
+        };
+        let vault = self.inner.identity.vault();
+        let sealed_note = match note {
+            Some(n) => Some(vault.seal(resident.0, n).await?),
+            None => None,
+        };
+        let id = AppointmentId::new();
+        let reference = random_reference()?;
+        let mut link = identity::new_link(id, resident, end)?;
+        // The reminders service puts the link in its messages: it reads the
+        // token sealed under the resident's key.
+        link.event.token = Some(vault.seal(resident.0, &link.token).await?);
+        let booked = ev::AppointmentBooked {
+            appointment_id: id.to_string(),
+            reference: reference.clone(),
+            resident_id: resident.to_string(),
+            site_id: request.site.to_string(),
+            permanence_id: permanence_id.clone(),
+            starts_at: request.start.to_rfc3339(),
+            ends_at: end.to_rfc3339(),
+            reason: request.reason.into(),
+            note: sealed_note,
+            booker: booked_by.into(),
+            override_reason,
+            ..Default::default()
+        };
+        self.decide(|m| {
+            if !has_room(m, &permanence_id, request.start, end, None)? {
+                return Err(self.taken(m, request.site, request.reason, request.start, now)?);
+            }
+            Ok(Decision::Append {
+                stream: booking_stream(&permanence_id)?,
+                events: vec![acting.event(&booked)?, acting.event(&link.event)?],
+                then: (),
+            })
+        })
+        .await?;
+        tracing::info!(appointment = %id, by = booked_by.as_word(), "appointment booked");
+        Ok(Booked {
+            booking: Booking {
+                id,
+                reference,
+                resident,
+                site: request.site,
+                permanence_id,
+                starts_at: request.start,
+                ends_at: end,
+                reason: request.reason,
+                booked_by,
+                cancelled: false,
+                stage: Stage::Booked,
+                arrived_at: None,
+                leaving: None,
+            },
+            token: link.token,
+        })
+    }
+
+    /// The refusal of a place taken, with the next free times.
+    pub(super) fn taken(
+        &self,
+        m: &Model,
+        site: SiteId,
+        reason: Reason,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<AppointmentError, AppointmentError> {
+        let alternatives = free_times(
+            m,
+            &self.inner.settings,
+            Some(site),
+            reason,
+            contracts::time::local_date(start),
+            self.inner.settings.horizon_days,
+            now,
+            ALTERNATIVES,
+        )?;
+        Ok(AppointmentError::SlotTaken { alternatives })
+    }
+}
+
+/// The parts of a request that need no model: a name, a reason, a note of
+/// at most [`MAX_NOTE`] characters (returned trimmed, if any).
+fn check_request(request: &BookRequest) -> Result<Option<&str>, AppointmentError> {
+    if request.name.trim().is_empty() || request.name.chars().count() > 200 {
+        return Err(AppointmentError::invalid(
+            "resident.name",
+            "give the resident's name (200 characters at most)",
+        ));
+    }
+    if request.reason == Reason::Unspecified {
+        return Err(AppointmentError::invalid(
+            "reason",
+            "say why the resident comes",
+        ));
+    }
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        return Err(AppointmentError::invalid(
+            "note",
+            format!("a note has {MAX_NOTE} characters at most"),
+        ));
+    }
+    Ok(note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_readable_on_the_phone() {
+        let r = random_reference().expect("reference");
+        assert_eq!(r.len(), 7);
+        assert_eq!(&r[3..4], "-");
+        assert!(!r.contains(['0', 'O', '1', 'I', 'L']));
+    }
+
+    #[test]
+    fn names_split_into_first_and_last() {
+        assert_eq!(
+            split_name(" Amina  Diallo "),
+            ("Amina".into(), "Diallo".into())
+        );
+        assert_eq!(split_name("Mahmoud"), ("Mahmoud".into(), String::new()));
+        assert_eq!(
+            split_name("Jean Pierre Martin"),
+            ("Jean".into(), "Pierre Martin".into())
+        );
+    }
+}

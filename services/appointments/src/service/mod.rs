@@ -1,0 +1,229 @@
+//! The appointments service: one file per concern, all over one model
+//! and one decide loop (here).
+//!
+//! - `booking`: availability and `book` (decided first, written after).
+//! - `moving`: `reschedule`, and completing moves a crash interrupted.
+//! - `day`: reading bookings, the day list, stages, no-shows.
+//! - `cancelling`: cancellations, asked or after an erasure.
+//! - `visits`: the requests a visit carried.
+//! - `drop_in`: the drop-in queue's tickets.
+//!
+//! The rules themselves are pure functions of the model, in
+//! [`crate::decide`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::RateLimiter;
+use chrono::{DateTime, Utc};
+use contracts::{ResidentId, RuleId, SiteId};
+use eventlog::{EventStore, ExpectedVersion, Filter, Freshness};
+use identity::Identity;
+use tokio::sync::Mutex;
+
+use crate::error::AppointmentError;
+use crate::model::{BOOKING, Model};
+
+mod booking;
+mod cancelling;
+mod day;
+mod drop_in;
+mod moving;
+mod visits;
+
+pub use booking::{BookRequest, Booked, Booker, MAX_NOTE, ONLINE_PER_PHONE_DAILY};
+
+/// How often a command is tried again when its permanence moved meanwhile.
+const ATTEMPTS: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// No booking closer than this to its start.
+    pub notice: chrono::Duration,
+    /// Booking opens this many days ahead.
+    pub horizon_days: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            notice: chrono::Duration::hours(1),
+            horizon_days: 28,
+        }
+    }
+}
+
+/// The model, read under a std lock for the few microseconds a decision
+/// takes (never across an await, which the compiler enforces: the guard is
+/// not `Send`), and written only to fold newly read events.
+type ModelGuard<'a> = std::sync::RwLockReadGuard<'a, Model>;
+
+/// What a command decided from the model.
+enum Decision<T> {
+    /// Nothing to write: the answer.
+    Answer(T),
+    /// Append `events` to the permanence's booking stream, then answer `then`.
+    Append {
+        stream: eventlog::StreamName,
+        events: Vec<eventlog::NewEvent>,
+        then: T,
+    },
+}
+
+#[derive(Clone)]
+pub struct Appointments {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    /// What the service takes as now where no request gives the time
+    /// (completing moves at start).
+    clock: Arc<dyn eventlog::Clock>,
+    identity: Identity,
+    settings: Settings,
+    model: std::sync::RwLock<Model>,
+    /// A tokio mutex, held across the awaits of a catch-up: one reads the
+    /// log at a time, and the others find the model caught up.
+    freshness: Mutex<Freshness>,
+    committed: tokio::sync::watch::Receiver<u64>,
+    /// Online bookings per address, and per phone number in a day: a
+    /// stranger's number receives few messages about bookings it did not
+    /// make, however many addresses are used.
+    per_ip: RateLimiter,
+    per_phone: RateLimiter,
+}
+
+impl Appointments {
+    pub async fn new(
+        store: Arc<dyn EventStore>,
+        identity: Identity,
+        settings: Settings,
+        clock: Arc<dyn eventlog::Clock>,
+    ) -> Result<Self, AppointmentError> {
+        let service = Appointments {
+            inner: Arc::new(Inner {
+                clock,
+                committed: store.wake(),
+                store,
+                identity,
+                settings,
+                model: std::sync::RwLock::new(Model::default()),
+                freshness: Mutex::new(Freshness::default()),
+                per_ip: RateLimiter::new(20, Duration::from_secs(3600)),
+                per_phone: RateLimiter::new(ONLINE_PER_PHONE_DAILY, Duration::from_secs(24 * 3600)),
+            }),
+        };
+        let completed = service.complete_moves().await?;
+        if completed > 0 {
+            tracing::warn!(
+                completed,
+                "completed appointment moves a crash had interrupted"
+            );
+        }
+        Ok(service)
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.inner.identity
+    }
+
+    /// Now, from the service's clock (for its sweeps).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// A copy of the model, caught up with the log (for inspection; the
+    /// service's own decisions read it in place).
+    pub async fn model(&self) -> Result<Model, AppointmentError> {
+        Ok(self.read(false).await?.clone())
+    }
+
+    fn guard(&self) -> Result<ModelGuard<'_>, AppointmentError> {
+        self.inner
+            .model
+            .read()
+            .map_err(|_| AppointmentError::Internal("the appointments model was poisoned".into()))
+    }
+
+    /// The model, caught up with the log: with every commit this process
+    /// was told of, read at most 250 ms ago (or now, with `force`).
+    async fn read(&self, force: bool) -> Result<ModelGuard<'_>, AppointmentError> {
+        let committed = *self.inner.committed.borrow();
+        let mut freshness = self.inner.freshness.lock().await;
+        let position = self.guard()?.position();
+        if force || freshness.is_due(committed, position) {
+            freshness.reading();
+            let filter = Filter::categories([
+                SiteId::CATEGORY,
+                RuleId::CATEGORY,
+                BOOKING,
+                crate::queue::DROP_IN,
+                ResidentId::CATEGORY,
+            ]);
+            let mut after = position;
+            loop {
+                let events = self.inner.store.read_all(after, 1000, &filter).await?;
+                let Some(last) = events.last().map(|e| e.position) else {
+                    break;
+                };
+                self.inner
+                    .model
+                    .write()
+                    .map_err(|_| {
+                        AppointmentError::Internal("the appointments model was poisoned".into())
+                    })?
+                    .apply(&events)?;
+                after = last;
+            }
+        }
+        drop(freshness);
+        self.guard()
+    }
+
+    /// Decides from the model and appends what was decided to the
+    /// permanence's stream at the version the decision read; when the
+    /// stream moved meanwhile, reads the log and decides again. Every
+    /// command goes through here: that is the no-overbooking rule.
+    async fn decide<T>(
+        &self,
+        mut decide: impl FnMut(&Model) -> Result<Decision<T>, AppointmentError>,
+    ) -> Result<T, AppointmentError> {
+        let mut force = false;
+        for _ in 0..ATTEMPTS {
+            let (stream, events, then, expected) = {
+                let m = self.read(force).await?;
+                match decide(&m)? {
+                    Decision::Answer(answer) => return Ok(answer),
+                    Decision::Append {
+                        stream,
+                        events,
+                        then,
+                    } => {
+                        let expected = m
+                            .version(&stream)
+                            .map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+                        (stream, events, then, expected)
+                    }
+                }
+            };
+            match self.inner.store.append(&stream, expected, events).await {
+                Ok(_) => {
+                    drop(self.read(false).await?);
+                    return Ok(then);
+                }
+                Err(e) if e.is_conflict() => force = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppointmentError::Refused(
+            "many people are changing this permanence right now: try again in a moment".into(),
+        ))
+    }
+
+    /// Wakes whenever something may have been committed: what the live
+    /// queue feed waits on.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.committed.clone()
+    }
+}

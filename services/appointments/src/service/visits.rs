@@ -1,0 +1,118 @@
+//! The requests a visit carried (the statistics count these).
+
+use api::Acting;
+use contracts::proto::appointments::v1 as ev;
+use contracts::{AppointmentId, Reason, SiteId};
+
+use super::{Appointments, Decision};
+use crate::error::AppointmentError;
+use crate::model::{Stage, booking_stream};
+
+impl Appointments {
+    /// Records the requests a visit carried (an appointment the resident
+    /// came to, or a drop-in ticket that was called): 1 to 10, each with
+    /// its reason, accompanied or not, and outcome. A later record replaces
+    /// an earlier one.
+    pub async fn record_requests(
+        &self,
+        acting: &Acting,
+        visit: uuid::Uuid,
+        requests: Vec<ev::VisitRequest>,
+    ) -> Result<Vec<ev::VisitRequest>, AppointmentError> {
+        if requests.is_empty() || requests.len() > 10 {
+            return Err(AppointmentError::invalid(
+                "requests",
+                "record 1 to 10 requests",
+            ));
+        }
+        if requests
+            .iter()
+            .any(|r| r.reason() == Reason::Unspecified || r.outcome() == ev::Outcome::Unspecified)
+        {
+            return Err(AppointmentError::invalid(
+                "requests",
+                "every request needs a reason and an outcome",
+            ));
+        }
+        self.decide(|m| {
+            let (kind, site, permanence, stream) =
+                if let Some(b) = m.bookings.get(&AppointmentId(visit)) {
+                    if b.cancelled
+                        || !matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done)
+                    {
+                        return Err(AppointmentError::Conflict(
+                            "record what a visit was about once the resident came".into(),
+                        ));
+                    }
+                    (
+                        "appointment",
+                        b.site,
+                        b.permanence_id.clone(),
+                        booking_stream(&b.permanence_id)?,
+                    )
+                } else if let Some(t) = m.queues.tickets.get(&visit) {
+                    if !matches!(
+                        t.state,
+                        crate::queue::TicketState::Called | crate::queue::TicketState::Served
+                    ) {
+                        return Err(AppointmentError::Conflict(
+                            "record what a visit was about once the resident was called".into(),
+                        ));
+                    }
+                    let site = m.calendar.permanence(&t.permanence_id)?.site_id;
+                    (
+                        "drop_in",
+                        site,
+                        t.permanence_id.clone(),
+                        crate::queue::queue_stream(&t.permanence_id)?,
+                    )
+                } else {
+                    return Err(AppointmentError::NotFound(format!(
+                        "there is no appointment or ticket {visit}"
+                    )));
+                };
+            Ok(Decision::Append {
+                stream,
+                events: vec![acting.event(&ev::VisitRequestsRecorded {
+                    visit_id: visit.to_string(),
+                    kind: kind.to_owned(),
+                    site_id: site.to_string(),
+                    permanence_id: permanence,
+                    requests: requests.clone(),
+                })?],
+                then: (),
+            })
+        })
+        .await?;
+        Ok(requests)
+    }
+
+    /// The requests recorded for a visit.
+    pub async fn requests_of(
+        &self,
+        visit: uuid::Uuid,
+    ) -> Result<Vec<ev::VisitRequest>, AppointmentError> {
+        Ok(self
+            .read(false)
+            .await?
+            .visits
+            .get(&visit)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// The site of a visit (appointment or ticket).
+    pub async fn visit_site(&self, visit: uuid::Uuid) -> Result<SiteId, AppointmentError> {
+        let m = self.read(false).await?;
+        if let Some(b) = m.bookings.get(&AppointmentId(visit)) {
+            return Ok(b.site);
+        }
+        let t = m.queues.tickets.get(&visit).ok_or_else(|| {
+            AppointmentError::NotFound(format!("there is no appointment or ticket {visit}"))
+        })?;
+        m.calendar
+            .permanence(&t.permanence_id)
+            .map(|p| p.site_id)
+            .map_err(AppointmentError::from)
+    }
+}
