@@ -1,0 +1,186 @@
+//! The first three steps of a booking: where, why, when.
+
+use super::*;
+
+/// Step 1: where. Every open site, its address, a map and its next free
+/// time.
+pub async fn sites_page(State(web): State<Web>, ctx: Ctx) -> Response {
+    match sites(&web, &ctx).await {
+        Ok(page) => page.render(&ctx),
+        Err(e) => failure(&ctx, &e),
+    }
+}
+
+pub(super) async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
+    let w = ctx.w;
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let mut sites: Vec<&calendar::SiteView> = model.sites.values().collect();
+    sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    let mut next = BTreeMap::new();
+    for s in &sites {
+        if s.details.open {
+            next.insert(s.id, next_free(web, s.id).await?);
+        }
+    }
+    let body = html! {
+        h1 { (w.book_title) }
+        p { (w.book_intro) }
+        (step(ctx, 1))
+        h2 { (w.where_q) }
+        ul.choices {
+            @for s in &sites {
+                li {
+                    @if s.details.open {
+                        a.choice href={ "/rdv/" (s.id) } {
+                            strong { bdi { (s.details.name) } }
+                            span { bdi { (s.details.address) } }
+                            br;
+                            @match next.get(&s.id).and_then(Option::as_ref) {
+                                Some(a) => span { (fill(w.next_free, &[&when(ctx, a.start.to_utc())])) },
+                                None => span { (w.no_free) },
+                            }
+                        }
+                        @if !s.details.address.is_empty() {
+                            p { a href=(map_link(&s.details.address)) rel="noreferrer" { (w.map) " — " bdi { (s.details.name) } } }
+                        }
+                    } @else {
+                        div.choice aria-disabled="true" {
+                            strong { (s.details.name) }
+                            span { (w.closed_now) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new(w.book_title, body))
+}
+
+/// Step 2: why. Big buttons, a pictogram and a few words each.
+pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    let site = match site(&web, &raw).await {
+        Ok(s) => s,
+        Err(e) => return failure(&ctx, &e),
+    };
+    let w = ctx.w;
+    let body = html! {
+        (back(&ctx, "/"))
+        (step(&ctx, 2))
+        h1 { (w.why_q) }
+        p { (site.details.name) }
+        ul.choices.reasons {
+            @for r in Reason::ALL {
+                li {
+                    a.choice href={ "/rdv/" (site.id) "/" (r.code()) } {
+                        span.picto aria-hidden="true" { (pictogram(r)) }
+                        strong { (reason_label(ctx.lang, r)) }
+                    }
+                }
+            }
+        }
+    };
+    Page::new(w.why_q, body).render(&ctx)
+}
+
+/// `?jour=2026-12-01`: the day a time picker shows.
+#[derive(Deserialize)]
+pub struct DayQuery {
+    jour: Option<String>,
+}
+
+impl DayQuery {
+    /// The day asked for; none (or one that is not a date) shows the
+    /// earliest times.
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.jour.as_deref().and_then(|d| d.parse().ok())
+    }
+}
+
+/// The earliest free times, then every day that has one, then the times of
+/// the chosen day; `link` makes each time's link or button.
+pub(super) fn time_picker(
+    ctx: &Ctx,
+    times: &[Available],
+    day: Option<NaiveDate>,
+    here: &str,
+    link: &dyn Fn(&Available) -> Markup,
+) -> Markup {
+    let w = ctx.w;
+    let mut days: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for a in times {
+        *days.entry(a.start.date_naive()).or_default() += 1;
+    }
+    let on_day: Vec<&Available> = day
+        .map(|d| times.iter().filter(|a| a.start.date_naive() == d).collect())
+        .unwrap_or_default();
+    html! {
+        @if times.is_empty() {
+            p.alert { (w.no_free) }
+        } @else {
+            @if let Some(d) = day {
+                h2 id="jour" { (fill(w.times_on, &[&day_words(ctx, d)])) }
+                @if on_day.is_empty() {
+                    p { (w.none_that_day) }
+                } @else {
+                    ul.times { @for a in &on_day { li { (link(a)) } } }
+                }
+            } @else {
+                h2 { (w.earliest) }
+                ul.times { @for a in times.iter().take(EARLIEST) { li { (link(a)) } } }
+            }
+            h2 { (w.other_day) }
+            ul.times {
+                @for (d, n) in &days {
+                    li {
+                        a href={ (here) "?jour=" (d) "#jour" } aria-current=[(Some(*d) == day).then_some("date")] {
+                            (day_words(ctx, *d))
+                            span.hint { (fill(w.free_count, &[&n.to_string()])) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn day_words(ctx: &Ctx, d: NaiveDate) -> String {
+    reminders::texts::day(ctx.lang, d)
+}
+
+pub(super) fn time_words(a: &Available) -> String {
+    a.start.format("%H:%M").to_string()
+}
+
+/// Step 3: when.
+pub async fn times_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path((raw_site, raw_reason)): Path<(String, String)>,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    let found = async {
+        let site = site(&web, &raw_site).await?;
+        let reason = reason(&raw_reason)?;
+        let times: Vec<Available> = free_times(&web, site.id, reason).await?;
+        Ok::<_, ApiError>((site, reason, times))
+    }
+    .await;
+    let (site, reason, times) = match found {
+        Ok(f) => f,
+        Err(e) => return failure(&ctx, &e),
+    };
+    let day = q.day();
+    let w = ctx.w;
+    let here = format!("/rdv/{}/{}", site.id, reason.code());
+    let link = |a: &Available| {
+        html! { a href={ (here) "/" (start_text(a)) } { (time_words(a)) @if day.is_none() { " · " (day_words(&ctx, a.start.date_naive())) } } }
+    };
+    let body = html! {
+        (back(&ctx, &format!("/rdv/{}", site.id)))
+        (step(&ctx, 3))
+        h1 { (w.when_q) }
+        p { (site.details.name) " · " (reason_label(ctx.lang, reason)) }
+        (time_picker(&ctx, &times, day, &here, &link))
+    };
+    Page::new(w.when_q, body).render(&ctx)
+}

@@ -1,0 +1,393 @@
+//! The mediators' day: today's permanences, check-in, the live drop-in
+//! queue, and the printable day sheet.
+
+use super::*;
+
+/// Today's permanences at the sites of the signed-in staff member.
+pub async fn day_page(State(web): State<Web>, ctx: Ctx) -> Response {
+    staff_page!(ctx, p, async {
+        let today = contracts::time::local_date(web.now());
+        let list: Vec<calendar::Permanence> = web
+            .inner
+            .calendar
+            .permanences(None, today, today)
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .filter(|x| p.may(FRONT_DESK, Some(x.site_id)))
+            .collect();
+        let title = t(ctx, "Les permanences du jour", "Today's permanences");
+        let body = html! {
+            h1 { (title) }
+            @if list.is_empty() { p { (t(ctx, "Pas de permanence aujourd’hui à vos sites.", "No permanence today at your sites.")) } }
+            ul.choices {
+                @for x in &list {
+                    li { a.choice href={ "/agents/permanences/" (x.permanence_id) } {
+                        strong { (x.site_name) " · " (x.starts_local.format("%H:%M")) "–" (x.ends_local.format("%H:%M")) }
+                        span { (x.label) @if matches!(x.status, calendar::Status::Closed { .. }) { " · " (t(ctx, "annulée", "cancelled")) } }
+                    } }
+                }
+            }
+        };
+        Ok(Page::new(title, body).wide().render(ctx))
+    })
+}
+
+pub(super) async fn permanence_at_desk(
+    web: &Web,
+    p: &Principal,
+    id: &str,
+) -> Result<calendar::Permanence, ApiError> {
+    let x = web
+        .inner
+        .calendar
+        .permanence(id)
+        .await
+        .map_err(ApiError::from)?;
+    p.require(FRONT_DESK, Some(x.site_id))?;
+    Ok(x)
+}
+
+pub(super) fn stage_words(ctx: &Ctx, s: Stage) -> &'static str {
+    match s {
+        Stage::Booked => t(ctx, "attendu", "expected"),
+        Stage::Arrived => t(ctx, "arrivé", "arrived"),
+        Stage::InProgress => t(ctx, "en cours", "in progress"),
+        Stage::Done => t(ctx, "terminé", "done"),
+        Stage::NoShow => t(ctx, "absent", "did not come"),
+    }
+}
+
+pub(super) fn ticket_words(ctx: &Ctx, s: TicketState) -> (&'static str, &'static str) {
+    match s {
+        TicketState::Waiting => (t(ctx, "attend", "waiting"), "waiting"),
+        TicketState::Called => (t(ctx, "appelé", "called"), "called"),
+        TicketState::Served => (t(ctx, "reçu", "served"), "done"),
+        TicketState::Left => (t(ctx, "parti", "left"), ""),
+    }
+}
+
+/// The queue's table: what the live script replaces.
+pub(super) async fn queue_markup(
+    web: &Web,
+    ctx: &Ctx,
+    x: &calendar::Permanence,
+) -> Result<Markup, ApiError> {
+    let tickets: Vec<Ticket> = web.inner.appointments.queue(&x.permanence_id).await?;
+    let mut names = Vec::with_capacity(tickets.len());
+    for tk in &tickets {
+        names.push(web.inner.appointments.first_name_of(tk).await);
+    }
+    let waiting = tickets
+        .iter()
+        .filter(|k| k.state == TicketState::Waiting)
+        .count();
+    let minutes_format = t(ctx, "{} min", "{} min");
+    let now = web.now();
+    Ok(html! {
+        p role="status" { (waiting) " " (t(ctx, "personne(s) en attente", "waiting")) }
+        table {
+            thead { tr { th.num { "N°" } th { (t(ctx, "Prénom", "First name")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "État", "State")) } th { (t(ctx, "Attente", "Wait")) } th { (t(ctx, "Actions", "Actions")) } } }
+            tbody {
+                @for (tk, name) in tickets.iter().zip(&names) {
+                    @let (state, class) = ticket_words(ctx, tk.state);
+                    tr id={ "ticket-" (tk.id) } {
+                        td.num { (tk.number) }
+                        td { (name.as_deref().unwrap_or("—")) }
+                        td { @for r in &tk.reasons { span.badge { (reason_words(ctx, *r)) } " " } }
+                        td { span class={ "badge " (class) } { (state) } }
+                        td {
+                            @match (tk.state, tk.waited_minutes()) {
+                                (TicketState::Waiting, _) => span data-since=(tk.arrived_at.to_rfc3339()) data-format=(minutes_format) { (minutes_since(now, tk.arrived_at)) " min" },
+                                (_, Some(m)) => span { (m) " min" },
+                                _ => span { "—" },
+                            }
+                        }
+                        td {
+                            @if tk.state == TicketState::Waiting {
+                                (ticket_button(ctx, tk, "called", t(ctx, "Appeler", "Call")))
+                            }
+                            @if tk.state == TicketState::Called {
+                                (ticket_button(ctx, tk, "served", t(ctx, "Terminé", "Done")))
+                            }
+                            @if matches!(tk.state, TicketState::Waiting | TicketState::Called) {
+                                (ticket_button(ctx, tk, "left", t(ctx, "Parti", "Left")))
+                            }
+                            @if matches!(tk.state, TicketState::Called | TicketState::Served) {
+                                a.button.small.secondary href={ "/agents/visites/" (tk.id) } { (t(ctx, "Demandes", "Requests")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+pub(super) fn minutes_since(now: DateTime<Utc>, then: DateTime<Utc>) -> i64 {
+    (now - then).num_minutes().max(0)
+}
+
+pub(super) fn ticket_button(ctx: &Ctx, tk: &Ticket, step: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/agents/tickets/" (tk.id) } {
+            (csrf_field(ctx))
+            input type="hidden" name="etape" value=(step);
+            button.small type="submit" id={ "t-" (tk.id) "-" (step) } { (label) " " span.skip { "n° " (tk.number) } }
+        }
+    }
+}
+
+pub(super) fn reason_chips(ctx: &Ctx, name: &str, checked: &[Reason]) -> Markup {
+    html! {
+        div.chips {
+            @for r in Reason::ALL {
+                label {
+                    input type="checkbox" name=(name) value=(r.code()) checked[checked.contains(&r)];
+                    (reason_words(ctx, r))
+                }
+            }
+        }
+    }
+}
+
+/// The name and phone number of each appointment's resident, as `p` may
+/// see them (recorded in the audit with `purpose`).
+pub(super) async fn people(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    purpose: ReadPurpose,
+    list: &[Booking],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let seen = web
+        .inner
+        .identity
+        .residents_for(
+            p,
+            ctx.correlation.0,
+            purpose,
+            list.iter().map(|b| b.resident),
+        )
+        .await
+        .map_err(ApiError::from)?;
+    Ok(list
+        .iter()
+        .map(|b| {
+            seen.get(&b.resident)
+                .map(|r| (r.name.clone(), r.phone.clone()))
+                .unwrap_or_default()
+        })
+        .collect())
+}
+
+/// A permanence's day: appointments with their buttons, the drop-in queue
+/// (live), and the arrival form.
+pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let x = permanence_at_desk(&web, p, &id).await?;
+        let list = web.inner.appointments.day_list(&x.permanence_id).await?;
+        let names: Vec<String> = people(&web, ctx, p, ReadPurpose::DayList, &list)
+            .await?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let queue = if x.drop_in {
+            Some(queue_markup(&web, ctx, &x).await?)
+        } else {
+            None
+        };
+        let title = format!(
+            "{} · {} {}–{}",
+            x.site_name,
+            x.day.format("%d/%m"),
+            x.starts_local.format("%H:%M"),
+            x.ends_local.format("%H:%M")
+        );
+        let body = html! {
+            p { a href="/agents/journee" { "← " (t(ctx, "Les permanences du jour", "Today's permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "Feuille du jour à imprimer", "Printable day sheet")) } }
+            h1 { (title) }
+            div.grid2 {
+                section aria-labelledby="h-rdv" {
+                    h2 id="h-rdv" { (t(ctx, "Rendez-vous", "Appointments")) " (" (list.len()) ")" }
+                    @if list.is_empty() { p { (t(ctx, "Aucun rendez-vous.", "No appointment.")) } }
+                    table {
+                        thead { tr { th { (t(ctx, "Heure", "Time")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "État", "State")) } th { (t(ctx, "Actions", "Actions")) } } }
+                        tbody {
+                            @for (b, name) in list.iter().zip(&names) {
+                                tr id={ "rdv-" (b.id) } {
+                                    td { (hm(b.starts_at)) }
+                                    td { (name) }
+                                    td { (reason_words(ctx, b.reason)) }
+                                    td { span.badge { (stage_words(ctx, b.stage)) } }
+                                    td {
+                                        @if b.stage == Stage::Booked {
+                                            (step_button(ctx, b, "arrived", t(ctx, "Arrivé", "Arrived"), name))
+                                            (step_button(ctx, b, "no-show", t(ctx, "Absent", "No-show"), name))
+                                        }
+                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
+                                            (step_button(ctx, b, "done", t(ctx, "Terminé", "Done"), name))
+                                        }
+                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
+                                            a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "Demandes", "Requests")) span.skip { " " (name) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(q) = queue {
+                    section aria-labelledby="h-file" {
+                        h2 id="h-file" { (t(ctx, "File d’attente (sans rendez-vous)", "Drop-in queue")) }
+                        div id="file" aria-live="polite"
+                            data-live={ "/api/v1/sites/" (x.site_id) "/permanences/" (x.permanence_id) "/queue/live" }
+                            data-fragment={ "/agents/permanences/" (x.permanence_id) "/file" } { (q) }
+                        form method="post" action={ "/agents/permanences/" (x.permanence_id) "/file" } {
+                            (csrf_field(ctx))
+                            fieldset {
+                                legend { (t(ctx, "Une arrivée", "Someone arrives")) }
+                                label for="first_name" { (t(ctx, "Prénom (facultatif)", "First name (optional)")) }
+                                input type="text" id="first_name" name="first_name" maxlength="50";
+                                p { (t(ctx, "Pour quoi ?", "What for?")) }
+                                (reason_chips(ctx, "reason", &[]))
+                                button type="submit" { (t(ctx, "Ajouter à la file", "Add to the queue")) }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(Page::new(title, body).wide().render(ctx))
+    })
+}
+
+pub(super) fn step_button(ctx: &Ctx, b: &Booking, step: &str, label: &str, name: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/agents/rdv/" (b.id) "/etape" } {
+            (csrf_field(ctx))
+            input type="hidden" name="etape" value=(step);
+            button.small type="submit" id={ "a-" (b.id) "-" (step) } { (label) span.skip { " " (name) } }
+        }
+    }
+}
+
+pub async fn queue_fragment(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let x = permanence_at_desk(&web, p, &id).await?;
+        let m = queue_markup(&web, ctx, &x).await?;
+        Ok((
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            m.into_string(),
+        )
+            .into_response())
+    })
+}
+
+pub(super) fn reasons_from(
+    pairs: &[(String, String)],
+    name: &str,
+) -> Result<Vec<Reason>, ApiError> {
+    forms::fields(pairs, name)
+        .into_iter()
+        .map(|c| {
+            Reason::from_code(c).ok_or_else(|| ApiError::Invalid {
+                field: name.into(),
+                message: format!("{c:?} is not a reason"),
+            })
+        })
+        .collect()
+}
+
+pub async fn arrive_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let x = permanence_at_desk(&web, p, &id).await?;
+        let pairs = forms::pairs(&body);
+        let reasons = reasons_from(&pairs, "reason")?;
+        let first = forms::field(&pairs, "first_name");
+        web.inner
+            .appointments
+            .drop_in_arrive(
+                &p.acting(ctx.correlation, ctx.now),
+                &x.permanence_id,
+                Some(first),
+                &reasons,
+            )
+            .await?;
+        Ok(see_other(&format!(
+            "/agents/permanences/{}#file",
+            x.permanence_id
+        )))
+    })
+}
+
+pub async fn ticket_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let id: uuid::Uuid = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("there is no ticket {raw}")))?;
+        let ticket = web.inner.appointments.ticket(id).await?;
+        let x = permanence_at_desk(&web, p, &ticket.permanence_id).await?;
+        let pairs = forms::pairs(&body);
+        let to = match forms::field(&pairs, "etape") {
+            "called" => TicketState::Called,
+            "served" => TicketState::Served,
+            "left" => TicketState::Left,
+            other => {
+                return Err(ApiError::Invalid {
+                    field: "etape".into(),
+                    message: format!("{other:?}: use called, served or left"),
+                });
+            }
+        };
+        web.inner
+            .appointments
+            .drop_in_step(&p.acting(ctx.correlation, ctx.now), id, to)
+            .await?;
+        Ok(see_other(&format!(
+            "/agents/permanences/{}#file",
+            x.permanence_id
+        )))
+    })
+}
+
+/// One page to print: the day's appointments and the queue of a
+/// permanence, with a phone number to call for each appointment.
+pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let x = permanence_at_desk(&web, p, &id).await?;
+        let list = web.inner.appointments.day_list(&x.permanence_id).await?;
+        let people = people(&web, ctx, p, ReadPurpose::DayList, &list).await?;
+        let title = format!(
+            "{} · {} · {}–{}",
+            x.site_name,
+            x.day.format("%d/%m/%Y"),
+            x.starts_local.format("%H:%M"),
+            x.ends_local.format("%H:%M")
+        );
+        let body = html! {
+            h1 { (title) }
+            p.no-print { a href={ "/agents/permanences/" (x.permanence_id) } { "← " (t(ctx, "Retour", "Back")) } }
+            table {
+                thead { tr { th { (t(ctx, "Heure", "Time")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Téléphone", "Phone")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "Réf.", "Ref.")) } th { (t(ctx, "Venu", "Came")) } } }
+                tbody {
+                    @for (b, (name, phone)) in list.iter().zip(&people) {
+                        tr { td { (hm(b.starts_at)) } td { (name) } td { (phone_words(phone)) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
+                    }
+                }
+            }
+            p { (list.len()) " " (t(ctx, "rendez-vous", "appointments")) }
+        };
+        Ok(Page::new(title, body).wide().render(ctx))
+    })
+}

@@ -1,0 +1,157 @@
+//! The coordinators' statistics: the table, the charts and the CSV link.
+
+use super::*;
+use chrono::Datelike as _;
+
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    site: Option<String>,
+    by: Option<String>,
+}
+
+pub(super) fn number(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}").replace('.', ","))
+}
+
+/// The figures of the coordinator's sites: a table, the charts, the CSV.
+pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQuery>) -> Response {
+    staff_page!(ctx, p, async {
+        p.require(stats::READERS, None)?;
+        let today = contracts::time::local_date(web.now());
+        let first = today.with_day0(0).unwrap_or(today);
+        let from = q
+            .from
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| first.to_string());
+        let to =
+            q.to.clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| today.to_string());
+        let site = q.site.clone().filter(|s| !s.is_empty());
+        let by =
+            q.by.clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "site".to_owned());
+        let sites = sites_of(&web, p, stats::READERS).await?;
+        let query =
+            stats::allowed_query(&web.inner.calendar, p, &from, &to, site.clone(), Some(&by)).await;
+        let (table, problem) = match query {
+            Ok(query) => match web.inner.stats.table(&query).await {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(says(ctx, &ApiError::from(e)))),
+            },
+            Err(e) => (None, Some(says(ctx, &e))),
+        };
+        let mut params = format!(
+            "from={}&to={}&by={}",
+            url_encode(&from),
+            url_encode(&to),
+            url_encode(&by)
+        );
+        if let Some(s) = &site {
+            params.push_str(&format!("&site={}", url_encode(s)));
+        }
+        let site_name = |key: &str| {
+            sites
+                .iter()
+                .find(|s| s.id.to_string() == key)
+                .map_or_else(|| key.to_owned(), |s| s.details.name.clone())
+        };
+        let title = t(ctx, "Statistiques", "Statistics");
+        let charts = [
+            (
+                "people",
+                t(
+                    ctx,
+                    "Personnes et demandes par permanence",
+                    "People and requests per permanence",
+                ),
+            ),
+            ("kinds", t(ctx, "Demandes par type", "Requests by kind")),
+            (
+                "waits",
+                t(
+                    ctx,
+                    "Attente avant d’être reçu (sans rendez-vous)",
+                    "Wait before being seen (drop-in)",
+                ),
+            ),
+            (
+                "no-shows",
+                t(
+                    ctx,
+                    "Absences avec et sans rappel reçu",
+                    "No-shows with and without a delivered reminder",
+                ),
+            ),
+        ];
+        let body = html! {
+            h1 { (title) }
+            form method="get" action="/agents/statistiques" {
+                div.grid2 {
+                    div { label for="from" { (t(ctx, "Du", "From")) } input type="date" id="from" name="from" value=(from); }
+                    div { label for="to" { (t(ctx, "Au", "To")) } input type="date" id="to" name="to" value=(to); }
+                    div {
+                        label for="site" { (t(ctx, "Lieu", "Site")) }
+                        select id="site" name="site" {
+                            option value="" { (t(ctx, "Tous mes lieux", "All my sites")) }
+                            @for s in &sites { option value=(s.id) selected[site.as_deref() == Some(s.id.to_string().as_str())] { (s.details.name) } }
+                        }
+                    }
+                    div {
+                        label for="by" { (t(ctx, "Par", "By")) }
+                        select id="by" name="by" {
+                            @for (v, fr, en) in [("site", "lieu", "site"), ("permanence", "permanence", "permanence"), ("week", "semaine", "week"), ("month", "mois", "month"), ("year", "année", "year")] {
+                                option value=(v) selected[by == v] { (t(ctx, fr, en)) }
+                            }
+                        }
+                    }
+                }
+                button type="submit" { (t(ctx, "Afficher", "Show")) }
+            }
+            @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+            @if let Some(tb) = &table {
+                p { a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "Télécharger le tableau (CSV)", "Download the table (CSV)")) } }
+                table {
+                    caption { (t(ctx, "Chiffres de la période", "Figures of the period")) }
+                    thead { tr {
+                        th scope="col" { (t(ctx, "Groupe", "Group")) }
+                        th.num scope="col" { (t(ctx, "Permanences", "Permanences")) }
+                        th.num scope="col" { (t(ctx, "Personnes", "People")) }
+                        th.num scope="col" { (t(ctx, "Demandes", "Requests")) }
+                        th.num scope="col" { (t(ctx, "Attente médiane (min)", "Median wait (min)")) }
+                        th.num scope="col" { (t(ctx, "Partis sans être reçus", "Left unserved")) }
+                        th.num scope="col" { (t(ctx, "Rendez-vous", "Appointments")) }
+                        th.num scope="col" { (t(ctx, "Absents", "No-shows")) }
+                        th.num scope="col" { (t(ctx, "SMS envoyés", "SMS sent")) }
+                    } }
+                    tbody {
+                        @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "Total", "Total").to_owned(), &tb.total))) {
+                            tr {
+                                th scope="row" { (r.0) }
+                                td.num { (r.1.permanences) }
+                                td.num { (r.1.people) }
+                                td.num { (r.1.requests) }
+                                td.num { (number(r.1.wait_median_minutes)) }
+                                td.num { (r.1.left_unserved) }
+                                td.num { (r.1.booked) }
+                                td.num { (r.1.no_show) }
+                                td.num { (r.1.reminders_sent) }
+                            }
+                        }
+                    }
+                }
+                @for (chart, caption) in charts {
+                    figure {
+                        img src={ "/api/v1/stats/charts/" (chart) "?" (params) } alt=(caption) width="720" height="360";
+                        figcaption { (caption) " · " a href={ "/api/v1/stats/charts/" (chart) "?" (params) } { (t(ctx, "ouvrir le graphique, avec ses chiffres", "open the chart, with its figures")) } }
+                    }
+                }
+            }
+        };
+        Ok(Page::new(title, body).wide().render(ctx))
+    })
+}

@@ -1,0 +1,60 @@
+//! Staff pages: sign-in; reception (find a resident by phone or name, move,
+//! cancel, book on their behalf, SMS to call back about); mediators (today's
+//! permanences, check-in, the live drop-in queue, a visit's requests, the
+//! printable day sheet); coordinators (the statistics). In French, or
+//! English when chosen; every action is a form that works from the
+//! keyboard and without script.
+//!
+//! One file per audience's flow: `sign_in`, `reception`, `day` (the
+//! mediators' permanences and queue), `visits`, `figures` (statistics).
+
+use api::{ApiError, FRONT_DESK, Principal};
+use appointments::{AppointmentError, Available, Booking, Stage, Ticket, TicketState};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use contracts::proto::appointments::v1 as ev;
+use contracts::{AppointmentId, Language, Reason, Role, SiteId};
+use identity::ReadPurpose;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::Web;
+use crate::forms::{self, TokenCheck};
+use crate::layout::{
+    Ctx, Page, csrf_field, failure, phone_words, says, see_other, staff_language, url_encode, when,
+};
+use crate::text::reason_label;
+
+use crate::layout::fr_en as t;
+use crate::resident::DayQuery;
+
+mod day;
+mod figures;
+mod reception;
+mod sign_in;
+mod visits;
+
+pub use day::*;
+pub use figures::*;
+pub use reception::*;
+pub use sign_in::*;
+pub use visits::*;
+
+/// Staff see reasons in French or English.
+fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {
+    reason_label(
+        if ctx.lang == Language::En {
+            Language::En
+        } else {
+            Language::Fr
+        },
+        r,
+    )
+}
+
+fn hm(at: DateTime<Utc>) -> String {
+    contracts::time::to_local(at).format("%H:%M").to_string()
+}

@@ -1,0 +1,448 @@
+//! Reception: find a resident by phone or name, move, cancel, book on
+//! their behalf, and the SMS to call back about.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    fait: Option<String>,
+}
+
+pub(super) fn done_words(ctx: &Ctx, fait: Option<&str>) -> Option<&'static str> {
+    match fait? {
+        "reserve" => Some(t(
+            ctx,
+            "Rendez-vous pris. Le SMS de confirmation part.",
+            "Booked. The confirmation SMS is on its way.",
+        )),
+        "deplace" => Some(t(
+            ctx,
+            "Rendez-vous déplacé. L’habitant reçoit un SMS avec la nouvelle heure.",
+            "Moved. The resident gets an SMS with the new time.",
+        )),
+        "annule" => Some(t(
+            ctx,
+            "Rendez-vous annulé. L’habitant reçoit un SMS.",
+            "Cancelled. The resident gets an SMS.",
+        )),
+        _ => None,
+    }
+}
+
+/// Sites where `p` has one of `roles`.
+pub(super) async fn sites_of(
+    web: &Web,
+    p: &Principal,
+    roles: &[Role],
+) -> Result<Vec<calendar::SiteView>, ApiError> {
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let mut sites: Vec<calendar::SiteView> = model
+        .sites
+        .values()
+        .filter(|s| p.may(roles, Some(s.id)))
+        .cloned()
+        .collect();
+    sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
+    Ok(sites)
+}
+
+pub(super) fn booking_row(ctx: &Ctx, b: &Booking, site_name: &str, back: &str) -> Markup {
+    html! {
+        tr {
+            td { (when(ctx, b.starts_at)) }
+            td { (site_name) }
+            td { (reason_words(ctx, b.reason)) }
+            td { (b.reference) }
+            td {
+                a.button.small.secondary href={ "/agents/rdv/" (b.id) "/deplacer" } { (t(ctx, "Déplacer", "Move")) }
+                details {
+                    summary { (t(ctx, "Annuler…", "Cancel…")) }
+                    form method="post" action={ "/agents/rdv/" (b.id) "/annuler" } {
+                        (csrf_field(ctx))
+                        input type="hidden" name="retour" value=(back);
+                        label for={ "motif-" (b.id) } { (t(ctx, "Motif (facultatif)", "Reason (optional)")) }
+                        input type="text" id={ "motif-" (b.id) } name="motif" maxlength="200";
+                        button.danger.small type="submit" { (t(ctx, "Annuler ce rendez-vous", "Cancel this appointment")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reception: one search box, what it finds, and the SMS that failed.
+pub async fn reception_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    staff_page!(ctx, p, reception(&web, ctx, p, q))
+}
+
+pub(super) async fn reception(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    q: SearchQuery,
+) -> Result<Response, ApiError> {
+    let query = q.q.as_deref().unwrap_or("").trim().to_owned();
+    let sites = sites_of(web, p, FRONT_DESK).await?;
+    let site_name = |id: SiteId| {
+        sites
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(String::new, |s| s.details.name.clone())
+    };
+    let mut found = Vec::new();
+    let mut too_short = !query.is_empty() && query.chars().count() < 2;
+    if query.chars().count() >= 2 {
+        let residents = match web
+            .inner
+            .identity
+            .find_residents(p, ctx.correlation.0, &query)
+            .await
+        {
+            Ok(found) => found,
+            Err(identity::IdentityError::Invalid(_)) => {
+                too_short = true;
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let now = web.now();
+        for identity::ResidentSeen {
+            id, name, phone, ..
+        } in residents
+        {
+            let upcoming: Vec<Booking> = web
+                .inner
+                .appointments
+                .bookings_of(id)
+                .await?
+                .into_iter()
+                .filter(|b| b.ends_at > now && !b.cancelled && p.may(FRONT_DESK, Some(b.site)))
+                .collect();
+            found.push((name, phone, upcoming));
+        }
+    }
+    let mut failed = Vec::new();
+    for s in &sites {
+        for r in web
+            .inner
+            .reminders
+            .failed_at(s.id)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            let resident = web.inner.appointments.resident_of(r.appointment).await.ok();
+            failed.push((s.details.name.clone(), r, resident));
+        }
+    }
+    let to_call = web
+        .inner
+        .identity
+        .residents_for(
+            p,
+            ctx.correlation.0,
+            ReadPurpose::CallBack,
+            failed.iter().filter_map(|(_, _, r)| *r),
+        )
+        .await
+        .map_err(ApiError::from)?;
+    let failed: Vec<_> = failed
+        .into_iter()
+        .map(|(site, r, resident)| {
+            let who = resident
+                .and_then(|id| to_call.get(&id))
+                .map(|v| (v.name.clone(), v.phone.clone()));
+            (site, r, who)
+        })
+        .collect();
+    let back = ctx.here.clone();
+    let title = t(ctx, "Accueil", "Reception");
+    let body = html! {
+        h1 { (title) }
+        @if let Some(d) = done_words(ctx, q.fait.as_deref()) { p.notice role="status" { (d) } }
+        form method="get" action="/agents/accueil" role="search" {
+            label for="q" { (t(ctx, "Téléphone ou nom de l’habitant", "Resident's phone number or name")) }
+            input type="search" id="q" name="q" value=(query) autofocus;
+            button type="submit" { (t(ctx, "Chercher", "Search")) }
+        }
+        @if too_short { p.error role="alert" { (t(ctx, "Tapez au moins deux lettres du nom, ou le numéro.", "Type at least two letters of the name, or the number.")) } }
+        @if query.chars().count() >= 2 {
+            h2 { (t(ctx, "Résultats", "Results")) " (" (found.len()) ")" }
+            @if found.is_empty() {
+                p { (t(ctx, "Personne trouvé. Vérifiez le numéro, ou prenez un nouveau rendez-vous.", "Nobody found. Check the number, or book a new appointment.")) }
+            }
+            @for (name, phone, upcoming) in &found {
+                section {
+                    h3 { (name) " · " (phone_words(phone)) }
+                    @if upcoming.is_empty() {
+                        p { (t(ctx, "Aucun rendez-vous à venir.", "No upcoming appointment.")) }
+                    } @else {
+                        table {
+                            caption.skip { (t(ctx, "Rendez-vous à venir de ", "Upcoming appointments of ")) (name) }
+                            thead { tr { th { (t(ctx, "Quand", "When")) } th { (t(ctx, "Lieu", "Place")) } th { (t(ctx, "Motif", "Reason")) } th { (t(ctx, "Référence", "Reference")) } th { (t(ctx, "Actions", "Actions")) } } }
+                            tbody { @for b in upcoming { (booking_row(ctx, b, &site_name(b.site), &back)) } }
+                        }
+                    }
+                }
+            }
+        }
+        p { a.button.secondary href="/" { (t(ctx, "Prendre un rendez-vous pour un habitant", "Book for a resident")) } }
+        h2 { (t(ctx, "SMS non distribués : à rappeler", "SMS not delivered: call back")) }
+        @if failed.is_empty() {
+            p { (t(ctx, "Aucun.", "None.")) }
+        } @else {
+            table {
+                thead { tr { th { (t(ctx, "Lieu", "Place")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Message", "Message")) } th { (t(ctx, "Erreur", "Error")) } } }
+                tbody {
+                    @for (site, r, who) in &failed {
+                        tr {
+                            td { (site) }
+                            td { @if let Some((n, ph)) = who { (n) " · " a href={ "tel:" (ph) } { (phone_words(ph)) } } @else { "—" } }
+                            td { (r.kind) " (" (r.channel) ")" }
+                            td { (r.error.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new(title, body).wide().render(ctx))
+}
+
+pub(super) async fn booking_at_desk(
+    web: &Web,
+    p: &Principal,
+    raw: &str,
+) -> Result<Booking, ApiError> {
+    let id: AppointmentId = crate::resident::appointment_id(raw)?;
+    let b = web.inner.appointments.get(id).await?;
+    p.require(FRONT_DESK, Some(b.site))?;
+    Ok(b)
+}
+
+pub(super) async fn move_view(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    b: &Booking,
+    day: Option<NaiveDate>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    let now = web.now();
+    let from = day.unwrap_or_else(|| contracts::time::local_date(now));
+    let times: Vec<Available> = web
+        .inner
+        .appointments
+        .availability(
+            Some(b.site),
+            b.reason,
+            from,
+            if day.is_some() { 1 } else { 28 },
+            now,
+        )
+        .await?;
+    let phone = people(
+        web,
+        ctx,
+        p,
+        ReadPurpose::Appointment,
+        std::slice::from_ref(b),
+    )
+    .await?
+    .pop()
+    .filter(|(name, _)| !name.is_empty());
+    let title = t(ctx, "Déplacer le rendez-vous", "Move the appointment");
+    let action = format!("/agents/rdv/{}/deplacer", b.id);
+    let body = html! {
+        p { a href={ "/agents/accueil?q=" (url_encode(phone.as_ref().map_or("", |p| p.1.as_str()))) } { "← " (t(ctx, "Retour", "Back")) } }
+        h1 { (title) }
+        @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+        p {
+            @if let Some((n, ph)) = &phone { (n) " · " (phone_words(ph)) " · " }
+            (reason_words(ctx, b.reason)) " · " strong { (when(ctx, b.starts_at)) }
+        }
+        h2 { @if let Some(d) = day { (d.format("%d/%m/%Y")) } @else { (t(ctx, "Prochaines heures libres", "Next free times")) } }
+        @if times.is_empty() { p { (t(ctx, "Aucune heure libre.", "No free time.")) } }
+        ul.times {
+            @for a in times.iter().take(if day.is_some() { 40 } else { 12 }) {
+                li {
+                    form.inline method="post" action=(action) {
+                        (csrf_field(ctx))
+                        input type="hidden" name="start" value=(a.start.naive_local().format("%Y-%m-%dT%H:%M"));
+                        button type="submit" { (when(ctx, a.start.to_utc())) }
+                    }
+                }
+            }
+        }
+        form method="get" action=(action) {
+            label for="jour" { (t(ctx, "Un autre jour", "Another day")) }
+            input type="date" id="jour" name="jour" value=[day.map(|d| d.to_string())];
+            button.secondary type="submit" { (t(ctx, "Voir ce jour", "Show that day")) }
+        }
+    };
+    Ok(Page::new(title, body)
+        .wide()
+        .status(if problem.is_some() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::OK
+        })
+        .render(ctx))
+}
+
+pub async fn move_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let b = booking_at_desk(&web, p, &raw).await?;
+        let day = q.day();
+        move_view(&web, ctx, p, &b, day, None).await
+    })
+}
+
+pub async fn move_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let b = booking_at_desk(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let start = NaiveDateTime::parse_from_str(forms::field(&pairs, "start"), "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|t| contracts::time::to_utc(t).ok());
+        let Some(start) = start else {
+            return move_view(
+                &web,
+                ctx,
+                p,
+                &b,
+                None,
+                Some(
+                    t(
+                        ctx,
+                        "Choisissez une heure dans la liste.",
+                        "Choose a time from the list.",
+                    )
+                    .to_owned(),
+                ),
+            )
+            .await;
+        };
+        match web
+            .inner
+            .appointments
+            .reschedule(
+                &p.acting(ctx.correlation, ctx.now),
+                b.id,
+                start,
+                contracts::Party::Staff,
+            )
+            .await
+        {
+            Ok(_) => {
+                let phone = web
+                    .inner
+                    .identity
+                    .directory()
+                    .await
+                    .map_err(ApiError::from)?
+                    .resident(b.resident)
+                    .map(|r| r.phone.clone())
+                    .unwrap_or_default();
+                Ok(see_other(&format!(
+                    "/agents/accueil?q={}&fait=deplace",
+                    url_encode(&phone)
+                )))
+            }
+            Err(AppointmentError::SlotTaken { .. }) => {
+                move_view(
+                    &web,
+                    ctx,
+                    p,
+                    &b,
+                    None,
+                    Some(
+                        t(
+                            ctx,
+                            "Cette heure vient d’être prise : en voici d’autres.",
+                            "That time was just taken: here are others.",
+                        )
+                        .to_owned(),
+                    ),
+                )
+                .await
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                move_view(&web, ctx, p, &b, None, Some(says(ctx, &e))).await
+            }
+        }
+    })
+}
+
+pub async fn cancel_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let b = booking_at_desk(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        if !b.cancelled {
+            web.inner
+                .appointments
+                .cancel(
+                    &p.acting(ctx.correlation, ctx.now),
+                    b.id,
+                    contracts::Party::Staff,
+                    forms::field(&pairs, "motif"),
+                )
+                .await?;
+        }
+        let back = api::safe_return(Some(forms::field(&pairs, "retour")));
+        let sep = if back.contains('?') { '&' } else { '?' };
+        Ok(see_other(&format!("{back}{sep}fait=annule")))
+    })
+}
+
+pub async fn step_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let b = booking_at_desk(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let to = match forms::field(&pairs, "etape") {
+            "arrived" => Stage::Arrived,
+            "started" => Stage::InProgress,
+            "done" => Stage::Done,
+            "no-show" => Stage::NoShow,
+            other => {
+                return Err(ApiError::Invalid {
+                    field: "etape".into(),
+                    message: format!("{other:?}: use arrived, started, done or no-show"),
+                });
+            }
+        };
+        web.inner
+            .appointments
+            .advance(&p.acting(ctx.correlation, ctx.now), b.id, to)
+            .await?;
+        Ok(see_other(&format!(
+            "/agents/permanences/{}#rdv-{}",
+            b.permanence_id, b.id
+        )))
+    })
+}

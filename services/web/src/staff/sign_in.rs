@@ -1,0 +1,150 @@
+//! Signing in and out, and the staff home page.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    retour: Option<String>,
+}
+
+pub(super) fn sign_in_form(
+    web: &Web,
+    ctx: &Ctx,
+    email: &str,
+    back: &str,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let (token, cookie) = crate::resident::public_form_token(web, ctx);
+    let title = t(ctx, "Connexion des agents", "Staff sign-in");
+    let body = html! {
+        h1 { (title) }
+        @if let Some(p) = &problem { p.alert role="alert" id="probleme" { (p) } }
+        form method="post" action="/connexion" {
+            input type="hidden" name="csrf" value=(token);
+            input type="hidden" name="retour" value=(back);
+            label for="email" { (t(ctx, "Adresse e-mail", "Email address")) }
+            input type="email" id="email" name="email" value=(email) autocomplete="username" required;
+            label for="password" { (t(ctx, "Mot de passe", "Password")) }
+            input type="password" id="password" name="password" autocomplete="current-password" required;
+            button type="submit" { (t(ctx, "Se connecter", "Sign in")) }
+        }
+        @if web.inner.identity.offers_password_resets() {
+            p { a href="/connexion/oubli" { (t(ctx, "Mot de passe oublié, ou compte bloqué ?", "Forgotten password, or account locked?")) } }
+        }
+    };
+    Page::new(title, body)
+        .status(status)
+        .cookie(cookie)
+        .render(ctx)
+}
+
+pub async fn sign_in_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Query(q): Query<SignInQuery>,
+) -> Response {
+    let ctx = staff_language(ctx);
+    let back = api::safe_return(q.retour.as_deref());
+    if ctx.staff.is_some() {
+        return see_other(if back == "/" { "/agents" } else { &back });
+    }
+    sign_in_form(&web, &ctx, "", &back, None, StatusCode::OK)
+}
+
+pub async fn sign_in_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
+    let ctx = staff_language(ctx);
+    let pairs = forms::pairs(&body);
+    let email = forms::field(&pairs, "email");
+    let back = api::safe_return(Some(forms::field(&pairs, "retour")));
+    let back = if back == "/" {
+        "/agents".to_owned()
+    } else {
+        back
+    };
+    if web.inner.forms.check(
+        ctx.browser.as_deref(),
+        forms::field(&pairs, "csrf"),
+        web.now(),
+    ) != TokenCheck::Good
+    {
+        let m = t(
+            &ctx,
+            "La page était ouverte depuis longtemps : connectez-vous à nouveau.",
+            "The page was open for a long time: sign in again.",
+        );
+        return sign_in_form(
+            &web,
+            &ctx,
+            email,
+            &back,
+            Some(m.to_owned()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let password = pairs
+        .iter()
+        .find(|(k, _)| k == "password")
+        .map_or("", |(_, v)| v.as_str());
+    match web
+        .inner
+        .identity
+        .sign_in(email, password, &ctx.client, ctx.correlation.0)
+        .await
+    {
+        Ok(signed) => {
+            let mut r = see_other(&back);
+            r.headers_mut()
+                .append(header::SET_COOKIE, signed.set_cookie);
+            r
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            sign_in_form(&web, &ctx, email, &back, Some(says(&ctx, &e)), e.status())
+        }
+    }
+}
+
+pub async fn sign_out_post(State(web): State<Web>, ctx: Ctx, principal: Principal) -> Response {
+    if let Some(session) = &principal.session
+        && let Err(e) = web
+            .inner
+            .identity
+            .sign_out(
+                &principal.acting(ctx.correlation, ctx.now),
+                principal.staff_id,
+                session.session_id,
+                "sign_out",
+            )
+            .await
+    {
+        return failure(&ctx, &ApiError::from(e));
+    }
+    let mut r = see_other("/connexion");
+    r.headers_mut()
+        .append(header::SET_COOKIE, web.inner.identity.expired_cookie());
+    r
+}
+
+pub async fn home_page(ctx: Ctx) -> Response {
+    staff_page!(ctx, p, async {
+        let ctx_title = t(ctx, "Espace des agents", "Staff");
+        let body = html! {
+            h1 { (ctx_title) }
+            p { (t(ctx, "Bonjour", "Hello")) " " (p.display_name) "." }
+            ul.choices {
+                @if p.may(FRONT_DESK, None) {
+                    li { a.choice href="/agents/accueil" { strong { (t(ctx, "Accueil", "Reception")) } span { (t(ctx, "Trouver un habitant, prendre, déplacer ou annuler un rendez-vous, SMS à rappeler.", "Find a resident, book, move or cancel, SMS to call back about.")) } } }
+                }
+                @if p.may(FRONT_DESK, None) {
+                    li { a.choice href="/agents/journee" { strong { (t(ctx, "Journée", "Today")) } span { (t(ctx, "Les permanences du jour, les arrivées et la file d’attente.", "Today's permanences, arrivals and the queue.")) } } }
+                }
+                @if p.may(&[Role::Coordinator], None) {
+                    li { a.choice href="/agents/lieux" { strong { (t(ctx, "Lieux", "Sites")) } span { (t(ctx, "Les lieux, leurs permanences régulières, leurs fermetures.", "Sites, their regular permanences, their closures.")) } } }
+                    li { a.choice href="/agents/statistiques" { strong { (t(ctx, "Statistiques", "Statistics")) } span { (t(ctx, "Fréquentation, demandes, attente, absences.", "Attendance, requests, waits, no-shows.")) } } }
+                }
+            }
+        };
+        Ok(Page::new(ctx_title, body).wide().render(ctx))
+    })
+}

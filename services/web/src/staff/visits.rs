@@ -1,0 +1,142 @@
+//! The requests a visit carried, as the mediator records them.
+
+use super::*;
+
+/// Where a visit (an appointment or a ticket) happened, checked for `p`.
+pub(super) async fn visit_at_desk(
+    web: &Web,
+    p: &Principal,
+    raw: &str,
+) -> Result<(uuid::Uuid, SiteId), ApiError> {
+    let id: uuid::Uuid = raw
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("there is no visit {raw}")))?;
+    let site = web.inner.appointments.visit_site(id).await?;
+    p.require(FRONT_DESK, Some(site))?;
+    Ok((id, site))
+}
+
+pub(super) async fn visit_view(
+    web: &Web,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    let recorded = web.inner.appointments.requests_of(id).await?;
+    let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
+    let accompanied = recorded.first().is_none_or(|r| r.accompanied);
+    let outcome = recorded.first().map_or(ev::Outcome::Done, |r| r.outcome());
+    let title = t(ctx, "Les demandes de la visite", "The visit's requests");
+    let body = html! {
+        h1 { (title) }
+        @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+        @if !recorded.is_empty() { p.notice role="status" { (recorded.len()) " " (t(ctx, "demande(s) enregistrée(s). Vous pouvez corriger.", "request(s) recorded. You can correct them.")) } }
+        form method="post" action={ "/agents/visites/" (id) } {
+            (csrf_field(ctx))
+            fieldset {
+                legend { (t(ctx, "Demandes (une par case)", "Requests (one per box)")) }
+                (reason_chips(ctx, "reason", &checked))
+            }
+            fieldset {
+                legend { (t(ctx, "Comment", "How")) }
+                div.chips {
+                    label { input type="radio" name="accompagne" value="oui" checked[accompanied]; (t(ctx, "Accompagné", "Accompanied")) }
+                    label { input type="radio" name="accompagne" value="non" checked[!accompanied]; (t(ctx, "En autonomie", "Autonomous")) }
+                }
+            }
+            fieldset {
+                legend { (t(ctx, "Résultat", "Outcome")) }
+                div.chips {
+                    label { input type="radio" name="resultat" value="done" checked[outcome == ev::Outcome::Done]; (t(ctx, "Fait", "Done")) }
+                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == ev::Outcome::FollowUp]; (t(ctx, "À suivre", "Follow-up")) }
+                    label { input type="radio" name="resultat" value="redirected" checked[outcome == ev::Outcome::Redirected]; (t(ctx, "Orienté ailleurs", "Sent elsewhere")) }
+                }
+            }
+            button type="submit" { (t(ctx, "Enregistrer", "Save")) }
+        }
+    };
+    Ok(Page::new(title, body)
+        .wide()
+        .refused_if(problem.is_some())
+        .render(ctx))
+}
+
+pub async fn visit_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let (id, _) = visit_at_desk(&web, p, &raw).await?;
+        visit_view(&web, ctx, id, None).await
+    })
+}
+
+pub async fn visit_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let (id, _) = visit_at_desk(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let reasons = reasons_from(&pairs, "reason")?;
+        if reasons.is_empty() {
+            return visit_view(
+                &web,
+                ctx,
+                id,
+                Some(
+                    t(
+                        ctx,
+                        "Cochez au moins une demande.",
+                        "Tick at least one request.",
+                    )
+                    .to_owned(),
+                ),
+            )
+            .await;
+        }
+        let accompanied = forms::field(&pairs, "accompagne") != "non";
+        let outcome = match forms::field(&pairs, "resultat") {
+            "follow_up" => ev::Outcome::FollowUp,
+            "redirected" => ev::Outcome::Redirected,
+            _ => ev::Outcome::Done,
+        };
+        let requests = reasons
+            .into_iter()
+            .map(|r| ev::VisitRequest {
+                reason: r as i32,
+                accompanied,
+                outcome: outcome as i32,
+            })
+            .collect();
+        match web
+            .inner
+            .appointments
+            .record_requests(&p.acting(ctx.correlation, ctx.now), id, requests)
+            .await
+        {
+            Ok(_) => {}
+            Err(AppointmentError::Invalid { message, .. }) => {
+                let e = ApiError::Invalid {
+                    field: String::new(),
+                    message,
+                };
+                return visit_view(&web, ctx, id, Some(says(ctx, &e))).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let permanence = match web.inner.appointments.get(AppointmentId(id)).await {
+            Ok(b) => Some(b.permanence_id),
+            Err(_) => web
+                .inner
+                .appointments
+                .ticket(id)
+                .await
+                .ok()
+                .map(|t| t.permanence_id),
+        };
+        Ok(see_other(&permanence.map_or_else(
+            || "/agents/journee".to_owned(),
+            |p| format!("/agents/permanences/{p}"),
+        )))
+    })
+}
