@@ -5,7 +5,7 @@
 //! then without the address, then with the site's name shortened; the
 //! manage link is always there.
 
-use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use contracts::{Language, Reason};
 
 use crate::gsm;
@@ -32,102 +32,65 @@ pub struct Details<'a> {
     pub link: Option<&'a str>,
 }
 
-fn lang(l: Language) -> Language {
-    match l {
-        Language::En | Language::Ar => l,
-        _ => Language::Fr,
-    }
-}
+messages::catalogue!(MESSAGES, "reminders", fr, en, ar);
 
-fn weekday(l: Language, d: Weekday) -> &'static str {
-    let i = d.num_days_from_monday() as usize;
-    match lang(l) {
-        Language::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
-        Language::Ar => [
-            "الاثنين",
-            "الثلاثاء",
-            "الأربعاء",
-            "الخميس",
-            "الجمعة",
-            "السبت",
-            "الأحد",
-        ][i],
-        _ => ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."][i],
-    }
+fn say(l: Language, id: &str, args: messages::Args<'_>) -> String {
+    MESSAGES.say(l, id, args)
 }
 
 /// "mar. 03/12", "Tue 03/12": a day without its time.
 pub fn day(l: Language, date: chrono::NaiveDate) -> String {
-    format!(
-        "{} {:02}/{:02}",
-        weekday(l, date.weekday()),
-        date.day(),
-        date.month()
+    let weekday = say(
+        l,
+        &format!("weekday-{}", date.weekday().number_from_monday()),
+        &[],
+    );
+    say(
+        l,
+        "day",
+        &[
+            ("weekday", weekday.into()),
+            (
+                "date",
+                format!("{:02}/{:02}", date.day(), date.month()).into(),
+            ),
+        ],
     )
 }
 
 /// "mar. 03/12 à 14h30", "Tue 03/12 at 14:30", in Paris time.
 pub fn when(l: Language, t: DateTime<Utc>) -> String {
     let local = contracts::time::to_local(t);
-    let day = day(l, local.date_naive());
-    let (h, min) = (local.hour(), local.minute());
-    match lang(l) {
-        Language::En => format!("{day} at {h:02}:{min:02}"),
-        Language::Ar => format!("{day} الساعة {h:02}:{min:02}"),
-        _ => format!("{day} à {h}h{min:02}"),
-    }
+    say(
+        l,
+        "when",
+        &[
+            ("day", day(l, local.date_naive()).into()),
+            ("hour", local.hour().to_string().into()),
+            ("minute", format!("{:02}", local.minute()).into()),
+        ],
+    )
 }
 
 /// What to bring, when the reason has a practical hint.
-pub fn hint(l: Language, reason: Reason) -> Option<&'static str> {
-    let (fr, en, ar) = match reason {
-        Reason::ProcedureCaf => (
-            "Apportez vos codes CAF.",
-            "Bring your CAF login.",
-            "أحضر رموز CAF الخاصة بك.",
-        ),
-        Reason::ProcedurePrefecture => (
-            "Apportez passeport et titre de séjour.",
-            "Bring your passport and residence permit.",
-            "أحضر جواز السفر وبطاقة الإقامة.",
-        ),
-        Reason::ProcedureAnts => (
-            "Apportez pièce d'identité et photo.",
-            "Bring an ID and a photo.",
-            "أحضر بطاقة الهوية وصورة.",
-        ),
-        Reason::ProcedureFranceTravail => (
-            "Apportez vos codes France Travail.",
-            "Bring your France Travail login.",
-            "أحضر رموز France Travail.",
-        ),
-        Reason::ProcedureTaxes => (
-            "Apportez votre avis d'impôt.",
-            "Bring your tax notice.",
-            "أحضر إشعار الضريبة.",
-        ),
-        Reason::ProcedureHealthInsurance => (
-            "Apportez votre carte Vitale.",
-            "Bring your Vitale card.",
-            "أحضر بطاقة Vitale.",
-        ),
-        Reason::Smartphone => (
-            "Apportez votre téléphone chargé.",
-            "Bring your phone, charged.",
-            "أحضر هاتفك مشحونا.",
-        ),
-        Reason::Email => (
-            "Apportez vos codes e-mail.",
-            "Bring your email login.",
-            "أحضر رموز بريدك الإلكتروني.",
-        ),
+pub fn hint(l: Language, reason: Reason) -> Option<String> {
+    let id = match reason {
+        Reason::ProcedureCaf => "hint-procedure-caf",
+        Reason::ProcedurePrefecture => "hint-procedure-prefecture",
+        Reason::ProcedureAnts => "hint-procedure-ants",
+        Reason::ProcedureFranceTravail => "hint-procedure-france-travail",
+        Reason::ProcedureTaxes => "hint-procedure-taxes",
+        Reason::ProcedureHealthInsurance => "hint-procedure-health-insurance",
+        Reason::Smartphone => "hint-smartphone",
+        Reason::Email => "hint-email",
         _ => return None,
     };
-    Some(match lang(l) {
-        Language::En => en,
-        Language::Ar => ar,
-        _ => fr,
-    })
+    Some(say(l, id, &[]))
+}
+
+/// Whether the language is written in GSM-7 (and so can be fitted).
+fn gsm_script(l: Language) -> bool {
+    l != Language::Ar
 }
 
 /// The text of an SMS, before fitting.
@@ -135,66 +98,56 @@ fn sms_parts(kind: Kind, l: Language, d: &Details<'_>, place: &str, hint: Option
     let when = when(l, d.starts_at);
     let link = d.link.unwrap_or_default();
     let hint = hint.map(|h| format!(" {h}")).unwrap_or_default();
-    match (lang(l), kind) {
-        (Language::En, Kind::Confirmation) => {
-            format!("Appointment {when}, {place}.{hint} Move or cancel: {link}")
+    let id = match kind {
+        Kind::Confirmation => "sms-confirmation",
+        Kind::Reminder => "sms-reminder",
+        Kind::Moved => "sms-moved",
+        Kind::Cancelled => {
+            return match d.site_phone {
+                Some(p) => say(
+                    l,
+                    "sms-cancelled-call",
+                    &[
+                        ("when", when.into()),
+                        ("place", place.into()),
+                        ("phone", p.into()),
+                    ],
+                ),
+                None => say(
+                    l,
+                    "sms-cancelled",
+                    &[("when", when.into()), ("place", place.into())],
+                ),
+            };
         }
-        (Language::En, Kind::Reminder) => {
-            format!("Reminder: appointment {when}, {place}.{hint} Move or cancel: {link}")
-        }
-        (Language::En, Kind::Moved) => {
-            format!("Your appointment is now {when}, {place}.{hint} Details: {link}")
-        }
-        (Language::En, Kind::Cancelled) => match d.site_phone {
-            Some(p) => format!("Your appointment {when}, {place} is cancelled. To book again: {p}"),
-            None => format!("Your appointment {when}, {place} is cancelled."),
-        },
-        (Language::Ar, Kind::Confirmation) => {
-            format!("موعدك {when}، {place}.{hint} للتغيير أو الإلغاء: {link}")
-        }
-        (Language::Ar, Kind::Reminder) => {
-            format!("تذكير: موعدك {when}، {place}.{hint} للتغيير أو الإلغاء: {link}")
-        }
-        (Language::Ar, Kind::Moved) => {
-            format!("تم تغيير موعدك إلى {when}، {place}.{hint} التفاصيل: {link}")
-        }
-        (Language::Ar, Kind::Cancelled) => match d.site_phone {
-            Some(p) => format!("تم إلغاء موعدك {when}، {place}. لحجز موعد جديد: {p}"),
-            None => format!("تم إلغاء موعدك {when}، {place}."),
-        },
-        (_, Kind::Confirmation) => {
-            format!("RDV {when}, {place}.{hint} Déplacer ou annuler : {link}")
-        }
-        (_, Kind::Reminder) => {
-            format!("Rappel : RDV {when}, {place}.{hint} Déplacer ou annuler : {link}")
-        }
-        (_, Kind::Moved) => {
-            format!("Votre RDV est déplacé au {when}, {place}.{hint} Détails : {link}")
-        }
-        (_, Kind::Cancelled) => match d.site_phone {
-            Some(p) => {
-                format!("Votre RDV du {when}, {place} est annulé. Pour en reprendre un : {p}")
-            }
-            None => format!("Votre RDV du {when}, {place} est annulé."),
-        },
-    }
+    };
+    say(
+        l,
+        id,
+        &[
+            ("when", when.into()),
+            ("place", place.into()),
+            ("hint", hint.into()),
+            ("link", link.into()),
+        ],
+    )
 }
 
 /// The SMS for `kind`, in one segment where the script allows.
 pub fn sms(kind: Kind, l: Language, d: &Details<'_>) -> String {
     let fit = |text: String| {
-        if lang(l) == Language::Ar {
-            text
-        } else {
+        if gsm_script(l) {
             gsm::fit_gsm(&text)
+        } else {
+            text
         }
     };
     let with_address = format!("{}, {}", d.site_name, d.address);
     let hint = hint(l, d.reason);
     let mut candidates = vec![
-        (with_address.clone(), hint),
+        (with_address.clone(), hint.as_deref()),
         (with_address, None),
-        (d.site_name.to_owned(), hint),
+        (d.site_name.to_owned(), hint.as_deref()),
         (d.site_name.to_owned(), None),
     ];
     if kind == Kind::Cancelled {
@@ -208,7 +161,7 @@ pub fn sms(kind: Kind, l: Language, d: &Details<'_>) -> String {
         }
         last = text;
     }
-    if lang(l) == Language::Ar {
+    if !gsm_script(l) {
         return last;
     }
     // Shorten the site's name until the text fits (or nothing is left).
@@ -227,15 +180,11 @@ pub fn sms(kind: Kind, l: Language, d: &Details<'_>) -> String {
 
 /// The SMS that carries a booking code.
 pub fn code_sms(l: Language, code: &str) -> String {
-    let text = match lang(l) {
-        Language::En => format!("Créneau: your code is {code}. It lasts 10 minutes."),
-        Language::Ar => format!("Créneau: رمزك هو {code}. صالح لمدة 10 دقائق."),
-        _ => format!("Créneau : votre code est {code}. Il est valable 10 minutes."),
-    };
-    if lang(l) == Language::Ar {
-        text
-    } else {
+    let text = say(l, "sms-code", &[("code", code.into())]);
+    if gsm_script(l) {
         gsm::fit_gsm(&text)
+    } else {
+        text
     }
 }
 
@@ -243,61 +192,42 @@ pub fn code_sms(l: Language, code: &str) -> String {
 pub fn email(kind: Kind, l: Language, d: &Details<'_>) -> (String, String) {
     let when = when(l, d.starts_at);
     let place = format!("{}, {}", d.site_name, d.address);
-    let link = d.link.unwrap_or_default();
-    let hint = hint(l, d.reason)
-        .map(|h| format!("\n{h}\n"))
-        .unwrap_or_default();
-    let phone = d.site_phone.unwrap_or_default();
-    match (lang(l), kind) {
-        (Language::En, Kind::Cancelled) => (
-            format!("Appointment cancelled: {when}"),
-            format!(
-                "Hello,\n\nYour appointment {when} at {place} is cancelled.\nTo book again, call {phone} or book online.\n"
-            ),
-        ),
-        (Language::En, k) => (
-            match k {
-                Kind::Reminder => format!("Reminder: appointment {when}"),
-                Kind::Moved => format!("Appointment moved: {when}"),
-                _ => format!("Appointment confirmed: {when}"),
-            },
-            format!(
-                "Hello,\n\nYour appointment: {when}\nWhere: {place}\n{hint}\nTo move or cancel it: {link}\n"
-            ),
-        ),
-        (Language::Ar, Kind::Cancelled) => (
-            format!("تم إلغاء الموعد: {when}"),
-            format!(
-                "مرحبا،\n\nتم إلغاء موعدك {when} في {place}.\nلحجز موعد جديد، اتصل بـ {phone}.\n"
-            ),
-        ),
-        (Language::Ar, k) => (
-            match k {
-                Kind::Reminder => format!("تذكير بالموعد: {when}"),
-                Kind::Moved => format!("تم تغيير الموعد: {when}"),
-                _ => format!("تأكيد الموعد: {when}"),
-            },
-            format!(
-                "مرحبا،\n\nموعدك: {when}\nالمكان: {place}\n{hint}\nللتغيير أو الإلغاء: {link}\n"
-            ),
-        ),
-        (_, Kind::Cancelled) => (
-            format!("Rendez-vous annulé : {when}"),
-            format!(
-                "Bonjour,\n\nVotre rendez-vous du {when} à {place} est annulé.\nPour en reprendre un, appelez le {phone} ou réservez en ligne.\n"
-            ),
-        ),
-        (_, k) => (
-            match k {
-                Kind::Reminder => format!("Rappel : rendez-vous {when}"),
-                Kind::Moved => format!("Rendez-vous déplacé : {when}"),
-                _ => format!("Rendez-vous confirmé : {when}"),
-            },
-            format!(
-                "Bonjour,\n\nVotre rendez-vous : {when}\nLieu : {place}\n{hint}\nPour le déplacer ou l'annuler : {link}\n"
-            ),
-        ),
-    }
+    let subject = say(
+        l,
+        match kind {
+            Kind::Confirmation => "email-subject-confirmation",
+            Kind::Reminder => "email-subject-reminder",
+            Kind::Moved => "email-subject-moved",
+            Kind::Cancelled => "email-subject-cancelled",
+        },
+        &[("when", when.clone().into())],
+    );
+    let body = if kind == Kind::Cancelled {
+        say(
+            l,
+            "email-body-cancelled",
+            &[
+                ("when", when.into()),
+                ("place", place.into()),
+                ("phone", d.site_phone.unwrap_or_default().into()),
+            ],
+        )
+    } else {
+        let hint = hint(l, d.reason)
+            .map(|h| format!("\n{h}\n"))
+            .unwrap_or_default();
+        say(
+            l,
+            "email-body",
+            &[
+                ("when", when.into()),
+                ("place", place.into()),
+                ("hint", hint.into()),
+                ("link", d.link.unwrap_or_default().into()),
+            ],
+        )
+    };
+    (subject, format!("{body}\n"))
 }
 
 #[cfg(test)]
@@ -360,6 +290,21 @@ mod tests {
         assert!(text.contains("تذكير"), "{text}");
         assert!(text.contains("14:30"), "{text}");
         assert_eq!(gsm::cost(&text).encoding, gsm::Encoding::Ucs2);
+    }
+
+    #[test]
+    fn every_message_exists_in_every_language_with_the_same_placeables() {
+        let problems = MESSAGES.problems(&[Language::En, Language::Ar]);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn emails_keep_their_blank_lines() {
+        let (_, body) = email(Kind::Confirmation, Language::Fr, &details(LINK));
+        assert!(body.starts_with("Bonjour,\n\nVotre rendez-vous : mar. 01/12 à 14h30\n"), "{body:?}");
+        assert!(body.contains("\n\nApportez vos codes CAF.\n\nPour le déplacer"), "{body:?}");
+        let (_, cancelled) = email(Kind::Cancelled, Language::En, &details(LINK));
+        assert!(cancelled.contains("call 04 72 00 00 00 or book online.\n"), "{cancelled:?}");
     }
 
     #[test]
