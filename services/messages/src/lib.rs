@@ -300,6 +300,18 @@ impl Catalogue {
         out
     }
 
+    /// The identifiers no source names: each id must appear quoted
+    /// (`"book-title"`) in `sources`, or start with one of `built` (ids the
+    /// code puts together, like `weekday-` and a number).
+    pub fn unused(&self, sources: &str, built: &[&str]) -> Vec<String> {
+        self.ids()
+            .into_iter()
+            .filter(|id| {
+                !sources.contains(&format!("\"{id}\"")) && !built.iter().any(|p| id.starts_with(p))
+            })
+            .collect()
+    }
+
     /// Every message identifier (from French).
     pub fn ids(&self) -> Vec<String> {
         self.bundles
@@ -376,15 +388,42 @@ pub async fn scope<F: Future>(lang: Language, f: F) -> F::Output {
     LANG.scope(lang, f).await
 }
 
+/// The text of every `.rs` file under `dir`, for [`Catalogue::unused`].
+pub fn sources_under(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.push_str(&sources_under(&path));
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+    out
+}
+
 /// Builds a service's catalogue from its `messages/` folder, once: a file
 /// that does not parse is a build of the service that cannot start, and
 /// its test says which line.
 ///
 /// ```ignore
-/// messages::catalogue!(MESSAGES, "appointments", fr, en);
+/// messages::catalogue!(MESSAGES, "appointments", fr, en); // messages/fr.ftl, en.ftl
+/// messages::catalogue!(STAFF, "web-staff", "staff", fr, en); // messages/staff/…
 /// ```
 #[macro_export]
 macro_rules! catalogue {
+    ($static:ident, $name:literal, $folder:literal, $($lang:ident),+) => {
+        pub static $static: std::sync::LazyLock<$crate::Catalogue> = std::sync::LazyLock::new(|| {
+            $crate::Catalogue::new(
+                $name,
+                &[$(($crate::language!($lang), include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/messages/", $folder, "/", stringify!($lang), ".ftl")))),+],
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        });
+    };
     ($static:ident, $name:literal, $($lang:ident),+) => {
         pub static $static: std::sync::LazyLock<$crate::Catalogue> = std::sync::LazyLock::new(|| {
             $crate::Catalogue::new(

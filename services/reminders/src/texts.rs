@@ -299,12 +299,28 @@ mod tests {
     }
 
     #[test]
+    fn every_message_is_said_somewhere() {
+        let src =
+            messages::sources_under(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert_eq!(MESSAGES.unused(&src, &["weekday-"]), Vec::<String>::new());
+    }
+
+    #[test]
     fn emails_keep_their_blank_lines() {
         let (_, body) = email(Kind::Confirmation, Language::Fr, &details(LINK));
-        assert!(body.starts_with("Bonjour,\n\nVotre rendez-vous : mar. 01/12 à 14h30\n"), "{body:?}");
-        assert!(body.contains("\n\nApportez vos codes CAF.\n\nPour le déplacer"), "{body:?}");
+        assert!(
+            body.starts_with("Bonjour,\n\nVotre rendez-vous : mar. 01/12 à 14h30\n"),
+            "{body:?}"
+        );
+        assert!(
+            body.contains("\n\nApportez vos codes CAF.\n\nPour le déplacer"),
+            "{body:?}"
+        );
         let (_, cancelled) = email(Kind::Cancelled, Language::En, &details(LINK));
-        assert!(cancelled.contains("call 04 72 00 00 00 or book online.\n"), "{cancelled:?}");
+        assert!(
+            cancelled.contains("call 04 72 00 00 00 or book online.\n"),
+            "{cancelled:?}"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ const COORDINATOR: &[Role] = &[Role::Coordinator];
 const PREVIEW_DAYS: u64 = 28;
 const PREVIEW_COUNT: usize = 8;
 
-use crate::layout::fr_en as t;
+use crate::layout::t;
 
 async fn site_of(web: &Web, p: &Principal, raw: &str) -> Result<calendar::SiteView, ApiError> {
     let id: SiteId = raw
@@ -55,19 +55,19 @@ fn details_from(pairs: &[(String, String)], keep: Option<&cal::SiteDetails>) -> 
 
 fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool) -> Markup {
     html! {
-        label for="name" { (t(ctx, "Nom", "Name")) }
+        label for="name" { (t(ctx, "name")) }
         input type="text" id="name" name="name" value=(d.name) required maxlength="200";
-        label for="address" { (t(ctx, "Adresse", "Address")) }
+        label for="address" { (t(ctx, "address")) }
         input type="text" id="address" name="address" value=(d.address) maxlength="300";
-        label for="phone" { (t(ctx, "Téléphone de l’accueil", "Front desk phone")) }
+        label for="phone" { (t(ctx, "front-desk-phone")) }
         input type="tel" id="phone" name="phone" value=(d.phone);
-        label for="accessibility" { (t(ctx, "Accès (rampe, ascenseur, boucle magnétique…)", "Access (ramp, lift, hearing loop…)")) }
+        label for="accessibility" { (t(ctx, "access-ramp-lift-hearing-loop")) }
         input type="text" id="accessibility" name="accessibility" value=(d.accessibility);
         @if editing {
-            label.check { input type="checkbox" name="open" value="oui" checked[d.open]; span { (t(ctx, "Ouvert (décocher : fermé jusqu’à nouvel ordre)", "Open (untick: closed until further notice)")) } }
+            label.check { input type="checkbox" name="open" value="oui" checked[d.open]; span { (t(ctx, "open-untick-closed-until-further")) } }
         }
-        label.check { input type="checkbox" name="holidays" value="oui" checked[d.opens_on_public_holidays]; span { (t(ctx, "Ouvert les jours fériés", "Open on public holidays")) } }
-        label.check { input type="checkbox" name="code" value="oui" checked[d.confirms_online_bookings_by_sms]; span { (t(ctx, "Confirmer les réservations en ligne par un code SMS", "Confirm online bookings with an SMS code")) } }
+        label.check { input type="checkbox" name="holidays" value="oui" checked[d.opens_on_public_holidays]; span { (t(ctx, "open-on-public-holidays")) } }
+        label.check { input type="checkbox" name="code" value="oui" checked[d.confirms_online_bookings_by_sms]; span { (t(ctx, "confirm-online-bookings-with-an")) } }
     }
 }
 
@@ -94,24 +94,24 @@ async fn sites_view(
         .filter(|s| p.may(COORDINATOR, Some(s.id)))
         .collect();
     sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
-    let title = t(ctx, "Les lieux", "Sites");
+    let title = t(ctx, "sites");
     let body = html! {
         h1 { (title) }
         ul.choices {
             @for s in &sites {
                 li { a.choice href={ "/agents/lieux/" (s.id) } {
                     strong { (s.details.name) }
-                    span { (s.details.address) @if !s.details.open { " · " (t(ctx, "fermé", "closed")) } }
+                    span { (s.details.address) @if !s.details.open { " · " (t(ctx, "closed")) } }
                 } }
             }
         }
         @if p.may_everywhere(COORDINATOR) {
-            h2 { (t(ctx, "Ouvrir un lieu", "Open a site")) }
+            h2 { (t(ctx, "open-a-site")) }
             @if let Some(m) = &problem { p.alert role="alert" { (m) } }
             form method="post" action="/agents/lieux" {
                 (csrf_field(ctx))
                 (details_fields(ctx, draft, false))
-                button type="submit" { (t(ctx, "Ouvrir ce lieu", "Open this site")) }
+                button type="submit" { (t(ctx, "open-this-site")) }
             }
         }
     };
@@ -155,14 +155,14 @@ struct RuleForm {
     drop_in: bool,
 }
 
-const WEEK: [(Weekday, &str, &str); 7] = [
-    (Weekday::Mon, "lundi", "Monday"),
-    (Weekday::Tue, "mardi", "Tuesday"),
-    (Weekday::Wed, "mercredi", "Wednesday"),
-    (Weekday::Thu, "jeudi", "Thursday"),
-    (Weekday::Fri, "vendredi", "Friday"),
-    (Weekday::Sat, "samedi", "Saturday"),
-    (Weekday::Sun, "dimanche", "Sunday"),
+const WEEK: [(Weekday, &str); 7] = [
+    (Weekday::Mon, "weekday-mon"),
+    (Weekday::Tue, "weekday-tue"),
+    (Weekday::Wed, "weekday-wed"),
+    (Weekday::Thu, "weekday-thu"),
+    (Weekday::Fri, "weekday-fri"),
+    (Weekday::Sat, "weekday-sat"),
+    (Weekday::Sun, "weekday-sun"),
 ];
 
 impl RuleForm {
@@ -199,28 +199,19 @@ impl RuleForm {
         }
     }
 
-    /// The rule to write, or what is wrong, in French and English.
-    fn rule(&self, site: SiteId) -> Result<cal::PermanenceRule, (&'static str, &'static str)> {
+    /// The rule to write, or what is wrong (a message of the staff
+    /// catalogue).
+    fn rule(&self, site: SiteId) -> Result<cal::PermanenceRule, &'static str> {
         if self.days.is_empty() {
-            return Err(("Cochez au moins un jour.", "Tick at least one day."));
+            return Err("rule-tick-a-day");
         }
         let (h, m) = self
             .start
             .split_once(':')
             .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
             .filter(|(h, m)| *h < 24 && *m < 60)
-            .ok_or((
-                "Écrivez l’heure de début ainsi : 09:00.",
-                "Write the start time like this: 09:00.",
-            ))?;
-        let number = |text: &str| {
-            text.parse::<u32>().map_err(|_| {
-                (
-                    "Écrivez les durées et le nombre de postes en chiffres.",
-                    "Write the lengths and the number of desks in figures.",
-                )
-            })
-        };
+            .ok_or("rule-start-time")?;
+        let number = |text: &str| text.parse::<u32>().map_err(|_| "rule-figures");
         let days: Vec<String> = self
             .days
             .iter()
@@ -263,13 +254,13 @@ fn occurrences(ctx: &Ctx, rule: &calendar::RuleView, from: NaiveDate) -> Markup 
     let list = rule.occurrences(from, to);
     html! {
         @if list.is_empty() {
-            p { (t(ctx, "Aucune permanence dans les 4 semaines.", "No permanence in the next 4 weeks.")) }
+            p { (t(ctx, "no-permanence-in-the-next")) }
         } @else {
             ul {
                 @for (start, end) in list.iter().take(PREVIEW_COUNT) {
                     li {
                         (day_name(ctx, start.date().weekday())) " " (start.format("%d/%m/%Y %H:%M")) "–" (end.format("%H:%M"))
-                        @if let Some(why) = rule.cancelled.get(&start.date()) { " · " (t(ctx, "annulée", "cancelled")) " (" (why) ")" }
+                        @if let Some(why) = rule.cancelled.get(&start.date()) { " · " (t(ctx, "cancelled")) " (" (why) ")" }
                     }
                 }
             }
@@ -277,10 +268,10 @@ fn occurrences(ctx: &Ctx, rule: &calendar::RuleView, from: NaiveDate) -> Markup 
     }
 }
 
-fn day_name(ctx: &Ctx, d: Weekday) -> &'static str {
+fn day_name(ctx: &Ctx, d: Weekday) -> String {
     WEEK.iter()
         .find(|w| w.0 == d)
-        .map_or("", |w| t(ctx, w.1, w.2))
+        .map_or_else(String::new, |w| t(ctx, w.1))
 }
 
 fn rule_form(
@@ -291,40 +282,40 @@ fn rule_form(
     preview: Option<Markup>,
 ) -> Markup {
     html! {
-        h2 id="nouvelle-regle" { (t(ctx, "Nouvelle permanence régulière", "New regular permanence")) }
+        h2 id="nouvelle-regle" { (t(ctx, "new-regular-permanence")) }
         @if let Some(m) = problem { p.alert role="alert" { (m) } }
         @if let Some(pv) = preview {
-            div.notice role="status" { p { strong { (t(ctx, "Aperçu : les prochaines permanences", "Preview: the next permanences")) } } (pv) }
+            div.notice role="status" { p { strong { (t(ctx, "preview-the-next-permanences")) } } (pv) }
         }
         form method="post" action={ "/agents/lieux/" (site) "/regles" } {
             (csrf_field(ctx))
-            label for="label" { (t(ctx, "Nom (ex. : Permanence du mardi matin)", "Name (e.g. Tuesday morning)")) }
+            label for="label" { (t(ctx, "name-e-g-tuesday-morning")) }
             input type="text" id="label" name="label" value=(f.label) maxlength="100";
             fieldset {
-                legend { (t(ctx, "Jours", "Days")) }
+                legend { (t(ctx, "days")) }
                 div.chips {
-                    @for (i, (d, fr, en)) in WEEK.iter().enumerate() {
-                        label { input type="checkbox" name="day" value=(i) checked[f.days.contains(d)]; (t(ctx, fr, en)) }
+                    @for (i, (d, id)) in WEEK.iter().enumerate() {
+                        label { input type="checkbox" name="day" value=(i) checked[f.days.contains(d)]; (t(ctx, id)) }
                     }
                 }
             }
             div.grid2 {
-                div { label for="start" { (t(ctx, "Début", "Start")) } input type="text" id="start" name="start" value=(f.start) inputmode="numeric"; }
-                div { label for="minutes" { (t(ctx, "Durée (minutes)", "Length (minutes)")) } input type="text" id="minutes" name="minutes" value=(f.minutes) inputmode="numeric"; }
-                div { label for="valid_from" { (t(ctx, "À partir du", "From")) } input type="date" id="valid_from" name="valid_from" value=(f.valid_from); }
+                div { label for="start" { (t(ctx, "start")) } input type="text" id="start" name="start" value=(f.start) inputmode="numeric"; }
+                div { label for="minutes" { (t(ctx, "length-minutes")) } input type="text" id="minutes" name="minutes" value=(f.minutes) inputmode="numeric"; }
+                div { label for="valid_from" { (t(ctx, "from")) } input type="date" id="valid_from" name="valid_from" value=(f.valid_from); }
             }
             fieldset {
-                legend { (t(ctx, "Ce qui est proposé", "What is offered")) }
-                label.check { input type="checkbox" name="appointments" value="oui" checked[f.appointments]; span { (t(ctx, "Rendez-vous individuels", "Individual appointments")) } }
+                legend { (t(ctx, "what-is-offered")) }
+                label.check { input type="checkbox" name="appointments" value="oui" checked[f.appointments]; span { (t(ctx, "individual-appointments")) } }
                 div.grid2 {
-                    div { label for="appointment_minutes" { (t(ctx, "Durée d’un rendez-vous (minutes)", "Appointment length (minutes)")) } input type="text" id="appointment_minutes" name="appointment_minutes" value=(f.appointment_minutes) inputmode="numeric"; }
-                    div { label for="desks" { (t(ctx, "Rendez-vous en même temps (postes)", "Appointments at once (desks)")) } input type="text" id="desks" name="desks" value=(f.desks) inputmode="numeric"; }
+                    div { label for="appointment_minutes" { (t(ctx, "appointment-length-minutes")) } input type="text" id="appointment_minutes" name="appointment_minutes" value=(f.appointment_minutes) inputmode="numeric"; }
+                    div { label for="desks" { (t(ctx, "appointments-at-once-desks")) } input type="text" id="desks" name="desks" value=(f.desks) inputmode="numeric"; }
                 }
-                label.check { input type="checkbox" name="drop_in" value="oui" checked[f.drop_in]; span { (t(ctx, "Accès libre (file d’attente)", "Drop-in (queue)")) } }
+                label.check { input type="checkbox" name="drop_in" value="oui" checked[f.drop_in]; span { (t(ctx, "drop-in-queue")) } }
             }
-            button.secondary type="submit" name="action" value="preview" { (t(ctx, "Voir les prochaines dates", "Preview the next dates")) }
+            button.secondary type="submit" name="action" value="preview" { (t(ctx, "preview-the-next-dates")) }
             " "
-            button type="submit" name="action" value="save" { (t(ctx, "Enregistrer la permanence", "Save the permanence")) }
+            button type="submit" name="action" value="save" { (t(ctx, "save-the-permanence")) }
         }
     }
 }
@@ -355,26 +346,26 @@ async fn site_view(
         .collect();
     let title = site.details.name.clone();
     let body = html! {
-        p { a href="/agents/lieux" { "← " (t(ctx, "Les lieux", "Sites")) } }
+        p { a href="/agents/lieux" { "← " (t(ctx, "sites")) } }
         h1 { (title) }
         div.grid2 {
             section {
-                h2 { (t(ctx, "Le lieu", "The site")) }
+                h2 { (t(ctx, "the-site")) }
                 form method="post" action={ "/agents/lieux/" (site.id) } {
                     (csrf_field(ctx))
                     input type="hidden" name="version" value=(site.version);
                     (details_fields(ctx, &site.details, true))
-                    button type="submit" { (t(ctx, "Enregistrer", "Save")) }
+                    button type="submit" { (t(ctx, "save")) }
                 }
-                h2 { (t(ctx, "Fermetures (vacances, travaux…)", "Closures (holidays, works…)")) }
-                @if site.closures.is_empty() { p { (t(ctx, "Aucune.", "None.")) } }
+                h2 { (t(ctx, "closures-holidays-works")) }
+                @if site.closures.is_empty() { p { (t(ctx, "none")) } }
                 ul {
                     @for (id, c) in &site.closures {
                         li {
                             (c.first_day.format("%d/%m/%Y")) " → " (c.last_day.format("%d/%m/%Y")) " · " (c.reason) " "
                             form.inline method="post" action={ "/agents/lieux/" (site.id) "/fermetures/" (id) "/lever" } {
                                 (csrf_field(ctx))
-                                button.small.secondary type="submit" { (t(ctx, "Lever", "Lift")) }
+                                button.small.secondary type="submit" { (t(ctx, "lift")) }
                             }
                         }
                     }
@@ -382,25 +373,25 @@ async fn site_view(
                 form method="post" action={ "/agents/lieux/" (site.id) "/fermetures" } {
                     (csrf_field(ctx))
                     div.grid2 {
-                        div { label for="first_day" { (t(ctx, "Du", "From")) } input type="date" id="first_day" name="first_day" required; }
-                        div { label for="last_day" { (t(ctx, "Au", "To")) } input type="date" id="last_day" name="last_day" required; }
+                        div { label for="first_day" { (t(ctx, "from-2")) } input type="date" id="first_day" name="first_day" required; }
+                        div { label for="last_day" { (t(ctx, "to")) } input type="date" id="last_day" name="last_day" required; }
                     }
-                    label for="reason" { (t(ctx, "Pourquoi (les habitants le voient)", "Why (residents see it)")) }
+                    label for="reason" { (t(ctx, "why-residents-see-it")) }
                     input type="text" id="reason" name="reason" maxlength="200" required;
-                    button type="submit" { (t(ctx, "Fermer ces jours-là", "Close on those days")) }
+                    button type="submit" { (t(ctx, "close-on-those-days")) }
                 }
-                p.hint { (t(ctx, "Les jours fériés sont fermés d’office, sauf si le lieu ouvre les jours fériés.", "Public holidays are closed unless the site opens on public holidays.")) }
+                p.hint { (t(ctx, "public-holidays-are-closed-unless")) }
             }
             section {
-                h2 { (t(ctx, "Permanences régulières", "Regular permanences")) }
-                @if rules.is_empty() { p { (t(ctx, "Aucune.", "None.")) } }
+                h2 { (t(ctx, "regular-permanences")) }
+                @if rules.is_empty() { p { (t(ctx, "none")) } }
                 @for r in &rules {
                     article {
-                        h3 { (if r.spec.label.is_empty() { t(ctx, "Permanence", "Permanence") } else { r.spec.label.as_str() }) }
+                        h3 { (if r.spec.label.is_empty() { t(ctx, "permanence") } else { r.spec.label.clone() }) }
                         (occurrences(ctx, r, today))
                         form.inline method="post" action={ "/agents/regles/" (r.id) "/retirer" } {
                             (csrf_field(ctx))
-                            button.small.secondary type="submit" { (t(ctx, "Arrêter à partir d’aujourd’hui", "Stop from today")) }
+                            button.small.secondary type="submit" { (t(ctx, "stop-from-today")) }
                         }
                     }
                 }
@@ -493,8 +484,8 @@ pub async fn rule_create(
         let draft = RuleForm::read(&pairs);
         let rule = match draft.rule(site.id) {
             Ok(r) => r,
-            Err((fr, en)) => {
-                let message = t(ctx, fr, en).to_owned();
+            Err(id) => {
+                let message = t(ctx, id);
                 return Ok(unprocessable(
                     site_view(&web, ctx, &site, &draft, Some(message), None).await?,
                 ));
@@ -574,19 +565,19 @@ pub async fn rule_retire(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Strin
     })
 }
 
-const ROLES: [(Role, &str, &str); 5] = [
-    (Role::Reception, "Accueil", "Reception"),
-    (Role::Mediator, "Médiateur", "Mediator"),
-    (Role::ItHelper, "Aide informatique", "IT helper"),
-    (Role::Coordinator, "Coordination", "Coordinator"),
-    (Role::Admin, "Administration", "Administrator"),
+const ROLES: [(Role, &str); 5] = [
+    (Role::Reception, "role-reception"),
+    (Role::Mediator, "role-mediator"),
+    (Role::ItHelper, "role-it-helper"),
+    (Role::Coordinator, "role-coordinator"),
+    (Role::Admin, "role-admin"),
 ];
 
-fn role_words(ctx: &Ctx, r: Role) -> &'static str {
+fn role_words(ctx: &Ctx, r: Role) -> String {
     ROLES
         .iter()
         .find(|x| x.0 == r)
-        .map_or("", |x| t(ctx, x.1, x.2))
+        .map_or_else(String::new, |x| t(ctx, x.1))
 }
 
 /// `GET /agents/equipe`: every staff member and their roles; only an
@@ -609,7 +600,7 @@ async fn team_view(
     }
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
     let site_name = |s: Option<SiteId>| match s {
-        None => t(ctx, "tous les lieux", "every site").to_owned(),
+        None => t(ctx, "every-site").to_owned(),
         Some(id) => model
             .sites
             .get(&id)
@@ -640,17 +631,17 @@ async fn team_view(
     };
     let mut sites: Vec<&calendar::SiteView> = model.sites.values().collect();
     sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
-    let title = t(ctx, "L’équipe", "Staff");
+    let title = t(ctx, "staff");
     let grant_fields = html! {
         div.grid2 {
             div {
-                label for="role" { (t(ctx, "Rôle", "Role")) }
-                select id="role" name="role" { @for (r, fr, en) in ROLES { option value=(api::role_name(r)) { (t(ctx, fr, en)) } } }
+                label for="role" { (t(ctx, "role")) }
+                select id="role" name="role" { @for (r, id) in ROLES { option value=(api::role_name(r)) { (t(ctx, id)) } } }
             }
             div {
-                label for="site" { (t(ctx, "Lieu", "Site")) }
+                label for="site" { (t(ctx, "site")) }
                 select id="site" name="site" {
-                    option value="" { (t(ctx, "Tous les lieux", "Every site")) }
+                    option value="" { (t(ctx, "every-site-2")) }
                     @for s in &sites { option value=(s.id) { (s.details.name) } }
                 }
             }
@@ -661,16 +652,16 @@ async fn team_view(
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
         @if let Some((email, password)) = &created {
             div.notice role="status" {
-                p { (t(ctx, "Compte créé pour ", "Account created for ")) strong { (email) } "." }
-                p { (t(ctx, "Mot de passe (montré une seule fois, à transmettre de vive voix) : ", "Password (shown once, give it in person): ")) code { (password) } }
+                p { (t(ctx, "account-created-for")) strong { (email) } "." }
+                p { (t(ctx, "password-shown-once-give-it")) code { (password) } }
             }
         }
         table {
-            thead { tr { th { (t(ctx, "Nom", "Name")) } th { (t(ctx, "E-mail", "Email")) } th { (t(ctx, "Rôles", "Roles")) } } }
+            thead { tr { th { (t(ctx, "name")) } th { (t(ctx, "email")) } th { (t(ctx, "roles")) } } }
             tbody {
                 @for (id, name, email, disabled, grants) in &staff {
                     tr {
-                        td { (name) @if *disabled { " · " (t(ctx, "désactivé", "disabled")) } }
+                        td { (name) @if *disabled { " · " (t(ctx, "disabled")) } }
                         td { (email) }
                         td {
                             ul {
@@ -682,18 +673,18 @@ async fn team_view(
                                             input type="hidden" name="action" value="revoke";
                                             input type="hidden" name="role" value=(api::role_name(g.role));
                                             input type="hidden" name="site" value=(g.site.map(|s| s.to_string()).unwrap_or_default());
-                                            button.small.secondary type="submit" { (t(ctx, "Retirer", "Remove")) span.skip { " " (name) } }
+                                            button.small.secondary type="submit" { (t(ctx, "remove")) span.skip { " " (name) } }
                                         }
                                     }
                                 }
                             }
                             details {
-                                summary { (t(ctx, "Donner un rôle", "Grant a role")) span.skip { " " (name) } }
+                                summary { (t(ctx, "grant-a-role")) span.skip { " " (name) } }
                                 form method="post" action={ "/agents/equipe/" (id) "/roles" } {
                                     (csrf_field(ctx))
                                     input type="hidden" name="action" value="grant";
                                     (grant_fields)
-                                    button.small type="submit" { (t(ctx, "Donner", "Grant")) }
+                                    button.small type="submit" { (t(ctx, "grant")) }
                                 }
                             }
                         }
@@ -701,15 +692,15 @@ async fn team_view(
                 }
             }
         }
-        h2 { (t(ctx, "Nouveau compte", "New account")) }
+        h2 { (t(ctx, "new-account")) }
         form method="post" action="/agents/equipe" {
             (csrf_field(ctx))
-            label for="new_name" { (t(ctx, "Nom affiché", "Display name")) }
+            label for="new_name" { (t(ctx, "display-name")) }
             input type="text" id="new_name" name="name" required maxlength="100";
-            label for="new_email" { (t(ctx, "E-mail", "Email")) }
+            label for="new_email" { (t(ctx, "email")) }
             input type="email" id="new_email" name="email" required;
             (grant_fields)
-            button type="submit" { (t(ctx, "Créer le compte", "Create the account")) }
+            button type="submit" { (t(ctx, "create-the-account")) }
         }
     };
     Ok(Page::new(title, body)

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::Web;
 use crate::forms::{self, TokenCheck};
-use crate::layout::fr_en as t;
+use crate::layout::t;
 use crate::layout::{Ctx, Page, says, staff_language};
 use crate::resident::public_form_token;
 
@@ -42,21 +42,21 @@ fn ask_form(
     status: StatusCode,
 ) -> Response {
     let (token, cookie) = public_form_token(web, ctx);
-    let title = t(ctx, "Mot de passe oublié", "Forgotten password");
+    let title = t(ctx, "forgotten-password");
     let body = html! {
         h1 { (title) }
         @match &said {
             Some((m, true)) => p.notice role="status" { (m) },
             Some((m, false)) => p.alert role="alert" { (m) },
-            None => p { (t(ctx, "Donnez l’adresse e-mail de votre compte : un lien pour choisir un nouveau mot de passe vous sera envoyé.", "Give your account's email address: a link to choose a new password will be sent to it.")) },
+            None => p { (t(ctx, "give-your-accounts-email-address")) },
         }
         form method="post" action="/connexion/oubli" {
             input type="hidden" name="csrf" value=(token);
-            label for="email" { (t(ctx, "Adresse e-mail", "Email address")) }
+            label for="email" { (t(ctx, "email-address")) }
             input type="email" id="email" name="email" value=(email) autocomplete="username" required;
-            button type="submit" { (t(ctx, "Recevoir le lien", "Send me the link")) }
+            button type="submit" { (t(ctx, "send-me-the-link")) }
         }
-        p { a href="/connexion" { (t(ctx, "Retour à la connexion", "Back to sign-in")) } }
+        p { a href="/connexion" { (t(ctx, "back-to-sign-in")) } }
     };
     Page::new(title, body)
         .status(status)
@@ -74,11 +74,7 @@ pub async fn forgot_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respo
     let pairs = forms::pairs(&body);
     let email = forms::field(&pairs, "email");
     if !fresh(&web, &ctx, &pairs) {
-        let m = t(
-            &ctx,
-            "La page était ouverte depuis longtemps : envoyez à nouveau.",
-            "The page was open for a long time: send it again.",
-        );
+        let m = t(&ctx, "the-page-was-open-for");
         return ask_form(
             &web,
             &ctx,
@@ -94,11 +90,7 @@ pub async fn forgot_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respo
         .await
     {
         Ok(()) => {
-            let m = t(
-                &ctx,
-                "Si cette adresse a un compte, un e-mail vient de partir. Le lien marche 30 minutes.",
-                "If this address has an account, an email is on its way. The link works for 30 minutes.",
-            );
+            let m = t(&ctx, "if-this-address-has-an");
             ask_form(&web, &ctx, "", Some((m.to_owned(), true)), StatusCode::OK)
         }
         Err(e) => {
@@ -121,18 +113,18 @@ fn choose_form(
     status: StatusCode,
 ) -> Response {
     let (csrf, cookie) = public_form_token(web, ctx);
-    let title = t(ctx, "Nouveau mot de passe", "New password");
+    let title = t(ctx, "new-password");
     let body = html! {
         h1 { (title) }
         @if let Some(p) = &problem { p.alert role="alert" id="probleme" { (p) } }
         form method="post" action="/connexion/nouveau" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="jeton" value=(token);
-            label for="password" { (t(ctx, "Nouveau mot de passe (12 caractères au moins ; quelques mots font un bon mot de passe)", "New password (at least 12 characters; a few words make a good one)")) }
+            label for="password" { (t(ctx, "new-password-at-least-12")) }
             input type="password" id="password" name="password" autocomplete="new-password" minlength="12" required;
-            label for="again" { (t(ctx, "Le même, encore", "The same again")) }
+            label for="again" { (t(ctx, "the-same-again")) }
             input type="password" id="again" name="again" autocomplete="new-password" minlength="12" required;
-            button type="submit" { (t(ctx, "Enregistrer", "Save")) }
+            button type="submit" { (t(ctx, "save")) }
         }
     };
     Page::new(title, body)
@@ -142,13 +134,13 @@ fn choose_form(
 }
 
 fn link_broken(ctx: &Ctx, e: &ApiError) -> Response {
-    let title = t(ctx, "Lien hors d’usage", "Link out of use");
+    let title = t(ctx, "link-out-of-use");
     Page::new(
-        title,
+        &title,
         html! {
             h1 { (title) }
             p.alert role="alert" { (says(ctx, e)) }
-            p { a.button href="/connexion/oubli" { (t(ctx, "Demander un nouveau lien", "Ask for a new link")) } }
+            p { a.button href="/connexion/oubli" { (t(ctx, "ask-for-a-new-link")) } }
         },
     )
     .status(e.status())
@@ -169,11 +161,7 @@ pub async fn reset_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respon
     let pairs = forms::pairs(&body);
     let token = forms::field(&pairs, "jeton");
     if !fresh(&web, &ctx, &pairs) {
-        let m = t(
-            &ctx,
-            "La page était ouverte depuis longtemps : tapez à nouveau.",
-            "The page was open for a long time: type it again.",
-        );
+        let m = t(&ctx, "the-page-was-open-for-2");
         return choose_form(
             &web,
             &ctx,
@@ -191,11 +179,7 @@ pub async fn reset_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respon
         .find(|(k, _)| k == "again")
         .map_or("", |(_, v)| v.as_str());
     if password != again {
-        let m = t(
-            &ctx,
-            "Les deux mots de passe diffèrent : tapez-les à nouveau.",
-            "The two passwords differ: type them again.",
-        );
+        let m = t(&ctx, "the-two-passwords-differ-type");
         return choose_form(
             &web,
             &ctx,
@@ -211,13 +195,13 @@ pub async fn reset_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respon
         .await
     {
         Ok(()) => {
-            let title = t(&ctx, "Mot de passe changé", "Password changed");
+            let title = t(&ctx, "password-changed");
             Page::new(
-                title,
+                &title,
                 html! {
                     h1 { (title) }
-                    p.notice role="status" { (t(&ctx, "Votre nouveau mot de passe est enregistré. Vos autres sessions et jetons d’API sont fermés.", "Your new password is saved. Your other sessions and API tokens are closed.")) }
-                    p { a.button href="/connexion" { (t(&ctx, "Se connecter", "Sign in")) } }
+                    p.notice role="status" { (t(&ctx, "your-new-password-is-saved")) }
+                    p { a.button href="/connexion" { (t(&ctx, "sign-in")) } }
                 },
             )
             .render(&ctx)

@@ -1,332 +1,241 @@
-//! Every word the pages show, in French (the default), English and Arabic.
+//! Every word the resident pages show, in French (the default), English and
+//! Arabic, from the web's resident catalogue (`messages/resident/*.ftl`).
 //! Plain, short sentences: many residents read French with difficulty.
-//! `{}` marks a part that changes; [`fill`] puts the parts in.
+//! [`Words`] reads each message once per language at start; words with a
+//! part that changes are methods.
+
+use std::sync::LazyLock;
 
 use contracts::{Language, Reason};
 
+messages::catalogue!(RESIDENT, "web-resident", "resident", fr, en, ar);
+
 /// The words of one language.
 pub struct Words {
+    lang: Language,
     pub code: &'static str,
     pub dir: &'static str,
     pub name: &'static str,
-    pub skip: &'static str,
-    pub language: &'static str,
-    pub back: &'static str,
-    pub step: &'static str,
-    pub book_title: &'static str,
-    pub book_intro: &'static str,
-    pub where_q: &'static str,
-    pub next_free: &'static str,
-    pub no_free: &'static str,
-    pub map: &'static str,
-    pub closed_now: &'static str,
-    pub why_q: &'static str,
-    pub when_q: &'static str,
-    pub earliest: &'static str,
-    pub other_day: &'static str,
-    pub none_that_day: &'static str,
-    pub times_on: &'static str,
-    pub free_count: &'static str,
-    pub who_q: &'static str,
-    pub first_name: &'static str,
-    pub last_name: &'static str,
-    pub mobile: &'static str,
-    pub mobile_hint: &'static str,
-    pub email: &'static str,
-    pub email_hint: &'static str,
-    pub sms_consent: &'static str,
-    pub confirm: &'static str,
-    pub place: &'static str,
-    pub reason: &'static str,
-    pub date_time: &'static str,
-    pub address: &'static str,
-    pub bring: &'static str,
-    pub reference: &'static str,
-    pub booked_title: &'static str,
-    pub booked_sms: &'static str,
-    pub booked_no_sms: &'static str,
-    pub how_to_cancel: &'static str,
-    pub your_appointment: &'static str,
-    pub cancel: &'static str,
-    pub cancel_q: &'static str,
-    pub cancel_yes: &'static str,
-    pub move_: &'static str,
-    pub move_q: &'static str,
-    pub cancelled: &'static str,
-    pub moved: &'static str,
-    pub past: &'static str,
-    pub code_title: &'static str,
-    pub code_sent: &'static str,
-    pub code_label: &'static str,
-    pub code_send_again: &'static str,
-    pub err_fix: &'static str,
-    pub err_first_name: &'static str,
-    pub err_last_name: &'static str,
-    pub err_too_long: &'static str,
-    pub err_phone: &'static str,
-    pub err_email: &'static str,
-    pub err_code: &'static str,
-    pub err_expired: &'static str,
-    pub err_taken: &'static str,
-    pub err_already: &'static str,
-    pub err_too_many: &'static str,
-    pub err_unavailable: &'static str,
-    pub err_not_found: &'static str,
-    pub err_link: &'static str,
-    pub err_other: &'static str,
-    pub home: &'static str,
-    pub staff_space: &'static str,
-    pub minutes: &'static str,
+    pub skip: String,
+    pub language: String,
+    pub back: String,
+    pub book_title: String,
+    pub book_intro: String,
+    pub where_q: String,
+    pub no_free: String,
+    pub map: String,
+    pub closed_now: String,
+    pub why_q: String,
+    pub when_q: String,
+    pub earliest: String,
+    pub other_day: String,
+    pub none_that_day: String,
+    pub who_q: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile: String,
+    pub mobile_hint: String,
+    pub email: String,
+    pub email_hint: String,
+    pub sms_consent: String,
+    pub confirm: String,
+    pub place: String,
+    pub reason: String,
+    pub date_time: String,
+    pub address: String,
+    pub bring: String,
+    pub reference: String,
+    pub booked_title: String,
+    pub booked_sms: String,
+    pub booked_no_sms: String,
+    pub how_to_cancel: String,
+    pub your_appointment: String,
+    pub cancel: String,
+    pub cancel_q: String,
+    pub cancel_yes: String,
+    pub move_: String,
+    pub move_q: String,
+    pub cancelled: String,
+    pub moved: String,
+    pub past: String,
+    pub code_title: String,
+    pub code_label: String,
+    pub code_send_again: String,
+    pub err_fix: String,
+    pub err_first_name: String,
+    pub err_last_name: String,
+    pub err_phone: String,
+    pub err_email: String,
+    pub err_code: String,
+    pub err_expired: String,
+    pub err_taken: String,
+    pub err_already: String,
+    pub err_too_many: String,
+    pub err_unavailable: String,
+    pub err_not_found: String,
+    pub err_link: String,
+    pub err_other: String,
+    pub home: String,
+    pub staff_space: String,
+    reasons: Vec<(Reason, String)>,
 }
 
-pub static FR: Words = Words {
-    code: "fr",
-    dir: "ltr",
-    name: "Français",
-    skip: "Aller au contenu",
-    language: "Langue",
-    back: "Retour",
-    step: "Étape {} sur 4",
-    book_title: "Prendre rendez-vous",
-    book_intro: "Un médiateur numérique vous aide pour vos démarches en ligne, votre téléphone ou votre ordinateur. C’est gratuit.",
-    where_q: "Où voulez-vous venir ?",
-    next_free: "Prochain rendez-vous libre : {}",
-    no_free: "Pas de rendez-vous libre dans les 4 semaines.",
-    map: "Voir sur une carte",
-    closed_now: "Fermé en ce moment.",
-    why_q: "Pour quoi avez-vous besoin d’aide ?",
-    when_q: "Quand voulez-vous venir ?",
-    earliest: "Les premiers rendez-vous libres",
-    other_day: "Ou choisissez un jour",
-    none_that_day: "Plus de rendez-vous libre ce jour-là. Choisissez un autre jour.",
-    times_on: "Heures libres le {}",
-    free_count: "{} libres",
-    who_q: "Qui vient ?",
-    first_name: "Prénom",
-    last_name: "Nom",
-    mobile: "Téléphone portable",
-    mobile_hint: "Pour recevoir le rappel par SMS. Exemple : 06 12 34 56 78",
-    email: "E-mail (si vous voulez)",
-    email_hint: "Exemple : nom@exemple.fr",
-    sms_consent: "Je veux recevoir un SMS de confirmation et un rappel avant le rendez-vous.",
-    confirm: "Confirmer le rendez-vous",
-    place: "Lieu",
-    reason: "Pour",
-    date_time: "Date et heure",
-    address: "Adresse",
-    bring: "À apporter",
-    reference: "Référence",
-    booked_title: "Votre rendez-vous est pris",
-    booked_sms: "Nous vous envoyons un SMS de confirmation, puis un rappel 2 jours avant.",
-    booked_no_sms: "Vous ne recevrez pas de SMS. Notez bien la date et l’heure.",
-    how_to_cancel: "Pour changer l’heure ou annuler, ouvrez le lien reçu par SMS, ou gardez l’adresse de cette page.",
-    your_appointment: "Votre rendez-vous",
-    cancel: "Annuler le rendez-vous",
-    cancel_q: "Voulez-vous vraiment annuler ce rendez-vous ?",
-    cancel_yes: "Oui, annuler",
-    move_: "Changer l’heure",
-    move_q: "Choisissez une nouvelle heure",
-    cancelled: "Ce rendez-vous est annulé.",
-    moved: "C’est fait : voici votre nouvelle heure.",
-    past: "Ce rendez-vous est passé.",
-    code_title: "Le code reçu par SMS",
-    code_sent: "Nous avons envoyé un code de 6 chiffres au {}. Écrivez-le ici.",
-    code_label: "Code à 6 chiffres",
-    code_send_again: "Recevoir un nouveau code",
-    err_fix: "Vérifiez ce qui est signalé ci-dessous.",
-    err_first_name: "Écrivez votre prénom.",
-    err_last_name: "Écrivez votre nom.",
-    err_too_long: "C’est trop long : {} caractères au plus.",
-    err_phone: "Ce numéro n’est pas un portable. Exemple : 06 12 34 56 78",
-    err_email: "Cette adresse e-mail n’est pas complète. Exemple : nom@exemple.fr",
-    err_code: "Ce code n’est pas le bon. Regardez le dernier SMS reçu, ou demandez un nouveau code.",
-    err_expired: "La page était ouverte depuis longtemps. Vos réponses sont gardées : vérifiez-les et envoyez à nouveau.",
-    err_taken: "Cette heure vient d’être prise par quelqu’un d’autre. Choisissez une autre heure :",
-    err_already: "Vous avez déjà un rendez-vous pour la même chose. Vous pouvez le changer avec le lien reçu par SMS.",
-    err_too_many: "Trop d’essais. Attendez quelques minutes, ou appelez l’accueil.",
-    err_unavailable: "Le service ne répond pas pour le moment. Réessayez dans une minute.",
-    err_not_found: "Cette page n’existe pas.",
-    err_link: "Ce lien ne marche pas ou n’est plus valable. Appelez l’accueil pour votre rendez-vous.",
-    err_other: "Cela n’a pas marché :",
-    home: "Accueil",
-    staff_space: "Espace des agents",
-    minutes: "{} min",
-};
+impl Words {
+    fn of(lang: Language) -> Words {
+        let say = |id: &str| RESIDENT.say(lang, id, &[]);
+        let (code, dir, name) = match lang {
+            Language::En => ("en", "ltr", "English"),
+            Language::Ar => ("ar", "rtl", "العربية"),
+            _ => ("fr", "ltr", "Français"),
+        };
+        Words {
+            lang,
+            code,
+            dir,
+            name,
+            skip: say("skip"),
+            language: say("language"),
+            back: say("back"),
+            book_title: say("book-title"),
+            book_intro: say("book-intro"),
+            where_q: say("where-q"),
+            no_free: say("no-free"),
+            map: say("map"),
+            closed_now: say("closed-now"),
+            why_q: say("why-q"),
+            when_q: say("when-q"),
+            earliest: say("earliest"),
+            other_day: say("other-day"),
+            none_that_day: say("none-that-day"),
+            who_q: say("who-q"),
+            first_name: say("first-name"),
+            last_name: say("last-name"),
+            mobile: say("mobile"),
+            mobile_hint: say("mobile-hint"),
+            email: say("email"),
+            email_hint: say("email-hint"),
+            sms_consent: say("sms-consent"),
+            confirm: say("confirm"),
+            place: say("place"),
+            reason: say("reason"),
+            date_time: say("date-time"),
+            address: say("address"),
+            bring: say("bring"),
+            reference: say("reference"),
+            booked_title: say("booked-title"),
+            booked_sms: say("booked-sms"),
+            booked_no_sms: say("booked-no-sms"),
+            how_to_cancel: say("how-to-cancel"),
+            your_appointment: say("your-appointment"),
+            cancel: say("cancel"),
+            cancel_q: say("cancel-q"),
+            cancel_yes: say("cancel-yes"),
+            move_: say("move"),
+            move_q: say("move-q"),
+            cancelled: say("cancelled"),
+            moved: say("moved"),
+            past: say("past"),
+            code_title: say("code-title"),
+            code_label: say("code-label"),
+            code_send_again: say("code-send-again"),
+            err_fix: say("err-fix"),
+            err_first_name: say("err-first-name"),
+            err_last_name: say("err-last-name"),
+            err_phone: say("err-phone"),
+            err_email: say("err-email"),
+            err_code: say("err-code"),
+            err_expired: say("err-expired"),
+            err_taken: say("err-taken"),
+            err_already: say("err-already"),
+            err_too_many: say("err-too-many"),
+            err_unavailable: say("err-unavailable"),
+            err_not_found: say("err-not-found"),
+            err_link: say("err-link"),
+            err_other: say("err-other"),
+            home: say("home"),
+            staff_space: say("staff-space"),
+            reasons: Reason::ALL
+                .iter()
+                .chain([Reason::Unspecified].iter())
+                .map(|r| (*r, say(reason_id(*r))))
+                .collect(),
+        }
+    }
 
-pub static EN: Words = Words {
-    code: "en",
-    dir: "ltr",
-    name: "English",
-    skip: "Skip to content",
-    language: "Language",
-    back: "Back",
-    step: "Step {} of 4",
-    book_title: "Book an appointment",
-    book_intro: "A digital mediator helps you with online procedures, your phone or your computer. It is free.",
-    where_q: "Where do you want to come?",
-    next_free: "Next free time: {}",
-    no_free: "No free time in the next 4 weeks.",
-    map: "See on a map",
-    closed_now: "Closed at the moment.",
-    why_q: "What do you need help with?",
-    when_q: "When do you want to come?",
-    earliest: "The earliest free times",
-    other_day: "Or choose a day",
-    none_that_day: "No free time left that day. Choose another day.",
-    times_on: "Free times on {}",
-    free_count: "{} free",
-    who_q: "Who is coming?",
-    first_name: "First name",
-    last_name: "Last name",
-    mobile: "Mobile phone",
-    mobile_hint: "To get the reminder by SMS. Example: 06 12 34 56 78",
-    email: "Email (if you want)",
-    email_hint: "Example: name@example.com",
-    sms_consent: "I want an SMS to confirm and a reminder before the appointment.",
-    confirm: "Confirm the appointment",
-    place: "Place",
-    reason: "For",
-    date_time: "Date and time",
-    address: "Address",
-    bring: "Bring",
-    reference: "Reference",
-    booked_title: "Your appointment is booked",
-    booked_sms: "We send you an SMS to confirm, then a reminder 2 days before.",
-    booked_no_sms: "You will not get an SMS. Write down the date and time.",
-    how_to_cancel: "To change the time or cancel, open the link in the SMS, or keep the address of this page.",
-    your_appointment: "Your appointment",
-    cancel: "Cancel the appointment",
-    cancel_q: "Do you really want to cancel this appointment?",
-    cancel_yes: "Yes, cancel",
-    move_: "Change the time",
-    move_q: "Choose a new time",
-    cancelled: "This appointment is cancelled.",
-    moved: "Done: here is your new time.",
-    past: "This appointment is over.",
-    code_title: "The code sent by SMS",
-    code_sent: "We sent a 6-digit code to {}. Write it here.",
-    code_label: "6-digit code",
-    code_send_again: "Get a new code",
-    err_fix: "Check what is marked below.",
-    err_first_name: "Write your first name.",
-    err_last_name: "Write your last name.",
-    err_too_long: "This is too long: {} characters at most.",
-    err_phone: "This is not a mobile number. Example: 06 12 34 56 78",
-    err_email: "This email address is not complete. Example: name@example.com",
-    err_code: "This code is not the right one. Look at the last SMS, or ask for a new code.",
-    err_expired: "The page was open for a long time. Your answers are kept: check them and send again.",
-    err_taken: "Someone else just took this time. Choose another time:",
-    err_already: "You already have an appointment for the same thing. You can change it with the link in the SMS.",
-    err_too_many: "Too many tries. Wait a few minutes, or call the help desk.",
-    err_unavailable: "The service does not answer right now. Try again in a minute.",
-    err_not_found: "This page does not exist.",
-    err_link: "This link does not work or has expired. Call the help desk about your appointment.",
-    err_other: "That did not work:",
-    home: "Home",
-    staff_space: "Staff",
-    minutes: "{} min",
-};
+    pub fn step(&self, n: u32) -> String {
+        RESIDENT.say(self.lang, "step", &[("n", n.into())])
+    }
 
-pub static AR: Words = Words {
-    code: "ar",
-    dir: "rtl",
-    name: "العربية",
-    skip: "انتقل إلى المحتوى",
-    language: "اللغة",
-    back: "رجوع",
-    step: "الخطوة {} من 4",
-    book_title: "حجز موعد",
-    book_intro: "يساعدك وسيط رقمي في معاملاتك عبر الإنترنت أو في استعمال هاتفك أو حاسوبك. الخدمة مجانية.",
-    where_q: "أين تريد أن تأتي؟",
-    next_free: "أقرب موعد متاح: {}",
-    no_free: "لا يوجد موعد متاح خلال الأسابيع الأربعة القادمة.",
-    map: "عرض على الخريطة",
-    closed_now: "مغلق حالياً.",
-    why_q: "ما الذي تحتاج المساعدة فيه؟",
-    when_q: "متى تريد أن تأتي؟",
-    earliest: "أقرب المواعيد المتاحة",
-    other_day: "أو اختر يوماً",
-    none_that_day: "لا توجد مواعيد متاحة في ذلك اليوم. اختر يوماً آخر.",
-    times_on: "الأوقات المتاحة يوم {}",
-    free_count: "{} متاحة",
-    who_q: "من سيأتي؟",
-    first_name: "الاسم الشخصي",
-    last_name: "اسم العائلة",
-    mobile: "رقم الهاتف المحمول",
-    mobile_hint: "لتصلك رسالة تذكير. مثال: 06 12 34 56 78",
-    email: "البريد الإلكتروني (إن أردت)",
-    email_hint: "مثال: nom@exemple.fr",
-    sms_consent: "أريد رسالة قصيرة للتأكيد ورسالة تذكير قبل الموعد.",
-    confirm: "تأكيد الموعد",
-    place: "المكان",
-    reason: "من أجل",
-    date_time: "التاريخ والساعة",
-    address: "العنوان",
-    bring: "أحضر معك",
-    reference: "المرجع",
-    booked_title: "تم حجز موعدك",
-    booked_sms: "سنرسل لك رسالة قصيرة للتأكيد، ثم رسالة تذكير قبل يومين.",
-    booked_no_sms: "لن تصلك رسالة قصيرة. سجّل التاريخ والساعة.",
-    how_to_cancel: "لتغيير الساعة أو الإلغاء، افتح الرابط الموجود في الرسالة القصيرة، أو احتفظ بعنوان هذه الصفحة.",
-    your_appointment: "موعدك",
-    cancel: "إلغاء الموعد",
-    cancel_q: "هل تريد فعلاً إلغاء هذا الموعد؟",
-    cancel_yes: "نعم، ألغِ الموعد",
-    move_: "تغيير الساعة",
-    move_q: "اختر ساعة جديدة",
-    cancelled: "تم إلغاء هذا الموعد.",
-    moved: "تم ذلك: هذه هي ساعتك الجديدة.",
-    past: "لقد مضى هذا الموعد.",
-    code_title: "الرمز المرسل في رسالة قصيرة",
-    code_sent: "أرسلنا رمزاً من 6 أرقام إلى {}. اكتبه هنا.",
-    code_label: "رمز من 6 أرقام",
-    code_send_again: "الحصول على رمز جديد",
-    err_fix: "تحقق مما هو مشار إليه أدناه.",
-    err_first_name: "اكتب اسمك الشخصي.",
-    err_last_name: "اكتب اسم عائلتك.",
-    err_too_long: "هذا طويل جداً: {} حرفاً على الأكثر.",
-    err_phone: "هذا ليس رقم هاتف محمول. مثال: 06 12 34 56 78",
-    err_email: "عنوان البريد الإلكتروني غير كامل. مثال: nom@exemple.fr",
-    err_code: "هذا الرمز غير صحيح. انظر إلى آخر رسالة قصيرة، أو اطلب رمزاً جديداً.",
-    err_expired: "بقيت الصفحة مفتوحة مدة طويلة. احتفظنا بأجوبتك: تحقق منها وأرسلها من جديد.",
-    err_taken: "حجز شخص آخر هذه الساعة للتو. اختر ساعة أخرى:",
-    err_already: "لديك موعد من أجل الأمر نفسه. يمكنك تغييره بالرابط الموجود في الرسالة القصيرة.",
-    err_too_many: "محاولات كثيرة جداً. انتظر بضع دقائق أو اتصل بالاستقبال.",
-    err_unavailable: "الخدمة لا تستجيب حالياً. أعد المحاولة بعد دقيقة.",
-    err_not_found: "هذه الصفحة غير موجودة.",
-    err_link: "هذا الرابط لا يعمل أو انتهت صلاحيته. اتصل بالاستقبال بخصوص موعدك.",
-    err_other: "لم ينجح ذلك:",
-    home: "الرئيسية",
-    staff_space: "فضاء الموظفين",
-    minutes: "{} دقيقة",
-};
+    pub fn next_free(&self, when: &str) -> String {
+        RESIDENT.say(self.lang, "next-free", &[("when", when.into())])
+    }
+
+    pub fn times_on(&self, day: &str) -> String {
+        RESIDENT.say(self.lang, "times-on", &[("day", day.into())])
+    }
+
+    pub fn free_count(&self, count: usize) -> String {
+        RESIDENT.say(self.lang, "free-count", &[("count", count.into())])
+    }
+
+    pub fn code_sent(&self, phone: &str) -> String {
+        RESIDENT.say(self.lang, "code-sent", &[("phone", phone.into())])
+    }
+
+    pub fn err_too_long(&self, max: usize) -> String {
+        RESIDENT.say(self.lang, "err-too-long", &[("max", max.into())])
+    }
+
+    /// Short words for a reason, on a button or in a table.
+    pub fn reason(&self, r: Reason) -> &str {
+        self.reasons
+            .iter()
+            .find(|(x, _)| *x == r)
+            .map_or("", |(_, w)| w.as_str())
+    }
+}
+
+fn reason_id(r: Reason) -> &'static str {
+    match r {
+        Reason::ProcedureCaf => "reason-procedure-caf",
+        Reason::ProcedurePrefecture => "reason-procedure-prefecture",
+        Reason::ProcedureAnts => "reason-procedure-ants",
+        Reason::ProcedureFranceTravail => "reason-procedure-france-travail",
+        Reason::ProcedureTaxes => "reason-procedure-taxes",
+        Reason::ProcedureHousing => "reason-procedure-housing",
+        Reason::ProcedureHealthInsurance => "reason-procedure-health-insurance",
+        Reason::ProcedureRetirement => "reason-procedure-retirement",
+        Reason::ProcedureSchooling => "reason-procedure-schooling",
+        Reason::ProcedureOther => "reason-procedure-other",
+        Reason::Smartphone => "reason-smartphone",
+        Reason::Computer => "reason-computer",
+        Reason::Email => "reason-email",
+        Reason::Printing => "reason-printing",
+        Reason::PersonalDocuments => "reason-personal-documents",
+        Reason::Introduction => "reason-introduction",
+        Reason::Other | Reason::Unspecified => "reason-other",
+    }
+}
+
+static WORDS: LazyLock<[Words; 3]> = LazyLock::new(|| {
+    [
+        Words::of(Language::Fr),
+        Words::of(Language::En),
+        Words::of(Language::Ar),
+    ]
+});
 
 /// The words of `l`.
 pub fn words(l: Language) -> &'static Words {
     match l {
-        Language::En => &EN,
-        Language::Ar => &AR,
-        _ => &FR,
+        Language::En => &WORDS[1],
+        Language::Ar => &WORDS[2],
+        _ => &WORDS[0],
     }
 }
 
 /// Every language a page can be read in, in the switcher's order.
 pub const LANGUAGES: [Language; 3] = [Language::Fr, Language::En, Language::Ar];
-
-/// `template` with each `{}` replaced by the next part.
-pub fn fill(template: &str, parts: &[&str]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut parts = parts.iter();
-    let mut rest = template;
-    while let Some(at) = rest.find("{}") {
-        out.push_str(&rest[..at]);
-        out.push_str(parts.next().copied().unwrap_or_default());
-        rest = &rest[at + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A pictogram for a reason (decorative: the word says it).
 pub fn pictogram(r: Reason) -> &'static str {
     match r {
@@ -352,47 +261,7 @@ pub fn pictogram(r: Reason) -> &'static str {
 
 /// Short words for a reason, on a button or in a table.
 pub fn reason_label(l: Language, r: Reason) -> &'static str {
-    match l {
-        Language::En => match r {
-            Reason::ProcedureCaf => "CAF (family benefits)",
-            Reason::ProcedurePrefecture => "Préfecture, residence permit",
-            Reason::ProcedureAnts => "ID card, passport, licence (ANTS)",
-            Reason::ProcedureFranceTravail => "France Travail, work",
-            Reason::ProcedureTaxes => "Taxes",
-            Reason::ProcedureHousing => "Housing",
-            Reason::ProcedureHealthInsurance => "Health, health insurance",
-            Reason::ProcedureRetirement => "Retirement",
-            Reason::ProcedureSchooling => "School",
-            Reason::ProcedureOther => "Another online procedure",
-            Reason::Smartphone => "Smartphone",
-            Reason::Computer => "Computer",
-            Reason::Email => "Email",
-            Reason::Printing => "Print, copy, scan",
-            Reason::PersonalDocuments => "Scan and send my papers",
-            Reason::Introduction => "Get started with digital",
-            Reason::Other | Reason::Unspecified => "Something else",
-        },
-        Language::Ar => match r {
-            Reason::ProcedureCaf => "صندوق المنح العائلية (CAF)",
-            Reason::ProcedurePrefecture => "المحافظة، بطاقة الإقامة",
-            Reason::ProcedureAnts => "بطاقة الهوية، جواز السفر، رخصة السياقة (ANTS)",
-            Reason::ProcedureFranceTravail => "فرانس ترافاي، العمل",
-            Reason::ProcedureTaxes => "الضرائب",
-            Reason::ProcedureHousing => "السكن",
-            Reason::ProcedureHealthInsurance => "الصحة، التأمين الصحي",
-            Reason::ProcedureRetirement => "التقاعد",
-            Reason::ProcedureSchooling => "المدرسة",
-            Reason::ProcedureOther => "معاملة أخرى عبر الإنترنت",
-            Reason::Smartphone => "الهاتف الذكي",
-            Reason::Computer => "الحاسوب",
-            Reason::Email => "البريد الإلكتروني",
-            Reason::Printing => "طباعة، نسخ، مسح ضوئي",
-            Reason::PersonalDocuments => "مسح وإرسال وثائقي",
-            Reason::Introduction => "التعرف على الرقمي",
-            Reason::Other | Reason::Unspecified => "أمر آخر",
-        },
-        _ => r.label_fr(),
-    }
+    words(l).reason(r)
 }
 
 #[cfg(test)]
@@ -400,11 +269,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fill_puts_each_part_in_its_place() {
-        assert_eq!(fill("Étape {} sur 4", &["2"]), "Étape 2 sur 4");
-        assert_eq!(fill("{} et {}", &["a", "b"]), "a et b");
-        assert_eq!(fill("{} et {}", &["a"]), "a et ");
-        assert_eq!(fill("rien", &["a"]), "rien");
+    fn every_resident_word_exists_in_every_language_with_the_same_placeables() {
+        let problems = RESIDENT.problems(&[Language::En, Language::Ar]);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn every_staff_word_exists_in_english_with_the_same_placeables() {
+        let problems = crate::layout::STAFF.problems(&[Language::En]);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn every_message_is_said_somewhere() {
+        let src =
+            messages::sources_under(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert_eq!(RESIDENT.unused(&src, &["reason-"]), Vec::<String>::new());
+        assert_eq!(
+            crate::layout::STAFF.unused(&src, &["by-"]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(words(Language::Fr).free_count(1), "1 libre");
+        assert_eq!(words(Language::Fr).free_count(3), "3 libres");
+        assert_eq!(words(Language::Ar).free_count(2), "وقتان متاحان");
+        assert_eq!(words(Language::En).step(2), "Step 2 of 4");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub(super) async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
                             span { bdi { (s.details.address) } }
                             br;
                             @match next.get(&s.id).and_then(Option::as_ref) {
-                                Some(a) => span { (fill(w.next_free, &[&when(ctx, a.start.to_utc())])) },
+                                Some(a) => span { (w.next_free(&when(ctx, a.start.to_utc()))) },
                                 None => span { (w.no_free) },
                             }
                         }
@@ -53,7 +53,7 @@ pub(super) async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
             }
         }
     };
-    Ok(Page::new(w.book_title, body))
+    Ok(Page::new(&w.book_title, body))
 }
 
 /// Step 2: why. Big buttons, a pictogram and a few words each.
@@ -79,7 +79,7 @@ pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
             }
         }
     };
-    Page::new(w.why_q, body).render(&ctx)
+    Page::new(&w.why_q, body).render(&ctx)
 }
 
 /// `?jour=2026-12-01`: the day a time picker shows.
@@ -118,7 +118,7 @@ pub(super) fn time_picker(
             p.alert { (w.no_free) }
         } @else {
             @if let Some(d) = day {
-                h2 id="jour" { (fill(w.times_on, &[&day_words(ctx, d)])) }
+                h2 id="jour" { (w.times_on(&day_words(ctx, d))) }
                 @if on_day.is_empty() {
                     p { (w.none_that_day) }
                 } @else {
@@ -134,7 +134,7 @@ pub(super) fn time_picker(
                     li {
                         a href={ (here) "?jour=" (d) "#jour" } aria-current=[(Some(*d) == day).then_some("date")] {
                             (day_words(ctx, *d))
-                            span.hint { (fill(w.free_count, &[&n.to_string()])) }
+                            span.hint { (w.free_count(*n)) }
                         }
                     }
                 }
@@ -182,5 +182,5 @@ pub async fn times_page(
         p { (site.details.name) " · " (reason_label(ctx.lang, reason)) }
         (time_picker(&ctx, &times, day, &here, &link))
     };
-    Page::new(w.when_q, body).render(&ctx)
+    Page::new(&w.when_q, body).render(&ctx)
 }

@@ -30,7 +30,7 @@ pub(super) fn link_failure(ctx: &Ctx, e: &ApiError) -> Response {
         ApiError::NotFound(_) | ApiError::Unauthorized(_) | ApiError::Forbidden(_) => {
             let w = ctx.w;
             Page::new(
-                w.your_appointment,
+                &w.your_appointment,
                 html! {
                     h1 { (w.your_appointment) }
                     p.alert role="alert" { (w.err_link) }
@@ -67,9 +67,9 @@ pub async fn manage_page(
     let b = &h.booking;
     let over = b.ends_at <= web.now();
     let title = if q.nouveau.is_some() && !b.cancelled {
-        w.booked_title
+        &w.booked_title
     } else {
-        w.your_appointment
+        &w.your_appointment
     };
     let body = html! {
         h1 { (title) }
@@ -197,7 +197,7 @@ pub async fn move_page(
     };
     let day = q.day();
     let (form, cookie) = form_token(&web, &ctx);
-    Page::new(ctx.w.move_q, move_body(&ctx, &h, &times, day, &form, None))
+    Page::new(&ctx.w.move_q, move_body(&ctx, &h, &times, day, &form, None))
         .cookie(cookie)
         .render(&ctx)
 }
@@ -248,7 +248,7 @@ pub async fn move_post(
     };
     let (form, cookie) = form_token(&web, &ctx);
     Page::new(
-        ctx.w.move_q,
+        &ctx.w.move_q,
         move_body(&ctx, &h, &times, None, &form, problem.as_deref()),
     )
     .status(StatusCode::CONFLICT)

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::Web;
 use crate::forms::{self, FORM_COOKIE, TokenCheck};
 use crate::layout::{Ctx, Page, failure, map_link, says, see_other, when};
-use crate::text::{fill, pictogram, reason_label};
+use crate::text::{pictogram, reason_label};
 
 mod choose;
 mod manage;
@@ -45,7 +45,7 @@ const MAX_EMAIL: usize = 200;
 const START_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 fn step(ctx: &Ctx, n: u32) -> Markup {
-    html! { p.step { (fill(ctx.w.step, &[&n.to_string()])) } }
+    html! { p.step { (ctx.w.step(n)) } }
 }
 
 fn back(ctx: &Ctx, to: &str) -> Markup {

@@ -33,7 +33,7 @@ impl Who {
     fn problems(&self, ctx: &Ctx) -> BTreeMap<&'static str, String> {
         let w = ctx.w;
         let mut p = BTreeMap::new();
-        let too_long = |max: usize| fill(w.err_too_long, &[&max.to_string()]);
+        let too_long = |max: usize| w.err_too_long(max);
         if self.first_name.is_empty() {
             p.insert("first_name", w.err_first_name.to_owned());
         } else if self.first_name.chars().count() > MAX_NAME {
@@ -172,10 +172,10 @@ pub(super) fn who_form(
         }
         form method="post" action=(action) novalidate {
             input type="hidden" name="csrf" value=(token);
-            (input("first_name", w.first_name, "text", &who.first_name, "given-name", None, problems))
-            (input("last_name", w.last_name, "text", &who.last_name, "family-name", None, problems))
-            (input("phone", w.mobile, "tel", &who.phone, "tel", Some(w.mobile_hint), problems))
-            (input("email", w.email, "email", &who.email, "email", Some(w.email_hint), problems))
+            (input("first_name", &w.first_name, "text", &who.first_name, "given-name", None, problems))
+            (input("last_name", &w.last_name, "text", &who.last_name, "family-name", None, problems))
+            (input("phone", &w.mobile, "tel", &who.phone, "tel", Some(&w.mobile_hint), problems))
+            (input("email", &w.email, "email", &who.email, "email", Some(&w.email_hint), problems))
             label.check for="sms" {
                 input type="checkbox" id="sms" name="sms" value="yes" checked[who.sms || who.phone.is_empty()];
                 span { (w.sms_consent) }
@@ -183,7 +183,7 @@ pub(super) fn who_form(
             button type="submit" { (w.confirm) }
         }
     };
-    Page::new(w.who_q, body)
+    Page::new(&w.who_q, body)
         .status(status)
         .cookie(cookie)
         .render(ctx)
@@ -233,12 +233,12 @@ pub(super) fn code_form(
     let body = html! {
         (step(ctx, 4))
         h1 { (w.code_title) }
-        p { (fill(w.code_sent, &[&shown_phone])) }
+        p { (w.code_sent(&shown_phone)) }
         form method="post" action=(action) novalidate {
             input type="hidden" name="csrf" value=(token);
             (who.hidden())
             input type="hidden" name="challenge" value=(who.challenge);
-            (input("code", w.code_label, "text", "", "one-time-code", None, &errors))
+            (input("code", &w.code_label, "text", "", "one-time-code", None, &errors))
             button type="submit" { (w.confirm) }
         }
         form method="post" action=(action) {
@@ -247,7 +247,7 @@ pub(super) fn code_form(
             button.secondary type="submit" { (w.code_send_again) }
         }
     };
-    Page::new(w.code_title, body)
+    Page::new(&w.code_title, body)
         .status(if problem.is_some() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -287,7 +287,7 @@ pub(super) fn taken_page(
         }
         p { a href={ "/rdv/" (c.site.id) "/" (c.reason.code()) } { (w.other_day) } }
     };
-    Page::new(w.err_taken, body)
+    Page::new(&w.err_taken, body)
         .status(StatusCode::CONFLICT)
         .cookie(cookie)
         .render(ctx)
@@ -409,7 +409,7 @@ pub async fn book_post(
                 code: String::new(),
                 ..who
             };
-            code_form(&web, &ctx, &c, &again, Some(ctx.w.err_code))
+            code_form(&web, &ctx, &c, &again, Some(&ctx.w.err_code))
         }
         Err(AppointmentError::Invalid { field, message }) => {
             let e = ApiError::Invalid {

@@ -16,15 +16,15 @@ pub async fn day_page(State(web): State<Web>, ctx: Ctx) -> Response {
             .into_iter()
             .filter(|x| p.may(FRONT_DESK, Some(x.site_id)))
             .collect();
-        let title = t(ctx, "Les permanences du jour", "Today's permanences");
+        let title = t(ctx, "todays-permanences");
         let body = html! {
             h1 { (title) }
-            @if list.is_empty() { p { (t(ctx, "Pas de permanence aujourd’hui à vos sites.", "No permanence today at your sites.")) } }
+            @if list.is_empty() { p { (t(ctx, "no-permanence-today-at-your")) } }
             ul.choices {
                 @for x in &list {
                     li { a.choice href={ "/agents/permanences/" (x.permanence_id) } {
                         strong { (x.site_name) " · " (x.starts_local.format("%H:%M")) "–" (x.ends_local.format("%H:%M")) }
-                        span { (x.label) @if matches!(x.status, calendar::Status::Closed { .. }) { " · " (t(ctx, "annulée", "cancelled")) } }
+                        span { (x.label) @if matches!(x.status, calendar::Status::Closed { .. }) { " · " (t(ctx, "cancelled")) } }
                     } }
                 }
             }
@@ -48,22 +48,22 @@ pub(super) async fn permanence_at_desk(
     Ok(x)
 }
 
-pub(super) fn stage_words(ctx: &Ctx, s: Stage) -> &'static str {
+pub(super) fn stage_words(ctx: &Ctx, s: Stage) -> String {
     match s {
-        Stage::Booked => t(ctx, "attendu", "expected"),
-        Stage::Arrived => t(ctx, "arrivé", "arrived"),
-        Stage::InProgress => t(ctx, "en cours", "in progress"),
-        Stage::Done => t(ctx, "terminé", "done"),
-        Stage::NoShow => t(ctx, "absent", "did not come"),
+        Stage::Booked => t(ctx, "expected"),
+        Stage::Arrived => t(ctx, "arrived"),
+        Stage::InProgress => t(ctx, "in-progress"),
+        Stage::Done => t(ctx, "done"),
+        Stage::NoShow => t(ctx, "did-not-come"),
     }
 }
 
-pub(super) fn ticket_words(ctx: &Ctx, s: TicketState) -> (&'static str, &'static str) {
+pub(super) fn ticket_words(ctx: &Ctx, s: TicketState) -> (String, &'static str) {
     match s {
-        TicketState::Waiting => (t(ctx, "attend", "waiting"), "waiting"),
-        TicketState::Called => (t(ctx, "appelé", "called"), "called"),
-        TicketState::Served => (t(ctx, "reçu", "served"), "done"),
-        TicketState::Left => (t(ctx, "parti", "left"), ""),
+        TicketState::Waiting => (t(ctx, "waiting"), "waiting"),
+        TicketState::Called => (t(ctx, "called"), "called"),
+        TicketState::Served => (t(ctx, "served"), "done"),
+        TicketState::Left => (t(ctx, "left"), ""),
     }
 }
 
@@ -82,12 +82,13 @@ pub(super) async fn queue_markup(
         .iter()
         .filter(|k| k.state == TicketState::Waiting)
         .count();
-    let minutes_format = t(ctx, "{} min", "{} min");
+    // live.js puts the minutes in the braces as the wait ticks.
+    let minutes_format = t(ctx, "minutes-ticking");
     let now = web.now();
     Ok(html! {
-        p role="status" { (waiting) " " (t(ctx, "personne(s) en attente", "waiting")) }
+        p role="status" { (t_with(ctx, "people-waiting", &[("count", waiting.into())])) }
         table {
-            thead { tr { th.num { "N°" } th { (t(ctx, "Prénom", "First name")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "État", "State")) } th { (t(ctx, "Attente", "Wait")) } th { (t(ctx, "Actions", "Actions")) } } }
+            thead { tr { th.num { "N°" } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "wait")) } th { (t(ctx, "actions")) } } }
             tbody {
                 @for (tk, name) in tickets.iter().zip(&names) {
                     @let (state, class) = ticket_words(ctx, tk.state);
@@ -105,16 +106,16 @@ pub(super) async fn queue_markup(
                         }
                         td {
                             @if tk.state == TicketState::Waiting {
-                                (ticket_button(ctx, tk, "called", t(ctx, "Appeler", "Call")))
+                                (ticket_button(ctx, tk, "called", &t(ctx, "call")))
                             }
                             @if tk.state == TicketState::Called {
-                                (ticket_button(ctx, tk, "served", t(ctx, "Terminé", "Done")))
+                                (ticket_button(ctx, tk, "served", &t(ctx, "done-2")))
                             }
                             @if matches!(tk.state, TicketState::Waiting | TicketState::Called) {
-                                (ticket_button(ctx, tk, "left", t(ctx, "Parti", "Left")))
+                                (ticket_button(ctx, tk, "left", &t(ctx, "left-2")))
                             }
                             @if matches!(tk.state, TicketState::Called | TicketState::Served) {
-                                a.button.small.secondary href={ "/agents/visites/" (tk.id) } { (t(ctx, "Demandes", "Requests")) }
+                                a.button.small.secondary href={ "/agents/visites/" (tk.id) } { (t(ctx, "requests")) }
                             }
                         }
                     }
@@ -205,14 +206,14 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
             x.ends_local.format("%H:%M")
         );
         let body = html! {
-            p { a href="/agents/journee" { "← " (t(ctx, "Les permanences du jour", "Today's permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "Feuille du jour à imprimer", "Printable day sheet")) } }
+            p { a href="/agents/journee" { "← " (t(ctx, "todays-permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "printable-day-sheet")) } }
             h1 { (title) }
             div.grid2 {
                 section aria-labelledby="h-rdv" {
-                    h2 id="h-rdv" { (t(ctx, "Rendez-vous", "Appointments")) " (" (list.len()) ")" }
-                    @if list.is_empty() { p { (t(ctx, "Aucun rendez-vous.", "No appointment.")) } }
+                    h2 id="h-rdv" { (t(ctx, "appointments")) " (" (list.len()) ")" }
+                    @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
                     table {
-                        thead { tr { th { (t(ctx, "Heure", "Time")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "État", "State")) } th { (t(ctx, "Actions", "Actions")) } } }
+                        thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
                         tbody {
                             @for (b, name) in list.iter().zip(&names) {
                                 tr id={ "rdv-" (b.id) } {
@@ -222,14 +223,14 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                                     td { span.badge { (stage_words(ctx, b.stage)) } }
                                     td {
                                         @if b.stage == Stage::Booked {
-                                            (step_button(ctx, b, "arrived", t(ctx, "Arrivé", "Arrived"), name))
-                                            (step_button(ctx, b, "no-show", t(ctx, "Absent", "No-show"), name))
+                                            (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
+                                            (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
                                         }
                                         @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
-                                            (step_button(ctx, b, "done", t(ctx, "Terminé", "Done"), name))
+                                            (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
                                         }
                                         @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
-                                            a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "Demandes", "Requests")) span.skip { " " (name) } }
+                                            a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "requests")) span.skip { " " (name) } }
                                         }
                                     }
                                 }
@@ -239,19 +240,19 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                 }
                 @if let Some(q) = queue {
                     section aria-labelledby="h-file" {
-                        h2 id="h-file" { (t(ctx, "File d’attente (sans rendez-vous)", "Drop-in queue")) }
+                        h2 id="h-file" { (t(ctx, "drop-in-queue-2")) }
                         div id="file" aria-live="polite"
                             data-live={ "/api/v1/sites/" (x.site_id) "/permanences/" (x.permanence_id) "/queue/live" }
                             data-fragment={ "/agents/permanences/" (x.permanence_id) "/file" } { (q) }
                         form method="post" action={ "/agents/permanences/" (x.permanence_id) "/file" } {
                             (csrf_field(ctx))
                             fieldset {
-                                legend { (t(ctx, "Une arrivée", "Someone arrives")) }
-                                label for="first_name" { (t(ctx, "Prénom (facultatif)", "First name (optional)")) }
+                                legend { (t(ctx, "someone-arrives")) }
+                                label for="first_name" { (t(ctx, "first-name-optional")) }
                                 input type="text" id="first_name" name="first_name" maxlength="50";
-                                p { (t(ctx, "Pour quoi ?", "What for?")) }
+                                p { (t(ctx, "what-for")) }
                                 (reason_chips(ctx, "reason", &[]))
-                                button type="submit" { (t(ctx, "Ajouter à la file", "Add to the queue")) }
+                                button type="submit" { (t(ctx, "add-to-the-queue")) }
                             }
                         }
                     }
@@ -377,16 +378,16 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
         );
         let body = html! {
             h1 { (title) }
-            p.no-print { a href={ "/agents/permanences/" (x.permanence_id) } { "← " (t(ctx, "Retour", "Back")) } }
+            p.no-print { a href={ "/agents/permanences/" (x.permanence_id) } { "← " (t(ctx, "back")) } }
             table {
-                thead { tr { th { (t(ctx, "Heure", "Time")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Téléphone", "Phone")) } th { (t(ctx, "Pour", "For")) } th { (t(ctx, "Réf.", "Ref.")) } th { (t(ctx, "Venu", "Came")) } } }
+                thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "phone")) } th { (t(ctx, "for")) } th { (t(ctx, "ref")) } th { (t(ctx, "came")) } } }
                 tbody {
                     @for (b, (name, phone)) in list.iter().zip(&people) {
                         tr { td { (hm(b.starts_at)) } td { (name) } td { (phone_words(phone)) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
                     }
                 }
             }
-            p { (list.len()) " " (t(ctx, "rendez-vous", "appointments")) }
+            p { (list.len()) " " (t(ctx, "appointments-2")) }
         };
         Ok(Page::new(title, body).wide().render(ctx))
     })

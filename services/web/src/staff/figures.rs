@@ -60,76 +60,55 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                 .find(|s| s.id.to_string() == key)
                 .map_or_else(|| key.to_owned(), |s| s.details.name.clone())
         };
-        let title = t(ctx, "Statistiques", "Statistics");
+        let title = t(ctx, "statistics");
         let charts = [
-            (
-                "people",
-                t(
-                    ctx,
-                    "Personnes et demandes par permanence",
-                    "People and requests per permanence",
-                ),
-            ),
-            ("kinds", t(ctx, "Demandes par type", "Requests by kind")),
-            (
-                "waits",
-                t(
-                    ctx,
-                    "Attente avant d’être reçu (sans rendez-vous)",
-                    "Wait before being seen (drop-in)",
-                ),
-            ),
-            (
-                "no-shows",
-                t(
-                    ctx,
-                    "Absences avec et sans rappel reçu",
-                    "No-shows with and without a delivered reminder",
-                ),
-            ),
+            ("people", t(ctx, "people-and-requests-per-permanence")),
+            ("kinds", t(ctx, "requests-by-kind")),
+            ("waits", t(ctx, "wait-before-being-seen-drop")),
+            ("no-shows", t(ctx, "no-shows-with-and-without")),
         ];
         let body = html! {
             h1 { (title) }
             form method="get" action="/agents/statistiques" {
                 div.grid2 {
-                    div { label for="from" { (t(ctx, "Du", "From")) } input type="date" id="from" name="from" value=(from); }
-                    div { label for="to" { (t(ctx, "Au", "To")) } input type="date" id="to" name="to" value=(to); }
+                    div { label for="from" { (t(ctx, "from-2")) } input type="date" id="from" name="from" value=(from); }
+                    div { label for="to" { (t(ctx, "to")) } input type="date" id="to" name="to" value=(to); }
                     div {
-                        label for="site" { (t(ctx, "Lieu", "Site")) }
+                        label for="site" { (t(ctx, "site")) }
                         select id="site" name="site" {
-                            option value="" { (t(ctx, "Tous mes lieux", "All my sites")) }
+                            option value="" { (t(ctx, "all-my-sites")) }
                             @for s in &sites { option value=(s.id) selected[site.as_deref() == Some(s.id.to_string().as_str())] { (s.details.name) } }
                         }
                     }
                     div {
-                        label for="by" { (t(ctx, "Par", "By")) }
+                        label for="by" { (t(ctx, "by")) }
                         select id="by" name="by" {
-                            @for (v, fr, en) in [("site", "lieu", "site"), ("permanence", "permanence", "permanence"), ("week", "semaine", "week"), ("month", "mois", "month"), ("year", "année", "year")] {
-                                option value=(v) selected[by == v] { (t(ctx, fr, en)) }
+                            @for v in ["site", "permanence", "week", "month", "year"] {
+                                option value=(v) selected[by == v] { (t(ctx, &format!("by-{v}"))) }
                             }
                         }
                     }
                 }
-                button type="submit" { (t(ctx, "Afficher", "Show")) }
+                button type="submit" { (t(ctx, "show")) }
             }
             @if let Some(m) = &problem { p.alert role="alert" { (m) } }
             @if let Some(tb) = &table {
-                p { a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "Télécharger le tableau (CSV)", "Download the table (CSV)")) } }
+                p { a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "download-the-table-csv")) } }
                 table {
-                    caption { (t(ctx, "Chiffres de la période", "Figures of the period")) }
+                    caption { (t(ctx, "figures-of-the-period")) }
                     thead { tr {
-                        th scope="col" { (t(ctx, "Groupe", "Group")) }
-                        th.num scope="col" { (t(ctx, "Permanences", "Permanences")) }
-                        th.num scope="col" { (t(ctx, "Personnes", "People")) }
-                        th.num scope="col" { (t(ctx, "Demandes", "Requests")) }
-                        th.num scope="col" { (t(ctx, "Attente médiane (min)", "Median wait (min)")) }
-                        th.num scope="col" { (t(ctx, "Partis sans être reçus", "Left unserved")) }
-                        th.num scope="col" { (t(ctx, "Rendez-vous", "Appointments")) }
-                        th.num scope="col" { (t(ctx, "Absents", "No-shows")) }
-                        th.num scope="col" { (t(ctx, "SMS envoyés", "SMS sent")) }
+                        th scope="col" { (t(ctx, "group")) }
+                        th.num scope="col" { (t(ctx, "permanences")) }
+                        th.num scope="col" { (t(ctx, "people")) }
+                        th.num scope="col" { (t(ctx, "requests")) }
+                        th.num scope="col" { (t(ctx, "median-wait-min")) }
+                        th.num scope="col" { (t(ctx, "left-unserved")) }
+                        th.num scope="col" { (t(ctx, "appointments")) }
+                        th.num scope="col" { (t(ctx, "no-shows")) }
+                        th.num scope="col" { (t(ctx, "sms-sent")) }
                     } }
                     tbody {
-                        @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "Total", "Total").to_owned(), &tb.total))) {
+                        @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
                             tr {
                                 th scope="row" { (r.0) }
                                 td.num { (r.1.permanences) }
@@ -147,7 +126,7 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                 @for (chart, caption) in charts {
                     figure {
                         img src={ "/api/v1/stats/charts/" (chart) "?" (params) } alt=(caption) width="720" height="360";
-                        figcaption { (caption) " · " a href={ "/api/v1/stats/charts/" (chart) "?" (params) } { (t(ctx, "ouvrir le graphique, avec ses chiffres", "open the chart, with its figures")) } }
+                        figcaption { (caption) " · " a href={ "/api/v1/stats/charts/" (chart) "?" (params) } { (t(ctx, "open-the-chart-with-its")) } }
                     }
                 }
             }

@@ -28,7 +28,7 @@ use crate::layout::{
 };
 use crate::text::reason_label;
 
-use crate::layout::fr_en as t;
+use crate::layout::{t, t_with};
 use crate::resident::DayQuery;
 
 mod day;

@@ -9,23 +9,11 @@ pub struct SearchQuery {
     fait: Option<String>,
 }
 
-pub(super) fn done_words(ctx: &Ctx, fait: Option<&str>) -> Option<&'static str> {
+pub(super) fn done_words(ctx: &Ctx, fait: Option<&str>) -> Option<String> {
     match fait? {
-        "reserve" => Some(t(
-            ctx,
-            "Rendez-vous pris. Le SMS de confirmation part.",
-            "Booked. The confirmation SMS is on its way.",
-        )),
-        "deplace" => Some(t(
-            ctx,
-            "Rendez-vous déplacé. L’habitant reçoit un SMS avec la nouvelle heure.",
-            "Moved. The resident gets an SMS with the new time.",
-        )),
-        "annule" => Some(t(
-            ctx,
-            "Rendez-vous annulé. L’habitant reçoit un SMS.",
-            "Cancelled. The resident gets an SMS.",
-        )),
+        "reserve" => Some(t(ctx, "booked-the-confirmation-sms-is")),
+        "deplace" => Some(t(ctx, "moved-the-resident-gets-an")),
+        "annule" => Some(t(ctx, "cancelled-the-resident-gets-an")),
         _ => None,
     }
 }
@@ -55,15 +43,15 @@ pub(super) fn booking_row(ctx: &Ctx, b: &Booking, site_name: &str, back: &str) -
             td { (reason_words(ctx, b.reason)) }
             td { (b.reference) }
             td {
-                a.button.small.secondary href={ "/agents/rdv/" (b.id) "/deplacer" } { (t(ctx, "Déplacer", "Move")) }
+                a.button.small.secondary href={ "/agents/rdv/" (b.id) "/deplacer" } { (t(ctx, "move")) }
                 details {
-                    summary { (t(ctx, "Annuler…", "Cancel…")) }
+                    summary { (t(ctx, "cancel")) }
                     form method="post" action={ "/agents/rdv/" (b.id) "/annuler" } {
                         (csrf_field(ctx))
                         input type="hidden" name="retour" value=(back);
-                        label for={ "motif-" (b.id) } { (t(ctx, "Motif (facultatif)", "Reason (optional)")) }
+                        label for={ "motif-" (b.id) } { (t(ctx, "reason-optional")) }
                         input type="text" id={ "motif-" (b.id) } name="motif" maxlength="200";
-                        button.danger.small type="submit" { (t(ctx, "Annuler ce rendez-vous", "Cancel this appointment")) }
+                        button.danger.small type="submit" { (t(ctx, "cancel-this-appointment")) }
                     }
                 }
             }
@@ -160,43 +148,43 @@ pub(super) async fn reception(
         })
         .collect();
     let back = ctx.here.clone();
-    let title = t(ctx, "Accueil", "Reception");
+    let title = t(ctx, "reception");
     let body = html! {
         h1 { (title) }
         @if let Some(d) = done_words(ctx, q.fait.as_deref()) { p.notice role="status" { (d) } }
         form method="get" action="/agents/accueil" role="search" {
-            label for="q" { (t(ctx, "Téléphone ou nom de l’habitant", "Resident's phone number or name")) }
+            label for="q" { (t(ctx, "residents-phone-number-or-name")) }
             input type="search" id="q" name="q" value=(query) autofocus;
-            button type="submit" { (t(ctx, "Chercher", "Search")) }
+            button type="submit" { (t(ctx, "search")) }
         }
-        @if too_short { p.error role="alert" { (t(ctx, "Tapez au moins deux lettres du nom, ou le numéro.", "Type at least two letters of the name, or the number.")) } }
+        @if too_short { p.error role="alert" { (t(ctx, "type-at-least-two-letters")) } }
         @if query.chars().count() >= 2 {
-            h2 { (t(ctx, "Résultats", "Results")) " (" (found.len()) ")" }
+            h2 { (t(ctx, "results")) " (" (found.len()) ")" }
             @if found.is_empty() {
-                p { (t(ctx, "Personne trouvé. Vérifiez le numéro, ou prenez un nouveau rendez-vous.", "Nobody found. Check the number, or book a new appointment.")) }
+                p { (t(ctx, "nobody-found-check-the-number")) }
             }
             @for (name, phone, upcoming) in &found {
                 section {
                     h3 { (name) " · " (phone_words(phone)) }
                     @if upcoming.is_empty() {
-                        p { (t(ctx, "Aucun rendez-vous à venir.", "No upcoming appointment.")) }
+                        p { (t(ctx, "no-upcoming-appointment")) }
                     } @else {
                         table {
-                            caption.skip { (t(ctx, "Rendez-vous à venir de ", "Upcoming appointments of ")) (name) }
-                            thead { tr { th { (t(ctx, "Quand", "When")) } th { (t(ctx, "Lieu", "Place")) } th { (t(ctx, "Motif", "Reason")) } th { (t(ctx, "Référence", "Reference")) } th { (t(ctx, "Actions", "Actions")) } } }
+                            caption.skip { (t(ctx, "upcoming-appointments-of")) (name) }
+                            thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "reference")) } th { (t(ctx, "actions")) } } }
                             tbody { @for b in upcoming { (booking_row(ctx, b, &site_name(b.site), &back)) } }
                         }
                     }
                 }
             }
         }
-        p { a.button.secondary href="/" { (t(ctx, "Prendre un rendez-vous pour un habitant", "Book for a resident")) } }
-        h2 { (t(ctx, "SMS non distribués : à rappeler", "SMS not delivered: call back")) }
+        p { a.button.secondary href="/" { (t(ctx, "book-for-a-resident")) } }
+        h2 { (t(ctx, "sms-not-delivered-call-back")) }
         @if failed.is_empty() {
-            p { (t(ctx, "Aucun.", "None.")) }
+            p { (t(ctx, "none-2")) }
         } @else {
             table {
-                thead { tr { th { (t(ctx, "Lieu", "Place")) } th { (t(ctx, "Habitant", "Resident")) } th { (t(ctx, "Message", "Message")) } th { (t(ctx, "Erreur", "Error")) } } }
+                thead { tr { th { (t(ctx, "place")) } th { (t(ctx, "resident")) } th { (t(ctx, "message")) } th { (t(ctx, "error")) } } }
                 tbody {
                     @for (site, r, who) in &failed {
                         tr {
@@ -255,18 +243,18 @@ pub(super) async fn move_view(
     .await?
     .pop()
     .filter(|(name, _)| !name.is_empty());
-    let title = t(ctx, "Déplacer le rendez-vous", "Move the appointment");
+    let title = t(ctx, "move-the-appointment");
     let action = format!("/agents/rdv/{}/deplacer", b.id);
     let body = html! {
-        p { a href={ "/agents/accueil?q=" (url_encode(phone.as_ref().map_or("", |p| p.1.as_str()))) } { "← " (t(ctx, "Retour", "Back")) } }
+        p { a href={ "/agents/accueil?q=" (url_encode(phone.as_ref().map_or("", |p| p.1.as_str()))) } { "← " (t(ctx, "back")) } }
         h1 { (title) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
         p {
             @if let Some((n, ph)) = &phone { (n) " · " (phone_words(ph)) " · " }
             (reason_words(ctx, b.reason)) " · " strong { (when(ctx, b.starts_at)) }
         }
-        h2 { @if let Some(d) = day { (d.format("%d/%m/%Y")) } @else { (t(ctx, "Prochaines heures libres", "Next free times")) } }
-        @if times.is_empty() { p { (t(ctx, "Aucune heure libre.", "No free time.")) } }
+        h2 { @if let Some(d) = day { (d.format("%d/%m/%Y")) } @else { (t(ctx, "next-free-times")) } }
+        @if times.is_empty() { p { (t(ctx, "no-free-time")) } }
         ul.times {
             @for a in times.iter().take(if day.is_some() { 40 } else { 12 }) {
                 li {
@@ -279,9 +267,9 @@ pub(super) async fn move_view(
             }
         }
         form method="get" action=(action) {
-            label for="jour" { (t(ctx, "Un autre jour", "Another day")) }
+            label for="jour" { (t(ctx, "another-day")) }
             input type="date" id="jour" name="jour" value=[day.map(|d| d.to_string())];
-            button.secondary type="submit" { (t(ctx, "Voir ce jour", "Show that day")) }
+            button.secondary type="submit" { (t(ctx, "show-that-day")) }
         }
     };
     Ok(Page::new(title, body)
@@ -326,14 +314,7 @@ pub async fn move_post(
                 p,
                 &b,
                 None,
-                Some(
-                    t(
-                        ctx,
-                        "Choisissez une heure dans la liste.",
-                        "Choose a time from the list.",
-                    )
-                    .to_owned(),
-                ),
+                Some(t(ctx, "choose-a-time-from-the").to_owned()),
             )
             .await;
         };
@@ -370,14 +351,7 @@ pub async fn move_post(
                     p,
                     &b,
                     None,
-                    Some(
-                        t(
-                            ctx,
-                            "Cette heure vient d’être prise : en voici d’autres.",
-                            "That time was just taken: here are others.",
-                        )
-                        .to_owned(),
-                    ),
+                    Some(t(ctx, "that-time-was-just-taken").to_owned()),
                 )
                 .await
             }

@@ -16,21 +16,21 @@ pub(super) fn sign_in_form(
     status: StatusCode,
 ) -> Response {
     let (token, cookie) = crate::resident::public_form_token(web, ctx);
-    let title = t(ctx, "Connexion des agents", "Staff sign-in");
+    let title = t(ctx, "staff-sign-in");
     let body = html! {
         h1 { (title) }
         @if let Some(p) = &problem { p.alert role="alert" id="probleme" { (p) } }
         form method="post" action="/connexion" {
             input type="hidden" name="csrf" value=(token);
             input type="hidden" name="retour" value=(back);
-            label for="email" { (t(ctx, "Adresse e-mail", "Email address")) }
+            label for="email" { (t(ctx, "email-address")) }
             input type="email" id="email" name="email" value=(email) autocomplete="username" required;
-            label for="password" { (t(ctx, "Mot de passe", "Password")) }
+            label for="password" { (t(ctx, "password")) }
             input type="password" id="password" name="password" autocomplete="current-password" required;
-            button type="submit" { (t(ctx, "Se connecter", "Sign in")) }
+            button type="submit" { (t(ctx, "sign-in")) }
         }
         @if web.inner.identity.offers_password_resets() {
-            p { a href="/connexion/oubli" { (t(ctx, "Mot de passe oublié, ou compte bloqué ?", "Forgotten password, or account locked?")) } }
+            p { a href="/connexion/oubli" { (t(ctx, "forgotten-password-or-account-locked")) } }
         }
     };
     Page::new(title, body)
@@ -68,11 +68,7 @@ pub async fn sign_in_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
         web.now(),
     ) != TokenCheck::Good
     {
-        let m = t(
-            &ctx,
-            "La page était ouverte depuis longtemps : connectez-vous à nouveau.",
-            "The page was open for a long time: sign in again.",
-        );
+        let m = t(&ctx, "the-page-was-open-for-3");
         return sign_in_form(
             &web,
             &ctx,
@@ -128,20 +124,20 @@ pub async fn sign_out_post(State(web): State<Web>, ctx: Ctx, principal: Principa
 
 pub async fn home_page(ctx: Ctx) -> Response {
     staff_page!(ctx, p, async {
-        let ctx_title = t(ctx, "Espace des agents", "Staff");
+        let ctx_title = t(ctx, "staff-2");
         let body = html! {
             h1 { (ctx_title) }
-            p { (t(ctx, "Bonjour", "Hello")) " " (p.display_name) "." }
+            p { (t(ctx, "hello")) " " (p.display_name) "." }
             ul.choices {
                 @if p.may(FRONT_DESK, None) {
-                    li { a.choice href="/agents/accueil" { strong { (t(ctx, "Accueil", "Reception")) } span { (t(ctx, "Trouver un habitant, prendre, déplacer ou annuler un rendez-vous, SMS à rappeler.", "Find a resident, book, move or cancel, SMS to call back about.")) } } }
+                    li { a.choice href="/agents/accueil" { strong { (t(ctx, "reception")) } span { (t(ctx, "find-a-resident-book-move")) } } }
                 }
                 @if p.may(FRONT_DESK, None) {
-                    li { a.choice href="/agents/journee" { strong { (t(ctx, "Journée", "Today")) } span { (t(ctx, "Les permanences du jour, les arrivées et la file d’attente.", "Today's permanences, arrivals and the queue.")) } } }
+                    li { a.choice href="/agents/journee" { strong { (t(ctx, "today")) } span { (t(ctx, "todays-permanences-arrivals-and-the")) } } }
                 }
                 @if p.may(&[Role::Coordinator], None) {
-                    li { a.choice href="/agents/lieux" { strong { (t(ctx, "Lieux", "Sites")) } span { (t(ctx, "Les lieux, leurs permanences régulières, leurs fermetures.", "Sites, their regular permanences, their closures.")) } } }
-                    li { a.choice href="/agents/statistiques" { strong { (t(ctx, "Statistiques", "Statistics")) } span { (t(ctx, "Fréquentation, demandes, attente, absences.", "Attendance, requests, waits, no-shows.")) } } }
+                    li { a.choice href="/agents/lieux" { strong { (t(ctx, "sites-2")) } span { (t(ctx, "sites-their-regular-permanences-their")) } } }
+                    li { a.choice href="/agents/statistiques" { strong { (t(ctx, "statistics")) } span { (t(ctx, "attendance-requests-waits-no-shows")) } } }
                 }
             }
         };

@@ -26,33 +26,33 @@ pub(super) async fn visit_view(
     let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
     let accompanied = recorded.first().is_none_or(|r| r.accompanied);
     let outcome = recorded.first().map_or(ev::Outcome::Done, |r| r.outcome());
-    let title = t(ctx, "Les demandes de la visite", "The visit's requests");
+    let title = t(ctx, "the-visits-requests");
     let body = html! {
         h1 { (title) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
-        @if !recorded.is_empty() { p.notice role="status" { (recorded.len()) " " (t(ctx, "demande(s) enregistrée(s). Vous pouvez corriger.", "request(s) recorded. You can correct them.")) } }
+        @if !recorded.is_empty() { p.notice role="status" { (recorded.len()) " " (t(ctx, "request-s-recorded-you-can")) } }
         form method="post" action={ "/agents/visites/" (id) } {
             (csrf_field(ctx))
             fieldset {
-                legend { (t(ctx, "Demandes (une par case)", "Requests (one per box)")) }
+                legend { (t(ctx, "requests-one-per-box")) }
                 (reason_chips(ctx, "reason", &checked))
             }
             fieldset {
-                legend { (t(ctx, "Comment", "How")) }
+                legend { (t(ctx, "how")) }
                 div.chips {
-                    label { input type="radio" name="accompagne" value="oui" checked[accompanied]; (t(ctx, "Accompagné", "Accompanied")) }
-                    label { input type="radio" name="accompagne" value="non" checked[!accompanied]; (t(ctx, "En autonomie", "Autonomous")) }
+                    label { input type="radio" name="accompagne" value="oui" checked[accompanied]; (t(ctx, "accompanied")) }
+                    label { input type="radio" name="accompagne" value="non" checked[!accompanied]; (t(ctx, "autonomous")) }
                 }
             }
             fieldset {
-                legend { (t(ctx, "Résultat", "Outcome")) }
+                legend { (t(ctx, "outcome")) }
                 div.chips {
-                    label { input type="radio" name="resultat" value="done" checked[outcome == ev::Outcome::Done]; (t(ctx, "Fait", "Done")) }
-                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == ev::Outcome::FollowUp]; (t(ctx, "À suivre", "Follow-up")) }
-                    label { input type="radio" name="resultat" value="redirected" checked[outcome == ev::Outcome::Redirected]; (t(ctx, "Orienté ailleurs", "Sent elsewhere")) }
+                    label { input type="radio" name="resultat" value="done" checked[outcome == ev::Outcome::Done]; (t(ctx, "done-3")) }
+                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == ev::Outcome::FollowUp]; (t(ctx, "follow-up")) }
+                    label { input type="radio" name="resultat" value="redirected" checked[outcome == ev::Outcome::Redirected]; (t(ctx, "sent-elsewhere")) }
                 }
             }
-            button type="submit" { (t(ctx, "Enregistrer", "Save")) }
+            button type="submit" { (t(ctx, "save")) }
         }
     };
     Ok(Page::new(title, body)
@@ -83,14 +83,7 @@ pub async fn visit_post(
                 &web,
                 ctx,
                 id,
-                Some(
-                    t(
-                        ctx,
-                        "Cochez au moins une demande.",
-                        "Tick at least one request.",
-                    )
-                    .to_owned(),
-                ),
+                Some(t(ctx, "tick-at-least-one-request").to_owned()),
             )
             .await;
         }
