@@ -78,3 +78,25 @@ pub use proto::appointments::v1::CancelCause;
 pub use proto::common::v1::{Language, Party, Reason, Sealed};
 pub use proto::identity::v1::Role;
 pub use reason::ReasonKind;
+
+/// The language an event names, as the message catalogues speak it
+/// (unspecified is French).
+impl From<Language> for messages::Language {
+    fn from(l: Language) -> Self {
+        match l {
+            Language::En => messages::Language::En,
+            Language::Ar => messages::Language::Ar,
+            Language::Fr | Language::Unspecified => messages::Language::Fr,
+        }
+    }
+}
+
+impl From<messages::Language> for Language {
+    fn from(l: messages::Language) -> Self {
+        match l {
+            messages::Language::Fr => Language::Fr,
+            messages::Language::En => Language::En,
+            messages::Language::Ar => Language::Ar,
+        }
+    }
+}

@@ -24,7 +24,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-pub use contracts::Language;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast;
@@ -46,15 +45,59 @@ pub enum CatalogueError {
     },
 }
 
-/// The languages a catalogue may hold, with their tags.
+/// A language Créneau speaks. French is the default and the fallback.
+/// (The events' `contracts::Language` converts into it.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+    Ar,
+}
+
+/// The languages a catalogue may hold.
 pub const LANGUAGES: [Language; 3] = [Language::Fr, Language::En, Language::Ar];
 
-/// The BCP 47 tag of a language ("fr" for anything unknown).
+/// The BCP 47 tag of a language.
 pub fn tag(lang: Language) -> &'static str {
     match lang {
+        Language::Fr => "fr",
         Language::En => "en",
         Language::Ar => "ar",
-        _ => "fr",
+    }
+}
+
+impl Language {
+    /// The language of a tag's primary subtag ("en-GB" is English), if
+    /// Créneau speaks it.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "fr" => Some(Language::Fr),
+            "en" => Some(Language::En),
+            "ar" => Some(Language::Ar),
+            _ => None,
+        }
+    }
+
+    /// The caller's choice from an `Accept-Language` value: the spoken
+    /// range with the highest weight, none when no range is spoken.
+    pub fn from_accept_language(value: &str) -> Option<Language> {
+        let mut best: Option<(f32, Language)> = None;
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let Some(lang) = Language::from_tag(parts.next().unwrap_or_default()) else {
+                continue;
+            };
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if weight > 0.0 && best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map(|(_, l)| l)
     }
 }
 
@@ -201,7 +244,8 @@ impl Catalogue {
 
     /// Message `id` in `lang` (in French when that language lacks it),
     /// with its placeables filled from `args`.
-    pub fn say(&self, lang: Language, id: &str, args: Args<'_>) -> String {
+    pub fn say(&self, lang: impl Into<Language>, id: &str, args: Args<'_>) -> String {
+        let lang = lang.into();
         let wanted = self.bundle(lang);
         let found = wanted.filter(|b| b.variables.contains_key(id)).or_else(|| {
             if wanted.is_some() {
@@ -435,6 +479,21 @@ macro_rules! catalogue {
     };
 }
 
+/// A message of `$catalogue` in the language of the request being
+/// answered, its placeables given by name (each value is shown with its
+/// `Display`; give a count to [`Catalogue::now`] as a number instead, for
+/// its plural):
+///
+/// ```ignore
+/// messages::say!(crate::MESSAGES, "no-site", site = id)
+/// ```
+#[macro_export]
+macro_rules! say {
+    ($catalogue:expr, $id:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $catalogue.now($id, &[$((stringify!($name), $crate::Arg::Text(($value).to_string()))),*])
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! language {
@@ -527,6 +586,30 @@ mod tests {
         })
         .await;
         assert_eq!(en, "1 free place");
+    }
+
+    #[test]
+    fn the_callers_language_is_the_heaviest_spoken_range() {
+        assert_eq!(
+            Language::from_accept_language("en-GB,en;q=0.9"),
+            Some(Language::En)
+        );
+        assert_eq!(
+            Language::from_accept_language("de, ar;q=0.5, fr;q=0.8"),
+            Some(Language::Fr)
+        );
+        assert_eq!(Language::from_accept_language("de"), None);
+        assert_eq!(
+            Language::from_accept_language("en;q=0, fr"),
+            Some(Language::Fr)
+        );
+    }
+
+    #[test]
+    fn say_names_its_placeables() {
+        let c = sample();
+        assert_eq!(say!(c, "hello", name = "Amina"), "Bonjour Amina");
+        assert_eq!(say!(c, "only-fr"), "Seulement en français");
     }
 
     #[test]

@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_every_language_with_the_same_placeables() {
-        let problems = MESSAGES.problems(&[Language::En, Language::Ar]);
+        let problems = MESSAGES.problems(&[messages::Language::En, messages::Language::Ar]);
         assert!(problems.is_empty(), "{problems:#?}");
     }
 

@@ -270,13 +270,13 @@ mod tests {
 
     #[test]
     fn every_resident_word_exists_in_every_language_with_the_same_placeables() {
-        let problems = RESIDENT.problems(&[Language::En, Language::Ar]);
+        let problems = RESIDENT.problems(&[messages::Language::En, messages::Language::Ar]);
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
     fn every_staff_word_exists_in_english_with_the_same_placeables() {
-        let problems = crate::layout::STAFF.problems(&[Language::En]);
+        let problems = crate::layout::STAFF.problems(&[messages::Language::En]);
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
