@@ -52,3 +52,131 @@ fn no_code_reads_the_wall_clock_but_the_clock() {
         offenders.join("\n")
     );
 }
+
+/// Every text a person reads comes from a message catalogue: each one
+/// speaks every language it promises, with the same placeables as French,
+/// and says nothing no code asks for. (A file that does not parse fails
+/// here too, when it is first read.)
+#[test]
+fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
+    use messages::Catalogue;
+    use messages::Language::{Ar, En};
+    let catalogues: Vec<(&Catalogue, &[messages::Language], &str, &[&str])> = vec![
+        (&contracts::MESSAGES, &[En], "services/contracts/src", &[]),
+        (&api::MESSAGES, &[En], "services/api/src", &[]),
+        (&identity::MESSAGES, &[En], "services/identity/src", &[]),
+        (&calendar::MESSAGES, &[En], "services/calendar/src", &[]),
+        (
+            &appointments::MESSAGES,
+            &[En],
+            "services/appointments/src",
+            &[],
+        ),
+        (
+            &reminders::texts::MESSAGES,
+            &[En, Ar],
+            "services/reminders/src",
+            &["weekday-"],
+        ),
+        (&reminders::ERRORS, &[En], "services/reminders/src", &[]),
+        (&stats::MESSAGES, &[En], "services/stats/src", &[]),
+        (
+            &web::text::RESIDENT,
+            &[En, Ar],
+            "services/web/src",
+            &["reason-"],
+        ),
+        (&web::STAFF, &[En], "services/web/src", &["by-"]),
+        (&web::ERRORS, &[En], "services/web/src", &[]),
+        (&creneau::MESSAGES, &[En], "services/creneau/src", &[]),
+    ];
+    let mut problems = Vec::new();
+    for (catalogue, languages, dir, built) in &catalogues {
+        problems.extend(catalogue.problems(languages));
+        let sources = messages::sources_under(&root().join(dir));
+        for id in catalogue.unused(&sources, built) {
+            problems.push(format!("{}: {id} is said by no code", catalogue.name()));
+        }
+    }
+    // And the other way: every id the code says is in its catalogue.
+    let said = |dir: &str, prefixes: &[&str]| -> Vec<String> {
+        let sources = messages::sources_under(&root().join(dir));
+        let mut ids = Vec::new();
+        for prefix in prefixes {
+            for part in sources.split(prefix).skip(1) {
+                let part = part.trim_start();
+                if let Some(rest) = part.strip_prefix('"')
+                    && let Some(end) = rest.find('"')
+                {
+                    ids.push(rest[..end].to_owned());
+                }
+            }
+        }
+        ids
+    };
+    let checks: Vec<(&Catalogue, &str, &[&str])> = vec![
+        (
+            &contracts::MESSAGES,
+            "services/contracts/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+        (
+            &api::MESSAGES,
+            "services/api/src",
+            &["say!(crate::MESSAGES,", "MESSAGES.now("],
+        ),
+        (
+            &identity::MESSAGES,
+            "services/identity/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+        (
+            &calendar::MESSAGES,
+            "services/calendar/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+        (
+            &appointments::MESSAGES,
+            "services/appointments/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+        (
+            &reminders::ERRORS,
+            "services/reminders/src",
+            &["say!(crate::ERRORS,"],
+        ),
+        (
+            &stats::MESSAGES,
+            "services/stats/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+        (
+            &web::STAFF,
+            "services/web/src",
+            &["t(ctx,", "t(&ctx,", "t_with(ctx,"],
+        ),
+        (&web::ERRORS, "services/web/src", &["say!(crate::ERRORS,"]),
+        (
+            &creneau::MESSAGES,
+            "services/creneau/src",
+            &["say!(crate::MESSAGES,"],
+        ),
+    ];
+    let mut read = 0;
+    for (catalogue, dir, prefixes) in checks {
+        for id in said(dir, prefixes) {
+            read += 1;
+            if !catalogue.has(&id) {
+                problems.push(format!(
+                    "{}: the code says {id}, which it lacks",
+                    catalogue.name()
+                ));
+            }
+        }
+    }
+    assert!(
+        read > 300,
+        "only {read} messages found in the code: is the search broken?"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}

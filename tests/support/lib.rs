@@ -272,6 +272,10 @@ impl TestApp {
     }
 
     async fn build(settings: Settings, origin: &str, clock: Arc<dyn Clock>) -> Self {
+        // What the services say when a test calls them directly, outside
+        // a request: English, the language these tests read (over HTTP,
+        // each request speaks its caller's).
+        messages::set_default(messages::Language::En);
         let dir =
             std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
         let store: Arc<dyn EventStore> =

@@ -159,10 +159,15 @@ impl Principal {
             return Ok(());
         }
         let names: Vec<&str> = roles.iter().map(|r| role_name(*r)).collect();
-        let at = site.map_or_else(|| "any site".to_owned(), |s| format!("site {s}"));
-        Err(ApiError::Forbidden(format!(
-            "this needs the role {} at {at}; ask an administrator if you should have it",
-            names.join(" or ")
+        let at = site.map_or_else(
+            || messages::say!(crate::MESSAGES, "any-site").to_owned(),
+            |s| messages::say!(crate::MESSAGES, "site", site = s),
+        );
+        Err(ApiError::Forbidden(messages::say!(
+            crate::MESSAGES,
+            "this-needs-role-at-ask",
+            role = names.join(" or "),
+            at = at
         )))
     }
 }
@@ -200,7 +205,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
             .extensions
             .get::<Principal>()
             .cloned()
-            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+            .ok_or_else(|| ApiError::Unauthorized(messages::say!(crate::MESSAGES, "sign-in-first")))
     }
 }
 
@@ -523,9 +528,10 @@ fn credentials<'a>(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "the Authorization header must be \"Bearer <token>\" with an API token".into(),
-                )
+                ApiError::Unauthorized(messages::say!(
+                    crate::MESSAGES,
+                    "authorization-header-must-be-bearer"
+                ))
             })?;
         return Ok(Some(Credentials::Bearer(token)));
     }
@@ -561,9 +567,9 @@ async fn form_csrf(request: Request) -> Result<(Vec<u8>, Request), ApiError> {
         return Ok((Vec::new(), request));
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM)
-        .await
-        .map_err(|_| ApiError::TooLarge("this form is too large: 64 KiB at most".into()))?;
+    let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| {
+        ApiError::TooLarge(messages::say!(crate::MESSAGES, "this-form-is-too-large"))
+    })?;
     let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .unwrap_or_default()
         .into_iter()
@@ -666,9 +672,11 @@ async fn check(
                 allowed: allowed.iter().map(ToString::to_string).collect(),
             });
         }
-        return Err(ApiError::Internal(format!(
-            "route {method} {} has no access rule: declare it through api::Routes",
-            path.as_str()
+        return Err(ApiError::Internal(messages::say!(
+            crate::MESSAGES,
+            "route-has-no-access-rule",
+            method = method,
+            path = path.as_str()
         )));
     };
     if changes_something(&method)
@@ -676,10 +684,10 @@ async fn check(
             (&policy.origin, request.headers().get(header::ORIGIN))
         && origin.as_bytes() != expected.as_bytes()
     {
-        return Err(ApiError::Forbidden(
-            "this request comes from a page of another site: open Créneau at its own address and try again"
-                .into(),
-        ));
+        return Err(ApiError::Forbidden(messages::say!(
+            crate::MESSAGES,
+            "this-request-comes-from-page"
+        )));
     }
     let optional = match need {
         Need::Public => return Ok((request, None)),
@@ -702,9 +710,10 @@ async fn check(
         if door == Door::Page {
             return Err(ApiError::SignIn(sign_in_address(request.uri())));
         }
-        return Err(ApiError::Unauthorized(
-            "sign in first: this needs a staff session or an API token".into(),
-        ));
+        return Err(ApiError::Unauthorized(messages::say!(
+            crate::MESSAGES,
+            "sign-in-first-this-needs"
+        )));
     };
     let Authenticated {
         principal,
@@ -719,23 +728,25 @@ async fn check(
         };
         request = back;
         if !same_secret(&sent, session.csrf.as_bytes()) {
-            return Err(ApiError::Forbidden(
-                "this form is out of date or was not sent from Créneau: reload the page and try again"
-                    .into(),
-            ));
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::MESSAGES,
+                "this-form-is-out-of"
+            )));
         }
     }
     match need {
         Need::Admin if !principal.is_admin() => {
-            return Err(ApiError::Forbidden(
-                "this needs an administrator of every site".into(),
-            ));
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::MESSAGES,
+                "this-needs-administrator-of-every"
+            )));
         }
         Need::Everywhere(roles) if !principal.may_everywhere(roles) => {
             let names: Vec<&str> = roles.iter().map(|r| role_name(*r)).collect();
-            return Err(ApiError::Forbidden(format!(
-                "this needs the role {} for every site; ask an administrator if you should have it",
-                names.join(" or ")
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::MESSAGES,
+                "this-needs-role-for-every",
+                role = names.join(" or ")
             )));
         }
         Need::Staff(roles) => {

@@ -8,11 +8,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::i18n::localized;
-
 /// What went wrong, for the person or program that asked. User mistakes are
-/// 4xx with a message they can act on; a 500 says nothing internal (the
-/// detail goes to the log, with the request's correlation id).
+/// 4xx with a message they can act on, said when the error is made, in the
+/// request's language (each service's catalogue); a 500 says nothing
+/// internal (the detail goes to the log, with the request's correlation
+/// id).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -40,7 +40,7 @@ pub enum ApiError {
         retry_after: Duration,
     },
     /// The address exists, not with this method: 405 with `Allow`.
-    #[error("this address does not take {method}: use {}", allowed.join(", "))]
+    #[error("{}", messages::say!(crate::MESSAGES, "method-not-allowed", method = .method, allowed = .allowed.join(", ")))]
     MethodNotAllowed {
         method: String,
         allowed: Vec<String>,
@@ -121,10 +121,14 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if e.is_data() || e.is_eof() && !bytes.is_empty() {
             ApiError::Invalid {
                 field: field_in(&text),
-                message: format!("the body does not fit this request: {text}"),
+                message: messages::say!(crate::MESSAGES, "body-does-not-fit-this", text = text),
             }
         } else {
-            ApiError::BadRequest(format!("send the body as JSON: {text}"))
+            ApiError::BadRequest(messages::say!(
+                crate::MESSAGES,
+                "send-body-as-json",
+                text = text
+            ))
         }
     })
 }
@@ -132,8 +136,14 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// An id from the address, or a 404 that says the address is wrong: `what`
 /// names the kind of id ("site", "staff"…).
 pub fn path_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a {what} id: check the address")))
+    raw.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "is-not-id-check-address",
+            raw = format!("{:?}", raw),
+            what = what
+        ))
+    })
 }
 
 impl IntoResponse for ApiError {
@@ -145,11 +155,11 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");
-                localized("something went wrong on our side; try again, and give the correlation id if it goes on").into_owned()
+                messages::say!(crate::MESSAGES, "something-went-wrong-on-our")
             }
-            ApiError::Unavailable(m) => localized(&format!("not ready: {m}")).into_owned(),
-            ApiError::Invalid { field, message } => format!("{field}: {}", localized(message)),
-            other => localized(&other.to_string()).into_owned(),
+            ApiError::Unavailable(m) => messages::say!(crate::MESSAGES, "not-ready", what = m),
+            ApiError::Invalid { field, message } => format!("{field}: {message}"),
+            other => other.to_string(),
         };
         let code = self.code();
         let body = match &self {
@@ -189,11 +199,12 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
-                "send the body as JSON, with Content-Type: application/json".into(),
+                messages::say!(crate::MESSAGES, "send-body-as-json-with"),
             )),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::BadRequest(format!(
-                "the body is not valid JSON: {}",
-                e.body_text()
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::BadRequest(messages::say!(
+                crate::MESSAGES,
+                "body-is-not-valid-json",
+                body_text = e.body_text()
             ))),
             Err(JsonRejection::JsonDataError(e)) => {
                 // serde names the field between backticks: "missing field
@@ -201,7 +212,7 @@ where
                 let text = e.body_text();
                 Err(ApiError::Invalid {
                     field: field_in(&text),
-                    message: format!("the body does not fit this request: {text}"),
+                    message: messages::say!(crate::MESSAGES, "body-does-not-fit-this", text = text),
                 })
             }
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
@@ -215,7 +226,7 @@ pub const MAX_BODY: usize = 256 * 1024;
 
 /// The answer to a body over [`MAX_BODY`].
 pub fn too_large() -> ApiError {
-    ApiError::TooLarge("this request is too large: 256 KiB at most".into())
+    ApiError::TooLarge(messages::say!(crate::MESSAGES, "this-request-is-too-large"))
 }
 
 /// Middleware: an answer the framework wrote itself (a body over the
@@ -269,16 +280,23 @@ where
 
 /// Reads a query string with axum's own deserializer, mapping its error.
 fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let uri: axum::http::Uri = format!("/?{query}")
-        .parse()
-        .map_err(|_| ApiError::BadRequest("the address's query string is not valid".into()))?;
+    let uri: axum::http::Uri = format!("/?{query}").parse().map_err(|_| {
+        ApiError::BadRequest(messages::say!(
+            crate::MESSAGES,
+            "addresss-query-string-is-not"
+        ))
+    })?;
     axum::extract::Query::<T>::try_from_uri(&uri)
         .map(|q| q.0)
         .map_err(|e| {
             let text = e.body_text();
             ApiError::Invalid {
                 field: field_in(&text),
-                message: format!("the address's parameters do not fit: {text}"),
+                message: messages::say!(
+                    crate::MESSAGES,
+                    "addresss-parameters-do-not-fit",
+                    text = text
+                ),
             }
         })
 }

@@ -22,6 +22,10 @@
 //! checked; that is behind the [`Authenticator`] trait (the identity
 //! service implements it).
 
+// The api service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "api", fr, en);
+
 mod access;
 mod acting;
 mod correlation;

@@ -311,11 +311,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
 pub fn wait_words(d: Duration) -> String {
     let secs = d.as_secs().max(1);
     match secs {
-        0..60 => format!("{secs} second{}", if secs == 1 { "" } else { "s" }),
-        _ => {
-            let mins = secs.div_ceil(60);
-            format!("{mins} minute{}", if mins == 1 { "" } else { "s" })
-        }
+        0..60 => crate::MESSAGES.now("wait-seconds", &[("count", secs.into())]),
+        _ => crate::MESSAGES.now("wait-minutes", &[("count", secs.div_ceil(60).into())]),
     }
 }
 
@@ -424,6 +421,8 @@ mod tests {
 
     #[test]
     fn waits_read_as_words() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         assert_eq!(wait_words(Duration::from_secs(1)), "1 second");
         assert_eq!(wait_words(Duration::from_secs(61)), "2 minutes");
         assert_eq!(wait_words(Duration::from_secs(900)), "15 minutes");

@@ -36,15 +36,16 @@ pub fn slot(
     if start <= now {
         return Err(AppointmentError::invalid(
             "start",
-            "this time is in the past: choose a time to come",
+            messages::say!(crate::MESSAGES, "this-time-is-in-past"),
         ));
     }
     if start < now + settings.notice {
         return Err(AppointmentError::invalid(
             "start",
-            format!(
-                "book at least {} minutes ahead; for today, call the help desk",
-                settings.notice.num_minutes()
+            messages::say!(
+                crate::MESSAGES,
+                "book-at-least-minutes-ahead",
+                notice = settings.notice.num_minutes()
             ),
         ));
     }
@@ -53,16 +54,17 @@ pub fn slot(
     if day > today + Days::new(settings.horizon_days) {
         return Err(AppointmentError::invalid(
             "start",
-            format!(
-                "bookings open {} days ahead: choose an earlier date",
-                settings.horizon_days
+            messages::say!(
+                crate::MESSAGES,
+                "bookings-open-days-ahead-choose",
+                horizon_days = settings.horizon_days
             ),
         ));
     }
     if !m.calendar.sites.contains_key(&site) {
         return Err(AppointmentError::invalid(
             "site",
-            format!("there is no site {site}"),
+            messages::say!(crate::MESSAGES, "there-is-no-site", site = site),
         ));
     }
     let permanences = m.calendar.permanences(Some(site), day, day)?;
@@ -77,7 +79,7 @@ pub fn slot(
     }
     Err(AppointmentError::invalid(
         "start",
-        "there is no appointment at this time at this site: choose one of the times from /api/v1/availability",
+        messages::say!(crate::MESSAGES, "there-is-no-appointment-at"),
     ))
 }
 
@@ -332,6 +334,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_wished_time_finds_its_slot_or_says_why_not() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         let f = Fixture::new(1);
         let now = paris(7, 10, 0);
         let s = settings();

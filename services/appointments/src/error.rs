@@ -24,7 +24,7 @@ pub enum AppointmentError {
         message: String,
     },
     /// The place was taken meanwhile; here are the next free ones.
-    #[error("this time was just taken: choose another one")]
+    #[error("{}", messages::say!(crate::MESSAGES, "slot-taken"))]
     SlotTaken { alternatives: Vec<Available> },
     #[error("{0}")]
     AlreadyBooked(String),
@@ -72,9 +72,10 @@ impl AppointmentError {
 impl From<AppendError> for AppointmentError {
     fn from(e: AppendError) -> Self {
         match e {
-            AppendError::WrongExpectedVersion { .. } => AppointmentError::Conflict(
-                "someone else changed this meanwhile: reload it, check their change, and make yours again".into(),
-            ),
+            AppendError::WrongExpectedVersion { .. } => AppointmentError::Conflict(messages::say!(
+                crate::MESSAGES,
+                "someone-else-changed-this-meanwhile"
+            )),
             AppendError::Store(e) => AppointmentError::Store(e),
             other => AppointmentError::Append(other),
         }

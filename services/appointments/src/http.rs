@@ -116,15 +116,28 @@ fn reason(code: &str, field: &'static str) -> Result<Reason, ApiError> {
     Reason::from_code(code).ok_or_else(|| {
         AppointmentError::invalid(
             field,
-            format!("{code:?} is not a reason: use procedure_caf, procedure_prefecture, procedure_ants, procedure_france_travail, procedure_taxes, procedure_housing, procedure_health_insurance, procedure_retirement, procedure_schooling, procedure_other, smartphone, computer, email, printing, personal_documents, introduction or other"),
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-reason-use-procedure",
+                code = format!("{:?}", code)
+            ),
         )
         .into()
     })
 }
 
 fn site(raw: &str, field: &'static str) -> Result<SiteId, ApiError> {
-    raw.parse()
-        .map_err(|_| AppointmentError::invalid(field, format!("{raw:?} is not a site id")).into())
+    raw.parse().map_err(|_| {
+        AppointmentError::invalid(
+            field,
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-site-id",
+                raw = format!("{:?}", raw)
+            ),
+        )
+        .into()
+    })
 }
 
 #[derive(Deserialize)]
@@ -147,14 +160,22 @@ async fn availability_get(
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
             ApiError::from(AppointmentError::invalid(
                 "from",
-                format!("{t:?} is not a date: write 2026-12-01"),
+                messages::say!(
+                    crate::MESSAGES,
+                    "is-not-date-write-2026",
+                    text = format!("{:?}", t)
+                ),
             ))
         })?,
         None => contracts::time::local_date(now),
     };
     let days = q.days.unwrap_or(14);
     if !(1..=60).contains(&days) {
-        return Err(AppointmentError::invalid("days", "ask for 1 to 60 days").into());
+        return Err(AppointmentError::invalid(
+            "days",
+            messages::say!(crate::MESSAGES, "ask-for-1-to-60"),
+        )
+        .into());
     }
     Ok(axum::Json(
         s.appointments
@@ -238,7 +259,7 @@ fn slot_taken(e: AppointmentError) -> Response {
             StatusCode::CONFLICT,
             axum::Json(json!({
                 "error": "slot_taken",
-                "message": api::i18n::localized("this time was just taken: here are the next free ones"),
+                "message": messages::say!(crate::MESSAGES, "this-time-was-just-taken"),
                 "alternatives": alternatives,
             })),
         )
@@ -265,7 +286,11 @@ async fn appointments_create(
         Some(other) => {
             return Err(AppointmentError::invalid(
                 "resident.language",
-                format!("{other:?} is not offered: fr, en or ar"),
+                messages::say!(
+                    crate::MESSAGES,
+                    "is-not-offered-fr-en",
+                    other = format!("{:?}", other)
+                ),
             )
             .into());
         }
@@ -281,7 +306,7 @@ async fn appointments_create(
         None if body.override_reason.is_some() => {
             return Err(AppointmentError::invalid(
                 "override_reason",
-                "only staff may book past the one-appointment rule",
+                messages::say!(crate::MESSAGES, "only-staff-may-book-past"),
             )
             .into());
         }
@@ -369,9 +394,10 @@ async fn check_access(
         return Ok(Party::Staff);
     }
     let Some(token) = link.token.as_deref() else {
-        return Err(ApiError::Unauthorized(
-            "open your appointment with the link from your SMS or email".into(),
-        ));
+        return Err(ApiError::Unauthorized(messages::say!(
+            crate::MESSAGES,
+            "open-your-appointment-with-link"
+        )));
     };
     s.appointments
         .identity()
@@ -467,7 +493,7 @@ fn parse_start(text: &str) -> Result<DateTime<Utc>, ApiError> {
         .map_err(|_| {
             AppointmentError::invalid(
                 "start",
-                "give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00",
+                messages::say!(crate::MESSAGES, "give-time-as-rfc-3339"),
             )
             .into()
         })
@@ -492,8 +518,10 @@ async fn appointments_step(
         "done" => Stage::Done,
         "no-show" => Stage::NoShow,
         other => {
-            return Err(ApiError::NotFound(format!(
-                "{other:?} is not a step: arrived, started, done or no-show"
+            return Err(ApiError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "is-not-step-arrived-started",
+                other = format!("{:?}", other)
             )));
         }
     };
@@ -582,8 +610,11 @@ async fn queue_at(s: &HttpState, site: &str, permanence: &str) -> Result<(), Api
     let site: SiteId = path_id("site", site)?;
     match s.appointments.site_of(permanence).await? {
         Some(at) if at == site => Ok(()),
-        _ => Err(ApiError::NotFound(format!(
-            "site {site} has no permanence {permanence}"
+        _ => Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "site-has-no-permanence",
+            site = site,
+            permanence = permanence
         ))),
     }
 }
@@ -639,7 +670,11 @@ async fn queue_list(
         Some(other) => {
             return Err(AppointmentError::invalid(
                 "for",
-                format!("{other:?}: use it_helper or mediator"),
+                messages::say!(
+                    crate::MESSAGES,
+                    "use-it-helper-or-mediator",
+                    other = format!("{:?}", other)
+                ),
             )
             .into());
         }
@@ -710,14 +745,18 @@ async fn queue_step(
         "served" => crate::queue::TicketState::Served,
         "left" => crate::queue::TicketState::Left,
         other => {
-            return Err(ApiError::NotFound(format!(
-                "{other:?} is not a step: call, served or left"
+            return Err(ApiError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "is-not-step-call-served",
+                other = format!("{:?}", other)
             )));
         }
     };
     if s.appointments.ticket(ticket).await?.permanence_id != permanence {
-        return Err(ApiError::NotFound(format!(
-            "this permanence has no ticket {ticket}"
+        return Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "this-permanence-has-no-ticket",
+            ticket = ticket
         )));
     }
     let t = s
@@ -846,7 +885,11 @@ async fn requests_put(
             other => {
                 return Err(AppointmentError::invalid(
                     "requests.outcome",
-                    format!("{other:?}: use done, follow_up or redirected"),
+                    messages::say!(
+                        crate::MESSAGES,
+                        "use-done-follow-up-or",
+                        other = format!("{:?}", other)
+                    ),
                 )
                 .into());
             }

@@ -14,6 +14,10 @@
 //! `booking-<rule id>_<date>` stream, appended at the version the writer
 //! saw: two bookings of the last place cannot both be written.
 
+// The appointments service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "appointments", fr, en);
+
 mod decide;
 mod error;
 mod http;

@@ -85,6 +85,17 @@ impl Model {
         self.position
     }
 
+    /// One booking, or the refusal that names it.
+    pub fn booking(&self, id: AppointmentId) -> Result<&Booking, AppointmentError> {
+        self.bookings.get(&id).ok_or_else(|| {
+            AppointmentError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-appointment",
+                id = id
+            ))
+        })
+    }
+
     /// The version of one of this service's streams, if it has one.
     pub fn version(&self, stream: &StreamName) -> Option<u64> {
         self.versions.get(stream.as_str()).copied()

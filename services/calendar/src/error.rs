@@ -44,9 +44,10 @@ pub enum CalendarError {
 impl From<AppendError> for CalendarError {
     fn from(e: AppendError) -> Self {
         match e {
-            AppendError::WrongExpectedVersion { .. } => CalendarError::Conflict(
-                "someone else changed this meanwhile: reload it, check their change, and make yours again".into(),
-            ),
+            AppendError::WrongExpectedVersion { .. } => CalendarError::Conflict(messages::say!(
+                crate::MESSAGES,
+                "someone-else-changed-this-meanwhile"
+            )),
             AppendError::Store(e) => CalendarError::Store(e),
             other => CalendarError::Append(other),
         }

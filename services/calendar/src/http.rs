@@ -167,10 +167,9 @@ async fn sites_get(
 ) -> Result<Response, ApiError> {
     let id = site_id(&raw)?;
     let m = calendar.model().await?;
-    let site = m
-        .sites
-        .get(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("there is no site {id}")))?;
+    let site = m.sites.get(&id).ok_or_else(|| {
+        ApiError::NotFound(messages::say!(crate::MESSAGES, "there-is-no-site", id = id))
+    })?;
     Ok(json(site_shown(site)))
 }
 
@@ -292,9 +291,13 @@ async fn closures_delete(
     Path((raw, closure)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let id = site_id(&raw)?;
-    let closure: Uuid = closure
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("{closure:?} is not a closure id")))?;
+    let closure: Uuid = closure.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "is-not-closure-id",
+            closure = format!("{:?}", closure)
+        ))
+    })?;
     calendar
         .lift_closure(&principal.acting(correlation, now), id, closure)
         .await?;
@@ -329,7 +332,11 @@ async fn rules_list(
     let id = site_id(&raw)?;
     let m = calendar.model().await?;
     if !m.sites.contains_key(&id) {
-        return Err(ApiError::NotFound(format!("there is no site {id}")));
+        return Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "there-is-no-site",
+            id = id
+        )));
     }
     let rules: Vec<RuleShown> = m
         .rules
@@ -419,7 +426,11 @@ fn parse_reason(name: &str) -> Result<Reason, Invalid> {
     Reason::from_code(name).ok_or_else(|| {
         Invalid::new(
             "offer.by_reason",
-            format!("{name:?} is not a reason: use procedure_caf, procedure_prefecture, smartphone, computer, email…"),
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-reason-use-procedure",
+                name = format!("{:?}", name)
+            ),
         )
     })
 }
@@ -451,7 +462,7 @@ fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError
     if r.offer.drop_in_capacity == Some(0) {
         return Err(CalendarError::from(Invalid::new(
             "offer.drop_in_capacity",
-            "a capacity of 0 lets nobody in: give the most people at once, or leave it out for no limit",
+            messages::say!(crate::MESSAGES, "capacity-of-0-lets-nobody"),
         ))
         .into());
     }
@@ -494,14 +505,21 @@ async fn rules_create(
 /// The rule `raw`, checked to be at `site` (a grant for one site opens
 /// nothing of another's through its address).
 async fn rule_at(calendar: &Calendar, site: SiteId, raw: &str) -> Result<RuleId, ApiError> {
-    let id: RuleId = raw
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("{raw:?} is not a rule id")))?;
+    let id: RuleId = raw.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "is-not-rule-id",
+            raw = format!("{:?}", raw)
+        ))
+    })?;
     let m = calendar.model().await?;
     match m.rules.get(&id) {
         Some(r) if r.spec.site == site => Ok(id),
-        _ => Err(ApiError::NotFound(format!(
-            "site {site} has no permanence rule {id}"
+        _ => Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "site-has-no-permanence-rule",
+            site = site,
+            id = id
         ))),
     }
 }
@@ -758,9 +776,10 @@ fn check_feed(
         {
             Ok(())
         }
-        _ => Err(ApiError::NotFound(
-            "this calendar link is not valid: copy it again from Créneau (Mon agenda)".into(),
-        )),
+        _ => Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "this-calendar-link-is-not"
+        ))),
     }
 }
 

@@ -13,6 +13,10 @@
 //! Invariant: owns the `site-*` and `permanence-*` streams and reads no
 //! other; knows staff only by id.
 
+// The calendar service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "calendar", fr, en);
+
 mod error;
 pub mod holidays;
 mod http;

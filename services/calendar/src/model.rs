@@ -20,7 +20,11 @@ pub fn parse_day(field: &'static str, text: &str) -> Result<NaiveDate, Invalid> 
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
         Invalid::new(
             field,
-            format!("{text:?} is not a date: write it as 2026-09-15"),
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-date-write-it",
+                text = format!("{:?}", text)
+            ),
         )
     })
 }
@@ -63,26 +67,24 @@ fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
     if !o.drop_in && !o.appointments {
         return Err(Invalid::new(
             "offer",
-            "offer drop-in, appointments, or both",
+            messages::say!(crate::MESSAGES, "offer-drop-in-appointments-or"),
         ));
     }
     if o.appointments {
         if !(10..=240).contains(&o.appointment_minutes) {
             return Err(Invalid::new(
                 "offer.appointment_minutes",
-                format!(
-                    "{} minutes: an appointment lasts 10 to 240 minutes",
-                    o.appointment_minutes
+                messages::say!(
+                    crate::MESSAGES,
+                    "minutes-appointment-lasts-10-to",
+                    appointment_minutes = o.appointment_minutes
                 ),
             ));
         }
         if !(1..=20).contains(&o.desks) {
             return Err(Invalid::new(
                 "offer.desks",
-                format!(
-                    "{} desks: give 1 to 20 appointments held at the same time",
-                    o.desks
-                ),
+                messages::say!(crate::MESSAGES, "desks-give-1-to-20", desks = o.desks),
             ));
         }
     }
@@ -94,15 +96,16 @@ fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
             .ok_or_else(|| {
                 Invalid::new(
                     "offer.by_reason",
-                    format!("reason {} is not a reason", r.reason),
+                    messages::say!(crate::MESSAGES, "reason-is-not-reason", reason = r.reason),
                 )
             })?;
         if !(10..=240).contains(&r.length_minutes) {
             return Err(Invalid::new(
                 "offer.by_reason",
-                format!(
-                    "{} minutes for one reason: 10 to 240 are accepted",
-                    r.length_minutes
+                messages::say!(
+                    crate::MESSAGES,
+                    "minutes-for-one-reason-10",
+                    length_minutes = r.length_minutes
                 ),
             ));
         }
@@ -114,7 +117,10 @@ fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
             .ok()
             .filter(|r| *r != Role::Unspecified)
             .ok_or_else(|| {
-                Invalid::new("offer.roles_on_duty", format!("role {r} is not a role"))
+                Invalid::new(
+                    "offer.roles_on_duty",
+                    messages::say!(crate::MESSAGES, "role-is-not-role", r = r),
+                )
             })?;
         roles_on_duty.push(role);
     }
@@ -131,13 +137,22 @@ fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
 
 /// Checks a rule as written in an event or a request.
 pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
-    let site: SiteId = r
-        .site_id
-        .parse()
-        .map_err(|_| Invalid::new("site_id", format!("{:?} is not a site id", r.site_id)))?;
+    let site: SiteId = r.site_id.parse().map_err(|_| {
+        Invalid::new(
+            "site_id",
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-site-id",
+                site_id = format!("{:?}", r.site_id)
+            ),
+        )
+    })?;
     let label = r.label.trim();
     if label.chars().count() > 80 {
-        return Err(Invalid::new("label", "a label has at most 80 characters"));
+        return Err(Invalid::new(
+            "label",
+            messages::say!(crate::MESSAGES, "label-has-at-most-80"),
+        ));
     }
     let when = match (r.cron.trim(), r.once_at.trim()) {
         (cron, "") if !cron.is_empty() => When::Recurring(Box::new(Recurrence::parse(cron)?)),
@@ -145,14 +160,18 @@ pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
             NaiveDateTime::parse_from_str(once, "%Y-%m-%dT%H:%M").map_err(|_| {
                 Invalid::new(
                     "once_at",
-                    format!("{once:?} is not a local date and time: write 2026-09-15T09:00"),
+                    messages::say!(
+                        crate::MESSAGES,
+                        "is-not-local-date-and",
+                        once = format!("{:?}", once)
+                    ),
                 )
             })?,
         ),
         _ => {
             return Err(Invalid::new(
                 "cron",
-                "give either cron (a recurrence, e.g. \"0 9 * * TUE\") or once_at (one extra permanence), not both",
+                messages::say!(crate::MESSAGES, "give-either-cron-recurrence-e"),
             ));
         }
     };
@@ -161,7 +180,7 @@ pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
         (_, "") => {
             return Err(Invalid::new(
                 "valid_from",
-                "say from which date the rule holds, e.g. 2026-09-01",
+                messages::say!(crate::MESSAGES, "say-from-which-date-rule"),
             ));
         }
         (_, text) => parse_day("valid_from", text)?,
@@ -173,19 +192,20 @@ pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
     if valid_until.is_some_and(|u| u < valid_from) {
         return Err(Invalid::new(
             "valid_until",
-            "the rule ends before it starts: valid_until must be on or after valid_from",
+            messages::say!(crate::MESSAGES, "rule-ends-before-it-starts"),
         ));
     }
-    let offer = check_offer(
-        r.offer
-            .as_ref()
-            .ok_or_else(|| Invalid::new("offer", "say what the permanence offers"))?,
-    )?;
+    let offer = check_offer(r.offer.as_ref().ok_or_else(|| {
+        Invalid::new(
+            "offer",
+            messages::say!(crate::MESSAGES, "say-what-permanence-offers"),
+        )
+    })?)?;
     when.check(valid_from, r.duration_minutes)?;
     if offer.appointments && offer.appointment_minutes > r.duration_minutes {
         return Err(Invalid::new(
             "offer.appointment_minutes",
-            "an appointment is longer than the permanence: no slot would fit",
+            messages::say!(crate::MESSAGES, "appointment-is-longer-than-permanence"),
         ));
     }
     Ok(RuleSpec {

@@ -37,7 +37,10 @@ impl PartialEq for Recurrence {
     }
 }
 
-const CRON_HELP: &str = "write five fields, minute hour day-of-month month day-of-week, with day names: \"0 9 * * TUE\" (Tuesdays at 09:00), \"30 13 * * MON,THU\"";
+/// How to write a rule, said after what was wrong with one.
+fn cron_help() -> String {
+    messages::say!(crate::MESSAGES, "write-five-fields-minute-hour")
+}
 
 impl Recurrence {
     /// Reads a five-field expression (minute hour day-of-month month
@@ -49,15 +52,22 @@ impl Recurrence {
         if fields.len() != 5 {
             return Err(Invalid::new(
                 "cron",
-                format!("{text:?} has {} fields: {CRON_HELP}", fields.len()),
+                messages::say!(
+                    crate::MESSAGES,
+                    "has-fields",
+                    text = format!("{:?}", text),
+                    fields = fields.len(),
+                    help = cron_help()
+                ),
             ));
         }
         if fields[4].chars().any(|c| c.is_ascii_digit()) {
             return Err(Invalid::new(
                 "cron",
-                format!(
-                    "day of week {:?} uses numbers: use day names (MON, TUE, WED, THU, FRI, SAT, SUN)",
-                    fields[4]
+                messages::say!(
+                    crate::MESSAGES,
+                    "day-of-week-uses-numbers",
+                    field = format!("{:?}", fields[4])
                 ),
             ));
         }
@@ -65,7 +75,13 @@ impl Recurrence {
             cron::Schedule::from_str(&format!("0 {}", text.to_uppercase())).map_err(|e| {
                 Invalid::new(
                     "cron",
-                    format!("{text:?} is not a cron expression ({e}): {CRON_HELP}"),
+                    messages::say!(
+                        crate::MESSAGES,
+                        "is-not-cron-expression",
+                        text = format!("{:?}", text),
+                        why = e,
+                        help = cron_help()
+                    ),
                 )
             })?;
         Ok(Recurrence {
@@ -120,7 +136,11 @@ impl When {
         if !(30..=12 * 60).contains(&minutes) {
             return Err(Invalid::new(
                 "duration_minutes",
-                format!("{minutes} minutes: a permanence lasts 30 to 720 minutes (3h30 is 210)"),
+                messages::say!(
+                    crate::MESSAGES,
+                    "minutes-permanence-lasts-30-to",
+                    minutes = minutes
+                ),
             ));
         }
         let year = from
@@ -137,15 +157,16 @@ impl When {
         if starts.is_empty() {
             return Err(Invalid::new(
                 field,
-                "this never happens in the coming year: check the days and months",
+                messages::say!(crate::MESSAGES, "this-never-happens-in-coming"),
             ));
         }
         if starts.len() > MAX_PER_YEAR {
             return Err(Invalid::new(
                 field,
-                format!(
-                    "this happens {}+ times a year: a permanence is a half-day, write its start time (e.g. \"0 9 * * TUE\")",
-                    starts.len()
+                messages::say!(
+                    crate::MESSAGES,
+                    "this-happens-times-year-permanence",
+                    starts = starts.len()
                 ),
             ));
         }
@@ -154,9 +175,11 @@ impl When {
             if s.time() < EARLIEST_START || end.date() != s.date() {
                 return Err(Invalid::new(
                     field,
-                    format!(
-                        "a permanence at {} lasting {minutes} minutes: permanences start at 06:00 or later and end by midnight the same day (clock changes happen at night)",
-                        s.format("%H:%M")
+                    messages::say!(
+                        crate::MESSAGES,
+                        "permanence-at-lasting-minutes-permanences",
+                        start = s.format("%H:%M"),
+                        minutes = minutes
                     ),
                 ));
             }
@@ -211,6 +234,8 @@ mod tests {
 
     #[test]
     fn bad_expressions_say_what_to_write() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         for (bad, words) in [
             ("0 9 * *", "5 fields"),
             ("0 9 * * 2", "day names"),
@@ -229,6 +254,8 @@ mod tests {
 
     #[test]
     fn night_or_overlong_permanences_are_refused_with_the_rule() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         let from = date(2026, 1, 1);
         let at = |text: &str| When::Recurring(Box::new(Recurrence::parse(text).expect("cron")));
         let e = at("30 2 * * SUN").check(from, 120).unwrap_err();

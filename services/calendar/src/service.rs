@@ -92,8 +92,10 @@ pub fn permanence_id(rule: RuleId, day: NaiveDate) -> String {
 /// Reads `<rule id>_<date>`.
 pub fn parse_permanence_id(text: &str) -> Result<(RuleId, NaiveDate), CalendarError> {
     let bad = || {
-        CalendarError::NotFound(format!(
-            "{text:?} is not a permanence id (rule id, underscore, date)"
+        CalendarError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "is-not-permanence-id-rule",
+            text = format!("{:?}", text)
         ))
     };
     let (rule, day) = text.split_once('_').ok_or_else(bad)?;
@@ -110,10 +112,11 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
         {
             Err(Invalid::new(
                 field,
-                format!(
-                    "give {} characters at most{}",
-                    max,
-                    if required { ", not empty" } else { "" }
+                messages::say!(
+                    crate::MESSAGES,
+                    "give-characters-at-most",
+                    max = max,
+                    field = if required { ", not empty" } else { "" }
                 ),
             ))
         } else {
@@ -127,7 +130,11 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
     {
         return Err(Invalid::new(
             "phone",
-            format!("{phone:?} is not a phone number: write it as 01 23 45 67 89"),
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-phone-number-write",
+                phone = format!("{:?}", phone)
+            ),
         ));
     }
     Ok(ev::SiteDetails {
@@ -143,7 +150,7 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
             n => {
                 return Err(Invalid::new(
                     "appointments_per_reason",
-                    format!("{n}: give 1 to 10 (or leave it out for 1)"),
+                    messages::say!(crate::MESSAGES, "give-1-to-10-or", n = n),
                 ));
             }
         },
@@ -151,11 +158,15 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
 }
 
 fn not_found_site(id: SiteId) -> CalendarError {
-    CalendarError::NotFound(format!("there is no site {id}"))
+    CalendarError::NotFound(messages::say!(crate::MESSAGES, "there-is-no-site", id = id))
 }
 
 fn not_found_rule(id: RuleId) -> CalendarError {
-    CalendarError::NotFound(format!("there is no permanence rule {id}"))
+    CalendarError::NotFound(messages::say!(
+        crate::MESSAGES,
+        "there-is-no-permanence-rule",
+        id = id
+    ))
 }
 
 fn expected(version: Option<u64>, current: u64) -> ExpectedVersion {
@@ -283,14 +294,14 @@ impl Calendar {
         if last_day < first_day {
             return Err(Invalid::new(
                 "last_day",
-                "the closure ends before it starts: last_day must be on or after first_day",
+                messages::say!(crate::MESSAGES, "closure-ends-before-it-starts"),
             )
             .into());
         }
         if (last_day - first_day).num_days() > 366 {
             return Err(Invalid::new(
                 "last_day",
-                "a closure lasts a year at most: close the site instead (open: false)",
+                messages::say!(crate::MESSAGES, "closure-lasts-year-at-most"),
             )
             .into());
         }
@@ -298,7 +309,7 @@ impl Calendar {
         if reason.is_empty() || reason.chars().count() > 200 {
             return Err(Invalid::new(
                 "reason",
-                "say why, in 200 characters at most (residents see it)",
+                messages::say!(crate::MESSAGES, "say-why-in-200-characters"),
             )
             .into());
         }
@@ -324,8 +335,11 @@ impl Calendar {
     ) -> Result<(), CalendarError> {
         let site = self.site(id).await?;
         if !site.closures.contains_key(&closure) {
-            return Err(CalendarError::NotFound(format!(
-                "site {id} has no closure {closure}"
+            return Err(CalendarError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "site-has-no-closure",
+                id = id,
+                closure = closure
             )));
         }
         let e = acting.event(&ev::SiteClosureLifted {
@@ -367,10 +381,11 @@ impl Calendar {
                         } else {
                             "cron"
                         },
-                        format!(
-                            "this overlaps the permanence {:?} of {} at the same site: change the time or the days",
-                            other.spec.label,
-                            ms.format("%Y-%m-%d %H:%M")
+                        messages::say!(
+                            crate::MESSAGES,
+                            "this-overlaps-permanence-of-at",
+                            label = format!("{:?}", other.spec.label),
+                            start = ms.format("%Y-%m-%d %H:%M")
                         ),
                     ));
                 }
@@ -389,9 +404,11 @@ impl Calendar {
         {
             let m = self.model().await?;
             if !m.sites.contains_key(&spec.site) {
-                return Err(
-                    Invalid::new("site_id", format!("there is no site {}", spec.site)).into(),
-                );
+                return Err(Invalid::new(
+                    "site_id",
+                    messages::say!(crate::MESSAGES, "there-is-no-site-2", site = spec.site),
+                )
+                .into());
             }
             Self::check_overlap(&m, id, &spec)?;
         }
@@ -424,7 +441,7 @@ impl Calendar {
             if current.spec.site != spec.site {
                 return Err(Invalid::new(
                     "site_id",
-                    "a rule stays at its site: retire it and create one at the other site",
+                    messages::say!(crate::MESSAGES, "rule-stays-at-its-site"),
                 )
                 .into());
             }
@@ -458,9 +475,11 @@ impl Calendar {
     async fn occurrence(&self, id: RuleId, day: NaiveDate) -> Result<RuleView, CalendarError> {
         let rule = self.rule(id).await?;
         if rule.occurrences(day, day).is_empty() {
-            return Err(CalendarError::NotFound(format!(
-                "the rule {:?} has no permanence on {day}",
-                rule.spec.label
+            return Err(CalendarError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "rule-has-no-permanence-on",
+                label = format!("{:?}", rule.spec.label),
+                day = day
             )));
         }
         Ok(rule)
@@ -477,7 +496,7 @@ impl Calendar {
         if reason.is_empty() || reason.chars().count() > 200 {
             return Err(Invalid::new(
                 "reason",
-                "say why, in 200 characters at most (residents see it)",
+                messages::say!(crate::MESSAGES, "say-why-in-200-characters"),
             )
             .into());
         }
@@ -538,8 +557,11 @@ impl Calendar {
     ) -> Result<(), CalendarError> {
         let rule = self.occurrence(id, day).await?;
         if !rule.staff.get(&day).is_some_and(|s| s.contains(&staff)) {
-            return Err(CalendarError::NotFound(format!(
-                "{staff} is not on duty on {day}"
+            return Err(CalendarError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "is-not-on-duty-on",
+                staff = staff,
+                day = day
             )));
         }
         let e = acting.event(&ev::StaffUnassigned {
@@ -589,14 +611,20 @@ impl Model {
         if to < from {
             return Err(Invalid::new(
                 "to",
-                "the range ends before it starts: to must be on or after from",
+                messages::say!(crate::MESSAGES, "range-ends-before-it-starts"),
             )
             .into());
         }
         if (to - from).num_days() > MAX_RANGE_DAYS {
-            return Err(
-                Invalid::new("to", format!("ask for {MAX_RANGE_DAYS} days at most")).into(),
-            );
+            return Err(Invalid::new(
+                "to",
+                messages::say!(
+                    crate::MESSAGES,
+                    "ask-for-days-at-most",
+                    max = MAX_RANGE_DAYS
+                ),
+            )
+            .into());
         }
         let m = self;
         if let Some(s) = site
@@ -637,7 +665,13 @@ impl Model {
             .occurrences(day, day)
             .into_iter()
             .next()
-            .ok_or_else(|| CalendarError::NotFound(format!("there is no permanence {id}")))?;
+            .ok_or_else(|| {
+                CalendarError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "there-is-no-permanence",
+                    id = id
+                ))
+            })?;
         permanence(site, rule, start, end)
     }
 
@@ -688,7 +722,7 @@ fn permanence(
         }
     } else if !site.details.open {
         Status::Closed {
-            reason: "site closed until further notice".into(),
+            reason: messages::say!(crate::MESSAGES, "site-closed-until-further-notice"),
         }
     } else if let Some(c) = site.closure_on(day) {
         Status::Closed {

@@ -258,6 +258,8 @@ async fn holidays_closures_and_cancellations_close_permanences_and_say_why() {
 
 #[tokio::test]
 async fn two_coordinators_editing_one_rule_the_second_is_told_and_nothing_is_lost() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let a = Acting::system("test", now());
     let s = f
@@ -374,6 +376,8 @@ impl Gen {
 
 #[tokio::test]
 async fn generated_rules_give_local_non_overlapping_permanences_never_on_a_closed_day() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let a = Acting::system("test", now());
     let mut g = Gen(0x5eed_c0de_1234_5678);

@@ -3,7 +3,7 @@
 
 /// Why a text is not an email address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an email address: write it as name@example.fr")]
+#[error("{}", messages::say!(crate::MESSAGES, "not-an-email", value = format!("{:?}", .0)))]
 pub struct EmailError(pub String);
 
 /// The address, trimmed, if it is one: 254 bytes at most, no space or
@@ -35,6 +35,8 @@ mod tests {
 
     #[test]
     fn addresses_people_type_are_taken_and_others_say_how_to_write_them() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         assert_eq!(parse_email(" Ana@Ville.FR "), Ok("Ana@Ville.FR".to_owned()));
         assert_eq!(
             parse_email("jean.petit+rdv@mairie.example.fr"),

@@ -15,6 +15,10 @@
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
 //! - `ports`: traits for what services need from outside (sending an email).
 
+// The contracts' refusals (a phone, an email, a local time), in the
+// caller's language (`messages/fr.ftl`, `messages/en.ftl`).
+messages::catalogue!(MESSAGES, "contracts", fr, en);
+
 pub mod email;
 mod event;
 mod ids;

@@ -24,11 +24,11 @@ pub struct PhoneNumber(String);
 /// Why a number was refused, in words a person at the desk can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("the phone number is empty: type a mobile number such as 06 12 34 56 78")]
+    #[error("{}", messages::say!(crate::MESSAGES, "phone-empty"))]
     Empty,
-    #[error("{0:?} is not a phone number: type a mobile number such as 06 12 34 56 78")]
+    #[error("{}", messages::say!(crate::MESSAGES, "not-a-phone-number", value = format!("{:?}", .0)))]
     NotANumber(String),
-    #[error("{0:?} is not a mobile number: text messages need a mobile (06, 07, or +… abroad)")]
+    #[error("{}", messages::say!(crate::MESSAGES, "not-a-mobile-number", value = format!("{:?}", .0)))]
     NotMobile(String),
 }
 
@@ -161,6 +161,8 @@ mod tests {
 
     #[test]
     fn refuses_landlines_and_nonsense_with_a_reason() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         assert_eq!(
             PhoneNumber::parse("01 42 76 40 40"),
             Err(PhoneError::NotMobile("01 42 76 40 40".into()))

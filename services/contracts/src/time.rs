@@ -12,9 +12,9 @@ pub const PARIS: Tz = chrono_tz::Europe::Paris;
 /// Why a local time has no single instant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocalTimeError {
-    #[error("{0} does not exist in Paris (the clocks go forward that night): choose another time")]
+    #[error("{}", messages::say!(crate::MESSAGES, "time-skipped", time = .0))]
     Skipped(NaiveDateTime),
-    #[error("{0} happens twice in Paris (the clocks go back that night): choose another time")]
+    #[error("{}", messages::say!(crate::MESSAGES, "time-twice", time = .0))]
     Repeated(NaiveDateTime),
 }
 
@@ -60,6 +60,8 @@ mod tests {
 
     #[test]
     fn refuses_the_skipped_and_the_repeated_hour() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         assert_eq!(
             to_utc(at("2026-03-29 02:30")),
             Err(LocalTimeError::Skipped(at("2026-03-29 02:30")))

@@ -160,6 +160,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout();
     // The one clock of the process: every service composed below reads it.
     let clock = config.clock();
+    // Outside a request, what Créneau says (a command's refusal) is in its
+    // operator's locale, and in English (the command line's own language)
+    // when the locale names none Créneau speaks. The server's requests
+    // speak their callers' languages.
+    messages::set_default(messages::from_locale_env().unwrap_or(messages::Language::En));
     match cli.command {
         Command::Serve { demo } => {
             let (store, vault, identity) =

@@ -15,6 +15,10 @@
 //! - `debug`: hidden helpers for fault-injection tests.
 //! - `simulate`: `creneau simulate`, a realistic year through the handlers.
 
+// The creneau service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "creneau", fr, en);
+
 pub mod admin;
 pub mod bench;
 pub mod bench_booking;

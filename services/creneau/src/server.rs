@@ -195,9 +195,10 @@ async fn metrics_get(State(state): State<AppState>) -> Response {
 }
 
 async fn fallback(request: Request) -> ApiError {
-    ApiError::NotFound(format!(
-        "no page at {}: check the address",
-        request.uri().path()
+    ApiError::NotFound(messages::say!(
+        crate::MESSAGES,
+        "no-page-at-check-address",
+        uri = request.uri().path()
     ))
 }
 

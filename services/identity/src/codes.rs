@@ -72,7 +72,7 @@ impl Identity {
     ) -> Result<IssuedCode, IdentityError> {
         if let Err(wait) = self.inner.codes_per_ip.hit(client) {
             return Err(IdentityError::too_many(
-                "too many codes were asked from this connection",
+                messages::say!(crate::MESSAGES, "too-many-codes-were-asked"),
                 wait,
             ));
         }
@@ -84,7 +84,7 @@ impl Identity {
             .and_then(|()| self.inner.codes_per_phone_daily.check(number));
         if let Err(wait) = phone_full {
             return Err(IdentityError::too_many(
-                "several codes were sent to this number already",
+                messages::say!(crate::MESSAGES, "several-codes-were-sent-to"),
                 wait,
             ));
         }
@@ -120,14 +120,16 @@ impl Identity {
     ) -> Result<(), IdentityError> {
         let key = challenge.challenge_id.to_string();
         if self.inner.code_attempts.locked(&key, "").is_some() {
-            return Err(IdentityError::Refused(
-                "this code was typed wrong too many times: ask for a new code".into(),
-            ));
+            return Err(IdentityError::Refused(messages::say!(
+                crate::MESSAGES,
+                "this-code-was-typed-wrong"
+            )));
         }
         if challenge.expires_at <= self.now() {
-            return Err(IdentityError::Invalid(
-                "this code has expired (it lasts 10 minutes): ask for a new code".into(),
-            ));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "this-code-has-expired-it"
+            )));
         }
         let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
         let well_formed = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
@@ -135,21 +137,23 @@ impl Identity {
         if well_formed && secret::verify(&self.inner.code_key, &signed, &challenge.mac) {
             self.inner.code_attempts.cleared(&key, "");
             if !self.inner.codes_used.claim(&key) {
-                return Err(IdentityError::Refused(
-                    "this code was used for a booking already: ask for a new code".into(),
-                ));
+                return Err(IdentityError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "this-code-was-used-for"
+                )));
             }
             return Ok(());
         }
         if self.inner.code_attempts.failed(&key, "").is_some() {
-            return Err(IdentityError::Refused(
-                "this code was typed wrong too many times: ask for a new code".into(),
-            ));
+            return Err(IdentityError::Refused(messages::say!(
+                crate::MESSAGES,
+                "this-code-was-typed-wrong"
+            )));
         }
-        Err(IdentityError::Invalid(
-            "this is not the code we sent: check the 6 digits in the SMS and type them again"
-                .into(),
-        ))
+        Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "this-is-not-code-we"
+        )))
     }
 }
 

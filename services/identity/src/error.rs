@@ -17,7 +17,7 @@ pub enum IdentityError {
     Conflict(String),
     /// Email and password do not match an account. The same words whether
     /// the account exists or not.
-    #[error("wrong email or password")]
+    #[error("{}", messages::say!(crate::MESSAGES, "wrong-email-or-password"))]
     WrongCredentials,
     /// Credentials that no longer work (expired, revoked, tampered).
     #[error("{0}")]
@@ -30,7 +30,7 @@ pub enum IdentityError {
         retry_after: Duration,
     },
     /// Someone else changed the same stream meanwhile, again and again.
-    #[error("{0} changed while this was being done: try again")]
+    #[error("{}", messages::say!(crate::MESSAGES, "changed-meanwhile", what = .0))]
     Concurrent(String),
     /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
@@ -46,9 +46,14 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
-    pub fn too_many(what: &str, wait: Duration) -> Self {
+    pub fn too_many(what: impl std::fmt::Display, wait: Duration) -> Self {
         IdentityError::TooMany {
-            message: format!("{what}: try again in {}", wait_words(wait)),
+            message: messages::say!(
+                crate::MESSAGES,
+                "try-again-in",
+                what = what,
+                wait = wait_words(wait)
+            ),
             retry_after: wait,
         }
     }

@@ -120,8 +120,13 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body does not fit this request: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(messages::say!(
+            crate::MESSAGES,
+            "body-does-not-fit-this",
+            why = e
+        ))
+    })
 }
 
 #[derive(Serialize)]
@@ -178,9 +183,10 @@ async fn session_delete(
     principal: Principal,
 ) -> Result<Response, ApiError> {
     let Some(session) = &principal.session else {
-        return Err(ApiError::BadRequest(
-            "you are using an API token, not a session: revoke the token with DELETE /api/v1/tokens/{token_id}".into(),
-        ));
+        return Err(ApiError::BadRequest(messages::say!(
+            crate::MESSAGES,
+            "token-not-a-session"
+        )));
     };
     identity
         .sign_out(
@@ -254,9 +260,9 @@ async fn tokens_list(
     principal: Principal,
 ) -> Result<axum::Json<Vec<TokenShown>>, ApiError> {
     let d = identity.directory().await?;
-    let staff = d
-        .staff(principal.staff_id)
-        .ok_or_else(|| ApiError::Unauthorized("your account is gone: sign in again".into()))?;
+    let staff = d.staff(principal.staff_id).ok_or_else(|| {
+        ApiError::Unauthorized(messages::say!(crate::MESSAGES, "your-account-is-gone-sign"))
+    })?;
     Ok(axum::Json(tokens_of(staff)))
 }
 
@@ -306,7 +312,13 @@ async fn tokens_delete(
     let owner = identity.token_owner(token_id).await?;
     let owner = match owner {
         Some(o) if o == principal.staff_id || principal.is_admin() => o,
-        _ => return Err(ApiError::NotFound(format!("you have no token {token_id}"))),
+        _ => {
+            return Err(ApiError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "you-have-no-token",
+                token_id = token_id
+            )));
+        }
     };
     identity
         .revoke_token(&principal.acting(correlation, now), owner, token_id)
@@ -354,10 +366,13 @@ struct GrantRequest {
 fn grant_of(role: &str, site: Option<&str>) -> Result<Grant, ApiError> {
     let role = parse_role(role).map_err(ApiError::BadRequest)?;
     let site = match site.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            s.parse::<SiteId>()
-                .map_err(|_| ApiError::BadRequest(format!("site_id {s:?} is not a site id")))?,
-        ),
+        Some(s) => Some(s.parse::<SiteId>().map_err(|_| {
+            ApiError::BadRequest(messages::say!(
+                crate::MESSAGES,
+                "site-id-is-not-site",
+                text = format!("{:?}", s)
+            ))
+        })?),
         None => None,
     };
     Ok(Grant { role, site })
@@ -412,9 +427,13 @@ async fn staff_get(
 ) -> Result<axum::Json<StaffShown>, ApiError> {
     let id: StaffId = path_id("staff", &staff_id)?;
     let d = identity.directory().await?;
-    let s = d
-        .staff(id)
-        .ok_or_else(|| ApiError::NotFound(format!("there is no staff account {id}")))?;
+    let s = d.staff(id).ok_or_else(|| {
+        ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "there-is-no-staff-account",
+            id = id
+        ))
+    })?;
     Ok(axum::Json(staff_shown(s)))
 }
 
@@ -541,8 +560,10 @@ fn language(code: Option<&str>) -> Result<Language, ApiError> {
         "fr" | "" => Ok(Language::Fr),
         "en" => Ok(Language::En),
         "ar" => Ok(Language::Ar),
-        other => Err(ApiError::BadRequest(format!(
-            "language {other:?} is not offered: use fr, en or ar"
+        other => Err(ApiError::BadRequest(messages::say!(
+            crate::MESSAGES,
+            "language-is-not-offered-use",
+            other = format!("{:?}", other)
         ))),
     }
 }
@@ -555,7 +576,11 @@ fn registering_site(who: &Principal, given: Option<&str>) -> Result<Option<SiteI
         Some(raw) => {
             let site: SiteId = raw.parse().map_err(|_| ApiError::Invalid {
                 field: "site_id".into(),
-                message: format!("{raw:?} is not a site id"),
+                message: messages::say!(
+                    crate::MESSAGES,
+                    "is-not-site-id",
+                    raw = format!("{:?}", raw)
+                ),
             })?;
             who.require(api::FRONT_DESK, Some(site))?;
             Ok(Some(site))
@@ -565,7 +590,7 @@ fn registering_site(who: &Principal, given: Option<&str>) -> Result<Option<SiteI
             api::Scope::Sites(sites) if sites.len() == 1 => Ok(sites.into_iter().next()),
             api::Scope::Sites(_) => Err(ApiError::Invalid {
                 field: "site_id".into(),
-                message: "say at which of your sites the resident is registered".into(),
+                message: messages::say!(crate::MESSAGES, "say-at-which-of-your"),
             }),
         },
     }
@@ -670,9 +695,10 @@ async fn audit_get(
         (Some(s), None) => Subject::Staff(path_id("staff", s)?),
         (None, Some(r)) => Subject::Resident(path_id("resident", r)?),
         _ => {
-            return Err(ApiError::BadRequest(
-                "say whose history to list: ?staff=<id> or ?resident=<id>".into(),
-            ));
+            return Err(ApiError::BadRequest(messages::say!(
+                crate::MESSAGES,
+                "say-whose-history-to-list"
+            )));
         }
     };
     Ok(axum::Json(identity.audit(subject).await?).into_response())
@@ -724,7 +750,11 @@ async fn residents_merge(
     let duplicate: ResidentId = path_id("resident", &resident_id)?;
     let into: ResidentId = body.into.parse().map_err(|_| ApiError::Invalid {
         field: "into".into(),
-        message: format!("{:?} is not a resident id", body.into),
+        message: messages::say!(
+            crate::MESSAGES,
+            "is-not-resident-id",
+            into = format!("{:?}", body.into)
+        ),
     })?;
     identity
         .merge_residents(&principal, correlation.0, duplicate, into, &body.reason)

@@ -23,6 +23,10 @@
 //! the sites that serve each resident (the site of their appointments).
 //! Knows nothing of the calendar's or appointments' internals.
 
+// The identity service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "identity", fr, en);
+
 mod audit;
 mod codes;
 mod directory;

@@ -83,21 +83,23 @@ impl Identity {
         let Some(link) = found else {
             if let Err(wait) = self.inner.links_per_ip.hit(client) {
                 return Err(IdentityError::too_many(
-                    "too many wrong links from this connection",
+                    messages::say!(crate::MESSAGES, "too-many-wrong-links-from"),
                     wait,
                 ));
             }
             return Err(IdentityError::NotFound(NOT_VALID.into()));
         };
         if link.revoked {
-            return Err(IdentityError::NotFound(
-                "this link no longer works: use the most recent SMS or email about your appointment, or call the help desk".into(),
-            ));
+            return Err(IdentityError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "this-link-no-longer-works"
+            )));
         }
         if link.expires_at <= self.now() {
-            return Err(IdentityError::NotFound(
-                "this link has expired: the appointment it was for is over. To book again, call the help desk or book online".into(),
-            ));
+            return Err(IdentityError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "this-link-has-expired-appointment"
+            )));
         }
         Ok(LinkAccess {
             appointment_id: link.appointment_id,

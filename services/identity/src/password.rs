@@ -13,22 +13,28 @@ pub const MAX_LEN: usize = 256;
 pub fn check_policy(password: &str) -> Result<(), IdentityError> {
     let chars = password.chars().count();
     if chars < MIN_LEN {
-        return Err(IdentityError::Invalid(format!(
-            "the password has {chars} characters: use at least {MIN_LEN} (a few words make a good one)"
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "password-has-characters-use-at",
+            chars = chars,
+            min = MIN_LEN
         )));
     }
     if chars > MAX_LEN {
-        return Err(IdentityError::Invalid(format!(
-            "the password is longer than {MAX_LEN} characters"
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "password-is-longer-than-characters",
+            max = MAX_LEN
         )));
     }
     let mut distinct: Vec<char> = password.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() < 5 {
-        return Err(IdentityError::Invalid(
-            "the password repeats too few characters: choose one that is harder to guess".into(),
-        ));
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "password-repeats-too-few-characters"
+        )));
     }
     Ok(())
 }
@@ -84,6 +90,8 @@ mod tests {
 
     #[test]
     fn short_or_monotonous_passwords_are_refused_with_the_rule() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         let e = check_policy("short").unwrap_err().to_string();
         assert!(e.contains("at least 12"), "{e}");
         assert!(check_policy("aaaaaaaaaaaaaaaa").is_err());

@@ -76,9 +76,10 @@ impl Identity {
     ) -> Result<Vec<ResidentSeen>, IdentityError> {
         let letters = query.chars().filter(|c| c.is_alphanumeric()).count();
         if letters < 2 {
-            return Err(IdentityError::Invalid(
-                "type at least two letters of a name, or a phone number".into(),
-            ));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "type-at-least-two-letters"
+            )));
         }
         let scope = scope_of(who);
         let found: Vec<ResidentSeen> = {
@@ -139,8 +140,10 @@ impl Identity {
         if visible {
             Ok(())
         } else {
-            Err(IdentityError::NotFound(format!(
-                "there is no resident {id} at your sites"
+            Err(IdentityError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-resident-at",
+                id = id
             )))
         }
     }

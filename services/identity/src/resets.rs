@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::i18n::Lang;
 use chrono::DateTime;
 use contracts::StaffId;
 use contracts::ports::MailOut;
+use messages::Language;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -37,8 +37,10 @@ fn message(staff: StaffId, expires: i64, fingerprint: &str) -> String {
     format!("password reset|{staff}|{expires}|{fingerprint}")
 }
 
-const NOT_VALID: &str =
-    "this link does not work (too old, used already, or not whole): ask for a new one";
+/// What a link that cannot be used says (whatever the reason).
+fn not_valid() -> String {
+    messages::say!(crate::MESSAGES, "this-link-does-not-work")
+}
 
 impl Identity {
     /// Where reset links are sent from: the binary sets it when an SMTP
@@ -60,16 +62,17 @@ impl Identity {
         &self,
         email: &str,
         client: &str,
-        lang: Lang,
+        lang: Language,
     ) -> Result<(), IdentityError> {
         let Some(mail) = self.inner.mail.get() else {
-            return Err(IdentityError::Refused(
-                "password resets by email are not offered here: ask an administrator to set a new password".into(),
-            ));
+            return Err(IdentityError::Refused(messages::say!(
+                crate::MESSAGES,
+                "password-resets-by-email-are"
+            )));
         };
         if let Err(wait) = self.inner.resets_per_ip.hit(client) {
             return Err(IdentityError::too_many(
-                "too many reset links were asked from this connection",
+                messages::say!(crate::MESSAGES, "too-many-reset-links-were"),
                 wait,
             ));
         }
@@ -99,24 +102,17 @@ impl Identity {
             self.settings().public_url.trim_end_matches('/'),
             staff.id.0.simple()
         );
-        let (subject, text) = match lang {
-            Lang::En => (
-                "Créneau: a new password",
-                format!(
-                    "Hello {},\n\nTo choose a new Créneau password, open this link within 30 minutes:\n{link}\n\nIf you did not ask for it, ignore this message: your password stays as it is.\n",
-                    staff.display_name
-                ),
-            ),
-            Lang::Fr => (
-                "Créneau : un nouveau mot de passe",
-                format!(
-                    "Bonjour {},\n\nPour choisir un nouveau mot de passe Créneau, ouvrez ce lien dans les 30 minutes :\n{link}\n\nSi vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
-                    staff.display_name
-                ),
-            ),
-        };
+        let subject = crate::MESSAGES.say(lang, "reset-email-subject", &[]);
+        let text = crate::MESSAGES.say(
+            lang,
+            "reset-email-body",
+            &[
+                ("name", staff.display_name.as_str().into()),
+                ("link", link.as_str().into()),
+            ],
+        ) + "\n";
         // The caller learns nothing from a failure either: it is logged.
-        if let Err(e) = mail.send_plain(&staff.email, subject, &text).await {
+        if let Err(e) = mail.send_plain(&staff.email, &subject, &text).await {
             tracing::warn!(staff = %staff.id, error = %e, "a password reset email could not be sent");
         } else {
             tracing::info!(staff = %staff.id, "password reset link sent");
@@ -126,7 +122,7 @@ impl Identity {
 
     /// The account a reset token is for, if it still works.
     pub async fn reset_token_owner(&self, token: &str) -> Result<StaffId, IdentityError> {
-        let invalid = || IdentityError::Invalid(NOT_VALID.into());
+        let invalid = || IdentityError::Invalid(not_valid());
         let mut parts = token.trim().splitn(3, '.');
         let (Some(id), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next())
         else {

@@ -78,8 +78,10 @@ fn check_name(what: &str, name: &str) -> Result<String, IdentityError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
-        return Err(IdentityError::Invalid(format!(
-            "give the {what} (1 to 100 characters)"
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "give-1-to-100-characters",
+            what = what
         )));
     }
     Ok(name.to_owned())
@@ -90,9 +92,10 @@ fn check_reason(reason: &str) -> Result<String, IdentityError> {
     let reason = reason.trim();
     let chars = reason.chars().count();
     if !(3..=200).contains(&chars) || reason.chars().any(char::is_control) {
-        return Err(IdentityError::Invalid(
-            "say why (3 to 200 characters): it goes into the audit".into(),
-        ));
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "say-why-3-to-200"
+        )));
     }
     Ok(reason.to_owned())
 }
@@ -145,12 +148,12 @@ impl Identity {
         acting: &Acting,
         new: NewResident,
     ) -> Result<ResidentId, IdentityError> {
-        let first = check_name("first name", &new.first_name)?;
+        let first = check_name("first-name", &new.first_name)?;
         // Some people have one name only: the last name may be empty.
         let last = if new.last_name.trim().is_empty() {
             String::new()
         } else {
-            check_name("last name", &new.last_name)?
+            check_name("last-name", &new.last_name)?
         };
         let phone =
             PhoneNumber::parse(&new.phone).map_err(|e| IdentityError::Invalid(e.to_string()))?;
@@ -224,7 +227,13 @@ impl Identity {
                 d.erased = true;
             }
         }
-        details.ok_or_else(|| IdentityError::NotFound(format!("there is no resident {id}")))
+        details.ok_or_else(|| {
+            IdentityError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-resident",
+                id = id
+            ))
+        })
     }
 
     /// Merges `duplicate` into `into` (the same person, registered twice):
@@ -241,9 +250,10 @@ impl Identity {
         reason: &str,
     ) -> Result<(), IdentityError> {
         if duplicate == into {
-            return Err(IdentityError::Invalid(
-                "a resident cannot be merged into themself".into(),
-            ));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "resident-cannot-be-merged-into"
+            )));
         }
         let reason = check_reason(reason)?;
         self.check_visible(who, duplicate).await?;
@@ -257,7 +267,11 @@ impl Identity {
                         .filter(|r| !r.erased)
                         .cloned()
                         .ok_or_else(|| {
-                            IdentityError::NotFound(format!("there is no resident {id}"))
+                            IdentityError::NotFound(messages::say!(
+                                crate::MESSAGES,
+                                "there-is-no-resident",
+                                id = id
+                            ))
                         })
                 };
                 (
@@ -267,15 +281,16 @@ impl Identity {
                 )
             };
             if dup.merged_into.is_some() || keep.merged_into.is_some() {
-                return Err(IdentityError::Conflict(
-                    "one of them was merged already: search again and merge into the one shown"
-                        .into(),
-                ));
+                return Err(IdentityError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "one-of-them-was-merged"
+                )));
             }
             if !alike {
-                return Err(IdentityError::Refused(
-                    "these two are not possible duplicates (the same phone number and a shared name): only the same person registered twice is merged".into(),
-                ));
+                return Err(IdentityError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "these-two-are-not-possible"
+                )));
             }
             let e = acting.event(&rev::ResidentMerged {
                 resident_id: duplicate.to_string(),
@@ -307,10 +322,18 @@ impl Identity {
                 .await?
                 .resident(id)
                 .cloned()
-                .ok_or_else(|| IdentityError::NotFound(format!("there is no resident {id}")))?;
+                .ok_or_else(|| {
+                    IdentityError::NotFound(messages::say!(
+                        crate::MESSAGES,
+                        "there-is-no-resident",
+                        id = id
+                    ))
+                })?;
             let Some(from) = r.merged_into else {
-                return Err(IdentityError::Conflict(format!(
-                    "resident {id} is not merged into anyone"
+                return Err(IdentityError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "resident-is-not-merged-into",
+                    id = id
                 )));
             };
             let e = acting.event(&rev::ResidentUnmerged {
@@ -338,8 +361,10 @@ impl Identity {
         let newly_erased = self
             .retrying(|| async {
                 let Some(r) = self.directory().await?.resident(id).cloned() else {
-                    return Err(IdentityError::NotFound(format!(
-                        "there is no resident {id}"
+                    return Err(IdentityError::NotFound(messages::say!(
+                        crate::MESSAGES,
+                        "there-is-no-resident",
+                        id = id
                     )));
                 };
                 if r.erased {

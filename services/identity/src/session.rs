@@ -109,7 +109,7 @@ impl Identity {
     ) -> Result<SignedIn, IdentityError> {
         if let Err(wait) = self.inner.sign_in_per_ip.hit(client) {
             return Err(IdentityError::too_many(
-                "too many sign-in attempts from this connection",
+                messages::say!(crate::MESSAGES, "too-many-sign-in-attempts"),
                 wait,
             ));
         }
@@ -123,9 +123,10 @@ impl Identity {
         // address never lock the account for another.
         if let Some(wait) = self.inner.lockout.locked(&email, client) {
             return Err(IdentityError::too_many(
-                &format!(
-                    "this account is locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
-                    self.inner.lockout.max_failures()
+                messages::say!(
+                    crate::MESSAGES,
+                    "this-account-is-locked-for",
+                    max_failures = self.inner.lockout.max_failures()
                 ),
                 wait,
             ));
@@ -145,9 +146,10 @@ impl Identity {
                         "an account was locked for one address after repeated wrong passwords"
                     );
                     return Err(IdentityError::too_many(
-                        &format!(
-                            "this account is now locked for this connection after {} wrong passwords in a row; wait, or ask an administrator to set a new password",
-                            self.inner.lockout.max_failures()
+                        messages::say!(
+                            crate::MESSAGES,
+                            "this-account-is-now-locked",
+                            max_failures = self.inner.lockout.max_failures()
                         ),
                         wait,
                     ));
@@ -156,9 +158,10 @@ impl Identity {
             }
         };
         if staff.disabled {
-            return Err(IdentityError::Refused(
-                "this account is disabled: ask an administrator".into(),
-            ));
+            return Err(IdentityError::Refused(messages::say!(
+                crate::MESSAGES,
+                "this-account-is-disabled-ask"
+            )));
         }
         self.inner.lockout.cleared(&email, client);
         let session = Uuid::now_v7();
@@ -225,21 +228,23 @@ impl Identity {
         let max = chrono::Duration::from_std(self.settings().session_max)
             .unwrap_or(chrono::Duration::MAX);
         if !view.open || disabled {
-            return Err(IdentityError::NotSignedIn(
-                "your session was ended (signed out, new password or account disabled): sign in again"
-                    .into(),
-            ));
+            return Err(IdentityError::NotSignedIn(messages::say!(
+                crate::MESSAGES,
+                "your-session-was-ended-signed"
+            )));
         }
         if now.timestamp() - last_seen > idle {
-            return Err(IdentityError::NotSignedIn(format!(
-                "your session ended after {} minutes without activity: sign in again",
-                idle / 60
+            return Err(IdentityError::NotSignedIn(messages::say!(
+                crate::MESSAGES,
+                "your-session-ended-after-minutes",
+                minutes = idle / 60
             )));
         }
         if now - view.opened_at > max {
-            return Err(IdentityError::NotSignedIn(format!(
-                "your session ended {} hours after you signed in: sign in again",
-                max.num_hours()
+            return Err(IdentityError::NotSignedIn(messages::say!(
+                crate::MESSAGES,
+                "your-session-ended-hours-after",
+                num_hours = max.num_hours()
             )));
         }
         principal.session = Some(SessionInfo {
@@ -258,11 +263,8 @@ impl Identity {
     }
 
     async fn check_token(&self, token: &str) -> Result<Authenticated, IdentityError> {
-        let refused = || {
-            IdentityError::NotSignedIn(
-                "this API token is not valid, expired or was revoked: ask for a new one".into(),
-            )
-        };
+        let refused =
+            || IdentityError::NotSignedIn(messages::say!(crate::MESSAGES, "this-api-token-is-not"));
         let hash = secret::token_hash(token);
         let now = self.now();
         // A token older than the administrator's maximum stops working, even

@@ -62,17 +62,22 @@ fn check_name(name: &str) -> Result<String, IdentityError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
-        return Err(IdentityError::Invalid(
-            "give a name of 1 to 100 characters, as colleagues should see it".into(),
-        ));
+        return Err(IdentityError::Invalid(messages::say!(
+            crate::MESSAGES,
+            "give-name-of-1-to"
+        )));
     }
     Ok(name.to_owned())
 }
 
 fn staff_or_not_found(d: &Directory, id: StaffId) -> Result<StaffView, IdentityError> {
-    d.staff(id)
-        .cloned()
-        .ok_or_else(|| IdentityError::NotFound(format!("there is no staff account {id}")))
+    d.staff(id).cloned().ok_or_else(|| {
+        IdentityError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "there-is-no-staff-account",
+            id = id
+        ))
+    })
 }
 
 fn grant_event(id: StaffId, g: Grant) -> ev::StaffRoleGranted {
@@ -85,7 +90,12 @@ fn grant_event(id: StaffId, g: Grant) -> ev::StaffRoleGranted {
 
 fn describe(g: Grant) -> String {
     match g.site {
-        Some(site) => format!("{} at site {site}", role_name(g.role)),
+        Some(site) => messages::say!(
+            crate::MESSAGES,
+            "at-site",
+            role = role_name(g.role),
+            site = site
+        ),
         None => format!("{} at every site", role_name(g.role)),
     }
 }
@@ -120,7 +130,10 @@ impl Identity {
         let email = check_email(&new.email)?;
         let display_name = check_name(&new.display_name)?;
         if new.grants.iter().any(|g| g.role == Role::Unspecified) {
-            return Err(IdentityError::Invalid("every grant needs a role".into()));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "every-grant-needs-role"
+            )));
         }
         let (password, generated) = match new.password {
             Some(p) => (p, None),
@@ -131,8 +144,10 @@ impl Identity {
         };
         let hash = hash_password(password).await?;
         if self.directory().await?.staff_by_email(&email).is_some() {
-            return Err(IdentityError::Conflict(format!(
-                "there is already an account for {email}"
+            return Err(IdentityError::Conflict(messages::say!(
+                crate::MESSAGES,
+                "there-is-already-account-for",
+                email = email
             )));
         }
         let id = StaffId::new();
@@ -168,7 +183,10 @@ impl Identity {
         grant: Grant,
     ) -> Result<(), IdentityError> {
         if grant.role == Role::Unspecified {
-            return Err(IdentityError::Invalid("say which role to grant".into()));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "say-which-role-to-grant"
+            )));
         }
         self.retrying(|| async {
             let staff = staff_or_not_found(&*self.directory().await?, id)?;
@@ -193,16 +211,18 @@ impl Identity {
             let d = self.directory().await?;
             let staff = staff_or_not_found(&d, id)?;
             if !staff.grants.contains(&grant) {
-                return Err(IdentityError::NotFound(format!(
-                    "{} does not have the role {}",
-                    staff.display_name,
-                    describe(grant)
+                return Err(IdentityError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "does-not-have-role",
+                    display_name = staff.display_name,
+                    role = describe(grant)
                 )));
             }
             if grant.role == Role::Admin && grant.site.is_none() && last_admin(&d, id) {
-                return Err(IdentityError::Refused(
-                    "this is the last administrator: make someone else administrator first".into(),
-                ));
+                return Err(IdentityError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "this-is-last-administrator-make"
+                )));
             }
             drop(d);
             let e = acting.event(&ev::StaffRoleRevoked {
@@ -263,14 +283,18 @@ impl Identity {
         // count apart from sign-in failures.
         const FROM: &str = "own password change";
         if let Some(wait) = self.inner.lockout.locked(&staff.email, FROM) {
-            return Err(IdentityError::too_many("too many wrong passwords", wait));
+            return Err(IdentityError::too_many(
+                messages::say!(crate::MESSAGES, "too-many-wrong-passwords"),
+                wait,
+            ));
         }
         let hash = staff.password_hash.clone().unwrap_or_default();
         if !blocking(move || Ok(password::verify(&current, &hash))).await? {
             self.inner.lockout.failed(&staff.email, FROM);
-            return Err(IdentityError::Invalid(
-                "the current password is wrong: type it again".into(),
-            ));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "current-password-is-wrong-type"
+            )));
         }
         self.set_password(acting, id, Some(new)).await.map(|_| ())
     }
@@ -289,9 +313,10 @@ impl Identity {
                 return Ok(());
             }
             if last_admin(&d, id) {
-                return Err(IdentityError::Refused(
-                    "this is the last administrator: make someone else administrator first".into(),
-                ));
+                return Err(IdentityError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "this-is-last-administrator-make"
+                )));
             }
             drop(d);
             let e = acting.event(&ev::StaffDisabled {
@@ -332,15 +357,19 @@ impl Identity {
     ) -> Result<IssuedToken, IdentityError> {
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 80 {
-            return Err(IdentityError::Invalid(
-                "give the token a label of 1 to 80 characters, saying what uses it".into(),
-            ));
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "give-token-label-of-1"
+            )));
         }
         let max = self.settings().token_max_days.clamp(1, MAX_TOKEN_DAYS);
         let days = days.unwrap_or(DEFAULT_TOKEN_DAYS.min(max));
         if !(1..=max).contains(&days) {
-            return Err(IdentityError::Invalid(format!(
-                "a token lasts 1 to {max} days, not {days}"
+            return Err(IdentityError::Invalid(messages::say!(
+                crate::MESSAGES,
+                "token-lasts-1-to-days",
+                max = max,
+                days = days
             )));
         }
         let token = format!("{TOKEN_PREFIX}{}", secret::random_token()?);
@@ -352,9 +381,10 @@ impl Identity {
             if let Some(maker) = by_token.and_then(|t| staff.tokens.get(&t))
                 && expires_at > maker.expires_at
             {
-                return Err(IdentityError::Invalid(format!(
-                    "a token cannot make a token that outlives it: this one ends on {}, ask for fewer days or sign in with a password",
-                    maker.expires_at.format("%Y-%m-%d")
+                return Err(IdentityError::Invalid(messages::say!(
+                    crate::MESSAGES,
+                    "token-cannot-make-token-that",
+                    ends = maker.expires_at.format("%Y-%m-%d")
                 )));
             }
             let active = staff
@@ -363,8 +393,10 @@ impl Identity {
                 .filter(|t| !t.revoked && t.expires_at > now)
                 .count();
             if active >= MAX_ACTIVE_TOKENS {
-                return Err(IdentityError::Refused(format!(
-                    "{active} tokens are active already: revoke one you no longer use"
+                return Err(IdentityError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "tokens-are-active-already-revoke",
+                    active = active
                 )));
             }
             let e = acting.event(&ev::ApiTokenIssued {
@@ -395,8 +427,10 @@ impl Identity {
         self.retrying(|| async {
             let staff = staff_or_not_found(&*self.directory().await?, id)?;
             let Some(token) = staff.tokens.get(&token_id) else {
-                return Err(IdentityError::NotFound(format!(
-                    "there is no token {token_id}"
+                return Err(IdentityError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "there-is-no-token",
+                    token_id = token_id
                 )));
             };
             if token.revoked {
@@ -430,6 +464,8 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_compared_in_lower_case() {
+        // These assertions read the English messages.
+        messages::set_default(messages::Language::En);
         assert_eq!(
             check_email(" Ana@Ville.FR ").expect("valid"),
             "ana@ville.fr"

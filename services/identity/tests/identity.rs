@@ -90,6 +90,8 @@ fn resident(first: &str) -> NewResident {
 
 #[tokio::test]
 async fn another_process_sees_accounts_and_their_end_through_the_log() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let a = identity(&f).await;
     // Another process: its own store on the same file, its own vault.
@@ -159,6 +161,8 @@ async fn another_process_sees_accounts_and_their_end_through_the_log() {
 
 #[tokio::test]
 async fn roles_are_granted_once_revoked_by_name_and_the_last_administrator_stays() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let id = identity(&f).await;
     let acting = Acting::system("test", now());
@@ -234,6 +238,8 @@ async fn roles_are_granted_once_revoked_by_name_and_the_last_administrator_stays
 
 #[tokio::test]
 async fn changing_ones_password_needs_the_current_one() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let id = identity(&f).await;
     let acting = Acting::system("test", now());
@@ -396,6 +402,8 @@ async fn an_erasure_interrupted_before_the_key_went_is_finished_by_the_next_swee
 
 #[tokio::test]
 async fn a_booking_code_confirms_its_own_number_only_and_not_after_five_wrong_tries() {
+    // These assertions read the English messages.
+    messages::set_default(messages::Language::En);
     let f = fixture().await;
     let id = identity(&f).await;
     let phone = contracts::PhoneNumber::parse("06 12 34 56 78").expect("phone");

@@ -185,11 +185,7 @@ impl Catalogue {
                     CatalogueError::Parse {
                         catalogue: name,
                         language: lang_tag,
-                        detail: errors
-                            .iter()
-                            .map(|e| format!("{e:?}"))
-                            .collect::<Vec<_>>()
-                            .join("; "),
+                        detail: joined(&errors),
                     }
                 })?;
             let variables = variables_of(&resource);
@@ -206,11 +202,7 @@ impl Catalogue {
                 .map_err(|errors| CatalogueError::Bundle {
                     catalogue: name,
                     language: lang_tag,
-                    detail: errors
-                        .iter()
-                        .map(|e| format!("{e:?}"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    detail: joined(&errors),
                 })?;
             bundles.push(Bundle {
                 language: *language,
@@ -365,6 +357,15 @@ impl Catalogue {
     }
 }
 
+/// Errors of a parse or a bundle, on one line.
+fn joined<E: std::fmt::Debug>(errors: &[E]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{e:?}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Message id → the variables its value uses (selectors included).
 fn variables_of(resource: &FluentResource) -> BTreeMap<String, BTreeSet<String>> {
     let mut out = BTreeMap::new();
@@ -422,9 +423,41 @@ tokio::task_local! {
     static LANG: Language;
 }
 
-/// The language of the request being answered (French outside a request).
+/// What is said outside any request (0 French, 1 English, 2 Arabic).
+static DEFAULT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The language of the request being answered; outside a request, the
+/// process's default (French unless [`set_default`] chose another: the
+/// command line speaks its operator's locale).
 pub fn current() -> Language {
-    LANG.try_with(|l| *l).unwrap_or(Language::Fr)
+    LANG.try_with(|l| *l).unwrap_or_else(|_| {
+        match DEFAULT.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Language::En,
+            2 => Language::Ar,
+            _ => Language::Fr,
+        }
+    })
+}
+
+/// Sets what this process says outside any request.
+pub fn set_default(lang: Language) {
+    let n = match lang {
+        Language::Fr => 0,
+        Language::En => 1,
+        Language::Ar => 2,
+    };
+    DEFAULT.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The language of a POSIX locale environment (`LC_ALL`, `LC_MESSAGES`,
+/// `LANG`, the first set): `fr_FR.UTF-8` is French; none, `C` or `POSIX`
+/// is none.
+pub fn from_locale_env() -> Option<Language> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| Language::from_tag(&v))
 }
 
 /// Runs `f` answering in `lang`: what [`Catalogue::now`] says inside.
@@ -610,6 +643,14 @@ mod tests {
         let c = sample();
         assert_eq!(say!(c, "hello", name = "Amina"), "Bonjour Amina");
         assert_eq!(say!(c, "only-fr"), "Seulement en français");
+    }
+
+    #[test]
+    fn a_message_no_source_names_is_unused() {
+        let c = sample();
+        let src = r#"c.say(l, "free", &[]); say!(c, "hello", name = x)"#;
+        assert_eq!(c.unused(src, &[]), vec!["only-fr".to_owned()]);
+        assert!(c.unused(src, &["only-"]).is_empty());
     }
 
     #[test]

@@ -99,7 +99,11 @@ async fn of_appointment_get(
 ) -> Result<Response, ApiError> {
     let id: AppointmentId = path_id("appointment", &raw)?;
     let Some(site) = r.site_of(id).await? else {
-        return Err(ApiError::NotFound(format!("there is no appointment {id}")));
+        return Err(ApiError::NotFound(messages::say!(
+            crate::ERRORS,
+            "there-is-no-appointment",
+            id = id
+        )));
     };
     principal.require(FRONT_DESK, Some(site))?;
     Ok(axum::Json(r.of_appointment(id).await?).into_response())
@@ -130,10 +134,13 @@ async fn booking_code_post(
     api::ClientIp(client): api::ClientIp,
     api::ApiJson(body): api::ApiJson<CodeBody>,
 ) -> Result<Response, ApiError> {
-    let site: SiteId = body
-        .site
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("there is no site {}", body.site)))?;
+    let site: SiteId = body.site.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(
+            crate::ERRORS,
+            "there-is-no-site",
+            site = body.site
+        ))
+    })?;
     let language = match body.language.as_deref() {
         None | Some("fr") => contracts::Language::Fr,
         Some("en") => contracts::Language::En,
@@ -141,7 +148,11 @@ async fn booking_code_post(
         Some(other) => {
             return Err(ApiError::Invalid {
                 field: "language".into(),
-                message: format!("{other:?} is not offered: fr, en or ar"),
+                message: messages::say!(
+                    crate::ERRORS,
+                    "is-not-offered-fr-en",
+                    other = format!("{:?}", other)
+                ),
             });
         }
     };
@@ -164,11 +175,17 @@ pub async fn send_booking_code(
     client: &str,
 ) -> Result<identity::CodeChallenge, ApiError> {
     match r.site_asks_code(site).await? {
-        None => return Err(ApiError::NotFound(format!("there is no site {site}"))),
+        None => {
+            return Err(ApiError::NotFound(messages::say!(
+                crate::ERRORS,
+                "there-is-no-site",
+                site = site
+            )));
+        }
         Some(false) => {
             return Err(ApiError::Invalid {
                 field: "site".into(),
-                message: "this site does not ask for a code: book directly".into(),
+                message: messages::say!(crate::ERRORS, "this-site-does-not-ask"),
             });
         }
         Some(true) => {}
@@ -187,9 +204,10 @@ pub async fn send_booking_code(
         .await
     {
         tracing::warn!(error = %e, "a booking code could not be sent");
-        return Err(ApiError::Unavailable(
-            "the code could not be sent by SMS right now: try again in a minute, or call the help desk".into(),
-        ));
+        return Err(ApiError::Unavailable(messages::say!(
+            crate::ERRORS,
+            "code-could-not-be-sent"
+        )));
     }
     Ok(issued.challenge)
 }

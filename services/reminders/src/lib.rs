@@ -18,6 +18,10 @@
 //! streams. A message is never sent twice where the provider can be asked
 //! about an earlier attempt.
 
+// The reminders service's refusals over the API (`messages/errors/fr.ftl`, `en.ftl`),
+// in the caller's language.
+messages::catalogue!(ERRORS, "reminders-errors", "errors", fr, en);
+
 pub mod email;
 mod error;
 pub mod gsm;

@@ -928,8 +928,10 @@ impl Reminders {
         signature: Option<&str>,
     ) -> Result<usize, ReminderError> {
         if provider != self.inner.sms.name() {
-            return Err(ReminderError::NotFound(format!(
-                "no SMS provider {provider:?} is configured"
+            return Err(ReminderError::NotFound(messages::say!(
+                crate::ERRORS,
+                "no-sms-provider-is-configured",
+                provider = format!("{:?}", provider)
             )));
         }
         let reports = self

@@ -293,19 +293,6 @@ mod tests {
     }
 
     #[test]
-    fn every_message_exists_in_every_language_with_the_same_placeables() {
-        let problems = MESSAGES.problems(&[messages::Language::En, messages::Language::Ar]);
-        assert!(problems.is_empty(), "{problems:#?}");
-    }
-
-    #[test]
-    fn every_message_is_said_somewhere() {
-        let src =
-            messages::sources_under(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
-        assert_eq!(MESSAGES.unused(&src, &["weekday-"]), Vec::<String>::new());
-    }
-
-    #[test]
     fn emails_keep_their_blank_lines() {
         let (_, body) = email(Kind::Confirmation, Language::Fr, &details(LINK));
         assert!(

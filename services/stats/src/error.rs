@@ -13,9 +13,7 @@ pub enum StatsError {
     #[error("{0}")]
     NotFound(String),
     /// The fold is catching up with the log: no figures until it has.
-    #[error(
-        "the statistics are being brought up to date: {folded} of {head} events read; try again in a moment"
-    )]
+    #[error("{}", messages::say!(crate::MESSAGES, "rebuilding", folded = .folded, head = .head))]
     Rebuilding { folded: u64, head: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -49,7 +49,11 @@ struct Params {
 fn date(field: &'static str, text: &str) -> Result<NaiveDate, ApiError> {
     text.parse().map_err(|_| ApiError::Invalid {
         field: field.to_owned(),
-        message: format!("{text:?} is not a date: write 2019-01-31"),
+        message: messages::say!(
+            crate::MESSAGES,
+            "is-not-date-write-2019",
+            text = format!("{:?}", text)
+        ),
     })
 }
 
@@ -81,7 +85,11 @@ pub async fn allowed_query(
         None => By::Permanence,
         Some(b) => By::parse(b).ok_or_else(|| ApiError::Invalid {
             field: "by".into(),
-            message: format!("{b:?}: group by permanence, site, week, month or year"),
+            message: messages::say!(
+                crate::MESSAGES,
+                "group-by-permanence-site-week",
+                b = format!("{:?}", b)
+            ),
         })?,
     };
     let model = calendar.model().await.map_err(ApiError::from)?;
@@ -91,7 +99,13 @@ pub async fn allowed_query(
                 .parse()
                 .ok()
                 .filter(|id| model.sites.contains_key(id))
-                .ok_or_else(|| ApiError::NotFound(format!("there is no site {raw}")))?;
+                .ok_or_else(|| {
+                    ApiError::NotFound(messages::say!(
+                        crate::MESSAGES,
+                        "there-is-no-site",
+                        raw = raw
+                    ))
+                })?;
             principal.require(READERS, Some(site))?;
             vec![site]
         }
@@ -273,8 +287,10 @@ async fn chart_get(
             }],
         ),
         other => {
-            return Err(ApiError::NotFound(format!(
-                "there is no chart {other:?}: people, kinds, waits or no-shows"
+            return Err(ApiError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-chart-people",
+                other = format!("{:?}", other)
             )));
         }
     };

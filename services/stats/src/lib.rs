@@ -11,6 +11,10 @@
 //!
 //! Invariant: reads events only; writes nothing to the log.
 
+// The stats service's messages (`messages/fr.ftl`, `messages/en.ftl`):
+// every refusal it answers says it in the caller's language.
+messages::catalogue!(MESSAGES, "stats", fr, en);
+
 pub mod charts;
 mod error;
 pub mod figures;

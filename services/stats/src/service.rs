@@ -238,7 +238,7 @@ impl Stats {
         if q.to < q.from {
             return Err(StatsError::Invalid {
                 field: "to",
-                message: "the period ends before it starts: to must be on or after from".into(),
+                message: messages::say!(crate::MESSAGES, "period-ends-before-it-starts"),
             });
         }
         let (folded, head, ready) = self

@@ -25,16 +25,14 @@ const PREVIEW_COUNT: usize = 8;
 use crate::layout::t;
 
 async fn site_of(web: &Web, p: &Principal, raw: &str) -> Result<calendar::SiteView, ApiError> {
-    let id: SiteId = raw
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("there is no site {raw}")))?;
+    let id: SiteId = raw.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(crate::ERRORS, "there-is-no-site", raw = raw))
+    })?;
     p.require(COORDINATOR, Some(id))?;
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
-    model
-        .sites
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| ApiError::NotFound(format!("there is no site {raw}")))
+    model.sites.get(&id).cloned().ok_or_else(|| {
+        ApiError::NotFound(messages::say!(crate::ERRORS, "there-is-no-site", raw = raw))
+    })
 }
 
 /// The details a site form sends.
@@ -594,9 +592,10 @@ async fn team_view(
     created: Option<(String, String)>,
 ) -> Result<Response, ApiError> {
     if !p.is_admin() {
-        return Err(ApiError::Forbidden(
-            "this needs an administrator of every site".into(),
-        ));
+        return Err(ApiError::Forbidden(messages::say!(
+            crate::ERRORS,
+            "this-needs-administrator-of-every"
+        )));
     }
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
     let site_name = |s: Option<SiteId>| match s {
@@ -716,10 +715,13 @@ fn grant_from(pairs: &[(String, String)]) -> Result<Grant, ApiError> {
     })?;
     let site = match forms::field(pairs, "site") {
         "" => None,
-        s => Some(
-            s.parse::<SiteId>()
-                .map_err(|_| ApiError::NotFound(format!("there is no site {s}")))?,
-        ),
+        s => Some(s.parse::<SiteId>().map_err(|_| {
+            ApiError::NotFound(messages::say!(
+                crate::ERRORS,
+                "there-is-no-site-2",
+                site = s
+            ))
+        })?),
     };
     Ok(Grant { role, site })
 }
@@ -727,9 +729,10 @@ fn grant_from(pairs: &[(String, String)]) -> Result<Grant, ApiError> {
 pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Response {
     staff_page!(ctx, p, async {
         if !p.is_admin() {
-            return Err(ApiError::Forbidden(
-                "this needs an administrator of every site".into(),
-            ));
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::ERRORS,
+                "this-needs-administrator-of-every"
+            )));
         }
         let pairs = forms::pairs(&body);
         let grant = grant_from(&pairs)?;
@@ -771,9 +774,10 @@ pub async fn staff_roles(
 ) -> Response {
     staff_page!(ctx, p, async {
         if !p.is_admin() {
-            return Err(ApiError::Forbidden(
-                "this needs an administrator of every site".into(),
-            ));
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::ERRORS,
+                "this-needs-administrator-of-every"
+            )));
         }
         let id: contracts::StaffId = raw
             .parse()

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use contracts::Language;
 
 /// Remembers the language chosen on any page, for a year.
-pub const LANG_COOKIE: &str = "creneau_lang";
+pub use api::i18n::LANG_COOKIE;
 /// A random value per browser that residents' form tokens are bound to.
 pub const FORM_COOKIE: &str = "creneau_form";
 /// How long a resident's form stays good after it was shown.
@@ -17,13 +17,10 @@ pub const FORM_TOKEN_HOURS: i64 = 4;
 
 pub use api::cookie;
 
-/// The page's language: the one chosen (cookie), else French.
+/// The page's language: the one chosen (cookie), else French; the same
+/// decision as the language the services speak in while answering.
 pub fn language(headers: &HeaderMap) -> Language {
-    match cookie(headers, LANG_COOKIE) {
-        Some("en") => Language::En,
-        Some("ar") => Language::Ar,
-        _ => Language::Fr,
-    }
+    api::i18n::language(headers, "/").into()
 }
 
 pub fn language_code(l: Language) -> &'static str {

@@ -285,12 +285,8 @@ pub fn says(ctx: &Ctx, e: &ApiError) -> String {
         | ApiError::NotFound(m)
         | ApiError::Conflict(m) => m.as_str(),
     };
-    let lang = if ctx.lang == Language::En {
-        api::i18n::Lang::En
-    } else {
-        api::i18n::Lang::Fr
-    };
-    api::i18n::translate(message, lang).into_owned()
+    // Said already in the request's language, by the service that refused.
+    message.to_owned()
 }
 
 /// A page that says what went wrong and where to go from here.

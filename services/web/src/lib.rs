@@ -11,6 +11,10 @@
 //! hold no state of their own besides two cookies (the language, and a
 //! random value residents' form tokens are bound to).
 
+// The web service's refusals over the API (`messages/errors/fr.ftl`, `en.ftl`),
+// in the caller's language.
+messages::catalogue!(ERRORS, "web-errors", "errors", fr, en);
+
 /// Runs a staff page: `$ctx` becomes a `&Ctx` (in French or English),
 /// `$p` the signed-in `&Principal`, and `$body` (a future of
 /// `Result<Response, ApiError>`) runs; an error becomes a page that says
@@ -38,6 +42,8 @@ mod password;
 mod resident;
 mod staff;
 pub mod text;
+
+pub use layout::STAFF;
 
 use std::sync::Arc;
 

@@ -3,12 +3,10 @@
 //! JSON twins are `POST /api/v1/password-resets` and `…/confirm`.
 
 use api::ApiError;
-use api::i18n::Lang;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use contracts::Language;
 use maud::html;
 use serde::Deserialize;
 
@@ -17,14 +15,6 @@ use crate::forms::{self, TokenCheck};
 use crate::layout::t;
 use crate::layout::{Ctx, Page, says, staff_language};
 use crate::resident::public_form_token;
-
-fn lang(ctx: &Ctx) -> Lang {
-    if ctx.lang == Language::En {
-        Lang::En
-    } else {
-        Lang::Fr
-    }
-}
 
 fn fresh(web: &Web, ctx: &Ctx, pairs: &[(String, String)]) -> bool {
     web.inner.forms.check(
@@ -86,7 +76,7 @@ pub async fn forgot_post(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respo
     match web
         .inner
         .identity
-        .request_password_reset(email, &ctx.client, lang(&ctx))
+        .request_password_reset(email, &ctx.client, ctx.lang.into())
         .await
     {
         Ok(()) => {

@@ -131,14 +131,14 @@ impl Appointments {
             // of the number's. The number's quota counts bookings made.
             if let Err(wait) = self.inner.per_ip.hit(client) {
                 return Err(identity::IdentityError::too_many(
-                    "too many bookings from this connection",
+                    messages::say!(crate::MESSAGES, "too-many-bookings-from-this"),
                     wait,
                 )
                 .into());
             }
             if let Err(wait) = self.inner.per_phone.check(phone.as_str()) {
                 return Err(identity::IdentityError::too_many(
-                    "too many bookings for this phone number today",
+                    messages::say!(crate::MESSAGES, "too-many-bookings-for-this"),
                     wait,
                 )
                 .into());
@@ -207,16 +207,18 @@ impl Appointments {
                 Some(_),
             ) if !why.trim().is_empty() => {}
             (Booker::Staff { .. }, Some(b)) => {
-                return Err(AppointmentError::AlreadyBooked(format!(
-                    "this resident already has an appointment for this reason on {} (reference {}): move it, or give override_reason to book another",
-                    local(b.starts_at).format("%Y-%m-%d %H:%M"),
-                    b.reference
+                return Err(AppointmentError::AlreadyBooked(messages::say!(
+                    crate::MESSAGES,
+                    "this-resident-already-has-appointment",
+                    starts = local(b.starts_at).format("%Y-%m-%d %H:%M"),
+                    reference = b.reference
                 )));
             }
             (Booker::Resident { .. }, Some(_)) => {
-                return Err(AppointmentError::AlreadyBooked(
-                    "you already have an appointment for this reason: use the link in its SMS to move it, or call the help desk".into(),
-                ));
+                return Err(AppointmentError::AlreadyBooked(messages::say!(
+                    crate::MESSAGES,
+                    "you-already-have-appointment-for"
+                )));
             }
             (_, None) => {}
         }
@@ -255,7 +257,7 @@ impl Appointments {
         let Some((challenge, code)) = &request.confirmation else {
             return Err(AppointmentError::invalid(
                 "confirmation",
-                "this site confirms online bookings with a code sent by SMS: ask for one with POST /api/v1/booking-codes, then send it with the booking",
+                messages::say!(crate::MESSAGES, "this-site-confirms-online-bookings"),
             ));
         };
         self.inner
@@ -459,13 +461,13 @@ fn check_request(request: &BookRequest) -> Result<Option<&str>, AppointmentError
     if request.name.trim().is_empty() || request.name.chars().count() > 200 {
         return Err(AppointmentError::invalid(
             "resident.name",
-            "give the resident's name (200 characters at most)",
+            messages::say!(crate::MESSAGES, "give-residents-name-200-characters"),
         ));
     }
     if request.reason == Reason::Unspecified {
         return Err(AppointmentError::invalid(
             "reason",
-            "say why the resident comes",
+            messages::say!(crate::MESSAGES, "say-why-resident-comes"),
         ));
     }
     let note = request
@@ -476,7 +478,11 @@ fn check_request(request: &BookRequest) -> Result<Option<&str>, AppointmentError
     if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
         return Err(AppointmentError::invalid(
             "note",
-            format!("a note has {MAX_NOTE} characters at most"),
+            messages::say!(
+                crate::MESSAGES,
+                "note-has-characters-at-most",
+                max = MAX_NOTE
+            ),
         ));
     }
     Ok(note)

@@ -23,13 +23,13 @@ impl Appointments {
         if reason.chars().count() > 200 {
             return Err(AppointmentError::invalid(
                 "reason",
-                "say why in 200 characters at most",
+                messages::say!(crate::MESSAGES, "say-why-in-200-characters"),
             ));
         }
         if by == Party::Staff && reason.trim().is_empty() {
             return Err(AppointmentError::invalid(
                 "reason",
-                "say why the appointment is cancelled (the resident is told)",
+                messages::say!(crate::MESSAGES, "say-why-appointment-is-cancelled"),
             ));
         }
         self.write_cancel(acting, id, by, reason, CancelCause::Asked)
@@ -47,17 +47,15 @@ impl Appointments {
     ) -> Result<(), AppointmentError> {
         let too_close = self.inner.settings.notice;
         self.decide(|m| {
-            let b = m.bookings.get(&id).ok_or_else(|| {
-                AppointmentError::NotFound(format!("there is no appointment {id}"))
-            })?;
+            let b = m.booking(id)?;
             if b.cancelled {
                 return Ok(Decision::Answer(()));
             }
             if by == Party::Resident && b.starts_at - acting.at < too_close {
-                return Err(AppointmentError::Refused(
-                    "this appointment is too close to be cancelled online: call the help desk"
-                        .into(),
-                ));
+                return Err(AppointmentError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "this-appointment-is-too-close"
+                )));
             }
             Ok(Decision::Append {
                 stream: booking_stream(&b.permanence_id)?,

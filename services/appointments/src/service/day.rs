@@ -14,12 +14,7 @@ use crate::model::{Booking, Stage, booking_stream};
 impl Appointments {
     /// One booking.
     pub async fn get(&self, id: AppointmentId) -> Result<Booking, AppointmentError> {
-        self.read(false)
-            .await?
-            .bookings
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| AppointmentError::NotFound(format!("there is no appointment {id}")))
+        self.read(false).await?.booking(id).cloned()
     }
 
     /// Moves an appointment along its day: arrived, started, done, or not
@@ -34,27 +29,28 @@ impl Appointments {
         let now = acting.at;
         let answered = self
             .decide(|m| {
-                let b = m.bookings.get(&id).ok_or_else(|| {
-                    AppointmentError::NotFound(format!("there is no appointment {id}"))
-                })?;
+                let b = m.booking(id)?;
                 if b.cancelled {
-                    return Err(AppointmentError::Conflict(
-                        "this appointment was cancelled".into(),
-                    ));
+                    return Err(AppointmentError::Conflict(messages::say!(
+                        crate::MESSAGES,
+                        "this-appointment-was-cancelled"
+                    )));
                 }
                 if b.stage == to {
                     return Ok(Decision::Answer(Some(b.clone())));
                 }
                 if !step_allowed(b.stage, to) {
-                    return Err(AppointmentError::Conflict(format!(
-                        "this appointment is {} already",
-                        stage_words(b.stage)
+                    return Err(AppointmentError::Conflict(messages::say!(
+                        crate::MESSAGES,
+                        "this-appointment-is-already",
+                        stage = stage_key(b.stage)
                     )));
                 }
                 if contracts::time::local_date(now) < contracts::time::local_date(b.starts_at) {
-                    return Err(AppointmentError::Conflict(
-                        "this appointment is on another day: it can be marked on its day".into(),
-                    ));
+                    return Err(AppointmentError::Conflict(messages::say!(
+                        crate::MESSAGES,
+                        "this-appointment-is-on-another"
+                    )));
                 }
                 let appointment_id = id.to_string();
                 let e = match to {
@@ -68,7 +64,10 @@ impl Appointments {
                         automatic: false,
                     })?,
                     Stage::Booked => {
-                        return Err(AppointmentError::Internal("no way back to booked".into()));
+                        return Err(AppointmentError::Internal(messages::say!(
+                            crate::MESSAGES,
+                            "no-way-back-to-booked"
+                        )));
                     }
                 };
                 Ok(Decision::Append {
@@ -156,12 +155,13 @@ impl Appointments {
     }
 }
 
-fn stage_words(stage: Stage) -> &'static str {
+/// The key a message selects its words for a stage with.
+fn stage_key(stage: Stage) -> &'static str {
     match stage {
         Stage::Booked => "booked",
-        Stage::Arrived => "checked in",
-        Stage::InProgress => "in progress",
+        Stage::Arrived => "arrived",
+        Stage::InProgress => "in_progress",
         Stage::Done => "done",
-        Stage::NoShow => "marked as not come",
+        Stage::NoShow => "no_show",
     }
 }

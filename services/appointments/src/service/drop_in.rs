@@ -22,7 +22,7 @@ impl Appointments {
         if first_name.is_some_and(|n| n.chars().count() > 50) {
             return Err(AppointmentError::invalid(
                 "first_name",
-                "a first name only, 50 characters at most",
+                messages::say!(crate::MESSAGES, "first-name-only-50-characters"),
             ));
         }
         let ticket = uuid::Uuid::now_v7();
@@ -31,15 +31,27 @@ impl Appointments {
             None => None,
         };
         self.decide(|m| {
-            let p = m
-                .calendar
-                .permanence(permanence_id)
-                .map_err(|_| AppointmentError::NotFound(format!("there is no permanence {permanence_id}")))?;
+            let p = m.calendar.permanence(permanence_id).map_err(|_| {
+                AppointmentError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "there-is-no-permanence",
+                    permanence_id = permanence_id
+                ))
+            })?;
             if !p.drop_in {
-                return Err(AppointmentError::Conflict("this permanence has no drop-in: book an appointment".into()));
+                return Err(AppointmentError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "this-permanence-has-no-drop"
+                )));
             }
-            if p.status != calendar::Status::Open || now >= p.ends_at || contracts::time::local_date(now) != p.day {
-                return Err(AppointmentError::Conflict("this drop-in is not open now".into()));
+            if p.status != calendar::Status::Open
+                || now >= p.ends_at
+                || contracts::time::local_date(now) != p.day
+            {
+                return Err(AppointmentError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "this-drop-in-is-not"
+                )));
             }
             let tickets = m.queues.of(permanence_id);
             let waiting = tickets
@@ -49,8 +61,10 @@ impl Appointments {
             if let Some(capacity) = p.drop_in_capacity
                 && waiting >= usize::try_from(capacity).unwrap_or(usize::MAX)
             {
-                return Err(AppointmentError::Conflict(format!(
-                    "the drop-in is full ({waiting} people waiting): come back later or book an appointment"
+                return Err(AppointmentError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "drop-in-is-full-people",
+                    waiting = waiting
                 )));
             }
             Ok(Decision::Append {
@@ -89,7 +103,13 @@ impl Appointments {
             .tickets
             .get(&id)
             .cloned()
-            .ok_or_else(|| AppointmentError::NotFound(format!("there is no ticket {id}")))
+            .ok_or_else(|| {
+                AppointmentError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "there-is-no-ticket",
+                    id = id
+                ))
+            })
     }
 
     /// Calls, serves, or records the leaving of a ticket.
@@ -101,10 +121,13 @@ impl Appointments {
     ) -> Result<crate::queue::Ticket, AppointmentError> {
         use crate::queue::TicketState::{Called, Left, Served, Waiting};
         self.decide(|m| {
-            let t =
-                m.queues.tickets.get(&id).ok_or_else(|| {
-                    AppointmentError::NotFound(format!("there is no ticket {id}"))
-                })?;
+            let t = m.queues.tickets.get(&id).ok_or_else(|| {
+                AppointmentError::NotFound(messages::say!(
+                    crate::MESSAGES,
+                    "there-is-no-ticket",
+                    id = id
+                ))
+            })?;
             if t.state == to {
                 return Ok(Decision::Answer(()));
             }
@@ -115,9 +138,11 @@ impl Appointments {
                 Waiting => false,
             };
             if !allowed {
-                return Err(AppointmentError::Conflict(format!(
-                    "ticket {} is {:?} already",
-                    t.number, t.state
+                return Err(AppointmentError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "ticket-is-already",
+                    number = t.number,
+                    state = format!("{:?}", t.state).to_lowercase()
                 )));
             }
             let ticket_id = id.to_string();

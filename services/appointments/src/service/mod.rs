@@ -216,9 +216,10 @@ impl Appointments {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppointmentError::Refused(
-            "many people are changing this permanence right now: try again in a moment".into(),
-        ))
+        Err(AppointmentError::Refused(messages::say!(
+            crate::MESSAGES,
+            "many-people-are-changing-this"
+        )))
     }
 
     /// Wakes whenever something may have been committed: what the live

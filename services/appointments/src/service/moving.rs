@@ -36,18 +36,18 @@ impl Appointments {
             .link_hashes_for(id);
         let notice = self.inner.settings.notice;
         self.decide(|m| {
-            let b = m.bookings.get(&id).ok_or_else(|| {
-                AppointmentError::NotFound(format!("there is no appointment {id}"))
-            })?;
+            let b = m.booking(id)?;
             if b.cancelled {
-                return Err(AppointmentError::Conflict(
-                    "this appointment was cancelled: book a new one".into(),
-                ));
+                return Err(AppointmentError::Conflict(messages::say!(
+                    crate::MESSAGES,
+                    "this-appointment-was-cancelled-book"
+                )));
             }
             if by == Party::Resident && b.starts_at - now < notice {
-                return Err(AppointmentError::Refused(
-                    "this appointment is too close to be moved online: call the help desk".into(),
-                ));
+                return Err(AppointmentError::Refused(messages::say!(
+                    crate::MESSAGES,
+                    "this-appointment-is-too-close-2"
+                )));
             }
             let (permanence_id, end) =
                 decide::slot(m, &self.inner.settings, b.site, start, b.reason, now)?;

@@ -22,7 +22,7 @@ impl Appointments {
         if requests.is_empty() || requests.len() > 10 {
             return Err(AppointmentError::invalid(
                 "requests",
-                "record 1 to 10 requests",
+                messages::say!(crate::MESSAGES, "record-1-to-10-requests"),
             ));
         }
         if requests
@@ -31,7 +31,7 @@ impl Appointments {
         {
             return Err(AppointmentError::invalid(
                 "requests",
-                "every request needs a reason and an outcome",
+                messages::say!(crate::MESSAGES, "every-request-needs-reason-and"),
             ));
         }
         self.decide(|m| {
@@ -40,9 +40,10 @@ impl Appointments {
                     if b.cancelled
                         || !matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done)
                     {
-                        return Err(AppointmentError::Conflict(
-                            "record what a visit was about once the resident came".into(),
-                        ));
+                        return Err(AppointmentError::Conflict(messages::say!(
+                            crate::MESSAGES,
+                            "record-what-visit-was-about"
+                        )));
                     }
                     (
                         "appointment",
@@ -55,9 +56,10 @@ impl Appointments {
                         t.state,
                         crate::queue::TicketState::Called | crate::queue::TicketState::Served
                     ) {
-                        return Err(AppointmentError::Conflict(
-                            "record what a visit was about once the resident was called".into(),
-                        ));
+                        return Err(AppointmentError::Conflict(messages::say!(
+                            crate::MESSAGES,
+                            "record-what-visit-was-about-2"
+                        )));
                     }
                     let site = m.calendar.permanence(&t.permanence_id)?.site_id;
                     (
@@ -67,8 +69,10 @@ impl Appointments {
                         crate::queue::queue_stream(&t.permanence_id)?,
                     )
                 } else {
-                    return Err(AppointmentError::NotFound(format!(
-                        "there is no appointment or ticket {visit}"
+                    return Err(AppointmentError::NotFound(messages::say!(
+                        crate::MESSAGES,
+                        "there-is-no-appointment-or",
+                        visit = visit
                     )));
                 };
             Ok(Decision::Append {
@@ -108,7 +112,11 @@ impl Appointments {
             return Ok(b.site);
         }
         let t = m.queues.tickets.get(&visit).ok_or_else(|| {
-            AppointmentError::NotFound(format!("there is no appointment or ticket {visit}"))
+            AppointmentError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-appointment-or",
+                visit = visit
+            ))
         })?;
         m.calendar
             .permanence(&t.permanence_id)

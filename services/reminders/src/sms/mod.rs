@@ -111,9 +111,9 @@ pub struct Report {
 /// Why a report was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
-    #[error("the report's signature or secret is wrong")]
+    #[error("{}", messages::say!(crate::ERRORS, "report-forged"))]
     Forged,
-    #[error("the report is not understood: {0}")]
+    #[error("{}", messages::say!(crate::ERRORS, "report-not-understood", why = .0))]
     Malformed(String),
 }
 

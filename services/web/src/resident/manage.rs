@@ -258,6 +258,11 @@ pub async fn move_post(
 
 /// Used by reception to open an appointment by id (staff only).
 pub fn appointment_id(raw: &str) -> Result<AppointmentId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("there is no appointment {raw}")))
+    raw.parse().map_err(|_| {
+        ApiError::NotFound(messages::say!(
+            crate::ERRORS,
+            "there-is-no-appointment",
+            raw = raw
+        ))
+    })
 }

@@ -54,7 +54,8 @@ fn back(ctx: &Ctx, to: &str) -> Markup {
 }
 
 async fn site(web: &Web, raw: &str) -> Result<calendar::SiteView, ApiError> {
-    let not_found = || ApiError::NotFound(format!("there is no site {raw}"));
+    let not_found =
+        || ApiError::NotFound(messages::say!(crate::ERRORS, "there-is-no-site", raw = raw));
     let id: SiteId = raw.parse().map_err(|_| not_found())?;
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
     model.sites.get(&id).cloned().ok_or_else(not_found)

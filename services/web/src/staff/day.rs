@@ -334,9 +334,13 @@ pub async fn ticket_post(
     body: Bytes,
 ) -> Response {
     staff_page!(ctx, p, async {
-        let id: uuid::Uuid = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(format!("there is no ticket {raw}")))?;
+        let id: uuid::Uuid = raw.parse().map_err(|_| {
+            ApiError::NotFound(messages::say!(
+                crate::ERRORS,
+                "there-is-no-ticket",
+                raw = raw
+            ))
+        })?;
         let ticket = web.inner.appointments.ticket(id).await?;
         let x = permanence_at_desk(&web, p, &ticket.permanence_id).await?;
         let pairs = forms::pairs(&body);

@@ -1,0 +1,3 @@
+# The creneau service's messages, in English.
+
+no-page-at-check-address = no page at { $uri }: check the address

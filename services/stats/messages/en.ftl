@@ -1,0 +1,8 @@
+# The stats service's messages, in English.
+
+is-not-date-write-2019 = { $text } is not a date: write 2019-01-31
+group-by-permanence-site-week = { $b }: group by permanence, site, week, month or year
+there-is-no-site = there is no site { $raw }
+there-is-no-chart-people = there is no chart { $other }: people, kinds, waits or no-shows
+period-ends-before-it-starts = the period ends before it starts: to must be on or after from
+rebuilding = the statistics are being brought up to date: { $folded } of { $head } events read; try again in a moment

@@ -1,0 +1,8 @@
+# The stats service's messages, in French.
+
+is-not-date-write-2019 = { $text } n'est pas une date : écrivez 2019-01-31
+group-by-permanence-site-week = { $b } : regroupez par permanence, site, week, month ou year
+there-is-no-site = il n'y a pas de site { $raw }
+there-is-no-chart-people = il n'y a pas de graphique { $other } : people, kinds, waits ou no-shows
+period-ends-before-it-starts = la période finit avant de commencer : to doit être le même jour que from ou après
+rebuilding = les statistiques sont en cours de mise à jour : { $folded } événements lus sur { $head } ; réessayez dans un instant
