@@ -214,7 +214,8 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
                 Call::get(&format!(
                     "/api/v1/stats/charts/{chart}?from={day}&to={day}&by=month"
                 ))
-                .bearer(&boss.token),
+                .bearer(&boss.token)
+                .language("fr"),
             )
             .await;
         assert_eq!(svg.status, StatusCode::OK, "{chart}: {}", svg.body);

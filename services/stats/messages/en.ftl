@@ -6,3 +6,26 @@ there-is-no-site = there is no site { $raw }
 there-is-no-chart-people = there is no chart { $other }: people, kinds, waits or no-shows
 period-ends-before-it-starts = the period ends before it starts: to must be on or after from
 rebuilding = the statistics are being brought up to date: { $folded } of { $head } events read; try again in a moment
+
+# The coordinators' charts.
+chart-people = people
+chart-requests = requests
+chart-absent = did not come
+chart-people-title = People and requests per permanence
+chart-kinds-title = Requests by kind
+chart-waits-title = Drop-in wait (arrival → call)
+chart-no-shows-title = Missed appointments (%)
+chart-with-reminder = with a reminder received
+chart-without-reminder = without a reminder received
+chart-wait-between = { $low }–{ $high } min
+chart-wait-over = over { $low } min
+chart-kind = { $kind ->
+    [online_procedure] Online procedures
+    [smartphone] Smartphone
+    [computer] Computer
+    [email] Email
+    [printing] Printing, scanning
+    [personal_documents] Documents
+    [introduction] Getting started
+   *[other] Other
+}

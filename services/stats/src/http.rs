@@ -160,18 +160,9 @@ async fn stats_csv(
         .into_response())
 }
 
-/// Short French names of the kinds, for charts.
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "online_procedure" => "Démarches en ligne",
-        "smartphone" => "Smartphone",
-        "computer" => "Ordinateur",
-        "email" => "E-mail",
-        "printing" => "Impression, scan",
-        "personal_documents" => "Documents",
-        "introduction" => "Initiation",
-        _ => "Autre",
-    }
+/// Short names of the kinds, for charts.
+fn kind_label(kind: &str) -> String {
+    crate::MESSAGES.now("chart-kind", &[("kind", kind.into())])
 }
 
 /// `people` (people and requests per permanence over the rows), `kinds`
@@ -193,6 +184,8 @@ async fn chart_get(
             f64::from(n) / f64::from(f.permanences)
         }
     };
+    let say = |id: &str| crate::MESSAGES.now(id, &[]);
+    let (people, requests) = (say("chart-people"), say("chart-requests"));
     let svg = match chart.as_str() {
         "people" => {
             // A site's row reads better by its name.
@@ -209,11 +202,11 @@ async fn chart_get(
                 })
                 .collect();
             bars(
-                "Personnes et demandes par permanence",
+                &say("chart-people-title"),
                 &labels,
                 &[
                     Series {
-                        name: "personnes",
+                        name: &people,
                         values: t
                             .rows
                             .iter()
@@ -222,7 +215,7 @@ async fn chart_get(
                         colour: COLOURS[0],
                     },
                     Series {
-                        name: "demandes",
+                        name: &requests,
                         values: t
                             .rows
                             .iter()
@@ -234,13 +227,10 @@ async fn chart_get(
             )
         }
         "kinds" => bars(
-            "Demandes par type",
-            &KINDS
-                .iter()
-                .map(|k| kind_label(k).to_owned())
-                .collect::<Vec<_>>(),
+            &say("chart-kinds-title"),
+            &KINDS.iter().map(|k| kind_label(k)).collect::<Vec<_>>(),
             &[Series {
-                name: "demandes",
+                name: &requests,
                 values: KINDS
                     .iter()
                     .map(|k| f64::from(t.total.by_kind.get(k).copied().unwrap_or(0)))
@@ -252,15 +242,24 @@ async fn chart_get(
             let mut labels: Vec<String> = Vec::new();
             let mut low = 0;
             for high in WAIT_BUCKETS {
-                labels.push(format!("{low}–{high} min"));
+                labels.push(messages::say!(
+                    crate::MESSAGES,
+                    "chart-wait-between",
+                    low = low,
+                    high = high
+                ));
                 low = high;
             }
-            labels.push(format!("plus de {low} min"));
+            labels.push(messages::say!(
+                crate::MESSAGES,
+                "chart-wait-over",
+                low = low
+            ));
             bars(
-                "Attente en accès libre (arrivée → appel)",
+                &say("chart-waits-title"),
                 &labels,
                 &[Series {
-                    name: "personnes",
+                    name: &people,
                     values: t
                         .total
                         .wait_histogram
@@ -272,13 +271,10 @@ async fn chart_get(
             )
         }
         "no-shows" => bars(
-            "Absences aux rendez-vous (%)",
-            &[
-                "avec un rappel reçu".to_owned(),
-                "sans rappel reçu".to_owned(),
-            ],
+            &say("chart-no-shows-title"),
+            &[say("chart-with-reminder"), say("chart-without-reminder")],
             &[Series {
-                name: "absents",
+                name: &say("chart-absent"),
                 values: vec![
                     t.total.no_show_rate_reminded.unwrap_or(0.0) * 100.0,
                     t.total.no_show_rate_not_reminded.unwrap_or(0.0) * 100.0,
