@@ -225,6 +225,47 @@ async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_nigh
     );
 }
 
+/// The probe: a resident look-up that failed once (a store read error)
+/// moved the checkpoint past the booking, and its confirmation and
+/// reminders were never scheduled; the same failure while sending
+/// withdrew the message as if the resident had been erased.
+#[tokio::test]
+async fn a_reminder_whose_resident_cannot_be_read_waits_for_the_fault_to_clear() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (_, _made, reminders, clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 50).await;
+
+    // The resident's record cannot be read three times in a row: three
+    // rounds fail, and nothing is scheduled, sent or skipped meanwhile.
+    t.faults.fail_stream_reads("resident", 3);
+    for _ in 0..3 {
+        assert!(reminders.round().await.is_err(), "the fault is reported");
+    }
+    assert_eq!(t.faults.pending(), 0);
+    assert!(stand_in.received().is_empty());
+    // Once it clears, the booking is handled: the confirmation goes and
+    // the reminder is scheduled, once.
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.scheduled, round.sent), (2, 1), "{round:?}");
+    assert_eq!(reminders.round().await.expect("round"), Round::default());
+
+    // When the reminder is due, the record fails twice more: the reminder
+    // stays due (not withdrawn) and goes once the fault clears.
+    clock.set(paris(appointment_day() - Days::new(3), "19:59"));
+    t.faults.fail_stream_reads("resident", 2);
+    for _ in 0..2 {
+        let round = reminders.round().await.expect("round");
+        assert_eq!((round.sent, round.withdrawn), (0, 0), "{round:?}");
+    }
+    let round = reminders.round().await.expect("round");
+    assert_eq!((round.sent, round.withdrawn), (1, 0), "{round:?}");
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 2, "one confirmation and one reminder");
+    assert!(sent[1].text.starts_with("Rappel : "), "{}", sent[1].text);
+    assert_eq!(reminders.round().await.expect("round"), Round::default());
+}
+
 #[tokio::test]
 async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders_are_withdrawn() {
     let mut t = TestApp::new().await;

@@ -9,6 +9,7 @@
 //!   webhook's documented API.
 
 pub mod browser;
+pub mod faults;
 pub mod sms_stand_in;
 pub mod smtp;
 
@@ -86,6 +87,9 @@ pub fn paris(day: NaiveDate, hh_mm: &str) -> DateTime<Utc> {
 pub struct TestApp {
     pub state: AppState,
     pub dir: PathBuf,
+    /// The store every service of the app reads, with the faults a test
+    /// injects.
+    pub faults: Arc<faults::FaultyStore>,
 }
 
 impl Drop for TestApp {
@@ -278,8 +282,10 @@ impl TestApp {
         messages::set_default(messages::Language::En);
         let dir =
             std::env::temp_dir().join(format!("creneau-http-{}", uuid::Uuid::new_v4().simple()));
-        let store: Arc<dyn EventStore> =
-            Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("open"));
+        let faults = faults::FaultyStore::new(Arc::new(
+            eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("open"),
+        ));
+        let store: Arc<dyn EventStore> = faults.clone();
         // The key is also written to `DIR/master.key`, for a `creneau`
         // process a test starts on the same store.
         let master = contracts::MasterKey::generate().expect("key");
@@ -307,7 +313,7 @@ impl TestApp {
         )
         .await
         .expect("services");
-        TestApp { state, dir }
+        TestApp { state, dir, faults }
     }
 
     /// Now, on the app's clock.

@@ -44,7 +44,7 @@ pub use access::{
 pub use acting::Acting;
 pub use correlation::{CORRELATION_HEADER, CorrelationId, Now};
 pub use error::{
-    ApiError, ApiJson, ApiQuery, MAX_BODY, json_body, path_id, too_large, uniform_errors,
+    ApiError, ApiJson, ApiQuery, MAX_BODY, chain, json_body, path_id, too_large, uniform_errors,
 };
 pub use headers::security_headers;
 pub use limits::{Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, wait_words};

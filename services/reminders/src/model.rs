@@ -155,7 +155,13 @@ impl Model {
     /// Folds one event of the log. Returns whether it concerned appointments
     /// (something the scheduler may react to).
     pub fn fold(&mut self, e: &RecordedEvent) -> Result<(), ReminderError> {
-        self.position = self.position.max(e.position);
+        // Once per event: a catch-up that reads again from the checkpoint
+        // (after a failed reaction), or two that overlap, fold nothing twice
+        // (an appointment booked twice would lose its token and sequence).
+        if e.position <= self.position {
+            return Ok(());
+        }
+        self.position = e.position;
         if e.category() == ReminderId::CATEGORY {
             let Some(change) = change_of(e)? else {
                 return Ok(());
@@ -382,4 +388,57 @@ pub fn change_of(e: &RecordedEvent) -> Result<Option<Change>, ReminderError> {
             return Ok(None);
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded<E: contracts::Event>(position: u64, stream: &str, e: &E) -> RecordedEvent {
+        let new = api::Acting::system("test", DateTime::<Utc>::UNIX_EPOCH)
+            .event(e)
+            .expect("an event");
+        RecordedEvent {
+            position: Position(position),
+            stream: stream.to_owned(),
+            version: position,
+            event_type: new.event_type,
+            event_id: new.event_id,
+            payload: new.payload,
+            metadata: new.metadata,
+        }
+    }
+
+    #[test]
+    fn folding_the_same_events_again_changes_nothing() {
+        let id = AppointmentId::new();
+        let booked = recorded(
+            1,
+            "booking-r_2026-12-10",
+            &aev::AppointmentBooked {
+                appointment_id: id.to_string(),
+                resident_id: ResidentId::new().to_string(),
+                site_id: SiteId::new().to_string(),
+                starts_at: "2026-12-10T08:00:00Z".into(),
+                ends_at: "2026-12-10T08:30:00Z".into(),
+                ..Default::default()
+            },
+        );
+        let link = recorded(
+            2,
+            "booking-r_2026-12-10",
+            &iev::ManageLinkIssued {
+                appointment_id: id.to_string(),
+                token: Some(Sealed::default()),
+                ..Default::default()
+            },
+        );
+        let mut m = Model::default();
+        for e in [&booked, &link, &booked, &link, &booked] {
+            m.fold(e).expect("folds");
+        }
+        let a = &m.appointments[&id];
+        assert!(a.token.is_some(), "a second booking event wiped the token");
+        assert_eq!((a.sequence, m.position), (0, Position(2)));
+    }
 }

@@ -275,32 +275,48 @@ impl Reminders {
         })
     }
 
-    /// Folds the log from where the model is; reacts to the appointment
-    /// events past the checkpoint, then moves the checkpoint.
+    /// Folds the log from where the model is and reacts to the
+    /// appointment events past the checkpoint. The checkpoint moves only
+    /// past what was handled: a reaction that fails (the store, a resident
+    /// who cannot be read) stops the catch-up, and the next round reads
+    /// that event again and reacts to it again. Reactions are idempotent
+    /// (a reminder's id comes from its event), folds skip what they folded.
     async fn catch_up(&self, round: &mut Round) -> Result<(), ReminderError> {
         let filter = Filter::categories([BOOKING, ReminderId::CATEGORY]);
         loop {
-            let after = self.inner.model.lock().await.position;
+            let checkpoint = self.checkpoint();
+            let after = self.inner.model.lock().await.position.min(checkpoint);
             let batch = self.inner.store.read_all(after, 1000, &filter).await?;
             let Some(last) = batch.last().map(|e| e.position) else {
                 return Ok(());
             };
-            let checkpoint = self.checkpoint();
-            let mut reacted = false;
+            let mut handled = checkpoint;
             for e in &batch {
                 self.inner.model.lock().await.fold(e)?;
-                if e.position > checkpoint && e.category() == BOOKING {
-                    self.react(e, round).await?;
-                    reacted = true;
+                if e.position > checkpoint
+                    && e.category() == BOOKING
+                    && let Err(failed) = self.react(e, round).await
+                {
+                    tracing::warn!(position = %e.position, error = %api::chain(&failed), "a reaction failed: it is tried again next round");
+                    self.move_checkpoint(handled).await?;
+                    return Err(failed);
                 }
+                handled = handled.max(e.position);
             }
-            if reacted || last > checkpoint {
-                self.inner.store.save_checkpoint(CHECKPOINT, last).await?;
-                if let Ok(mut c) = self.inner.checkpoint.lock() {
-                    *c = (*c).max(last);
-                }
-            }
+            self.move_checkpoint(last).await?;
         }
+    }
+
+    /// Stores the checkpoint at `to`, if that moves it forward.
+    async fn move_checkpoint(&self, to: Position) -> Result<(), ReminderError> {
+        if to <= self.checkpoint() {
+            return Ok(());
+        }
+        self.inner.store.save_checkpoint(CHECKPOINT, to).await?;
+        if let Ok(mut c) = self.inner.checkpoint.lock() {
+            *c = (*c).max(to);
+        }
+        Ok(())
     }
 
     fn site_settings(&self, site: SiteId) -> (u32, Option<u32>, String) {
@@ -366,7 +382,14 @@ impl Reminders {
         }
         let details = match self.inner.identity.resident_details(a.resident).await {
             Ok(d) if !d.erased => d,
-            _ => return Ok(()),
+            // Nobody to tell.
+            Ok(_) => return Ok(()),
+            Err(identity::IdentityError::NotFound(_)) => {
+                tracing::warn!(appointment = %a.id, "an appointment of a resident who does not exist: nothing to schedule");
+                return Ok(());
+            }
+            // The store or the vault failed: not handled, tried again.
+            Err(e) => return Err(e.into()),
         };
         let mut channels = Vec::new();
         if details.sms_consent && details.phone.is_some() {
@@ -647,11 +670,14 @@ impl Reminders {
         }
         let details = match self.inner.identity.resident_details(r.resident).await {
             Ok(d) if !d.erased => d,
-            _ => {
+            Ok(_) | Err(identity::IdentityError::NotFound(_)) => {
                 self.withdraw(&acting, rid, "the resident was erased")
                     .await?;
                 return Ok(Outcome::Withdrawn);
             }
+            // The store or the vault failed: the message stays due and is
+            // tried again next round, never withdrawn for it.
+            Err(e) => return Err(e.into()),
         };
         let address = match r.channel {
             Channel::Sms => details.phone.clone().filter(|_| details.sms_consent),
