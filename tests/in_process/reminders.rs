@@ -266,6 +266,71 @@ async fn a_reminder_whose_resident_cannot_be_read_waits_for_the_fault_to_clear()
     assert_eq!(reminders.round().await.expect("round"), Round::default());
 }
 
+/// A provider that holds every message until the test lets it go.
+struct Gate {
+    inner: Arc<dyn SmsProvider>,
+    entered: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl SmsProvider for Gate {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    async fn send(&self, sms: &reminders::sms::Sms) -> Result<String, reminders::sms::SendError> {
+        self.entered.notify_one();
+        self.release.notified().await;
+        self.inner.send(sms).await
+    }
+    async fn lookup(
+        &self,
+        sms: &reminders::sms::Sms,
+    ) -> Result<reminders::sms::Lookup, reminders::sms::SendError> {
+        self.inner.lookup(sms).await
+    }
+    fn report(
+        &self,
+        body: &[u8],
+        secret: Option<&str>,
+        signature: Option<&str>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<reminders::sms::Report>, reminders::sms::ReportError> {
+        self.inner.report(body, secret, signature, received_at)
+    }
+}
+
+/// The probe: the round lock was held across provider calls, so reception's
+/// view of an appointment's messages waited for a whole dispatch.
+#[tokio::test]
+async fn reception_reads_the_messages_while_a_provider_is_slow() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let gate = Arc::new(Gate {
+        inner: webhook(&stand_in, Duration::from_secs(5)),
+        entered: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let (_, made, reminders, _) = booked(&mut t, gate.clone(), 50).await;
+    let running = tokio::spawn({
+        let reminders = reminders.clone();
+        async move { reminders.round().await }
+    });
+    // The round is inside the provider's call with the confirmation.
+    gate.entered.notified().await;
+    let id: contracts::AppointmentId = made["id"].as_str().expect("id").parse().expect("uuid");
+    // A generous bound, not a speed: before, this waited for the release.
+    let views = tokio::time::timeout(Duration::from_secs(30), reminders.of_appointment(id))
+        .await
+        .expect("answered while the provider holds the message")
+        .expect("views");
+    assert_eq!(views.len(), 2, "the confirmation and the reminder");
+    gate.release.notify_one();
+    let round = running.await.expect("task").expect("round");
+    assert_eq!(round.sent, 1, "{round:?}");
+    assert_eq!(stand_in.received().len(), 1);
+}
+
 #[tokio::test]
 async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders_are_withdrawn() {
     let mut t = TestApp::new().await;

@@ -799,13 +799,21 @@ impl EventStore for PostgresStore {
             .map_err(|_| StoreError::InvalidInput("position out of range".into()))?;
         let version = i32::try_from(version)
             .map_err(|_| StoreError::InvalidInput("version out of range".into()))?;
-        tx.execute(
-            "INSERT INTO creneau.projections (name, version, position, state) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position, \
-             state = excluded.state, updated_at = now()",
-            &[&name, &version, &at, &state],
-        )
-        .await?;
+        // Never over a fold of newer code, nor over one further on with the
+        // same code (another process, or an older one still running).
+        let stored = tx
+            .execute(
+                "INSERT INTO creneau.projections (name, version, position, state) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position, \
+                 state = excluded.state, updated_at = now() \
+                 WHERE (excluded.version, excluded.position) >= (projections.version, projections.position)",
+                &[&name, &version, &at, &state],
+            )
+            .await?;
+        if stored == 0 {
+            tracing::info!(projection = %name, version, %position, "a newer fold is stored already: this one is not");
+            return Ok(());
+        }
         save_checkpoint(&tx, name, position).await?;
         tx.commit().await?;
         Ok(())

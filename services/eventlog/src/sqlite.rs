@@ -836,19 +836,27 @@ impl EventStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let name = name.to_owned();
         self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO projections (name, version, position, state, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET \
-                 version = excluded.version, position = excluded.position, \
-                 state = excluded.state, updated_at = excluded.updated_at",
-            )?
-            .execute(params![
-                name,
-                version,
-                i64::try_from(position.0).unwrap_or(i64::MAX),
-                state,
-                crate::clock::bookkeeping_now().timestamp_micros()
-            ])?;
+            // Never over a fold of newer code, nor over one further on with
+            // the same code (another process, or an older one still running).
+            let stored = conn
+                .prepare_cached(
+                    "INSERT INTO projections (name, version, position, state, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET \
+                     version = excluded.version, position = excluded.position, \
+                     state = excluded.state, updated_at = excluded.updated_at \
+                     WHERE (excluded.version, excluded.position) >= (projections.version, projections.position)",
+                )?
+                .execute(params![
+                    name,
+                    version,
+                    i64::try_from(position.0).unwrap_or(i64::MAX),
+                    state,
+                    crate::clock::bookkeeping_now().timestamp_micros()
+                ])?;
+            if stored == 0 {
+                tracing::info!(projection = %name, version, %position, "a newer fold is stored already: this one is not");
+                return Ok(());
+            }
             save_checkpoint(conn, &name, position)
         })
         .await

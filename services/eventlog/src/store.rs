@@ -66,7 +66,9 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Stores a projection's state (opaque bytes, with the version of the
     /// code that folded it) and its checkpoint in one transaction: after a
-    /// crash both are as they were, never one without the other.
+    /// crash both are as they were, never one without the other. A state
+    /// stored by newer code, or by the same code further on in the log, is
+    /// kept: this one is dropped (two processes fold; one may be behind).
     async fn save_projection(
         &self,
         name: &str,

@@ -598,6 +598,41 @@ async fn a_projection_keeps_its_state_with_its_checkpoint() {
             Some(Position(50)),
             "the checkpoint moved with the state"
         );
+        // A process behind, or running older code, does not replace it.
+        for (version, at) in [(2, 49), (1, 60)] {
+            store
+                .save_projection("stats", version, Position(at), vec![9])
+                .await
+                .expect("save");
+            let got = store
+                .load_projection("stats")
+                .await
+                .expect("load")
+                .expect("state");
+            assert_eq!(
+                (got.version, got.position),
+                (2, Position(50)),
+                "{version} at {at}"
+            );
+            assert_eq!(
+                store.load_checkpoint("stats").await.expect("checkpoint"),
+                Some(Position(50))
+            );
+        }
+        // Newer code replaces it wherever it has folded to.
+        store
+            .save_projection("stats", 3, Position(10), vec![3])
+            .await
+            .expect("save");
+        let got = store
+            .load_projection("stats")
+            .await
+            .expect("load")
+            .expect("state");
+        assert_eq!(
+            (got.version, got.position, got.state),
+            (3, Position(10), vec![3])
+        );
     }
 }
 

@@ -185,8 +185,11 @@ struct Inner {
     settings: Settings,
     clock: Arc<dyn Clock>,
     model: Mutex<Model>,
-    /// One round at a time.
+    /// One round at a time (held across a dispatch's provider calls).
     round: Mutex<()>,
+    /// One catch-up at a time: a query or a delivery report folds what is
+    /// new without waiting for a round's dispatch.
+    folding: Mutex<()>,
     checkpoint: StdMutex<Position>,
     holder: String,
     /// Until when this process holds the lease, and the lease stream's
@@ -222,6 +225,7 @@ impl Reminders {
                 clock,
                 model: Mutex::new(Model::default()),
                 round: Mutex::new(()),
+                folding: Mutex::new(()),
                 checkpoint: StdMutex::new(checkpoint),
                 holder: format!("{}-{}", std::process::id(), Uuid::now_v7()),
                 lease: StdMutex::new((None, None)),
@@ -282,6 +286,7 @@ impl Reminders {
     /// that event again and reacts to it again. Reactions are idempotent
     /// (a reminder's id comes from its event), folds skip what they folded.
     async fn catch_up(&self, round: &mut Round) -> Result<(), ReminderError> {
+        let _one = self.inner.folding.lock().await;
         let filter = Filter::categories([BOOKING, ReminderId::CATEGORY]);
         loop {
             let checkpoint = self.checkpoint();
@@ -1015,9 +1020,9 @@ impl Reminders {
         Ok(recorded)
     }
 
-    /// Folds what is new, between rounds, for a query.
+    /// Folds what is new, for a query: it does not wait for a round's
+    /// dispatch (the provider calls), only for another catch-up.
     async fn refresh(&self) -> Result<(), ReminderError> {
-        let _one = self.inner.round.lock().await;
         self.catch_up(&mut Round::default()).await
     }
 
