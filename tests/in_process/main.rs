@@ -10,6 +10,7 @@ mod calendar;
 mod codebase;
 mod events;
 mod http;
+mod leases;
 mod reminders;
 mod security;
 mod stats;

@@ -331,6 +331,37 @@ async fn reception_reads_the_messages_while_a_provider_is_slow() {
     assert_eq!(stand_in.received().len(), 1);
 }
 
+/// Two dispatchers on one log: the one holding the lease sends; the other
+/// sends nothing until the first has stopped and its lease lapsed.
+#[tokio::test]
+async fn of_two_dispatchers_only_the_lease_holder_sends() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (_, _, first, clock) = booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 50).await;
+    let second = t
+        .with_sms(
+            webhook(&stand_in, Duration::from_secs(5)),
+            clock.clone(),
+            settings(50),
+        )
+        .await;
+    assert_eq!(
+        first.round().await.expect("round").sent,
+        1,
+        "the confirmation"
+    );
+    // The reminder comes due; the second process is the one that wakes.
+    clock.set(paris(appointment_day() - Days::new(3), "19:59"));
+    let _ = first.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 2, "sent by the holder");
+    assert_eq!(second.round().await.expect("round").sent, 0);
+    // The first stops; once its lease lapses the second works, and sends
+    // nothing the first sent.
+    clock.advance(chrono::Duration::seconds(9));
+    assert_eq!(second.round().await.expect("round"), Round::default());
+    assert_eq!(stand_in.received().len(), 2);
+}
+
 #[tokio::test]
 async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders_are_withdrawn() {
     let mut t = TestApp::new().await;

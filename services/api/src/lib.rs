@@ -15,8 +15,10 @@
 //! - `signing`: HMAC-SHA256 signatures ([`sign`], [`verify`]).
 //! - `openapi`: the OpenAPI document, generated from the route table.
 //! - `limits`: rate limits and lockouts, in memory.
-//! - `i18n`: the answers' language (French by default, English on
-//!   `Accept-Language: en`) and the catalogue of French messages.
+//! - `lease`: [`Lease`], work that must happen once among processes, under
+//!   a lease kept in the log.
+//! - `i18n`: the request's language (the pages' choice, or the API
+//!   caller's `Accept-Language`), in which every message is said.
 //!
 //! Invariant: nothing here knows how staff are stored or how a password is
 //! checked; that is behind the [`Authenticator`] trait (the identity
@@ -32,6 +34,7 @@ mod correlation;
 mod error;
 mod headers;
 pub mod i18n;
+mod lease;
 mod limits;
 mod openapi;
 mod signing;
@@ -47,6 +50,7 @@ pub use error::{
     ApiError, ApiJson, ApiQuery, MAX_BODY, chain, json_body, path_id, too_large, uniform_errors,
 };
 pub use headers::security_headers;
+pub use lease::{Lease, LeaseError};
 pub use limits::{Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;
 pub use signing::{sign, verify};

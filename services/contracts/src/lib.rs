@@ -72,6 +72,12 @@ pub mod proto {
             include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.serde.rs"));
         }
     }
+    pub mod work {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.work.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.work.v1.serde.rs"));
+        }
+    }
 }
 
 pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};

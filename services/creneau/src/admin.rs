@@ -189,13 +189,36 @@ pub async fn export(identity: &Identity, raw: &str, out: &mut impl Write) -> any
 const RETENTION_FIRST: Duration = Duration::from_secs(60);
 const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 
+/// The retention sweep's lease: a day less an hour, so that the process
+/// that swept keeps it to its next sweep and the others skip theirs.
+pub const RETENTION_LEASE: Duration = Duration::from_secs(23 * 3600);
+/// The no-show sweep's lease: longer than its minute, for the same reason;
+/// another process takes over within it when the holder is gone.
+pub const NO_SHOWS_LEASE: Duration = Duration::from_secs(90);
+
+/// Whether this process does `work` now: it holds the lease, or the lease
+/// could not be read (said in the log; the work waits for its next turn).
+async fn my_turn(lease: &api::Lease, work: &str) -> bool {
+    match lease.hold().await {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::error!(work, error = %api::chain(&e), "the lease could not be read: skipped this time");
+            false
+        }
+    }
+}
+
 /// Erases inactive residents once a day, for as long as the server runs.
-/// Several processes may run it: an erasure is idempotent.
-pub async fn retention_daily(identity: Identity) {
+/// Every process runs this loop; the one holding the `lease-retention`
+/// lease sweeps (an erasure is idempotent besides).
+pub async fn retention_daily(identity: Identity, lease: api::Lease) {
     tokio::time::sleep(RETENTION_FIRST).await;
     let mut every = tokio::time::interval(RETENTION_EVERY);
     loop {
         every.tick().await;
+        if !my_turn(&lease, "retention").await {
+            continue;
+        }
         let span = tracing::info_span!("retention", correlation_id = %uuid::Uuid::now_v7());
         async {
             match identity.retention_sweep(identity.now()).await {
@@ -210,12 +233,16 @@ pub async fn retention_daily(identity: Identity) {
 
 /// Marks appointments as not come once their permanence has ended, and
 /// cancels those of erased residents, every minute, for as long as the
-/// server runs. Several processes may run it:
-/// each mark is appended at the version it decided from.
-pub async fn no_shows_every_minute(appointments: appointments::Appointments) {
+/// server runs. Every process runs this loop; the one holding the
+/// `lease-no-shows` lease sweeps (each mark is appended at the version it
+/// decided from besides).
+pub async fn no_shows_every_minute(appointments: appointments::Appointments, lease: api::Lease) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     loop {
         every.tick().await;
+        if !my_turn(&lease, "no-shows").await {
+            continue;
+        }
         let span = tracing::info_span!("no-shows", correlation_id = %uuid::Uuid::now_v7());
         async {
             match appointments.mark_no_shows(appointments.now()).await {

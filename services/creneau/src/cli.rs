@@ -187,8 +187,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 )
                 .await?;
             }
-            tokio::spawn(admin::retention_daily(state.identity.clone()));
-            tokio::spawn(admin::no_shows_every_minute(state.appointments.clone()));
+            let lease = |work: &str, lasts: std::time::Duration| {
+                api::Lease::new(
+                    Arc::clone(&state.store),
+                    Arc::clone(&state.clock),
+                    work,
+                    api::Lease::this_process(),
+                    lasts,
+                )
+            };
+            tokio::spawn(admin::retention_daily(
+                state.identity.clone(),
+                lease("retention", admin::RETENTION_LEASE)?,
+            ));
+            tokio::spawn(admin::no_shows_every_minute(
+                state.appointments.clone(),
+                lease("no-shows", admin::NO_SHOWS_LEASE)?,
+            ));
             state.reminders.clone().spawn();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

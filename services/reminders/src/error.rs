@@ -27,6 +27,8 @@ pub enum ReminderError {
     Calendar(#[from] calendar::CalendarError),
     #[error("a personal value could not be opened")]
     Vault(#[from] contracts::VaultError),
+    #[error("the dispatcher's lease could not be read or written")]
+    Lease(#[from] api::LeaseError),
     /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),

@@ -23,9 +23,7 @@ use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as aev;
 use contracts::proto::reminders::v1 as ev;
 use contracts::{AppointmentId, Language, ReminderId, SiteId, decode_event};
-use eventlog::{
-    AppendError, EventStore, ExpectedVersion, Filter, Position, RecordedEvent, StreamName,
-};
+use eventlog::{AppendError, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use futures_util::StreamExt as _;
 use identity::Identity;
 use tokio::sync::Mutex;
@@ -79,7 +77,7 @@ impl Default for Settings {
             second_hours_before: None,
             sender: "Creneau".into(),
             max_attempts: 8,
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(8),
             concurrency: 64,
             notices_within: chrono::Duration::hours(1),
             sites: HashMap::new(),
@@ -147,7 +145,8 @@ fn view(r: &Reminder) -> ReminderView {
 }
 
 const CHECKPOINT: &str = "reminders-scheduler";
-const LEASE_STREAM: &str = "lease-reminders";
+/// The dispatcher's lease is `lease-reminders`.
+const LEASE_WORK: &str = "reminders";
 /// Reminder ids derive from the event that asked for them (UUID v5).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6372_656e_6561_7500_7265_6d69_6e64_6572);
 
@@ -191,10 +190,8 @@ struct Inner {
     /// new without waiting for a round's dispatch.
     folding: Mutex<()>,
     checkpoint: StdMutex<Position>,
-    holder: String,
-    /// Until when this process holds the lease, and the lease stream's
-    /// version it saw.
-    lease: StdMutex<(Option<DateTime<Utc>>, Option<u64>)>,
+    /// The dispatcher's lease (`lease-reminders`): one process sends.
+    lease: api::Lease,
     in_flight: StdMutex<HashSet<ReminderId>>,
 }
 
@@ -214,6 +211,13 @@ impl Reminders {
             .load_checkpoint(CHECKPOINT)
             .await?
             .unwrap_or(Position::START);
+        let lease = api::Lease::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            LEASE_WORK,
+            api::Lease::this_process(),
+            settings.lease,
+        )?;
         let r = Reminders {
             inner: Arc::new(Inner {
                 store,
@@ -227,8 +231,7 @@ impl Reminders {
                 round: Mutex::new(()),
                 folding: Mutex::new(()),
                 checkpoint: StdMutex::new(checkpoint),
-                holder: format!("{}-{}", std::process::id(), Uuid::now_v7()),
-                lease: StdMutex::new((None, None)),
+                lease,
                 in_flight: StdMutex::new(HashSet::new()),
             }),
         };
@@ -249,7 +252,7 @@ impl Reminders {
         let _one = self.inner.round.lock().await;
         let mut round = Round::default();
         self.catch_up(&mut round).await?;
-        if self.hold_lease().await? {
+        if self.inner.lease.hold().await? {
             self.dispatch(&mut round).await?;
         }
         Ok(round)
@@ -520,69 +523,6 @@ impl Reminders {
         self.record(&r, event, Change::Withdrawn).await
     }
 
-    /// Takes or renews the lease; whether this process holds it now.
-    async fn hold_lease(&self) -> Result<bool, ReminderError> {
-        let now = self.now();
-        let lease = chrono::Duration::from_std(self.inner.settings.lease)
-            .unwrap_or(chrono::Duration::seconds(30));
-        let (until, seen) = self.inner.lease.lock().map(|l| *l).unwrap_or((None, None));
-        if until.is_some_and(|u| u - now > lease / 2) {
-            return Ok(true);
-        }
-        let stream = StreamName::new(LEASE_STREAM.to_owned())?;
-        let mut latest: Option<(u64, ev::DispatcherLeaseTaken)> = None;
-        let mut from = seen.map_or(0, |v| v);
-        loop {
-            let events = self.inner.store.read_stream(&stream, from, 1000).await?;
-            let Some(last) = events.last() else { break };
-            from = last.version + 1;
-            if let Some(x) = decode_event::<ev::DispatcherLeaseTaken>(last)? {
-                latest = Some((last.version, x));
-            }
-            if events.len() < 1000 {
-                break;
-            }
-        }
-        let (expected, free) = match &latest {
-            None => (ExpectedVersion::NoStream, true),
-            Some((v, x)) => {
-                let expires = DateTime::parse_from_rfc3339(&x.expires_at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(now);
-                (
-                    ExpectedVersion::Exact(*v),
-                    x.holder == self.inner.holder || expires <= now,
-                )
-            }
-        };
-        if !free {
-            if let Ok(mut l) = self.inner.lease.lock() {
-                *l = (None, latest.map(|(v, _)| v));
-            }
-            return Ok(false);
-        }
-        let taken = ev::DispatcherLeaseTaken {
-            holder: self.inner.holder.clone(),
-            expires_at: (now + lease).to_rfc3339(),
-        };
-        let acting = Acting::system("reminders", self.now());
-        match self
-            .inner
-            .store
-            .append(&stream, expected, vec![acting.event(&taken)?])
-            .await
-        {
-            Ok(done) => {
-                if let Ok(mut l) = self.inner.lease.lock() {
-                    *l = (Some(now + lease), done.next_expected);
-                }
-                Ok(true)
-            }
-            Err(AppendError::WrongExpectedVersion { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Sends what is due, `concurrency` at a time.
     async fn dispatch(&self, round: &mut Round) -> Result<(), ReminderError> {
         loop {
@@ -702,6 +642,11 @@ impl Reminders {
         };
         let message = self.message(&r, &details.language, &address).await?;
         let (_, _, sender) = self.site_settings(r.site);
+        // A dispatcher that lost its lease (a long dispatch, a pause)
+        // calls no provider again: the holder does.
+        if !self.inner.lease.held() {
+            return Ok(Outcome::Later);
+        }
         // The last attempt may have reached the provider: ask before
         // sending again.
         if r.uncertain && !r.reference.is_empty() {
