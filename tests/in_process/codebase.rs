@@ -180,3 +180,45 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
     );
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// Services talk through the log: a service crate depends on the log, the
+/// contracts, the shared HTTP layer, the message catalogues and pure
+/// libraries, never on another service. The pairs below are the ones
+/// still to remove (issue 15: each will fold what it needs from the log,
+/// or ask through a port in `contracts`); no new one may come, and one
+/// removed must leave this list.
+#[test]
+fn no_service_crate_depends_on_another_but_those_being_removed() {
+    const SERVICES: [&str; 5] = ["identity", "calendar", "appointments", "reminders", "stats"];
+    const STILL: [(&str, &str); 5] = [
+        ("appointments", "calendar"),
+        ("appointments", "identity"),
+        ("reminders", "calendar"),
+        ("reminders", "identity"),
+        ("stats", "calendar"),
+    ];
+    let mut found: Vec<(&str, &str)> = Vec::new();
+    for service in SERVICES {
+        let manifest =
+            std::fs::read_to_string(root().join(format!("services/{service}/Cargo.toml")))
+                .expect("manifest");
+        let dependencies = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .and_then(|rest| rest.split("\n[").next())
+            .unwrap_or_default();
+        for line in dependencies.lines() {
+            let name = line.split(['.', '=', ' ']).next().unwrap_or_default();
+            if let Some(other) = SERVICES.iter().find(|s| **s == name) {
+                found.push((service, other));
+            }
+        }
+    }
+    let new: Vec<_> = found.iter().filter(|p| !STILL.contains(p)).collect();
+    assert!(
+        new.is_empty(),
+        "a service crate depends on another: {new:?}"
+    );
+    let gone: Vec<_> = STILL.iter().filter(|p| !found.contains(p)).collect();
+    assert!(gone.is_empty(), "removed: take them off the list: {gone:?}");
+}

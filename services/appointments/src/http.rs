@@ -339,7 +339,7 @@ async fn appointments_create(
 
 /// The address a resident keeps: short, for a one-segment SMS.
 pub fn manage_url(public_url: &str, token: &str) -> String {
-    format!("{public_url}/r/{token}")
+    contracts::streams::manage_url(public_url, token)
 }
 
 /// The manage link from an SMS or email: on to the appointment it opens

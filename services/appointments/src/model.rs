@@ -12,7 +12,7 @@ use eventlog::{Position, RecordedEvent, StreamName};
 use crate::error::AppointmentError;
 
 /// The category of the permanences' booking streams.
-pub const BOOKING: &str = "booking";
+pub use contracts::streams::BOOKING;
 
 /// The booking stream of a permanence.
 pub fn booking_stream(permanence_id: &str) -> Result<StreamName, AppointmentError> {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::AppointmentError;
 
-pub const DROP_IN: &str = "dropin";
+pub use contracts::streams::DROP_IN;
 
 /// The queue stream of a permanence.
 pub fn queue_stream(permanence_id: &str) -> Result<StreamName, AppointmentError> {

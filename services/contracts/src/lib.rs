@@ -14,6 +14,8 @@
 //! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
 //! - `ports`: traits for what services need from outside (sending an email).
+//! - `streams`: the stream categories and link shapes services find each
+//!   other's facts by.
 
 // The contracts' refusals (a phone, an email, a local time), in the
 // caller's language (`messages/fr.ftl`, `messages/en.ftl`).
@@ -28,6 +30,7 @@ pub mod personal;
 mod phone;
 pub mod ports;
 mod reason;
+pub mod streams;
 pub mod time;
 
 /// Generated from `proto/`: one module per package, `proto::<area>::v1`.

@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use api::Acting;
-use appointments::BOOKING;
 use calendar::Calendar;
 use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as aev;
 use contracts::proto::reminders::v1 as ev;
+use contracts::streams::BOOKING;
 use contracts::{AppointmentId, Language, ReminderId, SiteId, decode_event};
 use eventlog::{AppendError, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use futures_util::StreamExt as _;
@@ -843,7 +843,8 @@ impl Reminders {
                 .map(str::to_owned),
             None => None,
         };
-        let link = token.map(|t| appointments::manage_url(&self.inner.settings.public_url, &t));
+        let link =
+            token.map(|t| contracts::streams::manage_url(&self.inner.settings.public_url, &t));
         let details = Details {
             starts_at: r.starts_at,
             site_name: &site.name,
