@@ -108,7 +108,7 @@ pub fn routes(state: AppState) -> Routes {
             state.origin.as_deref().unwrap_or(""),
         ))
         .merge(reminders::routes(state.reminders.clone()))
-        .merge(stats::routes(state.stats.clone(), state.calendar.clone()))
+        .merge(stats::routes(state.stats.clone()))
         .merge(web::routes(web::Web::new(
             state.identity.clone(),
             state.calendar.clone(),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use contracts::proto::appointments::v1 as aev;
+use contracts::proto::calendar::v1 as cev;
 use contracts::proto::reminders::v1 as rev;
 use contracts::{Reason, ReasonKind, SiteId, decode_event};
 use eventlog::{Position, RecordedEvent};
@@ -93,6 +94,10 @@ pub struct Fold {
     /// Reminders reported delivered (each counted once).
     #[serde(default)]
     delivered: HashSet<String>,
+    /// Sites by their name, folded from the calendar's site events: the
+    /// statistics need no calendar service to name a row or check a site.
+    #[serde(default)]
+    pub sites: BTreeMap<SiteId, String>,
 }
 
 fn time(text: &str, e: &RecordedEvent) -> Result<DateTime<Utc>, StatsError> {
@@ -126,6 +131,18 @@ impl Fold {
     pub fn fold(&mut self, e: &RecordedEvent) -> Result<(), StatsError> {
         self.position = self.position.max(e.position);
         self.events += 1;
+        let site = if let Some(x) = decode_event::<cev::SiteOpened>(e)? {
+            Some((x.site_id, x.details))
+        } else {
+            decode_event::<cev::SiteDetailsChanged>(e)?.map(|x| (x.site_id, x.details))
+        };
+        if let Some((id, details)) = site {
+            if let Ok(id) = id.parse::<SiteId>() {
+                self.sites
+                    .insert(id, details.map(|d| d.name).unwrap_or_default());
+            }
+            return Ok(());
+        }
         if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
             let starts_at = time(&x.starts_at, e)?;
             let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
@@ -316,5 +333,63 @@ pub fn kind_code(kind: ReasonKind) -> &'static str {
         ReasonKind::PersonalDocuments => "personal_documents",
         ReasonKind::Introduction => "introduction",
         ReasonKind::Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded<E: contracts::Event>(position: u64, stream: &str, e: &E) -> RecordedEvent {
+        let new = api::Acting::system("test", DateTime::<Utc>::UNIX_EPOCH)
+            .event(e)
+            .expect("an event");
+        RecordedEvent {
+            position: Position(position),
+            stream: stream.to_owned(),
+            version: 0,
+            event_type: new.event_type,
+            event_id: new.event_id,
+            payload: new.payload,
+            metadata: new.metadata,
+        }
+    }
+
+    #[test]
+    fn sites_are_named_from_their_own_events() {
+        let site = SiteId::new();
+        let details = |name: &str| {
+            Some(cev::SiteDetails {
+                name: name.into(),
+                ..Default::default()
+            })
+        };
+        let mut f = Fold::default();
+        f.fold(&recorded(
+            1,
+            "site-x",
+            &cev::SiteOpened {
+                site_id: site.to_string(),
+                details: details("Centre social Nord"),
+            },
+        ))
+        .expect("fold");
+        assert_eq!(
+            f.sites.get(&site).map(String::as_str),
+            Some("Centre social Nord")
+        );
+        f.fold(&recorded(
+            2,
+            "site-x",
+            &cev::SiteDetailsChanged {
+                site_id: site.to_string(),
+                details: details("Espace numérique Nord"),
+            },
+        ))
+        .expect("fold");
+        assert_eq!(
+            f.sites.get(&site).map(String::as_str),
+            Some("Espace numérique Nord")
+        );
     }
 }

@@ -16,13 +16,12 @@ use crate::service::{Query, Stats, Table};
 #[derive(Clone)]
 struct HttpState {
     stats: Stats,
-    calendar: calendar::Calendar,
 }
 
 /// The roles that read the statistics.
 pub const READERS: &[Role] = &[Role::Coordinator];
 
-pub fn routes(stats: Stats, calendar: calendar::Calendar) -> Routes {
+pub fn routes(stats: Stats) -> Routes {
     use Need::Staff;
     use Verb::Get;
     Routes::new()
@@ -34,7 +33,7 @@ pub fn routes(stats: Stats, calendar: calendar::Calendar) -> Routes {
             Staff(READERS),
             chart_get,
         )
-        .with_state(HttpState { stats, calendar })
+        .with_state(HttpState { stats })
 }
 
 #[derive(Deserialize)]
@@ -58,21 +57,13 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, ApiError> {
 }
 
 async fn query(s: &HttpState, principal: &api::Principal, p: Params) -> Result<Query, ApiError> {
-    allowed_query(
-        &s.calendar,
-        principal,
-        &p.from,
-        &p.to,
-        p.site,
-        p.by.as_deref(),
-    )
-    .await
+    allowed_query(&s.stats, principal, &p.from, &p.to, p.site, p.by.as_deref()).await
 }
 
 /// The query the caller may make: their sites only, unless they read them
 /// all; a bad date, grouping or site says which. Shared with the web page.
 pub async fn allowed_query(
-    calendar: &calendar::Calendar,
+    stats: &Stats,
     principal: &api::Principal,
     from: &str,
     to: &str,
@@ -92,13 +83,13 @@ pub async fn allowed_query(
             ),
         })?,
     };
-    let model = calendar.model().await.map_err(ApiError::from)?;
+    let known = stats.sites().await.map_err(ApiError::from)?;
     let sites: Vec<SiteId> = match site {
         Some(raw) => {
             let site: SiteId = raw
                 .parse()
                 .ok()
-                .filter(|id| model.sites.contains_key(id))
+                .filter(|id| known.iter().any(|(k, _)| k == id))
                 .ok_or_else(|| {
                     ApiError::NotFound(messages::say!(
                         crate::MESSAGES,
@@ -109,10 +100,9 @@ pub async fn allowed_query(
             principal.require(READERS, Some(site))?;
             vec![site]
         }
-        None => model
-            .sites
-            .keys()
-            .copied()
+        None => known
+            .iter()
+            .map(|(id, _)| *id)
             .filter(|site| principal.may(READERS, Some(*site)))
             .collect(),
     };
@@ -189,16 +179,15 @@ async fn chart_get(
     let svg = match chart.as_str() {
         "people" => {
             // A site's row reads better by its name.
-            let model = s.calendar.model().await.map_err(ApiError::from)?;
+            let names = s.stats.sites().await.map_err(ApiError::from)?;
             let labels: Vec<String> = t
                 .rows
                 .iter()
                 .map(|r| {
-                    model
-                        .sites
+                    names
                         .iter()
                         .find(|(id, _)| id.to_string() == r.key)
-                        .map_or_else(|| r.key.clone(), |(_, v)| v.details.name.clone())
+                        .map_or_else(|| r.key.clone(), |(_, name)| name.clone())
                 })
                 .collect();
             bars(

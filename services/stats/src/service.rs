@@ -19,11 +19,16 @@ use crate::figures::{By, Figures, sum};
 use crate::fold::Fold;
 
 /// The categories the statistics read.
-pub const CATEGORIES: [&str; 3] = ["booking", "dropin", ReminderId::CATEGORY];
+pub const CATEGORIES: [&str; 4] = [
+    contracts::streams::BOOKING,
+    contracts::streams::DROP_IN,
+    ReminderId::CATEGORY,
+    SiteId::CATEGORY,
+];
 /// The projection's name (and its checkpoint's).
 pub const PROJECTION: &str = "stats";
 /// The version of the fold: a change refolds from the first event.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The state is stored again once this many events were folded since.
 const SAVE_EVERY_EVENTS: u64 = 10_000;
 
@@ -283,6 +288,18 @@ impl Stats {
                 .collect(),
             total: sum(all),
         })
+    }
+
+    /// Every site the log has opened, with its name, caught up first.
+    pub async fn sites(&self) -> Result<Vec<(SiteId, String)>, StatsError> {
+        let mut live = self.inner.live.lock().await;
+        self.catch_up(&mut live, false).await?;
+        Ok(live
+            .fold
+            .sites
+            .iter()
+            .map(|(id, name)| (*id, name.clone()))
+            .collect())
     }
 
     /// How many events the fold has read, catching up first.

@@ -37,7 +37,7 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                 .unwrap_or_else(|| "site".to_owned());
         let sites = sites_of(&web, p, stats::READERS).await?;
         let query =
-            stats::allowed_query(&web.inner.calendar, p, &from, &to, site.clone(), Some(&by)).await;
+            stats::allowed_query(&web.inner.stats, p, &from, &to, site.clone(), Some(&by)).await;
         let (table, problem) = match query {
             Ok(query) => match web.inner.stats.table(&query).await {
                 Ok(t) => (Some(t), None),
