@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use contracts::{Event, to_new_event};
-use eventlog::{Actor, Metadata, NewEvent, StoreError};
+use eventlog::{Actor, Metadata, NewEvent, Position, RecordedEvent, StoreError};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -43,5 +43,26 @@ impl Acting {
     /// `event`, ready to append, with this actor and correlation.
     pub fn event<E: Event>(&self, event: &E) -> Result<NewEvent, StoreError> {
         to_new_event(event, self.metadata())
+    }
+
+    /// `event` as the log would hold it at `version` of `stream` and at
+    /// `position`: for folds tested, or replayed, without a store.
+    pub fn recorded<E: Event>(
+        &self,
+        event: &E,
+        stream: &str,
+        version: u64,
+        position: Position,
+    ) -> Result<RecordedEvent, StoreError> {
+        let new = self.event(event)?;
+        Ok(RecordedEvent {
+            position,
+            stream: stream.to_owned(),
+            version,
+            event_type: new.event_type,
+            event_id: new.event_id,
+            payload: new.payload,
+            metadata: new.metadata,
+        })
     }
 }

@@ -199,7 +199,7 @@ pub(crate) mod tests {
     use contracts::proto::appointments::v1 as ev;
     use contracts::proto::calendar::v1 as cal;
     use contracts::{Event, RuleId};
-    use eventlog::{Position, RecordedEvent};
+    use eventlog::Position;
 
     pub(crate) struct Fixture {
         pub model: Model,
@@ -271,18 +271,9 @@ pub(crate) mod tests {
                 .entry(stream.to_owned())
                 .and_modify(|v| *v += 1)
                 .or_insert(0);
-            let new = Acting::system("test", paris(1, 9, 0))
-                .event(e)
+            let recorded = Acting::system("test", paris(1, 9, 0))
+                .recorded(e, stream, *version, Position(self.next))
                 .expect("an event");
-            let recorded = RecordedEvent {
-                position: Position(self.next),
-                stream: stream.to_owned(),
-                version: *version,
-                event_type: new.event_type,
-                event_id: new.event_id,
-                payload: new.payload,
-                metadata: new.metadata,
-            };
             self.model.apply(&[recorded]).expect("the model folds it");
         }
 

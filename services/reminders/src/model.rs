@@ -395,18 +395,9 @@ mod tests {
     use super::*;
 
     fn recorded<E: contracts::Event>(position: u64, stream: &str, e: &E) -> RecordedEvent {
-        let new = api::Acting::system("test", DateTime::<Utc>::UNIX_EPOCH)
-            .event(e)
-            .expect("an event");
-        RecordedEvent {
-            position: Position(position),
-            stream: stream.to_owned(),
-            version: position,
-            event_type: new.event_type,
-            event_id: new.event_id,
-            payload: new.payload,
-            metadata: new.metadata,
-        }
+        api::Acting::system("test", DateTime::<Utc>::UNIX_EPOCH)
+            .recorded(e, stream, position, Position(position))
+            .expect("an event")
     }
 
     #[test]
