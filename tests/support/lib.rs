@@ -347,7 +347,6 @@ impl TestApp {
         reminders::Reminders::new(
             Arc::clone(&self.state.store),
             self.state.identity.clone(),
-            self.state.calendar.clone(),
             sms,
             settings,
             clock,

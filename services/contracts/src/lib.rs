@@ -6,6 +6,8 @@
 //!   and [`EVENT_TYPES`], the registry of every event message.
 //! - `email`: the one check of an email address.
 //! - `ids`: typed UUID v7 identifiers.
+//! - `ics`: iCalendar text (escaping, folding, times), for feeds and
+//!   invitations.
 //! - `mac`: HMAC-SHA256 and constant-time comparison, for every signature.
 //! - `phone`: mobile phone numbers, parsed and normalised to E.164.
 //! - `party`: who acted on an appointment ([`Party`]), and why it was
@@ -23,6 +25,7 @@ messages::catalogue!(MESSAGES, "contracts", fr, en);
 
 pub mod email;
 mod event;
+pub mod ics;
 mod ids;
 pub mod mac;
 mod party;

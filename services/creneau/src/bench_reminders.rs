@@ -201,7 +201,6 @@ async fn run_in(
     let service = reminders::Reminders::new(
         Arc::clone(&state.store),
         state.identity.clone(),
-        state.calendar.clone(),
         provider,
         reminders::Settings {
             notices_within: chrono::Duration::days(3),

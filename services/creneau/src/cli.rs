@@ -314,12 +314,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Debug(DebugCommand::Reminders { lease_ms }) => {
             let (store, _, identity) = setup::open_identity(&config, Arc::clone(&clock)).await?;
-            let calendar = setup::open_calendar(&store, identity.vault()).await?;
             debug::reminders_loop(
                 &config,
                 store,
                 identity,
-                calendar,
                 std::time::Duration::from_millis(lease_ms),
                 &mut stdout,
             )

@@ -48,7 +48,6 @@ pub async fn reminders_loop(
     config: &crate::config::Config,
     store: Arc<dyn EventStore>,
     identity: identity::Identity,
-    calendar: calendar::Calendar,
     lease: std::time::Duration,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
@@ -61,7 +60,6 @@ pub async fn reminders_loop(
     let service = reminders::Reminders::new(
         store,
         identity,
-        calendar,
         crate::setup::senders(config)?,
         settings,
         clock,

@@ -75,7 +75,6 @@ impl AppState {
         let reminders = reminders::Reminders::new(
             Arc::clone(&store),
             identity.clone(),
-            calendar.clone(),
             senders,
             reminders,
             Arc::clone(&clock),

@@ -187,12 +187,12 @@ pub fn invitation(kind: Kind, i: &Invitation<'_>) -> String {
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}@creneau", i.appointment),
         format!("SEQUENCE:{}", i.sequence),
-        format!("DTSTAMP:{}", calendar::ics_stamp(i.stamp)),
-        format!("DTSTART:{}", calendar::ics_stamp(i.starts_at)),
-        format!("DTEND:{}", calendar::ics_stamp(i.ends_at)),
-        format!("SUMMARY:{}", calendar::ics_escape(i.summary)),
-        format!("LOCATION:{}", calendar::ics_escape(i.location)),
-        format!("DESCRIPTION:{}", calendar::ics_escape(i.description)),
+        format!("DTSTAMP:{}", contracts::ics::stamp(i.stamp)),
+        format!("DTSTART:{}", contracts::ics::stamp(i.starts_at)),
+        format!("DTEND:{}", contracts::ics::stamp(i.ends_at)),
+        format!("SUMMARY:{}", contracts::ics::escape(i.summary)),
+        format!("LOCATION:{}", contracts::ics::escape(i.location)),
+        format!("DESCRIPTION:{}", contracts::ics::escape(i.description)),
         format!("ORGANIZER:mailto:{organizer}"),
         format!("ATTENDEE;RSVP=FALSE:mailto:{}", i.attendee),
         format!("STATUS:{}", if cancels { "CANCELLED" } else { "CONFIRMED" }),
@@ -200,7 +200,7 @@ pub fn invitation(kind: Kind, i: &Invitation<'_>) -> String {
         "END:VCALENDAR".to_owned(),
     ];
     for line in lines {
-        calendar::ics_fold(&line, &mut out);
+        contracts::ics::fold(&line, &mut out);
     }
     out
 }

@@ -23,8 +23,6 @@ pub enum ReminderError {
     Contract(#[from] contracts::ContractError),
     #[error("the identity service failed")]
     Identity(#[from] identity::IdentityError),
-    #[error("the calendar could not answer")]
-    Calendar(#[from] calendar::CalendarError),
     #[error("a personal value could not be opened")]
     Vault(#[from] contracts::VaultError),
     #[error("the dispatcher's lease could not be read or written")]

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as aev;
+use contracts::proto::calendar::v1 as cev;
 use contracts::proto::identity::v1 as iev;
 use contracts::proto::reminders::v1 as ev;
 use contracts::{AppointmentId, Reason, ReminderId, ResidentId, Sealed, SiteId, decode_event};
@@ -120,6 +121,9 @@ pub struct Model {
     pub by_message: HashMap<String, ReminderId>,
     /// Scheduled reminders by the time they may go next.
     pub due: BTreeSet<(DateTime<Utc>, ReminderId)>,
+    /// Sites' public details (name, address, phone, whether online bookings
+    /// are confirmed by SMS), folded from the calendar's site events.
+    pub sites: HashMap<SiteId, cev::SiteDetails>,
 }
 
 fn time(text: &str, at: Position) -> Result<DateTime<Utc>, ReminderError> {
@@ -162,6 +166,18 @@ impl Model {
             return Ok(());
         }
         self.position = e.position;
+        if e.category() == SiteId::CATEGORY {
+            let site = if let Some(x) = decode_event::<cev::SiteOpened>(e)? {
+                Some((x.site_id, x.details))
+            } else {
+                decode_event::<cev::SiteDetailsChanged>(e)?.map(|x| (x.site_id, x.details))
+            };
+            if let Some((site_id, details)) = site {
+                self.sites
+                    .insert(id(&site_id, e.position)?, details.unwrap_or_default());
+            }
+            return Ok(());
+        }
         if e.category() == ReminderId::CATEGORY {
             let Some(change) = change_of(e)? else {
                 return Ok(());

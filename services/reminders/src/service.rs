@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use api::Acting;
-use calendar::Calendar;
 use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as aev;
 use contracts::proto::reminders::v1 as ev;
@@ -178,7 +177,6 @@ pub struct Reminders {
 struct Inner {
     store: Arc<dyn EventStore>,
     identity: Identity,
-    calendar: Calendar,
     sms: Arc<dyn SmsProvider>,
     mail: Option<Arc<Mailer>>,
     settings: Settings,
@@ -201,7 +199,6 @@ impl Reminders {
     pub async fn new(
         store: Arc<dyn EventStore>,
         identity: Identity,
-        calendar: Calendar,
         senders: impl Into<Senders>,
         settings: Settings,
         clock: Arc<dyn Clock>,
@@ -222,7 +219,6 @@ impl Reminders {
             inner: Arc::new(Inner {
                 store,
                 identity,
-                calendar,
                 sms,
                 mail,
                 settings,
@@ -290,7 +286,7 @@ impl Reminders {
     /// (a reminder's id comes from its event), folds skip what they folded.
     async fn catch_up(&self, round: &mut Round) -> Result<(), ReminderError> {
         let _one = self.inner.folding.lock().await;
-        let filter = Filter::categories([BOOKING, ReminderId::CATEGORY]);
+        let filter = Filter::categories([BOOKING, ReminderId::CATEGORY, SiteId::CATEGORY]);
         loop {
             let checkpoint = self.checkpoint();
             let after = self.inner.model.lock().await.position.min(checkpoint);
@@ -818,11 +814,14 @@ impl Reminders {
         address: &str,
     ) -> Result<Outgoing, ReminderError> {
         let language = Language::from_str_name(language).unwrap_or(Language::Fr);
-        let calendar = self.inner.calendar.model().await?;
-        let site = calendar
+        let site = self
+            .inner
+            .model
+            .lock()
+            .await
             .sites
             .get(&r.site)
-            .map(|s| s.details.clone())
+            .cloned()
             .unwrap_or_default();
         let appointment = self
             .inner
@@ -996,14 +995,15 @@ impl Reminders {
     /// Whether `site` confirms online bookings with a code, or `None` for
     /// no such site.
     pub async fn site_asks_code(&self, site: SiteId) -> Result<Option<bool>, ReminderError> {
+        self.refresh().await?;
         Ok(self
             .inner
-            .calendar
-            .model()
-            .await?
+            .model
+            .lock()
+            .await
             .sites
             .get(&site)
-            .map(|s| s.details.confirms_online_bookings_by_sms))
+            .map(|s| s.confirms_online_bookings_by_sms))
     }
 
     /// The identity service, for the booking codes.
