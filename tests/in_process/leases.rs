@@ -81,3 +81,65 @@ async fn a_lease_written_by_the_old_reminders_dispatcher_is_respected() {
     clock.advance(chrono::Duration::seconds(31));
     assert!(new.hold().await.expect("hold"), "then it lapses");
 }
+
+/// Opens a site on `store`: one event the statistics fold.
+async fn open_a_site(store: &Arc<dyn eventlog::EventStore>, at: chrono::DateTime<chrono::Utc>) {
+    let site = contracts::SiteId::new();
+    store
+        .append(
+            &site.stream(),
+            ExpectedVersion::NoStream,
+            vec![
+                api::Acting::system("test", at)
+                    .event(&contracts::proto::calendar::v1::SiteOpened {
+                        site_id: site.to_string(),
+                        details: None,
+                    })
+                    .expect("event"),
+            ],
+        )
+        .await
+        .expect("append");
+}
+
+#[tokio::test]
+async fn of_two_processes_only_the_lease_holder_stores_the_statistics() {
+    let dir = std::env::temp_dir().join(format!("creneau-lease-{}", uuid::Uuid::new_v4().simple()));
+    let store: Arc<dyn eventlog::EventStore> =
+        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("open"));
+    let clock = ManualClock::new(creneau_tests::test_now());
+    let process = |holder: &str| {
+        stats::Stats::under_lease(
+            Arc::clone(&store),
+            Lease::new(
+                Arc::clone(&store),
+                clock.clone(),
+                "stats",
+                holder,
+                Duration::from_secs(120),
+            )
+            .expect("lease"),
+        )
+    };
+    let (a, b) = (process("a"), process("b"));
+    let stored = || async {
+        store
+            .load_projection("stats")
+            .await
+            .expect("load")
+            .map(|p| p.position)
+    };
+    open_a_site(&store, clock.now()).await;
+    a.rebuild(|_, _| {}).await.expect("fold");
+    let first = stored().await.expect("a stored its fold");
+    // b folds further, but a holds the lease: b keeps its fold to itself.
+    open_a_site(&store, clock.now()).await;
+    b.rebuild(|_, _| {}).await.expect("fold");
+    assert_eq!(stored().await, Some(first), "only the holder stores");
+    // a is gone; once its lease lapses, b stores.
+    clock.advance(chrono::Duration::seconds(121));
+    b.rebuild(|_, _| {}).await.expect("fold");
+    let second = stored().await.expect("b stored its fold");
+    assert!(second > first, "{second} after {first}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -82,7 +82,19 @@ impl AppState {
         .await
         .context("cannot read reminders from the event log")?;
         Ok(AppState {
-            stats: stats::Stats::open(Arc::clone(&store)),
+            stats: stats::Stats::open(
+                Arc::clone(&store),
+                Some(
+                    api::Lease::new(
+                        Arc::clone(&store),
+                        Arc::clone(&clock),
+                        "stats",
+                        api::Lease::this_process(),
+                        STATS_LEASE,
+                    )
+                    .context("cannot name the statistics' lease")?,
+                ),
+            ),
             store,
             vault,
             metrics: Arc::new(Metrics::new()),
@@ -167,6 +179,10 @@ pub fn app(state: AppState) -> Router {
 async fn health_get() -> &'static str {
     "ok\n"
 }
+
+/// How long a process keeps the right to store the statistics without
+/// storing them again (it stores every 10,000 events folded).
+const STATS_LEASE: Duration = Duration::from_secs(120);
 
 async fn ready_get(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {

@@ -42,6 +42,9 @@ struct Inner {
     live: Mutex<Live>,
     /// Where the fold is while it catches up: (folded, head, ready).
     progress: std::sync::Mutex<(u64, u64, bool)>,
+    /// With several processes, the one holding `lease-stats` stores the
+    /// fold; the others fold in memory for their queries. None: store.
+    lease: Option<api::Lease>,
 }
 
 struct Live {
@@ -79,9 +82,19 @@ impl Stats {
     /// The service, not caught up yet: queries answer with the progress
     /// until [`Stats::warm_up`] has run.
     pub fn new(store: Arc<dyn EventStore>) -> Self {
+        Stats::with(store, None)
+    }
+
+    /// The service, storing its fold only while it holds `lease`.
+    pub fn under_lease(store: Arc<dyn EventStore>, lease: api::Lease) -> Self {
+        Stats::with(store, Some(lease))
+    }
+
+    fn with(store: Arc<dyn EventStore>, lease: Option<api::Lease>) -> Self {
         Stats {
             inner: Arc::new(Inner {
                 store,
+                lease,
                 live: Mutex::new(Live {
                     fold: Fold::default(),
                     freshness: Freshness::default(),
@@ -93,9 +106,10 @@ impl Stats {
         }
     }
 
-    /// The service, catching up in the background.
-    pub fn open(store: Arc<dyn EventStore>) -> Self {
-        let stats = Stats::new(store);
+    /// The service, catching up in the background (storing its fold under
+    /// `lease`, when given).
+    pub fn open(store: Arc<dyn EventStore>, lease: Option<api::Lease>) -> Self {
+        let stats = Stats::with(store, lease);
         let warming = stats.clone();
         tokio::spawn(async move {
             if let Err(e) = warming.warm_up().await {
@@ -148,6 +162,16 @@ impl Stats {
 
     /// Stores the fold with its checkpoint.
     async fn save(&self, live: &mut Live) {
+        if let Some(lease) = &self.inner.lease {
+            match lease.hold().await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(error = %api::chain(&e), "the statistics' lease could not be read: not stored this time");
+                    return;
+                }
+            }
+        }
         let state = match serde_json::to_vec(&live.fold) {
             Ok(s) => s,
             Err(e) => {
