@@ -31,6 +31,11 @@ fn creneau(dir: &Path) -> Command {
         .env_remove("CRENEAU_MASTER_KEY")
         .env_remove("CRENEAU_DATA")
         .env_remove("CRENEAU_CONFIG")
+        // The commands speak the operator's locale: none here (English),
+        // whatever the machine running the tests uses.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .env("RUST_LOG", "warn");
     c
 }
@@ -548,6 +553,15 @@ fn the_first_administrator_is_made_on_the_command_line_and_signs_in_over_http() 
         assert_ne!(code, 0, "{args:?}");
         assert!(out.contains(words), "{args:?}: {out}");
     }
+    // An operator whose locale is French reads the refusal in French.
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["residents", "erase", "0192f0c4-6a1e-7c1a-9d3e-3f2a1b0c9d8e"])
+            .env("LANG", "fr_FR.UTF-8");
+        c
+    });
+    assert_ne!(code, 0);
+    assert!(out.contains("il n'y a pas d'habitant"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

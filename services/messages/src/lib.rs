@@ -502,13 +502,7 @@ macro_rules! catalogue {
         });
     };
     ($static:ident, $name:literal, $($lang:ident),+) => {
-        pub static $static: std::sync::LazyLock<$crate::Catalogue> = std::sync::LazyLock::new(|| {
-            $crate::Catalogue::new(
-                $name,
-                &[$(($crate::language!($lang), include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/messages/", stringify!($lang), ".ftl")))),+],
-            )
-            .unwrap_or_else(|e| panic!("{e}"))
-        });
+        $crate::catalogue!($static, $name, ".", $($lang),+);
     };
 }
 
