@@ -98,3 +98,92 @@ async fn a_caller_uuid_correlation_id_is_kept_and_anything_else_replaced() {
         "<script>alert(1)</script>"
     );
 }
+
+/// A process that runs some services serves their routes only, and its
+/// `/readyz` says which services it runs, how far each is behind the log,
+/// and which work that must happen once no process holds.
+#[tokio::test]
+async fn a_process_serves_only_its_services_and_says_what_it_leaves_to_others() {
+    let t = TestApp::new().await;
+    let services: creneau::services::Services = "appointments,web".parse().expect("list");
+    let state = t.state.clone().running(services);
+    let (status, _, _) = get(&state, "/api/v1/sites").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the calendar's routes are elsewhere"
+    );
+    let (status, _, _) = get(&state, "/api/v1/session").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "so are identity's");
+    let (status, body, _) = get(&state, "/").await;
+    assert_eq!(status, StatusCode::OK, "the pages are here: {body}");
+
+    let (status, body, _) = get(&state, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let names: Vec<&str> = ready["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| s["service"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["appointments", "web"]);
+    assert!(ready["services"][0]["caught_up"].as_bool().expect("bool"));
+    assert_eq!(ready["services"][0]["behind"], 0);
+    let reminders = ready["singletons"]
+        .as_array()
+        .expect("singletons")
+        .iter()
+        .find(|s| s["service"] == "reminders")
+        .expect("the reminders' lease");
+    assert_eq!(reminders["runs_here"], false);
+    assert!(
+        reminders["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("no process runs reminders: no SMS or email is sent")),
+        "{reminders}"
+    );
+}
+
+/// `/readyz` is 503, with `Retry-After` and what is wrong, while a model
+/// cannot read the log; 200 again once it can.
+#[tokio::test]
+async fn readiness_is_refused_while_a_model_cannot_read_the_log() {
+    let t = TestApp::new().await;
+    t.faults.fail_log_reads(true);
+    let down = app(t.state.clone())
+        .oneshot(
+            Request::get("/readyz")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        down.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body = axum::body::to_bytes(down.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(body["ready"], false);
+    let appointments = body["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["service"] == "appointments")
+        .expect("appointments");
+    assert_eq!(appointments["caught_up"], false);
+    assert!(
+        appointments["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("injected fault")),
+        "{appointments}"
+    );
+    t.faults.fail_log_reads(false);
+    assert_eq!(get(&t.state, "/readyz").await.0, StatusCode::OK);
+}

@@ -18,13 +18,13 @@ use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_creneau-under-test");
 
-fn temp_dir() -> PathBuf {
+pub(crate) fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("creneau-cli-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("dir");
     dir
 }
 
-fn creneau(dir: &Path) -> Command {
+pub(crate) fn creneau(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.current_dir(dir)
         .env_remove("CRENEAU_STORE")
@@ -40,7 +40,7 @@ fn creneau(dir: &Path) -> Command {
     c
 }
 
-async fn postgres_admin_url() -> Option<String> {
+pub(crate) async fn postgres_admin_url() -> Option<String> {
     let url = std::env::var("CRENEAU_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     match eventlog::postgres::ScratchDatabase::create(&url).await {
@@ -159,7 +159,7 @@ async fn a_postgres_writer_killed_with_sigkill_loses_nothing_it_acknowledged() {
 /// Runs the binary to completion: (exit code, stdout then stderr). One that
 /// is still running after a minute (a server that should have refused to
 /// start) is killed and fails the test.
-fn run_to_end(mut command: Command) -> (i32, String) {
+pub(crate) fn run_to_end(mut command: Command) -> (i32, String) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -326,7 +326,7 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
 }
 
 /// One HTTP/1.1 request over a fresh connection: the whole answer.
-fn http(
+pub(crate) fn http(
     address: &str,
     method: &str,
     path: &str,
@@ -355,12 +355,22 @@ fn http(
     out
 }
 
-type Log = Arc<std::sync::Mutex<Vec<String>>>;
+pub(crate) type Log = Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Starts `serve` on a free port, logging at debug level; returns the
 /// child, its address, and its log lines as they come.
-fn start_server(dir: &Path) -> (std::process::Child, String, Log) {
+pub(crate) fn start_server(dir: &Path) -> (std::process::Child, String, Log) {
+    start_server_with(dir, &[])
+}
+
+/// [`start_server`] with options before `serve` (`--store URL`, say) and
+/// none after.
+pub(crate) fn start_server_with(
+    dir: &Path,
+    options: &[&str],
+) -> (std::process::Child, String, Log) {
     let mut child = creneau(dir)
+        .args(options)
         .args(["--listen", "127.0.0.1:0", "--log-format", "json", "serve"])
         .env("RUST_LOG", "debug")
         .stderr(Stdio::piped())
@@ -388,14 +398,14 @@ fn start_server(dir: &Path) -> (std::process::Child, String, Log) {
     (child, address, log)
 }
 
-fn stop(mut child: std::process::Child) {
+pub(crate) fn stop(mut child: std::process::Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
 }
 
-fn json_body(answer: &str) -> serde_json::Value {
+pub(crate) fn json_body(answer: &str) -> serde_json::Value {
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
 }

@@ -2,3 +2,4 @@
 //! bad input, signals, crashes (SIGKILL) and what survives them.
 
 mod cli;
+mod scale_out;

@@ -16,6 +16,8 @@ pub struct FaultyStore {
     inner: Arc<dyn EventStore>,
     /// (stream category, how many reads of its streams fail still).
     failing_reads: Mutex<Vec<(String, u32)>>,
+    /// Whether reads of the whole log (what models fold) fail.
+    log_down: std::sync::atomic::AtomicBool,
 }
 
 impl FaultyStore {
@@ -23,7 +25,14 @@ impl FaultyStore {
         Arc::new(FaultyStore {
             inner,
             failing_reads: Mutex::new(Vec::new()),
+            log_down: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Until called again with `false`, every read of the whole log fails.
+    pub fn fail_log_reads(&self, down: bool) {
+        self.log_down
+            .store(down, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The next `times` reads of streams of `category` fail.
@@ -94,6 +103,11 @@ impl EventStore for FaultyStore {
         max: usize,
         filter: &Filter,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if self.log_down.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(StoreError::Backend(
+                "injected fault: reading the log".into(),
+            ));
+        }
         self.inner.read_all(after, max, filter).await
     }
 
@@ -138,5 +152,9 @@ impl EventStore for FaultyStore {
 
     fn keys(&self) -> &dyn KeyTable {
         self.inner.keys()
+    }
+
+    fn tallies(&self) -> Option<Arc<dyn eventlog::Tallies>> {
+        self.inner.tallies()
     }
 }

@@ -29,6 +29,57 @@ pub enum LeaseError {
     Contract(#[from] contracts::ContractError),
 }
 
+/// Who holds a lease now, as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub holder: String,
+    pub until: DateTime<Utc>,
+}
+
+/// The holder of `work`'s lease at `now`, if it has one that has not
+/// expired: for `/readyz`, which says whether a singleton runs anywhere.
+pub async fn holder_of(
+    store: &dyn EventStore,
+    work: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Holder>, LeaseError> {
+    let stream = StreamName::of("lease", work)?;
+    Ok(latest(store, &stream, 0, now)
+        .await?
+        .map(|(_, holder, until)| Holder { holder, until })
+        .filter(|h| h.until > now))
+}
+
+/// The last taking of the lease in `stream` read from version `from` on:
+/// its version, holder and end.
+async fn latest(
+    store: &dyn EventStore,
+    stream: &StreamName,
+    mut from: u64,
+    now: DateTime<Utc>,
+) -> Result<Option<(u64, String, DateTime<Utc>)>, LeaseError> {
+    let mut latest = None;
+    loop {
+        let events = store.read_stream(stream, from, 1000).await?;
+        let Some(last) = events.last() else { break };
+        from = last.version + 1;
+        let taken = match decode_event::<LeaseTaken>(last)? {
+            Some(x) => Some((x.holder, x.expires_at)),
+            None => decode_event::<DispatcherLeaseTaken>(last)?.map(|x| (x.holder, x.expires_at)),
+        };
+        if let Some((holder, expires_at)) = taken {
+            let expires = DateTime::parse_from_rfc3339(&expires_at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now);
+            latest = Some((last.version, holder, expires));
+        }
+        if events.len() < 1000 {
+            break;
+        }
+    }
+    Ok(latest)
+}
+
 /// One process's side of a lease.
 pub struct Lease {
     store: Arc<dyn EventStore>,
@@ -83,28 +134,7 @@ impl Lease {
         if until.is_some_and(|u| u - now > self.duration / 2) {
             return Ok(true);
         }
-        let mut latest: Option<(u64, String, DateTime<Utc>)> = None;
-        let mut from = seen.unwrap_or(0);
-        loop {
-            let events = self.store.read_stream(&self.stream, from, 1000).await?;
-            let Some(last) = events.last() else { break };
-            from = last.version + 1;
-            let taken = match decode_event::<LeaseTaken>(last)? {
-                Some(x) => Some((x.holder, x.expires_at)),
-                None => {
-                    decode_event::<DispatcherLeaseTaken>(last)?.map(|x| (x.holder, x.expires_at))
-                }
-            };
-            if let Some((holder, expires_at)) = taken {
-                let expires = DateTime::parse_from_rfc3339(&expires_at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or(now);
-                latest = Some((last.version, holder, expires));
-            }
-            if events.len() < 1000 {
-                break;
-            }
-        }
+        let latest = latest(self.store.as_ref(), &self.stream, seen.unwrap_or(0), now).await?;
         let (expected, free) = match &latest {
             None => (ExpectedVersion::NoStream, true),
             Some((v, holder, expires)) => (

@@ -50,7 +50,7 @@ pub use error::{
     ApiError, ApiJson, ApiQuery, MAX_BODY, chain, json_body, path_id, too_large, uniform_errors,
 };
 pub use headers::security_headers;
-pub use lease::{Lease, LeaseError};
+pub use lease::{Holder, Lease, LeaseError, holder_of};
 pub use limits::{Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, wait_words};
 pub use openapi::openapi;
 pub use signing::{sign, verify};

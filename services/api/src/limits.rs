@@ -1,5 +1,12 @@
-//! Rate limits and lockouts, held in memory by each process: they slow
-//! guessing down, they are not a record (the log is).
+//! Rate limits, lockouts and one-time claims: they slow guessing down,
+//! they are not a record (the log is).
+//!
+//! Where the store is shared by several processes (PostgreSQL), they are
+//! counted in the store's [`Tallies`], so that two processes do not allow
+//! twice the tries; a limiter made with [`RateLimiter::shared`] (and the
+//! same for the others) does so. Otherwise, and for as long as the store
+//! does not answer, each process counts in memory: a store that cannot be
+//! reached does not lock everyone out, and still limits per process.
 //!
 //! Keys are hashed (SHA-256, 128 bits kept) before they are stored, so a
 //! caller cannot grow the tables by sending long keys, and each table holds
@@ -8,10 +15,11 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use eventlog::{StoreError, Tallies};
 use sha2::{Digest, Sha256};
 
 /// The most keys a table holds.
@@ -53,6 +61,38 @@ fn bound<V>(
     table.retain(|_, v| age(v) > nth);
 }
 
+/// The store's tallies, and the name that keeps one table's keys apart
+/// from another's in them.
+#[derive(Clone)]
+struct Shared {
+    tallies: Arc<dyn Tallies>,
+    scope: &'static str,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Shared({})", self.scope)
+    }
+}
+
+impl Shared {
+    fn new(tallies: Option<Arc<dyn Tallies>>, scope: &'static str) -> Option<Self> {
+        tallies.map(|tallies| Shared { tallies, scope })
+    }
+
+    fn key(&self, parts: &[&str]) -> Key {
+        let mut all = Vec::with_capacity(parts.len() + 1);
+        all.push(self.scope);
+        all.extend_from_slice(parts);
+        key_of(&all)
+    }
+
+    /// Logs a store that did not answer; the caller counts in memory.
+    fn unreachable(&self, e: &StoreError) {
+        tracing::warn!(table = self.scope, error = %e, "the store's tallies did not answer: counting in this process");
+    }
+}
+
 /// At most `limit` hits per key in each `window`.
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -60,6 +100,7 @@ pub struct RateLimiter {
     window: Duration,
     /// Key → (window start, hits in it). A std mutex: held for a map update.
     hits: Mutex<HashMap<Key, (Instant, u32)>>,
+    shared: Option<Shared>,
 }
 
 impl RateLimiter {
@@ -68,11 +109,42 @@ impl RateLimiter {
             limit,
             window,
             hits: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 
+    /// Counts in `tallies` (when the store has them) under `scope`, a name
+    /// no other table uses.
+    pub fn shared(mut self, tallies: Option<Arc<dyn Tallies>>, scope: &'static str) -> Self {
+        self.shared = Shared::new(tallies, scope);
+        self
+    }
+
     /// Whether `key` may have one more hit, without counting one.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
+    pub async fn check(&self, key: &str) -> Result<(), Duration> {
+        if let Some(s) = &self.shared {
+            match s.tallies.hit(&s.key(&[key]), self.window, false).await {
+                Ok((n, left)) if n >= self.limit => return Err(left),
+                Ok(_) => return Ok(()),
+                Err(e) => s.unreachable(&e),
+            }
+        }
+        self.check_here(key)
+    }
+
+    /// Counts one hit for `key`; `Err(wait)` when the key is over its limit.
+    pub async fn hit(&self, key: &str) -> Result<(), Duration> {
+        if let Some(s) = &self.shared {
+            match s.tallies.hit(&s.key(&[key]), self.window, true).await {
+                Ok((n, left)) if n > self.limit => return Err(left),
+                Ok(_) => return Ok(()),
+                Err(e) => s.unreachable(&e),
+            }
+        }
+        self.hit_here(key)
+    }
+
+    fn check_here(&self, key: &str) -> Result<(), Duration> {
         let now = Instant::now();
         let Ok(hits) = self.hits.lock() else {
             return Ok(());
@@ -85,8 +157,7 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one hit for `key`; `Err(wait)` when the key is over its limit.
-    pub fn hit(&self, key: &str) -> Result<(), Duration> {
+    fn hit_here(&self, key: &str) -> Result<(), Duration> {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
             return Ok(());
@@ -129,6 +200,7 @@ pub struct Lockout {
     /// (first part, whole key) → (failures in a row, last failure, locked
     /// until). A std mutex: map updates only.
     state: Mutex<HashMap<Key, LockState>>,
+    shared: Option<Shared>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -145,7 +217,14 @@ impl Lockout {
             max_failures,
             lock_for,
             state: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Counts in `tallies` (when the store has them) under `scope`.
+    pub fn shared(mut self, tallies: Option<Arc<dyn Tallies>>, scope: &'static str) -> Self {
+        self.shared = Shared::new(tallies, scope);
+        self
     }
 
     pub fn max_failures(&self) -> u32 {
@@ -153,16 +232,66 @@ impl Lockout {
     }
 
     /// How long (`owner`, `from`) stays locked, if it is.
-    pub fn locked(&self, owner: &str, from: &str) -> Option<Duration> {
+    pub async fn locked(&self, owner: &str, from: &str) -> Option<Duration> {
+        if let Some(s) = &self.shared {
+            match s.tallies.locked(&s.key(&[owner, from])).await {
+                Ok(left) => return left,
+                Err(e) => s.unreachable(&e),
+            }
+        }
+        self.locked_here(owner, from)
+    }
+
+    /// Records a failure of (`owner`, `from`); returns the lock's length
+    /// when this one locks.
+    pub async fn failed(&self, owner: &str, from: &str) -> Option<Duration> {
+        if let Some(s) = &self.shared {
+            let key = s.key(&[owner, from]);
+            match s
+                .tallies
+                .fail(&key, &s.key(&[owner]), self.max_failures, self.lock_for)
+                .await
+            {
+                Ok(locked) => return locked,
+                Err(e) => s.unreachable(&e),
+            }
+        }
+        self.failed_here(owner, from)
+    }
+
+    /// Forgets the failures of (`owner`, `from`): a success.
+    pub async fn cleared(&self, owner: &str, from: &str) {
+        if let Some(s) = &self.shared
+            && let Err(e) = s.tallies.forget(&s.key(&[owner, from])).await
+        {
+            s.unreachable(&e);
+        }
+        if let Ok(mut state) = self.state.lock() {
+            state.remove(&key_of(&[owner, from]));
+        }
+    }
+
+    /// Forgets every failure of `owner`, from any address: a new password.
+    pub async fn cleared_all(&self, owner: &str) {
+        if let Some(s) = &self.shared
+            && let Err(e) = s.tallies.forget_owner(&s.key(&[owner])).await
+        {
+            s.unreachable(&e);
+        }
+        let owner = key_of(&[owner]);
+        if let Ok(mut state) = self.state.lock() {
+            state.retain(|_, s| s.owner != owner);
+        }
+    }
+
+    fn locked_here(&self, owner: &str, from: &str) -> Option<Duration> {
         let now = Instant::now();
         let state = self.state.lock().ok()?;
         let until = state.get(&key_of(&[owner, from]))?.until?;
         (until > now).then(|| until - now)
     }
 
-    /// Records a failure of (`owner`, `from`); returns the lock's length
-    /// when this one locks.
-    pub fn failed(&self, owner: &str, from: &str) -> Option<Duration> {
+    fn failed_here(&self, owner: &str, from: &str) -> Option<Duration> {
         let now = Instant::now();
         let mut state = self.state.lock().ok()?;
         let lock_for = self.lock_for;
@@ -193,21 +322,6 @@ impl Lockout {
         None
     }
 
-    /// Forgets the failures of (`owner`, `from`): a success.
-    pub fn cleared(&self, owner: &str, from: &str) {
-        if let Ok(mut state) = self.state.lock() {
-            state.remove(&key_of(&[owner, from]));
-        }
-    }
-
-    /// Forgets every failure of `owner`, from any address: a new password.
-    pub fn cleared_all(&self, owner: &str) {
-        let owner = key_of(&[owner]);
-        if let Ok(mut state) = self.state.lock() {
-            state.retain(|_, s| s.owner != owner);
-        }
-    }
-
     /// How many keys are held (for tests of the bound).
     pub fn len(&self) -> usize {
         self.state.lock().map_or(0, |s| s.len())
@@ -225,6 +339,7 @@ pub struct Claims {
     window: Duration,
     /// Key → when it was taken. A std mutex: map updates only.
     taken: Mutex<HashMap<Key, Instant>>,
+    shared: Option<Shared>,
 }
 
 impl Claims {
@@ -232,11 +347,40 @@ impl Claims {
         Claims {
             window,
             taken: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 
+    /// Claims in `tallies` (when the store has them) under `scope`.
+    pub fn shared(mut self, tallies: Option<Arc<dyn Tallies>>, scope: &'static str) -> Self {
+        self.shared = Shared::new(tallies, scope);
+        self
+    }
+
     /// Takes `key`: false when it was taken already.
-    pub fn claim(&self, key: &str) -> bool {
+    pub async fn claim(&self, key: &str) -> bool {
+        if let Some(s) = &self.shared {
+            match s.tallies.claim(&s.key(&[key]), self.window).await {
+                Ok(taken) => return taken,
+                Err(e) => s.unreachable(&e),
+            }
+        }
+        self.claim_here(key)
+    }
+
+    /// Gives `key` back.
+    pub async fn release(&self, key: &str) {
+        if let Some(s) = &self.shared
+            && let Err(e) = s.tallies.forget(&s.key(&[key])).await
+        {
+            s.unreachable(&e);
+        }
+        if let Ok(mut taken) = self.taken.lock() {
+            taken.remove(&key_of(&[key]));
+        }
+    }
+
+    fn claim_here(&self, key: &str) -> bool {
         let now = Instant::now();
         let Ok(mut taken) = self.taken.lock() else {
             return false;
@@ -256,13 +400,6 @@ impl Claims {
                 e.insert(now);
                 true
             }
-        }
-    }
-
-    /// Gives `key` back.
-    pub fn release(&self, key: &str) {
-        if let Ok(mut taken) = self.taken.lock() {
-            taken.remove(&key_of(&[key]));
         }
     }
 }
@@ -320,94 +457,94 @@ pub fn wait_words(d: Duration) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_limiter_refuses_past_its_limit_and_forgives_after_its_window() {
+    #[tokio::test]
+    async fn a_limiter_refuses_past_its_limit_and_forgives_after_its_window() {
         let l = RateLimiter::new(2, Duration::from_millis(500));
-        assert!(l.hit("a").is_ok());
-        assert!(l.hit("a").is_ok());
-        assert!(l.hit("a").is_err());
-        assert!(l.hit("b").is_ok(), "keys are counted apart");
-        std::thread::sleep(Duration::from_millis(600));
-        assert!(l.hit("a").is_ok());
+        assert!(l.hit("a").await.is_ok());
+        assert!(l.hit("a").await.is_ok());
+        assert!(l.hit("a").await.is_err());
+        assert!(l.hit("b").await.is_ok(), "keys are counted apart");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(l.hit("a").await.is_ok());
     }
 
-    #[test]
-    fn a_lockout_locks_after_failures_in_a_row_and_a_success_clears_them() {
+    #[tokio::test]
+    async fn a_lockout_locks_after_failures_in_a_row_and_a_success_clears_them() {
         let l = Lockout::new(3, Duration::from_millis(500));
-        assert_eq!(l.failed("x", "a"), None);
-        assert_eq!(l.failed("x", "a"), None);
-        l.cleared("x", "a");
-        assert_eq!(l.failed("x", "a"), None);
-        assert_eq!(l.failed("x", "a"), None);
-        assert!(l.failed("x", "a").is_some());
-        assert!(l.locked("x", "a").is_some());
+        assert_eq!(l.failed("x", "a").await, None);
+        assert_eq!(l.failed("x", "a").await, None);
+        l.cleared("x", "a").await;
+        assert_eq!(l.failed("x", "a").await, None);
+        assert_eq!(l.failed("x", "a").await, None);
+        assert!(l.failed("x", "a").await.is_some());
+        assert!(l.locked("x", "a").await.is_some());
         assert!(
-            l.locked("x", "b").is_none(),
+            l.locked("x", "b").await.is_none(),
             "another address is not locked"
         );
-        assert!(l.locked("y", "a").is_none());
-        std::thread::sleep(Duration::from_millis(600));
-        assert!(l.locked("x", "a").is_none());
+        assert!(l.locked("y", "a").await.is_none());
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(l.locked("x", "a").await.is_none());
         assert_eq!(
-            l.failed("x", "a"),
+            l.failed("x", "a").await,
             None,
             "the count starts again after a lock"
         );
     }
 
-    #[test]
-    fn a_new_password_clears_an_account_from_every_address() {
+    #[tokio::test]
+    async fn a_new_password_clears_an_account_from_every_address() {
         let l = Lockout::new(1, Duration::from_secs(60));
-        assert!(l.failed("x", "a").is_some());
-        assert!(l.failed("x", "b").is_some());
-        assert!(l.failed("y", "a").is_some());
-        l.cleared_all("x");
-        assert!(l.locked("x", "a").is_none());
-        assert!(l.locked("x", "b").is_none());
-        assert!(l.locked("y", "a").is_some());
+        assert!(l.failed("x", "a").await.is_some());
+        assert!(l.failed("x", "b").await.is_some());
+        assert!(l.failed("y", "a").await.is_some());
+        l.cleared_all("x").await;
+        assert!(l.locked("x", "a").await.is_none());
+        assert!(l.locked("x", "b").await.is_none());
+        assert!(l.locked("y", "a").await.is_some());
     }
 
-    #[test]
-    fn tables_hold_hashed_keys_and_stay_within_their_bound() {
+    #[tokio::test]
+    async fn tables_hold_hashed_keys_and_stay_within_their_bound() {
         let limiter = RateLimiter::new(5, Duration::from_secs(3600));
         let lockout = Lockout::new(5, Duration::from_secs(3600));
         let long = "x".repeat(1_000);
         for i in 0..MAX_KEYS + 1_000 {
             let key = format!("{long}{i}");
-            assert!(limiter.hit(&key).is_ok());
-            assert_eq!(lockout.failed(&key, "a"), None);
+            assert!(limiter.hit(&key).await.is_ok());
+            assert_eq!(lockout.failed(&key, "a").await, None);
         }
         assert!(limiter.len() <= MAX_KEYS, "{}", limiter.len());
         assert!(lockout.len() <= MAX_KEYS, "{}", lockout.len());
         // The newest keys are kept.
         let newest = format!("{long}{}", MAX_KEYS + 999);
         for _ in 0..4 {
-            assert!(limiter.hit(&newest).is_ok());
+            assert!(limiter.hit(&newest).await.is_ok());
         }
-        assert!(limiter.hit(&newest).is_err());
+        assert!(limiter.hit(&newest).await.is_err());
     }
 
-    #[test]
-    fn a_claim_is_taken_once_until_given_back() {
+    #[tokio::test]
+    async fn a_claim_is_taken_once_until_given_back() {
         let c = Claims::new(Duration::from_secs(60));
-        assert!(c.claim("a"));
-        assert!(!c.claim("a"));
-        assert!(c.claim("b"));
-        c.release("a");
-        assert!(c.claim("a"));
+        assert!(c.claim("a").await);
+        assert!(!c.claim("a").await);
+        assert!(c.claim("b").await);
+        c.release("a").await;
+        assert!(c.claim("a").await);
     }
 
-    #[test]
-    fn a_check_does_not_count() {
+    #[tokio::test]
+    async fn a_check_does_not_count() {
         let l = RateLimiter::new(1, Duration::from_secs(60));
-        assert!(l.check("a").is_ok());
-        assert!(l.check("a").is_ok());
-        assert!(l.hit("a").is_ok());
-        assert!(l.check("a").is_err());
+        assert!(l.check("a").await.is_ok());
+        assert!(l.check("a").await.is_ok());
+        assert!(l.hit("a").await.is_ok());
+        assert!(l.check("a").await.is_err());
     }
 
-    #[test]
-    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+    #[tokio::test]
+    async fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
         let mut h = HeaderMap::new();
         h.insert(
             "x-forwarded-for",
@@ -419,8 +556,8 @@ mod tests {
         assert_eq!(client_ip(&HeaderMap::new(), None, false), "unknown");
     }
 
-    #[test]
-    fn waits_read_as_words() {
+    #[tokio::test]
+    async fn waits_read_as_words() {
         // These assertions read the English messages.
         messages::set_default(messages::Language::En);
         assert_eq!(wait_words(Duration::from_secs(1)), "1 second");

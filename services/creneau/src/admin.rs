@@ -189,6 +189,11 @@ pub async fn export(identity: &Identity, raw: &str, out: &mut impl Write) -> any
 const RETENTION_FIRST: Duration = Duration::from_secs(60);
 const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 
+/// The retention sweep's lease is `lease-retention`.
+pub const RETENTION_WORK: &str = "retention";
+/// The no-show sweep's lease is `lease-no-shows`.
+pub const NO_SHOWS_WORK: &str = "no-shows";
+
 /// The retention sweep's lease: a day less an hour, so that the process
 /// that swept keeps it to its next sweep and the others skip theirs.
 pub const RETENTION_LEASE: Duration = Duration::from_secs(23 * 3600);

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::RawConfig;
 use crate::server::{self, AppState};
+use crate::services::Service;
 use crate::{admin, bench, debug, events, setup};
 
 /// Créneau: help-desk permanences and appointments for social services.
@@ -36,6 +37,11 @@ pub enum Command {
         /// Load the demo data first (six sites, staff of every role), unless the store has sites.
         #[arg(long)]
         demo: bool,
+        /// The services this process runs, comma-separated: identity, calendar,
+        /// appointments, reminders, stats, web (or all). It serves only their
+        /// routes and runs only their background work.
+        #[arg(long, env = "CRENEAU_SERVICES", default_value = "all")]
+        services: crate::services::Services,
     },
     /// Loads the demo data (six sites, permanences, staff of every role), unless the store has sites.
     Demo,
@@ -63,6 +69,21 @@ pub enum Command {
     /// appointments) through the real handlers, dated in the past, for the
     /// statistics.
     Simulate(crate::simulate::SimulateArgs),
+    /// Checks a configuration without starting anything.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validates the settings (flags, environment, file) and says what a
+    /// process would run; after `--`, a whole command line instead, e.g.
+    /// `creneau config check -- serve --services reminders`.
+    Check {
+        /// A `creneau` command line, without `creneau`.
+        #[arg(last = true)]
+        line: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,7 +187,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // speak their callers' languages.
     messages::set_default(messages::from_locale_env().unwrap_or(messages::Language::En));
     match cli.command {
-        Command::Serve { demo } => {
+        Command::Serve { demo, services } => {
+            crate::check::serve_allowed(&config, &services)?;
+            // Held until the process ends: one server per SQLite file.
+            let _one_server = crate::check::one_server_per_file(&config)?;
             let (store, vault, identity) =
                 setup::open_identity(&config, Arc::clone(&clock)).await?;
             let state = AppState::open(
@@ -177,7 +201,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.sms.reminders.clone(),
                 Some(config.origin()),
             )
-            .await?;
+            .await?
+            .running(services.clone());
+            for left in services.leaves() {
+                if let Some((work, stops)) = left.singleton() {
+                    tracing::warn!(
+                        service = left.name(),
+                        lease = work,
+                        "this process does not run {left}: another one must, or {stops}; /readyz says whether one does"
+                    );
+                }
+            }
             if demo {
                 crate::demo::load(
                     &state.identity,
@@ -196,22 +230,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     lasts,
                 )
             };
-            tokio::spawn(admin::retention_daily(
-                state.identity.clone(),
-                lease("retention", admin::RETENTION_LEASE)?,
-            ));
-            tokio::spawn(admin::no_shows_every_minute(
-                state.appointments.clone(),
-                lease("no-shows", admin::NO_SHOWS_LEASE)?,
-            ));
-            state.reminders.clone().spawn();
+            if services.runs(Service::Identity) {
+                tokio::spawn(admin::retention_daily(
+                    state.identity.clone(),
+                    lease(admin::RETENTION_WORK, admin::RETENTION_LEASE)?,
+                ));
+            }
+            if services.runs(Service::Appointments) {
+                tokio::spawn(admin::no_shows_every_minute(
+                    state.appointments.clone(),
+                    lease(admin::NO_SHOWS_WORK, admin::NO_SHOWS_LEASE)?,
+                ));
+            }
+            if services.runs(Service::Reminders) {
+                state.reminders.clone().spawn();
+            }
+            // Each model folds the log now, not at its first request:
+            // `/readyz` answers 200 once they all have.
+            server::warm_up(&state);
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}: is another program using it? set --listen or CRENEAU_LISTEN", config.listen))?;
             let address = listener.local_addr()?;
-            tracing::info!(%address, backend = state.store.backend(), "listening on http://{address}");
+            tracing::info!(%address, backend = state.store.backend(), services = %services, "listening on http://{address}");
             server::run(listener, server::app(state), server::shutdown_signal()).await?;
             tracing::info!("stopped");
+        }
+        Command::Config(ConfigCommand::Check { line }) => {
+            crate::check::check(config, line, &mut stdout)?;
         }
         Command::Demo => {
             let (store, vault, identity) =

@@ -3,8 +3,11 @@
 //!
 //! - `cli`: the command line, and `run`, which carries out a command.
 //! - `config`: flags, environment and TOML file, validated into `Config`.
+//! - `check`: `config check`, and what `serve` refuses before it starts.
 //! - `setup`: opening the store and the vault from a `Config`.
-//! - `server`: the router (`app`), middleware, errors, graceful shutdown.
+//! - `server`: the router (`app`), middleware, errors, graceful shutdown,
+//!   and `/readyz`, which says how far each service is behind the log.
+//! - `services`: the `--services` list of a `serve` process.
 //! - `metrics`: the counters behind `/metrics`.
 //! - `events`: `events tail` and `events stats`.
 //! - `admin`: `admin create`, `audit`, `residents erase|export`, the
@@ -24,6 +27,7 @@ pub mod bench;
 pub mod bench_booking;
 pub mod bench_reminders;
 pub mod bench_stats;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod debug;
@@ -31,5 +35,6 @@ pub mod demo;
 pub mod events;
 pub mod metrics;
 pub mod server;
+pub mod services;
 pub mod setup;
 pub mod simulate;

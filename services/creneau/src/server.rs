@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tracing::Instrument as _;
 
 use crate::metrics::Metrics;
+use crate::services::{Service, Services};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +39,99 @@ pub struct AppState {
     /// What every service takes as now: identity's, which the others were
     /// composed with (tests set it).
     pub clock: Arc<dyn eventlog::Clock>,
+    /// The services whose routes and work this process runs.
+    pub services: Services,
+    /// How far each service's model had folded, for `/readyz`.
+    pub readiness: Arc<Readiness>,
+}
+
+/// Per service, the log's head read just before its model last folded all
+/// it held: the model is at least that far. `NEVER` until its first fold.
+#[derive(Debug)]
+pub struct Readiness {
+    folded_to: [std::sync::atomic::AtomicU64; Service::ALL.len()],
+}
+
+const NEVER: u64 = u64::MAX;
+
+impl Default for Readiness {
+    fn default() -> Self {
+        Readiness {
+            folded_to: std::array::from_fn(|_| std::sync::atomic::AtomicU64::new(NEVER)),
+        }
+    }
+}
+
+impl Readiness {
+    fn slot(&self, s: Service) -> &std::sync::atomic::AtomicU64 {
+        &self.folded_to[s as usize]
+    }
+
+    fn folded_to(&self, s: Service) -> Option<u64> {
+        let v = self.slot(s).load(std::sync::atomic::Ordering::Relaxed);
+        (v != NEVER).then_some(v)
+    }
+
+    fn record(&self, s: Service, head: u64) {
+        self.slot(s)
+            .fetch_update(
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+                |v| Some(if v == NEVER { head } else { v.max(head) }),
+            )
+            .ok();
+    }
+}
+
+/// Folds what the log holds now into `service`'s model (the web pages
+/// have none of their own: they read the others').
+async fn refresh(state: &AppState, service: Service) -> Result<(), String> {
+    let e = |e: &dyn std::error::Error| api::chain(e);
+    match service {
+        Service::Identity => state.identity.refresh().await.map_err(|x| e(&x)),
+        Service::Calendar => state.calendar.model().await.map(drop).map_err(|x| e(&x)),
+        Service::Appointments => state.appointments.refresh().await.map_err(|x| e(&x)),
+        Service::Reminders => state.reminders.refresh().await.map_err(|x| e(&x)),
+        Service::Stats => state.stats.warm_up().await.map_err(|x| e(&x)),
+        Service::Web => Ok(()),
+    }
+}
+
+/// Folds `service`'s model up to the head read first; records it.
+async fn fold_to_head(state: &AppState, service: Service) -> Result<(), String> {
+    let head = state.store.head().await.map_err(|x| api::chain(&x))?;
+    refresh(state, service).await?;
+    state.readiness.record(service, head.0);
+    Ok(())
+}
+
+/// Starts folding every service of the process in the background, each
+/// retried with backoff until it has folded the whole log once.
+pub fn warm_up(state: &AppState) {
+    for service in state.services.iter() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let mut wait = Duration::from_millis(500);
+            loop {
+                match fold_to_head(&state, service).await {
+                    Ok(()) => {
+                        tracing::info!(
+                            service = service.name(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "caught up with the log"
+                        );
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::warn!(service = service.name(), %error, "could not fold the log: trying again in {wait:?}");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                }
+            }
+        });
+    }
 }
 
 impl AppState {
@@ -88,7 +182,7 @@ impl AppState {
                     api::Lease::new(
                         Arc::clone(&store),
                         Arc::clone(&clock),
-                        "stats",
+                        STATS_WORK,
                         api::Lease::this_process(),
                         STATS_LEASE,
                     )
@@ -104,31 +198,49 @@ impl AppState {
             reminders,
             origin,
             clock,
+            services: Services::all(),
+            readiness: Arc::new(Readiness::default()),
         })
+    }
+
+    /// The same state for a process that runs only `services`: a process
+    /// that does not run the statistics never stores them.
+    pub fn running(mut self, services: Services) -> AppState {
+        if !services.runs(Service::Stats) {
+            self.stats = stats::Stats::open(Arc::clone(&self.store), None);
+        }
+        self.services = services;
+        self
     }
 }
 
-/// Every route of every service, each with its access rule.
+/// The routes of the services the process runs, each with its access
+/// rule.
 pub fn routes(state: AppState) -> Routes {
     use Need::Public;
     use Verb::Get;
-    let services = identity::routes(state.identity.clone())
-        .merge(calendar::routes(state.calendar.clone()))
-        .merge(appointments::routes(
-            state.appointments.clone(),
-            state.origin.as_deref().unwrap_or(""),
-        ))
-        .merge(reminders::routes(state.reminders.clone()))
-        .merge(stats::routes(state.stats.clone()))
-        .merge(web::routes(web::Web::new(
-            state.identity.clone(),
-            state.calendar.clone(),
-            state.appointments.clone(),
-            state.reminders.clone(),
-            state.stats.clone(),
-            state.origin.as_deref().unwrap_or(""),
-            Arc::clone(&state.clock),
-        )));
+    let mut services = Routes::new();
+    for service in state.services.iter() {
+        services = services.merge(match service {
+            Service::Identity => identity::routes(state.identity.clone()),
+            Service::Calendar => calendar::routes(state.calendar.clone()),
+            Service::Appointments => appointments::routes(
+                state.appointments.clone(),
+                state.origin.as_deref().unwrap_or(""),
+            ),
+            Service::Reminders => reminders::routes(state.reminders.clone()),
+            Service::Stats => stats::routes(state.stats.clone()),
+            Service::Web => web::routes(web::Web::new(
+                state.identity.clone(),
+                state.calendar.clone(),
+                state.appointments.clone(),
+                state.reminders.clone(),
+                state.stats.clone(),
+                state.origin.as_deref().unwrap_or(""),
+                Arc::clone(&state.clock),
+            )),
+        });
+    }
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
         .route(Get, "/readyz", Public, ready_get)
@@ -183,14 +295,93 @@ async fn health_get() -> &'static str {
 /// How long a process keeps the right to store the statistics without
 /// storing them again (it stores every 10,000 events folded).
 const STATS_LEASE: Duration = Duration::from_secs(120);
+/// The statistics' lease is `lease-stats`.
+pub const STATS_WORK: &str = "stats";
 
-async fn ready_get(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => Ok("ready\n"),
-        Ok(Err(e)) => Err(ApiError::Unavailable(format!("event store: {e}"))),
-        Err(_) => Err(ApiError::Unavailable(
-            "event store did not answer within 2 s".into(),
-        )),
+/// How long `/readyz` gives the store, and each model, to answer.
+const READY_WAIT: Duration = Duration::from_secs(2);
+
+/// Ready when the store answers and every service of the process has
+/// folded the log up to the head read at the start of this request. The
+/// body says, per service, how many positions of the log its model may
+/// still have to read (`behind`), and, for each piece of work that must
+/// happen once, whether a process holds its lease: a process can be ready
+/// while nobody sends reminders, and says so.
+async fn ready_get(State(state): State<AppState>) -> Response {
+    use serde_json::json;
+    let unavailable = |body: serde_json::Value| {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            axum::Json(body),
+        )
+            .into_response()
+    };
+    let head = match tokio::time::timeout(READY_WAIT, state.store.head()).await {
+        Ok(Ok(p)) => p.0,
+        Ok(Err(e)) => {
+            return unavailable(
+                json!({"ready": false, "store": format!("the event store did not answer: {e}")}),
+            );
+        }
+        Err(_) => {
+            return unavailable(
+                json!({"ready": false, "store": "the event store did not answer within 2 s"}),
+            );
+        }
+    };
+    let mut ready = true;
+    let mut services = Vec::new();
+    for service in state.services.iter() {
+        // Each model folds up to now, for at most READY_WAIT: a model on
+        // its first fold of a long log (see `warm_up`) is not ready yet.
+        let error = match tokio::time::timeout(READY_WAIT, fold_to_head(&state, service)).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(_) => Some("still folding after 2 s".to_owned()),
+        };
+        let folded = state.readiness.folded_to(service);
+        let caught_up = error.is_none() && folded.is_some_and(|f| f >= head);
+        ready &= caught_up;
+        services.push(json!({
+            "service": service.name(),
+            "caught_up": caught_up,
+            "behind": head.saturating_sub(folded.unwrap_or(0)),
+            "error": error,
+        }));
+    }
+    let now = state.clock.now();
+    let mut singletons = Vec::new();
+    for service in Service::ALL {
+        let Some((work, stops)) = service.singleton() else {
+            continue;
+        };
+        let holder = api::holder_of(state.store.as_ref(), work, now).await;
+        let (held_by, note) = match holder {
+            Ok(Some(h)) => (Some(h.holder), None),
+            Ok(None) if state.services.runs(service) => (None, Some("not taken yet".to_owned())),
+            Ok(None) => (None, Some(format!("no process runs {service}: {stops}"))),
+            Err(e) => (None, Some(format!("the lease could not be read: {e}"))),
+        };
+        singletons.push(json!({
+            "work": work,
+            "service": service.name(),
+            "runs_here": state.services.runs(service),
+            "held_by": held_by,
+            "note": note,
+        }));
+    }
+    let body = json!({
+        "ready": ready,
+        "store": "ok",
+        "head": head,
+        "services": services,
+        "singletons": singletons,
+    });
+    if ready {
+        axum::Json(body).into_response()
+    } else {
+        unavailable(body)
     }
 }
 

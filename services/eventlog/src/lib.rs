@@ -33,4 +33,6 @@ pub use model::{
     NewEvent, Position, RecordedEvent, StreamName, category_of, truncate_to_micros,
 };
 pub use open::{StoreUrl, open};
-pub use store::{EventStore, Freshness, KeyTable, ProjectionState, Subscription};
+pub use store::{
+    EventStore, Freshness, KeyTable, ProjectionState, Subscription, Tallies, TallyKey,
+};

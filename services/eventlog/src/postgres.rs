@@ -30,7 +30,7 @@ use crate::model::{
     Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
     Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
 };
-use crate::store::{EventStore, KeyTable, raise_wake};
+use crate::store::{EventStore, KeyTable, Tallies, TallyKey, raise_wake};
 
 /// The schema this binary writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -80,6 +80,17 @@ CREATE TABLE creneau.projections (
     state      bytea       NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+"#,
+    r#"
+CREATE TABLE creneau.tallies (
+    key     bytea       PRIMARY KEY,
+    owner   bytea,
+    n       integer     NOT NULL,
+    until   timestamptz,
+    expires timestamptz NOT NULL
+);
+CREATE INDEX tallies_owner ON creneau.tallies (owner) WHERE owner IS NOT NULL;
+CREATE INDEX tallies_expires ON creneau.tallies (expires);
 "#,
 ];
 
@@ -212,7 +223,7 @@ impl PostgresStore {
 }
 
 /// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -853,6 +864,173 @@ impl EventStore for PostgresStore {
 
     fn keys(&self) -> &dyn KeyTable {
         self
+    }
+
+    fn tallies(&self) -> Option<Arc<dyn Tallies>> {
+        Some(Arc::new(PgTallies {
+            pool: self.inner.pool.clone(),
+            writes: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }))
+    }
+}
+
+/// Rate limits, lockouts and claims in `creneau.tallies`, shared by every
+/// process on the database and timed by the server's clock (`now()`, the
+/// statement's transaction start).
+struct PgTallies {
+    pool: Pool,
+    /// Writes since the process started: every [`SWEEP_EVERY`]th also
+    /// deletes rows past their end, so the table holds what is live.
+    writes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+const SWEEP_EVERY: u64 = 4096;
+
+fn seconds(d: std::time::Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn duration_of(seconds: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or_default()
+}
+
+impl PgTallies {
+    async fn wrote(&self, client: &deadpool_postgres::Object) {
+        let n = self
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % SWEEP_EVERY == SWEEP_EVERY - 1
+            && let Err(e) = client
+                .execute("DELETE FROM creneau.tallies WHERE expires <= now()", &[])
+                .await
+        {
+            tracing::warn!(error = %StoreError::from(e), "could not delete ended tallies");
+        }
+    }
+}
+
+#[async_trait]
+impl Tallies for PgTallies {
+    async fn hit(
+        &self,
+        key: &TallyKey,
+        window: std::time::Duration,
+        count: bool,
+    ) -> Result<(u32, std::time::Duration), StoreError> {
+        let client = self.pool.get().await?;
+        let key = key.as_slice();
+        let row = if count {
+            let row = client
+                .query_one(
+                    "INSERT INTO creneau.tallies AS t (key, n, expires) \
+                     VALUES ($1, 1, now() + make_interval(secs => $2)) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       n = CASE WHEN t.expires <= now() THEN 1 ELSE t.n + 1 END, \
+                       expires = CASE WHEN t.expires <= now() \
+                         THEN now() + make_interval(secs => $2) ELSE t.expires END \
+                     RETURNING n, extract(epoch FROM expires - now())::float8",
+                    &[&key, &seconds(window)],
+                )
+                .await?;
+            self.wrote(&client).await;
+            Some(row)
+        } else {
+            client
+                .query_opt(
+                    "SELECT n, extract(epoch FROM expires - now())::float8 \
+                     FROM creneau.tallies WHERE key = $1 AND expires > now()",
+                    &[&key],
+                )
+                .await?
+        };
+        Ok(row.map_or((0, std::time::Duration::ZERO), |r| {
+            (
+                u32::try_from(r.get::<_, i32>(0)).unwrap_or(0),
+                duration_of(r.get(1)),
+            )
+        }))
+    }
+
+    async fn fail(
+        &self,
+        key: &TallyKey,
+        owner: &TallyKey,
+        max: u32,
+        lock_for: std::time::Duration,
+    ) -> Result<Option<std::time::Duration>, StoreError> {
+        let client = self.pool.get().await?;
+        let max = i32::try_from(max).unwrap_or(i32::MAX);
+        // A row ends `lock_for` after its last failure or its lock, which
+        // are the same instant: failures further apart start again at 1.
+        let row = client
+            .query_one(
+                "INSERT INTO creneau.tallies AS t (key, owner, n, until, expires) \
+                 VALUES ($1, $2, 1, CASE WHEN 1 >= $3 THEN now() + make_interval(secs => $4) END, \
+                         now() + make_interval(secs => $4)) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   n = CASE WHEN t.expires <= now() THEN 1 ELSE t.n + 1 END, \
+                   until = CASE WHEN (CASE WHEN t.expires <= now() THEN 1 ELSE t.n + 1 END) >= $3 \
+                     THEN now() + make_interval(secs => $4) END, \
+                   expires = now() + make_interval(secs => $4) \
+                 RETURNING until IS NOT NULL",
+                &[&key.as_slice(), &owner.as_slice(), &max, &seconds(lock_for)],
+            )
+            .await?;
+        self.wrote(&client).await;
+        Ok(row.get::<_, bool>(0).then_some(lock_for))
+    }
+
+    async fn locked(&self, key: &TallyKey) -> Result<Option<std::time::Duration>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_opt(
+                "SELECT extract(epoch FROM until - now())::float8 FROM creneau.tallies \
+                 WHERE key = $1 AND until > now()",
+                &[&key.as_slice()],
+            )
+            .await?
+            .map(|r| duration_of(r.get(0))))
+    }
+
+    async fn claim(&self, key: &TallyKey, window: std::time::Duration) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "INSERT INTO creneau.tallies AS t (key, n, expires) \
+                 VALUES ($1, 1, now() + make_interval(secs => $2)) \
+                 ON CONFLICT (key) DO UPDATE SET n = 1, until = NULL, \
+                   expires = now() + make_interval(secs => $2) \
+                 WHERE t.expires <= now() \
+                 RETURNING 1",
+                &[&key.as_slice(), &seconds(window)],
+            )
+            .await?;
+        self.wrote(&client).await;
+        Ok(row.is_some())
+    }
+
+    async fn forget(&self, key: &TallyKey) -> Result<(), StoreError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "DELETE FROM creneau.tallies WHERE key = $1",
+                &[&key.as_slice()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn forget_owner(&self, owner: &TallyKey) -> Result<(), StoreError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "DELETE FROM creneau.tallies WHERE owner = $1",
+                &[&owner.as_slice()],
+            )
+            .await?;
+        Ok(())
     }
 }
 

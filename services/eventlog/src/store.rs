@@ -95,6 +95,56 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The key table that holds wrapped per-owner data keys.
     fn keys(&self) -> &dyn KeyTable;
+
+    /// Counters that every process of this store shares (rate limits,
+    /// lockouts, one-time claims), or `None` where one process owns the
+    /// store and keeps them in memory (SQLite: one server per file).
+    fn tallies(&self) -> Option<Arc<dyn Tallies>> {
+        None
+    }
+}
+
+/// A key of [`Tallies`]: 128 bits of a hash of what it counts (the
+/// callers hash, so no address or phone number is stored).
+pub type TallyKey = [u8; 16];
+
+/// Counters shared by every process of a store, timed by the store's own
+/// clock so that processes on several machines agree. Each row ends by
+/// itself: past its window it counts as absent.
+#[async_trait]
+pub trait Tallies: Send + Sync {
+    /// Hits of `key` in its current window of `window`, after counting one
+    /// if `count`; and how long until the window ends. A key with no
+    /// window open has 0 hits.
+    async fn hit(
+        &self,
+        key: &TallyKey,
+        window: Duration,
+        count: bool,
+    ) -> Result<(u32, Duration), StoreError>;
+
+    /// Records a failure of `key` (belonging to `owner`): failures in a row
+    /// less than `lock_for` apart. At `max` of them the key locks for
+    /// `lock_for`: returns that length.
+    async fn fail(
+        &self,
+        key: &TallyKey,
+        owner: &TallyKey,
+        max: u32,
+        lock_for: Duration,
+    ) -> Result<Option<Duration>, StoreError>;
+
+    /// How long `key` stays locked, if it is.
+    async fn locked(&self, key: &TallyKey) -> Result<Option<Duration>, StoreError>;
+
+    /// Takes `key` for `window`: false when it was taken and still is.
+    async fn claim(&self, key: &TallyKey, window: Duration) -> Result<bool, StoreError>;
+
+    /// Forgets `key` (a success clears failures; a claim given back).
+    async fn forget(&self, key: &TallyKey) -> Result<(), StoreError>;
+
+    /// Forgets every key of `owner`.
+    async fn forget_owner(&self, owner: &TallyKey) -> Result<(), StoreError>;
 }
 
 /// A projection's state as stored.

@@ -3,9 +3,10 @@
 //!
 //! Nothing is stored: the challenge handed to the booking form carries the
 //! expiry and an HMAC of (challenge id, phone, code) under a key derived from
-//! the master key, so any process can check it. Attempts per challenge and
-//! codes per phone number and per address are limited in memory; a code
-//! books once.
+//! the master key, so any process can check it. Attempts per challenge,
+//! codes per phone number and per address, and the code's single use are
+//! counted in the store's tallies where processes share the store (see
+//! `api::limits`): a second process gives no second set of tries.
 
 use std::time::Duration;
 
@@ -65,23 +66,22 @@ impl Identity {
     /// [`CODES_PER_PHONE_DAILY`] per number in a day, so that the service
     /// cannot be used to flood someone with SMS. The address is checked
     /// first: an address over its limit spends nothing of the number's.
-    pub fn issue_booking_code(
+    pub async fn issue_booking_code(
         &self,
         phone: &PhoneNumber,
         client: &str,
     ) -> Result<IssuedCode, IdentityError> {
-        if let Err(wait) = self.inner.codes_per_ip.hit(client) {
+        if let Err(wait) = self.inner.codes_per_ip.hit(client).await {
             return Err(IdentityError::too_many(
                 messages::say!(crate::MESSAGES, "too-many-codes-were-asked"),
                 wait,
             ));
         }
         let number = phone.as_str();
-        let phone_full = self
-            .inner
-            .codes_per_phone
-            .check(number)
-            .and_then(|()| self.inner.codes_per_phone_daily.check(number));
+        let phone_full = match self.inner.codes_per_phone.check(number).await {
+            Ok(()) => self.inner.codes_per_phone_daily.check(number).await,
+            full => full,
+        };
         if let Err(wait) = phone_full {
             return Err(IdentityError::too_many(
                 messages::say!(crate::MESSAGES, "several-codes-were-sent-to"),
@@ -89,8 +89,8 @@ impl Identity {
             ));
         }
         // Both were below their limits a moment ago: count this code.
-        let _ = self.inner.codes_per_phone.hit(number);
-        let _ = self.inner.codes_per_phone_daily.hit(number);
+        let _ = self.inner.codes_per_phone.hit(number).await;
+        let _ = self.inner.codes_per_phone_daily.hit(number).await;
         let code = six_digits()?;
         let challenge_id = Uuid::now_v7();
         let expires_at = self.now()
@@ -112,14 +112,14 @@ impl Identity {
     /// Checks a typed code against its challenge and takes it: a code
     /// books once. When the booking it was for fails, give it back with
     /// [`Identity::release_booking_code`].
-    pub fn check_booking_code(
+    pub async fn check_booking_code(
         &self,
         challenge: &CodeChallenge,
         phone: &PhoneNumber,
         typed: &str,
     ) -> Result<(), IdentityError> {
         let key = challenge.challenge_id.to_string();
-        if self.inner.code_attempts.locked(&key, "").is_some() {
+        if self.inner.code_attempts.locked(&key, "").await.is_some() {
             return Err(IdentityError::Refused(messages::say!(
                 crate::MESSAGES,
                 "this-code-was-typed-wrong"
@@ -135,8 +135,8 @@ impl Identity {
         let well_formed = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
         let signed = message(challenge.challenge_id, challenge.expires_at, phone, &typed);
         if well_formed && secret::verify(&self.inner.code_key, &signed, &challenge.mac) {
-            self.inner.code_attempts.cleared(&key, "");
-            if !self.inner.codes_used.claim(&key) {
+            self.inner.code_attempts.cleared(&key, "").await;
+            if !self.inner.codes_used.claim(&key).await {
                 return Err(IdentityError::Refused(messages::say!(
                     crate::MESSAGES,
                     "this-code-was-used-for"
@@ -144,7 +144,7 @@ impl Identity {
             }
             return Ok(());
         }
-        if self.inner.code_attempts.failed(&key, "").is_some() {
+        if self.inner.code_attempts.failed(&key, "").await.is_some() {
             return Err(IdentityError::Refused(messages::say!(
                 crate::MESSAGES,
                 "this-code-was-typed-wrong"
@@ -160,10 +160,11 @@ impl Identity {
 impl Identity {
     /// Gives back a code taken by [`Identity::check_booking_code`] for a
     /// booking that did not happen (the time was taken meanwhile).
-    pub fn release_booking_code(&self, challenge: &CodeChallenge) {
+    pub async fn release_booking_code(&self, challenge: &CodeChallenge) {
         self.inner
             .codes_used
-            .release(&challenge.challenge_id.to_string());
+            .release(&challenge.challenge_id.to_string())
+            .await;
     }
 }
 

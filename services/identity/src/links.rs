@@ -81,7 +81,7 @@ impl Identity {
             self.look_up(|d| d.link(&hash).cloned()).await?
         };
         let Some(link) = found else {
-            if let Err(wait) = self.inner.links_per_ip.hit(client) {
+            if let Err(wait) = self.inner.links_per_ip.hit(client).await {
                 return Err(IdentityError::too_many(
                     messages::say!(crate::MESSAGES, "too-many-wrong-links-from"),
                     wait,

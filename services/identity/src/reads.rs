@@ -168,7 +168,7 @@ impl Identity {
             purpose.as_str_name(),
             resident_ids.join(",")
         );
-        if self.inner.reads_recorded.hit(&key).is_err() {
+        if self.inner.reads_recorded.hit(&key).await.is_err() {
             return Ok(());
         }
         let e = who

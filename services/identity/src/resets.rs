@@ -70,7 +70,7 @@ impl Identity {
                 "password-resets-by-email-are"
             )));
         };
-        if let Err(wait) = self.inner.resets_per_ip.hit(client) {
+        if let Err(wait) = self.inner.resets_per_ip.hit(client).await {
             return Err(IdentityError::too_many(
                 messages::say!(crate::MESSAGES, "too-many-reset-links-were"),
                 wait,
@@ -83,7 +83,7 @@ impl Identity {
         let Some(staff) = self.look_up(|d| d.staff_by_email(&email).cloned()).await? else {
             return Ok(());
         };
-        if staff.disabled || self.inner.resets_per_account.hit(&email).is_err() {
+        if staff.disabled || self.inner.resets_per_account.hit(&email).await.is_err() {
             return Ok(());
         }
         let expires = (self.now()

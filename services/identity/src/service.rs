@@ -114,33 +114,47 @@ impl Identity {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, IdentityError> {
         let decoy_hash = blocking(|| crate::password::hash("decoy password, never used")).await?;
+        // Every limit that stops guessing is counted across processes
+        // where the store is shared; the quiet period of read records is
+        // not (a second record of a read is harmless).
+        let t = store.tallies();
         let identity = Identity {
             inner: Arc::new(Inner {
                 clock,
                 cookie_key: vault.derive_key("identity session cookies v1"),
                 committed: store.wake(),
                 code_key: vault.derive_key("identity booking codes v1"),
-                codes_per_phone: RateLimiter::new(3, Duration::from_secs(15 * 60)),
+                codes_per_phone: RateLimiter::new(3, Duration::from_secs(15 * 60))
+                    .shared(t.clone(), "identity codes per phone"),
                 codes_per_phone_daily: RateLimiter::new(
                     crate::codes::CODES_PER_PHONE_DAILY,
                     Duration::from_secs(24 * 3600),
-                ),
-                codes_per_ip: RateLimiter::new(10, Duration::from_secs(15 * 60)),
+                )
+                .shared(t.clone(), "identity codes per phone daily"),
+                codes_per_ip: RateLimiter::new(10, Duration::from_secs(15 * 60))
+                    .shared(t.clone(), "identity codes per address"),
                 code_attempts: Lockout::new(
                     crate::codes::MAX_ATTEMPTS,
                     crate::codes::CODE_LIFETIME,
-                ),
-                codes_used: Claims::new(crate::codes::CODE_LIFETIME),
+                )
+                .shared(t.clone(), "identity code attempts"),
+                codes_used: Claims::new(crate::codes::CODE_LIFETIME)
+                    .shared(t.clone(), "identity codes used"),
                 reads_recorded: RateLimiter::new(1, crate::reads::QUIET),
                 mail: std::sync::OnceLock::new(),
                 reset_key: vault.derive_key("identity password resets v1"),
-                resets_per_ip: RateLimiter::new(5, Duration::from_secs(15 * 60)),
-                resets_per_account: RateLimiter::new(3, Duration::from_secs(3600)),
+                resets_per_ip: RateLimiter::new(5, Duration::from_secs(15 * 60))
+                    .shared(t.clone(), "identity resets per address"),
+                resets_per_account: RateLimiter::new(3, Duration::from_secs(3600))
+                    .shared(t.clone(), "identity resets per account"),
                 store,
                 vault,
-                lockout: Lockout::new(settings.lockout_failures, settings.lockout_for),
-                sign_in_per_ip: RateLimiter::new(30, Duration::from_secs(10 * 60)),
-                links_per_ip: RateLimiter::new(60, Duration::from_secs(10 * 60)),
+                lockout: Lockout::new(settings.lockout_failures, settings.lockout_for)
+                    .shared(t.clone(), "identity sign-in lockout"),
+                sign_in_per_ip: RateLimiter::new(30, Duration::from_secs(10 * 60))
+                    .shared(t.clone(), "identity sign-ins per address"),
+                links_per_ip: RateLimiter::new(60, Duration::from_secs(10 * 60))
+                    .shared(t, "identity link look-ups per address"),
                 settings,
                 directory: Mutex::new(Directory::default()),
                 decoy_hash,

@@ -107,7 +107,7 @@ impl Identity {
         client: &str,
         correlation_id: Uuid,
     ) -> Result<SignedIn, IdentityError> {
-        if let Err(wait) = self.inner.sign_in_per_ip.hit(client) {
+        if let Err(wait) = self.inner.sign_in_per_ip.hit(client).await {
             return Err(IdentityError::too_many(
                 messages::say!(crate::MESSAGES, "too-many-sign-in-attempts"),
                 wait,
@@ -121,7 +121,7 @@ impl Identity {
         let email = normalize_email(email);
         // Failures count per account and address: wrong passwords from one
         // address never lock the account for another.
-        if let Some(wait) = self.inner.lockout.locked(&email, client) {
+        if let Some(wait) = self.inner.lockout.locked(&email, client).await {
             return Err(IdentityError::too_many(
                 messages::say!(
                     crate::MESSAGES,
@@ -141,7 +141,7 @@ impl Identity {
         let staff = match found {
             Some(staff) if matches => staff,
             _ => {
-                if let Some(wait) = self.inner.lockout.failed(&email, client) {
+                if let Some(wait) = self.inner.lockout.failed(&email, client).await {
                     tracing::warn!(
                         "an account was locked for one address after repeated wrong passwords"
                     );
@@ -163,7 +163,7 @@ impl Identity {
                 "this-account-is-disabled-ask"
             )));
         }
-        self.inner.lockout.cleared(&email, client);
+        self.inner.lockout.cleared(&email, client).await;
         let session = Uuid::now_v7();
         let acting = Acting::new(Actor::Staff(staff.id.0), correlation_id, self.now());
         let e = acting.event(&ev::StaffSignedIn {

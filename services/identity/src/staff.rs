@@ -266,7 +266,7 @@ impl Identity {
             })
             .await?;
         // A new password unlocks the account from every address.
-        self.inner.lockout.cleared_all(&email);
+        self.inner.lockout.cleared_all(&email).await;
         Ok(generated)
     }
 
@@ -282,7 +282,7 @@ impl Identity {
         // Guesses of the current password through a signed-in session
         // count apart from sign-in failures.
         const FROM: &str = "own password change";
-        if let Some(wait) = self.inner.lockout.locked(&staff.email, FROM) {
+        if let Some(wait) = self.inner.lockout.locked(&staff.email, FROM).await {
             return Err(IdentityError::too_many(
                 messages::say!(crate::MESSAGES, "too-many-wrong-passwords"),
                 wait,
@@ -290,7 +290,7 @@ impl Identity {
         }
         let hash = staff.password_hash.clone().unwrap_or_default();
         if !blocking(move || Ok(password::verify(&current, &hash))).await? {
-            self.inner.lockout.failed(&staff.email, FROM);
+            self.inner.lockout.failed(&staff.email, FROM).await;
             return Err(IdentityError::Invalid(messages::say!(
                 crate::MESSAGES,
                 "current-password-is-wrong-type"

@@ -408,17 +408,25 @@ async fn a_booking_code_confirms_its_own_number_only_and_not_after_five_wrong_tr
     let id = identity(&f).await;
     let phone = contracts::PhoneNumber::parse("06 12 34 56 78").expect("phone");
     let other = contracts::PhoneNumber::parse("07 81 22 33 44").expect("phone");
-    let issued = id.issue_booking_code(&phone, "192.0.2.5").expect("code");
+    let issued = id
+        .issue_booking_code(&phone, "192.0.2.5")
+        .await
+        .expect("code");
     let spaced = format!("{} {}", &issued.code[..3], &issued.code[3..]);
     assert!(
         id.check_booking_code(&issued.challenge, &other, &issued.code)
+            .await
             .is_err(),
         "another number"
     );
     id.check_booking_code(&issued.challenge, &phone, &spaced)
+        .await
         .expect("typed with a space");
 
-    let second = id.issue_booking_code(&phone, "192.0.2.5").expect("code");
+    let second = id
+        .issue_booking_code(&phone, "192.0.2.5")
+        .await
+        .expect("code");
     let wrong = if second.code == "000000" {
         "111111"
     } else {
@@ -428,31 +436,42 @@ async fn a_booking_code_confirms_its_own_number_only_and_not_after_five_wrong_tr
     forged.expires_at += chrono::Duration::hours(1);
     assert!(
         id.check_booking_code(&forged, &phone, &second.code)
+            .await
             .is_err(),
         "a longer life cannot be forged"
     );
     for _ in 0..3 {
         let e = id
             .check_booking_code(&second.challenge, &phone, wrong)
+            .await
             .unwrap_err();
         assert!(e.to_string().contains("6 digits"), "{e}");
     }
     let e = id
         .check_booking_code(&second.challenge, &phone, wrong)
+        .await
         .unwrap_err();
     assert!(e.to_string().contains("too many times"), "{e}");
     let e = id
         .check_booking_code(&second.challenge, &phone, &second.code)
+        .await
         .unwrap_err();
     assert!(e.to_string().contains("ask for a new code"), "{e}");
 
-    assert!(id.issue_booking_code(&phone, "192.0.2.6").is_ok());
-    let e = id.issue_booking_code(&phone, "192.0.2.7").unwrap_err();
+    assert!(id.issue_booking_code(&phone, "192.0.2.6").await.is_ok());
+    let e = id
+        .issue_booking_code(&phone, "192.0.2.7")
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("this number"), "{e}");
-    let mut expired = id.issue_booking_code(&other, "192.0.2.8").expect("code");
+    let mut expired = id
+        .issue_booking_code(&other, "192.0.2.8")
+        .await
+        .expect("code");
     expired.challenge.expires_at = now() - chrono::Duration::seconds(1);
     let e = id
         .check_booking_code(&expired.challenge, &other, &expired.code)
+        .await
         .unwrap_err();
     assert!(
         e.to_string().contains("expired") || e.to_string().contains("6 digits"),

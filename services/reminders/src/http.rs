@@ -197,6 +197,7 @@ pub async fn send_booking_code(
     let issued = r
         .identity()
         .issue_booking_code(&phone, client)
+        .await
         .map_err(ApiError::from)?;
     let reference = format!("code-{}", issued.challenge.challenge_id);
     if let Err(e) = r

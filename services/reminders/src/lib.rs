@@ -35,6 +35,6 @@ pub mod timing;
 pub use error::ReminderError;
 pub use http::{routes, send_booking_code};
 pub use service::{
-    Clock, ManualClock, ReminderView, Reminders, Round, Senders, Settings, SiteSettings,
-    SystemClock, valid_sender,
+    Clock, LEASE_WORK, ManualClock, ReminderView, Reminders, Round, Senders, Settings,
+    SiteSettings, SystemClock, valid_sender,
 };

@@ -145,7 +145,7 @@ fn view(r: &Reminder) -> ReminderView {
 
 const CHECKPOINT: &str = "reminders-scheduler";
 /// The dispatcher's lease is `lease-reminders`.
-const LEASE_WORK: &str = "reminders";
+pub const LEASE_WORK: &str = "reminders";
 /// Reminder ids derive from the event that asked for them (UUID v5).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6372_656e_6561_7500_7265_6d69_6e64_6572);
 
@@ -967,7 +967,7 @@ impl Reminders {
 
     /// Folds what is new, for a query: it does not wait for a round's
     /// dispatch (the provider calls), only for another catch-up.
-    async fn refresh(&self) -> Result<(), ReminderError> {
+    pub async fn refresh(&self) -> Result<(), ReminderError> {
         self.catch_up(&mut Round::default()).await
     }
 

@@ -129,14 +129,14 @@ impl Appointments {
         if let Booker::Resident { client } = &booker {
             // The address first: an address over its limit spends nothing
             // of the number's. The number's quota counts bookings made.
-            if let Err(wait) = self.inner.per_ip.hit(client) {
+            if let Err(wait) = self.inner.per_ip.hit(client).await {
                 return Err(identity::IdentityError::too_many(
                     messages::say!(crate::MESSAGES, "too-many-bookings-from-this"),
                     wait,
                 )
                 .into());
             }
-            if let Err(wait) = self.inner.per_phone.check(phone.as_str()) {
+            if let Err(wait) = self.inner.per_phone.check(phone.as_str()).await {
                 return Err(identity::IdentityError::too_many(
                     messages::say!(crate::MESSAGES, "too-many-bookings-for-this"),
                     wait,
@@ -150,10 +150,10 @@ impl Appointments {
             .place(&request, &booker, decided, &phone, note, now)
             .await;
         match (&made, code_taken) {
-            (Err(_), Some(challenge)) => self.inner.identity.release_booking_code(&challenge),
+            (Err(_), Some(challenge)) => self.inner.identity.release_booking_code(&challenge).await,
             (Ok(_), _) => {
                 if let Booker::Resident { .. } = &booker {
-                    let _ = self.inner.per_phone.hit(phone.as_str());
+                    let _ = self.inner.per_phone.hit(phone.as_str()).await;
                 }
             }
             _ => {}
@@ -263,6 +263,7 @@ impl Appointments {
         self.inner
             .identity
             .check_booking_code(challenge, phone, code)
+            .await
             .map_err(|e| match e {
                 identity::IdentityError::Invalid(m) | identity::IdentityError::Refused(m) => {
                     AppointmentError::invalid("confirmation.code", m)

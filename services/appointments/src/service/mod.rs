@@ -101,6 +101,8 @@ impl Appointments {
         settings: Settings,
         clock: Arc<dyn eventlog::Clock>,
     ) -> Result<Self, AppointmentError> {
+        // Counted across processes where the store is shared.
+        let tallies = store.tallies();
         let service = Appointments {
             inner: Arc::new(Inner {
                 clock,
@@ -110,8 +112,10 @@ impl Appointments {
                 settings,
                 model: std::sync::RwLock::new(Model::default()),
                 freshness: Mutex::new(Freshness::default()),
-                per_ip: RateLimiter::new(20, Duration::from_secs(3600)),
-                per_phone: RateLimiter::new(ONLINE_PER_PHONE_DAILY, Duration::from_secs(24 * 3600)),
+                per_ip: RateLimiter::new(20, Duration::from_secs(3600))
+                    .shared(tallies.clone(), "appointments online bookings per address"),
+                per_phone: RateLimiter::new(ONLINE_PER_PHONE_DAILY, Duration::from_secs(24 * 3600))
+                    .shared(tallies, "appointments online bookings per phone"),
             }),
         };
         let completed = service.complete_moves().await?;
@@ -137,6 +141,12 @@ impl Appointments {
     /// service's own decisions read it in place).
     pub async fn model(&self) -> Result<Model, AppointmentError> {
         Ok(self.read(false).await?.clone())
+    }
+
+    /// Folds everything the log holds now (what `/readyz` asks).
+    pub async fn refresh(&self) -> Result<(), AppointmentError> {
+        drop(self.read(true).await?);
+        Ok(())
     }
 
     fn guard(&self) -> Result<ModelGuard<'_>, AppointmentError> {
