@@ -369,7 +369,16 @@ pub(crate) fn start_server_with(
     dir: &Path,
     options: &[&str],
 ) -> (std::process::Child, String, Log) {
-    let mut child = creneau(dir)
+    start_command(creneau(dir), options)
+}
+
+/// [`start_server_with`] from a command made by [`creneau`] and given more
+/// environment.
+pub(crate) fn start_command(
+    mut command: Command,
+    options: &[&str],
+) -> (std::process::Child, String, Log) {
+    let mut child = command
         .args(options)
         .args(["--listen", "127.0.0.1:0", "--log-format", "json", "serve"])
         .env("RUST_LOG", "debug")

@@ -73,10 +73,7 @@ fn every_command_line_in_deploy_passes_config_check_and_each_form_splits_the_sam
         let mut found: Vec<PathBuf> = std::fs::read_dir(deploy.join(sub))
             .expect("folder")
             .map(|e| e.expect("entry").path())
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x == "yaml" || x == "service")
-            })
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "service"))
             .collect();
         found.sort();
         files.extend(found);
@@ -133,7 +130,10 @@ fn every_command_line_in_deploy_passes_config_check_and_each_form_splits_the_sam
             checked += 1;
         }
     }
-    assert!(checked >= 18, "only {checked} command lines found: {split:?}");
+    assert!(
+        checked >= 18,
+        "only {checked} command lines found: {split:?}"
+    );
     // Two API processes, a reminders pair and the statistics, in every
     // form that splits the services.
     let topology = vec![

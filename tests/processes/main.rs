@@ -2,4 +2,5 @@
 //! bad input, signals, crashes (SIGKILL) and what survives them.
 
 mod cli;
+mod deploy;
 mod scale_out;

@@ -7,8 +7,19 @@ use contracts::PhoneNumber;
 use eventlog::EventStore;
 
 use crate::cli::{
-    creneau, http, postgres_admin_url, run_to_end, start_server_with, stop, temp_dir,
+    creneau, http, json_body, postgres_admin_url, run_to_end, start_server_with, stop, temp_dir,
 };
+
+/// Stops the servers it holds when dropped (a test that panics too).
+struct Stop(Vec<std::process::Child>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        for child in self.0.drain(..) {
+            stop(child);
+        }
+    }
+}
 
 /// Wrong passwords sent to two servers count together: five in all lock
 /// the account for that address on both, where each process alone would
@@ -50,6 +61,7 @@ async fn a_sign_in_lockout_holds_across_two_server_processes() {
                 .to_owned();
             let (one, at_one, _) = start_server_with(&dir, &["--store", &url]);
             let (two, at_two, _) = start_server_with(&dir, &["--store", &url]);
+            let _stop = Stop(vec![one, two]);
             let wrong = r#"{"email":"chef@ville.fr","password":"not it at all"}"#;
             let mut answers = Vec::new();
             for address in [&at_one, &at_two, &at_one, &at_two, &at_one] {
@@ -57,8 +69,6 @@ async fn a_sign_in_lockout_holds_across_two_server_processes() {
             }
             let right = format!(r#"{{"email":"chef@ville.fr","password":"{password}"}}"#);
             answers.push(http(&at_two, "POST", "/api/v1/session", &[], Some(&right)));
-            stop(one);
-            stop(two);
             answers
         }
     })
@@ -183,4 +193,280 @@ async fn booking_code_tries_and_its_single_use_hold_across_two_processes() {
     ));
     drop(services);
     db.drop_database().await.expect("drop");
+}
+
+/// What a test needs of two servers on one scratch PostgreSQL database with
+/// the demo city: their addresses, and a signed-in administrator.
+struct TwoServers {
+    _children: Stop,
+    at: [String; 2],
+    cookie: String,
+    csrf: String,
+}
+
+fn two_servers_with_demo(dir: &std::path::Path, url: &str) -> TwoServers {
+    let clock = creneau_tests::test_now().to_rfc3339();
+    let with = |args: &[&str]| {
+        let mut c = creneau(dir);
+        c.env("CRENEAU_CLOCK_START", &clock)
+            .args(["--store", url])
+            .args(args);
+        c
+    };
+    let (code, out) = run_to_end(with(&["demo"]));
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run_to_end(with(&[
+        "admin",
+        "create",
+        "--email",
+        "chef@ville.fr",
+        "--name",
+        "Camille Chef",
+        "--generate-password",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("password")
+        .trim()
+        .to_owned();
+    // Both servers start their clocks at the tests' instant.
+    let start = |dir: &std::path::Path| {
+        let mut c = creneau(dir);
+        c.env("CRENEAU_CLOCK_START", &clock);
+        crate::cli::start_command(c, &["--store", url])
+    };
+    let (one, at_one, _) = start(dir);
+    let (two, at_two, _) = start(dir);
+    let body = format!(r#"{{"email":"chef@ville.fr","password":"{password}"}}"#);
+    let signed = http(&at_one, "POST", "/api/v1/session", &[], Some(&body));
+    assert!(signed.starts_with("HTTP/1.1 201"), "{signed}");
+    let cookie = signed
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = json_body(&signed)["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    TwoServers {
+        _children: Stop(vec![one, two]),
+        at: [at_one, at_two],
+        cookie,
+        csrf,
+    }
+}
+
+fn header_of(answer: &str, name: &str) -> Option<String> {
+    answer.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+    })
+}
+
+/// Racers split across two API processes for one time: never more
+/// bookings than desks, every loser answered 409 with other times; then a
+/// resident books through one process and reads the booking back at once
+/// through the other.
+#[tokio::test]
+async fn a_race_across_two_processes_never_overbooks_and_a_booking_reads_back_through_the_other() {
+    let Some(admin) = postgres_admin_url().await else {
+        return;
+    };
+    let db = eventlog::postgres::ScratchDatabase::create(&admin)
+        .await
+        .expect("scratch");
+    let dir = temp_dir();
+    let url = db.url.clone();
+    tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let s = two_servers_with_demo(&dir, &url);
+            let sites = json_body(&http(&s.at[0], "GET", "/api/v1/sites", &[], None));
+            // A site that books online without a code, so that a resident
+            // can book below.
+            let site = sites
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .find(|s| s["confirms_online_bookings_by_sms"] == false)
+                })
+                .expect("a demo site")["site_id"]
+                .as_str()
+                .expect("site id")
+                .to_owned();
+            let free = json_body(&http(
+                &s.at[1],
+                "GET",
+                &format!("/api/v1/availability?site={site}&reason=procedure_caf&days=30"),
+                &[],
+                None,
+            ));
+            let free = free.as_array().expect("availability");
+            let first = free.first().expect("a free time in the demo city");
+            let start = first["start"].as_str().expect("start").to_owned();
+            let permanence = first["permanence"].as_str().expect("permanence").to_owned();
+
+            // The race: 24 staff bookings for one time, half through each.
+            let racers: Vec<_> = (0..24)
+                .map(|i| {
+                    let (at, cookie, csrf) = (s.at[i % 2].clone(), s.cookie.clone(), s.csrf.clone());
+                    let body = format!(
+                        r#"{{"site":"{site}","start":"{start}","reason":"procedure_caf","resident":{{"name":"Racer {i}","phone":"0612{:06}"}}}}"#,
+                        i + 1
+                    );
+                    std::thread::spawn(move || {
+                        http(
+                            &at,
+                            "POST",
+                            "/api/v1/appointments",
+                            &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+                            Some(&body),
+                        )
+                    })
+                })
+                .collect();
+            let answers: Vec<String> = racers
+                .into_iter()
+                .map(|r| r.join().expect("racer"))
+                .collect();
+            let won = answers.iter().filter(|a| a.starts_with("HTTP/1.1 201")).count();
+            for lost in answers.iter().filter(|a| !a.starts_with("HTTP/1.1 201")) {
+                assert!(lost.starts_with("HTTP/1.1 409"), "{lost}");
+                assert!(
+                    json_body(lost)["alternatives"].as_array().is_some_and(|a| !a.is_empty()),
+                    "a loser is offered other times: {lost}"
+                );
+            }
+            let desks = json_body(&http(
+                &s.at[0],
+                "GET",
+                &format!("/api/v1/permanences/{permanence}"),
+                &[],
+                None,
+            ))["desks"]
+                .as_u64()
+                .expect("desks");
+            assert!(won >= 1, "someone wins the free place");
+            let held = json_body(&http(
+                &s.at[1],
+                "GET",
+                &format!("/api/v1/sites/{site}/permanences/{permanence}/appointments"),
+                &[("Cookie", &s.cookie)],
+                None,
+            ));
+            let at_that_time = held
+                .as_array()
+                .expect("appointments")
+                .iter()
+                .filter(|a| a["start"] == start.as_str() && a["status"] == "booked")
+                .count();
+            assert!(
+                at_that_time as u64 <= desks,
+                "{at_that_time} bookings for {desks} desks ({won} won the race)"
+            );
+            for at in &s.at {
+                let again = json_body(&http(
+                    at,
+                    "GET",
+                    &format!("/api/v1/availability?site={site}&reason=procedure_caf&days=30"),
+                    &[],
+                    None,
+                ));
+                assert!(
+                    !again
+                        .as_array()
+                        .expect("availability")
+                        .iter()
+                        .any(|a| a["start"] == start.as_str()),
+                    "neither process offers the full time any more"
+                );
+            }
+
+            // Read your own writes: book at one, read at the other at once.
+            let next = free.get(1).expect("a second free time");
+            let body = format!(
+                r#"{{"site":"{site}","start":"{}","reason":"procedure_caf","resident":{{"name":"Zoé Benali","phone":"0699887766"}}}}"#,
+                next["start"].as_str().expect("start")
+            );
+            let booked = http(&s.at[0], "POST", "/api/v1/appointments", &[], Some(&body));
+            assert!(booked.starts_with("HTTP/1.1 201"), "{booked}");
+            let position = header_of(&booked, "x-creneau-position").expect("the write's position");
+            let shown = json_body(&booked);
+            let token = shown["manage_url"]
+                .as_str()
+                .and_then(|u| u.rsplit('/').next())
+                .expect("manage link")
+                .to_owned();
+            let id = shown["id"].as_str().expect("id");
+            let read = http(
+                &s.at[1],
+                "GET",
+                &format!("/api/v1/appointments/{id}"),
+                &[
+                    ("Authorization", &format!("Bearer {token}")),
+                    ("X-Creneau-After", &position),
+                ],
+                None,
+            );
+            assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+            assert_eq!(json_body(&read)["reference"], shown["reference"]);
+        }
+    })
+    .await
+    .expect("servers");
+    db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// On SQLite one server owns the file: a second `serve` stops at once and
+/// says why, a split `--services` list is refused before anything opens,
+/// and one-shot commands still work beside the server.
+#[test]
+fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
+    let dir = temp_dir();
+    let (first, _, _) = start_server_with(&dir, &[]);
+    let _stop = Stop(vec![first]);
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["--listen", "127.0.0.1:0", "serve"]);
+        c
+    });
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("another creneau serve is using data/creneau.db")
+            && out.contains("use PostgreSQL"),
+        "{out}"
+    );
+    assert_eq!(out.trim().lines().count(), 1, "one line: {out}");
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["serve", "--services", "reminders"]);
+        c
+    });
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("with SQLite one process serves the file"),
+        "{out}"
+    );
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["serve", "--services", "identity,remiders"]);
+        c
+    });
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("unknown service \"remiders\": the services are identity, calendar, appointments, reminders, stats, web"),
+        "{out}"
+    );
+    let (code, out) = run_to_end({
+        let mut c = creneau(&dir);
+        c.args(["events", "stats"]);
+        c
+    });
+    assert_eq!(code, 0, "a command beside the server: {out}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -284,6 +284,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
         .layer(middleware::from_fn(api::uniform_errors))
         .layer(middleware::from_fn(api::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            read_your_writes,
+        ))
         .layer(middleware::from_fn_with_state(state, correlate))
         .layer(middleware::from_fn(api::i18n::localize))
 }
@@ -406,6 +410,87 @@ async fn fallback(request: Request) -> ApiError {
         "no-page-at-check-address",
         uri = request.uri().path()
     ))
+}
+
+/// The log position a write's answer carries (`X-Creneau-Position`), and
+/// what a later request sends back to read it (`X-Creneau-After`; the
+/// pages' `creneau_seen` cookie does the same for browsers).
+pub const POSITION_HEADER: &str = "x-creneau-position";
+pub const AFTER_HEADER: &str = "x-creneau-after";
+const SEEN_COOKIE: &str = "creneau_seen";
+/// The longest a read waits for this process to learn of a write made
+/// through another.
+const READ_WAIT: Duration = Duration::from_secs(2);
+
+/// Read your own writes across processes: a successful write answers with
+/// the log position this process knows committed (its own append
+/// included); a request that sends a position back waits, at most
+/// [`READ_WAIT`], until this process has been told of that commit, so that
+/// its models fold it before they answer. A position past the log's head
+/// is not waited for.
+async fn read_your_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(wanted) = position_asked(&request) {
+        wait_for_position(&state, wanted).await;
+    }
+    let writes = !request.method().is_safe();
+    let page = !request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if writes && (status.is_success() || status.is_redirection()) {
+        let seen = *state.store.wake().borrow();
+        if let Ok(value) = HeaderValue::from_str(&seen.to_string()) {
+            response.headers_mut().insert(POSITION_HEADER, value);
+        }
+        if page {
+            let secure = if state.identity.settings().https {
+                "; Secure"
+            } else {
+                ""
+            };
+            let cookie =
+                format!("{SEEN_COOKIE}={seen}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{secure}");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+    }
+    response
+}
+
+/// The position a request asks to read from: the header, else the cookie.
+fn position_asked(request: &Request) -> Option<u64> {
+    let headers = request.headers();
+    if let Some(v) = headers.get(AFTER_HEADER) {
+        return v.to_str().ok()?.trim().parse().ok();
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SEEN_COOKIE)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+}
+
+async fn wait_for_position(state: &AppState, wanted: u64) {
+    let mut wake = state.store.wake();
+    if *wake.borrow() >= wanted {
+        return;
+    }
+    // Not told of it yet: is it in the log at all?
+    match tokio::time::timeout(READ_WAIT, state.store.head()).await {
+        Ok(Ok(head)) if head.0 >= wanted => {}
+        _ => return,
+    }
+    if tokio::time::timeout(READ_WAIT, wake.wait_for(|seen| *seen >= wanted))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            wanted,
+            "this process was not told of a commit within {READ_WAIT:?}: answering from what it has"
+        );
+    }
 }
 
 /// Gives each request a correlation id and a span, logs its outcome, and
