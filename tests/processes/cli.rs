@@ -369,7 +369,7 @@ pub(crate) fn start_server_with(
     dir: &Path,
     options: &[&str],
 ) -> (std::process::Child, String, Log) {
-    start_command(creneau(dir), options)
+    start_command(creneau(dir), options, &[])
 }
 
 /// [`start_server_with`] from a command made by [`creneau`] and given more
@@ -377,10 +377,12 @@ pub(crate) fn start_server_with(
 pub(crate) fn start_command(
     mut command: Command,
     options: &[&str],
+    serve_options: &[&str],
 ) -> (std::process::Child, String, Log) {
     let mut child = command
         .args(options)
         .args(["--listen", "127.0.0.1:0", "--log-format", "json", "serve"])
+        .args(serve_options)
         .env("RUST_LOG", "debug")
         .stderr(Stdio::piped())
         .spawn()

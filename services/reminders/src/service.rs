@@ -76,7 +76,7 @@ impl Default for Settings {
             second_hours_before: None,
             sender: "Creneau".into(),
             max_attempts: 8,
-            lease: Duration::from_secs(8),
+            lease: Duration::from_secs(5),
             concurrency: 64,
             notices_within: chrono::Duration::hours(1),
             sites: HashMap::new(),
