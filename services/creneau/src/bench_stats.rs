@@ -68,6 +68,114 @@ fn permanence_events(
     Ok(events)
 }
 
+/// Appends about `n` events of drop-in permanences (six visitors each, 24
+/// events per permanence stream) to `store`; how many it wrote.
+async fn fill(store: &dyn EventStore, n: usize) -> anyhow::Result<usize> {
+    let acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
+    let site = SiteId::new();
+    let mut written = 0;
+    let mut day = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+    while written < n {
+        let permanence = format!("{}_{day}", contracts::RuleId::new());
+        let events = permanence_events(&acting, site, &permanence, 6)?;
+        written += events.len();
+        store
+            .append(
+                &StreamName::new(format!("dropin-{permanence}"))?,
+                ExpectedVersion::NoStream,
+                events,
+            )
+            .await?;
+        day = day.succ_opt().unwrap_or(day);
+    }
+    Ok(written)
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadyBenchArgs {
+    /// Events in the log.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    /// A PostgreSQL server to run on (a scratch database is made and
+    /// dropped), e.g. postgres://postgres@127.0.0.1:5432/postgres; without
+    /// it, a SQLite file.
+    #[arg(long)]
+    pub postgres: Option<String>,
+}
+
+/// `creneau bench ready`: how long a new process takes to be ready on a
+/// long log: every service composed as `serve` does, then each folds the
+/// whole log as `/readyz` asks (concurrently, as `serve`'s warm-up does).
+pub async fn ready(args: ReadyBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!(
+        "creneau-bench-ready-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let scratch = match &args.postgres {
+        Some(admin) => Some(eventlog::postgres::ScratchDatabase::create(admin).await?),
+        None => None,
+    };
+    let result = async {
+        let store: Arc<dyn EventStore> = match &scratch {
+            Some(db) => Arc::new(eventlog::postgres::PostgresStore::open(&db.url).await?),
+            None => Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?),
+        };
+        let started = Instant::now();
+        let written = fill(store.as_ref(), args.events).await?;
+        writeln!(
+            out,
+            "set-up: {written} events appended to {} in {:.1} s",
+            store.backend(),
+            started.elapsed().as_secs_f64()
+        )?;
+        let started = Instant::now();
+        let master = contracts::MasterKey::generate()?;
+        let vault = contracts::Vault::open(master, Arc::clone(&store)).await?;
+        let clock: Arc<dyn eventlog::Clock> = Arc::new(eventlog::SystemClock);
+        let identity = identity::Identity::new(
+            Arc::clone(&store),
+            vault.clone(),
+            identity::Settings::default(),
+            clock,
+        )
+        .await?;
+        let outbox: Arc<dyn reminders::sms::SmsProvider> =
+            Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")));
+        let state = crate::server::AppState::open(
+            store,
+            vault,
+            identity,
+            outbox,
+            reminders::Settings::default(),
+            None,
+        )
+        .await?;
+        let composed = started.elapsed().as_secs_f64();
+        let per_service = crate::server::fold_all(&state).await;
+        let ready = started.elapsed().as_secs_f64();
+        writeln!(out, "services composed in {composed:.2} s")?;
+        for (service, took) in per_service {
+            writeln!(
+                out,
+                "  {service}: folded in {:.2} s",
+                took.map_err(anyhow::Error::msg)?.as_secs_f64()
+            )?;
+        }
+        writeln!(
+            out,
+            "ready (every service caught up) {ready:.2} s after start"
+        )?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(db) = scratch {
+        db.drop_database().await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 pub async fn run(args: StatsBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!(
         "creneau-bench-stats-{}",
@@ -85,25 +193,8 @@ async fn run_in(
 ) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> =
         Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
-    let acting = Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock));
-    let site = SiteId::new();
     let started = Instant::now();
-    let mut written = 0;
-    let mut day = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
-    while written < args.events {
-        // Six people per permanence: 24 events.
-        let permanence = format!("{}_{day}", contracts::RuleId::new());
-        let events = permanence_events(&acting, site, &permanence, 6)?;
-        written += events.len();
-        store
-            .append(
-                &StreamName::new(format!("dropin-{permanence}"))?,
-                ExpectedVersion::NoStream,
-                events,
-            )
-            .await?;
-        day = day.succ_opt().unwrap_or(day);
-    }
+    let written = fill(store.as_ref(), args.events).await?;
     writeln!(
         out,
         "set-up: {written} events appended in {:.1} s",

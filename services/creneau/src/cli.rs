@@ -129,6 +129,8 @@ pub enum BenchCommand {
     Reminders(crate::bench_reminders::RemindersBenchArgs),
     /// The statistics' fold over many events, beside the raw read rate.
     Stats(crate::bench_stats::StatsBenchArgs),
+    /// How long a new process takes to be ready on a long log.
+    Ready(crate::bench_stats::ReadyBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,6 +301,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Stats(args)) => {
             crate::bench_stats::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Ready(args)) => {
+            crate::bench_stats::ready(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Reminders(args)) => {
             crate::bench_reminders::run(args, &mut stdout).await?;

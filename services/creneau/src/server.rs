@@ -105,6 +105,19 @@ async fn fold_to_head(state: &AppState, service: Service) -> Result<(), String> 
     Ok(())
 }
 
+/// Folds every service of the process up to the log's head, side by side:
+/// how long each took (what `creneau bench ready` reports).
+pub async fn fold_all(state: &AppState) -> Vec<(Service, Result<Duration, String>)> {
+    let folds = state.services.iter().map(|service| async move {
+        let started = Instant::now();
+        let done = fold_to_head(state, service)
+            .await
+            .map(|()| started.elapsed());
+        (service, done)
+    });
+    futures_util::future::join_all(folds).await
+}
+
 /// Starts folding every service of the process in the background, each
 /// retried with backoff until it has folded the whole log once.
 pub fn warm_up(state: &AppState) {
