@@ -502,7 +502,15 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     let vault = contracts::Vault::open(master, Arc::clone(&store))
         .await
         .expect("vault");
-    let clock = creneau_tests::test_clock();
+    // Everything happens in the daytime of the tests' day (no SMS leaves
+    // at night, and a booking's confirmation is sent only soon after it):
+    // the bookings here, and the processes' clocks, which start where
+    // this one is when they start.
+    let daytime = (0..24)
+        .map(|h| creneau_tests::test_now() + chrono::Duration::hours(h))
+        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
+        .expect("a daytime hour");
+    let clock: Arc<dyn eventlog::Clock> = eventlog::RunningClock::new(daytime);
     let identity = identity::Identity::new(
         Arc::clone(&store),
         vault.clone(),
@@ -598,15 +606,9 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
         ),
     )
     .expect("config");
-    // In the daytime of the tests' day: no SMS leaves at night.
-    let daytime = (0..24)
-        .map(|h| now + chrono::Duration::hours(h))
-        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
-        .expect("a daytime hour")
-        .to_rfc3339();
     let start = || {
         let mut c = creneau(&dir);
-        c.env("CRENEAU_CLOCK_START", &daytime);
+        c.env("CRENEAU_CLOCK_START", clock.now().to_rfc3339());
         crate::cli::start_command(
             c,
             &[
@@ -620,8 +622,8 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
             &["--services", "reminders"],
         )
     };
-    let (one, _, _) = start();
-    let (two, _, _) = start();
+    let (one, _, log_one) = start();
+    let (two, _, log_two) = start();
     let mut pair = Stop(vec![one, two]);
     let distinct = |received: &[creneau_tests::sms_stand_in::Received]| {
         received
@@ -634,8 +636,10 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     while stand_in.received().len() < 100 {
         assert!(
             waited.elapsed() < std::time::Duration::from_secs(60),
-            "the pair sent {} messages in a minute",
-            stand_in.received().len()
+            "the pair sent {} messages in a minute; their logs: {:?} {:?}",
+            stand_in.received().len(),
+            log_one.lock().map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
+            log_two.lock().map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
@@ -698,6 +702,129 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     );
     drop(pair);
     drop(state);
+    db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Steady bookings through two API processes; one is killed with SIGKILL
+/// half-way. The other keeps answering, and every booking either process
+/// acknowledged is in the log.
+#[tokio::test]
+async fn an_api_process_killed_under_load_loses_no_acknowledged_booking_and_the_other_carries_on() {
+    let Some(admin) = postgres_admin_url().await else {
+        return;
+    };
+    let db = eventlog::postgres::ScratchDatabase::create(&admin)
+        .await
+        .expect("scratch");
+    let dir = temp_dir();
+    let url = db.url.clone();
+    let (acknowledged, after_kill) = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let mut s = two_servers_with_demo(&dir, &url);
+            // Free times at every demo site, whatever the day.
+            let sites = json_body(&http(&s.at[0], "GET", "/api/v1/sites", &[], None));
+            let mut places: Vec<(String, String)> = Vec::new();
+            for site in sites.as_array().expect("sites") {
+                let site = site["site_id"].as_str().expect("site id");
+                let free = json_body(&http(
+                    &s.at[1],
+                    "GET",
+                    &format!("/api/v1/availability?site={site}&reason=procedure_caf&days=30"),
+                    &[],
+                    None,
+                ));
+                places.extend(
+                    free.as_array()
+                        .expect("availability")
+                        .iter()
+                        .filter_map(|a| a["start"].as_str())
+                        .take(8)
+                        .map(|start| (site.to_owned(), start.to_owned())),
+                );
+            }
+            assert!(places.len() >= 20, "enough free times: {}", places.len());
+            let mut acknowledged = Vec::new();
+            let mut after_kill = 0;
+            let mut victim = None;
+            for (i, (site, start)) in places.iter().enumerate() {
+                if i == places.len() / 2 {
+                    // Half-way: the first process dies without a word.
+                    let mut first = s._children.0.remove(0);
+                    first.kill().expect("SIGKILL");
+                    first.wait().expect("reap");
+                    victim = Some(s.at[0].clone());
+                }
+                let body = format!(
+                    r#"{{"site":"{site}","start":"{start}","reason":"procedure_caf","resident":{{"name":"Steady {i}","phone":"0613{:06}"}}}}"#,
+                    i + 1
+                );
+                // A client that loses its server tries the other one.
+                for at in [&s.at[i % 2], &s.at[(i + 1) % 2]] {
+                    if victim.as_ref() == Some(at) {
+                        continue;
+                    }
+                    let answer = std::panic::catch_unwind(|| {
+                        http(
+                            at,
+                            "POST",
+                            "/api/v1/appointments",
+                            &[("Cookie", &s.cookie), ("X-CSRF-Token", &s.csrf)],
+                            Some(&body),
+                        )
+                    });
+                    if let Ok(answer) = answer {
+                        if answer.starts_with("HTTP/1.1 201") {
+                            acknowledged.push(json_body(&answer)["id"].as_str().expect("id").to_owned());
+                            if victim.is_some() {
+                                after_kill += 1;
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+            // Every acknowledged booking, read through the survivor.
+            for id in &acknowledged {
+                let read = http(
+                    &s.at[1],
+                    "GET",
+                    &format!("/api/v1/appointments/{id}"),
+                    &[("Cookie", &s.cookie)],
+                    None,
+                );
+                assert!(read.starts_with("HTTP/1.1 200"), "{id}: {read}");
+            }
+            (acknowledged, after_kill)
+        }
+    })
+    .await
+    .expect("servers");
+    assert!(acknowledged.len() >= 20, "{} bookings", acknowledged.len());
+    assert!(after_kill >= 10, "the survivor kept booking: {after_kill}");
+    // And they are in the log itself.
+    let store = eventlog::postgres::PostgresStore::open(&db.url)
+        .await
+        .expect("store");
+    let booked = store
+        .read_all(
+            eventlog::Position::START,
+            100_000,
+            &eventlog::Filter::categories([contracts::streams::BOOKING]),
+        )
+        .await
+        .expect("read");
+    for id in &acknowledged {
+        assert!(
+            booked
+                .iter()
+                .any(|e| e.event_type.ends_with("AppointmentBooked")
+                    && String::from_utf8_lossy(&e.payload).contains(id.as_str())),
+            "{id} is in the log"
+        );
+    }
+    drop(store);
     db.drop_database().await.expect("drop");
     let _ = std::fs::remove_dir_all(dir);
 }
