@@ -626,38 +626,17 @@ async fn a_dispatcher_killed_at_random_sends_every_message_exactly_once() {
     // only the confirmations are.
     let day = creneau_tests::open_day_after(today(), 4);
     let acting = api::Acting::system("test", t.now());
-    for i in 0..MESSAGES {
-        let start = paris(day, "08:00") + chrono::Duration::minutes(10 * (i / 20) as i64);
-        t.state
-            .appointments
-            .book(
-                appointments::BookRequest {
-                    sms_consent: true,
-                    site: site.parse().expect("site"),
-                    start,
-                    reason: contracts::Reason::ProcedureCaf,
-                    name: format!("Résident {i}"),
-                    phone: format!("06{:08}", 10_000_000 + i),
-                    email: None,
-                    language: contracts::Language::Fr,
-                    note: None,
-                    confirmation: None,
-                },
-                appointments::Booker::Staff {
-                    acting: acting.clone(),
-                    override_reason: None,
-                },
-                t.now(),
-            )
-            .await
-            .expect("booked");
-    }
+    creneau_tests::book_many(
+        &t.state.appointments,
+        site.parse().expect("site"),
+        day,
+        MESSAGES,
+        &acting,
+    )
+    .await;
     // The processes' clock starts in the daytime of the tests' day (no SMS
     // at night), whatever the machine's date.
-    let clock_start = (0..24)
-        .map(|h| t.now() + chrono::Duration::hours(h))
-        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
-        .expect("a daytime hour");
+    let clock_start = creneau_tests::daytime_from(t.now());
     let config = t.dir.join("creneau.toml");
     std::fs::write(
         &config,

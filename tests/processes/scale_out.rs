@@ -10,6 +10,26 @@ use crate::cli::{
     creneau, http, json_body, postgres_admin_url, run_to_end, start_server_with, stop, temp_dir,
 };
 
+/// Runs `command admin create` for chef@ville.fr; the password it made.
+fn create_admin(mut command: std::process::Command) -> String {
+    command.args([
+        "admin",
+        "create",
+        "--email",
+        "chef@ville.fr",
+        "--name",
+        "Camille Chef",
+        "--generate-password",
+    ]);
+    let (code, out) = run_to_end(command);
+    assert_eq!(code, 0, "{out}");
+    out.lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("the generated password")
+        .trim()
+        .to_owned()
+}
+
 /// Stops the servers it holds when dropped (a test that panics too).
 struct Stop(Vec<std::process::Child>);
 
@@ -37,28 +57,11 @@ async fn a_sign_in_lockout_holds_across_two_server_processes() {
     let answers = tokio::task::spawn_blocking({
         let dir = dir.clone();
         move || {
-            let (code, out) = run_to_end({
+            let password = create_admin({
                 let mut c = creneau(&dir);
-                c.args([
-                    "--store",
-                    &url,
-                    "admin",
-                    "create",
-                    "--email",
-                    "chef@ville.fr",
-                    "--name",
-                    "Camille Chef",
-                    "--generate-password",
-                ]);
+                c.args(["--store", &url]);
                 c
             });
-            assert_eq!(code, 0, "{out}");
-            let password = out
-                .lines()
-                .find_map(|l| l.strip_prefix("password: "))
-                .expect("password")
-                .trim()
-                .to_owned();
             let (one, at_one, _) = start_server_with(&dir, &["--store", &url]);
             let (two, at_two, _) = start_server_with(&dir, &["--store", &url]);
             let _stop = Stop(vec![one, two]);
@@ -215,22 +218,7 @@ fn two_servers_with_demo(dir: &std::path::Path, url: &str) -> TwoServers {
     };
     let (code, out) = run_to_end(with(&["demo"]));
     assert_eq!(code, 0, "{out}");
-    let (code, out) = run_to_end(with(&[
-        "admin",
-        "create",
-        "--email",
-        "chef@ville.fr",
-        "--name",
-        "Camille Chef",
-        "--generate-password",
-    ]));
-    assert_eq!(code, 0, "{out}");
-    let password = out
-        .lines()
-        .find_map(|l| l.strip_prefix("password: "))
-        .expect("password")
-        .trim()
-        .to_owned();
+    let password = create_admin(with(&[]));
     // Both servers start their clocks at the tests' instant.
     let start = |dir: &std::path::Path| {
         let mut c = creneau(dir);
@@ -506,11 +494,8 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     // at night, and a booking's confirmation is sent only soon after it):
     // the bookings here, and the processes' clocks, which start where
     // this one is when they start.
-    let daytime = (0..24)
-        .map(|h| creneau_tests::test_now() + chrono::Duration::hours(h))
-        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
-        .expect("a daytime hour");
-    let clock: Arc<dyn eventlog::Clock> = eventlog::RunningClock::new(daytime);
+    let clock: Arc<dyn eventlog::Clock> =
+        eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
     let identity = identity::Identity::new(
         Arc::clone(&store),
         vault.clone(),
@@ -569,33 +554,7 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
         .expect("rule");
     // Four open days ahead: only the confirmations are due.
     let day = creneau_tests::open_day_after(today, 4);
-    for i in 0..MESSAGES {
-        let start =
-            creneau_tests::paris(day, "08:00") + chrono::Duration::minutes(10 * (i / 20) as i64);
-        state
-            .appointments
-            .book(
-                appointments::BookRequest {
-                    sms_consent: true,
-                    site,
-                    start,
-                    reason: contracts::Reason::ProcedureCaf,
-                    name: format!("Résident {i}"),
-                    phone: format!("06{:08}", 10_000_000 + i),
-                    email: None,
-                    language: contracts::Language::Fr,
-                    note: None,
-                    confirmation: None,
-                },
-                appointments::Booker::Staff {
-                    acting: acting.clone(),
-                    override_reason: None,
-                },
-                now,
-            )
-            .await
-            .expect("booked");
-    }
+    creneau_tests::book_many(&state.appointments, site, day, MESSAGES, &acting).await;
     let stand_in = StandIn::start(SECRET).await;
     let config = dir.join("creneau.toml");
     std::fs::write(
@@ -638,8 +597,12 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
             waited.elapsed() < std::time::Duration::from_secs(60),
             "the pair sent {} messages in a minute; their logs: {:?} {:?}",
             stand_in.received().len(),
-            log_one.lock().map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
-            log_two.lock().map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
+            log_one
+                .lock()
+                .map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
+            log_two
+                .lock()
+                .map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }

@@ -84,6 +84,52 @@ pub fn paris(day: NaiveDate, hh_mm: &str) -> DateTime<Utc> {
     contracts::time::to_utc(day.and_time(t)).expect("a time that exists")
 }
 
+/// The first instant from `now` on, hour by hour, between 10:00 and 16:00
+/// in Paris: when a test needs SMS to leave (none at night).
+pub fn daytime_from(now: DateTime<Utc>) -> DateTime<Utc> {
+    (0..24)
+        .map(|h| now + chrono::Duration::hours(h))
+        .find(|at| (10..16).contains(&chrono::Timelike::hour(&contracts::time::to_local(*at))))
+        .unwrap_or(now)
+}
+
+/// Books `n` appointments on `day` at `site` as staff, 20 at each 10-minute
+/// time from 08:00, for residents "Résident 0" to "Résident n-1" (each
+/// with their own phone, consenting to SMS).
+pub async fn book_many(
+    appointments: &appointments::Appointments,
+    site: SiteId,
+    day: NaiveDate,
+    n: usize,
+    acting: &Acting,
+) {
+    for i in 0..n {
+        let start = paris(day, "08:00") + chrono::Duration::minutes(10 * (i / 20) as i64);
+        appointments
+            .book(
+                appointments::BookRequest {
+                    sms_consent: true,
+                    site,
+                    start,
+                    reason: contracts::Reason::ProcedureCaf,
+                    name: format!("Résident {i}"),
+                    phone: format!("06{:08}", 10_000_000 + i),
+                    email: None,
+                    language: contracts::Language::Fr,
+                    note: None,
+                    confirmation: None,
+                },
+                appointments::Booker::Staff {
+                    acting: acting.clone(),
+                    override_reason: None,
+                },
+                acting.at,
+            )
+            .await
+            .expect("booked");
+    }
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub dir: PathBuf,
