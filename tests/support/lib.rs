@@ -392,7 +392,8 @@ impl TestApp {
     ) -> reminders::Reminders {
         reminders::Reminders::new(
             Arc::clone(&self.state.store),
-            self.state.identity.clone(),
+            self.state.vault.clone(),
+            Arc::new(self.state.identity.clone()),
             sms,
             settings,
             clock,

@@ -200,7 +200,8 @@ async fn run_in(
     let clock = reminders::ManualClock::new(seven);
     let service = reminders::Reminders::new(
         Arc::clone(&state.store),
-        state.identity.clone(),
+        state.vault.clone(),
+        Arc::new(state.identity.clone()),
         provider,
         reminders::Settings {
             notices_within: chrono::Duration::days(3),

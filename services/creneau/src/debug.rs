@@ -59,7 +59,8 @@ pub async fn reminders_loop(
     let clock = identity.clock();
     let service = reminders::Reminders::new(
         store,
-        identity,
+        identity.vault().clone(),
+        Arc::new(identity),
         crate::setup::senders(config)?,
         settings,
         clock,

@@ -181,7 +181,8 @@ impl AppState {
         }
         let reminders = reminders::Reminders::new(
             Arc::clone(&store),
-            identity.clone(),
+            identity.vault().clone(),
+            Arc::new(identity.clone()),
             senders,
             reminders,
             Arc::clone(&clock),

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use contracts::PhoneNumber;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::IdentityError;
@@ -27,21 +26,7 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// many addresses: a stranger's number is not flooded.
 pub const CODES_PER_PHONE_DAILY: u32 = 6;
 
-/// What the booking form keeps between sending the code and checking it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CodeChallenge {
-    pub challenge_id: Uuid,
-    pub expires_at: DateTime<Utc>,
-    pub mac: String,
-}
-
-/// A code to send, and its challenge.
-#[derive(Debug, Clone)]
-pub struct IssuedCode {
-    /// Six digits, to send by SMS; never logged, never stored.
-    pub code: String,
-    pub challenge: CodeChallenge,
-}
+pub use contracts::ports::{CodeChallenge, IssuedCode};
 
 fn message(challenge: Uuid, expires_at: DateTime<Utc>, phone: &PhoneNumber, code: &str) -> String {
     format!(

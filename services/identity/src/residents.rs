@@ -497,3 +497,44 @@ impl Identity {
         Ok(erased_now)
     }
 }
+
+/// The port other services reach residents through (reminders: how to
+/// reach one, and booking codes), so that none depends on this crate.
+#[async_trait::async_trait]
+impl contracts::ports::Residents for Identity {
+    async fn contact(
+        &self,
+        resident: ResidentId,
+    ) -> Result<Option<contracts::ports::Contact>, contracts::ports::ResidentsError> {
+        match self.resident_details(resident).await {
+            Ok(d) if !d.erased => Ok(Some(contracts::ports::Contact {
+                phone: d.phone,
+                email: d.email,
+                language: d.language,
+                sms_consent: d.sms_consent,
+                email_consent: d.email_consent,
+            })),
+            Ok(_) | Err(IdentityError::NotFound(_)) => Ok(None),
+            Err(e) => Err(contracts::ports::ResidentsError::Unavailable(Box::new(e))),
+        }
+    }
+
+    async fn issue_booking_code(
+        &self,
+        phone: &contracts::PhoneNumber,
+        client: &str,
+    ) -> Result<contracts::ports::IssuedCode, contracts::ports::ResidentsError> {
+        Identity::issue_booking_code(self, phone, client)
+            .await
+            .map_err(|e| match e {
+                IdentityError::TooMany {
+                    message,
+                    retry_after,
+                } => contracts::ports::ResidentsError::TooMany {
+                    message,
+                    wait: retry_after,
+                },
+                other => contracts::ports::ResidentsError::Unavailable(Box::new(other)),
+            })
+    }
+}

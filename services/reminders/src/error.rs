@@ -21,8 +21,8 @@ pub enum ReminderError {
     Append(#[from] AppendError),
     #[error("an event does not fit its contract")]
     Contract(#[from] contracts::ContractError),
-    #[error("the identity service failed")]
-    Identity(#[from] identity::IdentityError),
+    #[error("the residents could not be read")]
+    Residents(#[from] contracts::ports::ResidentsError),
     #[error("a personal value could not be opened")]
     Vault(#[from] contracts::VaultError),
     #[error("the dispatcher's lease could not be read or written")]
@@ -36,6 +36,13 @@ impl From<ReminderError> for ApiError {
     fn from(e: ReminderError) -> Self {
         match e {
             ReminderError::NotFound(m) => ApiError::NotFound(m),
+            ReminderError::Residents(contracts::ports::ResidentsError::TooMany {
+                message,
+                wait,
+            }) => ApiError::TooMany {
+                message,
+                retry_after: wait,
+            },
             ReminderError::ForgedReport(m) => ApiError::Unauthorized(m),
             ReminderError::BadReport(message) => ApiError::Invalid {
                 field: "body".into(),

@@ -173,7 +173,7 @@ pub async fn send_booking_code(
     phone: &str,
     language: contracts::Language,
     client: &str,
-) -> Result<identity::CodeChallenge, ApiError> {
+) -> Result<contracts::ports::CodeChallenge, ApiError> {
     match r.site_asks_code(site).await? {
         None => {
             return Err(ApiError::NotFound(messages::say!(
@@ -195,10 +195,10 @@ pub async fn send_booking_code(
         message: e.to_string(),
     })?;
     let issued = r
-        .identity()
+        .residents()
         .issue_booking_code(&phone, client)
         .await
-        .map_err(ApiError::from)?;
+        .map_err(|e| ApiError::from(crate::ReminderError::from(e)))?;
     let reference = format!("code-{}", issued.challenge.challenge_id);
     if let Err(e) = r
         .send_code(site, phone.as_str(), language, &issued.code, &reference)

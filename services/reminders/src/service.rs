@@ -18,13 +18,13 @@ use std::time::Duration;
 
 use api::Acting;
 use chrono::{DateTime, Utc};
+use contracts::ports::Residents;
 use contracts::proto::appointments::v1 as aev;
 use contracts::proto::reminders::v1 as ev;
 use contracts::streams::BOOKING;
 use contracts::{AppointmentId, Language, ReminderId, SiteId, decode_event};
 use eventlog::{AppendError, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use futures_util::StreamExt as _;
-use identity::Identity;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -176,7 +176,10 @@ pub struct Reminders {
 
 struct Inner {
     store: Arc<dyn EventStore>,
-    identity: Identity,
+    /// Opens the manage link's token sealed in the booking.
+    vault: contracts::Vault,
+    /// Residents' contact details and booking codes, through the port.
+    residents: Arc<dyn Residents>,
     sms: Arc<dyn SmsProvider>,
     mail: Option<Arc<Mailer>>,
     settings: Settings,
@@ -198,7 +201,8 @@ impl Reminders {
     /// appointment events past its checkpoint.
     pub async fn new(
         store: Arc<dyn EventStore>,
-        identity: Identity,
+        vault: contracts::Vault,
+        residents: Arc<dyn Residents>,
         senders: impl Into<Senders>,
         settings: Settings,
         clock: Arc<dyn Clock>,
@@ -218,7 +222,8 @@ impl Reminders {
         let r = Reminders {
             inner: Arc::new(Inner {
                 store,
-                identity,
+                vault,
+                residents,
                 sms,
                 mail,
                 settings,
@@ -384,12 +389,11 @@ impl Reminders {
         if a.starts_at <= now {
             return Ok(());
         }
-        let details = match self.inner.identity.resident_details(a.resident).await {
-            Ok(d) if !d.erased => d,
-            // Nobody to tell.
-            Ok(_) => return Ok(()),
-            Err(identity::IdentityError::NotFound(_)) => {
-                tracing::warn!(appointment = %a.id, "an appointment of a resident who does not exist: nothing to schedule");
+        let details = match self.inner.residents.contact(a.resident).await {
+            Ok(Some(d)) => d,
+            // Nobody to tell: erased, or never registered.
+            Ok(None) => {
+                tracing::debug!(appointment = %a.id, "an appointment of a resident who is not there: nothing to schedule");
                 return Ok(());
             }
             // The store or the vault failed: not handled, tried again.
@@ -609,9 +613,9 @@ impl Reminders {
             self.inner.model.lock().await.defer(rid, morning);
             return Ok(Outcome::Later);
         }
-        let details = match self.inner.identity.resident_details(r.resident).await {
-            Ok(d) if !d.erased => d,
-            Ok(_) | Err(identity::IdentityError::NotFound(_)) => {
+        let details = match self.inner.residents.contact(r.resident).await {
+            Ok(Some(d)) => d,
+            Ok(None) => {
                 self.withdraw(&acting, rid, "the resident was erased")
                     .await?;
                 return Ok(Outcome::Withdrawn);
@@ -834,8 +838,7 @@ impl Reminders {
         let token = match appointment.as_ref().and_then(|a| a.token.as_ref()) {
             Some(sealed) => self
                 .inner
-                .identity
-                .vault()
+                .vault
                 .open_sealed(sealed)
                 .await?
                 .as_deref()
@@ -1006,9 +1009,9 @@ impl Reminders {
             .map(|s| s.confirms_online_bookings_by_sms))
     }
 
-    /// The identity service, for the booking codes.
-    pub fn identity(&self) -> &Identity {
-        &self.inner.identity
+    /// The service that holds residents, for the booking codes.
+    pub fn residents(&self) -> &dyn Residents {
+        self.inner.residents.as_ref()
     }
 
     /// The reminders of one appointment, oldest first.
