@@ -10,6 +10,16 @@ use crate::cli::{
     creneau, http, json_body, postgres_admin_url, run_to_end, start_server_with, stop, temp_dir,
 };
 
+/// A scratch database on the tests' PostgreSQL server, and a folder; `None`
+/// where no server is reachable (outside CI).
+async fn scratch() -> Option<(eventlog::postgres::ScratchDatabase, std::path::PathBuf)> {
+    let admin = postgres_admin_url().await?;
+    let db = eventlog::postgres::ScratchDatabase::create(&admin)
+        .await
+        .expect("scratch");
+    Some((db, temp_dir()))
+}
+
 /// Runs `command admin create` for chef@ville.fr; the password it made.
 fn create_admin(mut command: std::process::Command) -> String {
     command.args([
@@ -46,13 +56,9 @@ impl Drop for Stop {
 /// have seen three and two.
 #[tokio::test]
 async fn a_sign_in_lockout_holds_across_two_server_processes() {
-    let Some(admin) = postgres_admin_url().await else {
+    let Some((db, dir)) = scratch().await else {
         return;
     };
-    let db = eventlog::postgres::ScratchDatabase::create(&admin)
-        .await
-        .expect("scratch");
-    let dir = temp_dir();
     let url = db.url.clone();
     let answers = tokio::task::spawn_blocking({
         let dir = dir.clone();
@@ -261,13 +267,9 @@ fn header_of(answer: &str, name: &str) -> Option<String> {
 /// through the other.
 #[tokio::test]
 async fn a_race_across_two_processes_never_overbooks_and_a_booking_reads_back_through_the_other() {
-    let Some(admin) = postgres_admin_url().await else {
+    let Some((db, dir)) = scratch().await else {
         return;
     };
-    let db = eventlog::postgres::ScratchDatabase::create(&admin)
-        .await
-        .expect("scratch");
-    let dir = temp_dir();
     let url = db.url.clone();
     tokio::task::spawn_blocking({
         let dir = dir.clone();
@@ -416,13 +418,16 @@ async fn a_race_across_two_processes_never_overbooks_and_a_booking_reads_back_th
 #[test]
 fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
     let dir = temp_dir();
+    let run = |args: &[&str]| {
+        run_to_end({
+            let mut c = creneau(&dir);
+            c.args(args);
+            c
+        })
+    };
     let (first, _, _) = start_server_with(&dir, &[]);
     let _stop = Stop(vec![first]);
-    let (code, out) = run_to_end({
-        let mut c = creneau(&dir);
-        c.args(["--listen", "127.0.0.1:0", "serve"]);
-        c
-    });
+    let (code, out) = run(&["--listen", "127.0.0.1:0", "serve"]);
     assert_ne!(code, 0);
     assert!(
         out.contains("another creneau serve is using data/creneau.db")
@@ -430,31 +435,19 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
         "{out}"
     );
     assert_eq!(out.trim().lines().count(), 1, "one line: {out}");
-    let (code, out) = run_to_end({
-        let mut c = creneau(&dir);
-        c.args(["serve", "--services", "reminders"]);
-        c
-    });
+    let (code, out) = run(&["serve", "--services", "reminders"]);
     assert_ne!(code, 0);
     assert!(
         out.contains("with SQLite one process serves the file"),
         "{out}"
     );
-    let (code, out) = run_to_end({
-        let mut c = creneau(&dir);
-        c.args(["serve", "--services", "identity,remiders"]);
-        c
-    });
+    let (code, out) = run(&["serve", "--services", "identity,remiders"]);
     assert_ne!(code, 0);
     assert!(
         out.contains("unknown service \"remiders\": the services are identity, calendar, appointments, reminders, stats, web"),
         "{out}"
     );
-    let (code, out) = run_to_end({
-        let mut c = creneau(&dir);
-        c.args(["events", "stats"]);
-        c
-    });
+    let (code, out) = run(&["events", "stats"]);
     assert_eq!(code, 0, "a command beside the server: {out}");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -470,14 +463,10 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     use creneau_tests::sms_stand_in::StandIn;
     const MESSAGES: usize = 1000;
     const SECRET: &str = "stand-in secret";
-    let Some(admin) = postgres_admin_url().await else {
+    let Some((db, dir)) = scratch().await else {
         return;
     };
     messages::set_default(messages::Language::En);
-    let db = eventlog::postgres::ScratchDatabase::create(&admin)
-        .await
-        .expect("scratch");
-    let dir = temp_dir();
     let store: Arc<dyn EventStore> = Arc::new(
         eventlog::postgres::PostgresStore::open(&db.url)
             .await
@@ -674,13 +663,9 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
 /// acknowledged is in the log.
 #[tokio::test]
 async fn an_api_process_killed_under_load_loses_no_acknowledged_booking_and_the_other_carries_on() {
-    let Some(admin) = postgres_admin_url().await else {
+    let Some((db, dir)) = scratch().await else {
         return;
     };
-    let db = eventlog::postgres::ScratchDatabase::create(&admin)
-        .await
-        .expect("scratch");
-    let dir = temp_dir();
     let url = db.url.clone();
     let (acknowledged, after_kill) = tokio::task::spawn_blocking({
         let dir = dir.clone();
