@@ -140,7 +140,9 @@ async fn a_process_serves_only_its_services_and_says_what_it_leaves_to_others() 
     assert!(
         reminders["note"]
             .as_str()
-            .is_some_and(|n| n.contains("no process runs reminders: no SMS or email is sent")),
+            .is_some_and(|n| n.contains(
+                "no process holds lease-reminders now: unless one runs reminders, no SMS or email is sent"
+            )),
         "{reminders}"
     );
 }
@@ -186,4 +188,73 @@ async fn readiness_is_refused_while_a_model_cannot_read_the_log() {
     );
     t.faults.fail_log_reads(false);
     assert_eq!(get(&t.state, "/readyz").await.0, StatusCode::OK);
+}
+
+/// A process that does not run the statistics folds them for its pages
+/// but never takes their lease (so never stores them); one that runs them
+/// does.
+#[tokio::test]
+async fn only_a_process_running_the_statistics_takes_their_lease() {
+    use std::sync::Arc;
+    for (services, takes) in [
+        ("identity,calendar,appointments,web", false),
+        ("stats", true),
+    ] {
+        let dir =
+            std::env::temp_dir().join(format!("creneau-lease-{}", uuid::Uuid::new_v4().simple()));
+        let store: Arc<dyn eventlog::EventStore> =
+            Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("c.db")).expect("store"));
+        let vault = contracts::Vault::open(
+            contracts::MasterKey::generate().expect("key"),
+            Arc::clone(&store),
+        )
+        .await
+        .expect("vault");
+        let clock = creneau_tests::test_clock();
+        let identity = identity::Identity::new(
+            Arc::clone(&store),
+            vault.clone(),
+            identity::Settings::default(),
+            Arc::clone(&clock),
+        )
+        .await
+        .expect("identity");
+        let outbox: Arc<dyn reminders::sms::SmsProvider> =
+            Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")));
+        let state = AppState::open_running(
+            Arc::clone(&store),
+            vault,
+            identity,
+            outbox,
+            reminders::Settings::default(),
+            None,
+            services.parse().expect("services"),
+        )
+        .await
+        .expect("state");
+        // Something to fold and store: a site.
+        state
+            .calendar
+            .open_site(
+                &api::Acting::system("test", clock.now()),
+                &contracts::proto::calendar::v1::SiteDetails {
+                    name: "Tilleuls".into(),
+                    address: "12 rue des Tilleuls".into(),
+                    open: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("site");
+        state.stats.warm_up().await.expect("folded");
+        let holder = api::holder_of(
+            store.as_ref(),
+            creneau::server::STATS_WORK,
+            chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        )
+        .await
+        .expect("lease");
+        assert_eq!(holder.is_some(), takes, "{services}: {holder:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

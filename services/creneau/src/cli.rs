@@ -195,16 +195,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let _one_server = crate::check::one_server_per_file(&config)?;
             let (store, vault, identity) =
                 setup::open_identity(&config, Arc::clone(&clock)).await?;
-            let state = AppState::open(
+            let state = AppState::open_running(
                 store,
                 vault,
                 identity,
                 setup::senders(&config)?,
                 config.sms.reminders.clone(),
                 Some(config.origin()),
+                services.clone(),
             )
-            .await?
-            .running(services.clone());
+            .await?;
             for left in services.leaves() {
                 if let Some((work, stops)) = left.singleton() {
                     tracing::warn!(

@@ -160,6 +160,30 @@ impl AppState {
         reminders: reminders::Settings,
         origin: Option<String>,
     ) -> anyhow::Result<AppState> {
+        Self::open_running(
+            store,
+            vault,
+            identity,
+            senders,
+            reminders,
+            origin,
+            Services::all(),
+        )
+        .await
+    }
+
+    /// [`AppState::open`] for a process that runs only `services` (what
+    /// `serve --services` builds): one that does not run the statistics
+    /// folds them for its pages without their lease, so never stores them.
+    pub async fn open_running(
+        store: Arc<dyn EventStore>,
+        vault: Vault,
+        identity: Identity,
+        senders: impl Into<reminders::Senders>,
+        reminders: reminders::Settings,
+        origin: Option<String>,
+        services: Services,
+    ) -> anyhow::Result<AppState> {
         use anyhow::Context as _;
         let clock = identity.clock();
         let calendar =
@@ -192,16 +216,20 @@ impl AppState {
         Ok(AppState {
             stats: stats::Stats::open(
                 Arc::clone(&store),
-                Some(
-                    api::Lease::new(
-                        Arc::clone(&store),
-                        Arc::clone(&clock),
-                        STATS_WORK,
-                        api::Lease::this_process(),
-                        STATS_LEASE,
+                if services.runs(Service::Stats) {
+                    Some(
+                        api::Lease::new(
+                            Arc::clone(&store),
+                            Arc::clone(&clock),
+                            STATS_WORK,
+                            api::Lease::this_process(),
+                            STATS_LEASE,
+                        )
+                        .context("cannot name the statistics' lease")?,
                     )
-                    .context("cannot name the statistics' lease")?,
-                ),
+                } else {
+                    None
+                },
             ),
             store,
             vault,
@@ -212,17 +240,15 @@ impl AppState {
             reminders,
             origin,
             clock,
-            services: Services::all(),
+            services,
             readiness: Arc::new(Readiness::default()),
         })
     }
 
-    /// The same state for a process that runs only `services`: a process
-    /// that does not run the statistics never stores them.
+    /// The same state serving only the routes of `services` (tests; `serve`
+    /// builds with [`AppState::open_running`], which also leaves the
+    /// statistics' lease to the processes that run them).
     pub fn running(mut self, services: Services) -> AppState {
-        if !services.runs(Service::Stats) {
-            self.stats = stats::Stats::open(Arc::clone(&self.store), None);
-        }
         self.services = services;
         self
     }
@@ -378,7 +404,14 @@ async fn ready_get(State(state): State<AppState>) -> Response {
         let (held_by, note) = match holder {
             Ok(Some(h)) => (Some(h.holder), None),
             Ok(None) if state.services.runs(service) => (None, Some("not taken yet".to_owned())),
-            Ok(None) => (None, Some(format!("no process runs {service}: {stops}"))),
+            // Another process may run it and not have taken it yet (the
+            // retention sweep first runs a minute after start).
+            Ok(None) => (
+                None,
+                Some(format!(
+                    "no process holds lease-{work} now: unless one runs {service}, {stops}"
+                )),
+            ),
             Err(e) => (None, Some(format!("the lease could not be read: {e}"))),
         };
         singletons.push(json!({
