@@ -211,27 +211,14 @@ async fn only_a_process_running_the_statistics_takes_their_lease() {
         .await
         .expect("vault");
         let clock = creneau_tests::test_clock();
-        let identity = identity::Identity::new(
-            Arc::clone(&store),
-            vault.clone(),
-            identity::Settings::default(),
-            Arc::clone(&clock),
-        )
-        .await
-        .expect("identity");
-        let outbox: Arc<dyn reminders::sms::SmsProvider> =
-            Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")));
-        let state = AppState::open_running(
+        let state = creneau_tests::services_over(
             Arc::clone(&store),
             vault,
-            identity,
-            outbox,
-            reminders::Settings::default(),
-            None,
-            services.parse().expect("services"),
+            Arc::clone(&clock),
+            &dir,
+            services,
         )
-        .await
-        .expect("state");
+        .await;
         // Something to fold and store: a site.
         state
             .calendar

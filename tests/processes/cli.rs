@@ -416,6 +416,24 @@ pub(crate) fn stop(mut child: std::process::Child) {
     let _ = child.wait();
 }
 
+/// Signs in over HTTP at `address`: the session cookie and the CSRF token.
+pub(crate) fn sign_in(address: &str, email: &str, password: &str) -> (String, String) {
+    let body = serde_json::json!({"email": email, "password": password}).to_string();
+    let signed = http(address, "POST", "/api/v1/session", &[], Some(&body));
+    assert!(signed.starts_with("HTTP/1.1 201"), "{signed}");
+    let cookie = signed
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = json_body(&signed)["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    (cookie, csrf)
+}
+
 pub(crate) fn json_body(answer: &str) -> serde_json::Value {
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
@@ -469,19 +487,7 @@ fn the_first_administrator_is_made_on_the_command_line_and_signs_in_over_http() 
     );
     assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
     assert!(!wrong.contains("not it at all"));
-    let body = format!(r#"{{"email":"chef@ville.fr","password":"{password}"}}"#);
-    let signed = http(&address, "POST", "/api/v1/session", &[], Some(&body));
-    assert!(signed.starts_with("HTTP/1.1 201"), "{signed}");
-    let cookie = signed
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    let csrf = json_body(&signed)["csrf_token"]
-        .as_str()
-        .expect("csrf")
-        .to_owned();
+    let (cookie, csrf) = sign_in(&address, "chef@ville.fr", &password);
     let made = http(
         &address,
         "POST",

@@ -84,6 +84,39 @@ pub fn paris(day: NaiveDate, hh_mm: &str) -> DateTime<Utc> {
     contracts::time::to_utc(day.and_time(t)).expect("a time that exists")
 }
 
+/// Every service over `store`, as `serve --services SERVICES` composes
+/// them (identity with default settings, SMS written to `DIR/sms.jsonl`),
+/// on `clock`.
+pub async fn services_over(
+    store: Arc<dyn EventStore>,
+    vault: contracts::Vault,
+    clock: Arc<dyn Clock>,
+    dir: &std::path::Path,
+    services: &str,
+) -> AppState {
+    let identity = Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        Settings::default(),
+        clock,
+    )
+    .await
+    .expect("identity");
+    let outbox: Arc<dyn reminders::sms::SmsProvider> =
+        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")));
+    AppState::open_running(
+        store,
+        vault,
+        identity,
+        outbox,
+        reminders::Settings::default(),
+        None,
+        services.parse().expect("services"),
+    )
+    .await
+    .expect("services")
+}
+
 /// The first instant from `now` on, hour by hour, between 10:00 and 16:00
 /// in Paris: when a test needs SMS to leave (none at night).
 pub fn daytime_from(now: DateTime<Utc>) -> DateTime<Utc> {

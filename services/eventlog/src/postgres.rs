@@ -161,6 +161,8 @@ struct Inner {
     pool: Pool,
     writer: mpsc::UnboundedSender<Job>,
     wake: watch::Sender<u64>,
+    /// Writes to `creneau.tallies` by this process (see [`PgTallies`]).
+    tally_writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn open_error(what: impl std::fmt::Display) -> StoreError {
@@ -216,6 +218,7 @@ impl PostgresStore {
                 pool,
                 writer: tx,
                 wake,
+                tally_writes: Arc::default(),
             }),
         })
     }
@@ -874,7 +877,7 @@ impl EventStore for PostgresStore {
     fn tallies(&self) -> Option<Arc<dyn Tallies>> {
         Some(Arc::new(PgTallies {
             pool: self.inner.pool.clone(),
-            writes: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            writes: Arc::clone(&self.inner.tally_writes),
         }))
     }
 }
@@ -884,8 +887,8 @@ impl EventStore for PostgresStore {
 /// statement's transaction start).
 struct PgTallies {
     pool: Pool,
-    /// Writes since the process started: every [`SWEEP_EVERY`]th also
-    /// deletes rows past their end, so the table holds what is live.
+    /// Writes by every limiter of the process: every [`SWEEP_EVERY`]th
+    /// also deletes rows past their end, so the table holds what is live.
     writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
