@@ -22,37 +22,11 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use contracts::role_name;
 
 /// The header a cookie session sends its CSRF token in, on every request
 /// that changes something.
 pub const CSRF_HEADER: HeaderName = HeaderName::from_static("x-csrf-token");
-
-/// The role's name in the API and on the command line: `reception`,
-/// `mediator`, `it_helper`, `coordinator`, `admin`.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Reception => "reception",
-        Role::Mediator => "mediator",
-        Role::ItHelper => "it_helper",
-        Role::Coordinator => "coordinator",
-        Role::Admin => "admin",
-        Role::Unspecified => "unspecified",
-    }
-}
-
-/// The role named `name` (see [`role_name`]).
-pub fn parse_role(name: &str) -> Result<Role, String> {
-    match name.trim() {
-        "reception" => Ok(Role::Reception),
-        "mediator" => Ok(Role::Mediator),
-        "it_helper" => Ok(Role::ItHelper),
-        "coordinator" => Ok(Role::Coordinator),
-        "admin" => Ok(Role::Admin),
-        other => Err(format!(
-            "{other:?} is not a role: use reception, mediator, it_helper, coordinator or admin"
-        )),
-    }
-}
 
 /// A role, for one site or (`site: None`) for every site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -798,20 +772,6 @@ mod tests {
         assert!(!p.may(&[Role::Coordinator], Some(SiteId::new())));
         assert!(!p.is_admin());
         assert!(principal(&[(Role::Admin, None)]).is_admin());
-    }
-
-    #[test]
-    fn roles_read_back_from_their_names() {
-        for role in [
-            Role::Reception,
-            Role::Mediator,
-            Role::ItHelper,
-            Role::Coordinator,
-            Role::Admin,
-        ] {
-            assert_eq!(parse_role(role_name(role)), Ok(role));
-        }
-        assert!(parse_role("boss").unwrap_err().contains("reception"));
     }
 
     #[test]

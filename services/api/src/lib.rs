@@ -42,9 +42,12 @@ mod signing;
 pub use access::{
     AccessPolicy, Authenticated, Authenticator, CSRF_HEADER, Credentials, Door, FRONT_DESK, Grant,
     MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, Scope, SessionInfo, Twin, Verb,
-    authorize, cookie, parse_role, role_name, safe_return, same_secret, url_encode,
+    authorize, cookie, safe_return, same_secret, url_encode,
 };
 pub use acting::Acting;
+/// Roles are named in `contracts`, where services that are not HTTP read
+/// them too.
+pub use contracts::{parse_role, role_name};
 pub use correlation::{CORRELATION_HEADER, CorrelationId, Now};
 pub use error::{
     ApiError, ApiJson, ApiQuery, MAX_BODY, chain, json_body, path_id, too_large, uniform_errors,

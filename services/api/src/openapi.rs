@@ -48,7 +48,7 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
             .collect();
         let roles: Vec<&str> = match rule.need {
             Need::Staff(roles) | Need::Everywhere(roles) => {
-                roles.iter().map(|r| crate::access::role_name(*r)).collect()
+                roles.iter().map(|r| contracts::role_name(*r)).collect()
             }
             Need::Admin => vec!["admin"],
             _ => Vec::new(),

@@ -70,7 +70,7 @@ pub fn slot(
     let permanences = m.calendar.permanences(Some(site), day, day)?;
     for p in permanences
         .iter()
-        .filter(|p| p.appointments && p.status == calendar::Status::Open)
+        .filter(|p| p.appointments && p.status == timetable::Status::Open)
     {
         let slots = m.calendar.slots(&p.permanence_id, Some(reason))?;
         if let Some(s) = slots.iter().find(|s| s.starts_at == start) {
@@ -169,7 +169,7 @@ pub fn free_times(
     let mut free = Vec::new();
     for p in permanences
         .iter()
-        .filter(|p| p.appointments && p.status == calendar::Status::Open)
+        .filter(|p| p.appointments && p.status == timetable::Status::Open)
     {
         for s in m.calendar.slots(&p.permanence_id, Some(reason))? {
             if s.starts_at >= now + settings.notice

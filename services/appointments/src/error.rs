@@ -45,8 +45,8 @@ pub enum AppointmentError {
     /// An append the store refused for another reason than a version.
     #[error("the log refused an append")]
     Append(#[source] AppendError),
-    #[error("the calendar could not answer")]
-    Calendar(#[from] calendar::CalendarError),
+    #[error("the permanence schedule could not answer")]
+    Timetable(#[from] timetable::TimetableError),
     #[error("a personal value could not be sealed or opened")]
     Vault(#[from] contracts::VaultError),
     #[error("an event does not fit its contract")]
@@ -122,11 +122,19 @@ impl From<AppointmentError> for ApiError {
                 message,
                 retry_after,
             },
-            AppointmentError::Calendar(c @ calendar::CalendarError::NotFound(_)) => c.into(),
+            AppointmentError::Timetable(timetable::TimetableError::NotFound(m)) => {
+                ApiError::NotFound(m)
+            }
+            AppointmentError::Timetable(timetable::TimetableError::Invalid(i)) => {
+                ApiError::Invalid {
+                    field: i.field.to_owned(),
+                    message: i.message,
+                }
+            }
             AppointmentError::Identity(e) => e.into(),
             e @ (AppointmentError::Store(_)
             | AppointmentError::Append(_)
-            | AppointmentError::Calendar(_)
+            | AppointmentError::Timetable(_)
             | AppointmentError::Vault(_)
             | AppointmentError::Contract(_)
             | AppointmentError::Internal(_)) => ApiError::internal(e),

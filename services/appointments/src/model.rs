@@ -53,7 +53,7 @@ pub struct Booking {
 #[derive(Debug, Clone, Default)]
 pub struct Model {
     position: Position,
-    pub calendar: calendar::Model,
+    pub calendar: timetable::Model,
     /// Stream name → version, for the streams this service writes.
     versions: HashMap<String, u64>,
     pub bookings: HashMap<AppointmentId, Booking>,
@@ -298,7 +298,7 @@ impl Model {
 
     /// The rule of a permanence id.
     pub fn rule_of(permanence_id: &str) -> Option<RuleId> {
-        calendar::parse_permanence_id(permanence_id)
+        timetable::parse_permanence_id(permanence_id)
             .ok()
             .map(|(r, _)| r)
     }

@@ -2,23 +2,7 @@
 
 use api::ApiError;
 use eventlog::{AppendError, StoreError};
-
-/// A value that cannot be used: which field, and what is accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct Invalid {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Invalid {
-            field,
-            message: message.into(),
-        }
-    }
-}
+use timetable::{Invalid, TimetableError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
@@ -50,6 +34,17 @@ impl From<AppendError> for CalendarError {
             )),
             AppendError::Store(e) => CalendarError::Store(e),
             other => CalendarError::Append(other),
+        }
+    }
+}
+
+impl From<TimetableError> for CalendarError {
+    fn from(e: TimetableError) -> Self {
+        match e {
+            TimetableError::Invalid(i) => CalendarError::Invalid(i),
+            TimetableError::NotFound(m) => CalendarError::NotFound(m),
+            TimetableError::Contract(c) => CalendarError::Contract(c),
+            TimetableError::Internal(m) => CalendarError::Internal(m),
         }
     }
 }

@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::error::{CalendarError, Invalid};
+use crate::error::CalendarError;
 use crate::ics::{feed_token, ics};
-use crate::model::parse_day;
-use crate::service::{Calendar, parse_permanence_id};
+use crate::service::Calendar;
+use timetable::Invalid;
+use timetable::parse_day;
+use timetable::parse_permanence_id;
 
 const COORDINATOR: &[Role] = &[Role::Coordinator];
 
@@ -135,7 +137,7 @@ struct SiteShown {
     closures: Vec<serde_json::Value>,
 }
 
-fn site_shown(s: &crate::model::SiteView) -> SiteShown {
+fn site_shown(s: &timetable::SiteView) -> SiteShown {
     let d = &s.details;
     SiteShown {
         site_id: s.id,
@@ -572,7 +574,7 @@ async fn permanence_at(
     site: SiteId,
     raw: &str,
 ) -> Result<(RuleId, NaiveDate), ApiError> {
-    let (rule, day) = parse_permanence_id(raw)?;
+    let (rule, day) = parse_permanence_id(raw).map_err(CalendarError::from)?;
     rule_at(calendar, site, &rule.to_string()).await?;
     Ok((rule, day))
 }
@@ -819,7 +821,7 @@ async fn ics_site(
         .sites
         .get(&id)
         .map_or_else(String::new, |s| s.details.name.clone());
-    let address = |p: &crate::service::Permanence| {
+    let address = |p: &timetable::Permanence| {
         m.sites
             .get(&p.site_id)
             .map_or_else(String::new, |s| s.details.address.clone())
@@ -849,7 +851,7 @@ async fn ics_staff(
         .filter(|p| p.staff.contains(&id))
         .collect();
     let m = calendar.model().await?;
-    let address = |p: &crate::service::Permanence| {
+    let address = |p: &timetable::Permanence| {
         m.sites
             .get(&p.site_id)
             .map_or_else(String::new, |s| s.details.address.clone())

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use crate::service::{Permanence, Status};
+use timetable::{Permanence, Status};
 
 /// The token of the feed `kind`/`id` (`site`/`staff` and an id): base64url
 /// HMAC-SHA256, 43 characters.

@@ -1,11 +1,9 @@
 //! The calendar: where and when help is offered.
 //!
-//! - `schedule`: recurrences (cron, five fields) and one-off times, in
-//!   Europe/Paris wall-clock time, with the rule that keeps them away from
-//!   clock changes.
-//! - `holidays`: French public holidays for any year.
-//! - `model`: the read model folded from the `site-*` and `permanence-*`
-//!   streams, and the checks of a rule.
+//! - the schedule itself (recurrences, public holidays, the read model
+//!   folded from the `site-*` and `permanence-*` streams, the checks of a
+//!   rule, permanences and slots) is the pure library `timetable`, which
+//!   appointments folds the same; re-exported here.
 //! - `service`: [`Calendar`], its commands and queries (permanences, slots).
 //! - `ics`: iCalendar feeds per site and per staff member.
 //! - `http`: the routes, each declared with its access rule.
@@ -18,17 +16,15 @@
 messages::catalogue!(MESSAGES, "calendar", fr, en);
 
 mod error;
-pub mod holidays;
 mod http;
 mod ics;
-mod model;
-pub mod schedule;
 mod service;
 
-pub use error::{CalendarError, Invalid};
+pub use error::CalendarError;
 pub use http::routes;
 pub use ics::{escape as ics_escape, feed_token, fold as ics_fold, ics, stamp as ics_stamp};
-pub use model::{Model, RuleSpec, RuleView, SiteView, check_rule, parse_day};
-pub use service::{
-    Calendar, MAX_RANGE_DAYS, Permanence, Slot, Status, parse_permanence_id, permanence_id,
+pub use service::Calendar;
+pub use timetable::{
+    Invalid, MAX_RANGE_DAYS, Model, Permanence, RuleSpec, RuleView, SiteView, Slot, Status,
+    check_rule, holidays, parse_day, parse_permanence_id, permanence_id, schedule,
 };

@@ -4,20 +4,16 @@
 use std::sync::Arc;
 
 use api::Acting;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::NaiveDate;
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, RuleId, SiteId, StaffId};
 use eventlog::{EventStore, ExpectedVersion, Filter, Freshness, NewEvent, StreamName};
-use serde::Serialize;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use crate::error::{CalendarError, Invalid};
-use crate::holidays;
-use crate::model::{Model, RuleView, SiteView, check_rule};
-
-/// The longest range one query may ask for.
-pub const MAX_RANGE_DAYS: i64 = 400;
+use crate::error::CalendarError;
+use timetable::Invalid;
+use timetable::{Model, Permanence, RuleView, SiteView, Slot, check_rule};
 
 #[derive(Clone)]
 pub struct Calendar {
@@ -38,71 +34,6 @@ struct Inner {
     committed: tokio::sync::watch::Receiver<u64>,
     /// Signs the ICS feed links.
     feed_key: [u8; 32],
-}
-
-/// Open, or closed and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Status {
-    Open,
-    Closed { reason: String },
-}
-
-/// One permanence: a rule's occurrence on one day.
-#[derive(Debug, Clone, Serialize)]
-pub struct Permanence {
-    /// `<rule id>_<date>`.
-    pub permanence_id: String,
-    pub site_id: SiteId,
-    pub site_name: String,
-    pub rule_id: RuleId,
-    pub label: String,
-    pub day: NaiveDate,
-    /// Local (Europe/Paris) wall-clock times.
-    pub starts_local: NaiveDateTime,
-    pub ends_local: NaiveDateTime,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub drop_in: bool,
-    pub drop_in_capacity: Option<u32>,
-    pub appointments: bool,
-    pub appointment_minutes: u32,
-    pub desks: u32,
-    pub roles_on_duty: Vec<&'static str>,
-    pub staff: Vec<StaffId>,
-    #[serde(flatten)]
-    pub status: Status,
-}
-
-/// A bookable time inside a permanence.
-#[derive(Debug, Clone, Serialize)]
-pub struct Slot {
-    pub starts_local: NaiveDateTime,
-    pub ends_local: NaiveDateTime,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    /// Appointments that can be held at this time.
-    pub desks: u32,
-}
-
-pub fn permanence_id(rule: RuleId, day: NaiveDate) -> String {
-    format!("{rule}_{day}")
-}
-
-/// Reads `<rule id>_<date>`.
-pub fn parse_permanence_id(text: &str) -> Result<(RuleId, NaiveDate), CalendarError> {
-    let bad = || {
-        CalendarError::NotFound(messages::say!(
-            crate::MESSAGES,
-            "is-not-permanence-id-rule",
-            text = format!("{:?}", text)
-        ))
-    };
-    let (rule, day) = text.split_once('_').ok_or_else(bad)?;
-    Ok((
-        rule.parse().map_err(|_| bad())?,
-        NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| bad())?,
-    ))
 }
 
 fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
@@ -158,15 +89,11 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
 }
 
 fn not_found_site(id: SiteId) -> CalendarError {
-    CalendarError::NotFound(messages::say!(crate::MESSAGES, "there-is-no-site", id = id))
+    timetable::no_site(id).into()
 }
 
 fn not_found_rule(id: RuleId) -> CalendarError {
-    CalendarError::NotFound(messages::say!(
-        crate::MESSAGES,
-        "there-is-no-permanence-rule",
-        id = id
-    ))
+    timetable::no_rule(id).into()
 }
 
 fn expected(version: Option<u64>, current: u64) -> ExpectedVersion {
@@ -352,11 +279,7 @@ impl Calendar {
 
     /// Refuses a rule whose permanences of the coming year overlap another
     /// rule's at the same site.
-    fn check_overlap(
-        m: &Model,
-        rule: RuleId,
-        spec: &crate::model::RuleSpec,
-    ) -> Result<(), Invalid> {
+    fn check_overlap(m: &Model, rule: RuleId, spec: &timetable::RuleSpec) -> Result<(), Invalid> {
         let from = spec.valid_from;
         let to = from + chrono::Duration::days(366);
         let candidate = RuleView {
@@ -580,12 +503,12 @@ impl Calendar {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Permanence>, CalendarError> {
-        self.model().await?.permanences(site, from, to)
+        Ok(self.model().await?.permanences(site, from, to)?)
     }
 
     /// One permanence.
     pub async fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
-        self.model().await?.permanence(id)
+        Ok(self.model().await?.permanence(id)?)
     }
 
     /// The appointment slots of a permanence, for `reason` (its length).
@@ -594,177 +517,6 @@ impl Calendar {
         id: &str,
         reason: Option<Reason>,
     ) -> Result<Vec<Slot>, CalendarError> {
-        self.model().await?.slots(id, reason)
+        Ok(self.model().await?.slots(id, reason)?)
     }
-}
-
-/// The queries, on a snapshot of the model: pure, so that another service
-/// that folds the calendar's events (appointments) answers them the same.
-impl Model {
-    /// The permanences on `from..=to`, of one site or all, in time order.
-    pub fn permanences(
-        &self,
-        site: Option<SiteId>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Permanence>, CalendarError> {
-        if to < from {
-            return Err(Invalid::new(
-                "to",
-                messages::say!(crate::MESSAGES, "range-ends-before-it-starts"),
-            )
-            .into());
-        }
-        if (to - from).num_days() > MAX_RANGE_DAYS {
-            return Err(Invalid::new(
-                "to",
-                messages::say!(
-                    crate::MESSAGES,
-                    "ask-for-days-at-most",
-                    max = MAX_RANGE_DAYS
-                ),
-            )
-            .into());
-        }
-        let m = self;
-        if let Some(s) = site
-            && !m.sites.contains_key(&s)
-        {
-            return Err(not_found_site(s));
-        }
-        let mut found = Vec::new();
-        for rule in m
-            .rules
-            .values()
-            .filter(|r| site.is_none_or(|s| r.spec.site == s))
-        {
-            let Some(site) = m.sites.get(&rule.spec.site) else {
-                continue;
-            };
-            for (start, end) in rule.occurrences(from, to) {
-                found.push(permanence(site, rule, start, end)?);
-            }
-        }
-        found.sort_by(|a, b| (a.starts_at, &a.site_name).cmp(&(b.starts_at, &b.site_name)));
-        Ok(found)
-    }
-
-    /// One permanence.
-    pub fn permanence(&self, id: &str) -> Result<Permanence, CalendarError> {
-        let (rule_id, day) = parse_permanence_id(id)?;
-        let m = self;
-        let rule = m
-            .rules
-            .get(&rule_id)
-            .ok_or_else(|| not_found_rule(rule_id))?;
-        let site = m
-            .sites
-            .get(&rule.spec.site)
-            .ok_or_else(|| not_found_site(rule.spec.site))?;
-        let (start, end) = rule
-            .occurrences(day, day)
-            .into_iter()
-            .next()
-            .ok_or_else(|| {
-                CalendarError::NotFound(messages::say!(
-                    crate::MESSAGES,
-                    "there-is-no-permanence",
-                    id = id
-                ))
-            })?;
-        permanence(site, rule, start, end)
-    }
-
-    /// The appointment slots of a permanence, for `reason` (its length).
-    pub fn slots(&self, id: &str, reason: Option<Reason>) -> Result<Vec<Slot>, CalendarError> {
-        let p = self.permanence(id)?;
-        if !p.appointments || p.status != Status::Open {
-            return Ok(Vec::new());
-        }
-        let (rule_id, _) = parse_permanence_id(id)?;
-        let length = self
-            .rules
-            .get(&rule_id)
-            .map_or(p.appointment_minutes, |r| r.spec.offer.length_for(reason));
-        let step = chrono::Duration::minutes(i64::from(length));
-        let mut slots = Vec::new();
-        let mut start = p.starts_local;
-        while start + step <= p.ends_local {
-            slots.push(Slot {
-                starts_local: start,
-                ends_local: start + step,
-                starts_at: to_utc(start)?,
-                ends_at: to_utc(start + step)?,
-                desks: p.desks,
-            });
-            start += step;
-        }
-        Ok(slots)
-    }
-}
-
-fn to_utc(local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarError> {
-    // Rules keep permanences between 06:00 and midnight, where every local
-    // time exists once.
-    contracts::time::to_utc(local).map_err(|e| CalendarError::Internal(format!("{local}: {e}")))
-}
-
-fn permanence(
-    site: &SiteView,
-    rule: &RuleView,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> Result<Permanence, CalendarError> {
-    let day = start.date();
-    let status = if let Some(reason) = rule.cancelled.get(&day) {
-        Status::Closed {
-            reason: reason.clone(),
-        }
-    } else if !site.details.open {
-        Status::Closed {
-            reason: messages::say!(crate::MESSAGES, "site-closed-until-further-notice"),
-        }
-    } else if let Some(c) = site.closure_on(day) {
-        Status::Closed {
-            reason: c.reason.clone(),
-        }
-    } else if let (Some(name), false) = (
-        holidays::holiday(day),
-        site.details.opens_on_public_holidays,
-    ) {
-        Status::Closed {
-            reason: format!("public holiday ({name})"),
-        }
-    } else {
-        Status::Open
-    };
-    let offer = &rule.spec.offer;
-    Ok(Permanence {
-        permanence_id: permanence_id(rule.id, day),
-        site_id: site.id,
-        site_name: site.details.name.clone(),
-        rule_id: rule.id,
-        label: rule.spec.label.clone(),
-        day,
-        starts_local: start,
-        ends_local: end,
-        starts_at: to_utc(start)?,
-        ends_at: to_utc(end)?,
-        drop_in: offer.drop_in,
-        drop_in_capacity: offer.drop_in_capacity,
-        appointments: offer.appointments,
-        appointment_minutes: offer.appointment_minutes,
-        desks: offer.desks,
-        roles_on_duty: offer
-            .roles_on_duty
-            .iter()
-            .map(|r| api::role_name(*r))
-            .collect(),
-        staff: rule
-            .staff
-            .get(&day)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default(),
-        status,
-    })
 }

@@ -1,8 +1,9 @@
 //! Who acted on an appointment, read from new events and from old ones
-//! that still said it as a word.
+//! that still said it as a word; the staff roles' names.
 
 use crate::proto::appointments::v1::CancelCause;
 use crate::proto::common::v1::Party;
+use crate::proto::identity::v1::Role;
 
 impl Party {
     /// The party of an event: its typed field, or for an event written
@@ -41,6 +42,33 @@ impl CancelCause {
     }
 }
 
+/// The role's name in the API and on the command line: `reception`,
+/// `mediator`, `it_helper`, `coordinator`, `admin`.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Reception => "reception",
+        Role::Mediator => "mediator",
+        Role::ItHelper => "it_helper",
+        Role::Coordinator => "coordinator",
+        Role::Admin => "admin",
+        Role::Unspecified => "unspecified",
+    }
+}
+
+/// The role named `name` (see [`role_name`]).
+pub fn parse_role(name: &str) -> Result<Role, String> {
+    match name.trim() {
+        "reception" => Ok(Role::Reception),
+        "mediator" => Ok(Role::Mediator),
+        "it_helper" => Ok(Role::ItHelper),
+        "coordinator" => Ok(Role::Coordinator),
+        "admin" => Ok(Role::Admin),
+        other => Err(format!(
+            "{other:?} is not a role: use reception, mediator, it_helper, coordinator or admin"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +91,19 @@ mod tests {
             CancelCause::read(CancelCause::ResidentErased as i32, ""),
             CancelCause::ResidentErased
         );
+    }
+
+    #[test]
+    fn roles_read_back_from_their_names() {
+        for role in [
+            Role::Reception,
+            Role::Mediator,
+            Role::ItHelper,
+            Role::Coordinator,
+            Role::Admin,
+        ] {
+            assert_eq!(parse_role(role_name(role)), Ok(role));
+        }
+        assert!(parse_role("boss").unwrap_err().contains("reception"));
     }
 }

@@ -44,7 +44,7 @@ impl Appointments {
                     "this-permanence-has-no-drop"
                 )));
             }
-            if p.status != calendar::Status::Open
+            if p.status != timetable::Status::Open
                 || now >= p.ends_at
                 || contracts::time::local_date(now) != p.day
             {

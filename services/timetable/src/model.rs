@@ -12,7 +12,7 @@ use contracts::{Reason, Role, RuleId, SiteId, StaffId, decode_event};
 use eventlog::{Position, RecordedEvent};
 use uuid::Uuid;
 
-use crate::error::{CalendarError, Invalid};
+use crate::error::{Invalid, TimetableError};
 use crate::schedule::{Recurrence, When};
 
 /// A local ISO date, `YYYY-MM-DD`.
@@ -290,23 +290,23 @@ pub struct Model {
     pub rules: BTreeMap<RuleId, RuleView>,
 }
 
-fn id_of<T: std::str::FromStr>(text: &str, e: &RecordedEvent) -> Result<T, CalendarError> {
+fn id_of<T: std::str::FromStr>(text: &str, e: &RecordedEvent) -> Result<T, TimetableError> {
     text.parse()
-        .map_err(|_| CalendarError::Internal(format!("event at {}: id {text:?}", e.position)))
+        .map_err(|_| TimetableError::Internal(format!("event at {}: id {text:?}", e.position)))
 }
 
-fn day_of(text: &str, e: &RecordedEvent) -> Result<NaiveDate, CalendarError> {
+fn day_of(text: &str, e: &RecordedEvent) -> Result<NaiveDate, TimetableError> {
     parse_day("day", text)
-        .map_err(|i| CalendarError::Internal(format!("event at {}: {i}", e.position)))
+        .map_err(|i| TimetableError::Internal(format!("event at {}: {i}", e.position)))
 }
 
 fn spec_of(
     rule: Option<&ev::PermanenceRule>,
     e: &RecordedEvent,
-) -> Result<RuleSpec, CalendarError> {
+) -> Result<RuleSpec, TimetableError> {
     let rule =
-        rule.ok_or_else(|| CalendarError::Internal(format!("event at {}: no rule", e.position)))?;
-    check_rule(rule).map_err(|i| CalendarError::Internal(format!("event at {}: {i}", e.position)))
+        rule.ok_or_else(|| TimetableError::Internal(format!("event at {}: no rule", e.position)))?;
+    check_rule(rule).map_err(|i| TimetableError::Internal(format!("event at {}: {i}", e.position)))
 }
 
 impl Model {
@@ -316,7 +316,7 @@ impl Model {
     }
 
     /// Folds `events`, read from the log after [`Model::position`].
-    pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), CalendarError> {
+    pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), TimetableError> {
         for e in events {
             self.fold(e)?;
             self.position = e.position;
@@ -324,7 +324,7 @@ impl Model {
         Ok(())
     }
 
-    fn fold(&mut self, e: &RecordedEvent) -> Result<(), CalendarError> {
+    fn fold(&mut self, e: &RecordedEvent) -> Result<(), TimetableError> {
         if let Some(x) = decode_event::<ev::SiteOpened>(e)? {
             let id = id_of(&x.site_id, e)?;
             self.sites.insert(

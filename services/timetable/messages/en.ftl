@@ -1,0 +1,32 @@
+# The permanence schedule's messages, in English.
+
+there-is-no-site = there is no site { $id }
+is-not-date-write-it = { $text } is not a date: write it as 2026-09-15
+offer-drop-in-appointments-or = offer drop-in, appointments, or both
+minutes-appointment-lasts-10-to = { $appointment_minutes } minutes: an appointment lasts 10 to 240 minutes
+desks-give-1-to-20 = { $desks } desks: give 1 to 20 appointments held at the same time
+reason-is-not-reason = reason { $reason } is not a reason
+minutes-for-one-reason-10 = { $length_minutes } minutes for one reason: 10 to 240 are accepted
+role-is-not-role = role { $r } is not a role
+is-not-site-id = { $site_id } is not a site id
+label-has-at-most-80 = a label has at most 80 characters
+is-not-local-date-and = { $once } is not a local date and time: write 2026-09-15T09:00
+give-either-cron-recurrence-e = give either cron (a recurrence, e.g. "0 9 * * TUE") or once_at (one extra permanence), not both
+say-from-which-date-rule = say from which date the rule holds, e.g. 2026-09-01
+rule-ends-before-it-starts = the rule ends before it starts: valid_until must be on or after valid_from
+say-what-permanence-offers = say what the permanence offers
+appointment-is-longer-than-permanence = an appointment is longer than the permanence: no slot would fit
+write-five-fields-minute-hour = write five fields, minute hour day-of-month month day-of-week, with day names: "0 9 * * TUE" (Tuesdays at 09:00), "30 13 * * MON,THU"
+has-fields = { $text } has { $fields } fields: { $help }
+day-of-week-uses-numbers = day of week { $field } uses numbers: use day names (MON, TUE, WED, THU, FRI, SAT, SUN)
+is-not-cron-expression = { $text } is not a cron expression ({ $why }): { $help }
+minutes-permanence-lasts-30-to = { $minutes } minutes: a permanence lasts 30 to 720 minutes (3h30 is 210)
+this-never-happens-in-coming = this never happens in the coming year: check the days and months
+this-happens-times-year-permanence = this happens { $starts }+ times a year: a permanence is a half-day, write its start time (e.g. "0 9 * * TUE")
+permanence-at-lasting-minutes-permanences = a permanence at { $start } lasting { $minutes } minutes: permanences start at 06:00 or later and end by midnight the same day (clock changes happen at night)
+is-not-permanence-id-rule = { $text } is not a permanence id (rule id, underscore, date)
+there-is-no-permanence-rule = there is no permanence rule { $id }
+range-ends-before-it-starts = the range ends before it starts: to must be on or after from
+ask-for-days-at-most = ask for { $max } days at most
+there-is-no-permanence = there is no permanence { $id }
+site-closed-until-further-notice = site closed until further notice

@@ -1,0 +1,32 @@
+# The permanence schedule's messages, in French.
+
+there-is-no-site = il n'y a pas de site { $id }
+is-not-date-write-it = { $text } n'est pas une date : écrivez-la comme 2026-09-15
+offer-drop-in-appointments-or = proposez l'accès libre, des rendez-vous, ou les deux
+minutes-appointment-lasts-10-to = { $appointment_minutes } minutes : un rendez-vous dure de 10 à 240 minutes
+desks-give-1-to-20 = { $desks } postes : donnez de 1 à 20 rendez-vous tenus en même temps
+reason-is-not-reason = le motif { $reason } n'existe pas
+minutes-for-one-reason-10 = { $length_minutes } minutes pour un motif : de 10 à 240 sont acceptées
+role-is-not-role = { $r } n'est pas un rôle
+is-not-site-id = { $site_id } n'est pas un identifiant de site
+label-has-at-most-80 = un libellé fait 80 caractères au plus
+is-not-local-date-and = { $once } n'est pas une date et heure locale : écrivez 2026-09-15T09:00
+give-either-cron-recurrence-e = donnez soit cron (une récurrence, par ex. « 0 9 * * TUE »), soit once_at (une permanence en plus), pas les deux
+say-from-which-date-rule = dites à partir de quelle date la règle vaut, par ex. 2026-09-01
+rule-ends-before-it-starts = la règle finit avant de commencer : valid_until doit être le même jour que valid_from ou après
+say-what-permanence-offers = dites ce que la permanence propose
+appointment-is-longer-than-permanence = un rendez-vous est plus long que la permanence : aucun créneau ne tiendrait
+write-five-fields-minute-hour = écrivez cinq champs, minute heure jour-du-mois mois jour-de-la-semaine, avec les noms des jours : « 0 9 * * TUE » (le mardi à 09:00), « 30 13 * * MON,THU »
+has-fields = { $text } a { $fields } champs : { $help }
+day-of-week-uses-numbers = le jour de la semaine { $field } utilise des chiffres : utilisez les noms des jours (MON, TUE, WED, THU, FRI, SAT, SUN)
+is-not-cron-expression = { $text } n'est pas une expression cron ({ $why }) : { $help }
+minutes-permanence-lasts-30-to = { $minutes } minutes : une permanence dure de 30 à 720 minutes (3h30 font 210)
+this-never-happens-in-coming = cela n'arrive jamais dans l'année qui vient : vérifiez les jours et les mois
+this-happens-times-year-permanence = cela arrive plus de { $starts } fois par an : une permanence est une demi-journée, écrivez son heure de début (par ex. « 0 9 * * TUE »)
+permanence-at-lasting-minutes-permanences = une permanence à { $start } de { $minutes } minutes : les permanences commencent à 06:00 ou plus tard et finissent avant minuit le même jour (les changements d'heure ont lieu la nuit)
+is-not-permanence-id-rule = { $text } n'est pas un identifiant de permanence (identifiant de règle, tiret bas, date)
+there-is-no-permanence-rule = il n'y a pas de règle de permanence { $id }
+range-ends-before-it-starts = la période finit avant de commencer : to doit être le même jour que from ou après
+ask-for-days-at-most = demandez { $max } jours au plus
+there-is-no-permanence = il n'y a pas de permanence { $id }
+site-closed-until-further-notice = site fermé jusqu'à nouvel ordre
