@@ -582,7 +582,8 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
     // The service starts again (another instance over the same store).
     let restarted = appointments::Appointments::new(
         std::sync::Arc::clone(&t.state.store),
-        t.identity().clone(),
+        std::sync::Arc::new(t.identity().clone()),
+        t.identity().vault().clone(),
         appointments::Settings::default(),
         t.identity().clock(),
     )
@@ -603,7 +604,8 @@ async fn a_move_cut_in_half_by_a_crash_is_completed_at_the_next_start_once() {
     );
     let also = appointments::Appointments::new(
         std::sync::Arc::clone(&t.state.store),
-        t.identity().clone(),
+        std::sync::Arc::new(t.identity().clone()),
+        t.identity().vault().clone(),
         appointments::Settings::default(),
         t.identity().clock(),
     )

@@ -188,14 +188,11 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
 
 /// Services talk through the log: a service crate depends on the log, the
 /// contracts, the shared HTTP layer, the message catalogues and pure
-/// libraries, never on another service. The pairs below are the ones
-/// still to remove (issue 15: each will fold what it needs from the log,
-/// or ask through a port in `contracts`); no new one may come, and one
-/// removed must leave this list.
+/// libraries, never on another service. What it needs of another's facts
+/// it folds from the log, or asks through a port in `contracts`.
 #[test]
-fn no_service_crate_depends_on_another_but_those_being_removed() {
+fn no_service_crate_depends_on_another() {
     const SERVICES: [&str; 5] = ["identity", "calendar", "appointments", "reminders", "stats"];
-    const STILL: [(&str, &str); 1] = [("appointments", "identity")];
     let mut found: Vec<(&str, &str)> = Vec::new();
     for service in SERVICES {
         let manifest =
@@ -213,11 +210,20 @@ fn no_service_crate_depends_on_another_but_those_being_removed() {
             }
         }
     }
-    let new: Vec<_> = found.iter().filter(|p| !STILL.contains(p)).collect();
     assert!(
-        new.is_empty(),
-        "a service crate depends on another: {new:?}"
+        found.is_empty(),
+        "a service crate depends on another: {found:?}"
     );
-    let gone: Vec<_> = STILL.iter().filter(|p| !found.contains(p)).collect();
-    assert!(gone.is_empty(), "removed: take them off the list: {gone:?}");
+    // And the pure library the calendar and appointments share stays pure:
+    // no service, no HTTP layer, no store backend.
+    let manifest =
+        std::fs::read_to_string(root().join("services/timetable/Cargo.toml")).expect("manifest");
+    for other in SERVICES.iter().chain(&["api", "web", "creneau", "tokio"]) {
+        assert!(
+            !manifest
+                .lines()
+                .any(|l| l.starts_with(&format!("{other}."))),
+            "timetable depends on {other}"
+        );
+    }
 }

@@ -31,3 +31,4 @@ wait-minutes = { $count ->
     [one] { $count } minute
    *[other] { $count } minutes
 }
+try-again-in = { $what }: try again in { $wait }

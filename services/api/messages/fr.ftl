@@ -43,3 +43,4 @@ wait-minutes = { $count ->
     [one] { $count } minute
    *[other] { $count } minutes
 }
+try-again-in = { $what } : réessayez dans { $wait }

@@ -8,7 +8,6 @@
 //!   [`Need`] every route declares, [`Routes`] (a router that records those
 //!   declarations) and the [`authorize`] middleware that enforces them,
 //!   with CSRF and origin checks for cookie sessions.
-//! - `acting`: [`Acting`], who does something and in which correlation.
 //! - `correlation`: the [`CorrelationId`] and the time ([`Now`]) every
 //!   request carries.
 //! - `headers`: security headers on every answer.
@@ -29,7 +28,6 @@
 messages::catalogue!(MESSAGES, "api", fr, en);
 
 mod access;
-mod acting;
 mod correlation;
 mod error;
 mod headers;
@@ -44,7 +42,8 @@ pub use access::{
     MaybeStaff, Need, Principal, Routes, Rule, STAFF_TOKEN_PREFIX, Scope, SessionInfo, Twin, Verb,
     authorize, cookie, safe_return, same_secret, url_encode,
 };
-pub use acting::Acting;
+/// Who acts, in which correlation: in `contracts`, where the ports take it.
+pub use contracts::Acting;
 /// Roles are named in `contracts`, where services that are not HTTP read
 /// them too.
 pub use contracts::{parse_role, role_name};
@@ -54,6 +53,8 @@ pub use error::{
 };
 pub use headers::security_headers;
 pub use lease::{Holder, Lease, LeaseError, holder_of};
-pub use limits::{Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, wait_words};
+pub use limits::{
+    Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, try_again, wait_words,
+};
 pub use openapi::openapi;
 pub use signing::{sign, verify};

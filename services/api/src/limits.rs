@@ -444,6 +444,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
     }
 }
 
+/// "`what`: try again in 3 minutes", in the caller's language: what a
+/// limit answers.
+pub fn try_again(what: impl std::fmt::Display, wait: Duration) -> String {
+    crate::MESSAGES.now(
+        "try-again-in",
+        &[
+            ("what", what.to_string().into()),
+            ("wait", wait_words(wait).into()),
+        ],
+    )
+}
+
 /// "3 minutes", "1 minute", "40 seconds": for messages.
 pub fn wait_words(d: Duration) -> String {
     let secs = d.as_secs().max(1);

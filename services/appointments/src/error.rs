@@ -3,6 +3,7 @@
 use api::ApiError;
 use chrono::DateTime;
 use contracts::SiteId;
+use contracts::ports::ResidentsError;
 use eventlog::{AppendError, StoreError};
 use serde::Serialize;
 
@@ -51,14 +52,23 @@ pub enum AppointmentError {
     Vault(#[from] contracts::VaultError),
     #[error("an event does not fit its contract")]
     Contract(#[from] contracts::ContractError),
-    #[error("the identity service failed")]
-    Identity(#[source] identity::IdentityError),
+    /// The service that holds residents could not answer (its store).
+    #[error("the residents could not be read or written")]
+    Residents(#[source] ResidentsError),
     /// Something that cannot happen did: a broken invariant.
     #[error("{0}")]
     Internal(String),
 }
 
 impl AppointmentError {
+    /// A limit reached: `what`, and when to try again.
+    pub fn too_many(what: impl std::fmt::Display, wait: std::time::Duration) -> Self {
+        AppointmentError::TooMany {
+            message: api::try_again(what, wait),
+            retry_after: wait,
+        }
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         AppointmentError::Invalid {
             field,
@@ -82,22 +92,21 @@ impl From<AppendError> for AppointmentError {
     }
 }
 
-impl From<identity::IdentityError> for AppointmentError {
-    fn from(e: identity::IdentityError) -> Self {
+impl From<ResidentsError> for AppointmentError {
+    fn from(e: ResidentsError) -> Self {
         match e {
-            identity::IdentityError::Invalid(m) => AppointmentError::Invalid {
+            ResidentsError::Invalid(message) => AppointmentError::Invalid {
                 field: "resident",
-                message: m,
-            },
-            identity::IdentityError::NotFound(m) => AppointmentError::NotFound(m),
-            identity::IdentityError::TooMany {
                 message,
-                retry_after,
-            } => AppointmentError::TooMany {
-                message,
-                retry_after,
             },
-            other => AppointmentError::Identity(other),
+            ResidentsError::Refused(m) => AppointmentError::Refused(m),
+            ResidentsError::NotFound(m) => AppointmentError::NotFound(m),
+            ResidentsError::Conflict(m) => AppointmentError::Conflict(m),
+            ResidentsError::TooMany { message, wait } => AppointmentError::TooMany {
+                message,
+                retry_after: wait,
+            },
+            other @ ResidentsError::Unavailable(_) => AppointmentError::Residents(other),
         }
     }
 }
@@ -131,10 +140,10 @@ impl From<AppointmentError> for ApiError {
                     message: i.message,
                 }
             }
-            AppointmentError::Identity(e) => e.into(),
             e @ (AppointmentError::Store(_)
             | AppointmentError::Append(_)
             | AppointmentError::Timetable(_)
+            | AppointmentError::Residents(_)
             | AppointmentError::Vault(_)
             | AppointmentError::Contract(_)
             | AppointmentError::Internal(_)) => ApiError::internal(e),

@@ -213,7 +213,7 @@ struct BookBody {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfirmationBody {
-    challenge: identity::CodeChallenge,
+    challenge: contracts::ports::CodeChallenge,
     code: String,
 }
 
@@ -400,10 +400,10 @@ async fn check_access(
         )));
     };
     s.appointments
-        .identity()
-        .link_for(token, id, &link.client)
+        .residents()
+        .open_link(token, id, &link.client)
         .await
-        .map_err(ApiError::from)?;
+        .map_err(AppointmentError::from)?;
     Ok(Party::Resident)
 }
 
@@ -577,12 +577,12 @@ async fn residents_search(
 ) -> Result<Response, ApiError> {
     let found = s
         .appointments
-        .identity()
-        .find_residents(&principal, correlation.0, &q.q)
+        .residents()
+        .find(&principal, correlation.0, &q.q)
         .await
         .map_err(|e| match e {
-            identity::IdentityError::Invalid(m) => AppointmentError::invalid("q", m).into(),
-            other => ApiError::from(other),
+            contracts::ports::ResidentsError::Invalid(m) => AppointmentError::invalid("q", m),
+            other => other.into(),
         })?;
     let now = now.0;
     let mut shown_list = Vec::new();

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use contracts::proto::appointments::v1 as ev;
+use contracts::proto::identity::v1 as links;
 use contracts::{AppointmentId, Party, Reason, ResidentId, RuleId, SiteId, decode_event};
 use eventlog::{Position, RecordedEvent, StreamName};
 
@@ -48,6 +49,10 @@ pub struct Booking {
     /// A move from another permanence whose `AppointmentMovedOut` is not
     /// written yet: (that permanence, the `AppointmentMovedIn` event id).
     pub leaving: Option<(String, uuid::Uuid)>,
+    /// The token hashes of its manage links that still work (the
+    /// `ManageLinkIssued` events appended with it): a move issues them
+    /// again until the new end.
+    pub links: Vec<[u8; 32]>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -221,6 +226,7 @@ impl Model {
                 stage: Stage::Booked,
                 arrived_at: None,
                 leaving: None,
+                links: Vec::new(),
             };
             self.bookings.insert(id, booking);
             self.by_permanence.entry(permanence).or_default().push(id);
@@ -260,6 +266,22 @@ impl Model {
                 }
                 b.stage = stage;
             }
+        } else if let Some(x) = decode_event::<links::ManageLinkIssued>(e)? {
+            let hash: [u8; 32] = x
+                .token_sha256
+                .as_slice()
+                .try_into()
+                .map_err(|_| bad(e, "link hash"))?;
+            if let Some(b) = self.booking_named(e, &x.appointment_id)?
+                && !b.links.contains(&hash)
+            {
+                b.links.push(hash);
+            }
+        } else if let Some(x) = decode_event::<links::ManageLinkRevoked>(e)? {
+            if let Some(b) = self.booking_named(e, &x.appointment_id)? {
+                b.links
+                    .retain(|h| h.as_slice() != x.token_sha256.as_slice());
+            }
         } else if let Some(x) = decode_event::<ev::AppointmentCancelled>(e)?
             && let Some(b) = x
                 .appointment_id
@@ -270,6 +292,16 @@ impl Model {
             b.cancelled = true;
         }
         Ok(())
+    }
+
+    /// The booking an event names, if this model knows it.
+    fn booking_named(
+        &mut self,
+        e: &RecordedEvent,
+        id: &str,
+    ) -> Result<Option<&mut Booking>, AppointmentError> {
+        let id: AppointmentId = id.parse().map_err(|_| bad(e, "id"))?;
+        Ok(self.bookings.get_mut(&id))
     }
 
     /// The stage an event moves its appointment to, if it is one of those.

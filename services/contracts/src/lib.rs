@@ -8,6 +8,8 @@
 //! - `ids`: typed UUID v7 identifiers.
 //! - `ics`: iCalendar text (escaping, folding, times), for feeds and
 //!   invitations.
+//! - `links`: residents' manage links (a random token, the log keeps its
+//!   hash), and the hash of every token.
 //! - `mac`: HMAC-SHA256 and constant-time comparison, for every signature.
 //! - `phone`: mobile phone numbers, parsed and normalised to E.164.
 //! - `party`: who acted on an appointment ([`Party`]), and why it was
@@ -15,7 +17,9 @@
 //! - `reason`: why residents come, with the French words for them.
 //! - `time`: Europe/Paris local time, with clock changes refused, not guessed.
 //! - `personal`: sealing personal data under per-resident keys, and erasing it.
-//! - `ports`: traits for what services need from outside (sending an email).
+//! - `acting`: [`Acting`], who does something and in which correlation.
+//! - `ports`: traits for what services need from outside (sending an email)
+//!   or from the one service that holds a fact (residents, by phone).
 //! - `streams`: the stream categories and link shapes services find each
 //!   other's facts by.
 
@@ -23,10 +27,12 @@
 // caller's language (`messages/fr.ftl`, `messages/en.ftl`).
 messages::catalogue!(MESSAGES, "contracts", fr, en);
 
+mod acting;
 pub mod email;
 mod event;
 pub mod ics;
 mod ids;
+pub mod links;
 pub mod mac;
 mod party;
 pub mod personal;
@@ -86,6 +92,7 @@ pub mod proto {
     }
 }
 
+pub use acting::Acting;
 pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};
 pub use ids::{AppointmentId, ReminderId, ResidentId, RuleId, SiteId, StaffId};
 pub use party::{parse_role, role_name};

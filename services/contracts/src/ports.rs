@@ -42,9 +42,47 @@ pub struct Contact {
     pub email_consent: bool,
 }
 
+/// A resident as reception or a booking form gives them.
+#[derive(Debug, Clone)]
+pub struct NewResident {
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub language: crate::Language,
+    pub sms_consent: bool,
+    pub email_consent: bool,
+    /// The site whose staff register them (at the desk, on the phone);
+    /// `None` when they become known by booking, which names its site.
+    pub site: Option<crate::SiteId>,
+}
+
+/// A resident found by reception's search, as staff see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundResident {
+    pub id: crate::ResidentId,
+    pub name: String,
+    /// E.164.
+    pub phone: String,
+    /// The same phone and a shared name word: perhaps the same person.
+    pub possible_duplicates: Vec<crate::ResidentId>,
+}
+
 /// Why the service that holds residents did not answer as asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ResidentsError {
+    /// Input that cannot be used (a name, a code), with what to do.
+    #[error("{0}")]
+    Invalid(String),
+    /// A code or a link that does not open what it was given for.
+    #[error("{0}")]
+    Refused(String),
+    /// No such resident, or a link that opens nothing.
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone changed the same resident meanwhile, again and again.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many tries (codes asked for a number, from an address): the
     /// message says so in the caller's language; try again after `wait`.
     #[error("{message}")]
@@ -59,7 +97,8 @@ pub enum ResidentsError {
 
 /// What a service asks of the one that holds residents' identities (the
 /// identity service; the binary hands it over): how to reach a resident,
-/// and a booking code for a phone number.
+/// who holds a phone number, registering and forgetting one, booking codes
+/// and manage links.
 #[async_trait]
 pub trait Residents: Send + Sync {
     /// `None`: no such resident, or one erased.
@@ -73,4 +112,62 @@ pub trait Residents: Send + Sync {
         phone: &crate::PhoneNumber,
         client: &str,
     ) -> Result<IssuedCode, ResidentsError>;
+
+    /// The resident registered with `phone` under `name` (another name is
+    /// another person: families share a phone).
+    async fn resident_named(
+        &self,
+        phone: &crate::PhoneNumber,
+        name: &str,
+    ) -> Result<Option<crate::ResidentId>, ResidentsError>;
+
+    /// Registers a resident.
+    async fn register(
+        &self,
+        acting: &crate::Acting,
+        resident: NewResident,
+    ) -> Result<crate::ResidentId, ResidentsError>;
+
+    /// Erases a record registered for a booking whose place someone else
+    /// won in the same instant: it holds nothing and is not kept.
+    async fn forget_unbooked(
+        &self,
+        acting: &crate::Acting,
+        resident: crate::ResidentId,
+    ) -> Result<(), ResidentsError>;
+
+    /// Takes the booking code `code` typed for `challenge` and `phone`
+    /// (once, within its tries); `Invalid` or `Refused` says why not.
+    async fn check_booking_code(
+        &self,
+        challenge: &CodeChallenge,
+        phone: &crate::PhoneNumber,
+        code: &str,
+    ) -> Result<(), ResidentsError>;
+
+    /// Gives a code taken for a booking that failed back, so that the
+    /// resident can use it again.
+    async fn release_booking_code(&self, challenge: &CodeChallenge);
+
+    /// Whether the manage link `token` opens `appointment`, for a caller
+    /// at `client` (failed look-ups are limited per address).
+    async fn open_link(
+        &self,
+        token: &str,
+        appointment: crate::AppointmentId,
+        client: &str,
+    ) -> Result<(), ResidentsError>;
+}
+
+/// Reception's search for residents, as `Who` (the signed-in staff member,
+/// a type of the HTTP layer) may search: by phone everyone registered with
+/// it, by name the residents of their sites; recorded in the audit.
+#[async_trait]
+pub trait ResidentSearch<Who: Sync>: Send + Sync {
+    async fn find(
+        &self,
+        who: &Who,
+        correlation: uuid::Uuid,
+        query: &str,
+    ) -> Result<Vec<FoundResident>, ResidentsError>;
 }

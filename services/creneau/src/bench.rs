@@ -357,7 +357,8 @@ pub async fn run_calendar(
         let calendar = calendar::Calendar::new(Arc::clone(&store), [1u8; 32]).await?;
         let appointments = appointments::Appointments::new(
             Arc::clone(&store),
-            identity.clone(),
+            Arc::new(identity.clone()),
+            identity.vault().clone(),
             appointments::Settings::default(),
             identity.clock(),
         )

@@ -192,7 +192,8 @@ impl AppState {
                 .context("cannot read the calendar from the event log")?;
         let appointments = appointments::Appointments::new(
             Arc::clone(&store),
-            identity.clone(),
+            Arc::new(identity.clone()),
+            identity.vault().clone(),
             appointments::Settings::default(),
             Arc::clone(&clock),
         )

@@ -90,7 +90,8 @@ pub async fn open_appointments(
 ) -> anyhow::Result<appointments::Appointments> {
     appointments::Appointments::new(
         Arc::clone(store),
-        identity.clone(),
+        Arc::new(identity.clone()),
+        identity.vault().clone(),
         appointments::Settings::default(),
         identity.clock(),
     )

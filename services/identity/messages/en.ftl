@@ -6,7 +6,6 @@ this-code-was-typed-wrong = this code was typed wrong too many times: ask for a 
 this-code-has-expired-it = this code has expired (it lasts 10 minutes): ask for a new code
 this-code-was-used-for = this code was used for a booking already: ask for a new code
 this-is-not-code-we = this is not the code we sent: check the 6 digits in the SMS and type them again
-try-again-in = { $what }: try again in { $wait }
 body-does-not-fit-this = the body does not fit this request: { $why }
 your-account-is-gone-sign = your account is gone: sign in again
 you-have-no-token = you have no token { $token_id }

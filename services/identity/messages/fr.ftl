@@ -6,7 +6,6 @@ this-code-was-typed-wrong = ce code a été mal tapé trop de fois : demandez un
 this-code-has-expired-it = ce code a expiré (il dure 10 minutes) : demandez un nouveau code
 this-code-was-used-for = ce code a déjà servi à une réservation : demandez un nouveau code
 this-is-not-code-we = ce n'est pas le code envoyé : vérifiez les 6 chiffres du SMS et tapez-les à nouveau
-try-again-in = { $what } : réessayez dans { $wait }
 body-does-not-fit-this = le contenu ne correspond pas à cette demande : { $why }
 your-account-is-gone-sign = votre compte n'existe plus : reconnectez-vous
 you-have-no-token = vous n'avez pas de jeton { $token_id }

@@ -564,15 +564,6 @@ impl Directory {
         self.by_phone.get(phone).map_or(&[], Vec::as_slice)
     }
 
-    /// The token hashes of an appointment's links that still work.
-    pub fn link_hashes_for(&self, appointment: AppointmentId) -> Vec<[u8; 32]> {
-        self.links
-            .iter()
-            .filter(|(_, l)| l.appointment_id == appointment && !l.revoked)
-            .map(|(h, _)| *h)
-            .collect()
-    }
-
     pub fn link(&self, hash: &[u8; 32]) -> Option<&LinkView> {
         self.links.get(hash)
     }

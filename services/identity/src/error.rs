@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use api::{ApiError, wait_words};
+use api::ApiError;
 use contracts::VaultError;
 use eventlog::{AppendError, StoreError};
 
@@ -48,12 +48,7 @@ pub enum IdentityError {
 impl IdentityError {
     pub fn too_many(what: impl std::fmt::Display, wait: Duration) -> Self {
         IdentityError::TooMany {
-            message: messages::say!(
-                crate::MESSAGES,
-                "try-again-in",
-                what = what,
-                wait = wait_words(wait)
-            ),
+            message: api::try_again(what, wait),
             retry_after: wait,
         }
     }

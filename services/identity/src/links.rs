@@ -1,24 +1,14 @@
-//! Residents' manage links: a resident has no account; the link sent with
-//! their appointment lets them see, cancel or move that appointment and
-//! nothing else. The token carries 128 random bits (22 characters, short
-//! enough for a one-segment SMS); the log keeps only its
-//! SHA-256, in a `ManageLinkIssued` event that the appointments service
-//! appends to the appointment's own stream when it books.
+//! Opening residents' manage links (their shape and how one is made are in
+//! `contracts::links`: appointments makes them when it books).
 
 use chrono::{DateTime, Utc};
+use contracts::links::LINK_TOKEN_LEN;
 use contracts::proto::identity::v1 as ev;
 use contracts::{AppointmentId, ResidentId};
 
 use crate::error::IdentityError;
 use crate::secret;
 use crate::service::Identity;
-
-/// A new link: the token to send (once), and the event that records it.
-#[derive(Debug, Clone)]
-pub struct NewLink {
-    pub token: String,
-    pub event: ev::ManageLinkIssued,
-}
 
 /// What a valid link opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,30 +18,7 @@ pub struct LinkAccess {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Characters of a manage link's token.
-pub const LINK_TOKEN_LEN: usize = 22;
-
 const NOT_VALID: &str = "this link is not valid: check that the whole address from your SMS or email was copied, or call the help desk";
-
-/// A link for `appointment`, valid until `expires_at` (the end of the
-/// appointment).
-pub fn new_link(
-    appointment: AppointmentId,
-    resident: ResidentId,
-    expires_at: DateTime<Utc>,
-) -> Result<NewLink, IdentityError> {
-    let token = secret::link_token()?;
-    Ok(NewLink {
-        event: ev::ManageLinkIssued {
-            appointment_id: appointment.to_string(),
-            resident_id: resident.to_string(),
-            token_sha256: secret::token_hash(&token).to_vec(),
-            expires_at: expires_at.to_rfc3339(),
-            token: None,
-        },
-        token,
-    })
-}
 
 /// The event that ends a link early (a new one replaced it).
 pub fn revoke_link(appointment: AppointmentId, token: &str) -> ev::ManageLinkRevoked {

@@ -38,16 +38,9 @@ pub const QUIET: Duration = Duration::from_secs(10 * 60);
 /// The most residents one search answers.
 pub const SEARCH_LIMIT: usize = 20;
 
-/// A resident as staff see them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentSeen {
-    pub id: ResidentId,
-    pub name: String,
-    /// E.164.
-    pub phone: String,
-    /// The same phone and a shared name word: perhaps the same person.
-    pub possible_duplicates: Vec<ResidentId>,
-}
+/// A resident as staff see them (the port's type: reception's search
+/// answers it through `contracts::ports::ResidentSearch`).
+pub use contracts::ports::FoundResident as ResidentSeen;
 
 fn seen(r: &ResidentView, duplicates: Vec<ResidentId>) -> ResidentSeen {
     ResidentSeen {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Months, Utc};
 use contracts::proto::residents::v1 as rev;
-use contracts::{Language, PhoneNumber, ResidentId, Sealed, SiteId, Vault, decode_event};
+use contracts::{PhoneNumber, ResidentId, Sealed, Vault, decode_event};
 use eventlog::{Actor, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -12,22 +12,10 @@ use serde_json::{Value, json};
 use crate::error::IdentityError;
 use crate::service::Identity;
 use api::{Acting, Principal};
+use contracts::ports::ResidentsError;
 use uuid::Uuid;
 
-/// A resident as reception or a booking form gives them.
-#[derive(Debug, Clone)]
-pub struct NewResident {
-    pub first_name: String,
-    pub last_name: String,
-    pub phone: String,
-    pub email: Option<String>,
-    pub language: Language,
-    pub sms_consent: bool,
-    pub email_consent: bool,
-    /// The site whose staff register them (at the desk, on the phone);
-    /// `None` when they become known by booking, which names its site.
-    pub site: Option<SiteId>,
-}
+pub use contracts::ports::NewResident;
 
 /// A resident's current details, opened. Erased values read `None`.
 #[derive(Debug, Clone, Serialize)]
@@ -498,14 +486,35 @@ impl Identity {
     }
 }
 
+/// What the port says for an identity failure: what the caller can act on
+/// (a bad value, a refusal, a limit) stays itself; the rest is "try again".
+fn port_error(e: IdentityError) -> ResidentsError {
+    match e {
+        IdentityError::Invalid(m) => ResidentsError::Invalid(m),
+        IdentityError::Refused(m) => ResidentsError::Refused(m),
+        IdentityError::NotFound(m) => ResidentsError::NotFound(m),
+        IdentityError::Conflict(m) => ResidentsError::Conflict(m),
+        e @ IdentityError::Concurrent(_) => ResidentsError::Conflict(e.to_string()),
+        IdentityError::TooMany {
+            message,
+            retry_after,
+        } => ResidentsError::TooMany {
+            message,
+            wait: retry_after,
+        },
+        other => ResidentsError::Unavailable(Box::new(other)),
+    }
+}
+
 /// The port other services reach residents through (reminders: how to
-/// reach one, and booking codes), so that none depends on this crate.
+/// reach one, and booking codes; appointments: who holds a phone, new
+/// residents, codes and links), so that none depends on this crate.
 #[async_trait::async_trait]
 impl contracts::ports::Residents for Identity {
     async fn contact(
         &self,
         resident: ResidentId,
-    ) -> Result<Option<contracts::ports::Contact>, contracts::ports::ResidentsError> {
+    ) -> Result<Option<contracts::ports::Contact>, ResidentsError> {
         match self.resident_details(resident).await {
             Ok(d) if !d.erased => Ok(Some(contracts::ports::Contact {
                 phone: d.phone,
@@ -515,26 +524,92 @@ impl contracts::ports::Residents for Identity {
                 email_consent: d.email_consent,
             })),
             Ok(_) | Err(IdentityError::NotFound(_)) => Ok(None),
-            Err(e) => Err(contracts::ports::ResidentsError::Unavailable(Box::new(e))),
+            Err(e) => Err(ResidentsError::Unavailable(Box::new(e))),
         }
     }
 
     async fn issue_booking_code(
         &self,
-        phone: &contracts::PhoneNumber,
+        phone: &PhoneNumber,
         client: &str,
-    ) -> Result<contracts::ports::IssuedCode, contracts::ports::ResidentsError> {
+    ) -> Result<contracts::ports::IssuedCode, ResidentsError> {
         Identity::issue_booking_code(self, phone, client)
             .await
             .map_err(|e| match e {
-                IdentityError::TooMany {
-                    message,
-                    retry_after,
-                } => contracts::ports::ResidentsError::TooMany {
-                    message,
-                    wait: retry_after,
-                },
-                other => contracts::ports::ResidentsError::Unavailable(Box::new(other)),
+                e @ IdentityError::TooMany { .. } => port_error(e),
+                other => ResidentsError::Unavailable(Box::new(other)),
             })
+    }
+
+    async fn resident_named(
+        &self,
+        phone: &PhoneNumber,
+        name: &str,
+    ) -> Result<Option<ResidentId>, ResidentsError> {
+        Identity::resident_named(self, phone, name)
+            .await
+            .map_err(port_error)
+    }
+
+    async fn register(
+        &self,
+        acting: &Acting,
+        resident: NewResident,
+    ) -> Result<ResidentId, ResidentsError> {
+        self.register_resident(acting, resident)
+            .await
+            .map_err(port_error)
+    }
+
+    async fn forget_unbooked(
+        &self,
+        acting: &Acting,
+        resident: ResidentId,
+    ) -> Result<(), ResidentsError> {
+        self.erase_resident(acting, resident, ErasureCause::BookingLost)
+            .await
+            .map(|_| ())
+            .map_err(port_error)
+    }
+
+    async fn check_booking_code(
+        &self,
+        challenge: &contracts::ports::CodeChallenge,
+        phone: &PhoneNumber,
+        code: &str,
+    ) -> Result<(), ResidentsError> {
+        Identity::check_booking_code(self, challenge, phone, code)
+            .await
+            .map_err(port_error)
+    }
+
+    async fn release_booking_code(&self, challenge: &contracts::ports::CodeChallenge) {
+        Identity::release_booking_code(self, challenge).await;
+    }
+
+    async fn open_link(
+        &self,
+        token: &str,
+        appointment: contracts::AppointmentId,
+        client: &str,
+    ) -> Result<(), ResidentsError> {
+        self.link_for(token, appointment, client)
+            .await
+            .map(|_| ())
+            .map_err(port_error)
+    }
+}
+
+#[async_trait::async_trait]
+impl contracts::ports::ResidentSearch<Principal> for Identity {
+    async fn find(
+        &self,
+        who: &Principal,
+        correlation: Uuid,
+        query: &str,
+    ) -> Result<Vec<contracts::ports::FoundResident>, ResidentsError> {
+        self.find_residents(who, correlation, query)
+            .await
+            .map_err(port_error)
     }
 }

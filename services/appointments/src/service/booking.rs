@@ -3,9 +3,9 @@
 
 use api::Acting;
 use chrono::{DateTime, NaiveDate, Utc};
+use contracts::ports::{CodeChallenge, NewResident, ResidentsError};
 use contracts::proto::appointments::v1 as ev;
 use contracts::{AppointmentId, Language, Party, PhoneNumber, Reason, ResidentId, SiteId};
-use identity::{ErasureCause, NewResident};
 
 use super::{Appointments, Decision};
 use crate::decide::{self, free_times, has_room, local};
@@ -44,7 +44,7 @@ pub struct BookRequest {
     pub note: Option<String>,
     /// The code sent by SMS and its challenge, where the site confirms
     /// online bookings that way (`POST /api/v1/booking-codes`).
-    pub confirmation: Option<(identity::CodeChallenge, String)>,
+    pub confirmation: Option<(CodeChallenge, String)>,
     /// The resident agreed to SMS (confirmation and reminders): the web
     /// form asks; staff on the phone ask aloud.
     pub sms_consent: bool,
@@ -130,18 +130,16 @@ impl Appointments {
             // The address first: an address over its limit spends nothing
             // of the number's. The number's quota counts bookings made.
             if let Err(wait) = self.inner.per_ip.hit(client).await {
-                return Err(identity::IdentityError::too_many(
+                return Err(AppointmentError::too_many(
                     messages::say!(crate::MESSAGES, "too-many-bookings-from-this"),
                     wait,
-                )
-                .into());
+                ));
             }
             if let Err(wait) = self.inner.per_phone.check(phone.as_str()).await {
-                return Err(identity::IdentityError::too_many(
+                return Err(AppointmentError::too_many(
                     messages::say!(crate::MESSAGES, "too-many-bookings-for-this"),
                     wait,
-                )
-                .into());
+                ));
             }
         }
         let decided = self.decide_booking(&request, &booker, &phone, now).await?;
@@ -150,7 +148,9 @@ impl Appointments {
             .place(&request, &booker, decided, &phone, note, now)
             .await;
         match (&made, code_taken) {
-            (Err(_), Some(challenge)) => self.inner.identity.release_booking_code(&challenge).await,
+            (Err(_), Some(challenge)) => {
+                self.inner.residents.release_booking_code(&challenge).await
+            }
             (Ok(_), _) => {
                 if let Booker::Resident { .. } = &booker {
                     let _ = self.inner.per_phone.hit(phone.as_str()).await;
@@ -189,7 +189,7 @@ impl Appointments {
         // whether the number is known.
         let resident = self
             .inner
-            .identity
+            .residents
             .resident_named(phone, &request.name)
             .await?;
         let m = self.read(false).await?;
@@ -240,7 +240,7 @@ impl Appointments {
         request: &BookRequest,
         booker: &Booker,
         phone: &PhoneNumber,
-    ) -> Result<Option<identity::CodeChallenge>, AppointmentError> {
+    ) -> Result<Option<CodeChallenge>, AppointmentError> {
         let Booker::Resident { .. } = booker else {
             return Ok(None);
         };
@@ -261,11 +261,11 @@ impl Appointments {
             ));
         };
         self.inner
-            .identity
+            .residents
             .check_booking_code(challenge, phone, code)
             .await
             .map_err(|e| match e {
-                identity::IdentityError::Invalid(m) | identity::IdentityError::Refused(m) => {
+                ResidentsError::Invalid(m) | ResidentsError::Refused(m) => {
                     AppointmentError::invalid("confirmation.code", m)
                 }
                 other => other.into(),
@@ -321,8 +321,8 @@ impl Appointments {
             // not kept.
             if let Err(e) = self
                 .inner
-                .identity
-                .erase_resident(&acting, resident, ErasureCause::BookingLost)
+                .residents
+                .forget_unbooked(&acting, resident)
                 .await
             {
                 tracing::warn!(resident = %resident, error = %e, "could not erase the record of a lost booking");
@@ -341,8 +341,8 @@ impl Appointments {
         let (first_name, last_name) = split_name(&request.name);
         Ok(self
             .inner
-            .identity
-            .register_resident(
+            .residents
+            .register(
                 acting,
                 NewResident {
                     first_name,
@@ -376,14 +376,15 @@ impl Appointments {
                 override_reason, ..
             } => (Party::Staff, override_reason.clone().unwrap_or_default()),
         };
-        let vault = self.inner.identity.vault();
+        let vault = &self.inner.vault;
         let sealed_note = match note {
             Some(n) => Some(vault.seal(resident.0, n).await?),
             None => None,
         };
         let id = AppointmentId::new();
         let reference = random_reference()?;
-        let mut link = identity::new_link(id, resident, end)?;
+        let mut link = contracts::links::new_link(id, resident, end)
+            .map_err(|e| AppointmentError::Internal(e.to_string()))?;
         // The reminders service puts the link in its messages: it reads the
         // token sealed under the resident's key.
         link.event.token = Some(vault.seal(resident.0, &link.token).await?);
@@ -428,6 +429,7 @@ impl Appointments {
                 stage: Stage::Booked,
                 arrived_at: None,
                 leaving: None,
+                links: vec![contracts::links::token_hash(&link.token)],
             },
             token: link.token,
         })

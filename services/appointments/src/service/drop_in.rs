@@ -27,7 +27,7 @@ impl Appointments {
         }
         let ticket = uuid::Uuid::now_v7();
         let sealed = match first_name {
-            Some(n) => Some(self.inner.identity.vault().seal(ticket, n).await?),
+            Some(n) => Some(self.inner.vault.seal(ticket, n).await?),
             None => None,
         };
         self.decide(|m| {
@@ -166,8 +166,7 @@ impl Appointments {
     pub async fn first_name_of(&self, t: &crate::queue::Ticket) -> Option<String> {
         let sealed = t.first_name.as_ref()?;
         self.inner
-            .identity
-            .vault()
+            .vault
             .open_sealed(sealed)
             .await
             .ok()

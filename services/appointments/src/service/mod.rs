@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use api::RateLimiter;
 use chrono::{DateTime, Utc};
+use contracts::Vault;
+use contracts::ports::{ResidentSearch, Residents};
 use contracts::{ResidentId, RuleId, SiteId};
 use eventlog::{EventStore, ExpectedVersion, Filter, Freshness};
-use identity::Identity;
 use tokio::sync::Mutex;
 
 use crate::error::AppointmentError;
@@ -32,6 +33,14 @@ mod moving;
 mod visits;
 
 pub use booking::{BookRequest, Booked, Booker, MAX_NOTE, ONLINE_PER_PHONE_DAILY};
+
+/// What appointments asks of the service that holds residents (identity,
+/// handed over by the binary): who holds a phone, registering one, booking
+/// codes, manage links, and reception's search. A port, so that this crate
+/// depends on no other service.
+pub trait ResidentsPort: Residents + ResidentSearch<api::Principal> {}
+
+impl<T: Residents + ResidentSearch<api::Principal>> ResidentsPort for T {}
 
 /// How often a command is tried again when its permanence moved meanwhile.
 const ATTEMPTS: usize = 20;
@@ -80,7 +89,10 @@ struct Inner {
     /// What the service takes as now where no request gives the time
     /// (completing moves at start).
     clock: Arc<dyn eventlog::Clock>,
-    identity: Identity,
+    residents: Arc<dyn ResidentsPort>,
+    /// Seals notes and manage links under the resident's key, and opens a
+    /// ticket's first name.
+    vault: Vault,
     settings: Settings,
     model: std::sync::RwLock<Model>,
     /// A tokio mutex, held across the awaits of a catch-up: one reads the
@@ -97,7 +109,8 @@ struct Inner {
 impl Appointments {
     pub async fn new(
         store: Arc<dyn EventStore>,
-        identity: Identity,
+        residents: Arc<dyn ResidentsPort>,
+        vault: Vault,
         settings: Settings,
         clock: Arc<dyn eventlog::Clock>,
     ) -> Result<Self, AppointmentError> {
@@ -108,7 +121,8 @@ impl Appointments {
                 clock,
                 committed: store.wake(),
                 store,
-                identity,
+                residents,
+                vault,
                 settings,
                 model: std::sync::RwLock::new(Model::default()),
                 freshness: Mutex::new(Freshness::default()),
@@ -128,8 +142,9 @@ impl Appointments {
         Ok(service)
     }
 
-    pub fn identity(&self) -> &Identity {
-        &self.inner.identity
+    /// The residents' port (reception's search answers through it).
+    pub fn residents(&self) -> &dyn ResidentsPort {
+        self.inner.residents.as_ref()
     }
 
     /// Now, from the service's clock (for its sweeps).

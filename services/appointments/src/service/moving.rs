@@ -26,14 +26,6 @@ impl Appointments {
         by: Party,
     ) -> Result<Booking, AppointmentError> {
         let now = acting.at;
-        // The link lasts until the new end: its hashes, read once.
-        let hashes = self
-            .inner
-            .identity
-            .directory()
-            .await
-            .map_err(AppointmentError::from)?
-            .link_hashes_for(id);
         let notice = self.inner.settings.notice;
         self.decide(|m| {
             let b = m.booking(id)?;
@@ -68,7 +60,8 @@ impl Appointments {
                 mover: by.into(),
                 ..Default::default()
             })?];
-            for hash in &hashes {
+            // The links last until the new end.
+            for hash in &b.links {
                 events.push(
                     acting.event(&contracts::proto::identity::v1::ManageLinkIssued {
                         appointment_id: id.to_string(),

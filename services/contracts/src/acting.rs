@@ -1,8 +1,8 @@
 //! Who does something, within which correlation: what every command
 //! handler passes down to the events it writes.
 
+use crate::{Event, to_new_event};
 use chrono::{DateTime, Utc};
-use contracts::{Event, to_new_event};
 use eventlog::{Actor, Metadata, NewEvent, Position, RecordedEvent, StoreError};
 use uuid::Uuid;
 
