@@ -643,26 +643,7 @@ async fn an_api_process_killed_under_load_loses_no_acknowledged_booking_and_the_
         move || {
             let mut s = two_servers_with_demo(&dir, &url);
             // Free times at every demo site, whatever the day.
-            let sites = json_body(&http(&s.at[0], "GET", "/api/v1/sites", &[], None));
-            let mut places: Vec<(String, String)> = Vec::new();
-            for site in sites.as_array().expect("sites") {
-                let site = site["site_id"].as_str().expect("site id");
-                let free = json_body(&http(
-                    &s.at[1],
-                    "GET",
-                    &format!("/api/v1/availability?site={site}&reason=procedure_caf&days=30"),
-                    &[],
-                    None,
-                ));
-                places.extend(
-                    free.as_array()
-                        .expect("availability")
-                        .iter()
-                        .filter_map(|a| a["start"].as_str())
-                        .take(8)
-                        .map(|start| (site.to_owned(), start.to_owned())),
-                );
-            }
+            let places = free_places(&s.at[1], 8);
             assert!(places.len() >= 20, "enough free times: {}", places.len());
             let mut acknowledged = Vec::new();
             let mut after_kill = 0;
@@ -740,5 +721,302 @@ async fn an_api_process_killed_under_load_loses_no_acknowledged_booking_and_the_
     }
     drop(store);
     db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A PostgreSQL cluster of the test's own, in its own folder and on its own
+/// port, that it may stop and start again (the shared server cannot be):
+/// made by `scripts/postgres-for-tests private`, removed when dropped.
+struct PrivateCluster {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl PrivateCluster {
+    fn script(dir: &std::path::Path, port: u16, what: &str) -> std::process::Output {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres-for-tests");
+        std::process::Command::new(script)
+            .arg(what)
+            .env("CRENEAU_PG_DIR", dir)
+            .env("CRENEAU_PG_PORT", port.to_string())
+            .output()
+            .expect("scripts/postgres-for-tests")
+    }
+
+    /// `None` where the PostgreSQL binaries are missing (outside CI, where
+    /// the test script installs them).
+    fn start() -> Option<PrivateCluster> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        // Under the machine's temporary folder itself: the server's owner
+        // must reach it.
+        let dir =
+            std::env::temp_dir().join(format!("creneau-pg-{}", uuid::Uuid::new_v4().simple()));
+        let out = Self::script(&dir, port, "private");
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "no private PostgreSQL cluster under CI: {why}"
+            );
+            eprintln!("no private PostgreSQL cluster ({why}): the restart test is skipped");
+            let _ = std::fs::remove_dir_all(&dir);
+            return None;
+        }
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Some(PrivateCluster { dir, url })
+    }
+
+    fn port(&self) -> u16 {
+        self.url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .expect("the cluster's port")
+    }
+
+    /// Stops the server (pg_ctl -m fast: sessions are cut).
+    fn stop_server(&self) {
+        let out = Self::script(&self.dir, self.port(), "stop");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts it again, on the same folder and port.
+    fn start_server(&self) {
+        let out = Self::script(&self.dir, self.port(), "private");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = Self::script(&self.dir, self.port(), "stop");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The free times of the demo sites for `procedure_caf`, `per_site` at
+/// most per site, read through `at`.
+fn free_places(at: &str, per_site: usize) -> Vec<(String, String)> {
+    let sites = json_body(&http(at, "GET", "/api/v1/sites", &[], None));
+    let mut places = Vec::new();
+    for site in sites.as_array().expect("sites") {
+        let site = site["site_id"].as_str().expect("site id");
+        let free = json_body(&http(
+            at,
+            "GET",
+            &format!("/api/v1/availability?site={site}&reason=procedure_caf&days=30"),
+            &[],
+            None,
+        ));
+        places.extend(
+            free.as_array()
+                .expect("availability")
+                .iter()
+                .filter_map(|a| a["start"].as_str())
+                .take(per_site)
+                .map(|start| (site.to_owned(), start.to_owned())),
+        );
+    }
+    places
+}
+
+/// The status of an HTTP answer ("HTTP/1.1 201 Created" → 201).
+fn status_of(answer: &str) -> u16 {
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// PostgreSQL stops under load and comes back: both API processes stay up,
+/// answer 503 with `Retry-After` while it is away (never 500, never a cut
+/// connection), say so on `/readyz`, book again once it is back without
+/// being restarted themselves, and lose no booking they acknowledged.
+#[tokio::test]
+async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_and_no_process() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let cluster = match tokio::task::spawn_blocking(PrivateCluster::start)
+        .await
+        .expect("cluster")
+    {
+        Some(c) => Arc::new(c),
+        None => return,
+    };
+    let dir = temp_dir();
+    let url = cluster.url.clone();
+    let acknowledged = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        let cluster = Arc::clone(&cluster);
+        move || {
+            let mut s = two_servers_with_demo(&dir, &url);
+            let places = free_places(&s.at[0], 40);
+            assert!(places.len() >= 60, "enough free times: {}", places.len());
+            let queue = Arc::new(std::sync::Mutex::new(places));
+            // 0: up, 1: stopped, 2: started again.
+            let phase = Arc::new(AtomicUsize::new(0));
+            let done = Arc::new(AtomicBool::new(false));
+            // (phase, status, appointment id when booked)
+            type Answers = Vec<(usize, u16, Option<String>)>;
+            let answers: Arc<std::sync::Mutex<Answers>> = Arc::default();
+            let counter = Arc::new(AtomicUsize::new(0));
+            let count = |p: usize, status: u16| {
+                answers
+                    .lock()
+                    .expect("answers")
+                    .iter()
+                    .filter(|(ph, st, _)| *ph == p && *st == status)
+                    .count()
+            };
+            let workers: Vec<_> = (0..4)
+                .map(|w| {
+                    let (queue, phase, done, answers, counter) = (
+                        Arc::clone(&queue),
+                        Arc::clone(&phase),
+                        Arc::clone(&done),
+                        Arc::clone(&answers),
+                        Arc::clone(&counter),
+                    );
+                    let (at, cookie, csrf) = (s.at[w % 2].clone(), s.cookie.clone(), s.csrf.clone());
+                    std::thread::spawn(move || {
+                        while !done.load(Ordering::SeqCst) {
+                            let Some((site, start)) = queue.lock().expect("queue").pop() else {
+                                break;
+                            };
+                            let n = counter.fetch_add(1, Ordering::SeqCst);
+                            let body = format!(
+                                r#"{{"site":"{site}","start":"{start}","reason":"procedure_caf","resident":{{"name":"Patient {n}","phone":"0614{:06}"}}}}"#,
+                                n + 1
+                            );
+                            let before = phase.load(Ordering::SeqCst);
+                            let answer = http(
+                                &at,
+                                "POST",
+                                "/api/v1/appointments",
+                                &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+                                Some(&body),
+                            );
+                            let status = status_of(&answer);
+                            let id = (status == 201)
+                                .then(|| json_body(&answer)["id"].as_str().map(str::to_owned))
+                                .flatten();
+                            if status == 503 {
+                                assert!(
+                                    header_of(&answer, "retry-after").is_some(),
+                                    "a 503 says when to try again: {answer}"
+                                );
+                                // Not taken: someone else may try it later.
+                                queue.lock().expect("queue").insert(0, (site, start));
+                                std::thread::sleep(std::time::Duration::from_millis(50));
+                            }
+                            assert!(
+                                [201, 409, 503].contains(&status),
+                                "booked, taken, or unavailable, nothing else: {answer}"
+                            );
+                            let after = phase.load(Ordering::SeqCst);
+                            // An answer that straddles a change of phase is
+                            // counted in neither.
+                            let at_phase = if before == after { before } else { 9 };
+                            answers.lock().expect("answers").push((at_phase, status, id));
+                        }
+                    })
+                })
+                .collect();
+            // Polls `what` every 50 ms for a minute at most.
+            let wait_for = |what: &dyn Fn() -> bool, why: &str| {
+                for _ in 0..1200 {
+                    if what() {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                panic!("waited a minute for {why}");
+            };
+            wait_for(&|| count(0, 201) >= 10, "bookings before the stop");
+            cluster.stop_server();
+            phase.store(1, Ordering::SeqCst);
+            wait_for(&|| count(1, 503) >= 8, "refusals while PostgreSQL is away");
+            for at in &s.at {
+                let ready = http(at, "GET", "/readyz", &[], None);
+                assert_eq!(status_of(&ready), 503, "not ready without the store: {ready}");
+            }
+            cluster.start_server();
+            phase.store(2, Ordering::SeqCst);
+            wait_for(&|| count(2, 201) >= 10, "bookings once PostgreSQL is back");
+            done.store(true, Ordering::SeqCst);
+            for w in workers {
+                w.join().expect("a worker");
+            }
+            // Neither process died nor was restarted.
+            for child in &mut s._children.0 {
+                assert!(
+                    child.try_wait().expect("wait").is_none(),
+                    "an API process exited"
+                );
+            }
+            for at in &s.at {
+                wait_for(
+                    &|| status_of(&http(at, "GET", "/readyz", &[], None)) == 200,
+                    "ready again",
+                );
+            }
+            let acknowledged: Vec<String> = answers
+                .lock()
+                .expect("answers")
+                .iter()
+                .filter_map(|(_, _, id)| id.clone())
+                .collect();
+            // Each acknowledged booking reads back through both processes.
+            for id in &acknowledged {
+                for at in &s.at {
+                    let read = http(
+                        at,
+                        "GET",
+                        &format!("/api/v1/appointments/{id}"),
+                        &[("Cookie", &s.cookie)],
+                        None,
+                    );
+                    assert_eq!(status_of(&read), 200, "{id}: {read}");
+                }
+            }
+            acknowledged
+        }
+    })
+    .await
+    .expect("servers");
+    // And they are in the log itself.
+    let store = eventlog::postgres::PostgresStore::open(&cluster.url)
+        .await
+        .expect("store");
+    let booked = store
+        .read_all(
+            eventlog::Position::START,
+            100_000,
+            &eventlog::Filter::categories([contracts::streams::BOOKING]),
+        )
+        .await
+        .expect("read");
+    for id in &acknowledged {
+        assert!(
+            booked
+                .iter()
+                .any(|e| e.event_type.ends_with("AppointmentBooked")
+                    && String::from_utf8_lossy(&e.payload).contains(id.as_str())),
+            "{id} is in the log"
+        );
+    }
+    drop(store);
     let _ = std::fs::remove_dir_all(dir);
 }

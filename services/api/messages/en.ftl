@@ -32,3 +32,4 @@ wait-minutes = { $count ->
    *[other] { $count } minutes
 }
 try-again-in = { $what }: try again in { $wait }
+the-log-does-not-answer = the event log does not answer for a moment: try again in a few seconds

@@ -44,3 +44,4 @@ wait-minutes = { $count ->
    *[other] { $count } minutes
 }
 try-again-in = { $what } : réessayez dans { $wait }
+the-log-does-not-answer = le journal des événements ne répond pas pour l'instant : réessayez dans quelques secondes

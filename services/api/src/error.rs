@@ -62,7 +62,18 @@ impl ApiError {
     /// An internal failure, with the whole chain of its causes for the log
     /// ("the calendar could not answer: the log refused an append: disk
     /// full"); the caller only ever reads that something went wrong.
-    pub fn internal(e: impl std::error::Error) -> Self {
+    ///
+    /// A database that does not answer (its cause is an
+    /// [`eventlog::Unreachable`]) is not an internal failure: the answer is
+    /// 503 with `Retry-After`, and the same request may be sent again.
+    pub fn internal(e: impl std::error::Error + 'static) -> Self {
+        if eventlog::StoreError::is_unreachable(&e) {
+            tracing::warn!(error = %chain(&e), "the event log does not answer");
+            return ApiError::Unavailable(messages::say!(
+                crate::MESSAGES,
+                "the-log-does-not-answer"
+            ));
+        }
         ApiError::Internal(chain(&e))
     }
 
@@ -173,6 +184,13 @@ impl IntoResponse for ApiError {
             && let Ok(v) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let ApiError::Unavailable(_) = &self {
+            // Ready again in a few seconds, as a rule (a restart, a
+            // failover): `/readyz` says when.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         if let ApiError::MethodNotAllowed { allowed, .. } = &self
             && let Ok(v) = HeaderValue::from_str(&allowed.join(", "))

@@ -27,7 +27,7 @@ pub mod sqlite;
 mod store;
 
 pub use clock::{Clock, ManualClock, RunningClock, ShiftedClock, SystemClock};
-pub use error::{AppendError, StoreError};
+pub use error::{AppendError, StoreError, Unreachable};
 pub use model::{
     Actor, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME, Metadata,
     NewEvent, Position, RecordedEvent, StreamName, category_of, truncate_to_micros,
