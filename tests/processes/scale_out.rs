@@ -699,27 +699,7 @@ async fn an_api_process_killed_under_load_loses_no_acknowledged_booking_and_the_
     assert!(acknowledged.len() >= 20, "{} bookings", acknowledged.len());
     assert!(after_kill >= 10, "the survivor kept booking: {after_kill}");
     // And they are in the log itself.
-    let store = eventlog::postgres::PostgresStore::open(&db.url)
-        .await
-        .expect("store");
-    let booked = store
-        .read_all(
-            eventlog::Position::START,
-            100_000,
-            &eventlog::Filter::categories([contracts::streams::BOOKING]),
-        )
-        .await
-        .expect("read");
-    for id in &acknowledged {
-        assert!(
-            booked
-                .iter()
-                .any(|e| e.event_type.ends_with("AppointmentBooked")
-                    && String::from_utf8_lossy(&e.payload).contains(id.as_str())),
-            "{id} is in the log"
-        );
-    }
-    drop(store);
+    assert_booked_in_log(&db.url, &acknowledged).await;
     db.drop_database().await.expect("drop");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -830,6 +810,31 @@ fn free_places(at: &str, per_site: usize) -> Vec<(String, String)> {
         );
     }
     places
+}
+
+/// Every appointment of `acknowledged` has its `AppointmentBooked` in the
+/// log at `url`.
+async fn assert_booked_in_log(url: &str, acknowledged: &[String]) {
+    let store = eventlog::postgres::PostgresStore::open(url)
+        .await
+        .expect("store");
+    let booked = store
+        .read_all(
+            eventlog::Position::START,
+            100_000,
+            &eventlog::Filter::categories([contracts::streams::BOOKING]),
+        )
+        .await
+        .expect("read");
+    for id in acknowledged {
+        assert!(
+            booked
+                .iter()
+                .any(|e| e.event_type.ends_with("AppointmentBooked")
+                    && String::from_utf8_lossy(&e.payload).contains(id.as_str())),
+            "{id} is in the log"
+        );
+    }
 }
 
 /// The status of an HTTP answer ("HTTP/1.1 201 Created" → 201).
@@ -997,26 +1002,6 @@ async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_a
     .await
     .expect("servers");
     // And they are in the log itself.
-    let store = eventlog::postgres::PostgresStore::open(&cluster.url)
-        .await
-        .expect("store");
-    let booked = store
-        .read_all(
-            eventlog::Position::START,
-            100_000,
-            &eventlog::Filter::categories([contracts::streams::BOOKING]),
-        )
-        .await
-        .expect("read");
-    for id in &acknowledged {
-        assert!(
-            booked
-                .iter()
-                .any(|e| e.event_type.ends_with("AppointmentBooked")
-                    && String::from_utf8_lossy(&e.payload).contains(id.as_str())),
-            "{id} is in the log"
-        );
-    }
-    drop(store);
+    assert_booked_in_log(&cluster.url, &acknowledged).await;
     let _ = std::fs::remove_dir_all(dir);
 }
