@@ -209,6 +209,8 @@ async fn booking_code_tries_and_its_single_use_hold_across_two_processes() {
 struct TwoServers {
     _children: Stop,
     at: [String; 2],
+    /// Their log lines, as they come.
+    logs: [crate::cli::Log; 2],
     cookie: String,
     csrf: String,
 }
@@ -231,12 +233,13 @@ fn two_servers_with_demo(dir: &std::path::Path, url: &str) -> TwoServers {
         c.env("CRENEAU_CLOCK_START", &clock);
         crate::cli::start_command(c, &["--store", url], &[])
     };
-    let (one, at_one, _) = start(dir);
-    let (two, at_two, _) = start(dir);
+    let (one, at_one, log_one) = start(dir);
+    let (two, at_two, log_two) = start(dir);
     let (cookie, csrf) = crate::cli::sign_in(&at_one, "chef@ville.fr", &password);
     TwoServers {
         _children: Stop(vec![one, two]),
         at: [at_one, at_two],
+        logs: [log_one, log_two],
         cookie,
         csrf,
     }
@@ -440,6 +443,185 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Confirmations due in a PostgreSQL log, a provider stand-in, and how to
+/// start `serve --services reminders` on them, as `deploy/` runs it.
+struct DueReminders {
+    store: Arc<dyn EventStore>,
+    url: String,
+    dir: std::path::PathBuf,
+    clock: Arc<dyn eventlog::Clock>,
+    stand_in: creneau_tests::sms_stand_in::StandIn,
+    config: std::path::PathBuf,
+    /// The services in this process, which wrote the bookings (they run
+    /// no background work: only `serve` does).
+    _state: creneau::server::AppState,
+}
+
+impl DueReminders {
+    const SECRET: &str = "stand-in secret";
+
+    /// `count` appointments booked four open days ahead at a new site of the
+    /// log at `url`: only their confirmations are due.
+    async fn book(url: &str, dir: &std::path::Path, count: usize) -> DueReminders {
+        use contracts::proto::calendar::v1 as cal;
+        messages::set_default(messages::Language::En);
+        let store: Arc<dyn EventStore> = Arc::new(
+            eventlog::postgres::PostgresStore::open(url)
+                .await
+                .expect("store"),
+        );
+        let master = contracts::MasterKey::generate().expect("key");
+        master
+            .write_new_file(&dir.join("master.key"))
+            .expect("key file");
+        let vault = contracts::Vault::open(master, Arc::clone(&store))
+            .await
+            .expect("vault");
+        // Everything happens in the daytime of the tests' day (no SMS
+        // leaves at night, and a booking's confirmation is sent only soon
+        // after it): the bookings here, and the processes' clocks, which
+        // start where this one is when they start.
+        let clock: Arc<dyn eventlog::Clock> =
+            eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
+        let state =
+            creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), dir, "all")
+                .await;
+        let now = clock.now();
+        let acting = api::Acting::system("test", now);
+        let site = state
+            .calendar
+            .open_site(
+                &acting,
+                &cal::SiteDetails {
+                    name: "Tilleuls".into(),
+                    address: "12 rue des Tilleuls".into(),
+                    open: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("site");
+        let today = contracts::time::local_date(now);
+        state
+            .calendar
+            .create_rule(
+                &acting,
+                &cal::PermanenceRule {
+                    site_id: site.to_string(),
+                    cron: "0 8 * * *".into(),
+                    duration_minutes: 720,
+                    valid_from: today.to_string(),
+                    offer: Some(cal::Offer {
+                        appointments: true,
+                        appointment_minutes: 10,
+                        desks: 20,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("rule");
+        let day = creneau_tests::open_day_after(today, 4);
+        creneau_tests::book_many(&state.appointments, site, day, count, &acting).await;
+        let stand_in = creneau_tests::sms_stand_in::StandIn::start(Self::SECRET).await;
+        let config = dir.join("creneau.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[sms]\nprovider = \"webhook\"\nurl = \"{}/sms\"\nsecret = \"{}\"\ntimeout_seconds = 5\n",
+                stand_in.url(),
+                Self::SECRET
+            ),
+        )
+        .expect("config");
+        DueReminders {
+            store,
+            url: url.to_owned(),
+            dir: dir.to_owned(),
+            clock,
+            stand_in,
+            config,
+            _state: state,
+        }
+    }
+
+    /// Starts `serve --services reminders`, its clock where this one is.
+    fn start(&self) -> (std::process::Child, String, crate::cli::Log) {
+        let mut c = creneau(&self.dir);
+        c.env("CRENEAU_CLOCK_START", self.clock.now().to_rfc3339());
+        crate::cli::start_command(
+            c,
+            &[
+                "--store",
+                &self.url,
+                "--master-key-file",
+                &self.dir.join("master.key").display().to_string(),
+                "--config",
+                &self.config.display().to_string(),
+            ],
+            &["--services", "reminders"],
+        )
+    }
+
+    /// How many appointments the provider received a message for.
+    fn distinct(&self) -> usize {
+        self.stand_in
+            .received()
+            .iter()
+            .map(|r| r.reference.split('.').next().unwrap_or_default().to_owned())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
+
+    /// Waits (two minutes at most) until `count` appointments had their
+    /// message, then checks that none had it twice and the stand-in read
+    /// every request as the provider's API says.
+    async fn all_sent_once(&self, count: usize, since: std::time::Instant) {
+        while self.distinct() < count {
+            assert!(
+                since.elapsed() < std::time::Duration::from_secs(120),
+                "only {} of {count} sent two minutes on",
+                self.distinct()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let received = self.stand_in.received();
+        assert_eq!(
+            received.len(),
+            count,
+            "{} messages sent twice",
+            received.len().saturating_sub(count)
+        );
+        assert!(
+            self.stand_in.wrong().is_empty(),
+            "{:?}",
+            self.stand_in.wrong()
+        );
+    }
+
+    /// Waits (a minute at most) until the provider received `count` messages.
+    async fn until_received(&self, count: usize, logs: &[&crate::cli::Log]) {
+        let waited = std::time::Instant::now();
+        while self.stand_in.received().len() < count {
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(60),
+                "{} messages sent in a minute; the logs: {:?}",
+                self.stand_in.received().len(),
+                logs.iter()
+                    .map(|log| log.lock().map(|l| l
+                        .iter()
+                        .rev()
+                        .take(20)
+                        .cloned()
+                        .collect::<Vec<_>>()))
+                    .collect::<Vec<_>>(),
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// A reminders pair on PostgreSQL, as `deploy/` runs it: two `serve
 /// --services reminders` processes, 1,000 confirmations due. The one
 /// holding the lease is killed with SIGKILL mid-dispatch; the other takes
@@ -447,129 +629,19 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and_sends_each_message_once()
  {
-    use contracts::proto::calendar::v1 as cal;
-    use creneau_tests::sms_stand_in::StandIn;
     const MESSAGES: usize = 1000;
-    const SECRET: &str = "stand-in secret";
     let Some((db, dir)) = scratch().await else {
         return;
     };
-    messages::set_default(messages::Language::En);
-    let store: Arc<dyn EventStore> = Arc::new(
-        eventlog::postgres::PostgresStore::open(&db.url)
-            .await
-            .expect("store"),
-    );
-    let master = contracts::MasterKey::generate().expect("key");
-    master
-        .write_new_file(&dir.join("master.key"))
-        .expect("key file");
-    let vault = contracts::Vault::open(master, Arc::clone(&store))
-        .await
-        .expect("vault");
-    // Everything happens in the daytime of the tests' day (no SMS leaves
-    // at night, and a booking's confirmation is sent only soon after it):
-    // the bookings here, and the processes' clocks, which start where
-    // this one is when they start.
-    let clock: Arc<dyn eventlog::Clock> =
-        eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
-    let state =
-        creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), &dir, "all")
-            .await;
-    let now = clock.now();
-    let acting = api::Acting::system("test", now);
-    let site = state
-        .calendar
-        .open_site(
-            &acting,
-            &cal::SiteDetails {
-                name: "Tilleuls".into(),
-                address: "12 rue des Tilleuls".into(),
-                open: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("site");
-    let today = contracts::time::local_date(now);
-    state
-        .calendar
-        .create_rule(
-            &acting,
-            &cal::PermanenceRule {
-                site_id: site.to_string(),
-                cron: "0 8 * * *".into(),
-                duration_minutes: 720,
-                valid_from: today.to_string(),
-                offer: Some(cal::Offer {
-                    appointments: true,
-                    appointment_minutes: 10,
-                    desks: 20,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("rule");
-    // Four open days ahead: only the confirmations are due.
-    let day = creneau_tests::open_day_after(today, 4);
-    creneau_tests::book_many(&state.appointments, site, day, MESSAGES, &acting).await;
-    let stand_in = StandIn::start(SECRET).await;
-    let config = dir.join("creneau.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[sms]\nprovider = \"webhook\"\nurl = \"{}/sms\"\nsecret = \"{SECRET}\"\ntimeout_seconds = 5\n",
-            stand_in.url()
-        ),
-    )
-    .expect("config");
-    let start = || {
-        let mut c = creneau(&dir);
-        c.env("CRENEAU_CLOCK_START", clock.now().to_rfc3339());
-        crate::cli::start_command(
-            c,
-            &[
-                "--store",
-                &db.url,
-                "--master-key-file",
-                &dir.join("master.key").display().to_string(),
-                "--config",
-                &config.display().to_string(),
-            ],
-            &["--services", "reminders"],
-        )
-    };
-    let (one, _, log_one) = start();
-    let (two, _, log_two) = start();
+    let due = DueReminders::book(&db.url, &dir, MESSAGES).await;
+    let (one, _, log_one) = due.start();
+    let (two, _, log_two) = due.start();
     let mut pair = Stop(vec![one, two]);
-    let distinct = |received: &[creneau_tests::sms_stand_in::Received]| {
-        received
-            .iter()
-            .map(|r| r.reference.split('.').next().unwrap_or_default().to_owned())
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    };
-    let waited = std::time::Instant::now();
-    while stand_in.received().len() < 100 {
-        assert!(
-            waited.elapsed() < std::time::Duration::from_secs(60),
-            "the pair sent {} messages in a minute; their logs: {:?} {:?}",
-            stand_in.received().len(),
-            log_one
-                .lock()
-                .map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
-            log_two
-                .lock()
-                .map(|l| l.iter().rev().take(20).cloned().collect::<Vec<_>>()),
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    due.until_received(100, &[&log_one, &log_two]).await;
     // The dispatcher is the process whose id opens the lease's holder (the
     // last one taken: the processes' clocks are not the test's).
     let holder = api::holder_of(
-        store.as_ref(),
+        due.store.as_ref(),
         reminders::LEASE_WORK,
         chrono::DateTime::<chrono::Utc>::MIN_UTC,
     )
@@ -591,32 +663,20 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     killed.kill().expect("SIGKILL");
     killed.wait().expect("reap");
     let killed_at = std::time::Instant::now();
-    let sent_by_the_first = stand_in.received().len();
+    let sent_by_the_first = due.stand_in.received().len();
     assert!(
         sent_by_the_first < MESSAGES,
         "killed before the end: {sent_by_the_first}"
     );
     let mut took_over = None;
-    while distinct(&stand_in.received()) < MESSAGES {
-        if took_over.is_none() && stand_in.received().len() > sent_by_the_first {
+    while due.distinct() < MESSAGES && killed_at.elapsed() < std::time::Duration::from_secs(120) {
+        if took_over.is_none() && due.stand_in.received().len() > sent_by_the_first {
             took_over = Some(killed_at.elapsed());
         }
-        assert!(
-            killed_at.elapsed() < std::time::Duration::from_secs(120),
-            "only {} of {MESSAGES} sent two minutes after the kill",
-            distinct(&stand_in.received())
-        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    due.all_sent_once(MESSAGES, killed_at).await;
     let took_over = took_over.unwrap_or_else(|| killed_at.elapsed());
-    let received = stand_in.received();
-    assert_eq!(
-        received.len(),
-        MESSAGES,
-        "{} messages sent twice",
-        received.len().saturating_sub(MESSAGES)
-    );
-    assert!(stand_in.wrong().is_empty(), "{:?}", stand_in.wrong());
     // What BENCHMARKS.md reports (the lease lasts 5 s; a standby retries
     // every second).
     eprintln!(
@@ -624,8 +684,64 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
         took_over.as_secs_f64()
     );
     drop(pair);
-    drop(state);
+    drop(due);
     db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// PostgreSQL stops in the middle of a dispatch and comes back: the
+/// reminders process stays up, and every confirmation due reaches the
+/// provider once, none lost to the outage and none sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_and_started_mid_dispatch_loses_no_reminder_and_sends_none_twice() {
+    const MESSAGES: usize = 400;
+    let cluster = match tokio::task::spawn_blocking(PrivateCluster::start)
+        .await
+        .expect("cluster")
+    {
+        Some(c) => Arc::new(c),
+        None => return,
+    };
+    let dir = temp_dir();
+    let due = DueReminders::book(&cluster.url, &dir, MESSAGES).await;
+    let (process, at, log) = due.start();
+    let mut process = Stop(vec![process]);
+    due.until_received(40, &[&log]).await;
+    let stopped_at = std::time::Instant::now();
+    tokio::task::spawn_blocking({
+        let cluster = Arc::clone(&cluster);
+        move || cluster.stop_server()
+    })
+    .await
+    .expect("stop");
+    let during = due.stand_in.received().len();
+    // Away for two seconds: the dispatcher's rounds fail meanwhile.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let ready = tokio::task::spawn_blocking({
+        let at = at.clone();
+        move || status_of(&http(&at, "GET", "/readyz", &[], None))
+    })
+    .await
+    .expect("readyz");
+    assert_eq!(ready, 503, "not ready while the store is away");
+    tokio::task::spawn_blocking({
+        let cluster = Arc::clone(&cluster);
+        move || cluster.start_server()
+    })
+    .await
+    .expect("start");
+    assert!(during < MESSAGES, "stopped mid-dispatch: {during} sent");
+    due.all_sent_once(MESSAGES, stopped_at).await;
+    assert!(
+        process.0[0].try_wait().expect("wait").is_none(),
+        "the reminders process exited"
+    );
+    eprintln!(
+        "reminders across a PostgreSQL stop: {during} sent before it, all {MESSAGES} once {:.2} s after it",
+        stopped_at.elapsed().as_secs_f64()
+    );
+    drop(process);
+    drop(due);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -895,6 +1011,7 @@ async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_a
                         Arc::clone(&counter),
                     );
                     let (at, cookie, csrf) = (s.at[w % 2].clone(), s.cookie.clone(), s.csrf.clone());
+                    let log = Arc::clone(&s.logs[w % 2]);
                     std::thread::spawn(move || {
                         while !done.load(Ordering::SeqCst) {
                             let Some((site, start)) = queue.lock().expect("queue").pop() else {
@@ -928,7 +1045,12 @@ async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_a
                             }
                             assert!(
                                 [201, 409, 503].contains(&status),
-                                "booked, taken, or unavailable, nothing else: {answer}"
+                                "booked, taken, or unavailable, nothing else: {answer}; the server's failures: {:?}",
+                                log.lock().map(|l| l
+                                    .iter()
+                                    .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+                                    .cloned()
+                                    .collect::<Vec<_>>())
                             );
                             let after = phase.load(Ordering::SeqCst);
                             // An answer that straddles a change of phase is

@@ -3,7 +3,7 @@
 use crate::model::ExpectedVersion;
 
 /// A failure of the store itself, or input it refuses.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot be opened; the message says what to do.
     #[error("cannot open store: {0}")]
@@ -30,7 +30,7 @@ pub enum StoreError {
 /// Why the database server does not answer, as the driver said it. Found
 /// in an error's chain of causes, it tells an HTTP layer to answer 503
 /// rather than 500: the request may be tried again.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct Unreachable(pub String);
 

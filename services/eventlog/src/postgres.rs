@@ -376,7 +376,7 @@ fn fail(group: Vec<Job>, e: &StoreError) {
     for job in group {
         let _ = job
             .reply
-            .send(Err(AppendError::Store(StoreError::Backend(e.to_string()))));
+            .send(Err(AppendError::Store(e.clone())));
     }
 }
 
