@@ -695,12 +695,8 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_and_started_mid_dispatch_loses_no_reminder_and_sends_none_twice() {
     const MESSAGES: usize = 400;
-    let cluster = match tokio::task::spawn_blocking(PrivateCluster::start)
-        .await
-        .expect("cluster")
-    {
-        Some(c) => Arc::new(c),
-        None => return,
+    let Some(cluster) = PrivateCluster::started().await else {
+        return;
     };
     let dir = temp_dir();
     let due = DueReminders::book(&cluster.url, &dir, MESSAGES).await;
@@ -866,6 +862,14 @@ impl PrivateCluster {
         Some(PrivateCluster { dir, url })
     }
 
+    /// [`PrivateCluster::start`], off the async runtime's threads.
+    async fn started() -> Option<Arc<PrivateCluster>> {
+        tokio::task::spawn_blocking(PrivateCluster::start)
+            .await
+            .expect("cluster")
+            .map(Arc::new)
+    }
+
     fn port(&self) -> u16 {
         self.url
             .rsplit_once(':')
@@ -969,12 +973,8 @@ fn status_of(answer: &str) -> u16 {
 #[tokio::test]
 async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_and_no_process() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let cluster = match tokio::task::spawn_blocking(PrivateCluster::start)
-        .await
-        .expect("cluster")
-    {
-        Some(c) => Arc::new(c),
-        None => return,
+    let Some(cluster) = PrivateCluster::started().await else {
+        return;
     };
     let dir = temp_dir();
     let url = cluster.url.clone();

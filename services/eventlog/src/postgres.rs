@@ -374,9 +374,7 @@ async fn settle(
 
 fn fail(group: Vec<Job>, e: &StoreError) {
     for job in group {
-        let _ = job
-            .reply
-            .send(Err(AppendError::Store(e.clone())));
+        let _ = job.reply.send(Err(AppendError::Store(e.clone())));
     }
 }
 
