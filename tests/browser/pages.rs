@@ -183,7 +183,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     assert!(b.text().await.contains("Étape 3 sur 4"));
     // The earliest free time: 11:30 on the clock's day (10:05 plus the
     // hour of notice).
-    b.click(&b.find_text("ul.times a", "11:30").await).await;
+    b.click(&b.find_text("ul.times a", "11h30").await).await;
     assert!(b.text().await.contains("Étape 4 sur 4"));
     b.resize(320, 800).await;
     assert_eq!(
@@ -200,6 +200,20 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     b.type_in("#first_name", "Awa").await;
     b.type_in("#last_name", "Traoré").await;
     b.type_in("#phone", "06 12 34 56 78").await;
+    // Consent to SMS is her choice: not ticked in advance, and said what
+    // it gives.
+    assert_eq!(
+        b.script("return document.getElementById('sms').checked;", json!([]))
+            .await,
+        json!(false),
+        "the SMS box is not ticked in advance"
+    );
+    assert!(
+        b.text()
+            .await
+            .contains("le rendez-vous est pris quand même")
+    );
+    b.click_on("#sms").await;
     b.click_on("main form button[type=submit]").await;
     let text = b.text().await;
     assert!(text.contains("Votre rendez-vous est pris"), "{text}");
@@ -286,6 +300,8 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     r.type_in("#first_name", "Jean").await;
     r.type_in("#last_name", "Martin").await;
     r.type_in("#phone", "06 98 76 54 32").await;
+    // He said yes to SMS on the phone.
+    r.click_on("#sms").await;
     r.click_on("main form button[type=submit]").await;
     let text = r.text().await;
     assert!(text.contains("Rendez-vous pris."), "{text}");
@@ -318,8 +334,11 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     m.click(&m.find_text("main button", "Arrivé").await).await;
     assert!(m.text().await.contains("arrivé"), "{}", m.text().await);
     m.click(&m.find_text("main a", "Demandes").await).await;
+    // Nothing is answered in advance for her.
+    assert_eq!(m.count("input[type=radio]:checked").await, 0);
     m.click(&m.find_text("label", "CAF").await).await;
     m.click(&m.find_text("label", "Smartphone").await).await;
+    m.click(&m.find_text("label", "Accompagné").await).await;
     m.click(&m.find_text("main button", "Enregistrer").await)
         .await;
     assert_eq!(current_path(&m, &w.base).await, permanence);
@@ -328,7 +347,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     m.goto(&format!("{}{permanence}/feuille", w.base)).await;
     let sheet = m.text().await;
     assert!(
-        sheet.contains("Awa Traoré") && sheet.contains("06 12 34 56 78") && sheet.contains("12:00"),
+        sheet.contains("Awa Traoré") && sheet.contains("06 12 34 56 78") && sheet.contains("12h00"),
         "{sheet}"
     );
     m.goto(&format!("{}{permanence}", w.base)).await;
@@ -374,6 +393,17 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     let total = &api.json()["total"];
     assert_eq!(total["requests"], 2, "{total}");
+    // Accompanied was said; the outcome was not.
+    assert_eq!(
+        (
+            total["accompanied"].clone(),
+            total["accompaniment_not_said"].clone(),
+            total["outcome_not_said"].clone(),
+            total["done"].clone()
+        ),
+        (json!(2), json!(0), json!(2), json!(0)),
+        "{total}"
+    );
     let row = c
         .script(
             "const r = [...document.querySelectorAll('tbody tr')].pop();
@@ -423,6 +453,7 @@ async fn the_pages_read_right_to_left_in_arabic_and_the_choice_is_remembered() {
     b.type_in("#first_name", "Amina").await;
     b.type_in("#last_name", "Benali").await;
     b.type_in("#phone", "07 81 22 33 44").await;
+    b.click_on("#sms").await;
     b.click_on("main form button[type=submit]").await;
     assert!(
         b.text().await.contains("تم حجز موعدك"),
@@ -442,10 +473,12 @@ async fn the_pages_read_right_to_left_in_arabic_and_the_choice_is_remembered() {
     );
 }
 
-/// Every page a resident or staff member sees, in each language, through
-/// axe-core: no violation of impact serious or critical.
+/// Every page a resident or staff member sees, in each language, at a
+/// phone's width and a desktop's: no violation of axe-core of impact
+/// serious or critical, nothing wider than the window, no control outside
+/// it.
 #[tokio::test]
-async fn every_page_passes_axe_in_each_language() {
+async fn every_page_fits_a_phone_and_a_desktop_and_passes_axe_in_each_language() {
     let w = world().await;
     // axe does find what it should: an image without words, a field
     // without a label.
@@ -461,7 +494,7 @@ async fn every_page_passes_axe_in_each_language() {
     let pages = visit_every_page(&w, async |_, _| {}).await;
     assert!(
         pages.is_empty(),
-        "accessibility violations:\n{}",
+        "pages that fail their readers:\n{}",
         pages.join("\n")
     );
 }
@@ -539,14 +572,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
                 .await;
             for (name, path) in &public {
                 b.goto(&format!("{}{path}", w.base)).await;
-                if size_name == "phone" {
-                    for v in b.serious_violations().await {
-                        problems.push(format!("{lang} {path}: {v}"));
-                    }
-                    if !b.fits_width().await {
-                        problems.push(format!("{lang} {path}: wider than the phone"));
-                    }
-                }
+                problems.extend(fits(&b, lang, path, size_name).await);
                 each(format!("{name}-{lang}-{size_name}"), &b).await;
             }
         }
@@ -556,14 +582,29 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
                 .await;
             for (name, path) in &staff {
                 s.goto(&format!("{}{path}", w.base)).await;
-                if size_name == "desktop" {
-                    for v in s.serious_violations().await {
-                        problems.push(format!("{lang} {path}: {v}"));
-                    }
-                }
+                problems.extend(fits(&s, lang, path, size_name).await);
                 each(format!("{name}-{lang}-{size_name}"), &s).await;
             }
         }
+    }
+    problems
+}
+
+/// What is wrong with the page the browser is on, at this size: axe's
+/// serious and critical violations, a document wider than the window, a
+/// control that lies outside it.
+async fn fits(b: &Browser, lang: &str, path: &str, size: &str) -> Vec<String> {
+    let mut problems: Vec<String> = b
+        .serious_violations()
+        .await
+        .into_iter()
+        .map(|v| format!("{lang} {size} {path}: {v}"))
+        .collect();
+    if !b.fits_width().await {
+        problems.push(format!("{lang} {size} {path}: wider than the window"));
+    }
+    for c in b.controls_outside().await {
+        problems.push(format!("{lang} {size} {path}: {c} lies outside the window"));
     }
     problems
 }
@@ -774,7 +815,7 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         c.script("return [document.getElementById('label').value, document.getElementById('start').value, [...document.querySelectorAll('input[name=day]')].map(i => i.checked)];", json!([])).await
     );
     assert!(
-        text.contains("mardi") && text.contains("14:00–16:00"),
+        text.contains("mardi") && text.contains("14h00–16h00"),
         "{text}"
     );
     assert_eq!(c.count("article").await, 1, "nothing saved yet: {text}");

@@ -1260,6 +1260,22 @@ async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
         )
         .await;
     assert_eq!(none.json()["field"], "requests");
+    // What is not given is not said: never accompanied, never done.
+    let unsaid = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{id}/requests"),
+            )
+            .bearer(&mediator.token)
+            .json(json!({"requests": [{"reason": "email"}]})),
+        )
+        .await;
+    assert_eq!(unsaid.status, StatusCode::OK, "{}", unsaid.body);
+    assert_eq!(
+        unsaid.json(),
+        json!([{"reason": "email", "accompanied": null, "outcome": "not_said"}])
+    );
 }
 
 #[tokio::test]
@@ -1412,4 +1428,88 @@ async fn a_site_that_confirms_by_sms_books_only_with_the_code_sent() {
         .send(Call::post("/api/v1/booking-codes").json(json!({"site": plain, "phone": phone})))
         .await;
     assert_eq!(no_code.json()["field"], "site", "{}", no_code.body);
+}
+
+/// The appointment page says how to reach the site (its phone as a link
+/// that calls, its access notes), never sends someone who will get no SMS
+/// to the SMS's link, and gives the appointment as an iCalendar file; a
+/// link that opens nothing lists each site's number.
+#[tokio::test]
+async fn the_appointment_page_says_how_to_reach_the_site_and_gives_a_calendar_file() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let boss = t
+        .staff("coordination-acces", &[(Role::Coordinator, None)])
+        .await;
+    let current = t
+        .send(Call::get(&format!("/api/v1/sites/{site}")))
+        .await
+        .json();
+    let changed = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/sites/{site}"))
+                .bearer(&boss.token)
+                .json(json!({
+                    "name": current["name"], "address": current["address"],
+                    "phone": "01 23 45 67 89", "accessibility": "Rez-de-chaussée, rampe à gauche",
+                    "version": current["version"]})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.body);
+    let start = t.at_nine(1);
+    let made = book(&t, &site, &start, "06 12 34 56 78").await;
+    let url = made["manage_url"].as_str().expect("link");
+    let path = &url[url.find("/r/").expect("a manage link")..];
+
+    let page = t
+        .send(Call::get(&format!("{path}?nouveau=0")).language("fr"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(r#"href="tel:0123456789""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Rez-de-chaussée, rampe à gauche"));
+    assert!(page.body.contains("Vous ne recevrez pas de SMS"));
+    assert!(
+        !page.body.contains("reçu par SMS"),
+        "no SMS link promised after no SMS: {}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("{path}/rendez-vous.ics")));
+
+    let ics = t.send(Call::get(&format!("{path}/rendez-vous.ics"))).await;
+    assert_eq!(ics.status, StatusCode::OK, "{}", ics.body);
+    assert!(
+        ics.headers["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/calendar")
+    );
+    let starts = chrono::DateTime::parse_from_rfc3339(&start)
+        .expect("start")
+        .with_timezone(&Utc);
+    for line in [
+        "BEGIN:VEVENT".to_owned(),
+        format!("UID:{}@creneau", made["id"].as_str().expect("id")),
+        format!("DTSTART:{}", contracts::ics::stamp(starts)),
+        "LOCATION:Tilleuls\\, 12 rue des Tilleuls".to_owned(),
+    ] {
+        assert!(
+            ics.body.contains(&format!("{line}\r\n")),
+            "{line}: {}",
+            ics.body
+        );
+    }
+
+    let bad = t
+        .send(Call::get("/r/AAAAAAAAAAAAAAAAAAAAAA").language("fr"))
+        .await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+    assert!(
+        bad.body.contains("Tilleuls") && bad.body.contains(r#"href="tel:0123456789""#),
+        "{}",
+        bad.body
+    );
 }

@@ -10,11 +10,12 @@ use creneau_tests::{Call, TestApp, book, site_with_slots};
 use serde_json::json;
 
 fn request(reason: Reason, accompanied: bool) -> ev::VisitRequest {
-    ev::VisitRequest {
-        reason: reason.into(),
-        accompanied,
-        outcome: ev::Outcome::Done.into(),
-    }
+    let how = if accompanied {
+        ev::Accompaniment::Accompanied
+    } else {
+        ev::Accompaniment::Autonomous
+    };
+    ev::VisitRequest::recorded(reason, how, ev::Outcome::Done)
 }
 
 #[tokio::test]
@@ -193,7 +194,7 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
     );
     let month = day.format("%Y-%m").to_string();
     assert!(
-        lines[1].starts_with(&format!("{month};2;4;4;1;2;0,75;2;1;0;0;1;")),
+        lines[1].starts_with(&format!("{month};2;4;4;1;2;0,75;0;0;2;1;0;0;1;")),
         "{}",
         lines[1]
     );
@@ -233,6 +234,40 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
         )
         .await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
+
+    // A question left unanswered is counted as not said: never as
+    // accompanied or done, and out of the accompanied share.
+    q.record_requests(
+        &acting,
+        tickets[1].id,
+        vec![
+            request(Reason::Smartphone, true),
+            ev::VisitRequest::recorded(
+                Reason::Email,
+                ev::Accompaniment::NotSaid,
+                ev::Outcome::NotSaid,
+            ),
+        ],
+    )
+    .await
+    .expect("requests");
+    let reply = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats?from={day}&to={day}&site={site}&by=site"
+            ))
+            .bearer(&boss.token),
+        )
+        .await;
+    let f = &reply.json()["rows"][0]["figures"];
+    assert_eq!(f["requests"], 5, "{f}");
+    assert_eq!(f["accompaniment_not_said"], 1, "{f}");
+    assert_eq!(f["outcome_not_said"], 1, "{f}");
+    assert_eq!(
+        (f["accompanied"].clone(), f["autonomous"].clone()),
+        (json!(3), json!(1))
+    );
+    assert_eq!(f["accompanied_share"], 0.75, "of the answered only: {f}");
 }
 
 #[tokio::test]

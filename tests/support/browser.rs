@@ -349,6 +349,46 @@ impl Browser {
             == Value::Bool(true)
     }
 
+    /// The buttons, links styled as buttons and fields of this page that
+    /// lie (even partly) outside the window's width, described for a
+    /// message; those in a box that scrolls sideways on its own (a wide
+    /// table) are reached by scrolling it and are left out.
+    pub async fn controls_outside(&self) -> Vec<String> {
+        let found = self
+            .script(
+                r#"
+                const out = [];
+                const width = window.innerWidth;
+                for (const el of document.querySelectorAll(
+                    "button, .button, input:not([type=hidden]), select, textarea, .choice, .times a")) {
+                  if (el.offsetParent === null || el.hidden) continue;
+                  let boxed = false;
+                  for (let p = el.parentElement; p; p = p.parentElement) {
+                    const o = getComputedStyle(p).overflowX;
+                    if (o === "auto" || o === "scroll") { boxed = true; break; }
+                  }
+                  if (boxed) continue;
+                  const r = el.getBoundingClientRect();
+                  if (r.left < -1 || r.right > width + 1) {
+                    out.push(el.tagName.toLowerCase() + " \"" +
+                      (el.textContent || el.name || "").trim().slice(0, 40) + "\" at " +
+                      Math.round(r.left) + "–" + Math.round(r.right) + " px");
+                  }
+                }
+                return out;"#,
+                json!([]),
+            )
+            .await;
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// axe-core's violations of impact serious or critical on this page,
     /// as "rule: nodes" lines.
     pub async fn serious_violations(&self) -> Vec<String> {

@@ -813,9 +813,12 @@ async fn queue_live(
 #[serde(deny_unknown_fields)]
 struct RequestBody {
     reason: String,
-    accompanied: bool,
-    /// done, follow_up or redirected.
-    outcome: String,
+    /// Accompanied (true) or not (false); absent or null: not said.
+    #[serde(default)]
+    accompanied: Option<bool>,
+    /// done, follow_up, redirected or not_said (also when absent).
+    #[serde(default)]
+    outcome: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -830,16 +833,23 @@ fn outcome_code(o: contracts::proto::appointments::v1::Outcome) -> &'static str 
         Outcome::Done => "done",
         Outcome::FollowUp => "follow_up",
         Outcome::Redirected => "redirected",
-        Outcome::Unspecified => "unspecified",
+        Outcome::NotSaid => "not_said",
+        // Read as done (`VisitRequest::came_to`).
+        Outcome::Unspecified => "done",
     }
 }
 
 fn requests_shown(list: &[contracts::proto::appointments::v1::VisitRequest]) -> Vec<RequestBody> {
+    use contracts::proto::appointments::v1::Accompaniment;
     list.iter()
         .map(|r| RequestBody {
             reason: r.reason().code(),
-            accompanied: r.accompanied,
-            outcome: outcome_code(r.outcome()).to_owned(),
+            accompanied: match r.how() {
+                Accompaniment::Accompanied => Some(true),
+                Accompaniment::Autonomous => Some(false),
+                Accompaniment::NotSaid | Accompaniment::Unspecified => None,
+            },
+            outcome: Some(outcome_code(r.came_to()).to_owned()),
         })
         .collect()
 }
@@ -873,15 +883,16 @@ async fn requests_put(
     Path(raw): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    use contracts::proto::appointments::v1::{Outcome, VisitRequest};
+    use contracts::proto::appointments::v1::{Accompaniment, Outcome, VisitRequest};
     let visit = visit_for(&s, &principal, &raw).await?;
     let body: RequestsBody = api::json_body(&body)?;
     let mut requests = Vec::new();
     for r in &body.requests {
-        let outcome = match r.outcome.as_str() {
+        let outcome = match r.outcome.as_deref().unwrap_or("not_said") {
             "done" => Outcome::Done,
             "follow_up" => Outcome::FollowUp,
             "redirected" => Outcome::Redirected,
+            "not_said" => Outcome::NotSaid,
             other => {
                 return Err(AppointmentError::invalid(
                     "requests.outcome",
@@ -894,11 +905,16 @@ async fn requests_put(
                 .into());
             }
         };
-        requests.push(VisitRequest {
-            reason: reason(&r.reason, "requests.reason")?.into(),
-            accompanied: r.accompanied,
-            outcome: outcome.into(),
-        });
+        let how = match r.accompanied {
+            Some(true) => Accompaniment::Accompanied,
+            Some(false) => Accompaniment::Autonomous,
+            None => Accompaniment::NotSaid,
+        };
+        requests.push(VisitRequest::recorded(
+            reason(&r.reason, "requests.reason")?,
+            how,
+            outcome,
+        ));
     }
     let recorded = s
         .appointments

@@ -1,8 +1,9 @@
 //! Who acted on an appointment, read from new events and from old ones
 //! that still said it as a word; the staff roles' names.
 
-use crate::proto::appointments::v1::CancelCause;
+use crate::proto::appointments::v1::{Accompaniment, CancelCause, Outcome, VisitRequest};
 use crate::proto::common::v1::Party;
+use crate::proto::common::v1::Reason;
 use crate::proto::identity::v1::Role;
 
 impl Party {
@@ -69,6 +70,38 @@ pub fn parse_role(name: &str) -> Result<Role, String> {
     }
 }
 
+impl VisitRequest {
+    /// A request as recorded now: "not said" is an answer of its own, and
+    /// the old `accompanied` field is still written for older readers.
+    pub fn recorded(reason: Reason, how: Accompaniment, outcome: Outcome) -> VisitRequest {
+        VisitRequest {
+            reason: reason.into(),
+            accompanied: how == Accompaniment::Accompanied,
+            outcome: outcome.into(),
+            accompaniment: how.into(),
+        }
+    }
+
+    /// Whether it was accompanied, from new events and from those written
+    /// before "not said" existed (their `accompanied` says).
+    pub fn how(&self) -> Accompaniment {
+        match Accompaniment::try_from(self.accompaniment) {
+            Ok(a) if a != Accompaniment::Unspecified => a,
+            _ if self.accompanied => Accompaniment::Accompanied,
+            _ => Accompaniment::Autonomous,
+        }
+    }
+
+    /// What it came to; an event written before "not said" existed that
+    /// gives none reads as done, as the statistics always counted it.
+    pub fn came_to(&self) -> Outcome {
+        match self.outcome() {
+            Outcome::Unspecified => Outcome::Done,
+            o => o,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +138,30 @@ mod tests {
             assert_eq!(parse_role(role_name(role)), Ok(role));
         }
         assert!(parse_role("boss").unwrap_err().contains("reception"));
+    }
+
+    #[test]
+    fn a_request_says_not_said_and_old_ones_read_as_they_were_counted() {
+        let new = VisitRequest::recorded(
+            Reason::ProcedureCaf,
+            Accompaniment::NotSaid,
+            Outcome::NotSaid,
+        );
+        assert_eq!(new.how(), Accompaniment::NotSaid);
+        assert_eq!(new.came_to(), Outcome::NotSaid);
+        assert!(!new.accompanied);
+        let old = VisitRequest {
+            reason: Reason::ProcedureCaf.into(),
+            accompanied: true,
+            outcome: 0,
+            accompaniment: 0,
+        };
+        assert_eq!(old.how(), Accompaniment::Accompanied);
+        assert_eq!(old.came_to(), Outcome::Done);
+        let old_alone = VisitRequest {
+            accompanied: false,
+            ..old
+        };
+        assert_eq!(old_alone.how(), Accompaniment::Autonomous);
     }
 }

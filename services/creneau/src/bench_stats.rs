@@ -52,16 +52,16 @@ fn permanence_events(
             site_id: site.to_string(),
             permanence_id: permanence.to_owned(),
             requests: vec![
-                ev::VisitRequest {
-                    reason: Reason::ProcedureCaf.into(),
-                    accompanied: true,
-                    outcome: ev::Outcome::Done.into(),
-                },
-                ev::VisitRequest {
-                    reason: Reason::Smartphone.into(),
-                    accompanied: false,
-                    outcome: ev::Outcome::Done.into(),
-                },
+                ev::VisitRequest::recorded(
+                    Reason::ProcedureCaf,
+                    ev::Accompaniment::Accompanied,
+                    ev::Outcome::Done,
+                ),
+                ev::VisitRequest::recorded(
+                    Reason::Smartphone,
+                    ev::Accompaniment::Autonomous,
+                    ev::Outcome::Done,
+                ),
             ],
         })?);
     }

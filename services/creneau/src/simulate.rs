@@ -141,17 +141,20 @@ fn requests(rng: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
     }
     reasons
         .into_iter()
-        .map(|reason| ev::VisitRequest {
-            reason: reason.into(),
-            accompanied: !rng.chance(p.autonomous),
-            outcome: if rng.chance(0.8) {
+        .map(|reason| {
+            let how = if rng.chance(p.autonomous) {
+                ev::Accompaniment::Autonomous
+            } else {
+                ev::Accompaniment::Accompanied
+            };
+            let outcome = if rng.chance(0.8) {
                 ev::Outcome::Done
             } else if rng.chance(0.6) {
                 ev::Outcome::FollowUp
             } else {
                 ev::Outcome::Redirected
-            }
-            .into(),
+            };
+            ev::VisitRequest::recorded(reason, how, outcome)
         })
         .collect()
 }

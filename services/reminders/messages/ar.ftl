@@ -10,7 +10,8 @@ weekday-6 = السبت
 weekday-7 = الأحد
 
 day = { $weekday } { $date }
-when = { $day } الساعة { $hour }:{ $minute }
+time = { $hour }:{ $minute }
+when = { $day } الساعة { $time }
 
 hint-procedure-caf = أحضر رموز CAF الخاصة بك.
 hint-procedure-prefecture = أحضر جواز السفر وبطاقة الإقامة.

@@ -11,7 +11,8 @@ weekday-6 = Sat
 weekday-7 = Sun
 
 day = { $weekday } { $date }
-when = { $day } at { $hour }:{ $minute }
+time = { $hour }:{ $minute }
+when = { $day } at { $time }
 
 hint-procedure-caf = Bring your CAF login.
 hint-procedure-prefecture = Bring your passport and residence permit.

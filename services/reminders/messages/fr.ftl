@@ -13,7 +13,8 @@ weekday-7 = dim.
 # "mar. 03/12"
 day = { $weekday } { $date }
 # "mar. 03/12 à 14h30"
-when = { $day } à { $hour }h{ $minute }
+time = { $hour }h{ $minute }
+when = { $day } à { $time }
 
 hint-procedure-caf = Apportez vos codes CAF.
 hint-procedure-prefecture = Apportez passeport et titre de séjour.

@@ -10,7 +10,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
@@ -156,53 +155,29 @@ pub fn valid_address(text: &str) -> bool {
     text.parse::<Mailbox>().is_ok()
 }
 
-/// What the invitation says.
+/// What the invitation says: the appointment, and who sends it to whom.
 pub struct Invitation<'a> {
-    pub appointment: &'a str,
-    pub sequence: u32,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub summary: &'a str,
-    pub location: &'a str,
-    pub description: &'a str,
+    pub appointment: contracts::ics::Appointment<'a>,
     pub organizer: &'a str,
     pub attendee: &'a str,
-    /// When the invitation is written (its DTSTAMP).
-    pub stamp: DateTime<Utc>,
 }
 
 /// The invitation (`METHOD:REQUEST`) or its cancellation (`METHOD:CANCEL`).
 pub fn invitation(kind: Kind, i: &Invitation<'_>) -> String {
     let cancels = kind == Kind::Cancelled;
-    let mut out = String::new();
     let organizer = i
         .organizer
         .rsplit_once('<')
         .map_or(i.organizer, |(_, a)| a.trim_end_matches('>'));
-    let lines = [
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//Créneau//rendez-vous//FR".to_owned(),
-        format!("METHOD:{}", if cancels { "CANCEL" } else { "REQUEST" }),
-        "BEGIN:VEVENT".to_owned(),
-        format!("UID:{}@creneau", i.appointment),
-        format!("SEQUENCE:{}", i.sequence),
-        format!("DTSTAMP:{}", contracts::ics::stamp(i.stamp)),
-        format!("DTSTART:{}", contracts::ics::stamp(i.starts_at)),
-        format!("DTEND:{}", contracts::ics::stamp(i.ends_at)),
-        format!("SUMMARY:{}", contracts::ics::escape(i.summary)),
-        format!("LOCATION:{}", contracts::ics::escape(i.location)),
-        format!("DESCRIPTION:{}", contracts::ics::escape(i.description)),
-        format!("ORGANIZER:mailto:{organizer}"),
-        format!("ATTENDEE;RSVP=FALSE:mailto:{}", i.attendee),
-        format!("STATUS:{}", if cancels { "CANCELLED" } else { "CONFIRMED" }),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
-    ];
-    for line in lines {
-        contracts::ics::fold(&line, &mut out);
-    }
-    out
+    contracts::ics::appointment(
+        &i.appointment,
+        if cancels { "CANCEL" } else { "REQUEST" },
+        &[
+            format!("ORGANIZER:mailto:{organizer}"),
+            format!("ATTENDEE;RSVP=FALSE:mailto:{}", i.attendee),
+        ],
+        cancels,
+    )
 }
 
 /// The HTML body: the plain text, escaped, one paragraph per line, the
@@ -254,16 +229,18 @@ mod tests {
     #[test]
     fn an_invitation_keeps_its_uid_and_a_cancellation_says_so() {
         let i = Invitation {
-            appointment: "0193",
-            sequence: 2,
-            starts_at: "2026-12-01T13:30:00Z".parse().expect("t"),
-            ends_at: "2026-12-01T14:00:00Z".parse().expect("t"),
-            summary: "Rendez-vous, Espace numérique",
-            location: "12 rue des Tilleuls; Lyon",
-            description: "Apportez vos codes CAF.",
+            appointment: contracts::ics::Appointment {
+                id: "0193",
+                sequence: 2,
+                starts_at: "2026-12-01T13:30:00Z".parse().expect("t"),
+                ends_at: "2026-12-01T14:00:00Z".parse().expect("t"),
+                summary: "Rendez-vous, Espace numérique",
+                location: "12 rue des Tilleuls; Lyon",
+                description: "Apportez vos codes CAF.",
+                stamp: "2026-11-20T08:00:00Z".parse().expect("t"),
+            },
             organizer: "Créneau <rdv@ville.example.fr>",
             attendee: "awa@example.fr",
-            stamp: "2026-11-20T08:00:00Z".parse().expect("t"),
         };
         let request = invitation(Kind::Reminder, &i);
         assert!(request.contains("METHOD:REQUEST\r\n"), "{request}");

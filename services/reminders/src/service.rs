@@ -874,16 +874,18 @@ impl Reminders {
             let invite = crate::email::invitation(
                 r.kind,
                 &Invitation {
-                    appointment: &a.id.to_string(),
-                    sequence: a.sequence,
-                    starts_at: a.starts_at,
-                    ends_at: a.ends_at,
-                    summary: &format!("{} – {}", subject, site.name),
-                    location: &place,
-                    description: &text,
+                    appointment: contracts::ics::Appointment {
+                        id: &a.id.to_string(),
+                        sequence: a.sequence,
+                        starts_at: a.starts_at,
+                        ends_at: a.ends_at,
+                        summary: &format!("{} – {}", subject, site.name),
+                        location: &place,
+                        description: &text,
+                        stamp: self.inner.clock.now(),
+                    },
                     organizer: &from,
                     attendee: address,
-                    stamp: self.inner.clock.now(),
                 },
             );
             (invite, r.kind == Kind::Cancelled)

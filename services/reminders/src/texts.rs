@@ -66,8 +66,20 @@ pub fn when(l: Language, t: DateTime<Utc>) -> String {
         "when",
         &[
             ("day", day(l, local.date_naive()).into()),
-            ("hour", local.hour().to_string().into()),
-            ("minute", format!("{:02}", local.minute()).into()),
+            ("time", time(l, local.time()).into()),
+        ],
+    )
+}
+
+/// A time of day as every message and page writes it: "9h30" in French,
+/// "9:30" in English and Arabic.
+pub fn time(l: Language, t: chrono::NaiveTime) -> String {
+    say(
+        l,
+        "time",
+        &[
+            ("hour", t.hour().to_string().into()),
+            ("minute", format!("{:02}", t.minute()).into()),
         ],
     )
 }

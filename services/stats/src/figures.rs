@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use contracts::proto::appointments::v1::{Accompaniment, Outcome};
 use contracts::{Reason, SiteId};
 use serde::Serialize;
 
@@ -71,10 +72,16 @@ pub struct Figures {
     pub visits_by_kind: BTreeMap<&'static str, u32>,
     pub accompanied: u32,
     pub autonomous: u32,
+    /// Requests whose staff member did not say whether they were
+    /// accompanied: left out of the share, and shown.
+    pub accompaniment_not_said: u32,
+    /// Accompanied among the requests where it was said.
     pub accompanied_share: Option<f64>,
     pub done: u32,
     pub follow_up: u32,
     pub redirected: u32,
+    /// Requests whose outcome was not said.
+    pub outcome_not_said: u32,
     /// Drop-in: people called, and minutes from arrival to call.
     pub waited: u32,
     pub wait_median_minutes: Option<f64>,
@@ -146,15 +153,18 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
                 f.requests += 1;
                 *f.by_kind.entry(kind_code(r.reason.kind())).or_default() += 1;
                 *f.by_reason.entry(Reason::code(r.reason)).or_default() += 1;
-                if r.accompanied {
-                    f.accompanied += 1;
-                } else {
-                    f.autonomous += 1;
+                match r.accompaniment {
+                    Accompaniment::Accompanied => f.accompanied += 1,
+                    Accompaniment::Autonomous => f.autonomous += 1,
+                    Accompaniment::NotSaid | Accompaniment::Unspecified => {
+                        f.accompaniment_not_said += 1;
+                    }
                 }
                 match r.outcome {
-                    contracts::proto::appointments::v1::Outcome::FollowUp => f.follow_up += 1,
-                    contracts::proto::appointments::v1::Outcome::Redirected => f.redirected += 1,
-                    _ => f.done += 1,
+                    Outcome::FollowUp => f.follow_up += 1,
+                    Outcome::Redirected => f.redirected += 1,
+                    Outcome::NotSaid => f.outcome_not_said += 1,
+                    Outcome::Done | Outcome::Unspecified => f.done += 1,
                 }
             }
         }
@@ -191,7 +201,7 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
     f.lead_time_median_hours = percentile(&leads, 0.5);
     f.requests_per_person = share(f.requests, f.people).map(round2);
     f.requests_per_permanence = share(f.requests, f.permanences).map(round2);
-    f.accompanied_share = share(f.accompanied, f.requests).map(round2);
+    f.accompanied_share = share(f.accompanied, f.accompanied + f.autonomous).map(round2);
     let decided = f.honoured + f.no_show;
     f.no_show_rate_reminded = share(reminded.1, reminded.0).map(round2);
     f.no_show_rate_not_reminded =
@@ -227,6 +237,8 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
         "demandes_par_personne",
         "demandes_par_permanence",
         "part_accompagnees",
+        "accompagnement_non_precise",
+        "resultat_non_precise",
     ];
     header.extend(KINDS);
     header.extend([
@@ -263,6 +275,8 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
             num(f.requests_per_person),
             num(f.requests_per_permanence),
             num(f.accompanied_share),
+            f.accompaniment_not_said.to_string(),
+            f.outcome_not_said.to_string(),
         ];
         fields.extend(
             KINDS

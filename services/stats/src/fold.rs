@@ -21,7 +21,7 @@ pub const LATE_CANCELLATION_HOURS: i64 = 24;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub reason: Reason,
-    pub accompanied: bool,
+    pub accompaniment: aev::Accompaniment,
     pub outcome: aev::Outcome,
 }
 
@@ -247,8 +247,8 @@ impl Fold {
                 .iter()
                 .map(|r| Request {
                     reason: r.reason(),
-                    accompanied: r.accompanied,
-                    outcome: r.outcome(),
+                    accompaniment: r.how(),
+                    outcome: r.came_to(),
                 })
                 .collect();
             self.permanence(&x.permanence_id, Some(&x.site_id))

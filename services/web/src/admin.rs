@@ -257,7 +257,7 @@ fn occurrences(ctx: &Ctx, rule: &calendar::RuleView, from: NaiveDate) -> Markup 
             ul {
                 @for (start, end) in list.iter().take(PREVIEW_COUNT) {
                     li {
-                        (day_name(ctx, start.date().weekday())) " " (start.format("%d/%m/%Y %H:%M")) "–" (end.format("%H:%M"))
+                        (day_name(ctx, start.date().weekday())) " " (start.format("%d/%m/%Y")) " " (reminders::texts::time(ctx.lang, start.time())) "–" (reminders::texts::time(ctx.lang, end.time()))
                         @if let Some(why) = rule.cancelled.get(&start.date()) { " · " (t(ctx, "cancelled")) " (" (why) ")" }
                     }
                 }
@@ -655,35 +655,37 @@ async fn team_view(
                 p { (t(ctx, "password-shown-once-give-it")) code { (password) } }
             }
         }
-        table {
-            thead { tr { th { (t(ctx, "name")) } th { (t(ctx, "email")) } th { (t(ctx, "roles")) } } }
-            tbody {
-                @for (id, name, email, disabled, grants) in &staff {
-                    tr {
-                        td { (name) @if *disabled { " · " (t(ctx, "disabled")) } }
-                        td { (email) }
-                        td {
-                            ul {
-                                @for g in grants {
-                                    li {
-                                        (role_words(ctx, g.role)) " · " (site_name(g.site)) " "
-                                        form.inline method="post" action={ "/agents/equipe/" (id) "/roles" } {
-                                            (csrf_field(ctx))
-                                            input type="hidden" name="action" value="revoke";
-                                            input type="hidden" name="role" value=(api::role_name(g.role));
-                                            input type="hidden" name="site" value=(g.site.map(|s| s.to_string()).unwrap_or_default());
-                                            button.small.secondary type="submit" { (t(ctx, "remove")) span.skip { " " (name) } }
+        div.scroll tabindex="0" {
+            table {
+                thead { tr { th { (t(ctx, "name")) } th { (t(ctx, "email")) } th { (t(ctx, "roles")) } } }
+                tbody {
+                    @for (id, name, email, disabled, grants) in &staff {
+                        tr {
+                            td { (name) @if *disabled { " · " (t(ctx, "disabled")) } }
+                            td { (email) }
+                            td {
+                                ul {
+                                    @for g in grants {
+                                        li {
+                                            (role_words(ctx, g.role)) " · " (site_name(g.site)) " "
+                                            form.inline method="post" action={ "/agents/equipe/" (id) "/roles" } {
+                                                (csrf_field(ctx))
+                                                input type="hidden" name="action" value="revoke";
+                                                input type="hidden" name="role" value=(api::role_name(g.role));
+                                                input type="hidden" name="site" value=(g.site.map(|s| s.to_string()).unwrap_or_default());
+                                                button.small.secondary type="submit" { (t(ctx, "remove")) span.skip { " " (name) } }
+                                            }
                                         }
                                     }
                                 }
-                            }
-                            details {
-                                summary { (t(ctx, "grant-a-role")) span.skip { " " (name) } }
-                                form method="post" action={ "/agents/equipe/" (id) "/roles" } {
-                                    (csrf_field(ctx))
-                                    input type="hidden" name="action" value="grant";
-                                    (grant_fields)
-                                    button.small type="submit" { (t(ctx, "grant")) }
+                                details {
+                                    summary { (t(ctx, "grant-a-role")) span.skip { " " (name) } }
+                                    form method="post" action={ "/agents/equipe/" (id) "/roles" } {
+                                        (csrf_field(ctx))
+                                        input type="hidden" name="action" value="grant";
+                                        (grant_fields)
+                                        button.small type="submit" { (t(ctx, "grant")) }
+                                    }
                                 }
                             }
                         }

@@ -146,6 +146,13 @@ pub fn routes(web: Web) -> Routes {
         // handlers check it as the JSON routes do; staff use their pages.
         .page(Get, "/r/{token}", Public, resident::manage_page)
         .same_as(Twin::None)
+        .page(
+            Get,
+            "/r/{token}/rendez-vous.ics",
+            Public,
+            resident::ics_download,
+        )
+        .same_as(Twin::None)
         .page(Post, "/r/{token}/annuler", Public, resident::cancel_post)
         .same_as(Twin::None)
         .page(Get, "/r/{token}/deplacer", Public, resident::move_page)

@@ -1,8 +1,14 @@
 // Créneau: the only script. The page works without it (every button is a
 // form that posts and comes back); with it, the drop-in queue follows the
-// server's changes without a reload, and waiting times tick.
+// server's changes without a reload, waiting times tick, and print buttons
+// print.
 (function () {
   "use strict";
+  // Print buttons: hidden without the script (the browser's menu prints).
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
   var box = document.querySelector("[data-live]");
   if (box && window.EventSource && window.fetch) {
     var first = true;

@@ -176,6 +176,7 @@ the-visits-requests = The visit's requests
 request-s-recorded-you-can = request(s) recorded. You can correct them.
 requests-one-per-box = Requests (one per box)
 how = How
+not-said = Not said
 accompanied = Accompanied
 autonomous = Autonomous
 outcome = Outcome

@@ -176,6 +176,7 @@ the-visits-requests = Les demandes de la visite
 request-s-recorded-you-can = demande(s) enregistrée(s). Vous pouvez corriger.
 requests-one-per-box = Demandes (une par case)
 how = Comment
+not-said = Non précisé
 accompanied = Accompagné
 autonomous = En autonomie
 outcome = Résultat

@@ -1,6 +1,7 @@
 //! The first three steps of a booking: where, why, when.
 
 use super::*;
+use contracts::ReasonKind;
 
 /// Step 1: where. Every open site, its address, a map and its next free
 /// time.
@@ -68,12 +69,17 @@ pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
         (step(&ctx, 2))
         h1 { (w.why_q) }
         p { (site.details.name) }
-        ul.choices.reasons {
-            @for r in Reason::ALL {
-                li {
-                    a.choice href={ "/rdv/" (site.id) "/" (r.code()) } {
-                        span.picto aria-hidden="true" { (pictogram(r)) }
-                        strong { (reason_label(ctx.lang, r)) }
+        // Two groups, not seventeen cards in a column: a procedure, or
+        // help with a device.
+        @for (heading, procedures) in [(&w.group_procedure, true), (&w.group_device, false)] {
+            h2 { (heading) }
+            ul.choices.reasons {
+                @for r in Reason::ALL.into_iter().filter(|r| (r.kind() == ReasonKind::OnlineProcedure) == procedures) {
+                    li {
+                        a.choice href={ "/rdv/" (site.id) "/" (r.code()) } {
+                            span.picto aria-hidden="true" { (pictogram(r)) }
+                            strong { (reason_label(ctx.lang, r)) }
+                        }
                     }
                 }
             }
@@ -147,8 +153,9 @@ pub(super) fn day_words(ctx: &Ctx, d: NaiveDate) -> String {
     reminders::texts::day(ctx.lang, d)
 }
 
-pub(super) fn time_words(a: &Available) -> String {
-    a.start.format("%H:%M").to_string()
+/// A free time's hour, written as every page and message writes times.
+pub(super) fn time_words(ctx: &Ctx, a: &Available) -> String {
+    reminders::texts::time(ctx.lang, a.start.time())
 }
 
 /// Step 3: when.
@@ -173,7 +180,7 @@ pub async fn times_page(
     let w = ctx.w;
     let here = format!("/rdv/{}/{}", site.id, reason.code());
     let link = |a: &Available| {
-        html! { a href={ (here) "/" (start_text(a)) } { (time_words(a)) @if day.is_none() { " · " (day_words(&ctx, a.start.date_naive())) } } }
+        html! { a href={ (here) "/" (start_text(a)) } { (time_words(&ctx, a)) @if day.is_none() { " · " (day_words(&ctx, a.start.date_naive())) } } }
     };
     let body = html! {
         (back(&ctx, &format!("/rdv/{}", site.id)))

@@ -25,15 +25,34 @@ pub(super) async fn held(web: &Web, ctx: &Ctx, token: &str) -> Result<Held, ApiE
     })
 }
 
-pub(super) fn link_failure(ctx: &Ctx, e: &ApiError) -> Response {
+pub(super) async fn link_failure(web: &Web, ctx: &Ctx, e: &ApiError) -> Response {
     match e {
         ApiError::NotFound(_) | ApiError::Unauthorized(_) | ApiError::Forbidden(_) => {
             let w = ctx.w;
+            // The link does not say which place: every place's number.
+            let mut sites: Vec<(String, String)> = match web.inner.calendar.model().await {
+                Ok(m) => m
+                    .sites
+                    .values()
+                    .filter(|s| !s.details.phone.is_empty())
+                    .map(|s| (s.details.name.clone(), s.details.phone.clone()))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            sites.sort();
             Page::new(
                 &w.your_appointment,
                 html! {
                     h1 { (w.your_appointment) }
                     p.alert role="alert" { (w.err_link) }
+                    @if !sites.is_empty() {
+                        p { (w.err_link_call) }
+                        ul {
+                            @for (name, phone) in &sites {
+                                li { bdi { (name) } " : " (super::who::phone_link(phone)) }
+                            }
+                        }
+                    }
                     p { a href="/" { (w.book_title) } }
                 },
             )
@@ -60,7 +79,7 @@ pub async fn manage_page(
 ) -> Response {
     let h = match held(&web, &ctx, &token).await {
         Ok(h) => h,
-        Err(e) => return link_failure(&ctx, &e),
+        Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let w = ctx.w;
     let (form, cookie) = form_token(&web, &ctx);
@@ -88,9 +107,17 @@ pub async fn manage_page(
             p.notice { (w.past) }
         }
         (summary(&ctx, &h.site, b.reason, b.starts_at))
-        p { (w.reference) " : " strong { (b.reference) } }
+        p { (w.reference) " : " strong { bdi dir="ltr" { (b.reference) } } }
         @if !b.cancelled && !over {
-            p { (w.how_to_cancel) }
+            // Only who was told an SMS is coming is sent to its link.
+            p { @if q.nouveau.as_deref() == Some("0") { (w.how_to_cancel_no_sms) } @else { (w.how_to_cancel) } }
+            p.actions.no-print {
+                a.button.secondary href={ "/r/" (h.token) "/rendez-vous.ics" } download { (w.add_to_calendar) }
+                " "
+                // Shown by the script, which prints; without it, the
+                // browser's own menu prints the page as well (print styles).
+                button.secondary type="button" data-print hidden { (w.print) }
+            }
             p { a.button.secondary href={ "/r/" (h.token) "/deplacer" } { (w.move_) } }
             details {
                 summary { (w.cancel) }
@@ -106,6 +133,56 @@ pub async fn manage_page(
         }
     };
     Page::new(title, body).cookie(cookie).render(&ctx)
+}
+
+/// The appointment as an iCalendar file, for the resident's own calendar
+/// (the same UID as the emailed invitation).
+pub async fn ics_download(State(web): State<Web>, ctx: Ctx, Path(token): Path<String>) -> Response {
+    use axum::response::IntoResponse as _;
+    let h = match held(&web, &ctx, &token).await {
+        Ok(h) => h,
+        Err(e) => return link_failure(&web, &ctx, &e).await,
+    };
+    let w = ctx.w;
+    let b = &h.booking;
+    let d = &h.site.details;
+    let mut description = format!("{} : {}", w.reference, b.reference);
+    if !d.phone.is_empty() {
+        description.push_str(&format!("\n{} : {}", w.site_phone, d.phone));
+    }
+    if let Some(bring) = reminders::texts::hint(ctx.lang, b.reason) {
+        description.push_str(&format!("\n{} : {bring}", w.bring));
+    }
+    let text = contracts::ics::appointment(
+        &contracts::ics::Appointment {
+            id: &b.id.to_string(),
+            sequence: 0,
+            stamp: web.now(),
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            summary: &format!("{} – {}", reason_label(ctx.lang, b.reason), d.name),
+            location: &format!("{}, {}", d.name, d.address),
+            description: &description,
+        },
+        "PUBLISH",
+        &[],
+        b.cancelled,
+    );
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rendez-vous.ics\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 pub(super) fn resident_acting(ctx: &Ctx, b: &Booking) -> api::Acting {
@@ -125,7 +202,7 @@ pub async fn cancel_post(
 ) -> Response {
     let h = match held(&web, &ctx, &token).await {
         Ok(h) => h,
-        Err(e) => return link_failure(&ctx, &e),
+        Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let pairs = forms::pairs(&body);
     if !form_is_fresh(&web, &ctx, &pairs) {
@@ -164,7 +241,7 @@ pub(super) fn move_body(
             form.inline method="post" action=(here) {
                 input type="hidden" name="csrf" value=(form);
                 input type="hidden" name="start" value=(start_text(a));
-                button type="submit" { (time_words(a)) @if day.is_none() { " · " (day_words(ctx, a.start.date_naive())) } }
+                button type="submit" { (time_words(ctx, a)) @if day.is_none() { " · " (day_words(ctx, a.start.date_naive())) } }
             }
         }
     };
@@ -186,7 +263,7 @@ pub async fn move_page(
 ) -> Response {
     let h = match held(&web, &ctx, &token).await {
         Ok(h) => h,
-        Err(e) => return link_failure(&ctx, &e),
+        Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     if h.booking.cancelled {
         return see_other(&format!("/r/{token}"));
@@ -211,7 +288,7 @@ pub async fn move_post(
 ) -> Response {
     let h = match held(&web, &ctx, &token).await {
         Ok(h) => h,
-        Err(e) => return link_failure(&ctx, &e),
+        Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let pairs = forms::pairs(&body);
     let start = NaiveDateTime::parse_from_str(forms::field(&pairs, "start"), START_FORMAT)

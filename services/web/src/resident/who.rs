@@ -134,12 +134,28 @@ pub(super) fn summary(
             @if !site.details.address.is_empty() {
                 dt { (w.address) } dd { bdi { (site.details.address) } " · " a href=(map_link(&site.details.address)) rel="noreferrer" { (w.map) } }
             }
+            @if !site.details.phone.is_empty() {
+                dt { (w.site_phone) } dd { (phone_link(&site.details.phone)) }
+            }
+            @if !site.details.accessibility.is_empty() {
+                dt { (w.access) } dd { bdi { (site.details.accessibility) } }
+            }
             dt { (w.reason) } dd { (reason_label(ctx.lang, reason)) }
             @if let Some(h) = reminders::texts::hint(ctx.lang, reason) {
                 dt { (w.bring) } dd { (h) }
             }
         }
     }
+}
+
+/// A site's phone number as a link that calls it, its digits kept left to
+/// right in right-to-left text.
+pub(super) fn phone_link(phone: &str) -> Markup {
+    let dial: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    html! { a href={ "tel:" (dial) } { bdi dir="ltr" { (phone) } } }
 }
 
 pub(super) fn who_form(
@@ -176,10 +192,13 @@ pub(super) fn who_form(
             (input("last_name", &w.last_name, "text", &who.last_name, "family-name", None, problems))
             (input("phone", &w.mobile, "tel", &who.phone, "tel", Some(&w.mobile_hint), problems))
             (input("email", &w.email, "email", &who.email, "email", Some(&w.email_hint), problems))
+            // Consent is a choice the resident makes: never ticked in
+            // advance, and the booking goes through without it.
             label.check for="sms" {
-                input type="checkbox" id="sms" name="sms" value="yes" checked[who.sms || who.phone.is_empty()];
+                input type="checkbox" id="sms" name="sms" value="yes" aria-describedby="sms-hint" checked[who.sms];
                 span { (w.sms_consent) }
             }
+            p.hint id="sms-hint" { (w.sms_consent_hint) }
             button type="submit" { (w.confirm) }
         }
     };
@@ -280,7 +299,7 @@ pub(super) fn taken_page(
                     form method="post" action={ "/rdv/" (c.site.id) "/" (c.reason.code()) "/" (start_text(a)) } {
                         input type="hidden" name="csrf" value=(token);
                         (who.hidden())
-                        button type="submit" { (time_words(a)) " · " (day_words(ctx, a.start.date_naive())) }
+                        button type="submit" { (time_words(ctx, a)) " · " (day_words(ctx, a.start.date_naive())) }
                     }
                 }
             }

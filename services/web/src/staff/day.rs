@@ -23,7 +23,7 @@ pub async fn day_page(State(web): State<Web>, ctx: Ctx) -> Response {
             ul.choices {
                 @for x in &list {
                     li { a.choice href={ "/agents/permanences/" (x.permanence_id) } {
-                        strong { (x.site_name) " · " (x.starts_local.format("%H:%M")) "–" (x.ends_local.format("%H:%M")) }
+                        strong { (x.site_name) " · " (reminders::texts::time(ctx.lang, x.starts_local.time())) "–" (reminders::texts::time(ctx.lang, x.ends_local.time())) }
                         span { (x.label) @if matches!(x.status, calendar::Status::Closed { .. }) { " · " (t(ctx, "cancelled")) } }
                     } }
                 }
@@ -87,35 +87,37 @@ pub(super) async fn queue_markup(
     let now = web.now();
     Ok(html! {
         p role="status" { (t_with(ctx, "people-waiting", &[("count", waiting.into())])) }
-        table {
-            thead { tr { th.num { "N°" } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "wait")) } th { (t(ctx, "actions")) } } }
-            tbody {
-                @for (tk, name) in tickets.iter().zip(&names) {
-                    @let (state, class) = ticket_words(ctx, tk.state);
-                    tr id={ "ticket-" (tk.id) } {
-                        td.num { (tk.number) }
-                        td { (name.as_deref().unwrap_or("—")) }
-                        td { @for r in &tk.reasons { span.badge { (reason_words(ctx, *r)) } " " } }
-                        td { span class={ "badge " (class) } { (state) } }
-                        td {
-                            @match (tk.state, tk.waited_minutes()) {
-                                (TicketState::Waiting, _) => span data-since=(tk.arrived_at.to_rfc3339()) data-format=(minutes_format) { (minutes_since(now, tk.arrived_at)) " min" },
-                                (_, Some(m)) => span { (m) " min" },
-                                _ => span { "—" },
+        div.scroll tabindex="0" {
+            table {
+                thead { tr { th.num { "N°" } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "wait")) } th { (t(ctx, "actions")) } } }
+                tbody {
+                    @for (tk, name) in tickets.iter().zip(&names) {
+                        @let (state, class) = ticket_words(ctx, tk.state);
+                        tr id={ "ticket-" (tk.id) } {
+                            td.num { (tk.number) }
+                            td { (name.as_deref().unwrap_or("—")) }
+                            td { @for r in &tk.reasons { span.badge { (reason_words(ctx, *r)) } " " } }
+                            td { span class={ "badge " (class) } { (state) } }
+                            td {
+                                @match (tk.state, tk.waited_minutes()) {
+                                    (TicketState::Waiting, _) => span data-since=(tk.arrived_at.to_rfc3339()) data-format=(minutes_format) { (minutes_since(now, tk.arrived_at)) " min" },
+                                    (_, Some(m)) => span { (m) " min" },
+                                    _ => span { "—" },
+                                }
                             }
-                        }
-                        td {
-                            @if tk.state == TicketState::Waiting {
-                                (ticket_button(ctx, tk, "called", &t(ctx, "call")))
-                            }
-                            @if tk.state == TicketState::Called {
-                                (ticket_button(ctx, tk, "served", &t(ctx, "done-2")))
-                            }
-                            @if matches!(tk.state, TicketState::Waiting | TicketState::Called) {
-                                (ticket_button(ctx, tk, "left", &t(ctx, "left-2")))
-                            }
-                            @if matches!(tk.state, TicketState::Called | TicketState::Served) {
-                                a.button.small.secondary href={ "/agents/visites/" (tk.id) } { (t(ctx, "requests")) }
+                            td {
+                                @if tk.state == TicketState::Waiting {
+                                    (ticket_button(ctx, tk, "called", &t(ctx, "call")))
+                                }
+                                @if tk.state == TicketState::Called {
+                                    (ticket_button(ctx, tk, "served", &t(ctx, "done-2")))
+                                }
+                                @if matches!(tk.state, TicketState::Waiting | TicketState::Called) {
+                                    (ticket_button(ctx, tk, "left", &t(ctx, "left-2")))
+                                }
+                                @if matches!(tk.state, TicketState::Called | TicketState::Served) {
+                                    a.button.small.secondary href={ "/agents/visites/" (tk.id) } { (t(ctx, "requests")) }
+                                }
                             }
                         }
                     }
@@ -202,8 +204,8 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
             "{} · {} {}–{}",
             x.site_name,
             x.day.format("%d/%m"),
-            x.starts_local.format("%H:%M"),
-            x.ends_local.format("%H:%M")
+            reminders::texts::time(ctx.lang, x.starts_local.time()),
+            reminders::texts::time(ctx.lang, x.ends_local.time())
         );
         let body = html! {
             p { a href="/agents/journee" { "← " (t(ctx, "todays-permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "printable-day-sheet")) } }
@@ -212,25 +214,27 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                 section aria-labelledby="h-rdv" {
                     h2 id="h-rdv" { (t(ctx, "appointments")) " (" (list.len()) ")" }
                     @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
-                    table {
-                        thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
-                        tbody {
-                            @for (b, name) in list.iter().zip(&names) {
-                                tr id={ "rdv-" (b.id) } {
-                                    td { (hm(b.starts_at)) }
-                                    td { (name) }
-                                    td { (reason_words(ctx, b.reason)) }
-                                    td { span.badge { (stage_words(ctx, b.stage)) } }
-                                    td {
-                                        @if b.stage == Stage::Booked {
-                                            (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
-                                            (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
-                                        }
-                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
-                                            (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
-                                        }
-                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
-                                            a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "requests")) span.skip { " " (name) } }
+                    div.scroll tabindex="0" {
+                        table {
+                            thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
+                            tbody {
+                                @for (b, name) in list.iter().zip(&names) {
+                                    tr id={ "rdv-" (b.id) } {
+                                        td { (hm(ctx, b.starts_at)) }
+                                        td { (name) }
+                                        td { (reason_words(ctx, b.reason)) }
+                                        td { span.badge { (stage_words(ctx, b.stage)) } }
+                                        td {
+                                            @if b.stage == Stage::Booked {
+                                                (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
+                                                (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
+                                            }
+                                            @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
+                                                (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
+                                            }
+                                            @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
+                                                a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "requests")) span.skip { " " (name) } }
+                                            }
                                         }
                                     }
                                 }
@@ -377,17 +381,19 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
             "{} · {} · {}–{}",
             x.site_name,
             x.day.format("%d/%m/%Y"),
-            x.starts_local.format("%H:%M"),
-            x.ends_local.format("%H:%M")
+            reminders::texts::time(ctx.lang, x.starts_local.time()),
+            reminders::texts::time(ctx.lang, x.ends_local.time())
         );
         let body = html! {
             h1 { (title) }
             p.no-print { a href={ "/agents/permanences/" (x.permanence_id) } { "← " (t(ctx, "back")) } }
-            table {
-                thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "phone")) } th { (t(ctx, "for")) } th { (t(ctx, "ref")) } th { (t(ctx, "came")) } } }
-                tbody {
-                    @for (b, (name, phone)) in list.iter().zip(&people) {
-                        tr { td { (hm(b.starts_at)) } td { (name) } td { (phone_words(phone)) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
+            div.scroll tabindex="0" {
+                table {
+                    thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "phone")) } th { (t(ctx, "for")) } th { (t(ctx, "ref")) } th { (t(ctx, "came")) } } }
+                    tbody {
+                        @for (b, (name, phone)) in list.iter().zip(&people) {
+                            tr { td { (hm(ctx, b.starts_at)) } td { (name) } td { (phone_words(phone)) } td { (reason_words(ctx, b.reason)) } td { (b.reference) } td { "☐" } }
+                        }
                     }
                 }
             }

@@ -94,31 +94,33 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
             @if let Some(m) = &problem { p.alert role="alert" { (m) } }
             @if let Some(tb) = &table {
                 p { a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "download-the-table-csv")) } }
-                table {
-                    caption { (t(ctx, "figures-of-the-period")) }
-                    thead { tr {
-                        th scope="col" { (t(ctx, "group")) }
-                        th.num scope="col" { (t(ctx, "permanences")) }
-                        th.num scope="col" { (t(ctx, "people")) }
-                        th.num scope="col" { (t(ctx, "requests")) }
-                        th.num scope="col" { (t(ctx, "median-wait-min")) }
-                        th.num scope="col" { (t(ctx, "left-unserved")) }
-                        th.num scope="col" { (t(ctx, "appointments")) }
-                        th.num scope="col" { (t(ctx, "no-shows")) }
-                        th.num scope="col" { (t(ctx, "sms-sent")) }
-                    } }
-                    tbody {
-                        @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
-                            tr {
-                                th scope="row" { (r.0) }
-                                td.num { (r.1.permanences) }
-                                td.num { (r.1.people) }
-                                td.num { (r.1.requests) }
-                                td.num { (number(r.1.wait_median_minutes)) }
-                                td.num { (r.1.left_unserved) }
-                                td.num { (r.1.booked) }
-                                td.num { (r.1.no_show) }
-                                td.num { (r.1.reminders_sent) }
+                div.scroll tabindex="0" {
+                    table {
+                        caption { (t(ctx, "figures-of-the-period")) }
+                        thead { tr {
+                            th scope="col" { (t(ctx, "group")) }
+                            th.num scope="col" { (t(ctx, "permanences")) }
+                            th.num scope="col" { (t(ctx, "people")) }
+                            th.num scope="col" { (t(ctx, "requests")) }
+                            th.num scope="col" { (t(ctx, "median-wait-min")) }
+                            th.num scope="col" { (t(ctx, "left-unserved")) }
+                            th.num scope="col" { (t(ctx, "appointments")) }
+                            th.num scope="col" { (t(ctx, "no-shows")) }
+                            th.num scope="col" { (t(ctx, "sms-sent")) }
+                        } }
+                        tbody {
+                            @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
+                                tr {
+                                    th scope="row" { (r.0) }
+                                    td.num { (r.1.permanences) }
+                                    td.num { (r.1.people) }
+                                    td.num { (r.1.requests) }
+                                    td.num { (number(r.1.wait_median_minutes)) }
+                                    td.num { (r.1.left_unserved) }
+                                    td.num { (r.1.booked) }
+                                    td.num { (r.1.no_show) }
+                                    td.num { (r.1.reminders_sent) }
+                                }
                             }
                         }
                     }

@@ -55,6 +55,7 @@ fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {
     )
 }
 
-fn hm(at: DateTime<Utc>) -> String {
-    contracts::time::to_local(at).format("%H:%M").to_string()
+/// A time of day, written as every page and message writes times.
+fn hm(ctx: &Ctx, at: DateTime<Utc>) -> String {
+    reminders::texts::time(ctx.lang, contracts::time::to_local(at).time())
 }

@@ -169,10 +169,12 @@ pub(super) async fn reception(
                     @if upcoming.is_empty() {
                         p { (t(ctx, "no-upcoming-appointment")) }
                     } @else {
-                        table {
-                            caption.skip { (t(ctx, "upcoming-appointments-of")) (name) }
-                            thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "reference")) } th { (t(ctx, "actions")) } } }
-                            tbody { @for b in upcoming { (booking_row(ctx, b, &site_name(b.site), &back)) } }
+                        div.scroll tabindex="0" {
+                            table {
+                                caption.skip { (t(ctx, "upcoming-appointments-of")) (name) }
+                                thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "reference")) } th { (t(ctx, "actions")) } } }
+                                tbody { @for b in upcoming { (booking_row(ctx, b, &site_name(b.site), &back)) } }
+                            }
                         }
                     }
                 }
@@ -183,15 +185,17 @@ pub(super) async fn reception(
         @if failed.is_empty() {
             p { (t(ctx, "none-2")) }
         } @else {
-            table {
-                thead { tr { th { (t(ctx, "place")) } th { (t(ctx, "resident")) } th { (t(ctx, "message")) } th { (t(ctx, "error")) } } }
-                tbody {
-                    @for (site, r, who) in &failed {
-                        tr {
-                            td { (site) }
-                            td { @if let Some((n, ph)) = who { (n) " · " a href={ "tel:" (ph) } { (phone_words(ph)) } } @else { "—" } }
-                            td { (r.kind) " (" (r.channel) ")" }
-                            td { (r.error.as_deref().unwrap_or("")) }
+            div.scroll tabindex="0" {
+                table {
+                    thead { tr { th { (t(ctx, "place")) } th { (t(ctx, "resident")) } th { (t(ctx, "message")) } th { (t(ctx, "error")) } } }
+                    tbody {
+                        @for (site, r, who) in &failed {
+                            tr {
+                                td { (site) }
+                                td { @if let Some((n, ph)) = who { (n) " · " a href={ "tel:" (ph) } { (phone_words(ph)) } } @else { "—" } }
+                                td { (r.kind) " (" (r.channel) ")" }
+                                td { (r.error.as_deref().unwrap_or("")) }
+                            }
                         }
                     }
                 }

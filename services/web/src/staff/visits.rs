@@ -24,8 +24,10 @@ pub(super) async fn visit_view(
 ) -> Result<Response, ApiError> {
     let recorded = web.inner.appointments.requests_of(id).await?;
     let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
-    let accompanied = recorded.first().is_none_or(|r| r.accompanied);
-    let outcome = recorded.first().map_or(ev::Outcome::Done, |r| r.outcome());
+    // Nothing is chosen in advance: a question left unanswered counts as
+    // "not said" in the figures, never as accompanied or done.
+    let how = recorded.first().map(ev::VisitRequest::how);
+    let outcome = recorded.first().map(ev::VisitRequest::came_to);
     let title = t(ctx, "the-visits-requests");
     let body = html! {
         h1 { (title) }
@@ -40,16 +42,18 @@ pub(super) async fn visit_view(
             fieldset {
                 legend { (t(ctx, "how")) }
                 div.chips {
-                    label { input type="radio" name="accompagne" value="oui" checked[accompanied]; (t(ctx, "accompanied")) }
-                    label { input type="radio" name="accompagne" value="non" checked[!accompanied]; (t(ctx, "autonomous")) }
+                    label { input type="radio" name="accompagne" value="oui" checked[how == Some(ev::Accompaniment::Accompanied)]; (t(ctx, "accompanied")) }
+                    label { input type="radio" name="accompagne" value="non" checked[how == Some(ev::Accompaniment::Autonomous)]; (t(ctx, "autonomous")) }
+                    label { input type="radio" name="accompagne" value="" checked[how == Some(ev::Accompaniment::NotSaid)]; (t(ctx, "not-said")) }
                 }
             }
             fieldset {
                 legend { (t(ctx, "outcome")) }
                 div.chips {
-                    label { input type="radio" name="resultat" value="done" checked[outcome == ev::Outcome::Done]; (t(ctx, "done-3")) }
-                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == ev::Outcome::FollowUp]; (t(ctx, "follow-up")) }
-                    label { input type="radio" name="resultat" value="redirected" checked[outcome == ev::Outcome::Redirected]; (t(ctx, "sent-elsewhere")) }
+                    label { input type="radio" name="resultat" value="done" checked[outcome == Some(ev::Outcome::Done)]; (t(ctx, "done-3")) }
+                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == Some(ev::Outcome::FollowUp)]; (t(ctx, "follow-up")) }
+                    label { input type="radio" name="resultat" value="redirected" checked[outcome == Some(ev::Outcome::Redirected)]; (t(ctx, "sent-elsewhere")) }
+                    label { input type="radio" name="resultat" value="" checked[outcome == Some(ev::Outcome::NotSaid)]; (t(ctx, "not-said")) }
                 }
             }
             button type="submit" { (t(ctx, "save")) }
@@ -87,19 +91,21 @@ pub async fn visit_post(
             )
             .await;
         }
-        let accompanied = forms::field(&pairs, "accompagne") != "non";
+        // An unanswered question is "not said".
+        let how = match forms::field(&pairs, "accompagne") {
+            "oui" => ev::Accompaniment::Accompanied,
+            "non" => ev::Accompaniment::Autonomous,
+            _ => ev::Accompaniment::NotSaid,
+        };
         let outcome = match forms::field(&pairs, "resultat") {
+            "done" => ev::Outcome::Done,
             "follow_up" => ev::Outcome::FollowUp,
             "redirected" => ev::Outcome::Redirected,
-            _ => ev::Outcome::Done,
+            _ => ev::Outcome::NotSaid,
         };
         let requests = reasons
             .into_iter()
-            .map(|r| ev::VisitRequest {
-                reason: r as i32,
-                accompanied,
-                outcome: outcome as i32,
-            })
+            .map(|r| ev::VisitRequest::recorded(r, how, outcome))
             .collect();
         match web
             .inner
