@@ -719,6 +719,32 @@ async fn the_day_of_an_appointment_check_in_start_done_and_no_shows_when_the_per
         Stage::Done,
         "a visit that happened stays done"
     );
+    // A no-show recorded by mistake is taken back, and the sweep does not
+    // mark it again; a done visit is not undone.
+    // (Over HTTP the step exists, and like the others it is taken on the
+    // appointment's day, which the test's clock is not.)
+    let undo = t
+        .send(Call::post(&format!("/api/v1/appointments/{}/undo", ids[0])).bearer(&mediator.token))
+        .await;
+    assert!(undo.body.contains("another day"), "{}", undo.body);
+    appts
+        .advance(&acting.clone().at(after_end), first, Stage::Booked)
+        .await
+        .expect("undone");
+    assert_eq!(appts.mark_no_shows(after_end).await.expect("sweep"), 0);
+    assert_eq!(
+        appts.get(first).await.expect("booking").stage,
+        Stage::Booked
+    );
+    let not_done = appts
+        .advance(&acting.clone().at(on_the_day), second, Stage::Booked)
+        .await;
+    assert!(not_done.is_err(), "a done visit stays done");
+    // Then she did come after all.
+    appts
+        .advance(&acting.clone().at(on_the_day), first, Stage::Arrived)
+        .await
+        .expect("arrived after all");
     let stranger = t
         .staff(
             "accueil_ailleurs",
@@ -1512,4 +1538,30 @@ async fn the_appointment_page_says_how_to_reach_the_site_and_gives_a_calendar_fi
         "{}",
         bad.body
     );
+}
+
+/// The SMS link opens in the language the resident booked in, whatever
+/// browser opens it; a browser that chose a language keeps its own.
+#[tokio::test]
+async fn the_sms_link_opens_in_the_language_the_resident_booked_in() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "start": t.at_nine(1), "reason": "procedure_caf",
+            "resident": {"name": "Amina Haddad", "phone": "06 11 22 33 44", "language": "ar"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let made = made.json();
+    let url = made["manage_url"].as_str().expect("link");
+    let path = &url[url.find("/r/").expect("a manage link")..];
+    let fresh = t.send(Call::get(path)).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert!(
+        fresh.body.contains(r#"lang="ar""#) && fresh.body.contains(r#"dir="rtl""#),
+        "{}",
+        fresh.body
+    );
+    let chosen = t.send(Call::get(path).cookie("creneau_lang=fr")).await;
+    assert!(chosen.body.contains(r#"lang="fr""#), "{}", chosen.body);
 }

@@ -268,6 +268,27 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
         (json!(3), json!(1))
     );
     assert_eq!(f["accompanied_share"], 0.75, "of the answered only: {f}");
+
+    // An arrival taken back (a tap by mistake) is counted as never made:
+    // one person fewer, no honoured appointment.
+    q.advance(
+        &acting.clone().at(at(11, 5)),
+        id(&came),
+        appointments::Stage::Booked,
+    )
+    .await
+    .expect("undone");
+    let reply = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats?from={day}&to={day}&site={site}&by=site"
+            ))
+            .bearer(&boss.token),
+        )
+        .await;
+    let after = &reply.json()["rows"][0]["figures"];
+    assert_eq!(after["people"], 3, "{after}");
+    assert_eq!(after["honoured"], 0, "{after}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ is-not-offered-fr-en = { $other } is not offered: fr, en or ar
 only-staff-may-book-past = only staff may book past the one-appointment rule
 open-your-appointment-with-link = open your appointment with the link from your SMS or email
 give-time-as-rfc-3339 = give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00
-is-not-step-arrived-started = { $other } is not a step: arrived, started, done or no-show
+is-not-step-arrived-started = { $other } is not a step: arrived, started, done, no-show or undo
 site-has-no-permanence = site { $site } has no permanence { $permanence }
 use-it-helper-or-mediator = { $other }: use it_helper or mediator
 is-not-step-call-served = { $other } is not a step: call, served or left
@@ -42,7 +42,6 @@ this-appointment-is-already = this appointment is { $stage ->
    *[no_show] marked as not come
 } already
 this-appointment-is-on-another = this appointment is on another day: it can be marked on its day
-no-way-back-to-booked = no way back to booked
 first-name-only-50-characters = a first name only, 50 characters at most
 there-is-no-permanence = there is no permanence { $permanence_id }
 this-permanence-has-no-drop = this permanence has no drop-in: book an appointment

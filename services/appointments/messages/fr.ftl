@@ -15,7 +15,7 @@ is-not-offered-fr-en = { $other } n'est pas proposé : fr, en ou ar
 only-staff-may-book-past = seuls les agents peuvent réserver au-delà de la règle d'un rendez-vous
 open-your-appointment-with-link = ouvrez votre rendez-vous avec le lien reçu par SMS ou par e-mail
 give-time-as-rfc-3339 = donnez l'heure au format RFC 3339 avec son décalage, comme /api/v1/availability la donne : 2026-12-01T09:00:00+01:00
-is-not-step-arrived-started = { $other } n'est pas une étape : arrived, started, done ou no-show
+is-not-step-arrived-started = { $other } n'est pas une étape : arrived, started, done, no-show ou undo
 site-has-no-permanence = le site { $site } n'a pas de permanence { $permanence }
 use-it-helper-or-mediator = { $other } : utilisez it_helper ou mediator
 is-not-step-call-served = { $other } n'est pas une étape : call, served ou left
@@ -42,7 +42,6 @@ this-appointment-is-already = ce rendez-vous est déjà { $stage ->
    *[no_show] noté absent
 }
 this-appointment-is-on-another = ce rendez-vous est un autre jour : il peut être pointé le jour même
-no-way-back-to-booked = impossible de revenir à « réservé »
 first-name-only-50-characters = un prénom seulement, 50 caractères au plus
 there-is-no-permanence = il n'y a pas de permanence { $permanence_id }
 this-permanence-has-no-drop = cette permanence n'a pas d'accès libre : prenez un rendez-vous

@@ -141,7 +141,8 @@ pub fn step_allowed(from: Stage, to: Stage) -> bool {
         Stage::InProgress => matches!(from, Stage::Booked | Stage::Arrived),
         Stage::Done => matches!(from, Stage::Booked | Stage::Arrived | Stage::InProgress),
         Stage::NoShow => from == Stage::Booked,
-        Stage::Booked => false,
+        // Taking back an arrival or a no-show recorded by mistake.
+        Stage::Booked => matches!(from, Stage::Arrived | Stage::NoShow),
     }
 }
 

@@ -517,6 +517,8 @@ async fn appointments_step(
         "started" => Stage::InProgress,
         "done" => Stage::Done,
         "no-show" => Stage::NoShow,
+        // Takes back an arrival or a no-show recorded by mistake.
+        "undo" => Stage::Booked,
         other => {
             return Err(ApiError::NotFound(messages::say!(
                 crate::MESSAGES,

@@ -49,6 +49,9 @@ pub struct Booking {
     /// A move from another permanence whose `AppointmentMovedOut` is not
     /// written yet: (that permanence, the `AppointmentMovedIn` event id).
     pub leaving: Option<(String, uuid::Uuid)>,
+    /// Staff took back a step of it (an arrival or a no-show recorded by
+    /// mistake): the no-show sweep leaves it alone.
+    pub undone: bool,
     /// The token hashes of its manage links that still work (the
     /// `ManageLinkIssued` events appended with it): a move issues them
     /// again until the new end.
@@ -226,6 +229,7 @@ impl Model {
                 stage: Stage::Booked,
                 arrived_at: None,
                 leaving: None,
+                undone: false,
                 links: Vec::new(),
             };
             self.bookings.insert(id, booking);
@@ -265,6 +269,12 @@ impl Model {
                     b.arrived_at = Some(e.metadata.recorded_at);
                 }
                 b.stage = stage;
+            }
+        } else if let Some(x) = decode_event::<ev::AppointmentStepUndone>(e)? {
+            if let Some(b) = self.booking_named(e, &x.appointment_id)? {
+                b.stage = Stage::Booked;
+                b.arrived_at = None;
+                b.undone = true;
             }
         } else if let Some(x) = decode_event::<links::ManageLinkIssued>(e)? {
             let hash: [u8; 32] = x

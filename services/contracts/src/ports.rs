@@ -36,7 +36,8 @@ pub struct IssuedCode {
 pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
-    /// A language tag (`fr`, `en`, `ar`).
+    /// The language's proto name (`LANGUAGE_FR`, `LANGUAGE_EN`,
+    /// `LANGUAGE_AR`): `contracts::Language::from_str_name` reads it.
     pub language: String,
     pub sms_consent: bool,
     pub email_consent: bool,

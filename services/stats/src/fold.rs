@@ -205,6 +205,24 @@ impl Fold {
             if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
                 a.no_show = true;
             }
+        } else if let Some(x) = decode_event::<aev::AppointmentStepUndone>(e)? {
+            // An arrival or a no-show taken back: counted as if never
+            // recorded. The resident stays present at the permanence only
+            // if another of their appointments there arrived.
+            if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
+                let was_arrived = std::mem::replace(&mut a.arrived, false);
+                a.no_show = false;
+                let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
+                let still_present = self
+                    .appointments
+                    .values()
+                    .any(|o| o.arrived && o.permanence == permanence && o.resident == resident);
+                if was_arrived && !still_present {
+                    self.permanence(&permanence, None)
+                        .residents
+                        .remove(&resident);
+                }
+            }
         } else if let Some(x) = decode_event::<aev::DropInArrived>(e)? {
             self.permanence(&x.permanence_id, Some(&x.site_id)).tickets += 1;
             self.tickets.insert(

@@ -361,9 +361,14 @@ async fn site_view(
                     @for (id, c) in &site.closures {
                         li {
                             (c.first_day.format("%d/%m/%Y")) " → " (c.last_day.format("%d/%m/%Y")) " · " (c.reason) " "
-                            form.inline method="post" action={ "/agents/lieux/" (site.id) "/fermetures/" (id) "/lever" } {
-                                (csrf_field(ctx))
-                                button.small.secondary type="submit" { (t(ctx, "lift")) }
+                            // Asked twice: the site opens again on those days.
+                            details.confirm {
+                                summary { (t(ctx, "lift")) }
+                                form method="post" action={ "/agents/lieux/" (site.id) "/fermetures/" (id) "/lever" } {
+                                    (csrf_field(ctx))
+                                    p { (t(ctx, "lift-q")) }
+                                    button.small.danger type="submit" { (t(ctx, "lift-yes")) }
+                                }
                             }
                         }
                     }
@@ -387,9 +392,13 @@ async fn site_view(
                     article {
                         h3 { (if r.spec.label.is_empty() { t(ctx, "permanence") } else { r.spec.label.clone() }) }
                         (occurrences(ctx, r, today))
-                        form.inline method="post" action={ "/agents/regles/" (r.id) "/retirer" } {
-                            (csrf_field(ctx))
-                            button.small.secondary type="submit" { (t(ctx, "stop-from-today")) }
+                        details.confirm {
+                            summary { (t(ctx, "stop-from-today")) }
+                            form method="post" action={ "/agents/regles/" (r.id) "/retirer" } {
+                                (csrf_field(ctx))
+                                p { (t(ctx, "stop-q")) }
+                                button.small.danger type="submit" { (t(ctx, "stop-yes")) }
+                            }
                         }
                     }
                 }

@@ -17,6 +17,9 @@ use crate::text::{LANGUAGES, Words, words};
 /// What a page knows about its request.
 pub struct Ctx {
     pub lang: Language,
+    /// Whether this browser chose its language (the language cookie): a
+    /// page about a resident's appointment otherwise speaks theirs.
+    pub lang_chosen: bool,
     pub w: &'static Words,
     /// Path and query of this page, to come back to.
     pub here: String,
@@ -39,6 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let now = api::Now::from_request_parts(parts, state).await?;
         Ok(Ctx {
             lang,
+            lang_chosen: forms::cookie(&parts.headers, LANG_COOKIE).is_some(),
             w: words(lang),
             here: parts
                 .uri

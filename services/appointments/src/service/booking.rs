@@ -429,6 +429,7 @@ impl Appointments {
                 stage: Stage::Booked,
                 arrived_at: None,
                 leaving: None,
+                undone: false,
                 links: vec![contracts::links::token_hash(&link.token)],
             },
             token: link.token,

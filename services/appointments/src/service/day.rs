@@ -63,12 +63,12 @@ impl Appointments {
                         appointment_id,
                         automatic: false,
                     })?,
-                    Stage::Booked => {
-                        return Err(AppointmentError::Internal(messages::say!(
-                            crate::MESSAGES,
-                            "no-way-back-to-booked"
-                        )));
-                    }
+                    // Only an arrival or a no-show is taken back
+                    // (`step_allowed`).
+                    Stage::Booked => acting.event(&ev::AppointmentStepUndone {
+                        appointment_id,
+                        step: stage_key(b.stage).to_owned(),
+                    })?,
                 };
                 Ok(Decision::Append {
                     stream: booking_stream(&b.permanence_id)?,
@@ -115,7 +115,11 @@ impl Appointments {
             let m = self.read(true).await?;
             m.bookings
                 .values()
-                .filter(|b| !b.cancelled && b.stage == Stage::Booked && b.leaving.is_none())
+                // Not one whose no-show staff took back: it stays booked
+                // until they record what happened.
+                .filter(|b| {
+                    !b.cancelled && b.stage == Stage::Booked && b.leaving.is_none() && !b.undone
+                })
                 .filter(|b| {
                     m.calendar
                         .permanence(&b.permanence_id)
@@ -130,14 +134,16 @@ impl Appointments {
             // A check-in meanwhile wins: the decision is made again.
             let wrote = self
                 .decide(|m| match m.bookings.get(&id) {
-                    Some(b) if b.stage == Stage::Booked && !b.cancelled => Ok(Decision::Append {
-                        stream: booking_stream(&permanence)?,
-                        events: vec![acting.event(&ev::AppointmentNoShow {
-                            appointment_id: id.to_string(),
-                            automatic: true,
-                        })?],
-                        then: true,
-                    }),
+                    Some(b) if b.stage == Stage::Booked && !b.cancelled && !b.undone => {
+                        Ok(Decision::Append {
+                            stream: booking_stream(&permanence)?,
+                            events: vec![acting.event(&ev::AppointmentNoShow {
+                                appointment_id: id.to_string(),
+                                automatic: true,
+                            })?],
+                            then: true,
+                        })
+                    }
                     _ => Ok(Decision::Answer(false)),
                 })
                 .await?;

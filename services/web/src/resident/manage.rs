@@ -25,6 +25,24 @@ pub(super) async fn held(web: &Web, ctx: &Ctx, token: &str) -> Result<Held, ApiE
     })
 }
 
+/// The SMS link opens in the language the resident booked in, whatever
+/// browser opens it (a relative's phone, a computer at the library), unless
+/// this browser chose a language itself.
+pub(super) async fn booked_language(web: &Web, mut ctx: Ctx, b: &Booking) -> Ctx {
+    if ctx.lang_chosen {
+        return ctx;
+    }
+    // Identity keeps the language's proto name (`LANGUAGE_AR`).
+    if let Ok(d) = web.inner.identity.resident_details(b.resident).await
+        && let Some(l) = contracts::Language::from_str_name(&d.language)
+        && l != contracts::Language::Unspecified
+    {
+        ctx.lang = l;
+        ctx.w = crate::text::words(l);
+    }
+    ctx
+}
+
 pub(super) async fn link_failure(web: &Web, ctx: &Ctx, e: &ApiError) -> Response {
     match e {
         ApiError::NotFound(_) | ApiError::Unauthorized(_) | ApiError::Forbidden(_) => {
@@ -81,6 +99,7 @@ pub async fn manage_page(
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
+    let ctx = booked_language(&web, ctx, &h.booking).await;
     let w = ctx.w;
     let (form, cookie) = form_token(&web, &ctx);
     let b = &h.booking;
@@ -143,6 +162,7 @@ pub async fn ics_download(State(web): State<Web>, ctx: Ctx, Path(token): Path<St
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
+    let ctx = booked_language(&web, ctx, &h.booking).await;
     let w = ctx.w;
     let b = &h.booking;
     let d = &h.site.details;
@@ -204,6 +224,7 @@ pub async fn cancel_post(
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
+    let ctx = booked_language(&web, ctx, &h.booking).await;
     let pairs = forms::pairs(&body);
     if !form_is_fresh(&web, &ctx, &pairs) {
         // The page was stale: show it again; nothing was cancelled.
@@ -265,6 +286,7 @@ pub async fn move_page(
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
+    let ctx = booked_language(&web, ctx, &h.booking).await;
     if h.booking.cancelled {
         return see_other(&format!("/r/{token}"));
     }
@@ -290,6 +312,7 @@ pub async fn move_post(
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
+    let ctx = booked_language(&web, ctx, &h.booking).await;
     let pairs = forms::pairs(&body);
     let start = NaiveDateTime::parse_from_str(forms::field(&pairs, "start"), START_FORMAT)
         .ok()

@@ -229,6 +229,10 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                                                 (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
                                                 (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
                                             }
+                                            // A tap by mistake is taken back.
+                                            @if matches!(b.stage, Stage::Arrived | Stage::NoShow) {
+                                                (step_button(ctx, b, "undo", &t(ctx, "undo"), name))
+                                            }
                                             @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
                                                 (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
                                             }
@@ -248,6 +252,14 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                         div id="file" aria-live="polite"
                             data-live={ "/api/v1/sites/" (x.site_id) "/permanences/" (x.permanence_id) "/queue/live" }
                             data-fragment={ "/agents/permanences/" (x.permanence_id) "/file" } { (q) }
+                        // Without the script the queue does not follow by
+                        // itself: say so, with the way to see it again.
+                        noscript {
+                            p.hint {
+                                (t(ctx, "queue-without-script")) " "
+                                a href={ "/agents/permanences/" (x.permanence_id) "#file" } { (t(ctx, "refresh")) }
+                            }
+                        }
                         form method="post" action={ "/agents/permanences/" (x.permanence_id) "/file" } {
                             (csrf_field(ctx))
                             fieldset {
@@ -272,7 +284,10 @@ pub(super) fn step_button(ctx: &Ctx, b: &Booking, step: &str, label: &str, name:
         form.inline method="post" action={ "/agents/rdv/" (b.id) "/etape" } {
             (csrf_field(ctx))
             input type="hidden" name="etape" value=(step);
-            button.small type="submit" id={ "a-" (b.id) "-" (step) } { (label) span.skip { " " (name) } }
+            // "Absent" does not look like "Arrivé", and undoing looks
+            // like neither.
+            button type="submit" id={ "a-" (b.id) "-" (step) }
+                class=(match step { "no-show" => "small absent", "undo" => "small secondary", _ => "small" }) { (label) span.skip { " " (name) } }
         }
     }
 }
@@ -370,13 +385,22 @@ pub async fn ticket_post(
     })
 }
 
+/// Blank rows on the day sheet, for people who come without a booking.
+const WALK_IN_ROWS: usize = 8;
+
 /// One page to print: the day's appointments and the queue of a
-/// permanence, with a phone number to call for each appointment.
+/// permanence, with a phone number to call for each appointment, and blank
+/// rows for walk-ins.
 pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
     staff_page!(ctx, p, async {
         let x = permanence_at_desk(&web, p, &id).await?;
         let list = web.inner.appointments.day_list(&x.permanence_id).await?;
         let people = people(&web, ctx, p, ReadPurpose::DayList, &list).await?;
+        let tickets: Vec<Ticket> = web.inner.appointments.queue(&x.permanence_id).await?;
+        let mut names = Vec::with_capacity(tickets.len());
+        for tk in &tickets {
+            names.push(web.inner.appointments.first_name_of(tk).await);
+        }
         let title = format!(
             "{} · {} · {}–{}",
             x.site_name,
@@ -398,6 +422,34 @@ pub async fn day_sheet(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>)
                 }
             }
             p { (list.len()) " " (t(ctx, "appointments-2")) }
+            @if x.drop_in {
+                h2 { (t(ctx, "drop-in-queue-2")) }
+                div.scroll tabindex="0" {
+                    table {
+                        thead { tr { th.num { "N°" } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } } }
+                        tbody {
+                            @for (tk, name) in tickets.iter().zip(&names) {
+                                tr {
+                                    td.num { (tk.number) }
+                                    td { (name.as_deref().unwrap_or("—")) }
+                                    td { @for r in &tk.reasons { (reason_words(ctx, *r)) " " } }
+                                    td { (ticket_words(ctx, tk.state).0) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Rows to fill in by hand for people who come without a
+            // booking, when the sheet is on paper.
+            h2 { (t(ctx, "walk-ins")) }
+            div.scroll tabindex="0" {
+                table.blank {
+                    thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "came")) } } }
+                    tbody { @for _ in 0..WALK_IN_ROWS { tr { td {} td {} td {} td { "☐" } } } }
+                }
+            }
+            p.no-print { button.secondary type="button" data-print hidden { (t(ctx, "print")) } }
         };
         Ok(Page::new(title, body).wide().render(ctx))
     })

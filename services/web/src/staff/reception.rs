@@ -51,6 +51,7 @@ pub(super) fn booking_row(ctx: &Ctx, b: &Booking, site_name: &str, back: &str) -
                         input type="hidden" name="retour" value=(back);
                         label for={ "motif-" (b.id) } { (t(ctx, "reason-optional")) }
                         input type="text" id={ "motif-" (b.id) } name="motif" maxlength="200";
+                        p { (t(ctx, "cancel-q")) }
                         button.danger.small type="submit" { (t(ctx, "cancel-this-appointment")) }
                     }
                 }
@@ -407,10 +408,12 @@ pub async fn step_post(
             "started" => Stage::InProgress,
             "done" => Stage::Done,
             "no-show" => Stage::NoShow,
+            // Takes back an arrival or a no-show recorded by mistake.
+            "undo" => Stage::Booked,
             other => {
                 return Err(ApiError::Invalid {
                     field: "etape".into(),
-                    message: format!("{other:?}: use arrived, started, done or no-show"),
+                    message: format!("{other:?}: use arrived, started, done, no-show or undo"),
                 });
             }
         };

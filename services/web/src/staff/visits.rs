@@ -16,13 +16,47 @@ pub(super) async fn visit_at_desk(
     Ok((id, site))
 }
 
+/// Who a visit was for (a booking's resident, read as the day list reads
+/// them; a ticket's first name or number) and the permanence it was at.
+async fn visit_context(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    id: uuid::Uuid,
+) -> Result<(String, String), ApiError> {
+    match web.inner.appointments.get(AppointmentId(id)).await {
+        Ok(b) => {
+            let name =
+                super::day::people(web, ctx, p, ReadPurpose::DayList, std::slice::from_ref(&b))
+                    .await?
+                    .pop()
+                    .map(|(name, _)| name)
+                    .unwrap_or_default();
+            Ok((name, b.permanence_id))
+        }
+        Err(_) => {
+            let t = web.inner.appointments.ticket(id).await?;
+            let name = web
+                .inner
+                .appointments
+                .first_name_of(&t)
+                .await
+                .unwrap_or_else(|| format!("N° {}", t.number));
+            Ok((name, t.permanence_id))
+        }
+    }
+}
+
 pub(super) async fn visit_view(
     web: &Web,
     ctx: &Ctx,
+    p: &Principal,
     id: uuid::Uuid,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
     let recorded = web.inner.appointments.requests_of(id).await?;
+    let (name, permanence_id) = visit_context(web, ctx, p, id).await?;
+    let permanence = web.inner.calendar.permanence(&permanence_id).await?;
     let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
     // Nothing is chosen in advance: a question left unanswered counts as
     // "not said" in the figures, never as accompanied or done.
@@ -30,9 +64,11 @@ pub(super) async fn visit_view(
     let outcome = recorded.first().map(ev::VisitRequest::came_to);
     let title = t(ctx, "the-visits-requests");
     let body = html! {
-        h1 { (title) }
+        p { a href={ "/agents/permanences/" (permanence_id) } { "← " (permanence.site_name) " · " (permanence.label) " · " (permanence.day.format("%d/%m")) } }
+        h1 { (title) " · " (name) }
+        p { (permanence.site_name) " · " (permanence.day.format("%d/%m/%Y")) " · " (reminders::texts::time(ctx.lang, permanence.starts_local.time())) "–" (reminders::texts::time(ctx.lang, permanence.ends_local.time())) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
-        @if !recorded.is_empty() { p.notice role="status" { (recorded.len()) " " (t(ctx, "request-s-recorded-you-can")) } }
+        @if !recorded.is_empty() { p.notice role="status" { (t_with(ctx, "requests-recorded", &[("count", recorded.len().into())])) } }
         form method="post" action={ "/agents/visites/" (id) } {
             (csrf_field(ctx))
             fieldset {
@@ -68,7 +104,7 @@ pub(super) async fn visit_view(
 pub async fn visit_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
     staff_page!(ctx, p, async {
         let (id, _) = visit_at_desk(&web, p, &raw).await?;
-        visit_view(&web, ctx, id, None).await
+        visit_view(&web, ctx, p, id, None).await
     })
 }
 
@@ -86,6 +122,7 @@ pub async fn visit_post(
             return visit_view(
                 &web,
                 ctx,
+                p,
                 id,
                 Some(t(ctx, "tick-at-least-one-request").to_owned()),
             )
@@ -119,23 +156,11 @@ pub async fn visit_post(
                     field: String::new(),
                     message,
                 };
-                return visit_view(&web, ctx, id, Some(says(ctx, &e))).await;
+                return visit_view(&web, ctx, p, id, Some(says(ctx, &e))).await;
             }
             Err(e) => return Err(e.into()),
         }
-        let permanence = match web.inner.appointments.get(AppointmentId(id)).await {
-            Ok(b) => Some(b.permanence_id),
-            Err(_) => web
-                .inner
-                .appointments
-                .ticket(id)
-                .await
-                .ok()
-                .map(|t| t.permanence_id),
-        };
-        Ok(see_other(&permanence.map_or_else(
-            || "/agents/journee".to_owned(),
-            |p| format!("/agents/permanences/{p}"),
-        )))
+        let (_, permanence) = visit_context(&web, ctx, p, id).await?;
+        Ok(see_other(&format!("/agents/permanences/{permanence}")))
     })
 }
