@@ -333,6 +333,21 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     let permanence = current_path(&m, &w.base).await;
     m.click(&m.find_text("main button", "Arrivé").await).await;
     assert!(m.text().await.contains("arrivé"), "{}", m.text().await);
+    // A tap by mistake is undone, and made again.
+    m.click(&m.find_text("main button", "Annuler ce choix").await)
+        .await;
+    assert!(m.text().await.contains("prévu"), "{}", m.text().await);
+    m.click(&m.find_text("main button", "Arrivé").await).await;
+    // The day's counts, for this day or any other (she and Jean Martin,
+    // whom reception booked, are expected; she arrived).
+    m.goto(&format!("{}/agents/journee?jour={}", w.base, the_day()))
+        .await;
+    let day = m.text().await;
+    assert!(
+        day.contains("Prévus : 2") && day.contains("Arrivés : 1"),
+        "{day}"
+    );
+    m.goto(&format!("{}{permanence}", w.base)).await;
     m.click(&m.find_text("main a", "Demandes").await).await;
     // Nothing is answered in advance for her.
     assert_eq!(m.count("input[type=radio]:checked").await, 0);
@@ -547,6 +562,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ),
         ("staff-3-move", format!("/agents/rdv/{id}/deplacer")),
         ("staff-4-today", "/agents/journee".to_owned()),
+        ("staff-4-day", format!("/agents/journee?jour={day}")),
         (
             "staff-5-permanence",
             format!("/agents/permanences/{permanence}"),

@@ -3,28 +3,100 @@
 
 use super::*;
 
-/// Today's permanences at the sites of the signed-in staff member.
-pub async fn day_page(State(web): State<Web>, ctx: Ctx) -> Response {
+#[derive(Deserialize)]
+pub struct DayQuery {
+    /// `2026-12-01`: the day to show (today when absent or not a date).
+    jour: Option<String>,
+}
+
+/// What a permanence's day counts: appointments booked (live), residents
+/// arrived and not yet done, people waiting in the queue, people seen
+/// (appointments done, tickets served).
+struct DayCounts {
+    booked: usize,
+    arrived: usize,
+    waiting: usize,
+    seen: usize,
+}
+
+async fn counts(web: &Web, x: &calendar::Permanence) -> Result<DayCounts, ApiError> {
+    let list = web.inner.appointments.day_list(&x.permanence_id).await?;
+    let tickets: Vec<Ticket> = web.inner.appointments.queue(&x.permanence_id).await?;
+    Ok(DayCounts {
+        booked: list.len(),
+        arrived: list
+            .iter()
+            .filter(|b| matches!(b.stage, Stage::Arrived | Stage::InProgress))
+            .count(),
+        waiting: tickets
+            .iter()
+            .filter(|k| k.state == TicketState::Waiting)
+            .count(),
+        seen: list.iter().filter(|b| b.stage == Stage::Done).count()
+            + tickets
+                .iter()
+                .filter(|k| k.state == TicketState::Served)
+                .count(),
+    })
+}
+
+/// The permanences of a day (today unless `?jour=` says another) at the
+/// sites of the signed-in staff member, each with its counts.
+pub async fn day_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<DayQuery>) -> Response {
     staff_page!(ctx, p, async {
         let today = contracts::time::local_date(web.now());
+        let day = q
+            .jour
+            .as_deref()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .unwrap_or(today);
         let list: Vec<calendar::Permanence> = web
             .inner
             .calendar
-            .permanences(None, today, today)
+            .permanences(None, day, day)
             .await
             .map_err(ApiError::from)?
             .into_iter()
             .filter(|x| p.may(FRONT_DESK, Some(x.site_id)))
             .collect();
-        let title = t(ctx, "todays-permanences");
+        let mut counted = Vec::with_capacity(list.len());
+        for x in &list {
+            counted.push(counts(&web, x).await?);
+        }
+        let title = if day == today {
+            t(ctx, "todays-permanences")
+        } else {
+            t_with(
+                ctx,
+                "permanences-of",
+                &[("day", reminders::texts::day(ctx.lang, day).into())],
+            )
+        };
         let body = html! {
             h1 { (title) }
-            @if list.is_empty() { p { (t(ctx, "no-permanence-today-at-your")) } }
+            form.inline method="get" action="/agents/journee" {
+                p {
+                    a href={ "/agents/journee?jour=" (day.pred_opt().unwrap_or(day)) } { (t(ctx, "previous-day")) }
+                    " · "
+                    @if day != today { a href="/agents/journee" { (t(ctx, "back-to-today")) } " · " }
+                    a href={ "/agents/journee?jour=" (day.succ_opt().unwrap_or(day)) } { (t(ctx, "next-day")) }
+                }
+                label for="jour" { (t(ctx, "another-day")) }
+                input type="date" id="jour" name="jour" value=(day);
+                button.small type="submit" { (t(ctx, "show")) }
+            }
+            @if list.is_empty() { p { (t(ctx, "no-permanence-that-day")) } }
             ul.choices {
-                @for x in &list {
+                @for (x, c) in list.iter().zip(&counted) {
                     li { a.choice href={ "/agents/permanences/" (x.permanence_id) } {
                         strong { (x.site_name) " · " (reminders::texts::time(ctx.lang, x.starts_local.time())) "–" (reminders::texts::time(ctx.lang, x.ends_local.time())) }
                         span { (x.label) @if matches!(x.status, calendar::Status::Closed { .. }) { " · " (t(ctx, "cancelled")) } }
+                        span.counts {
+                            (t_with(ctx, "count-booked", &[("count", c.booked.into())])) " · "
+                            (t_with(ctx, "count-arrived", &[("count", c.arrived.into())])) " · "
+                            (t_with(ctx, "count-waiting", &[("count", c.waiting.into())])) " · "
+                            (t_with(ctx, "count-seen", &[("count", c.seen.into())]))
+                        }
                     } }
                 }
             }
