@@ -1565,3 +1565,66 @@ async fn the_sms_link_opens_in_the_language_the_resident_booked_in() {
     let chosen = t.send(Call::get(path).cookie("creneau_lang=fr")).await;
     assert!(chosen.body.contains(r#"lang="fr""#), "{}", chosen.body);
 }
+
+/// "Book for this person": reception picks a resident found by the
+/// search, and the booking form comes filled with them, until the
+/// booking is made.
+#[tokio::test]
+async fn book_for_this_person_fills_the_form_with_the_resident_found() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 2).await;
+    let reception = t.staff("accueil-pour", &[(Role::Reception, None)]).await;
+    book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let found = t
+        .send(Call::get("/api/v1/residents/search?q=0612345678").bearer(&reception.token))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let id = found.json()[0]["resident_id"]
+        .as_str()
+        .expect("a resident")
+        .to_owned();
+    let chosen = t
+        .send(Call::get(&format!("/agents/pour/{id}")).bearer(&reception.token))
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+    let cookie = chosen.headers["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("value")
+        .to_owned();
+    assert!(cookie.starts_with("creneau_pour="), "{cookie}");
+    let start = chrono::DateTime::parse_from_rfc3339(&t.at_nine(2))
+        .expect("start")
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let form = t
+        .send(
+            Call::get(&format!("/rdv/{site}/procedure_caf/{start}"))
+                .bearer(&reception.token)
+                .cookie(&cookie),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        form.body.contains(r#"value="Awa""#)
+            && form.body.contains(r#"value="Traoré""#)
+            && form.body.contains(r#"value="06 12 34 56 78""#),
+        "{}",
+        form.body
+    );
+    // A resident booking themselves never gets someone else's details.
+    let alone = t
+        .send(Call::get(&format!("/rdv/{site}/procedure_caf/{start}")).cookie(&cookie))
+        .await;
+    assert!(!alone.body.contains(r#"value="Awa""#), "{}", alone.body);
+    // Nor does a stranger's id open anything.
+    let unknown = t
+        .send(
+            Call::get(&format!("/agents/pour/{}", contracts::ResidentId::new()))
+                .bearer(&reception.token),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

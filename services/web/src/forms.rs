@@ -12,6 +12,9 @@ use contracts::Language;
 pub use api::i18n::LANG_COOKIE;
 /// A random value per browser that residents' form tokens are bound to.
 pub const FORM_COOKIE: &str = "creneau_form";
+/// The resident a staff member is booking for (from reception's search:
+/// "book for this person"), for an hour or until the booking is made.
+pub const FOR_COOKIE: &str = "creneau_pour";
 /// How long a resident's form stays good after it was shown.
 pub const FORM_TOKEN_HOURS: i64 = 4;
 

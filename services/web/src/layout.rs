@@ -24,6 +24,9 @@ pub struct Ctx {
     /// Path and query of this page, to come back to.
     pub here: String,
     pub staff: Option<Principal>,
+    /// The resident a staff member chose to book for ("book for this
+    /// person"); only read for a signed-in staff member.
+    pub booking_for: Option<contracts::ResidentId>,
     /// The value residents' form tokens are bound to, if the browser has it.
     pub browser: Option<String>,
     pub correlation: CorrelationId,
@@ -49,6 +52,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             staff: parts.extensions.get::<Principal>().cloned(),
+            booking_for: forms::cookie(&parts.headers, forms::FOR_COOKIE)
+                .and_then(|v| v.parse().ok()),
             browser: forms::cookie(&parts.headers, FORM_COOKIE)
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned),

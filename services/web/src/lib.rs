@@ -204,6 +204,13 @@ pub fn routes(web: Web) -> Routes {
             staff::step_post,
         )
         .same_as(Api(Post, "/api/v1/appointments/{appointment_id}/{step}"))
+        .page(
+            Get,
+            "/agents/pour/{resident_id}",
+            Staff(DESK),
+            staff::book_for,
+        )
+        .same_as(Twin::None)
         .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
         .page(
             Get,

@@ -215,17 +215,51 @@ pub async fn who_page(
     Path((raw_site, raw_reason, raw_start)): Path<(String, String, String)>,
 ) -> Response {
     match chosen(&web, &raw_site, &raw_reason, &raw_start).await {
-        Ok(c) => who_form(
-            &web,
-            &ctx,
-            &c,
-            &Who::default(),
-            &BTreeMap::new(),
-            None,
-            StatusCode::OK,
-        ),
+        Ok(c) => {
+            let who = match booking_for(&web, &ctx).await {
+                Ok(who) => who.unwrap_or_default(),
+                Err(e) => return failure(&ctx, &e),
+            };
+            who_form(&web, &ctx, &c, &who, &BTreeMap::new(), None, StatusCode::OK)
+        }
         Err(e) => failure(&ctx, &e),
     }
+}
+
+/// The form filled with the resident a staff member chose in reception's
+/// search ("book for this person"), read as a record read (audited);
+/// `None` for residents booking themselves, or when no one was chosen.
+async fn booking_for(web: &Web, ctx: &Ctx) -> Result<Option<Who>, ApiError> {
+    let (Some(p), Some(id)) = (&ctx.staff, ctx.booking_for) else {
+        return Ok(None);
+    };
+    let seen = web
+        .inner
+        .identity
+        .residents_for(p, ctx.correlation.0, identity::ReadPurpose::Record, [id])
+        .await
+        .map_err(ApiError::from)?;
+    if !seen.contains_key(&id) {
+        return Ok(None);
+    }
+    let d = web
+        .inner
+        .identity
+        .resident_details(id)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Some(Who {
+        first_name: d.first_name.unwrap_or_default(),
+        last_name: d.last_name.unwrap_or_default(),
+        phone: d
+            .phone
+            .as_deref()
+            .map(crate::layout::phone_words)
+            .unwrap_or_default(),
+        email: d.email.unwrap_or_default(),
+        sms: d.sms_consent,
+        ..Who::default()
+    }))
 }
 
 pub(super) fn code_form(
@@ -402,10 +436,16 @@ pub async fn book_post(
                 let phone = PhoneNumber::parse(&who.phone)
                     .map(|p| p.as_str().to_owned())
                     .unwrap_or_default();
-                return see_other(&format!(
+                let mut to = see_other(&format!(
                     "/agents/accueil?q={}&fait=reserve",
                     crate::layout::url_encode(&phone)
                 ));
+                // Booked: the next booking is for whoever comes next.
+                to.headers_mut().append(
+                    axum::http::header::SET_COOKIE,
+                    forms::set_cookie(forms::FOR_COOKIE, "", 0, web.inner.secure_cookies),
+                );
+                return to;
             }
             let sms = if who.sms { "1" } else { "0" };
             see_other(&format!("/r/{}?nouveau={sms}", booked.token))

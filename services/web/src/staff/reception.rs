@@ -112,7 +112,7 @@ pub(super) async fn reception(
                 .into_iter()
                 .filter(|b| b.ends_at > now && !b.cancelled && p.may(FRONT_DESK, Some(b.site)))
                 .collect();
-            found.push((name, phone, upcoming));
+            found.push((id, name, phone, upcoming));
         }
     }
     let mut failed = Vec::new();
@@ -164,9 +164,10 @@ pub(super) async fn reception(
             @if found.is_empty() {
                 p { (t(ctx, "nobody-found-check-the-number")) }
             }
-            @for (name, phone, upcoming) in &found {
+            @for (id, name, phone, upcoming) in &found {
                 section {
                     h3 { (name) " · " (phone_words(phone)) }
+                    p { a.button.small.secondary href={ "/agents/pour/" (id) } { (t(ctx, "book-for-this-person")) span.skip { " " (name) } } }
                     @if upcoming.is_empty() {
                         p { (t(ctx, "no-upcoming-appointment")) }
                     } @else {
@@ -391,6 +392,37 @@ pub async fn cancel_post(
         let back = api::safe_return(Some(forms::field(&pairs, "retour")));
         let sep = if back.contains('?') { '&' } else { '?' };
         Ok(see_other(&format!("{back}{sep}fait=annule")))
+    })
+}
+
+/// "Book for this person": remembers the resident found, then opens the
+/// booking steps, whose last form comes filled with them.
+pub async fn book_for(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let id: contracts::ResidentId = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(t(ctx, "there-is-no-such-resident")))?;
+        // Only a resident this staff member may see.
+        let seen = web
+            .inner
+            .identity
+            .residents_for(p, ctx.correlation.0, ReadPurpose::Record, [id])
+            .await
+            .map_err(ApiError::from)?;
+        if !seen.contains_key(&id) {
+            return Err(ApiError::NotFound(t(ctx, "there-is-no-such-resident")));
+        }
+        let mut to = see_other("/");
+        to.headers_mut().append(
+            header::SET_COOKIE,
+            forms::set_cookie(
+                forms::FOR_COOKIE,
+                &id.to_string(),
+                3600,
+                web.inner.secure_cookies,
+            ),
+        );
+        Ok(to)
     })
 }
 
