@@ -903,12 +903,14 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
     let row =
         "[...document.querySelectorAll('tbody tr')].find(r => r.textContent.includes('sami@'))";
     let details = a
-        .find_by_script(&format!("return {row}.querySelector('details summary');"))
+        .find_by_script(&format!(
+            "return {row}.querySelector('details:not(.confirm) summary');"
+        ))
         .await;
     a.click(&details).await;
     a.script(
         &format!(
-            "const f = {row}.querySelector('details form');
+            "const f = {row}.querySelector('details:not(.confirm) form');
              f.querySelector('select[name=role]').value = 'mediator';
              f.querySelector('select[name=site]').value = arguments[0];"
         ),
@@ -917,7 +919,7 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
     .await;
     let grant = a
         .find_by_script(&format!(
-            "return {row}.querySelector('details form button');"
+            "return {row}.querySelector('details:not(.confirm) form button');"
         ))
         .await;
     a.click(&grant).await;
@@ -942,6 +944,45 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         json!([{"role": "mediator", "site_id": w.site}]),
         "{sami}"
     );
+
+    // Sami forgot it: the administrator makes a new one, asked twice; the
+    // old one stops working.
+    let reset = a
+        .find_by_script(&format!(
+            "return {row}.querySelector('details.confirm summary');"
+        ))
+        .await;
+    a.click(&reset).await;
+    let yes = a
+        .find_by_script(&format!(
+            "return {row}.querySelector('details.confirm form button');"
+        ))
+        .await;
+    a.click(&yes).await;
+    let text = a.text().await;
+    assert!(
+        text.contains("Nouveau mot de passe pour sami@ville.example.fr"),
+        "{text}"
+    );
+    let new_password = a
+        .script(
+            "return document.querySelector('.notice code').textContent;",
+            json!([]),
+        )
+        .await;
+    let new_password = new_password.as_str().unwrap_or_default();
+    assert!(new_password.len() >= 12 && new_password != password);
+    for (tried, status) in [
+        (password, StatusCode::UNAUTHORIZED),
+        (new_password, StatusCode::CREATED),
+    ] {
+        let signed =
+            w.t.send(Call::post("/api/v1/session").json(json!({
+                "email": "sami@ville.example.fr", "password": tried
+            })))
+            .await;
+        assert_eq!(signed.status, status, "{}", signed.body);
+    }
 }
 
 /// Where a site confirms online bookings by SMS, the booking form asks for

@@ -598,7 +598,7 @@ async fn team_view(
     ctx: &Ctx,
     p: &Principal,
     problem: Option<String>,
-    created: Option<(String, String)>,
+    created: Option<(&'static str, String, String)>,
 ) -> Result<Response, ApiError> {
     if !p.is_admin() {
         return Err(ApiError::Forbidden(messages::say!(
@@ -640,17 +640,20 @@ async fn team_view(
     let mut sites: Vec<&calendar::SiteView> = model.sites.values().collect();
     sites.sort_by(|a, b| a.details.name.cmp(&b.details.name));
     let title = t(ctx, "staff");
-    let grant_fields = html! {
-        div.grid2 {
-            div {
-                label for="role" { (t(ctx, "role")) }
-                select id="role" name="role" { @for (r, id) in ROLES { option value=(api::role_name(r)) { (t(ctx, id)) } } }
-            }
-            div {
-                label for="site" { (t(ctx, "site")) }
-                select id="site" name="site" {
-                    option value="" { (t(ctx, "every-site-2")) }
-                    @for s in &sites { option value=(s.id) { (s.details.name) } }
+    // Each form's fields get ids of their own (one form per row).
+    let grant_fields = |prefix: &str| {
+        html! {
+            div.grid2 {
+                div {
+                    label for={ (prefix) "-role" } { (t(ctx, "role")) }
+                    select id={ (prefix) "-role" } name="role" { @for (r, id) in ROLES { option value=(api::role_name(r)) { (t(ctx, id)) } } }
+                }
+                div {
+                    label for={ (prefix) "-site" } { (t(ctx, "site")) }
+                    select id={ (prefix) "-site" } name="site" {
+                        option value="" { (t(ctx, "every-site-2")) }
+                        @for s in &sites { option value=(s.id) { (s.details.name) } }
+                    }
                 }
             }
         }
@@ -658,9 +661,10 @@ async fn team_view(
     let body = html! {
         h1 { (title) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
-        @if let Some((email, password)) = &created {
+        // A new account's password, or one an administrator set anew.
+        @if let Some((heading, email, password)) = &created {
             div.notice role="status" {
-                p { (t(ctx, "account-created-for")) strong { (email) } "." }
+                p { (t(ctx, heading)) strong { (email) } "." }
                 p { (t(ctx, "password-shown-once-give-it")) code { (password) } }
             }
         }
@@ -687,12 +691,20 @@ async fn team_view(
                                         }
                                     }
                                 }
+                                details.confirm {
+                                    summary { (t(ctx, "reset-password")) span.skip { " " (name) } }
+                                    form method="post" action={ "/agents/equipe/" (id) "/mot-de-passe" } {
+                                        (csrf_field(ctx))
+                                        p { (t(ctx, "reset-password-q")) }
+                                        button.small.danger type="submit" { (t(ctx, "reset-password-yes")) }
+                                    }
+                                }
                                 details {
                                     summary { (t(ctx, "grant-a-role")) span.skip { " " (name) } }
                                     form method="post" action={ "/agents/equipe/" (id) "/roles" } {
                                         (csrf_field(ctx))
                                         input type="hidden" name="action" value="grant";
-                                        (grant_fields)
+                                        (grant_fields(&format!("g-{id}")))
                                         button.small type="submit" { (t(ctx, "grant")) }
                                     }
                                 }
@@ -709,7 +721,7 @@ async fn team_view(
             input type="text" id="new_name" name="name" required maxlength="100";
             label for="new_email" { (t(ctx, "email")) }
             input type="email" id="new_email" name="email" required;
-            (grant_fields)
+            (grant_fields("new"))
             button type="submit" { (t(ctx, "create-the-account")) }
         }
     };
@@ -768,7 +780,52 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
                     ctx,
                     p,
                     None,
-                    Some((email, c.generated_password.unwrap_or_default())),
+                    Some((
+                        "account-created-for",
+                        email,
+                        c.generated_password.unwrap_or_default(),
+                    )),
+                )
+                .await
+            }
+            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+        }
+    })
+}
+
+/// An administrator gives a staff member a new password (shown once, to
+/// hand over in person); their sessions end.
+pub async fn staff_password(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        if !p.is_admin() {
+            return Err(ApiError::Forbidden(messages::say!(
+                crate::ERRORS,
+                "this-needs-administrator-of-every"
+            )));
+        }
+        let id: contracts::StaffId = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))?;
+        let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
+        let email = web
+            .inner
+            .identity
+            .directory()
+            .await
+            .map_err(ApiError::from)?
+            .all_staff()
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(|s| s.email.clone())
+            .ok_or_else(|| ApiError::NotFound(format!("there is no staff member {raw}")))?;
+        match web.inner.identity.set_password(&acting, id, None).await {
+            Ok(generated) => {
+                team_view(
+                    &web,
+                    ctx,
+                    p,
+                    None,
+                    Some(("new-password-for", email, generated.unwrap_or_default())),
                 )
                 .await
             }

@@ -331,6 +331,13 @@ pub fn routes(web: Web) -> Routes {
             admin::staff_roles,
         )
         .same_as(Api(Post, "/api/v1/staff/{staff_id}/grants"))
+        .page(
+            Post,
+            "/agents/equipe/{staff_id}/mot-de-passe",
+            Admin,
+            admin::staff_password,
+        )
+        .same_as(Api(Post, "/api/v1/staff/{staff_id}/password"))
         .with_state(web)
 }
 
