@@ -13,6 +13,7 @@ chart-requests = requests
 chart-absent = did not come
 chart-people-title = People and requests per permanence
 chart-kinds-title = Requests by kind
+chart-no-data = No data for this period
 chart-waits-title = Drop-in wait (arrival → call)
 chart-no-shows-title = Missed appointments (%)
 chart-with-reminder = with a reminder received

@@ -13,6 +13,7 @@ chart-requests = demandes
 chart-absent = absents
 chart-people-title = Personnes et demandes par permanence
 chart-kinds-title = Demandes par type
+chart-no-data = Pas de données pour cette période
 chart-waits-title = Attente en accès libre (arrivée → appel)
 chart-no-shows-title = Absences aux rendez-vous (%)
 chart-with-reminder = avec un rappel reçu

@@ -30,6 +30,9 @@ fn number(x: f64) -> String {
     }
 }
 
+/// The longest label drawn under a group, in characters.
+const MAX_LABEL: usize = 16;
+
 /// Grouped vertical bars: one group per label, one bar per series.
 pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
     const WIDTH: f64 = 720.0;
@@ -48,8 +51,14 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
     let group_w = plot_w / labels.len().max(1) as f64;
     let bar_w = (group_w * 0.8 / series.len().max(1) as f64).max(1.0);
 
+    // Nothing to draw: say so, in the picture and in its words.
+    let empty = series.iter().all(|s| s.values.iter().all(|v| *v == 0.0));
+    let no_data = crate::MESSAGES.now("chart-no-data", &[]);
     let mut desc = String::new();
-    for (i, label) in labels.iter().enumerate() {
+    if empty {
+        desc.push_str(&no_data);
+    }
+    for (i, label) in labels.iter().enumerate().filter(|_| !empty) {
         let values: Vec<String> = series
             .iter()
             .map(|s| {
@@ -85,6 +94,15 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
         x += 24.0 + 7.0 * s.name.chars().count() as f64;
     }
     let base = TOP + plot_h;
+    if empty {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"16\">{}</text>",
+            LEFT + plot_w / 2.0,
+            TOP + plot_h / 2.0,
+            escape(&no_data)
+        );
+    }
     let _ = writeln!(
         svg,
         "<line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>",
@@ -116,8 +134,15 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
                 );
             }
         }
-        // Label every group when there is room, else every few.
+        // Label every group when there is room, else every few; a long
+        // label is shortened so that it is not cut at the picture's edge
+        // (the bar's own title and the description say it whole).
         let every = (labels.len() / 12).max(1);
+        let label: String = if label.chars().count() > MAX_LABEL {
+            label.chars().take(MAX_LABEL - 1).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
         if i % every == 0 {
             let _ = writeln!(
                 svg,
@@ -126,7 +151,7 @@ pub fn bars(title: &str, labels: &[String], series: &[Series<'_>]) -> String {
                 base + 14.0,
                 gx + group_w * 0.4,
                 base + 14.0,
-                escape(label)
+                escape(&label)
             );
         }
     }
@@ -161,5 +186,25 @@ mod tests {
         assert!(svg.contains("<desc id=\"d\">2019-01: personnes 5, demandes 8. 2019-02 &lt;b&gt;: personnes 7,5, demandes 10.</desc>"), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 2 + 4, "legend and bars");
         assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn an_empty_chart_says_there_is_no_data_and_long_labels_are_shortened() {
+        let svg = bars(
+            "Demandes par type",
+            &["Espace numérique des Tilleuls".into()],
+            &[Series {
+                name: "demandes",
+                values: vec![0.0],
+                colour: COLOURS[0],
+            }],
+        );
+        let no_data = crate::MESSAGES.now("chart-no-data", &[]);
+        assert!(
+            svg.contains(&format!("<desc id=\"d\">{no_data}</desc>")),
+            "{svg}"
+        );
+        assert!(svg.contains(&format!(">{no_data}</text>")), "{svg}");
+        assert!(svg.contains(">Espace numériqu…</text>"), "{svg}");
     }
 }

@@ -127,7 +127,11 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                 }
                 @for (chart, caption) in charts {
                     figure {
-                        img src={ "/api/v1/stats/charts/" (chart) "?" (params) } alt=(caption) width="720" height="360";
+                        // On a phone the chart keeps a legible size and
+                        // scrolls sideways in its own box.
+                        div.scroll tabindex="0" {
+                            img.chart src={ "/api/v1/stats/charts/" (chart) "?" (params) } alt=(caption) width="720" height="360";
+                        }
                         figcaption { (caption) " · " a href={ "/api/v1/stats/charts/" (chart) "?" (params) } { (t(ctx, "open-the-chart-with-its")) } }
                     }
                 }
