@@ -160,7 +160,7 @@ pub(super) async fn queue_markup(
     Ok(html! {
         p role="status" { (t_with(ctx, "people-waiting", &[("count", waiting.into())])) }
         div.scroll tabindex="0" {
-            table {
+            table.stack {
                 thead { tr { th.num { "N°" } th { (t(ctx, "first-name")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "wait")) } th { (t(ctx, "actions")) } } }
                 tbody {
                     @for (tk, name) in tickets.iter().zip(&names) {
@@ -287,7 +287,7 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                     h2 id="h-rdv" { (t(ctx, "appointments")) " (" (list.len()) ")" }
                     @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
                     div.scroll tabindex="0" {
-                        table {
+                        table.stack {
                             thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
                             tbody {
                                 @for (b, name) in list.iter().zip(&names) {
