@@ -820,7 +820,7 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
     c.type_in("#label", "Mardi après-midi").await;
     c.click_on("input[name=day][value='1']").await;
     c.type_in("#start", "14:00").await;
-    c.type_in("#minutes", "120").await;
+    c.type_in("#end", "16:00").await;
     c.click(&c.find_text("button", "Voir les prochaines dates").await)
         .await;
     let text = c.text().await;
@@ -844,6 +844,16 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         w.t.send(Call::get(&format!("/api/v1/sites/{}/rules", w.site)).bearer(&w.boss.token))
             .await;
     assert!(rules.body.contains("0 14 * * TUE"), "{}", rules.body);
+    assert!(
+        rules.body.contains(r#""duration_minutes":120"#),
+        "{}",
+        rules.body
+    );
+    // Said as a sentence on the page.
+    assert!(
+        text.contains("Chaque mardi, 14h00–16h00 : rendez-vous (1 poste)"),
+        "{text}"
+    );
 
     // A day without a day: the form says what to fix and saves nothing.
     c.type_in("#label", "Sans jour").await;
@@ -851,6 +861,17 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         .await;
     assert!(c.text().await.contains("Cochez au moins un jour."));
     assert_eq!(c.count("article").await, 2);
+
+    // An end before the start is refused in words, with what was typed.
+    c.type_in("#label", "À l’envers").await;
+    c.click_on("input[name=day][value='2']").await;
+    c.type_in("#start", "14:00").await;
+    c.type_in("#end", "13:00").await;
+    c.click(&c.find_text("button", "Enregistrer la permanence").await)
+        .await;
+    let text = c.text().await;
+    assert!(text.contains("La fin vient après le début"), "{text}");
+    assert_eq!(c.count("article").await, 2, "nothing saved: {text}");
 
     // Closed on the clock's day: residents see no free time that day.
     let day = the_day();

@@ -15,7 +15,7 @@ use maud::{Markup, html};
 
 use crate::Web;
 use crate::forms;
-use crate::layout::{Ctx, Page, csrf_field, says, see_other};
+use crate::layout::{Ctx, Page, csrf_field, says, see_other, t_with};
 
 const COORDINATOR: &[Role] = &[Role::Coordinator];
 /// How far ahead a rule's preview looks.
@@ -145,7 +145,8 @@ struct RuleForm {
     label: String,
     days: Vec<Weekday>,
     start: String,
-    minutes: String,
+    /// The end, as a time of day (a permanence ends the day it starts).
+    end: String,
     valid_from: String,
     appointments: bool,
     appointment_minutes: String,
@@ -169,7 +170,7 @@ impl RuleForm {
             label: String::new(),
             days: Vec::new(),
             start: "09:00".into(),
-            minutes: "180".into(),
+            end: "12:00".into(),
             valid_from: today.to_string(),
             appointments: true,
             appointment_minutes: "30".into(),
@@ -188,7 +189,7 @@ impl RuleForm {
                 .filter_map(|n| WEEK.get(n as usize).map(|w| w.0))
                 .collect(),
             start: f("start"),
-            minutes: f("minutes"),
+            end: f("end"),
             valid_from: f("valid_from"),
             appointments: forms::field(pairs, "appointments") == "oui",
             appointment_minutes: f("appointment_minutes"),
@@ -203,12 +204,20 @@ impl RuleForm {
         if self.days.is_empty() {
             return Err("rule-tick-a-day");
         }
-        let (h, m) = self
-            .start
-            .split_once(':')
-            .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
-            .filter(|(h, m)| *h < 24 && *m < 60)
-            .ok_or("rule-start-time")?;
+        // "09:00", "9:00", "9h00" and "9h" all read as nine o'clock.
+        let time = |text: &str| {
+            let text = text.trim().replace(['h', 'H'], ":");
+            let (h, m) = text.split_once(':').unwrap_or((&text, "0"));
+            let m = if m.is_empty() { "0" } else { m };
+            Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?))
+                .filter(|(h, m)| *h < 24 && *m < 60)
+        };
+        let (h, m) = time(&self.start).ok_or("rule-start-time")?;
+        let (end_h, end_m) = time(&self.end).ok_or("rule-end-time")?;
+        let (from, to) = (h * 60 + m, end_h * 60 + end_m);
+        if to <= from {
+            return Err("rule-end-after-start");
+        }
         let number = |text: &str| text.parse::<u32>().map_err(|_| "rule-figures");
         let days: Vec<String> = self
             .days
@@ -222,7 +231,7 @@ impl RuleForm {
             label: self.label.clone(),
             cron: format!("{m} {h} * * {}", days.join(",")),
             once_at: String::new(),
-            duration_minutes: number(&self.minutes)?,
+            duration_minutes: to - from,
             valid_from: self.valid_from.clone(),
             valid_until: String::new(),
             offer: Some(cal::Offer {
@@ -244,6 +253,78 @@ impl RuleForm {
             }),
         })
     }
+}
+
+/// A rule in one sentence: "Every Tuesday and Thursday, 14h00–16h00:
+/// appointments (2 desks) and drop-in".
+fn rule_sentence(ctx: &Ctx, spec: &calendar::RuleSpec) -> String {
+    let when = match &spec.when {
+        calendar::schedule::When::Recurring(r) => {
+            // The cron's last field names the days (MON,TUE…, or *).
+            let mut parts = r.as_str().split_whitespace();
+            let (minute, hour) = (parts.next(), parts.next());
+            let days: Vec<String> = parts
+                .nth(2)
+                .unwrap_or("*")
+                .split(',')
+                .filter_map(|d| {
+                    WEEK.iter()
+                        .find(|w| format!("{:?}", w.0).eq_ignore_ascii_case(d))
+                        .map(|w| t(ctx, w.1))
+                })
+                .collect();
+            let start = minute
+                .zip(hour)
+                .and_then(|(m, h)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+                .and_then(|(h, m)| chrono::NaiveTime::from_hms_opt(h, m, 0));
+            let times = start.map_or_else(String::new, |s| {
+                let e = s + chrono::Duration::minutes(i64::from(spec.duration_minutes));
+                format!(
+                    "{}–{}",
+                    reminders::texts::time(ctx.lang, s),
+                    reminders::texts::time(ctx.lang, e)
+                )
+            });
+            if days.is_empty() {
+                t_with(ctx, "rule-every-day", &[("times", times.into())])
+            } else {
+                t_with(
+                    ctx,
+                    "rule-every",
+                    &[("days", days.join(", ").into()), ("times", times.into())],
+                )
+            }
+        }
+        calendar::schedule::When::Once(at) => {
+            let e = *at + chrono::Duration::minutes(i64::from(spec.duration_minutes));
+            t_with(
+                ctx,
+                "rule-once",
+                &[(
+                    "when",
+                    format!(
+                        "{} {} {}–{}",
+                        day_name(ctx, at.date().weekday()),
+                        at.format("%d/%m/%Y"),
+                        reminders::texts::time(ctx.lang, at.time()),
+                        reminders::texts::time(ctx.lang, e.time())
+                    )
+                    .into(),
+                )],
+            )
+        }
+    };
+    let o = &spec.offer;
+    let offer = match (o.appointments, o.drop_in) {
+        (true, true) => t_with(ctx, "rule-offers-both", &[("desks", o.desks.into())]),
+        (true, false) => t_with(
+            ctx,
+            "rule-offers-appointments",
+            &[("desks", o.desks.into())],
+        ),
+        _ => t(ctx, "rule-offers-drop-in"),
+    };
+    format!("{when} : {offer}")
 }
 
 /// The next occurrences of a rule, as a coordinator checks them.
@@ -299,7 +380,7 @@ fn rule_form(
             }
             div.grid2 {
                 div { label for="start" { (t(ctx, "start")) } input type="text" id="start" name="start" value=(f.start) inputmode="numeric"; }
-                div { label for="minutes" { (t(ctx, "length-minutes")) } input type="text" id="minutes" name="minutes" value=(f.minutes) inputmode="numeric"; }
+                div { label for="end" { (t(ctx, "end-time")) } input type="text" id="end" name="end" value=(f.end) inputmode="numeric"; }
                 div { label for="valid_from" { (t(ctx, "from")) } input type="date" id="valid_from" name="valid_from" value=(f.valid_from); }
             }
             fieldset {
@@ -391,6 +472,7 @@ async fn site_view(
                 @for r in &rules {
                     article {
                         h3 { (if r.spec.label.is_empty() { t(ctx, "permanence") } else { r.spec.label.clone() }) }
+                        p { (rule_sentence(ctx, &r.spec)) }
                         (occurrences(ctx, r, today))
                         details.confirm {
                             summary { (t(ctx, "stop-from-today")) }

@@ -18,7 +18,6 @@ preview-the-next-permanences = Preview: the next permanences
 name-e-g-tuesday-morning = Name (e.g. Tuesday morning)
 days = Days
 start = Start
-length-minutes = Length (minutes)
 from = From
 what-is-offered = What is offered
 individual-appointments = Individual appointments
@@ -224,6 +223,21 @@ weekday-sat = Saturday
 weekday-sun = Sunday
 rule-tick-a-day = Tick at least one day.
 rule-start-time = Write the start time like this: 09:00.
+end-time = End (time)
+rule-end-time = Write the end time like this: 12:00.
+rule-end-after-start = The end comes after the start, on the same day.
+rule-every = Every { $days }, { $times }
+rule-every-day = Every day, { $times }
+rule-once = Once, { $when }
+rule-offers-both = appointments ({ $desks ->
+    [one] 1 desk
+   *[other] { $desks } desks
+}) and drop-in
+rule-offers-appointments = appointments ({ $desks ->
+    [one] 1 desk
+   *[other] { $desks } desks
+})
+rule-offers-drop-in = drop-in
 rule-figures = Write the lengths and the number of desks in figures.
 role-reception = Reception
 role-mediator = Mediator

@@ -18,7 +18,6 @@ preview-the-next-permanences = Aperçu : les prochaines permanences
 name-e-g-tuesday-morning = Nom (ex. : Permanence du mardi matin)
 days = Jours
 start = Début
-length-minutes = Durée (minutes)
 from = À partir du
 what-is-offered = Ce qui est proposé
 individual-appointments = Rendez-vous individuels
@@ -227,6 +226,21 @@ weekday-sat = samedi
 weekday-sun = dimanche
 rule-tick-a-day = Cochez au moins un jour.
 rule-start-time = Écrivez l’heure de début ainsi : 09:00.
+end-time = Fin (heure)
+rule-end-time = Écrivez l’heure de fin ainsi : 12:00.
+rule-end-after-start = La fin vient après le début, le même jour.
+rule-every = Chaque { $days }, { $times }
+rule-every-day = Chaque jour, { $times }
+rule-once = Une fois, { $when }
+rule-offers-both = rendez-vous ({ $desks ->
+    [one] 1 poste
+   *[other] { $desks } postes
+}) et accès libre
+rule-offers-appointments = rendez-vous ({ $desks ->
+    [one] 1 poste
+   *[other] { $desks } postes
+})
+rule-offers-drop-in = accès libre
 rule-figures = Écrivez les durées et le nombre de postes en chiffres.
 role-reception = Agent d’accueil
 role-mediator = Médiateur
