@@ -251,15 +251,18 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
     )
     .await
     .expect("requests");
-    let reply = t
-        .send(
+    let figures = async || {
+        t.send(
             Call::get(&format!(
                 "/api/v1/stats?from={day}&to={day}&site={site}&by=site"
             ))
             .bearer(&boss.token),
         )
-        .await;
-    let f = &reply.json()["rows"][0]["figures"];
+        .await
+        .json()["rows"][0]["figures"]
+            .clone()
+    };
+    let f = &figures().await;
     assert_eq!(f["requests"], 5, "{f}");
     assert_eq!(f["accompaniment_not_said"], 1, "{f}");
     assert_eq!(f["outcome_not_said"], 1, "{f}");
@@ -278,15 +281,7 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
     )
     .await
     .expect("undone");
-    let reply = t
-        .send(
-            Call::get(&format!(
-                "/api/v1/stats?from={day}&to={day}&site={site}&by=site"
-            ))
-            .bearer(&boss.token),
-        )
-        .await;
-    let after = &reply.json()["rows"][0]["figures"];
+    let after = &figures().await;
     assert_eq!(after["people"], 3, "{after}");
     assert_eq!(after["honoured"], 0, "{after}");
 }

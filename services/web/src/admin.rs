@@ -875,19 +875,23 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
     })
 }
 
+/// The staff member of the address, for an administrator only.
+fn staff_for_admin(p: &Principal, raw: &str) -> Result<contracts::StaffId, ApiError> {
+    if !p.is_admin() {
+        return Err(ApiError::Forbidden(messages::say!(
+            crate::ERRORS,
+            "this-needs-administrator-of-every"
+        )));
+    }
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))
+}
+
 /// An administrator gives a staff member a new password (shown once, to
 /// hand over in person); their sessions end.
 pub async fn staff_password(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
     staff_page!(ctx, p, async {
-        if !p.is_admin() {
-            return Err(ApiError::Forbidden(messages::say!(
-                crate::ERRORS,
-                "this-needs-administrator-of-every"
-            )));
-        }
-        let id: contracts::StaffId = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))?;
+        let id = staff_for_admin(p, &raw)?;
         let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
         let email = web
             .inner
@@ -923,15 +927,7 @@ pub async fn staff_roles(
     body: Bytes,
 ) -> Response {
     staff_page!(ctx, p, async {
-        if !p.is_admin() {
-            return Err(ApiError::Forbidden(messages::say!(
-                crate::ERRORS,
-                "this-needs-administrator-of-every"
-            )));
-        }
-        let id: contracts::StaffId = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(format!("there is no staff member {raw}")))?;
+        let id = staff_for_admin(p, &raw)?;
         let pairs = forms::pairs(&body);
         let grant = grant_from(&pairs)?;
         let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
