@@ -540,6 +540,13 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let day = the_day();
+    let resident =
+        w.t.send(Call::get("/api/v1/residents/search?q=0612345678").bearer(&w.admin.token))
+            .await
+            .json()[0]["resident_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
     let public = [
         ("1-where", "/".to_owned()),
         ("2-why", format!("/rdv/{}", w.site)),
@@ -579,6 +586,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("staff-9-sites", "/agents/lieux".to_owned()),
         ("staff-10-site", format!("/agents/lieux/{}", w.site)),
         ("staff-11-team", "/agents/equipe".to_owned()),
+        ("staff-12-history", format!("/agents/personnes/{resident}")),
     ];
     let mut problems = Vec::new();
     for (size_name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {

@@ -1614,6 +1614,16 @@ async fn book_for_this_person_fills_the_form_with_the_resident_found() {
         "{}",
         form.body
     );
+    // Her history: the appointment, and what was sent about it.
+    let history = t
+        .send(Call::get(&format!("/agents/personnes/{id}")).bearer(&reception.token))
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    assert!(
+        history.body.contains("Awa Traoré") && history.body.contains("CAF"),
+        "{}",
+        history.body
+    );
     // A resident booking themselves never gets someone else's details.
     let alone = t
         .send(Call::get(&format!("/rdv/{site}/procedure_caf/{start}")).cookie(&cookie))

@@ -443,7 +443,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_day_of_an_appointment_only_goes_forward() {
+    fn the_day_of_an_appointment_goes_forward_and_a_mistaken_check_in_or_no_show_is_undone() {
         use Stage::*;
         assert!(step_allowed(Booked, Arrived));
         assert!(step_allowed(Arrived, InProgress));
@@ -453,7 +453,11 @@ pub(crate) mod tests {
         assert!(!step_allowed(NoShow, Arrived));
         assert!(!step_allowed(Done, InProgress));
         assert!(!step_allowed(Arrived, NoShow));
-        assert!(!step_allowed(Arrived, Booked));
+        // Undone: back to booked from an arrival or a no-show only.
+        assert!(step_allowed(Arrived, Booked));
+        assert!(step_allowed(NoShow, Booked));
+        assert!(!step_allowed(InProgress, Booked));
+        assert!(!step_allowed(Done, Booked));
     }
 
     #[test]

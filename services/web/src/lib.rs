@@ -211,6 +211,13 @@ pub fn routes(web: Web) -> Routes {
             staff::book_for,
         )
         .same_as(Twin::None)
+        .page(
+            Get,
+            "/agents/personnes/{resident_id}",
+            Staff(DESK),
+            staff::history_page,
+        )
+        .same_as(Twin::None)
         .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
         .page(
             Get,

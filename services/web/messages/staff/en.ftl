@@ -171,6 +171,13 @@ reason = Reason
 reference = Reference
 book-for-a-resident = Book for a resident
 book-for-this-person = Book for this person
+history = History
+history-of = History of { $name }
+history-counts = { $count ->
+    [one] 1 appointment
+   *[other] { $count } appointments
+}, { $no_shows } missed
+messages-sent = Messages sent
 there-is-no-such-resident = This person does not exist or is not visible from your sites.
 sms-not-delivered-call-back = SMS not delivered: call back
 none-2 = None.

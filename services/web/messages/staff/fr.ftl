@@ -171,6 +171,13 @@ reason = Motif
 reference = Référence
 book-for-a-resident = Prendre un rendez-vous pour un habitant
 book-for-this-person = Prendre rendez-vous pour cette personne
+history = Historique
+history-of = Historique de { $name }
+history-counts = { $count ->
+    [one] 1 rendez-vous
+   *[other] { $count } rendez-vous
+}, dont { $no_shows } sans venir
+messages-sent = Messages envoyés
 there-is-no-such-resident = Cette personne n’existe pas ou n’est pas visible depuis vos lieux.
 sms-not-delivered-call-back = SMS non distribués : à rappeler
 none-2 = Aucun.

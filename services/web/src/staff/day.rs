@@ -3,12 +3,6 @@
 
 use super::*;
 
-#[derive(Deserialize)]
-pub struct DayQuery {
-    /// `2026-12-01`: the day to show (today when absent or not a date).
-    jour: Option<String>,
-}
-
 /// What a permanence's day counts: appointments booked (live), residents
 /// arrived and not yet done, people waiting in the queue, people seen
 /// (appointments done, tickets served).
@@ -45,11 +39,8 @@ async fn counts(web: &Web, x: &calendar::Permanence) -> Result<DayCounts, ApiErr
 pub async fn day_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<DayQuery>) -> Response {
     staff_page!(ctx, p, async {
         let today = contracts::time::local_date(web.now());
-        let day = q
-            .jour
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .unwrap_or(today);
+        // `?jour=2026-12-01`, as the residents' day picker says it.
+        let day = q.day().unwrap_or(today);
         let list: Vec<calendar::Permanence> = web
             .inner
             .calendar

@@ -167,7 +167,11 @@ pub(super) async fn reception(
             @for (id, name, phone, upcoming) in &found {
                 section {
                     h3 { (name) " · " (phone_words(phone)) }
-                    p { a.button.small.secondary href={ "/agents/pour/" (id) } { (t(ctx, "book-for-this-person")) span.skip { " " (name) } } }
+                    p {
+                        a.button.small.secondary href={ "/agents/pour/" (id) } { (t(ctx, "book-for-this-person")) span.skip { " " (name) } }
+                        " "
+                        a.button.small.secondary href={ "/agents/personnes/" (id) } { (t(ctx, "history")) span.skip { " " (name) } }
+                    }
                     @if upcoming.is_empty() {
                         p { (t(ctx, "no-upcoming-appointment")) }
                     } @else {
@@ -392,6 +396,90 @@ pub async fn cancel_post(
         let back = api::safe_return(Some(forms::field(&pairs, "retour")));
         let sep = if back.contains('?') { '&' } else { '?' };
         Ok(see_other(&format!("{back}{sep}fait=annule")))
+    })
+}
+
+/// A resident's history, as reception sees it on the phone: every
+/// appointment at the caller's sites, past and coming (no-shows and
+/// cancellations included), each with the messages sent about it and
+/// whether they arrived. Read as an audited record read.
+pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let id: contracts::ResidentId = raw
+            .parse()
+            .map_err(|_| ApiError::NotFound(t(ctx, "there-is-no-such-resident")))?;
+        let seen = web
+            .inner
+            .identity
+            .residents_for(p, ctx.correlation.0, ReadPurpose::Record, [id])
+            .await
+            .map_err(ApiError::from)?;
+        let Some(who) = seen.get(&id) else {
+            return Err(ApiError::NotFound(t(ctx, "there-is-no-such-resident")));
+        };
+        let sites = sites_of(&web, p, FRONT_DESK).await?;
+        let site_name = |site: SiteId| {
+            sites
+                .iter()
+                .find(|s| s.id == site)
+                .map_or_else(String::new, |s| s.details.name.clone())
+        };
+        let mut list: Vec<Booking> = web
+            .inner
+            .appointments
+            .bookings_of(id)
+            .await?
+            .into_iter()
+            .filter(|b| p.may(FRONT_DESK, Some(b.site)))
+            .collect();
+        // The latest first: what reception is asked about.
+        list.reverse();
+        let mut sent = Vec::with_capacity(list.len());
+        for b in &list {
+            sent.push(
+                web.inner
+                    .reminders
+                    .of_appointment(b.id)
+                    .await
+                    .map_err(ApiError::internal)?,
+            );
+        }
+        let no_shows = list.iter().filter(|b| b.stage == Stage::NoShow).count();
+        let title = t_with(ctx, "history-of", &[("name", who.name.clone().into())]);
+        let body = html! {
+            p { a href={ "/agents/accueil?q=" (crate::layout::url_encode(&who.phone)) } { "← " (t(ctx, "reception")) } }
+            h1 { (title) }
+            p { (phone_words(&who.phone)) " · " (t_with(ctx, "history-counts", &[("count", list.len().into()), ("no_shows", no_shows.into())])) }
+            @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
+            div.scroll tabindex="0" {
+                table {
+                    thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "state")) } th { (t(ctx, "messages-sent")) } } }
+                    tbody {
+                        @for (b, messages) in list.iter().zip(&sent) {
+                            tr {
+                                td { (when(ctx, b.starts_at)) }
+                                td { (site_name(b.site)) }
+                                td { (reason_words(ctx, b.reason)) }
+                                td { @if b.cancelled { (t(ctx, "cancelled")) } @else { (super::day::stage_words(ctx, b.stage)) } }
+                                td {
+                                    @if messages.is_empty() { "—" }
+                                    ul {
+                                        @for m in messages {
+                                            li {
+                                                (m.kind) " (" (m.channel) ") · " (m.state)
+                                                @if let Some(d) = &m.delivery { " · " (d) }
+                                                @if let Some(e) = &m.error { " · " (e) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(Page::new(title, body).wide().render(ctx))
     })
 }
 
