@@ -1286,6 +1286,37 @@ async fn a_visit_records_the_requests_it_carried_once_the_resident_came() {
         )
         .await;
     assert_eq!(none.json()["field"], "requests");
+    // The page records an outcome per request.
+    let page = t
+        .send(
+            Call::post(&format!("/agents/visites/{id}"))
+                .bearer(&mediator.token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw("reason=procedure_caf&reason=email&accompagne=oui&resultat-procedure_caf=done&resultat-email=follow_up".to_owned()),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let read = t
+        .send(Call::get(&format!("/api/v1/visits/{id}/requests")).bearer(&mediator.token))
+        .await
+        .json();
+    assert_eq!(
+        read,
+        json!([
+            {"reason": "procedure_caf", "accompanied": true, "outcome": "done"},
+            {"reason": "email", "accompanied": true, "outcome": "follow_up"},
+        ])
+    );
+    // Once recorded, the page asks each request's outcome apart.
+    let form = t
+        .send(Call::get(&format!("/agents/visites/{id}")).bearer(&mediator.token))
+        .await;
+    assert!(
+        form.body.contains(r#"name="resultat-procedure_caf""#)
+            && form.body.contains(r#"name="resultat-email""#),
+        "{}",
+        form.body
+    );
     // What is not given is not said: never accompanied, never done.
     let unsaid = t
         .send(

@@ -61,7 +61,6 @@ pub(super) async fn visit_view(
     // Nothing is chosen in advance: a question left unanswered counts as
     // "not said" in the figures, never as accompanied or done.
     let how = recorded.first().map(ev::VisitRequest::how);
-    let outcome = recorded.first().map(ev::VisitRequest::came_to);
     let title = t(ctx, "the-visits-requests");
     let body = html! {
         p { a href={ "/agents/permanences/" (permanence_id) } { "← " (permanence.site_name) " · " (permanence.label) " · " (permanence.day.format("%d/%m")) } }
@@ -83,13 +82,19 @@ pub(super) async fn visit_view(
                     label { input type="radio" name="accompagne" value="" checked[how == Some(ev::Accompaniment::NotSaid)]; (t(ctx, "not-said")) }
                 }
             }
-            fieldset {
-                legend { (t(ctx, "outcome")) }
-                div.chips {
-                    label { input type="radio" name="resultat" value="done" checked[outcome == Some(ev::Outcome::Done)]; (t(ctx, "done-3")) }
-                    label { input type="radio" name="resultat" value="follow_up" checked[outcome == Some(ev::Outcome::FollowUp)]; (t(ctx, "follow-up")) }
-                    label { input type="radio" name="resultat" value="redirected" checked[outcome == Some(ev::Outcome::Redirected)]; (t(ctx, "sent-elsewhere")) }
-                    label { input type="radio" name="resultat" value="" checked[outcome == Some(ev::Outcome::NotSaid)]; (t(ctx, "not-said")) }
+            // An outcome per request once they are recorded; before that,
+            // one for all of them.
+            @if recorded.is_empty() {
+                fieldset {
+                    legend { (t(ctx, "outcome")) }
+                    (outcome_choices(ctx, "resultat", None))
+                }
+            } @else {
+                @for r in &recorded {
+                    fieldset {
+                        legend { (t(ctx, "outcome")) " · " (reason_words(ctx, r.reason())) }
+                        (outcome_choices(ctx, &format!("resultat-{}", r.reason().code()), Some(r.came_to())))
+                    }
                 }
             }
             button type="submit" { (t(ctx, "save")) }
@@ -99,6 +104,32 @@ pub(super) async fn visit_view(
         .wide()
         .refused_if(problem.is_some())
         .render(ctx))
+}
+
+/// The outcome radios of one request (`name`), none chosen in advance.
+fn outcome_choices(ctx: &Ctx, name: &str, chosen: Option<ev::Outcome>) -> Markup {
+    html! {
+        div.chips {
+            @for (value, outcome, words) in [
+                ("done", ev::Outcome::Done, "done-3"),
+                ("follow_up", ev::Outcome::FollowUp, "follow-up"),
+                ("redirected", ev::Outcome::Redirected, "sent-elsewhere"),
+                ("", ev::Outcome::NotSaid, "not-said"),
+            ] {
+                label { input type="radio" name=(name) value=(value) checked[chosen == Some(outcome)]; (t(ctx, words)) }
+            }
+        }
+    }
+}
+
+/// What a request came to, as the form says it.
+fn outcome_of(value: &str) -> ev::Outcome {
+    match value {
+        "done" => ev::Outcome::Done,
+        "follow_up" => ev::Outcome::FollowUp,
+        "redirected" => ev::Outcome::Redirected,
+        _ => ev::Outcome::NotSaid,
+    }
 }
 
 pub async fn visit_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
@@ -134,15 +165,19 @@ pub async fn visit_post(
             "non" => ev::Accompaniment::Autonomous,
             _ => ev::Accompaniment::NotSaid,
         };
-        let outcome = match forms::field(&pairs, "resultat") {
-            "done" => ev::Outcome::Done,
-            "follow_up" => ev::Outcome::FollowUp,
-            "redirected" => ev::Outcome::Redirected,
-            _ => ev::Outcome::NotSaid,
-        };
+        // Each request's own outcome where the form asked for it, else the
+        // one for all.
         let requests = reasons
             .into_iter()
-            .map(|r| ev::VisitRequest::recorded(r, how, outcome))
+            .map(|r| {
+                let own = forms::field(&pairs, &format!("resultat-{}", r.code()));
+                let value = if own.is_empty() {
+                    forms::field(&pairs, "resultat")
+                } else {
+                    own
+                };
+                ev::VisitRequest::recorded(r, how, outcome_of(value))
+            })
             .collect();
         match web
             .inner
