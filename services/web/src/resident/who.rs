@@ -233,13 +233,10 @@ async fn booking_for(web: &Web, ctx: &Ctx) -> Result<Option<Who>, ApiError> {
     let (Some(p), Some(id)) = (&ctx.staff, ctx.booking_for) else {
         return Ok(None);
     };
-    let seen = web
-        .inner
-        .identity
-        .residents_for(p, ctx.correlation.0, identity::ReadPurpose::Record, [id])
-        .await
-        .map_err(ApiError::from)?;
-    if !seen.contains_key(&id) {
+    if crate::staff::resident_seen(web, ctx, p, id)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let d = web

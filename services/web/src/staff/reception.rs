@@ -77,12 +77,7 @@ pub(super) async fn reception(
 ) -> Result<Response, ApiError> {
     let query = q.q.as_deref().unwrap_or("").trim().to_owned();
     let sites = sites_of(web, p, FRONT_DESK).await?;
-    let site_name = |id: SiteId| {
-        sites
-            .iter()
-            .find(|s| s.id == id)
-            .map_or_else(String::new, |s| s.details.name.clone())
-    };
+    let site_name = |id: SiteId| site_name_in(&sites, id);
     let mut found = Vec::new();
     let mut too_short = !query.is_empty() && query.chars().count() < 2;
     if query.chars().count() >= 2 {
@@ -399,31 +394,57 @@ pub async fn cancel_post(
     })
 }
 
+/// The resident of the address, if the staff member may see them: read
+/// as an audited record read.
+async fn resident_at(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    raw: &str,
+) -> Result<(contracts::ResidentId, identity::ResidentSeen), ApiError> {
+    let not_found = || ApiError::NotFound(t(ctx, "there-is-no-such-resident"));
+    let id: contracts::ResidentId = raw.parse().map_err(|_| not_found())?;
+    let seen = resident_seen(web, ctx, p, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((id, seen))
+}
+
+/// Resident `id` as `p` sees them (`None`: not visible from their sites),
+/// recorded in the audit as a record read.
+pub(crate) async fn resident_seen(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    id: contracts::ResidentId,
+) -> Result<Option<identity::ResidentSeen>, ApiError> {
+    Ok(web
+        .inner
+        .identity
+        .residents_for(p, ctx.correlation.0, ReadPurpose::Record, [id])
+        .await
+        .map_err(ApiError::from)?
+        .remove(&id))
+}
+
+/// A site's name among `sites` (empty when not one of them).
+fn site_name_in(sites: &[calendar::SiteView], id: SiteId) -> String {
+    sites
+        .iter()
+        .find(|s| s.id == id)
+        .map_or_else(String::new, |s| s.details.name.clone())
+}
+
 /// A resident's history, as reception sees it on the phone: every
 /// appointment at the caller's sites, past and coming (no-shows and
 /// cancellations included), each with the messages sent about it and
 /// whether they arrived. Read as an audited record read.
 pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
     staff_page!(ctx, p, async {
-        let id: contracts::ResidentId = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(t(ctx, "there-is-no-such-resident")))?;
-        let seen = web
-            .inner
-            .identity
-            .residents_for(p, ctx.correlation.0, ReadPurpose::Record, [id])
-            .await
-            .map_err(ApiError::from)?;
-        let Some(who) = seen.get(&id) else {
-            return Err(ApiError::NotFound(t(ctx, "there-is-no-such-resident")));
-        };
+        let (id, who) = resident_at(&web, ctx, p, &raw).await?;
+        let who = &who;
         let sites = sites_of(&web, p, FRONT_DESK).await?;
-        let site_name = |site: SiteId| {
-            sites
-                .iter()
-                .find(|s| s.id == site)
-                .map_or_else(String::new, |s| s.details.name.clone())
-        };
+        let site_name = |site: SiteId| site_name_in(&sites, site);
         let mut list: Vec<Booking> = web
             .inner
             .appointments
@@ -487,19 +508,7 @@ pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
 /// booking steps, whose last form comes filled with them.
 pub async fn book_for(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
     staff_page!(ctx, p, async {
-        let id: contracts::ResidentId = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(t(ctx, "there-is-no-such-resident")))?;
-        // Only a resident this staff member may see.
-        let seen = web
-            .inner
-            .identity
-            .residents_for(p, ctx.correlation.0, ReadPurpose::Record, [id])
-            .await
-            .map_err(ApiError::from)?;
-        if !seen.contains_key(&id) {
-            return Err(ApiError::NotFound(t(ctx, "there-is-no-such-resident")));
-        }
+        let (id, _) = resident_at(&web, ctx, p, &raw).await?;
         let mut to = see_other("/");
         to.headers_mut().append(
             header::SET_COOKIE,
