@@ -393,6 +393,92 @@ async fn a_move_sends_the_new_time_and_a_cancellation_a_notice_and_old_reminders
     assert_eq!(stand_in.received().len(), 3);
 }
 
+/// Reception sends the last SMS again for a resident who lost it, from
+/// the API or the history page: the same words, once however many times it
+/// is asked before it went; refused in words where there is nothing to
+/// send; never by staff of another site.
+#[tokio::test]
+async fn reception_sends_the_last_sms_again_once() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (site, made, reminders, _clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 48).await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    let resend = format!("/api/v1/appointments/{id}/reminders/resend");
+    let site: contracts::SiteId = site.parse().expect("site id");
+    let reception = t
+        .staff("accueil-renvoi", &[(Role::Reception, Some(site))])
+        .await;
+    // The confirmation has not gone yet: asking is answered with it, and
+    // it goes once.
+    let early = t.send(Call::post(&resend).bearer(&reception.token)).await;
+    assert_eq!(early.status, StatusCode::CREATED, "{}", early.body);
+    reminders.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 1);
+    let first = t.send(Call::post(&resend).bearer(&reception.token)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    // A double tap before it went is the same message.
+    let again = t.send(Call::post(&resend).bearer(&reception.token)).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert_eq!(first.json()["reminder"], again.json()["reminder"]);
+    let round = reminders.round().await.expect("round");
+    assert_eq!(round.sent, 1, "{round:?}");
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].text, sent[1].text);
+    assert_eq!(sent[0].to, sent[1].to);
+
+    // From the history page: the button, then a page that says so.
+    let resident = t
+        .send(Call::get("/api/v1/residents/search?q=0612345678").bearer(&reception.token))
+        .await
+        .json()[0]["resident_id"]
+        .as_str()
+        .expect("a resident")
+        .to_owned();
+    let history = t
+        .send(Call::get(&format!("/agents/personnes/{resident}")).bearer(&reception.token))
+        .await;
+    assert!(
+        history
+            .body
+            .contains(&format!("/agents/rdv/{id}/renvoyer-sms")),
+        "{}",
+        history.body
+    );
+    let page = t
+        .send(Call::post(&format!("/agents/rdv/{id}/renvoyer-sms")).bearer(&reception.token))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let to = page.headers["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let told = t.send(Call::get(&to).bearer(&reception.token)).await;
+    assert!(told.body.contains("de nouveau"), "{}", told.body);
+    reminders.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 3);
+
+    // Reception of another site cannot.
+    let elsewhere = site_with_slots(&t, 1).await;
+    let other = t
+        .staff(
+            "accueil-ailleurs",
+            &[(Role::Reception, Some(elsewhere.parse().expect("site id")))],
+        )
+        .await;
+    let refused = t.send(Call::post(&resend).bearer(&other.token)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    // Once cancelled, the last SMS is the notice, and nothing is sent
+    // again for a cancelled appointment.
+    cancel(&t, &made).await;
+    reminders.round().await.expect("round");
+    let late = t.send(Call::post(&resend).bearer(&reception.token)).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    assert!(late.body.contains("cancelled"), "{}", late.body);
+}
+
 #[tokio::test]
 async fn a_timeout_after_the_provider_took_the_message_is_looked_up_not_sent_again() {
     let mut t = TestApp::new().await;

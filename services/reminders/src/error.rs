@@ -13,6 +13,10 @@ pub enum ReminderError {
     /// A delivery report that is not understood.
     #[error("{0}")]
     BadReport(String),
+    /// What was asked cannot be done in the state things are in (e.g.
+    /// resending a message that was never sent).
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// An append refused: a version conflict is retried by the caller's
@@ -43,6 +47,7 @@ impl From<ReminderError> for ApiError {
                 message,
                 retry_after: wait,
             },
+            ReminderError::Refused(m) => ApiError::Conflict(m),
             ReminderError::ForgedReport(m) => ApiError::Unauthorized(m),
             ReminderError::BadReport(message) => ApiError::Invalid {
                 field: "body".into(),

@@ -40,6 +40,12 @@ pub fn routes(reminders: Reminders) -> Routes {
             of_appointment_get,
         )
         .route(
+            Post,
+            "/api/v1/appointments/{appointment_id}/reminders/resend",
+            Staff(FRONT_DESK),
+            resend_post,
+        )
+        .route(
             Get,
             "/api/v1/sites/{site_id}/reminders/failed",
             Staff(FRONT_DESK),
@@ -107,6 +113,34 @@ async fn of_appointment_get(
     };
     principal.require(FRONT_DESK, Some(site))?;
     Ok(axum::Json(r.of_appointment(id).await?).into_response())
+}
+
+/// Sends the appointment's last SMS again (reception, for a resident who
+/// lost it): 201 with the message's id, the same id when asked again before
+/// it went.
+async fn resend_post(
+    State(r): State<Reminders>,
+    principal: api::Principal,
+    correlation: api::CorrelationId,
+    now: api::Now,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: AppointmentId = path_id("appointment", &raw)?;
+    let Some(site) = r.site_of(id).await? else {
+        return Err(ApiError::NotFound(messages::say!(
+            crate::ERRORS,
+            "there-is-no-appointment",
+            id = id
+        )));
+    };
+    principal.require(FRONT_DESK, Some(site))?;
+    let acting = principal.acting(correlation, now);
+    let reminder = r.resend_last_sms(&acting, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "reminder": reminder })),
+    )
+        .into_response())
 }
 
 async fn failed_get(

@@ -434,42 +434,143 @@ impl Reminders {
                 &NAMESPACE,
                 format!("{}/{n}/{}", e.event_id, channel.as_str_name()).as_bytes(),
             ));
-            let scheduled = ev::ReminderScheduled {
-                reminder_id: rid.to_string(),
-                appointment_id: a.id.to_string(),
-                resident_id: a.resident.to_string(),
-                site_id: a.site.to_string(),
-                kind: kind_to(kind).into(),
-                channel: channel.into(),
-                due_at: due.to_rfc3339(),
-                starts_at: a.starts_at.to_rfc3339(),
-            };
-            match self
-                .inner
-                .store
-                .append(
-                    &rid.stream(),
-                    ExpectedVersion::NoStream,
-                    vec![acting.event(&scheduled)?],
-                )
-                .await
-            {
-                Ok(done) => {
-                    self.inner.model.lock().await.apply(
-                        rid,
-                        0,
-                        Change::Scheduled(Box::new(scheduled)),
-                        done.last_position.unwrap_or_default(),
-                    )?;
-                    round.scheduled += 1;
-                }
-                // Scheduled by an earlier run that stopped before its
-                // checkpoint: once is enough.
-                Err(AppendError::WrongExpectedVersion { .. }) => {}
-                Err(e) => return Err(e.into()),
+            if self.schedule(&acting, rid, &a, kind, channel, due).await? {
+                round.scheduled += 1;
             }
         }
         Ok(())
+    }
+
+    /// Starts reminder `rid`'s stream: `kind` about `a` by `channel`, due at
+    /// `due`. `false` when the stream exists already (scheduled by an
+    /// earlier run, or by another process): once is enough.
+    async fn schedule(
+        &self,
+        acting: &Acting,
+        rid: ReminderId,
+        a: &crate::model::Appointment,
+        kind: Kind,
+        channel: ev::Channel,
+        due: DateTime<Utc>,
+    ) -> Result<bool, ReminderError> {
+        let scheduled = ev::ReminderScheduled {
+            reminder_id: rid.to_string(),
+            appointment_id: a.id.to_string(),
+            resident_id: a.resident.to_string(),
+            site_id: a.site.to_string(),
+            kind: kind_to(kind).into(),
+            channel: channel.into(),
+            due_at: due.to_rfc3339(),
+            starts_at: a.starts_at.to_rfc3339(),
+        };
+        match self
+            .inner
+            .store
+            .append(
+                &rid.stream(),
+                ExpectedVersion::NoStream,
+                vec![acting.event(&scheduled)?],
+            )
+            .await
+        {
+            Ok(done) => {
+                self.inner.model.lock().await.apply(
+                    rid,
+                    0,
+                    Change::Scheduled(Box::new(scheduled)),
+                    done.last_position.unwrap_or_default(),
+                )?;
+                Ok(true)
+            }
+            Err(AppendError::WrongExpectedVersion { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends an appointment's last SMS again, as reception does when a
+    /// resident on the phone lost it: the same kind of message, now (or at
+    /// 08:00 when it is night), through the dispatcher like any other, so
+    /// it is retried and reported the same way. A resend asked twice before
+    /// the first went (a double tap, two processes) is one message: its id
+    /// derives from the messages the appointment had, and a resend still
+    /// waiting is answered with its own id.
+    pub async fn resend_last_sms(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+    ) -> Result<ReminderId, ReminderError> {
+        self.refresh().await?;
+        let now = self.now();
+        let (a, last, waiting) = {
+            let m = self.inner.model.lock().await;
+            let Some(a) = m.appointments.get(&id).cloned() else {
+                return Err(ReminderError::NotFound(messages::say!(
+                    crate::ERRORS,
+                    "there-is-no-appointment",
+                    id = id
+                )));
+            };
+            let sms: Vec<&Reminder> = a
+                .reminders
+                .iter()
+                .filter_map(|rid| m.reminders.get(rid))
+                .filter(|r| r.channel == Channel::Sms)
+                .collect();
+            let last = sms
+                .iter()
+                .filter(|r| matches!(r.state, State::Sent | State::Failed))
+                .max_by_key(|r| (r.due_at, r.id))
+                .map(|r| r.kind);
+            let waiting = sms
+                .iter()
+                .find(|r| r.state == State::Scheduled && r.due_at <= timing::after_night(now))
+                .map(|r| r.id);
+            (a, last, waiting)
+        };
+        if let Some(rid) = waiting {
+            return Ok(rid);
+        }
+        let Some(kind) = last else {
+            return Err(ReminderError::Refused(messages::say!(
+                crate::ERRORS,
+                "no-sms-was-sent"
+            )));
+        };
+        if a.starts_at <= now {
+            return Err(ReminderError::Refused(messages::say!(
+                crate::ERRORS,
+                "appointment-has-passed"
+            )));
+        }
+        if a.cancelled {
+            return Err(ReminderError::Refused(messages::say!(
+                crate::ERRORS,
+                "appointment-is-cancelled"
+            )));
+        }
+        match self.inner.residents.contact(a.resident).await? {
+            Some(d) if d.sms_consent && d.phone.is_some() => {}
+            _ => {
+                return Err(ReminderError::Refused(messages::say!(
+                    crate::ERRORS,
+                    "no-sms-for-this-person"
+                )));
+            }
+        }
+        let rid = ReminderId(Uuid::new_v5(
+            &NAMESPACE,
+            format!("{}/resend/{}", a.id, a.reminders.len()).as_bytes(),
+        ));
+        self.schedule(
+            acting,
+            rid,
+            &a,
+            kind,
+            ev::Channel::Sms,
+            timing::after_night(now),
+        )
+        .await?;
+        Ok(rid)
     }
 
     /// Appends one event to a reminder's stream at the version the model

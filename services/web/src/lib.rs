@@ -218,6 +218,16 @@ pub fn routes(web: Web) -> Routes {
             staff::history_page,
         )
         .same_as(Twin::None)
+        .page(
+            Post,
+            "/agents/rdv/{appointment_id}/renvoyer-sms",
+            Staff(DESK),
+            staff::resend_post,
+        )
+        .same_as(Api(
+            Post,
+            "/api/v1/appointments/{appointment_id}/reminders/resend",
+        ))
         .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
         .page(
             Get,

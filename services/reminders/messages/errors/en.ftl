@@ -8,3 +8,7 @@ code-could-not-be-sent = the code could not be sent by SMS right now: try again 
 no-sms-provider-is-configured = no SMS provider { $provider } is configured
 report-forged = the report's signature or secret is wrong
 report-not-understood = the report is not understood: { $why }
+no-sms-was-sent = no SMS has been sent for this appointment yet: there is nothing to send again
+appointment-has-passed = this appointment has passed: no SMS is sent for it any more
+no-sms-for-this-person = this person did not agree to SMS or has no mobile number: change their record first, or tell them on the phone
+appointment-is-cancelled = this appointment is cancelled: tell the person on the phone, or book another

@@ -265,3 +265,5 @@ menu-statistics = Statistics
 menu-sites = Sites
 menu-team = Staff
 sign-out = Sign out
+send-last-sms-again = Send the last SMS again
+sms-sent-again = The last SMS is going out again. Its state shows below.

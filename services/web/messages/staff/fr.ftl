@@ -268,3 +268,5 @@ menu-statistics = Statistiques
 menu-sites = Lieux
 menu-team = Équipe
 sign-out = Se déconnecter
+send-last-sms-again = Renvoyer le dernier SMS
+sms-sent-again = Le dernier SMS part de nouveau. Son état s’affiche ci-dessous.

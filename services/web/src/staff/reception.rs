@@ -439,9 +439,52 @@ fn site_name_in(sites: &[calendar::SiteView], id: SiteId) -> String {
 /// appointment at the caller's sites, past and coming (no-shows and
 /// cancellations included), each with the messages sent about it and
 /// whether they arrived. Read as an audited record read.
-pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+pub async fn history_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    Query(q): Query<SearchQuery>,
+) -> Response {
     staff_page!(ctx, p, async {
-        let (id, who) = resident_at(&web, ctx, p, &raw).await?;
+        let done = (q.fait.as_deref() == Some("sms")).then(|| t(ctx, "sms-sent-again"));
+        history(&web, ctx, p, &raw, done, None).await
+    })
+}
+
+/// Sends an appointment's last SMS again, from the resident's history;
+/// back to the history, which says it was done or why it could not be.
+pub async fn resend_post(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let b = booking_at_desk(&web, p, &raw).await?;
+        let resident = b.resident.to_string();
+        match web
+            .inner
+            .reminders
+            .resend_last_sms(&p.acting(ctx.correlation, ctx.now), b.id)
+            .await
+        {
+            Ok(_) => Ok(see_other(&format!(
+                "/agents/personnes/{resident}?fait=sms#rdv-{}",
+                b.id
+            ))),
+            Err(e) => {
+                let e = ApiError::from(e);
+                history(&web, ctx, p, &resident, None, Some(says(ctx, &e))).await
+            }
+        }
+    })
+}
+
+async fn history(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    raw: &str,
+    done: Option<String>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    {
+        let (id, who) = resident_at(web, ctx, p, raw).await?;
         let who = &who;
         let sites = sites_of(&web, p, FRONT_DESK).await?;
         let site_name = |site: SiteId| site_name_in(&sites, site);
@@ -467,9 +510,12 @@ pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
         }
         let no_shows = list.iter().filter(|b| b.stage == Stage::NoShow).count();
         let title = t_with(ctx, "history-of", &[("name", who.name.clone().into())]);
+        let now = web.now();
         let body = html! {
             p { a href={ "/agents/accueil?q=" (crate::layout::url_encode(&who.phone)) } { "← " (t(ctx, "reception")) } }
             h1 { (title) }
+            @if let Some(d) = &done { p.notice role="status" { (d) } }
+            @if let Some(m) = &problem { p.alert role="alert" { (m) } }
             p { (phone_words(&who.phone)) " · " (t_with(ctx, "history-counts", &[("count", list.len().into()), ("no_shows", no_shows.into())])) }
             @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
             div.scroll tabindex="0" {
@@ -477,7 +523,7 @@ pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
                     thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "state")) } th { (t(ctx, "messages-sent")) } } }
                     tbody {
                         @for (b, messages) in list.iter().zip(&sent) {
-                            tr {
+                            tr id={ "rdv-" (b.id) } {
                                 td { (when(ctx, b.starts_at)) }
                                 td { (site_name(b.site)) }
                                 td { (reason_words(ctx, b.reason)) }
@@ -493,6 +539,14 @@ pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
                                             }
                                         }
                                     }
+                                    // A resident on the phone who lost the
+                                    // SMS: it goes again.
+                                    @if !b.cancelled && b.starts_at > now && messages.iter().any(|m| m.channel == "sms" && matches!(m.state, "sent" | "failed")) {
+                                        form.inline method="post" action={ "/agents/rdv/" (b.id) "/renvoyer-sms" } {
+                                            (csrf_field(ctx))
+                                            button.small.secondary type="submit" { (t(ctx, "send-last-sms-again")) }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -500,8 +554,13 @@ pub async fn history_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
                 }
             }
         };
-        Ok(Page::new(title, body).wide().render(ctx))
-    })
+        let status = if problem.is_some() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::OK
+        };
+        Ok(Page::new(title, body).wide().status(status).render(ctx))
+    }
 }
 
 /// "Book for this person": remembers the resident found, then opens the
