@@ -547,9 +547,17 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
             .as_str()
             .unwrap_or_default()
             .to_owned();
+    let rule =
+        w.t.send(Call::get(&format!("/api/v1/sites/{}/rules", w.site)).bearer(&w.admin.token))
+            .await
+            .json()[0]["rule_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
     let public = [
         ("1-where", "/".to_owned()),
         ("2-why", format!("/rdv/{}", w.site)),
+        ("2-why-at", format!("/rdv/{}?heure={start}", w.site)),
         ("3-when", format!("/rdv/{}/procedure_caf", w.site)),
         (
             "3-when-day",
@@ -587,6 +595,15 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("staff-10-site", format!("/agents/lieux/{}", w.site)),
         ("staff-11-team", "/agents/equipe".to_owned()),
         ("staff-12-history", format!("/agents/personnes/{resident}")),
+        ("staff-10-rule", format!("/agents/regles/{rule}")),
+        (
+            "staff-13-agenda",
+            format!("/agents/agenda?lieu={}&jour={day}", w.site),
+        ),
+        (
+            "staff-13-agenda-week",
+            format!("/agents/agenda?lieu={}&jour={day}&vue=semaine", w.site),
+        ),
     ];
     let mut problems = Vec::new();
     for (size_name, size) in [("phone", PHONE), ("desktop", DESKTOP)] {

@@ -1669,3 +1669,68 @@ async fn book_for_this_person_fills_the_form_with_the_resident_found() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+/// A site's agenda, as reception reads it on the phone: who is booked at
+/// each time, the places left, and "book here" on a free place, which
+/// leads through the reason to the form at that time; a full time has no
+/// "book here"; a site that is not the caller's is not shown.
+#[tokio::test]
+async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let reception = t
+        .staff(
+            "accueil-agenda",
+            &[(Role::Reception, Some(site.parse().expect("site id")))],
+        )
+        .await;
+    book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let day = t.open_day(1);
+    let agenda = t
+        .send(Call::get(&format!("/agents/agenda?lieu={site}&jour={day}")).bearer(&reception.token))
+        .await;
+    assert_eq!(agenda.status, StatusCode::OK, "{}", agenda.body);
+    assert!(agenda.body.contains("Awa Traoré"), "{}", agenda.body);
+    // One desk: 09:00 is taken, 09:30 and 10:00 are free.
+    let nine = format!("/rdv/{site}?heure={day}T09:00");
+    let half_past = format!("/rdv/{site}?heure={day}T09:30");
+    assert!(!agenda.body.contains(&nine), "{}", agenda.body);
+    assert!(agenda.body.contains(&half_past), "{}", agenda.body);
+    // The week holds the day.
+    let week = t
+        .send(
+            Call::get(&format!(
+                "/agents/agenda?lieu={site}&jour={day}&vue=semaine"
+            ))
+            .bearer(&reception.token),
+        )
+        .await;
+    assert!(week.body.contains(&half_past), "{}", week.body);
+    // "Book here": each reason leads to the form at that time.
+    let reasons = t.send(Call::get(&half_past).bearer(&reception.token)).await;
+    assert_eq!(reasons.status, StatusCode::OK, "{}", reasons.body);
+    let form = format!("/rdv/{site}/procedure_caf/{day}T09:30");
+    assert!(reasons.body.contains(&form), "{}", reasons.body);
+    let filled = t.send(Call::get(&form).bearer(&reception.token)).await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    // Reception of another site sees its own site, never this one.
+    let elsewhere = site_with_slots(&t, 1).await;
+    let other = t
+        .staff(
+            "accueil-agenda-ailleurs",
+            &[(Role::Reception, Some(elsewhere.parse().expect("site id")))],
+        )
+        .await;
+    let theirs = t
+        .send(Call::get(&format!("/agents/agenda?lieu={site}&jour={day}")).bearer(&other.token))
+        .await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert!(!theirs.body.contains("Awa Traoré"), "{}", theirs.body);
+    assert!(
+        theirs
+            .body
+            .contains(&format!("/rdv/{elsewhere}?heure={day}T09:00")),
+        "{}",
+        theirs.body
+    );
+}

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use contracts::Role;
-use creneau_tests::{Call, TestApp};
+use creneau_tests::{Call, TestApp, book, site_with_slots};
 use serde_json::json;
 
 fn tuesday_rule(version: Option<u64>) -> serde_json::Value {
@@ -374,4 +374,87 @@ async fn the_demo_gives_six_living_sites_once() {
     .await
     .expect("demo");
     assert!(String::from_utf8_lossy(&again).contains("nothing loaded"));
+}
+
+/// A coordinator changes a rule in place from the pages: the form comes
+/// filled as the rule is saved; a change that would strand an appointment
+/// already booked is refused in words, with what was typed kept; a change
+/// that keeps it is saved; a form older than the rule is refused.
+#[tokio::test]
+async fn a_rule_is_changed_in_place_and_never_strands_a_booked_appointment() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let boss = t
+        .staff("coordination-edition", &[(Role::Coordinator, None)])
+        .await;
+    book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let rules = t
+        .send(Call::get(&format!("/api/v1/sites/{site}/rules")).bearer(&boss.token))
+        .await
+        .json();
+    let rule = rules[0]["rule_id"].as_str().expect("rule id").to_owned();
+    let page = t
+        .send(Call::get(&format!("/agents/regles/{rule}")).bearer(&boss.token))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(r#"value="09:00""#) && page.body.contains(r#"value="10:30""#),
+        "{}",
+        page.body
+    );
+    let form = |start: &str, end: &str, version: u64| {
+        let days: String = (0..7).map(|d| format!("day={d}&")).collect();
+        Call::post(&format!("/agents/regles/{rule}"))
+            .bearer(&boss.token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .raw(format!(
+                "label=Matin&{days}start={start}&end={end}&valid_from={}&appointments=oui&appointment_minutes=30&desks=1&version={version}&action=save",
+                t.today()
+            ))
+    };
+    // 10:00–12:00 leaves the 09:00 appointment out: refused, nothing saved.
+    let stranding = t.send(form("10:00", "12:00", 0)).await;
+    assert_eq!(
+        stranding.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        stranding.body
+    );
+    assert!(
+        stranding.body.contains("1 rendez-vous déjà pris"),
+        "{}",
+        stranding.body
+    );
+    assert!(
+        stranding.body.contains(r#"value="10:00""#),
+        "{}",
+        stranding.body
+    );
+    // 09:00–11:00 keeps it.
+    let kept = t.send(form("09:00", "11:00", 0)).await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER, "{}", kept.body);
+    let after = t
+        .send(Call::get(&format!("/api/v1/sites/{site}/rules")).bearer(&boss.token))
+        .await;
+    assert!(
+        after.body.contains(r#""duration_minutes":120"#),
+        "{}",
+        after.body
+    );
+    // A form read before that change is refused, not written over it.
+    let stale = t.send(form("09:00", "12:00", 0)).await;
+    assert_eq!(
+        stale.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        stale.body
+    );
+    let unchanged = t
+        .send(Call::get(&format!("/api/v1/sites/{site}/rules")).bearer(&boss.token))
+        .await;
+    assert!(
+        unchanged.body.contains(r#""duration_minutes":120"#),
+        "{}",
+        unchanged.body
+    );
 }

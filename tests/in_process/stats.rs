@@ -519,3 +519,35 @@ async fn stored_statistics_survive_a_restart_and_say_when_they_are_not_ready() {
     let rebuilt = t.send(Call::get(path).bearer(&boss.token)).await;
     assert_eq!(rebuilt.json(), first.json());
 }
+
+/// The chart of requests by kind uses the forms' words: a kind that is one
+/// reason has that reason's name, and the online procedures have the name
+/// of the group the residents choose them from.
+#[test]
+fn the_kinds_chart_names_kinds_as_the_forms_do() {
+    use contracts::{Language, ReasonKind};
+    for lang in [Language::Fr, Language::En] {
+        let chart = |kind: ReasonKind| {
+            stats::MESSAGES.say(
+                lang,
+                "chart-kind",
+                &[("kind", stats::fold::kind_code(kind).into())],
+            )
+        };
+        for r in Reason::ALL {
+            let alone = Reason::ALL.iter().filter(|x| x.kind() == r.kind()).count() == 1;
+            if alone {
+                assert_eq!(
+                    chart(r.kind()),
+                    web::text::reason_label(lang, r),
+                    "{lang:?} {r:?}"
+                );
+            }
+        }
+        assert_eq!(
+            chart(ReasonKind::OnlineProcedure),
+            web::text::words(lang).group_procedure,
+            "{lang:?}"
+        );
+    }
+}

@@ -21,12 +21,12 @@ chart-without-reminder = without a reminder received
 chart-wait-between = { $low }–{ $high } min
 chart-wait-over = over { $low } min
 chart-kind = { $kind ->
-    [online_procedure] Online procedures
+    [online_procedure] An online procedure
     [smartphone] Smartphone
     [computer] Computer
     [email] Email
-    [printing] Printing, scanning
-    [personal_documents] Documents
-    [introduction] Getting started
-   *[other] Other
+    [printing] Print, copy, scan
+    [personal_documents] Scan and send my papers
+    [introduction] Get started with digital
+   *[other] Something else
 }

@@ -21,12 +21,12 @@ chart-without-reminder = sans rappel reçu
 chart-wait-between = { $low }–{ $high } min
 chart-wait-over = plus de { $low } min
 chart-kind = { $kind ->
-    [online_procedure] Démarches en ligne
+    [online_procedure] Une démarche en ligne
     [smartphone] Smartphone
     [computer] Ordinateur
-    [email] E-mail
-    [printing] Impression, scan
-    [personal_documents] Documents
-    [introduction] Initiation
+    [email] Messagerie, e-mail
+    [printing] Imprimer, copier, scanner
+    [personal_documents] Scanner et envoyer mes documents
+    [introduction] Découvrir le numérique
    *[other] Autre
 }

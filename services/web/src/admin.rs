@@ -179,6 +179,44 @@ impl RuleForm {
         }
     }
 
+    /// The form of a rule as saved, for editing it in place: weekly rules
+    /// ("m h * * DAYS") only; a rule written otherwise (through the API)
+    /// has none, and is changed through the API.
+    fn of(view: &calendar::RuleView) -> Option<RuleForm> {
+        let calendar::schedule::When::Recurring(cron) = &view.spec.when else {
+            return None;
+        };
+        let fields: Vec<&str> = cron.as_str().split_whitespace().collect();
+        let [minute, hour, "*", "*", days] = fields.as_slice() else {
+            return None;
+        };
+        let start = chrono::NaiveTime::from_hms_opt(hour.parse().ok()?, minute.parse().ok()?, 0)?;
+        let days: Vec<Weekday> = if *days == "*" {
+            WEEK.iter().map(|w| w.0).collect()
+        } else {
+            days.split(',')
+                .map(|d| {
+                    WEEK.iter()
+                        .find(|w| format!("{:?}", w.0).eq_ignore_ascii_case(d))
+                        .map(|w| w.0)
+                })
+                .collect::<Option<Vec<_>>>()?
+        };
+        let end = start + chrono::Duration::minutes(i64::from(view.spec.duration_minutes));
+        let o = &view.spec.offer;
+        Some(RuleForm {
+            label: view.spec.label.clone(),
+            days,
+            start: start.format("%H:%M").to_string(),
+            end: end.format("%H:%M").to_string(),
+            valid_from: view.spec.valid_from.to_string(),
+            appointments: o.appointments,
+            appointment_minutes: o.appointment_minutes.to_string(),
+            desks: o.desks.to_string(),
+            drop_in: o.drop_in,
+        })
+    }
+
     fn read(pairs: &[(String, String)]) -> RuleForm {
         let f = |n| forms::field(pairs, n).to_owned();
         RuleForm {
@@ -353,21 +391,37 @@ fn day_name(ctx: &Ctx, d: Weekday) -> String {
         .map_or_else(String::new, |w| t(ctx, w.1))
 }
 
+/// Where a rule form goes: a new rule at a site, or a rule changed in
+/// place at the version the coordinator saw.
+enum RuleTarget {
+    New(SiteId),
+    Edit { rule: RuleId, version: u64 },
+}
+
 fn rule_form(
     ctx: &Ctx,
-    site: SiteId,
+    target: &RuleTarget,
     f: &RuleForm,
     problem: Option<&str>,
     preview: Option<Markup>,
 ) -> Markup {
+    let action = match target {
+        RuleTarget::New(site) => format!("/agents/lieux/{site}/regles"),
+        RuleTarget::Edit { rule, .. } => format!("/agents/regles/{rule}"),
+    };
     html! {
-        h2 id="nouvelle-regle" { (t(ctx, "new-regular-permanence")) }
+        @if let RuleTarget::New(_) = target {
+            h2 id="nouvelle-regle" { (t(ctx, "new-regular-permanence")) }
+        }
         @if let Some(m) = problem { p.alert role="alert" { (m) } }
         @if let Some(pv) = preview {
             div.notice role="status" { p { strong { (t(ctx, "preview-the-next-permanences")) } } (pv) }
         }
-        form method="post" action={ "/agents/lieux/" (site) "/regles" } {
+        form method="post" action=(action) {
             (csrf_field(ctx))
+            @if let RuleTarget::Edit { version, .. } = target {
+                input type="hidden" name="version" value=(version);
+            }
             label for="label" { (t(ctx, "name-e-g-tuesday-morning")) }
             input type="text" id="label" name="label" value=(f.label) maxlength="100";
             fieldset {
@@ -474,6 +528,7 @@ async fn site_view(
                         h3 { (if r.spec.label.is_empty() { t(ctx, "permanence") } else { r.spec.label.clone() }) }
                         p { (rule_sentence(ctx, &r.spec)) }
                         (occurrences(ctx, r, today))
+                        p { a href={ "/agents/regles/" (r.id) } { (t(ctx, "change-this-permanence")) } }
                         details.confirm {
                             summary { (t(ctx, "stop-from-today")) }
                             form method="post" action={ "/agents/regles/" (r.id) "/retirer" } {
@@ -484,7 +539,7 @@ async fn site_view(
                         }
                     }
                 }
-                (rule_form(ctx, site.id, draft, problem.as_deref(), preview))
+                (rule_form(ctx, &RuleTarget::New(site.id), draft, problem.as_deref(), preview))
             }
         }
     };
@@ -569,60 +624,201 @@ pub async fn rule_create(
 ) -> Response {
     staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
-        let pairs = forms::pairs(&body);
-        let draft = RuleForm::read(&pairs);
-        let rule = match draft.rule(site.id) {
-            Ok(r) => r,
-            Err(id) => {
-                let message = t(ctx, id);
-                return Ok(unprocessable(
-                    site_view(&web, ctx, &site, &draft, Some(message), None).await?,
-                ));
-            }
-        };
-        let spec = match calendar::check_rule(&rule) {
-            Ok(s) => s,
-            Err(i) => {
-                let e = ApiError::Invalid {
-                    field: i.field.to_owned(),
-                    message: i.message,
-                };
-                return Ok(unprocessable(
-                    site_view(&web, ctx, &site, &draft, Some(says(ctx, &e)), None).await?,
-                ));
-            }
-        };
-        if forms::field(&pairs, "action") == "preview" {
-            let view = calendar::RuleView {
-                id: RuleId::new(),
-                spec,
-                retired_from: None,
-                cancelled: Default::default(),
-                staff: Default::default(),
-                version: 0,
-            };
-            let from = view
-                .spec
-                .valid_from
-                .max(contracts::time::local_date(web.now()));
-            let preview = occurrences(ctx, &view, from);
-            return site_view(&web, ctx, &site, &draft, None, Some(preview)).await;
+        rule_submitted(&web, ctx, p, &site, &RuleTarget::New(site.id), &body).await
+    })
+}
+
+/// A rule's form, read and checked: shown again with what is wrong (what
+/// was typed kept), or with its next dates (a preview), or saved (a new
+/// rule, or the rule changed at the version the coordinator saw).
+async fn rule_submitted(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    site: &calendar::SiteView,
+    target: &RuleTarget,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let pairs = forms::pairs(body);
+    let draft = RuleForm::read(&pairs);
+    // The version the coordinator saw, as the form carried it.
+    let target = match target {
+        RuleTarget::Edit { rule, version } => RuleTarget::Edit {
+            rule: *rule,
+            version: forms::field(&pairs, "version").parse().unwrap_or(*version),
+        },
+        RuleTarget::New(s) => RuleTarget::New(*s),
+    };
+    let refused = |message: String| async {
+        Ok(unprocessable(
+            rule_view(web, ctx, site, &target, &draft, Some(message), None).await?,
+        ))
+    };
+    let mut rule = match draft.rule(site.id) {
+        Ok(r) => r,
+        Err(id) => return refused(t(ctx, id)).await,
+    };
+    if let RuleTarget::Edit { rule: id, .. } = &target {
+        let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+        if let Some(saved) = model.rules.get(id) {
+            keep_unseen(&mut rule, &saved.spec);
         }
-        match web
+    }
+    let spec = match calendar::check_rule(&rule) {
+        Ok(s) => s,
+        Err(i) => {
+            let e = ApiError::Invalid {
+                field: i.field.to_owned(),
+                message: i.message,
+            };
+            return refused(says(ctx, &e)).await;
+        }
+    };
+    if forms::field(&pairs, "action") == "preview" {
+        let view = calendar::RuleView {
+            id: RuleId::new(),
+            spec,
+            retired_from: None,
+            cancelled: Default::default(),
+            staff: Default::default(),
+            version: 0,
+        };
+        let from = view
+            .spec
+            .valid_from
+            .max(contracts::time::local_date(web.now()));
+        let preview = occurrences(ctx, &view, from);
+        return rule_view(web, ctx, site, &target, &draft, None, Some(preview)).await;
+    }
+    // A change never strands an appointment already booked: those that no
+    // longer fit the new hours are moved or cancelled first.
+    if let RuleTarget::Edit { rule: id, .. } = &target {
+        let stranded = stranded(web, *id, &spec).await?;
+        if stranded > 0 {
+            return refused(t_with(
+                ctx,
+                "rule-change-strands",
+                &[("count", stranded.into())],
+            ))
+            .await;
+        }
+    }
+    let acting = p.acting(ctx.correlation, ctx.now);
+    let saved = match &target {
+        RuleTarget::New(_) => web
             .inner
             .calendar
-            .create_rule(&p.acting(ctx.correlation, ctx.now), &rule)
+            .create_rule(&acting, &rule)
             .await
-        {
-            Ok(_) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
-            Err(e) => {
-                let e = ApiError::from(e);
-                Ok(unprocessable(
-                    site_view(&web, ctx, &site, &draft, Some(says(ctx, &e)), None).await?,
-                ))
-            }
+            .map(|_| ()),
+        RuleTarget::Edit { rule: id, version } => {
+            web.inner
+                .calendar
+                .change_rule(&acting, *id, &rule, Some(*version))
+                .await
         }
-    })
+    };
+    match saved {
+        Ok(()) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
+        Err(e) => refused(says(ctx, &ApiError::from(e))).await,
+    }
+}
+
+/// How many coming appointments of rule `id` would fall outside its
+/// permanences once it reads `spec`: a day it no longer has, hours it no
+/// longer covers, appointments it no longer offers.
+async fn stranded(web: &Web, id: RuleId, spec: &calendar::RuleSpec) -> Result<usize, ApiError> {
+    let now = web.now();
+    let today = contracts::time::local_date(now);
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let Some(old) = model.rules.get(&id) else {
+        return Ok(0);
+    };
+    let new = calendar::RuleView {
+        spec: spec.clone(),
+        ..old.clone()
+    };
+    let local = |t: chrono::DateTime<chrono::Utc>| contracts::time::to_local(t).naive_local();
+    let mut count = 0;
+    let last = today + chrono::Duration::days(calendar::MAX_RANGE_DAYS);
+    for (start, _) in old.occurrences(today, last) {
+        let day = start.date();
+        let list = web
+            .inner
+            .appointments
+            .day_list(&calendar::permanence_id(id, day))
+            .await?;
+        if list.is_empty() {
+            continue;
+        }
+        let fits = if spec.offer.appointments {
+            new.occurrences(day, day)
+        } else {
+            Vec::new()
+        };
+        count += list
+            .iter()
+            .filter(|b| b.starts_at > now)
+            .filter(|b| {
+                let (s, e) = (local(b.starts_at), local(b.ends_at));
+                !fits.iter().any(|(fs, fe)| *fs <= s && e <= *fe)
+            })
+            .count();
+    }
+    Ok(count)
+}
+
+/// What the form does not show stays as it was saved: the last day, the
+/// drop-in capacity, the lengths per reason and the roles on duty (set
+/// through the API).
+fn keep_unseen(rule: &mut cal::PermanenceRule, saved: &calendar::RuleSpec) {
+    rule.valid_until = saved
+        .valid_until
+        .map_or_else(String::new, |d| d.to_string());
+    if let Some(o) = rule.offer.as_mut() {
+        o.drop_in_capacity = saved.offer.drop_in_capacity.unwrap_or(0);
+        o.by_reason = saved
+            .offer
+            .by_reason
+            .iter()
+            .map(|(r, m)| cal::ReasonLength {
+                reason: i32::from(*r),
+                length_minutes: *m,
+            })
+            .collect();
+        o.roles_on_duty = saved
+            .offer
+            .roles_on_duty
+            .iter()
+            .map(|r| i32::from(*r))
+            .collect();
+    }
+}
+
+/// The page a rule form is on: the site's page for a new rule, the rule's
+/// own page for a change.
+async fn rule_view(
+    web: &Web,
+    ctx: &Ctx,
+    site: &calendar::SiteView,
+    target: &RuleTarget,
+    draft: &RuleForm,
+    problem: Option<String>,
+    preview: Option<Markup>,
+) -> Result<Response, ApiError> {
+    match target {
+        RuleTarget::New(_) => site_view(web, ctx, site, draft, problem, preview).await,
+        RuleTarget::Edit { .. } => {
+            let title = t(ctx, "change-this-permanence");
+            let body = html! {
+                p { a href={ "/agents/lieux/" (site.id) } { "← " (site.details.name) } }
+                h1 { (title) }
+                (rule_form(ctx, target, draft, problem.as_deref(), preview))
+                p.hint { (t(ctx, "change-applies-to-coming")) }
+            };
+            Ok(Page::new(title, body).render(ctx))
+        }
+    }
 }
 
 fn unprocessable(mut r: Response) -> Response {
@@ -630,27 +826,71 @@ fn unprocessable(mut r: Response) -> Response {
     r
 }
 
+/// The rule of the address, at a site where `p` coordinates.
+async fn rule_at(
+    web: &Web,
+    p: &Principal,
+    raw: &str,
+) -> Result<(calendar::RuleView, calendar::SiteView), ApiError> {
+    let not_found =
+        || ApiError::NotFound(messages::say!(crate::ERRORS, "there-is-no-rule", raw = raw));
+    let id: RuleId = raw.parse().map_err(|_| not_found())?;
+    let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
+    let rule = model.rules.get(&id).cloned().ok_or_else(not_found)?;
+    p.require(COORDINATOR, Some(rule.spec.site))?;
+    let site = model
+        .sites
+        .get(&rule.spec.site)
+        .cloned()
+        .ok_or_else(not_found)?;
+    Ok((rule, site))
+}
+
+/// `GET /agents/regles/{rule_id}`: a rule's form, filled as it is saved.
+pub async fn rule_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+    staff_page!(ctx, p, async {
+        let (rule, site) = rule_at(&web, p, &raw).await?;
+        let target = RuleTarget::Edit {
+            rule: rule.id,
+            version: rule.version,
+        };
+        match RuleForm::of(&rule) {
+            Some(draft) => rule_view(&web, ctx, &site, &target, &draft, None, None).await,
+            None => Err(ApiError::Invalid {
+                field: "rule".into(),
+                message: t(ctx, "rule-changed-through-api"),
+            }),
+        }
+    })
+}
+
+/// `POST /agents/regles/{rule_id}`: the rule changed in place.
+pub async fn rule_change(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let (rule, site) = rule_at(&web, p, &raw).await?;
+        let target = RuleTarget::Edit {
+            rule: rule.id,
+            version: rule.version,
+        };
+        rule_submitted(&web, ctx, p, &site, &target, &body).await
+    })
+}
+
 pub async fn rule_retire(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
     staff_page!(ctx, p, async {
-        let id: RuleId = raw
-            .parse()
-            .map_err(|_| ApiError::NotFound(format!("there is no rule {raw}")))?;
-        let site = {
-            let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
-            model
-                .rules
-                .get(&id)
-                .map(|r| r.spec.site)
-                .ok_or_else(|| ApiError::NotFound(format!("there is no rule {raw}")))?
-        };
-        p.require(COORDINATOR, Some(site))?;
+        let (rule, site) = rule_at(&web, p, &raw).await?;
         let today = contracts::time::local_date(web.now());
         web.inner
             .calendar
-            .retire_rule(&p.acting(ctx.correlation, ctx.now), id, today)
+            .retire_rule(&p.acting(ctx.correlation, ctx.now), rule.id, today)
             .await
             .map_err(ApiError::from)?;
-        Ok(see_other(&format!("/agents/lieux/{site}")))
+        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
     })
 }
 

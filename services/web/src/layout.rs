@@ -176,6 +176,7 @@ fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
                 @if p.may(api::FRONT_DESK, None) {
                     li { a href="/agents/accueil" { (t(ctx, "menu-reception")) } }
                     li { a href="/agents/journee" { (t(ctx, "menu-today")) } }
+                    li { a href="/agents/agenda" { (t(ctx, "menu-agenda")) } }
                 }
                 @if p.may(&[Role::Coordinator], None) {
                     li { a href="/agents/statistiques" { (t(ctx, "menu-statistics")) } }

@@ -229,6 +229,7 @@ pub fn routes(web: Web) -> Routes {
             "/api/v1/appointments/{appointment_id}/reminders/resend",
         ))
         .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
+        .page(Get, "/agents/agenda", Staff(DESK), staff::agenda_page)
         .page(
             Get,
             "/agents/permanences/{permanence_id}",
@@ -330,6 +331,20 @@ pub fn routes(web: Web) -> Routes {
             admin::rule_create,
         )
         .same_as(Api(Post, "/api/v1/sites/{site_id}/rules"))
+        .page(
+            Get,
+            "/agents/regles/{rule_id}",
+            Staff(COORDINATOR),
+            admin::rule_page,
+        )
+        .same_as(Twin::None)
+        .page(
+            Post,
+            "/agents/regles/{rule_id}",
+            Staff(COORDINATOR),
+            admin::rule_change,
+        )
+        .same_as(Api(Put, "/api/v1/sites/{site_id}/rules/{rule_id}"))
         .page(
             Post,
             "/agents/regles/{rule_id}/retirer",

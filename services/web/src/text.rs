@@ -188,6 +188,10 @@ impl Words {
         RESIDENT.say(self.lang, "next-free", &[("when", when.into())])
     }
 
+    pub fn time_chosen(&self, when: &str) -> String {
+        RESIDENT.say(self.lang, "time-chosen", &[("when", when.into())])
+    }
+
     pub fn times_on(&self, day: &str) -> String {
         RESIDENT.say(self.lang, "times-on", &[("day", day.into())])
     }

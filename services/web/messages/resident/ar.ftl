@@ -100,3 +100,4 @@ reason-printing = طباعة، نسخ، مسح ضوئي
 reason-personal-documents = مسح وإرسال وثائقي
 reason-introduction = التعرف على الرقمي
 reason-other = أمر آخر
+time-chosen = الوقت المختار: { $when }. اختر الآن سبب الموعد.

@@ -94,3 +94,4 @@ reason-printing = Print, copy, scan
 reason-personal-documents = Scan and send my papers
 reason-introduction = Get started with digital
 reason-other = Something else
+time-chosen = Time chosen: { $when }. Now choose the reason.

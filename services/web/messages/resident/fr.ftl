@@ -98,3 +98,4 @@ reason-printing = Imprimer, copier, scanner
 reason-personal-documents = Scanner et envoyer mes documents
 reason-introduction = Découvrir le numérique
 reason-other = Autre
+time-chosen = Heure choisie : { $when }. Choisissez maintenant le motif.

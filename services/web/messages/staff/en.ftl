@@ -267,3 +267,30 @@ menu-team = Staff
 sign-out = Sign out
 send-last-sms-again = Send the last SMS again
 sms-sent-again = The last SMS is going out again. Its state shows below.
+menu-agenda = Agenda
+agenda-of = Agenda · { $site }
+week-from-to = Week of { $from } to { $to }
+day = Day
+show-as = Show
+one-day = one day
+one-week = one week
+previous-week = ← Previous week
+next-week = Next week →
+no-permanence-then = No permanence in this period.
+desks-count = { $count ->
+    [one] 1 desk
+   *[other] { $count } desks
+}
+open-the-permanence = Open the permanence
+no-appointment-times = No appointments at this permanence (drop-in only).
+booked = Booked
+free-places = Free places
+book-here = Book here
+no-site-of-yours = No site is assigned to you: ask an administrator.
+change-this-permanence = Change this permanence
+change-applies-to-coming = The change applies to the coming permanences. It is refused while an appointment already booked would no longer fit the new hours.
+rule-changed-through-api = This permanence was written through the API (a rule that is not weekly): change it through the API, or stop it and create a new one here.
+rule-change-strands = { $count ->
+    [one] 1 appointment already booked would no longer fit the new hours
+   *[other] { $count } appointments already booked would no longer fit the new hours
+}: move or cancel them first (from the site's agenda), then save again.

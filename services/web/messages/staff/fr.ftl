@@ -270,3 +270,30 @@ menu-team = Équipe
 sign-out = Se déconnecter
 send-last-sms-again = Renvoyer le dernier SMS
 sms-sent-again = Le dernier SMS part de nouveau. Son état s’affiche ci-dessous.
+menu-agenda = Agenda
+agenda-of = Agenda · { $site }
+week-from-to = Semaine du { $from } au { $to }
+day = Jour
+show-as = Afficher
+one-day = un jour
+one-week = une semaine
+previous-week = ← Semaine précédente
+next-week = Semaine suivante →
+no-permanence-then = Aucune permanence sur cette période.
+desks-count = { $count ->
+    [one] 1 poste
+   *[other] { $count } postes
+}
+open-the-permanence = Ouvrir la permanence
+no-appointment-times = Pas de rendez-vous à cette permanence (accès libre seulement).
+booked = Réservé
+free-places = Places libres
+book-here = Réserver ici
+no-site-of-yours = Aucun lieu ne vous est attribué : demandez à un administrateur.
+change-this-permanence = Modifier cette permanence
+change-applies-to-coming = La modification vaut pour les prochaines permanences. Elle est refusée tant qu’un rendez-vous déjà pris ne tiendrait plus dans les nouveaux horaires.
+rule-changed-through-api = Cette permanence a été écrite par l’API (une règle qui n’est pas hebdomadaire) : modifiez-la par l’API, ou arrêtez-la et créez-en une nouvelle ici.
+rule-change-strands = { $count ->
+    [one] 1 rendez-vous déjà pris ne tiendrait plus dans les nouveaux horaires
+   *[other] { $count } rendez-vous déjà pris ne tiendraient plus dans les nouveaux horaires
+} : déplacez-les ou annulez-les d’abord (depuis l’agenda du lieu), puis enregistrez de nouveau.

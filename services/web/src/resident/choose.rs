@@ -57,11 +57,52 @@ pub(super) async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
     Ok(Page::new(&w.book_title, body))
 }
 
-/// Step 2: why. Big buttons, a pictogram and a few words each.
-pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>) -> Response {
+/// `?heure=2026-12-01T09:30`: a time already chosen (reception's "book
+/// here" on a site's agenda), before the reason.
+#[derive(Deserialize)]
+pub struct AtQuery {
+    heure: Option<String>,
+}
+
+/// Step 2: why. Big buttons, a pictogram and a few words each. With a time
+/// already chosen, each reason goes straight to the form where that time
+/// is free for it (reasons differ in length), else to that day's times.
+pub async fn reasons_page(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> Response {
     let site = match site(&web, &raw).await {
         Ok(s) => s,
         Err(e) => return failure(&ctx, &e),
+    };
+    let at: Option<NaiveDateTime> = q
+        .heure
+        .as_deref()
+        .and_then(|h| NaiveDateTime::parse_from_str(h, START_FORMAT).ok());
+    let mut fits: BTreeMap<Reason, bool> = BTreeMap::new();
+    if let Some(at) = at {
+        let now = web.now();
+        for r in Reason::ALL {
+            let free = match web
+                .inner
+                .appointments
+                .availability(Some(site.id), r, at.date(), 1, now)
+                .await
+            {
+                Ok(times) => times,
+                Err(e) => return failure(&ctx, &e.into()),
+            };
+            fits.insert(r, free.iter().any(|a| a.start.naive_local() == at));
+        }
+    }
+    let link = |r: Reason| match at {
+        Some(at) if fits.get(&r).copied().unwrap_or(false) => {
+            format!("/rdv/{}/{}/{}", site.id, r.code(), at.format(START_FORMAT))
+        }
+        Some(at) => format!("/rdv/{}/{}?jour={}#jour", site.id, r.code(), at.date()),
+        None => format!("/rdv/{}/{}", site.id, r.code()),
     };
     let w = ctx.w;
     let body = html! {
@@ -69,6 +110,9 @@ pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
         (step(&ctx, 2))
         h1 { (w.why_q) }
         p { (site.details.name) }
+        @if let Some(at) = at {
+            @if let Ok(utc) = contracts::time::to_utc(at) { p.notice { (w.time_chosen(&when(&ctx, utc))) } }
+        }
         // Two groups, not seventeen cards in a column: a procedure, or
         // help with a device.
         @for (heading, procedures) in [(&w.group_procedure, true), (&w.group_device, false)] {
@@ -76,7 +120,7 @@ pub async fn reasons_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<Stri
             ul.choices.reasons {
                 @for r in Reason::ALL.into_iter().filter(|r| (r.kind() == ReasonKind::OnlineProcedure) == procedures) {
                     li {
-                        a.choice href={ "/rdv/" (site.id) "/" (r.code()) } {
+                        a.choice href=(link(r)) {
                             span.picto aria-hidden="true" { (pictogram(r)) }
                             strong { (reason_label(ctx.lang, r)) }
                         }

@@ -31,12 +31,14 @@ use crate::text::reason_label;
 use crate::layout::{t, t_with};
 use crate::resident::DayQuery;
 
+mod agenda;
 mod day;
 mod figures;
 mod reception;
 mod sign_in;
 mod visits;
 
+pub use agenda::*;
 pub use day::*;
 pub use figures::*;
 pub use reception::*;

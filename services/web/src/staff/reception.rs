@@ -483,69 +483,67 @@ async fn history(
     done: Option<String>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
-    {
-        let (id, who) = resident_at(web, ctx, p, raw).await?;
-        let who = &who;
-        let sites = sites_of(&web, p, FRONT_DESK).await?;
-        let site_name = |site: SiteId| site_name_in(&sites, site);
-        let mut list: Vec<Booking> = web
-            .inner
-            .appointments
-            .bookings_of(id)
-            .await?
-            .into_iter()
-            .filter(|b| p.may(FRONT_DESK, Some(b.site)))
-            .collect();
-        // The latest first: what reception is asked about.
-        list.reverse();
-        let mut sent = Vec::with_capacity(list.len());
-        for b in &list {
-            sent.push(
-                web.inner
-                    .reminders
-                    .of_appointment(b.id)
-                    .await
-                    .map_err(ApiError::internal)?,
-            );
-        }
-        let no_shows = list.iter().filter(|b| b.stage == Stage::NoShow).count();
-        let title = t_with(ctx, "history-of", &[("name", who.name.clone().into())]);
-        let now = web.now();
-        let body = html! {
-            p { a href={ "/agents/accueil?q=" (crate::layout::url_encode(&who.phone)) } { "← " (t(ctx, "reception")) } }
-            h1 { (title) }
-            @if let Some(d) = &done { p.notice role="status" { (d) } }
-            @if let Some(m) = &problem { p.alert role="alert" { (m) } }
-            p { (phone_words(&who.phone)) " · " (t_with(ctx, "history-counts", &[("count", list.len().into()), ("no_shows", no_shows.into())])) }
-            @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
-            div.scroll tabindex="0" {
-                table {
-                    thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "state")) } th { (t(ctx, "messages-sent")) } } }
-                    tbody {
-                        @for (b, messages) in list.iter().zip(&sent) {
-                            tr id={ "rdv-" (b.id) } {
-                                td { (when(ctx, b.starts_at)) }
-                                td { (site_name(b.site)) }
-                                td { (reason_words(ctx, b.reason)) }
-                                td { @if b.cancelled { (t(ctx, "cancelled")) } @else { (super::day::stage_words(ctx, b.stage)) } }
-                                td {
-                                    @if messages.is_empty() { "—" }
-                                    ul {
-                                        @for m in messages {
-                                            li {
-                                                (m.kind) " (" (m.channel) ") · " (m.state)
-                                                @if let Some(d) = &m.delivery { " · " (d) }
-                                                @if let Some(e) = &m.error { " · " (e) }
-                                            }
+    let (id, who) = resident_at(web, ctx, p, raw).await?;
+    let who = &who;
+    let sites = sites_of(web, p, FRONT_DESK).await?;
+    let site_name = |site: SiteId| site_name_in(&sites, site);
+    let mut list: Vec<Booking> = web
+        .inner
+        .appointments
+        .bookings_of(id)
+        .await?
+        .into_iter()
+        .filter(|b| p.may(FRONT_DESK, Some(b.site)))
+        .collect();
+    // The latest first: what reception is asked about.
+    list.reverse();
+    let mut sent = Vec::with_capacity(list.len());
+    for b in &list {
+        sent.push(
+            web.inner
+                .reminders
+                .of_appointment(b.id)
+                .await
+                .map_err(ApiError::internal)?,
+        );
+    }
+    let no_shows = list.iter().filter(|b| b.stage == Stage::NoShow).count();
+    let title = t_with(ctx, "history-of", &[("name", who.name.clone().into())]);
+    let now = web.now();
+    let body = html! {
+        p { a href={ "/agents/accueil?q=" (crate::layout::url_encode(&who.phone)) } { "← " (t(ctx, "reception")) } }
+        h1 { (title) }
+        @if let Some(d) = &done { p.notice role="status" { (d) } }
+        @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+        p { (phone_words(&who.phone)) " · " (t_with(ctx, "history-counts", &[("count", list.len().into()), ("no_shows", no_shows.into())])) }
+        @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
+        div.scroll tabindex="0" {
+            table {
+                thead { tr { th { (t(ctx, "when")) } th { (t(ctx, "place")) } th { (t(ctx, "reason")) } th { (t(ctx, "state")) } th { (t(ctx, "messages-sent")) } } }
+                tbody {
+                    @for (b, messages) in list.iter().zip(&sent) {
+                        tr id={ "rdv-" (b.id) } {
+                            td { (when(ctx, b.starts_at)) }
+                            td { (site_name(b.site)) }
+                            td { (reason_words(ctx, b.reason)) }
+                            td { @if b.cancelled { (t(ctx, "cancelled")) } @else { (super::day::stage_words(ctx, b.stage)) } }
+                            td {
+                                @if messages.is_empty() { "—" }
+                                ul {
+                                    @for m in messages {
+                                        li {
+                                            (m.kind) " (" (m.channel) ") · " (m.state)
+                                            @if let Some(d) = &m.delivery { " · " (d) }
+                                            @if let Some(e) = &m.error { " · " (e) }
                                         }
                                     }
-                                    // A resident on the phone who lost the
-                                    // SMS: it goes again.
-                                    @if !b.cancelled && b.starts_at > now && messages.iter().any(|m| m.channel == "sms" && matches!(m.state, "sent" | "failed")) {
-                                        form.inline method="post" action={ "/agents/rdv/" (b.id) "/renvoyer-sms" } {
-                                            (csrf_field(ctx))
-                                            button.small.secondary type="submit" { (t(ctx, "send-last-sms-again")) }
-                                        }
+                                }
+                                // A resident on the phone who lost the
+                                // SMS: it goes again.
+                                @if !b.cancelled && b.starts_at > now && messages.iter().any(|m| m.channel == "sms" && matches!(m.state, "sent" | "failed")) {
+                                    form.inline method="post" action={ "/agents/rdv/" (b.id) "/renvoyer-sms" } {
+                                        (csrf_field(ctx))
+                                        button.small.secondary type="submit" { (t(ctx, "send-last-sms-again")) }
                                     }
                                 }
                             }
@@ -553,14 +551,14 @@ async fn history(
                     }
                 }
             }
-        };
-        let status = if problem.is_some() {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::OK
-        };
-        Ok(Page::new(title, body).wide().status(status).render(ctx))
-    }
+        }
+    };
+    let status = if problem.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(Page::new(title, body).wide().status(status).render(ctx))
 }
 
 /// "Book for this person": remembers the resident found, then opens the
