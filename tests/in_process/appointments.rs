@@ -1595,6 +1595,36 @@ async fn the_sms_link_opens_in_the_language_the_resident_booked_in() {
     );
     let chosen = t.send(Call::get(path).cookie("creneau_lang=fr")).await;
     assert!(chosen.body.contains(r#"lang="fr""#), "{}", chosen.body);
+    // What the services say on that page is in Arabic too: a move to a
+    // time that has passed is refused in her language.
+    let page = t.send(Call::get(&format!("{path}/deplacer"))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (cookie, token) = page.form_token();
+    let refused = t
+        .send(
+            Call::post(&format!("{path}/deplacer"))
+                .cookie(&cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw(format!("csrf={token}&start=2020-01-02T09:00")),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.contains("هذا الوقت قد مضى") && refused.body.contains(r#"dir="rtl""#),
+        "{}",
+        refused.body
+    );
+    // And the JSON API speaks it to a program that asks for it.
+    let api = t
+        .send(
+            Call::post("/api/v1/appointments")
+                .language("ar")
+                .json(json!({
+                    "site": site, "start": t.at_nine(2), "reason": "procedure_caf",
+                    "resident": {"name": "Amina Haddad", "phone": "12"}})),
+        )
+        .await;
+    assert!(api.body.contains("ليس رقم هاتف"), "{}", api.body);
 }
 
 /// "Book for this person": reception picks a resident found by the

@@ -75,21 +75,21 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
     let catalogues: Vec<Entry> = vec![
         (
             &contracts::MESSAGES,
-            &[En],
+            &[En, Ar],
             "services/contracts/src",
             &[],
             SAY,
         ),
         (
             &api::MESSAGES,
-            &[En],
+            &[En, Ar],
             "services/api/src",
             &[],
             &["say!(crate::MESSAGES,", "MESSAGES.now("],
         ),
         (
             &identity::MESSAGES,
-            &[En],
+            &[En, Ar],
             "services/identity/src",
             &[],
             SAY,
@@ -110,7 +110,7 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
         ),
         (
             &appointments::MESSAGES,
-            &[En],
+            &[En, Ar],
             "services/appointments/src",
             &[],
             SAY,
@@ -124,7 +124,7 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
         ),
         (
             &reminders::ERRORS,
-            &[En],
+            &[En, Ar],
             "services/reminders/src",
             &[],
             &["say!(crate::ERRORS,"],
@@ -146,7 +146,7 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
         ),
         (
             &web::ERRORS,
-            &[En],
+            &[En, Ar],
             "services/web/src",
             &[],
             &["say!(crate::ERRORS,"],

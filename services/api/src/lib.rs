@@ -25,7 +25,7 @@
 
 // The api service's messages (`messages/fr.ftl`, `messages/en.ftl`):
 // every refusal it answers says it in the caller's language.
-messages::catalogue!(MESSAGES, "api", fr, en);
+messages::catalogue!(MESSAGES, "api", fr, en, ar);
 
 mod access;
 mod correlation;

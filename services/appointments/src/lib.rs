@@ -16,7 +16,7 @@
 
 // The appointments service's messages (`messages/fr.ftl`, `messages/en.ftl`):
 // every refusal it answers says it in the caller's language.
-messages::catalogue!(MESSAGES, "appointments", fr, en);
+messages::catalogue!(MESSAGES, "appointments", fr, en, ar);
 
 mod decide;
 mod error;

@@ -25,7 +25,7 @@
 
 // The contracts' refusals (a phone, an email, a local time), in the
 // caller's language (`messages/fr.ftl`, `messages/en.ftl`).
-messages::catalogue!(MESSAGES, "contracts", fr, en);
+messages::catalogue!(MESSAGES, "contracts", fr, en, ar);
 
 mod acting;
 pub mod email;

@@ -25,7 +25,7 @@
 
 // The identity service's messages (`messages/fr.ftl`, `messages/en.ftl`):
 // every refusal it answers says it in the caller's language.
-messages::catalogue!(MESSAGES, "identity", fr, en);
+messages::catalogue!(MESSAGES, "identity", fr, en, ar);
 
 mod audit;
 mod codes;

@@ -20,7 +20,7 @@
 
 // The reminders service's refusals over the API (`messages/errors/fr.ftl`, `en.ftl`),
 // in the caller's language.
-messages::catalogue!(ERRORS, "reminders-errors", "errors", fr, en);
+messages::catalogue!(ERRORS, "reminders-errors", "errors", fr, en, ar);
 
 pub mod email;
 mod error;

@@ -13,7 +13,7 @@
 
 // The web service's refusals over the API (`messages/errors/fr.ftl`, `en.ftl`),
 // in the caller's language.
-messages::catalogue!(ERRORS, "web-errors", "errors", fr, en);
+messages::catalogue!(ERRORS, "web-errors", "errors", fr, en, ar);
 
 /// Runs a staff page: `$ctx` becomes a `&Ctx` (in French or English),
 /// `$p` the signed-in `&Principal`, and `$body` (a future of

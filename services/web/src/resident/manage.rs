@@ -100,58 +100,63 @@ pub async fn manage_page(
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;
-    let w = ctx.w;
-    let (form, cookie) = form_token(&web, &ctx);
-    let b = &h.booking;
-    let over = b.ends_at <= web.now();
-    let title = if q.nouveau.is_some() && !b.cancelled {
-        &w.booked_title
-    } else {
-        &w.your_appointment
-    };
-    let body = html! {
-        h1 { (title) }
-        @if q.nouveau.is_some() && !b.cancelled {
-            p.notice role="status" {
-                @if q.nouveau.as_deref() == Some("0") { (w.booked_no_sms) } @else { (w.booked_sms) }
-            }
-        }
-        @match q.fait.as_deref() {
-            Some("deplace") => p.notice role="status" { (w.moved) },
-            _ => {},
-        }
-        @if b.cancelled {
-            p.alert role="status" { (w.cancelled) }
-        } @else if over {
-            p.notice { (w.past) }
-        }
-        (summary(&ctx, &h.site, b.reason, b.starts_at))
-        p { (w.reference) " : " strong { bdi dir="ltr" { (b.reference) } } }
-        @if !b.cancelled && !over {
-            // Only who was told an SMS is coming is sent to its link.
-            p { @if q.nouveau.as_deref() == Some("0") { (w.how_to_cancel_no_sms) } @else { (w.how_to_cancel) } }
-            p.actions.no-print {
-                a.button.secondary href={ "/r/" (h.token) "/rendez-vous.ics" } download { (w.add_to_calendar) }
-                " "
-                // Shown by the script, which prints; without it, the
-                // browser's own menu prints the page as well (print styles).
-                button.secondary type="button" data-print hidden { (w.print) }
-            }
-            p { a.button.secondary href={ "/r/" (h.token) "/deplacer" } { (w.move_) } }
-            details {
-                summary { (w.cancel) }
-                form method="post" action={ "/r/" (h.token) "/annuler" } {
-                    input type="hidden" name="csrf" value=(form);
-                    p { (w.cancel_q) }
-                    button.danger type="submit" { (w.cancel_yes) }
+    // Whatever the services say while answering is said in that
+    // language too.
+    messages::scope(ctx.lang.into(), async {
+        let w = ctx.w;
+        let (form, cookie) = form_token(&web, &ctx);
+        let b = &h.booking;
+        let over = b.ends_at <= web.now();
+        let title = if q.nouveau.is_some() && !b.cancelled {
+            &w.booked_title
+        } else {
+            &w.your_appointment
+        };
+        let body = html! {
+            h1 { (title) }
+            @if q.nouveau.is_some() && !b.cancelled {
+                p.notice role="status" {
+                    @if q.nouveau.as_deref() == Some("0") { (w.booked_no_sms) } @else { (w.booked_sms) }
                 }
             }
-        }
-        @if b.cancelled || over {
-            p { a.button href="/" { (w.book_title) } }
-        }
-    };
-    Page::new(title, body).cookie(cookie).render(&ctx)
+            @match q.fait.as_deref() {
+                Some("deplace") => p.notice role="status" { (w.moved) },
+                _ => {},
+            }
+            @if b.cancelled {
+                p.alert role="status" { (w.cancelled) }
+            } @else if over {
+                p.notice { (w.past) }
+            }
+            (summary(&ctx, &h.site, b.reason, b.starts_at))
+            p { (w.reference) " : " strong { bdi dir="ltr" { (b.reference) } } }
+            @if !b.cancelled && !over {
+                // Only who was told an SMS is coming is sent to its link.
+                p { @if q.nouveau.as_deref() == Some("0") { (w.how_to_cancel_no_sms) } @else { (w.how_to_cancel) } }
+                p.actions.no-print {
+                    a.button.secondary href={ "/r/" (h.token) "/rendez-vous.ics" } download { (w.add_to_calendar) }
+                    " "
+                    // Shown by the script, which prints; without it, the
+                    // browser's own menu prints the page as well (print styles).
+                    button.secondary type="button" data-print hidden { (w.print) }
+                }
+                p { a.button.secondary href={ "/r/" (h.token) "/deplacer" } { (w.move_) } }
+                details {
+                    summary { (w.cancel) }
+                    form method="post" action={ "/r/" (h.token) "/annuler" } {
+                        input type="hidden" name="csrf" value=(form);
+                        p { (w.cancel_q) }
+                        button.danger type="submit" { (w.cancel_yes) }
+                    }
+                }
+            }
+            @if b.cancelled || over {
+                p { a.button href="/" { (w.book_title) } }
+            }
+        };
+        Page::new(title, body).cookie(cookie).render(&ctx)
+    })
+    .await
 }
 
 /// The appointment as an iCalendar file, for the resident's own calendar
@@ -163,46 +168,51 @@ pub async fn ics_download(State(web): State<Web>, ctx: Ctx, Path(token): Path<St
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;
-    let w = ctx.w;
-    let b = &h.booking;
-    let d = &h.site.details;
-    let mut description = format!("{} : {}", w.reference, b.reference);
-    if !d.phone.is_empty() {
-        description.push_str(&format!("\n{} : {}", w.site_phone, d.phone));
-    }
-    if let Some(bring) = reminders::texts::hint(ctx.lang, b.reason) {
-        description.push_str(&format!("\n{} : {bring}", w.bring));
-    }
-    let text = contracts::ics::appointment(
-        &contracts::ics::Appointment {
-            id: &b.id.to_string(),
-            sequence: 0,
-            stamp: web.now(),
-            starts_at: b.starts_at,
-            ends_at: b.ends_at,
-            summary: &format!("{} – {}", reason_label(ctx.lang, b.reason), d.name),
-            location: &format!("{}, {}", d.name, d.address),
-            description: &description,
-        },
-        "PUBLISH",
-        &[],
-        b.cancelled,
-    );
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8",
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"rendez-vous.ics\"",
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-store"),
-        ],
-        text,
-    )
-        .into_response()
+    // Whatever the services say while answering is said in that
+    // language too.
+    messages::scope(ctx.lang.into(), async {
+        let w = ctx.w;
+        let b = &h.booking;
+        let d = &h.site.details;
+        let mut description = format!("{} : {}", w.reference, b.reference);
+        if !d.phone.is_empty() {
+            description.push_str(&format!("\n{} : {}", w.site_phone, d.phone));
+        }
+        if let Some(bring) = reminders::texts::hint(ctx.lang, b.reason) {
+            description.push_str(&format!("\n{} : {bring}", w.bring));
+        }
+        let text = contracts::ics::appointment(
+            &contracts::ics::Appointment {
+                id: &b.id.to_string(),
+                sequence: 0,
+                stamp: web.now(),
+                starts_at: b.starts_at,
+                ends_at: b.ends_at,
+                summary: &format!("{} – {}", reason_label(ctx.lang, b.reason), d.name),
+                location: &format!("{}, {}", d.name, d.address),
+                description: &description,
+            },
+            "PUBLISH",
+            &[],
+            b.cancelled,
+        );
+        (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/calendar; charset=utf-8",
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rendez-vous.ics\"",
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            text,
+        )
+            .into_response()
+    })
+    .await
 }
 
 pub(super) fn resident_acting(ctx: &Ctx, b: &Booking) -> api::Acting {
@@ -225,26 +235,31 @@ pub async fn cancel_post(
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;
-    let pairs = forms::pairs(&body);
-    if !form_is_fresh(&web, &ctx, &pairs) {
-        // The page was stale: show it again; nothing was cancelled.
-        return see_other(&format!("/r/{token}"));
-    }
-    if !h.booking.cancelled
-        && let Err(e) = web
-            .inner
-            .appointments
-            .cancel(
-                &resident_acting(&ctx, &h.booking),
-                h.booking.id,
-                contracts::Party::Resident,
-                "",
-            )
-            .await
-    {
-        return failure(&ctx, &ApiError::from(e));
-    }
-    see_other(&format!("/r/{token}"))
+    // Whatever the services say while answering is said in that
+    // language too.
+    messages::scope(ctx.lang.into(), async {
+        let pairs = forms::pairs(&body);
+        if !form_is_fresh(&web, &ctx, &pairs) {
+            // The page was stale: show it again; nothing was cancelled.
+            return see_other(&format!("/r/{token}"));
+        }
+        if !h.booking.cancelled
+            && let Err(e) = web
+                .inner
+                .appointments
+                .cancel(
+                    &resident_acting(&ctx, &h.booking),
+                    h.booking.id,
+                    contracts::Party::Resident,
+                    "",
+                )
+                .await
+        {
+            return failure(&ctx, &ApiError::from(e));
+        }
+        see_other(&format!("/r/{token}"))
+    })
+    .await
 }
 
 pub(super) fn move_body(
@@ -287,18 +302,23 @@ pub async fn move_page(
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;
-    if h.booking.cancelled {
-        return see_other(&format!("/r/{token}"));
-    }
-    let times = match free_times(&web, h.site.id, h.booking.reason).await {
-        Ok(t) => t,
-        Err(e) => return failure(&ctx, &e),
-    };
-    let day = q.day();
-    let (form, cookie) = form_token(&web, &ctx);
-    Page::new(&ctx.w.move_q, move_body(&ctx, &h, &times, day, &form, None))
-        .cookie(cookie)
-        .render(&ctx)
+    // Whatever the services say while answering is said in that
+    // language too.
+    messages::scope(ctx.lang.into(), async {
+        if h.booking.cancelled {
+            return see_other(&format!("/r/{token}"));
+        }
+        let times = match free_times(&web, h.site.id, h.booking.reason).await {
+            Ok(t) => t,
+            Err(e) => return failure(&ctx, &e),
+        };
+        let day = q.day();
+        let (form, cookie) = form_token(&web, &ctx);
+        Page::new(&ctx.w.move_q, move_body(&ctx, &h, &times, day, &form, None))
+            .cookie(cookie)
+            .render(&ctx)
+    })
+    .await
 }
 
 /// Moves to the time chosen, then shows the appointment.
@@ -313,47 +333,52 @@ pub async fn move_post(
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;
-    let pairs = forms::pairs(&body);
-    let start = NaiveDateTime::parse_from_str(forms::field(&pairs, "start"), START_FORMAT)
-        .ok()
-        .and_then(|t| contracts::time::to_utc(t).ok());
-    let problem = if !form_is_fresh(&web, &ctx, &pairs) {
-        Some(ctx.w.err_expired.to_owned())
-    } else if let Some(start) = start {
-        match web
-            .inner
-            .appointments
-            .reschedule(
-                &resident_acting(&ctx, &h.booking),
-                h.booking.id,
-                start,
-                contracts::Party::Resident,
-            )
-            .await
-        {
-            Ok(_) => return see_other(&format!("/r/{token}?fait=deplace")),
-            Err(AppointmentError::SlotTaken { .. }) => Some(ctx.w.err_taken.to_owned()),
-            Err(e) => Some(format!(
-                "{} {}",
-                ctx.w.err_other,
-                says(&ctx, &ApiError::from(e))
-            )),
-        }
-    } else {
-        Some(ctx.w.err_taken.to_owned())
-    };
-    let times = match free_times(&web, h.site.id, h.booking.reason).await {
-        Ok(t) => t,
-        Err(e) => return failure(&ctx, &e),
-    };
-    let (form, cookie) = form_token(&web, &ctx);
-    Page::new(
-        &ctx.w.move_q,
-        move_body(&ctx, &h, &times, None, &form, problem.as_deref()),
-    )
-    .status(StatusCode::CONFLICT)
-    .cookie(cookie)
-    .render(&ctx)
+    // Whatever the services say while answering is said in that
+    // language too.
+    messages::scope(ctx.lang.into(), async {
+        let pairs = forms::pairs(&body);
+        let start = NaiveDateTime::parse_from_str(forms::field(&pairs, "start"), START_FORMAT)
+            .ok()
+            .and_then(|t| contracts::time::to_utc(t).ok());
+        let problem = if !form_is_fresh(&web, &ctx, &pairs) {
+            Some(ctx.w.err_expired.to_owned())
+        } else if let Some(start) = start {
+            match web
+                .inner
+                .appointments
+                .reschedule(
+                    &resident_acting(&ctx, &h.booking),
+                    h.booking.id,
+                    start,
+                    contracts::Party::Resident,
+                )
+                .await
+            {
+                Ok(_) => return see_other(&format!("/r/{token}?fait=deplace")),
+                Err(AppointmentError::SlotTaken { .. }) => Some(ctx.w.err_taken.to_owned()),
+                Err(e) => Some(format!(
+                    "{} {}",
+                    ctx.w.err_other,
+                    says(&ctx, &ApiError::from(e))
+                )),
+            }
+        } else {
+            Some(ctx.w.err_taken.to_owned())
+        };
+        let times = match free_times(&web, h.site.id, h.booking.reason).await {
+            Ok(t) => t,
+            Err(e) => return failure(&ctx, &e),
+        };
+        let (form, cookie) = form_token(&web, &ctx);
+        Page::new(
+            &ctx.w.move_q,
+            move_body(&ctx, &h, &times, None, &form, problem.as_deref()),
+        )
+        .status(StatusCode::CONFLICT)
+        .cookie(cookie)
+        .render(&ctx)
+    })
+    .await
 }
 
 /// Used by reception to open an appointment by id (staff only).
