@@ -1764,3 +1764,40 @@ async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
         theirs.body
     );
 }
+
+/// A mediator's tap refused (an arrival on another day) comes back to the
+/// permanence's page, which says why, not to an error page.
+#[tokio::test]
+async fn a_refused_arrival_is_said_on_the_permanences_page() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let mediator = t
+        .staff(
+            "mediation-refus",
+            &[(Role::Mediator, Some(site.parse().expect("site id")))],
+        )
+        .await;
+    let made = book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let id = made["id"].as_str().expect("id");
+    let refused = t
+        .send(
+            Call::post(&format!("/agents/rdv/{id}/etape"))
+                .bearer(&mediator.token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw("etape=arrived".to_owned()),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused.status,
+            StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY
+        ),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("un autre jour") && refused.body.contains(r#"id="h-rdv""#),
+        "{}",
+        refused.body
+    );
+}

@@ -458,3 +458,123 @@ async fn a_rule_is_changed_in_place_and_never_strands_a_booked_appointment() {
         unchanged.body
     );
 }
+
+/// A refused staff form keeps what was typed and ties the error to its
+/// field (marked invalid, described by the message), on the site's forms,
+/// the rule form and the team's new-account form; nothing is written.
+#[tokio::test]
+async fn refused_staff_forms_keep_what_was_typed_and_point_at_the_field() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let boss = t
+        .staff("coordination-formulaires", &[(Role::Coordinator, None)])
+        .await;
+    let admin = t.staff("admin-formulaires", &[(Role::Admin, None)]).await;
+    let post = |path: String, token: &str, body: String| {
+        Call::post(&path)
+            .bearer(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .raw(body)
+    };
+    // A closure that ends before it starts.
+    let closure = t
+        .send(post(
+            format!("/agents/lieux/{site}/fermetures"),
+            &boss.token,
+            "first_day=2030-03-10&last_day=2030-03-01&reason=Travaux+de+peinture".into(),
+        ))
+        .await;
+    assert_eq!(
+        closure.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        closure.body
+    );
+    assert!(
+        closure.body.contains(r#"value="Travaux de peinture""#),
+        "{}",
+        closure.body
+    );
+    assert!(
+        closure.body.contains(r#"id="last_day" name="last_day" value="2030-03-01" aria-invalid="true" aria-describedby="err-last_day""#),
+        "{}",
+        closure.body
+    );
+    // A site's phone that is not one.
+    let details = t
+        .send(post(
+            format!("/agents/lieux/{site}"),
+            &boss.token,
+            "name=Tilleuls+Nord&address=12+rue+des+Tilleuls&phone=abc&open=oui".into(),
+        ))
+        .await;
+    assert_eq!(
+        details.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        details.body
+    );
+    assert!(
+        details.body.contains(r#"value="Tilleuls Nord""#),
+        "{}",
+        details.body
+    );
+    assert!(
+        details.body.contains(r#"aria-describedby="err-phone""#),
+        "{}",
+        details.body
+    );
+    // A rule without a day.
+    let rule = t
+        .send(post(
+            format!("/agents/lieux/{site}/regles"),
+            &boss.token,
+            "label=Sans+jour&start=14:00&end=16:00&valid_from=2030-01-01&appointments=oui&appointment_minutes=30&desks=1&action=save".into(),
+        ))
+        .await;
+    assert_eq!(
+        rule.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        rule.body
+    );
+    assert!(
+        rule.body.contains(r#"aria-describedby="err-day""#),
+        "{}",
+        rule.body
+    );
+    assert!(rule.body.contains(r#"value="Sans jour""#), "{}", rule.body);
+    // An account for an address already taken.
+    let taken = t
+        .send(post(
+            "/agents/equipe".into(),
+            &admin.token,
+            format!(
+                "name=Nadia+Benali&email={}&role=reception&site=",
+                boss.email
+            ),
+        ))
+        .await;
+    assert_eq!(
+        taken.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        taken.body
+    );
+    assert!(
+        taken.body.contains(r#"value="Nadia Benali""#),
+        "{}",
+        taken.body
+    );
+    assert!(
+        taken.body.contains(r#"aria-describedby="err-email""#),
+        "{}",
+        taken.body
+    );
+    // Nothing was written: the site keeps its name, no closure.
+    let sites = t
+        .send(Call::get(&format!("/api/v1/sites/{site}")).bearer(&boss.token))
+        .await;
+    assert!(!sites.body.contains("Tilleuls Nord"), "{}", sites.body);
+    assert!(!sites.body.contains("peinture"), "{}", sites.body);
+}

@@ -15,7 +15,9 @@ use maud::{Markup, html};
 
 use crate::Web;
 use crate::forms;
-use crate::layout::{Ctx, Page, csrf_field, says, see_other, t_with};
+use crate::layout::{
+    Ctx, Page, Refusal, csrf_field, refusal_top, says, see_other, staff_input, t_with,
+};
 
 const COORDINATOR: &[Role] = &[Role::Coordinator];
 /// How far ahead a rule's preview looks.
@@ -51,16 +53,12 @@ fn details_from(pairs: &[(String, String)], keep: Option<&cal::SiteDetails>) -> 
     }
 }
 
-fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool) -> Markup {
+fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool, r: Option<&Refusal>) -> Markup {
     html! {
-        label for="name" { (t(ctx, "name")) }
-        input type="text" id="name" name="name" value=(d.name) required maxlength="200";
-        label for="address" { (t(ctx, "address")) }
-        input type="text" id="address" name="address" value=(d.address) maxlength="300";
-        label for="phone" { (t(ctx, "front-desk-phone")) }
-        input type="tel" id="phone" name="phone" value=(d.phone);
-        label for="accessibility" { (t(ctx, "access-ramp-lift-hearing-loop")) }
-        input type="text" id="accessibility" name="accessibility" value=(d.accessibility);
+        (staff_input("name", &t(ctx, "name"), "text", &d.name, r))
+        (staff_input("address", &t(ctx, "address"), "text", &d.address, r))
+        (staff_input("phone", &t(ctx, "front-desk-phone"), "tel", &d.phone, r))
+        (staff_input("accessibility", &t(ctx, "access-ramp-lift-hearing-loop"), "text", &d.accessibility, r))
         @if editing {
             label.check { input type="checkbox" name="open" value="oui" checked[d.open]; span { (t(ctx, "open-untick-closed-until-further")) } }
         }
@@ -83,7 +81,7 @@ async fn sites_view(
     ctx: &Ctx,
     p: &Principal,
     draft: &cal::SiteDetails,
-    problem: Option<String>,
+    problem: Option<Refusal>,
 ) -> Result<Response, ApiError> {
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
     let mut sites: Vec<&calendar::SiteView> = model
@@ -105,10 +103,10 @@ async fn sites_view(
         }
         @if p.may_everywhere(COORDINATOR) {
             h2 { (t(ctx, "open-a-site")) }
-            @if let Some(m) = &problem { p.alert role="alert" { (m) } }
+            (refusal_top(problem.as_ref()))
             form method="post" action="/agents/lieux" {
                 (csrf_field(ctx))
-                (details_fields(ctx, draft, false))
+                (details_fields(ctx, draft, false, problem.as_ref()))
                 button type="submit" { (t(ctx, "open-this-site")) }
             }
         }
@@ -134,7 +132,7 @@ pub async fn site_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Respo
             Ok(id) => Ok(see_other(&format!("/agents/lieux/{id}"))),
             Err(e) => {
                 let e = ApiError::from(e);
-                sites_view(&web, ctx, p, &d, Some(says(ctx, &e))).await
+                sites_view(&web, ctx, p, &d, Some(Refusal::of(ctx, &e))).await
             }
         }
     })
@@ -238,9 +236,9 @@ impl RuleForm {
 
     /// The rule to write, or what is wrong (a message of the staff
     /// catalogue).
-    fn rule(&self, site: SiteId) -> Result<cal::PermanenceRule, &'static str> {
+    fn rule(&self, site: SiteId) -> Result<cal::PermanenceRule, (&'static str, &'static str)> {
         if self.days.is_empty() {
-            return Err("rule-tick-a-day");
+            return Err(("day", "rule-tick-a-day"));
         }
         // "09:00", "9:00", "9h00" and "9h" all read as nine o'clock.
         let time = |text: &str| {
@@ -250,13 +248,17 @@ impl RuleForm {
             Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?))
                 .filter(|(h, m)| *h < 24 && *m < 60)
         };
-        let (h, m) = time(&self.start).ok_or("rule-start-time")?;
-        let (end_h, end_m) = time(&self.end).ok_or("rule-end-time")?;
+        let (h, m) = time(&self.start).ok_or(("start", "rule-start-time"))?;
+        let (end_h, end_m) = time(&self.end).ok_or(("end", "rule-end-time"))?;
         let (from, to) = (h * 60 + m, end_h * 60 + end_m);
         if to <= from {
-            return Err("rule-end-after-start");
+            return Err(("end", "rule-end-after-start"));
         }
-        let number = |text: &str| text.parse::<u32>().map_err(|_| "rule-figures");
+        let number = |field: &'static str, text: &str| {
+            text.trim()
+                .parse::<u32>()
+                .map_err(|_| (field, "rule-figures"))
+        };
         let days: Vec<String> = self
             .days
             .iter()
@@ -277,12 +279,12 @@ impl RuleForm {
                 drop_in_capacity: 0,
                 appointments: self.appointments,
                 appointment_minutes: if self.appointments {
-                    number(&self.appointment_minutes)?
+                    number("appointment_minutes", &self.appointment_minutes)?
                 } else {
                     0
                 },
                 desks: if self.appointments {
-                    number(&self.desks)?
+                    number("desks", &self.desks)?
                 } else {
                     0
                 },
@@ -402,7 +404,7 @@ fn rule_form(
     ctx: &Ctx,
     target: &RuleTarget,
     f: &RuleForm,
-    problem: Option<&str>,
+    problem: Option<&Refusal>,
     preview: Option<Markup>,
 ) -> Markup {
     let action = match target {
@@ -413,7 +415,7 @@ fn rule_form(
         @if let RuleTarget::New(_) = target {
             h2 id="nouvelle-regle" { (t(ctx, "new-regular-permanence")) }
         }
-        @if let Some(m) = problem { p.alert role="alert" { (m) } }
+        (refusal_top(problem))
         @if let Some(pv) = preview {
             div.notice role="status" { p { strong { (t(ctx, "preview-the-next-permanences")) } } (pv) }
         }
@@ -422,27 +424,28 @@ fn rule_form(
             @if let RuleTarget::Edit { version, .. } = target {
                 input type="hidden" name="version" value=(version);
             }
-            label for="label" { (t(ctx, "name-e-g-tuesday-morning")) }
-            input type="text" id="label" name="label" value=(f.label) maxlength="100";
-            fieldset {
+            (staff_input("label", &t(ctx, "name-e-g-tuesday-morning"), "text", &f.label, problem))
+            @let no_day = problem.filter(|r| r.about("day"));
+            fieldset aria-describedby=[no_day.map(|_| "err-day")] {
                 legend { (t(ctx, "days")) }
                 div.chips {
                     @for (i, (d, id)) in WEEK.iter().enumerate() {
                         label { input type="checkbox" name="day" value=(i) checked[f.days.contains(d)]; (t(ctx, id)) }
                     }
                 }
+                @if let Some(r) = no_day { p.error id="err-day" { (r.message) } }
             }
             div.grid2 {
-                div { label for="start" { (t(ctx, "start")) } input type="text" id="start" name="start" value=(f.start) inputmode="numeric"; }
-                div { label for="end" { (t(ctx, "end-time")) } input type="text" id="end" name="end" value=(f.end) inputmode="numeric"; }
-                div { label for="valid_from" { (t(ctx, "from")) } input type="date" id="valid_from" name="valid_from" value=(f.valid_from); }
+                div { (staff_input("start", &t(ctx, "start"), "text", &f.start, problem)) }
+                div { (staff_input("end", &t(ctx, "end-time"), "text", &f.end, problem)) }
+                div { (staff_input("valid_from", &t(ctx, "from"), "date", &f.valid_from, problem)) }
             }
             fieldset {
                 legend { (t(ctx, "what-is-offered")) }
                 label.check { input type="checkbox" name="appointments" value="oui" checked[f.appointments]; span { (t(ctx, "individual-appointments")) } }
                 div.grid2 {
-                    div { label for="appointment_minutes" { (t(ctx, "appointment-length-minutes")) } input type="text" id="appointment_minutes" name="appointment_minutes" value=(f.appointment_minutes) inputmode="numeric"; }
-                    div { label for="desks" { (t(ctx, "appointments-at-once-desks")) } input type="text" id="desks" name="desks" value=(f.desks) inputmode="numeric"; }
+                    div { (staff_input("appointment_minutes", &t(ctx, "appointment-length-minutes"), "text", &f.appointment_minutes, problem)) }
+                    div { (staff_input("desks", &t(ctx, "appointments-at-once-desks"), "text", &f.desks, problem)) }
                 }
                 label.check { input type="checkbox" name="drop_in" value="oui" checked[f.drop_in]; span { (t(ctx, "drop-in-queue")) } }
             }
@@ -458,8 +461,27 @@ pub async fn site_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>
     staff_page!(ctx, p, async {
         let site = site_of(&web, p, &raw).await?;
         let today = contracts::time::local_date(web.now());
-        site_view(&web, ctx, &site, &RuleForm::empty(today), None, None).await
+        site_view(
+            &web,
+            ctx,
+            &site,
+            &RuleForm::empty(today),
+            None,
+            None,
+            &SiteForms::default(),
+        )
+        .await
     })
+}
+
+/// What was typed in a site page's other forms when one was refused: the
+/// site's details, or a closure (first day, last day, reason).
+#[derive(Default)]
+struct SiteForms {
+    details: Option<cal::SiteDetails>,
+    details_refused: Option<Refusal>,
+    closure: [String; 3],
+    closure_refused: Option<Refusal>,
 }
 
 async fn site_view(
@@ -467,8 +489,9 @@ async fn site_view(
     ctx: &Ctx,
     site: &calendar::SiteView,
     draft: &RuleForm,
-    problem: Option<String>,
+    problem: Option<Refusal>,
     preview: Option<Markup>,
+    others: &SiteForms,
 ) -> Result<Response, ApiError> {
     let today = contracts::time::local_date(web.now());
     let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
@@ -484,10 +507,11 @@ async fn site_view(
         div.grid2 {
             section {
                 h2 { (t(ctx, "the-site")) }
+                (refusal_top(others.details_refused.as_ref()))
                 form method="post" action={ "/agents/lieux/" (site.id) } {
                     (csrf_field(ctx))
                     input type="hidden" name="version" value=(site.version);
-                    (details_fields(ctx, &site.details, true))
+                    (details_fields(ctx, others.details.as_ref().unwrap_or(&site.details), true, others.details_refused.as_ref()))
                     button type="submit" { (t(ctx, "save")) }
                 }
                 h2 { (t(ctx, "closures-holidays-works")) }
@@ -508,14 +532,14 @@ async fn site_view(
                         }
                     }
                 }
+                (refusal_top(others.closure_refused.as_ref()))
                 form method="post" action={ "/agents/lieux/" (site.id) "/fermetures" } {
                     (csrf_field(ctx))
                     div.grid2 {
-                        div { label for="first_day" { (t(ctx, "from-2")) } input type="date" id="first_day" name="first_day" required; }
-                        div { label for="last_day" { (t(ctx, "to")) } input type="date" id="last_day" name="last_day" required; }
+                        div { (staff_input("first_day", &t(ctx, "from-2"), "date", &others.closure[0], others.closure_refused.as_ref())) }
+                        div { (staff_input("last_day", &t(ctx, "to"), "date", &others.closure[1], others.closure_refused.as_ref())) }
                     }
-                    label for="reason" { (t(ctx, "why-residents-see-it")) }
-                    input type="text" id="reason" name="reason" maxlength="200" required;
+                    (staff_input("reason", &t(ctx, "why-residents-see-it"), "text", &others.closure[2], others.closure_refused.as_ref()))
                     button type="submit" { (t(ctx, "close-on-those-days")) }
                 }
                 p.hint { (t(ctx, "public-holidays-are-closed-unless")) }
@@ -539,11 +563,16 @@ async fn site_view(
                         }
                     }
                 }
-                (rule_form(ctx, &RuleTarget::New(site.id), draft, problem.as_deref(), preview))
+                (rule_form(ctx, &RuleTarget::New(site.id), draft, problem.as_ref(), preview))
             }
         }
     };
-    Ok(Page::new(title, body).wide().render(ctx))
+    let refused =
+        problem.is_some() || others.details_refused.is_some() || others.closure_refused.is_some();
+    Ok(Page::new(title, body)
+        .wide()
+        .refused_if(refused)
+        .render(ctx))
 }
 
 pub async fn site_change(
@@ -557,12 +586,32 @@ pub async fn site_change(
         let pairs = forms::pairs(&body);
         let d = details_from(&pairs, Some(&site.details));
         let version = forms::field(&pairs, "version").parse().ok();
-        web.inner
+        match web
+            .inner
             .calendar
             .change_site(&p.acting(ctx.correlation, ctx.now), site.id, &d, version)
             .await
-            .map_err(ApiError::from)?;
-        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
+        {
+            Ok(()) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
+            Err(e) => {
+                let others = SiteForms {
+                    details_refused: Some(Refusal::of(ctx, &ApiError::from(e))),
+                    details: Some(d),
+                    ..SiteForms::default()
+                };
+                let today = contracts::time::local_date(web.now());
+                site_view(
+                    &web,
+                    ctx,
+                    &site,
+                    &RuleForm::empty(today),
+                    None,
+                    None,
+                    &others,
+                )
+                .await
+            }
+        }
     })
 }
 
@@ -581,18 +630,44 @@ pub async fn closure_create(
                 message: i.message,
             })
         };
-        web.inner
-            .calendar
-            .schedule_closure(
-                &p.acting(ctx.correlation, ctx.now),
-                site.id,
-                day("first_day")?,
-                day("last_day")?,
-                forms::field(&pairs, "reason"),
-            )
-            .await
-            .map_err(ApiError::from)?;
-        Ok(see_other(&format!("/agents/lieux/{}", site.id)))
+        let scheduled = match (day("first_day"), day("last_day")) {
+            (Ok(first), Ok(last)) => web
+                .inner
+                .calendar
+                .schedule_closure(
+                    &p.acting(ctx.correlation, ctx.now),
+                    site.id,
+                    first,
+                    last,
+                    forms::field(&pairs, "reason"),
+                )
+                .await
+                .map(|_| ())
+                .map_err(ApiError::from),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        match scheduled {
+            Ok(()) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
+            Err(e) => {
+                let others = SiteForms {
+                    closure: ["first_day", "last_day", "reason"]
+                        .map(|n| forms::field(&pairs, n).to_owned()),
+                    closure_refused: Some(Refusal::of(ctx, &e)),
+                    ..SiteForms::default()
+                };
+                let today = contracts::time::local_date(web.now());
+                site_view(
+                    &web,
+                    ctx,
+                    &site,
+                    &RuleForm::empty(today),
+                    None,
+                    None,
+                    &others,
+                )
+                .await
+            }
+        }
     })
 }
 
@@ -649,14 +724,14 @@ async fn rule_submitted(
         },
         RuleTarget::New(s) => RuleTarget::New(*s),
     };
-    let refused = |message: String| async {
+    let refused = |r: Refusal| async {
         Ok(unprocessable(
-            rule_view(web, ctx, site, &target, &draft, Some(message), None).await?,
+            rule_view(web, ctx, site, &target, &draft, Some(r), None).await?,
         ))
     };
     let mut rule = match draft.rule(site.id) {
         Ok(r) => r,
-        Err(id) => return refused(t(ctx, id)).await,
+        Err((field, id)) => return refused(Refusal::at(field, t(ctx, id))).await,
     };
     if let RuleTarget::Edit { rule: id, .. } = &target {
         let model = web.inner.calendar.model().await.map_err(ApiError::from)?;
@@ -667,11 +742,14 @@ async fn rule_submitted(
     let spec = match calendar::check_rule(&rule) {
         Ok(s) => s,
         Err(i) => {
-            let e = ApiError::Invalid {
-                field: i.field.to_owned(),
-                message: i.message,
+            // The form writes the cron from the days and the start, the
+            // length from the end.
+            let field = match i.field {
+                "cron" => "start",
+                "duration_minutes" => "end",
+                f => f,
             };
-            return refused(says(ctx, &e)).await;
+            return refused(Refusal::at(field, i.message)).await;
         }
     };
     if forms::field(&pairs, "action") == "preview" {
@@ -695,10 +773,9 @@ async fn rule_submitted(
     if let RuleTarget::Edit { rule: id, .. } = &target {
         let stranded = stranded(web, *id, &spec).await?;
         if stranded > 0 {
-            return refused(t_with(
-                ctx,
-                "rule-change-strands",
-                &[("count", stranded.into())],
+            return refused(Refusal::at(
+                "start",
+                t_with(ctx, "rule-change-strands", &[("count", stranded.into())]),
             ))
             .await;
         }
@@ -720,7 +797,7 @@ async fn rule_submitted(
     };
     match saved {
         Ok(()) => Ok(see_other(&format!("/agents/lieux/{}", site.id))),
-        Err(e) => refused(says(ctx, &ApiError::from(e))).await,
+        Err(e) => refused(Refusal::of(ctx, &ApiError::from(e))).await,
     }
 }
 
@@ -803,17 +880,28 @@ async fn rule_view(
     site: &calendar::SiteView,
     target: &RuleTarget,
     draft: &RuleForm,
-    problem: Option<String>,
+    problem: Option<Refusal>,
     preview: Option<Markup>,
 ) -> Result<Response, ApiError> {
     match target {
-        RuleTarget::New(_) => site_view(web, ctx, site, draft, problem, preview).await,
+        RuleTarget::New(_) => {
+            site_view(
+                web,
+                ctx,
+                site,
+                draft,
+                problem,
+                preview,
+                &SiteForms::default(),
+            )
+            .await
+        }
         RuleTarget::Edit { .. } => {
             let title = t(ctx, "change-this-permanence");
             let body = html! {
                 p { a href={ "/agents/lieux/" (site.id) } { "← " (site.details.name) } }
                 h1 { (title) }
-                (rule_form(ctx, target, draft, problem.as_deref(), preview))
+                (rule_form(ctx, target, draft, problem.as_ref(), preview))
                 p.hint { (t(ctx, "change-applies-to-coming")) }
             };
             Ok(Page::new(title, body).render(ctx))
@@ -912,7 +1000,7 @@ fn role_words(ctx: &Ctx, r: Role) -> String {
 /// `GET /agents/equipe`: every staff member and their roles; only an
 /// administrator of every site manages accounts.
 pub async fn team_page(State(web): State<Web>, ctx: Ctx) -> Response {
-    staff_page!(ctx, p, team_view(&web, ctx, p, None, None))
+    staff_page!(ctx, p, team_view(&web, ctx, p, None, None, None))
 }
 
 async fn team_view(
@@ -921,6 +1009,7 @@ async fn team_view(
     p: &Principal,
     problem: Option<String>,
     created: Option<(&'static str, String, String)>,
+    refused_new: Option<(Refusal, [String; 2])>,
 ) -> Result<Response, ApiError> {
     if !p.is_admin() {
         return Err(ApiError::Forbidden(messages::say!(
@@ -1037,19 +1126,22 @@ async fn team_view(
             }
         }
         h2 { (t(ctx, "new-account")) }
+        @let (new_refused, typed) = match &refused_new {
+            Some((r, typed)) => (Some(r), typed.clone()),
+            None => (None, Default::default()),
+        };
+        (refusal_top(new_refused))
         form method="post" action="/agents/equipe" {
             (csrf_field(ctx))
-            label for="new_name" { (t(ctx, "display-name")) }
-            input type="text" id="new_name" name="name" required maxlength="100";
-            label for="new_email" { (t(ctx, "email")) }
-            input type="email" id="new_email" name="email" required;
+            (staff_input("name", &t(ctx, "display-name"), "text", &typed[0], new_refused))
+            (staff_input("email", &t(ctx, "email"), "email", &typed[1], new_refused))
             (grant_fields("new"))
             button type="submit" { (t(ctx, "create-the-account")) }
         }
     };
     Ok(Page::new(title, body)
         .wide()
-        .refused_if(problem.is_some())
+        .refused_if(problem.is_some() || refused_new.is_some())
         .render(ctx))
 }
 
@@ -1080,8 +1172,16 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
             )));
         }
         let pairs = forms::pairs(&body);
-        let grant = grant_from(&pairs)?;
         let email = forms::field(&pairs, "email").to_owned();
+        let name = forms::field(&pairs, "name").to_owned();
+        let typed = [name.clone(), email.clone()];
+        let grant = match grant_from(&pairs) {
+            Ok(g) => g,
+            Err(e) => {
+                let r = Refusal::of(ctx, &e);
+                return team_view(&web, ctx, p, None, None, Some((r, typed))).await;
+            }
+        };
         let created = web
             .inner
             .identity
@@ -1089,7 +1189,7 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
                 &identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0),
                 identity::NewStaff {
                     email: email.clone(),
-                    display_name: forms::field(&pairs, "name").to_owned(),
+                    display_name: name.clone(),
                     password: None,
                     grants: vec![grant],
                 },
@@ -1107,10 +1207,27 @@ pub async fn staff_create(State(web): State<Web>, ctx: Ctx, body: Bytes) -> Resp
                         email,
                         c.generated_password.unwrap_or_default(),
                     )),
+                    None,
                 )
                 .await
             }
-            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+            Err(e) => {
+                // Identity names no field: a taken or malformed address is
+                // the email's, anything else the name's.
+                let field = match &e {
+                    identity::IdentityError::Conflict(_) => Some("email"),
+                    identity::IdentityError::Invalid(_)
+                        if contracts::email::parse_email(&email).is_err() =>
+                    {
+                        Some("email")
+                    }
+                    identity::IdentityError::Invalid(_) => Some("name"),
+                    _ => None,
+                };
+                let mut r = Refusal::of(ctx, &ApiError::from(e));
+                r.field = field.map(str::to_owned);
+                team_view(&web, ctx, p, None, None, Some((r, typed))).await
+            }
         }
     })
 }
@@ -1152,10 +1269,21 @@ pub async fn staff_password(State(web): State<Web>, ctx: Ctx, Path(raw): Path<St
                     p,
                     None,
                     Some(("new-password-for", email, generated.unwrap_or_default())),
+                    None,
                 )
                 .await
             }
-            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+            Err(e) => {
+                team_view(
+                    &web,
+                    ctx,
+                    p,
+                    Some(says(ctx, &ApiError::from(e))),
+                    None,
+                    None,
+                )
+                .await
+            }
         }
     })
 }
@@ -1169,7 +1297,10 @@ pub async fn staff_roles(
     staff_page!(ctx, p, async {
         let id = staff_for_admin(p, &raw)?;
         let pairs = forms::pairs(&body);
-        let grant = grant_from(&pairs)?;
+        let grant = match grant_from(&pairs) {
+            Ok(g) => g,
+            Err(e) => return team_view(&web, ctx, p, Some(says(ctx, &e)), None, None).await,
+        };
         let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
         let done = if forms::field(&pairs, "action") == "revoke" {
             web.inner.identity.revoke_role(&acting, id, grant).await
@@ -1178,7 +1309,17 @@ pub async fn staff_roles(
         };
         match done {
             Ok(()) => Ok(see_other("/agents/equipe")),
-            Err(e) => team_view(&web, ctx, p, Some(says(ctx, &ApiError::from(e))), None).await,
+            Err(e) => {
+                team_view(
+                    &web,
+                    ctx,
+                    p,
+                    Some(says(ctx, &ApiError::from(e))),
+                    None,
+                    None,
+                )
+                .await
+            }
         }
     })
 }

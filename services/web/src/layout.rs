@@ -340,3 +340,63 @@ pub fn map_link(address: &str) -> String {
         url_encode(address)
     )
 }
+
+/// What a refused staff form says: the message, and the field it is about
+/// when the service named one. The form shows the message at the top and
+/// again under its field, which is marked invalid and described by it.
+pub struct Refusal {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn of(ctx: &Ctx, e: &ApiError) -> Refusal {
+        Refusal {
+            field: match e {
+                ApiError::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+            message: says(ctx, e),
+        }
+    }
+
+    /// A refusal the page itself decides, about `field`.
+    pub fn at(field: &str, message: String) -> Refusal {
+        Refusal {
+            field: Some(field.to_owned()),
+            message,
+        }
+    }
+
+    /// Whether it is about the form's field `name` (the service may name it
+    /// with a path: `offer.desks` is the form's `desks`).
+    pub fn about(&self, name: &str) -> bool {
+        self.field
+            .as_deref()
+            .is_some_and(|f| f == name || f.rsplit('.').next() == Some(name))
+    }
+}
+
+/// The refusal at the top of a form, if any.
+pub fn refusal_top(r: Option<&Refusal>) -> Markup {
+    html! { @if let Some(r) = r { p.alert role="alert" { (r.message) } } }
+}
+
+/// A labelled text input that keeps what was typed and, when the form was
+/// refused about it, is marked invalid and described by the message.
+pub fn staff_input(
+    name: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    r: Option<&Refusal>,
+) -> Markup {
+    let wrong = r.filter(|r| r.about(name));
+    let described = wrong.map(|_| format!("err-{name}"));
+    html! {
+        label for=(name) { (label) }
+        input type=(kind) id=(name) name=(name) value=(value)
+            aria-invalid=[wrong.map(|_| "true")] aria-describedby=[described.as_deref()];
+        @if let Some(w) = wrong { p.error id={ "err-" (name) } { (w.message) } }
+    }
+}

@@ -251,57 +251,79 @@ pub(super) async fn people(
 /// (live), and the arrival form.
 pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
     staff_page!(ctx, p, async {
-        let x = permanence_at_desk(&web, p, &id).await?;
-        let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-        let names: Vec<String> = people(&web, ctx, p, ReadPurpose::DayList, &list)
-            .await?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        let queue = if x.drop_in {
-            Some(queue_markup(&web, ctx, &x).await?)
-        } else {
-            None
-        };
-        let title = format!(
-            "{} · {} {}–{}",
-            x.site_name,
-            x.day.format("%d/%m"),
-            reminders::texts::time(ctx.lang, x.starts_local.time()),
-            reminders::texts::time(ctx.lang, x.ends_local.time())
-        );
-        let body = html! {
-            p { a href="/agents/journee" { "← " (t(ctx, "todays-permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "printable-day-sheet")) } }
-            h1 { (title) }
-            div.grid2 {
-                section aria-labelledby="h-rdv" {
-                    h2 id="h-rdv" { (t(ctx, "appointments")) " (" (list.len()) ")" }
-                    @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
-                    div.scroll tabindex="0" {
-                        table.stack {
-                            thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
-                            tbody {
-                                @for (b, name) in list.iter().zip(&names) {
-                                    tr id={ "rdv-" (b.id) } {
-                                        td { (hm(ctx, b.starts_at)) }
-                                        td { (name) }
-                                        td { (reason_words(ctx, b.reason)) }
-                                        td { span.badge { (stage_words(ctx, b.stage)) } }
-                                        td {
-                                            @if b.stage == Stage::Booked {
-                                                (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
-                                                (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
-                                            }
-                                            // A tap by mistake is taken back.
-                                            @if matches!(b.stage, Stage::Arrived | Stage::NoShow) {
-                                                (step_button(ctx, b, "undo", &t(ctx, "undo"), name))
-                                            }
-                                            @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
-                                                (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
-                                            }
-                                            @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
-                                                a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "requests")) span.skip { " " (name) } }
-                                            }
+        permanence_view(&web, ctx, p, &id, None, &Arrival::default()).await
+    })
+}
+
+/// What was typed in the arrival form when it was refused.
+#[derive(Default)]
+pub(super) struct Arrival {
+    first_name: String,
+    reasons: Vec<Reason>,
+}
+
+/// A permanence's page, with what went wrong (an action refused: shown at
+/// the top, and under the arrival form's field when it is about it) and
+/// what was typed in the arrival form.
+pub(super) async fn permanence_view(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    id: &str,
+    problem: Option<Refusal>,
+    typed: &Arrival,
+) -> Result<Response, ApiError> {
+    let x = permanence_at_desk(web, p, id).await?;
+    let list = web.inner.appointments.day_list(&x.permanence_id).await?;
+    let names: Vec<String> = people(web, ctx, p, ReadPurpose::DayList, &list)
+        .await?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let queue = if x.drop_in {
+        Some(queue_markup(web, ctx, &x).await?)
+    } else {
+        None
+    };
+    let title = format!(
+        "{} · {} {}–{}",
+        x.site_name,
+        x.day.format("%d/%m"),
+        reminders::texts::time(ctx.lang, x.starts_local.time()),
+        reminders::texts::time(ctx.lang, x.ends_local.time())
+    );
+    let body = html! {
+        p { a href="/agents/journee" { "← " (t(ctx, "todays-permanences")) } " · " a href={ "/agents/permanences/" (x.permanence_id) "/feuille" } { (t(ctx, "printable-day-sheet")) } }
+        h1 { (title) }
+        (refusal_top(problem.as_ref()))
+        div.grid2 {
+            section aria-labelledby="h-rdv" {
+                h2 id="h-rdv" { (t(ctx, "appointments")) " (" (list.len()) ")" }
+                @if list.is_empty() { p { (t(ctx, "no-appointment")) } }
+                div.scroll tabindex="0" {
+                    table.stack {
+                        thead { tr { th { (t(ctx, "time")) } th { (t(ctx, "resident")) } th { (t(ctx, "for")) } th { (t(ctx, "state")) } th { (t(ctx, "actions")) } } }
+                        tbody {
+                            @for (b, name) in list.iter().zip(&names) {
+                                tr id={ "rdv-" (b.id) } {
+                                    td { (hm(ctx, b.starts_at)) }
+                                    td { (name) }
+                                    td { (reason_words(ctx, b.reason)) }
+                                    td { span.badge { (stage_words(ctx, b.stage)) } }
+                                    td {
+                                        @if b.stage == Stage::Booked {
+                                            (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
+                                            (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
+                                        }
+                                        // A tap by mistake is taken back.
+                                        @if matches!(b.stage, Stage::Arrived | Stage::NoShow) {
+                                            (step_button(ctx, b, "undo", &t(ctx, "undo"), name))
+                                        }
+                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {
+                                            (step_button(ctx, b, "done", &t(ctx, "done-2"), name))
+                                        }
+                                        @if matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
+                                            a.button.small.secondary href={ "/agents/visites/" (b.id) } { (t(ctx, "requests")) span.skip { " " (name) } }
                                         }
                                     }
                                 }
@@ -309,37 +331,61 @@ pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<St
                         }
                     }
                 }
-                @if let Some(q) = queue {
-                    section aria-labelledby="h-file" {
-                        h2 id="h-file" { (t(ctx, "drop-in-queue-2")) }
-                        div id="file" aria-live="polite"
-                            data-live={ "/api/v1/sites/" (x.site_id) "/permanences/" (x.permanence_id) "/queue/live" }
-                            data-fragment={ "/agents/permanences/" (x.permanence_id) "/file" } { (q) }
-                        // Without the script the queue does not follow by
-                        // itself: say so, with the way to see it again.
-                        noscript {
-                            p.hint {
-                                (t(ctx, "queue-without-script")) " "
-                                a href={ "/agents/permanences/" (x.permanence_id) "#file" } { (t(ctx, "refresh")) }
-                            }
+            }
+            @if let Some(q) = queue {
+                section aria-labelledby="h-file" {
+                    h2 id="h-file" { (t(ctx, "drop-in-queue-2")) }
+                    div id="file" aria-live="polite"
+                        data-live={ "/api/v1/sites/" (x.site_id) "/permanences/" (x.permanence_id) "/queue/live" }
+                        data-fragment={ "/agents/permanences/" (x.permanence_id) "/file" } { (q) }
+                    // Without the script the queue does not follow by
+                    // itself: say so, with the way to see it again.
+                    noscript {
+                        p.hint {
+                            (t(ctx, "queue-without-script")) " "
+                            a href={ "/agents/permanences/" (x.permanence_id) "#file" } { (t(ctx, "refresh")) }
                         }
-                        form method="post" action={ "/agents/permanences/" (x.permanence_id) "/file" } {
-                            (csrf_field(ctx))
-                            fieldset {
-                                legend { (t(ctx, "someone-arrives")) }
-                                label for="first_name" { (t(ctx, "first-name-optional")) }
-                                input type="text" id="first_name" name="first_name" maxlength="50";
-                                p { (t(ctx, "what-for")) }
-                                (reason_chips(ctx, "reason", &[]))
-                                button type="submit" { (t(ctx, "add-to-the-queue")) }
-                            }
+                    }
+                    form method="post" action={ "/agents/permanences/" (x.permanence_id) "/file" } {
+                        (csrf_field(ctx))
+                        fieldset {
+                            legend { (t(ctx, "someone-arrives")) }
+                            (staff_input("first_name", &t(ctx, "first-name-optional"), "text", &typed.first_name, problem.as_ref()))
+                            p { (t(ctx, "what-for")) }
+                            (reason_chips(ctx, "reason", &typed.reasons))
+                            button type="submit" { (t(ctx, "add-to-the-queue")) }
                         }
                     }
                 }
             }
-        };
-        Ok(Page::new(title, body).wide().render(ctx))
-    })
+        }
+    };
+    let status = match &problem {
+        None => StatusCode::OK,
+        Some(r) if r.field.is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        Some(_) => StatusCode::CONFLICT,
+    };
+    Ok(Page::new(title, body).wide().status(status).render(ctx))
+}
+
+/// Where a refused action on a permanence goes: back to its page, which
+/// says why, except when the page itself cannot be shown (not found, not
+/// allowed), which the error page says.
+pub(super) async fn refused_on_permanence(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    permanence_id: &str,
+    e: ApiError,
+    typed: &Arrival,
+) -> Result<Response, ApiError> {
+    match e {
+        ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::BadRequest(_) => {
+            let r = Refusal::of(ctx, &e);
+            permanence_view(web, ctx, p, permanence_id, Some(r), typed).await
+        }
+        e => Err(e),
+    }
 }
 
 pub(super) fn step_button(ctx: &Ctx, b: &Booking, step: &str, label: &str, name: &str) -> Markup {
@@ -393,7 +439,8 @@ pub async fn arrive_post(
         let pairs = forms::pairs(&body);
         let reasons = reasons_from(&pairs, "reason")?;
         let first = forms::field(&pairs, "first_name");
-        web.inner
+        match web
+            .inner
             .appointments
             .drop_in_arrive(
                 &p.acting(ctx.correlation, ctx.now),
@@ -401,11 +448,20 @@ pub async fn arrive_post(
                 Some(first),
                 &reasons,
             )
-            .await?;
-        Ok(see_other(&format!(
-            "/agents/permanences/{}#file",
-            x.permanence_id
-        )))
+            .await
+        {
+            Ok(_) => Ok(see_other(&format!(
+                "/agents/permanences/{}#file",
+                x.permanence_id
+            ))),
+            Err(e) => {
+                let typed = Arrival {
+                    first_name: first.to_owned(),
+                    reasons,
+                };
+                refused_on_permanence(&web, ctx, p, &x.permanence_id, e.into(), &typed).await
+            }
+        }
     })
 }
 
@@ -437,14 +493,28 @@ pub async fn ticket_post(
                 });
             }
         };
-        web.inner
+        match web
+            .inner
             .appointments
             .drop_in_step(&p.acting(ctx.correlation, ctx.now), id, to)
-            .await?;
-        Ok(see_other(&format!(
-            "/agents/permanences/{}#file",
-            x.permanence_id
-        )))
+            .await
+        {
+            Ok(_) => Ok(see_other(&format!(
+                "/agents/permanences/{}#file",
+                x.permanence_id
+            ))),
+            Err(e) => {
+                refused_on_permanence(
+                    &web,
+                    ctx,
+                    p,
+                    &x.permanence_id,
+                    e.into(),
+                    &Arrival::default(),
+                )
+                .await
+            }
+        }
     })
 }
 

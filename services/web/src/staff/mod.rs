@@ -24,7 +24,8 @@ use serde::Deserialize;
 use crate::Web;
 use crate::forms::{self, TokenCheck};
 use crate::layout::{
-    Ctx, Page, csrf_field, failure, phone_words, says, see_other, staff_language, url_encode, when,
+    Ctx, Page, Refusal, csrf_field, failure, phone_words, refusal_top, says, see_other,
+    staff_input, staff_language, url_encode, when,
 };
 use crate::text::reason_label;
 

@@ -603,13 +603,27 @@ pub async fn step_post(
                 });
             }
         };
-        web.inner
+        match web
+            .inner
             .appointments
             .advance(&p.acting(ctx.correlation, ctx.now), b.id, to)
-            .await?;
-        Ok(see_other(&format!(
-            "/agents/permanences/{}#rdv-{}",
-            b.permanence_id, b.id
-        )))
+            .await
+        {
+            Ok(_) => Ok(see_other(&format!(
+                "/agents/permanences/{}#rdv-{}",
+                b.permanence_id, b.id
+            ))),
+            Err(e) => {
+                super::day::refused_on_permanence(
+                    &web,
+                    ctx,
+                    p,
+                    &b.permanence_id,
+                    e.into(),
+                    &super::day::Arrival::default(),
+                )
+                .await
+            }
+        }
     })
 }
