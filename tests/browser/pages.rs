@@ -211,7 +211,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     assert!(
         b.text()
             .await
-            .contains("le rendez-vous est pris quand même")
+            .contains("votre rendez-vous est quand même pris")
     );
     b.click_on("#sms").await;
     b.click_on("main form button[type=submit]").await;
@@ -921,8 +921,8 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
     // The administrator opens an account; its password is shown once.
     let a = w.signed_in(&w.admin, DESKTOP).await;
     a.goto(&format!("{}/agents/equipe", w.base)).await;
-    a.type_in("#new_name", "Sami").await;
-    a.type_in("#new_email", "sami@ville.example.fr").await;
+    a.type_in("#name", "Sami").await;
+    a.type_in("#email", "sami@ville.example.fr").await;
     a.click(&a.find_text("button", "Créer le compte").await)
         .await;
     let text = a.text().await;

@@ -205,7 +205,7 @@ async fn a_day_of_visits_gives_the_figures_the_evaluation_counts() {
         ("people", format!("{month}: personnes 2, demandes 2.")),
         (
             "kinds",
-            "Démarches en ligne: demandes 2. Smartphone: demandes 1.".to_owned(),
+            "Une démarche en ligne: demandes 2. Smartphone: demandes 1.".to_owned(),
         ),
         ("waits", "0–5 min: personnes 2.".to_owned()),
         ("no-shows", "sans rappel reçu: absents 50.".to_owned()),
