@@ -647,6 +647,11 @@ async fn fits(b: &Browser, lang: &str, path: &str, size: &str) -> Vec<String> {
     for c in b.controls_outside().await {
         problems.push(format!("{lang} {size} {path}: {c} lies outside the window"));
     }
+    for c in b.small_targets().await {
+        problems.push(format!(
+            "{lang} {size} {path}: {c} is smaller than 44 × 44 px"
+        ));
+    }
     problems
 }
 

@@ -353,6 +353,39 @@ impl Browser {
     /// lie (even partly) outside the window's width, described for a
     /// message; those in a box that scrolls sideways on its own (a wide
     /// table) are reached by scrolling it and are left out.
+    /// Touch targets smaller than 44 × 44 CSS pixels (WCAG 2.5.5): buttons,
+    /// button-like links, fields, menus, the question of a confirmation,
+    /// the labels of check boxes. Links inside a sentence are exempt, as
+    /// the criterion says.
+    pub async fn small_targets(&self) -> Vec<String> {
+        let found = self
+            .script(
+                r#"
+                const out = [];
+                for (const el of document.querySelectorAll(
+                    "button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, .choice, .times a, summary, nav a, label.check, .chips label")) {
+                  if (el.offsetParent === null || el.hidden) continue;
+                  const r = el.getBoundingClientRect();
+                  if (r.height < 43.5 || r.width < 43.5) {
+                    out.push(el.tagName.toLowerCase() + " \"" +
+                      (el.textContent || el.name || el.id || "").trim().slice(0, 40) + "\" " +
+                      Math.round(r.width) + "×" + Math.round(r.height) + " px");
+                  }
+                }
+                return out;"#,
+                json!([]),
+            )
+            .await;
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn controls_outside(&self) -> Vec<String> {
         let found = self
             .script(
