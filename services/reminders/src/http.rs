@@ -98,12 +98,14 @@ async fn report_get(
     Ok(status.into_response())
 }
 
-async fn of_appointment_get(
-    State(r): State<Reminders>,
-    principal: api::Principal,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    let id: AppointmentId = path_id("appointment", &raw)?;
+/// The appointment of the address, at a site where `principal` works at
+/// the desk.
+async fn appointment_at_desk(
+    r: &Reminders,
+    principal: &api::Principal,
+    raw: &str,
+) -> Result<AppointmentId, ApiError> {
+    let id: AppointmentId = path_id("appointment", raw)?;
     let Some(site) = r.site_of(id).await? else {
         return Err(ApiError::NotFound(messages::say!(
             crate::ERRORS,
@@ -112,6 +114,15 @@ async fn of_appointment_get(
         )));
     };
     principal.require(FRONT_DESK, Some(site))?;
+    Ok(id)
+}
+
+async fn of_appointment_get(
+    State(r): State<Reminders>,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = appointment_at_desk(&r, &principal, &raw).await?;
     Ok(axum::Json(r.of_appointment(id).await?).into_response())
 }
 
@@ -125,15 +136,7 @@ async fn resend_post(
     now: api::Now,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: AppointmentId = path_id("appointment", &raw)?;
-    let Some(site) = r.site_of(id).await? else {
-        return Err(ApiError::NotFound(messages::say!(
-            crate::ERRORS,
-            "there-is-no-appointment",
-            id = id
-        )));
-    };
-    principal.require(FRONT_DESK, Some(site))?;
+    let id = appointment_at_desk(&r, &principal, &raw).await?;
     let acting = principal.acting(correlation, now);
     let reminder = r.resend_last_sms(&acting, id).await?;
     Ok((

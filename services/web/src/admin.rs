@@ -474,6 +474,17 @@ pub async fn site_page(State(web): State<Web>, ctx: Ctx, Path(raw): Path<String>
     })
 }
 
+/// The site's page again, with a refused site or closure form as typed.
+async fn site_refused(
+    web: &Web,
+    ctx: &Ctx,
+    site: &calendar::SiteView,
+    others: &SiteForms,
+) -> Result<Response, ApiError> {
+    let today = contracts::time::local_date(web.now());
+    site_view(web, ctx, site, &RuleForm::empty(today), None, None, others).await
+}
+
 /// What was typed in a site page's other forms when one was refused: the
 /// site's details, or a closure (first day, last day, reason).
 #[derive(Default)]
@@ -599,17 +610,7 @@ pub async fn site_change(
                     details: Some(d),
                     ..SiteForms::default()
                 };
-                let today = contracts::time::local_date(web.now());
-                site_view(
-                    &web,
-                    ctx,
-                    &site,
-                    &RuleForm::empty(today),
-                    None,
-                    None,
-                    &others,
-                )
-                .await
+                site_refused(&web, ctx, &site, &others).await
             }
         }
     })
@@ -655,17 +656,7 @@ pub async fn closure_create(
                     closure_refused: Some(Refusal::of(ctx, &e)),
                     ..SiteForms::default()
                 };
-                let today = contracts::time::local_date(web.now());
-                site_view(
-                    &web,
-                    ctx,
-                    &site,
-                    &RuleForm::empty(today),
-                    None,
-                    None,
-                    &others,
-                )
-                .await
+                site_refused(&web, ctx, &site, &others).await
             }
         }
     })

@@ -29,12 +29,7 @@ async fn rows(
     p: &Principal,
     x: &calendar::Permanence,
 ) -> Result<Vec<Row>, ApiError> {
-    let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-    let names: Vec<String> = people(web, ctx, p, ReadPurpose::DayList, &list)
-        .await?
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let (list, names) = super::day::day_list_named(web, ctx, p, &x.permanence_id).await?;
     let slots = web
         .inner
         .calendar

@@ -247,6 +247,23 @@ pub(super) async fn people(
         .collect())
 }
 
+/// A permanence's live appointments in time order, with their residents'
+/// names as `p` may see them (an audited day-list read).
+pub(super) async fn day_list_named(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    permanence_id: &str,
+) -> Result<(Vec<Booking>, Vec<String>), ApiError> {
+    let list = web.inner.appointments.day_list(permanence_id).await?;
+    let names = people(web, ctx, p, ReadPurpose::DayList, &list)
+        .await?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    Ok((list, names))
+}
+
 /// A permanence's day: appointments with their buttons, the drop-in queue
 /// (live), and the arrival form.
 pub async fn permanence_page(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
@@ -274,12 +291,7 @@ pub(super) async fn permanence_view(
     typed: &Arrival,
 ) -> Result<Response, ApiError> {
     let x = permanence_at_desk(web, p, id).await?;
-    let list = web.inner.appointments.day_list(&x.permanence_id).await?;
-    let names: Vec<String> = people(web, ctx, p, ReadPurpose::DayList, &list)
-        .await?
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let (list, names) = day_list_named(web, ctx, p, &x.permanence_id).await?;
     let queue = if x.drop_in {
         Some(queue_markup(web, ctx, &x).await?)
     } else {
