@@ -1725,6 +1725,11 @@ async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
     let nine = format!("/rdv/{site}?heure={day}T09:00");
     let half_past = format!("/rdv/{site}?heure={day}T09:30");
     assert!(!agenda.body.contains(&nine), "{}", agenda.body);
+    assert!(
+        agenda.body.contains("complet") && agenda.body.contains("1 place libre"),
+        "{}",
+        agenda.body
+    );
     assert!(agenda.body.contains(&half_past), "{}", agenda.body);
     // The week holds the day.
     let week = t

@@ -294,3 +294,8 @@ rule-change-strands = { $count ->
     [one] 1 appointment already booked would no longer fit the new hours
    *[other] { $count } appointments already booked would no longer fit the new hours
 }: move or cancel them first (from the site's agenda), then save again.
+free-places-count = { $count ->
+    [0] full
+    [one] 1 free place
+   *[other] { $count } free places
+}

@@ -297,3 +297,8 @@ rule-change-strands = { $count ->
     [one] 1 rendez-vous déjà pris ne tiendrait plus dans les nouveaux horaires
    *[other] { $count } rendez-vous déjà pris ne tiendraient plus dans les nouveaux horaires
 } : déplacez-les ou annulez-les d’abord (depuis l’agenda du lieu), puis enregistrez de nouveau.
+free-places-count = { $count ->
+    [0] complet
+    [one] 1 place libre
+   *[other] { $count } places libres
+}

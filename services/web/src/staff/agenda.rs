@@ -155,7 +155,7 @@ pub async fn agenda_page(
                         (reminders::texts::time(ctx.lang, x.starts_local.time())) "–" (reminders::texts::time(ctx.lang, x.ends_local.time()))
                     }
                     p {
-                        (x.label) " · "
+                        @if !x.label.is_empty() { (x.label) " · " }
                         (t_with(ctx, "desks-count", &[("count", x.desks.into())]))
                         @if x.drop_in { " · " (t(ctx, "drop-in-queue-2")) }
                         @if x.appointments { " · " (t(ctx, "appointments")) }
@@ -184,7 +184,11 @@ pub async fn agenda_page(
                                                     }
                                                 }
                                             }
-                                            td { (r.free) }
+                                            td {
+                                                @if r.starts_at > now {
+                                                    (t_with(ctx, "free-places-count", &[("count", r.free.into())]))
+                                                } @else { "—" }
+                                            }
                                             td {
                                                 @if r.free > 0 && r.starts_at > now {
                                                     a.button.small href={ "/rdv/" (site.id) "?heure=" (contracts::time::to_local(r.starts_at).format("%Y-%m-%dT%H:%M")) } {
