@@ -421,7 +421,7 @@ async fn a_resident_books_on_a_phone_reception_moves_it_a_mediator_records_it_an
     );
     let row = c
         .script(
-            "const r = [...document.querySelectorAll('tbody tr')].pop();
+            "const r = [...document.querySelector('table').querySelectorAll('tbody tr')].pop();
              return [...r.children].map(c => c.textContent.trim());",
             json!([]),
         )

@@ -551,3 +551,248 @@ fn the_kinds_chart_names_kinds_as_the_forms_do() {
         );
     }
 }
+
+/// The resident's autonomy is recorded with a visit's requests (never
+/// chosen in advance, refused in words when it is not a level), and the
+/// figures show it: requests by level, and over successive visits who
+/// moved up a level and how long it took, still counted after the person
+/// is erased.
+#[tokio::test]
+async fn autonomy_is_recorded_and_progress_over_visits_survives_erasure() {
+    let t = TestApp::new().await;
+    let boss = t
+        .staff("coordination-autonomie", &[(Role::Coordinator, None)])
+        .await;
+    let admin = t.staff("admin-autonomie", &[(Role::Admin, None)]).await;
+    let site = site_with_slots(&t, 2).await;
+    let mediator = t
+        .staff(
+            "mediation-autonomie",
+            &[(Role::Mediator, Some(site.parse().expect("site id")))],
+        )
+        .await;
+    let (first, later) = (t.open_day(1), t.open_day(4));
+    let nine = |day: chrono::NaiveDate| {
+        contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists")
+    };
+    let iso = |t: chrono::DateTime<Utc>| contracts::time::to_local(t).fixed_offset().to_rfc3339();
+    let q = &t.state.appointments;
+    let acting = api::Acting::system("test", t.now());
+    // Two visits each for Awa (guided, then autonomous) and for Karim
+    // (with help twice): each booked for another reason.
+    let mut visits = Vec::new();
+    for (phone, name, levels) in [
+        ("06 44 44 44 44", "Awa Traoré", ["guided", "autonomous"]),
+        ("06 55 55 55 55", "Karim Benali", ["with_help", "with_help"]),
+    ] {
+        for ((day, reason), level) in [(first, "procedure_caf"), (later, "email")]
+            .into_iter()
+            .zip(levels)
+        {
+            let made = t
+                .send(Call::post("/api/v1/appointments").json(json!({
+                    "site": site, "start": iso(nine(day)), "reason": reason,
+                    "resident": {"name": name, "phone": phone}})))
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+            let made = made.json();
+            let id: contracts::AppointmentId =
+                made["id"].as_str().expect("id").parse().expect("id");
+            q.advance(
+                &acting.clone().at(nine(day)),
+                id,
+                appointments::Stage::Arrived,
+            )
+            .await
+            .expect("arrived");
+            visits.push((id, made["resident_id"].as_str().map(str::to_owned), level));
+        }
+    }
+    for (id, _, level) in &visits {
+        let recorded = t
+            .send(
+                Call::new(
+                    axum::http::Method::PUT,
+                    &format!("/api/v1/visits/{}/requests", id.0),
+                )
+                .bearer(&mediator.token)
+                .json(json!({"requests": [{"reason": "email", "autonomy": level}]})),
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+        assert_eq!(recorded.json()[0]["autonomy"], *level, "{}", recorded.body);
+    }
+    // A level that is not one is refused in words, naming the field.
+    let wrong = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/visits/{}/requests", visits[0].0.0),
+            )
+            .bearer(&mediator.token)
+            .json(json!({"requests": [{"reason": "email", "autonomy": "expert"}]})),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    assert_eq!(wrong.json()["field"], "requests.autonomy");
+
+    let path = format!("/api/v1/stats?from={first}&to={later}&by=site");
+    let total = t.send(Call::get(&path).bearer(&boss.token)).await.json()["total"].clone();
+    assert_eq!(total["autonomy_guided"], 1, "{total}");
+    assert_eq!(total["autonomy_with_help"], 2, "{total}");
+    assert_eq!(total["autonomy_autonomous"], 1, "{total}");
+    assert_eq!(total["residents_followed"], 2, "{total}");
+    assert_eq!(total["residents_moved_up"], 1, "{total}");
+    assert_eq!(total["moved_up_share"], 0.5, "{total}");
+    let days = (later - first).num_days();
+    assert_eq!(total["days_to_move_up_median"], days, "{total}");
+
+    // Awa is erased: her progress is still counted, her name nowhere.
+    let awa = t
+        .send(Call::get("/api/v1/residents/search?q=0644444444").bearer(&admin.token))
+        .await
+        .json()[0]["resident_id"]
+        .as_str()
+        .expect("a resident")
+        .to_owned();
+    let erased = t
+        .send(
+            Call::new(
+                axum::http::Method::DELETE,
+                &format!("/api/v1/residents/{awa}"),
+            )
+            .bearer(&admin.token),
+        )
+        .await;
+    assert!(erased.status.is_success(), "{}", erased.body);
+    let after = t.send(Call::get(&path).bearer(&boss.token)).await.json()["total"].clone();
+    assert_eq!(after["residents_moved_up"], 1, "{after}");
+    assert_eq!(after["residents_followed"], 2, "{after}");
+    let csv = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats.csv?from={first}&to={later}&by=site"
+            ))
+            .bearer(&boss.token),
+        )
+        .await;
+    assert!(!csv.body.contains("Awa"), "{}", csv.body);
+    assert!(csv.body.contains("personnes_progressant"), "{}", csv.body);
+}
+
+/// A mediator orients a resident at the end of a visit, in one tap from
+/// the visit's page or through the API: to another kind of helper or to a
+/// partner the site lists (one the site does not list is refused in
+/// words); the same orientation twice counts once; the figures count them
+/// by where to.
+#[tokio::test]
+async fn orientations_are_recorded_in_one_tap_and_counted() {
+    let t = TestApp::new().await;
+    let boss = t
+        .staff("coordination-orientation", &[(Role::Coordinator, None)])
+        .await;
+    let site = site_with_slots(&t, 1).await;
+    let mediator = t
+        .staff(
+            "mediation-orientation",
+            &[(Role::Mediator, Some(site.parse().expect("site id")))],
+        )
+        .await;
+    // The site lists its partners.
+    let current = t
+        .send(Call::get(&format!("/api/v1/sites/{site}")).bearer(&boss.token))
+        .await
+        .json();
+    let changed = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/sites/{site}"))
+                .bearer(&boss.token)
+                .json(
+                    json!({"name": current["name"], "address": current["address"],
+                             "partners": ["CAF", "France Travail", " CAF "],
+                             "version": current["version"]}),
+                ),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.body);
+    let listed = t
+        .send(Call::get(&format!("/api/v1/sites/{site}")).bearer(&boss.token))
+        .await
+        .json();
+    assert_eq!(listed["partners"], json!(["CAF", "France Travail"]));
+
+    let day = t.open_day(1);
+    let made = book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let id: contracts::AppointmentId = made["id"].as_str().expect("id").parse().expect("id");
+    let nine = contracts::time::to_utc(day.and_hms_opt(9, 0, 0).expect("time")).expect("exists");
+    t.state
+        .appointments
+        .advance(
+            &api::Acting::system("test", t.now()).at(nine),
+            id,
+            appointments::Stage::Arrived,
+        )
+        .await
+        .expect("arrived");
+    let path = format!("/api/v1/visits/{}/orientations", id.0);
+    let orient = |to_kind: &str, to: &str| {
+        Call::post(&path)
+            .bearer(&mediator.token)
+            .json(json!({"to_kind": to_kind, "to": to}))
+    };
+    let caf = t.send(orient("partner", "CAF")).await;
+    assert_eq!(caf.status, StatusCode::CREATED, "{}", caf.body);
+    let unknown = t.send(orient("partner", "Mairie annexe")).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.body
+    );
+    assert_eq!(unknown.json()["field"], "to");
+    // The page offers one button per helper and partner; one tap records.
+    let page = t
+        .send(Call::get(&format!("/agents/visites/{}", id.0)).bearer(&mediator.token))
+        .await;
+    assert!(
+        page.body.contains(r#"value="France Travail""#) && page.body.contains("✓ CAF"),
+        "{}",
+        page.body
+    );
+    let tap = t
+        .send(
+            Call::post(&format!("/agents/visites/{}/orienter", id.0))
+                .bearer(&mediator.token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw("to_kind=helper&to=it_helper".to_owned()),
+        )
+        .await;
+    assert_eq!(tap.status, StatusCode::SEE_OTHER, "{}", tap.body);
+    // Twice the same: once.
+    let again = t.send(orient("partner", "CAF")).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    let list = t
+        .send(Call::get(&path).bearer(&mediator.token))
+        .await
+        .json();
+    assert_eq!(
+        list,
+        json!([{"to_kind": "partner", "to": "CAF"}, {"to_kind": "helper", "to": "it_helper"}])
+    );
+    let total = t
+        .send(Call::get(&format!("/api/v1/stats?from={day}&to={day}&by=site")).bearer(&boss.token))
+        .await
+        .json()["total"]
+        .clone();
+    assert_eq!(total["oriented"], 2, "{total}");
+    assert_eq!(
+        total["oriented_to"],
+        json!({"helper:it_helper": 1, "partner:CAF": 1}),
+        "{total}"
+    );
+}

@@ -64,3 +64,5 @@ record-what-visit-was-about = سجّل موضوع الزيارة بعد وصول
 record-what-visit-was-about-2 = سجّل موضوع الزيارة بعد المناداة على الساكن
 there-is-no-appointment-or = لا يوجد موعد ولا تذكرة { $visit }
 slot-taken = حُجز هذا الوقت للتو: اختر وقتًا آخر
+use-guided-with-help-or = { $other }: استخدم guided أو with_help أو autonomous أو not_said (أو لا تعطه)
+orient-to-a-helper-or-partner = « { $to } »: وجّه إلى it_helper أو mediator، أو إلى شريك يذكره المكان (صفحة المكان)

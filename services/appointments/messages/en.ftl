@@ -63,3 +63,5 @@ record-what-visit-was-about = record what a visit was about once the resident ca
 record-what-visit-was-about-2 = record what a visit was about once the resident was called
 there-is-no-appointment-or = there is no appointment or ticket { $visit }
 slot-taken = this time was just taken: choose another one
+use-guided-with-help-or = { $other }: use guided, with_help, autonomous or not_said (or leave it out)
+orient-to-a-helper-or-partner = "{ $to }": orient to it_helper or mediator, or to a partner the site lists (the site's page)

@@ -63,3 +63,5 @@ record-what-visit-was-about = enregistrez l'objet d'une visite une fois l'habita
 record-what-visit-was-about-2 = enregistrez l'objet d'une visite une fois l'habitant appelé
 there-is-no-appointment-or = il n'y a pas de rendez-vous ni de ticket { $visit }
 slot-taken = ce créneau vient d'être pris : choisissez-en un autre
+use-guided-with-help-or = { $other } : utilisez guided, with_help, autonomous ou not_said (ou ne le donnez pas)
+orient-to-a-helper-or-partner = « { $to } » : orientez vers it_helper ou mediator, ou vers un partenaire que le lieu liste (page du lieu)

@@ -106,6 +106,18 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             requests_put,
         )
+        .route(
+            Get,
+            "/api/v1/visits/{visit_id}/orientations",
+            Staff(FRONT_DESK),
+            orientations_get,
+        )
+        .route(
+            Post,
+            "/api/v1/visits/{visit_id}/orientations",
+            Staff(FRONT_DESK),
+            orientations_post,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -821,6 +833,10 @@ struct RequestBody {
     /// done, follow_up, redirected or not_said (also when absent).
     #[serde(default)]
     outcome: Option<String>,
+    /// The resident's autonomy for it: guided, with_help or autonomous;
+    /// absent or null: not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    autonomy: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -852,8 +868,42 @@ fn requests_shown(list: &[contracts::proto::appointments::v1::VisitRequest]) -> 
                 Accompaniment::NotSaid | Accompaniment::Unspecified => None,
             },
             outcome: Some(outcome_code(r.came_to()).to_owned()),
+            autonomy: autonomy_code(r.autonomy()).map(str::to_owned),
         })
         .collect()
+}
+
+/// An autonomy level as the API writes it; "not said" is left out.
+pub fn autonomy_code(a: contracts::proto::appointments::v1::Autonomy) -> Option<&'static str> {
+    use contracts::proto::appointments::v1::Autonomy;
+    match a {
+        Autonomy::Guided => Some("guided"),
+        Autonomy::WithHelp => Some("with_help"),
+        Autonomy::Autonomous => Some("autonomous"),
+        Autonomy::NotSaid => None,
+    }
+}
+
+/// An autonomy level as the API reads it (absent, null or `not_said`: not
+/// said).
+pub fn autonomy_of(
+    code: Option<&str>,
+) -> Result<contracts::proto::appointments::v1::Autonomy, AppointmentError> {
+    use contracts::proto::appointments::v1::Autonomy;
+    match code.unwrap_or("not_said") {
+        "guided" => Ok(Autonomy::Guided),
+        "with_help" => Ok(Autonomy::WithHelp),
+        "autonomous" => Ok(Autonomy::Autonomous),
+        "not_said" => Ok(Autonomy::NotSaid),
+        other => Err(AppointmentError::invalid(
+            "requests.autonomy",
+            messages::say!(
+                crate::MESSAGES,
+                "use-guided-with-help-or",
+                other = format!("{other:?}")
+            ),
+        )),
+    }
 }
 
 /// The visit of the address, checked to be at a site where the caller works.
@@ -912,15 +962,87 @@ async fn requests_put(
             Some(false) => Accompaniment::Autonomous,
             None => Accompaniment::NotSaid,
         };
-        requests.push(VisitRequest::recorded(
-            reason(&r.reason, "requests.reason")?,
-            how,
-            outcome,
-        ));
+        requests.push(
+            VisitRequest::recorded(reason(&r.reason, "requests.reason")?, how, outcome)
+                .with_autonomy(autonomy_of(r.autonomy.as_deref())?),
+        );
     }
     let recorded = s
         .appointments
         .record_requests(&principal.acting(correlation, now), visit, requests)
         .await?;
     Ok(axum::Json(requests_shown(&recorded)).into_response())
+}
+
+/// One orientation, as the API reads and writes it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrientationBody {
+    /// `helper` (then `to` is `it_helper` or `mediator`) or `partner`
+    /// (then `to` is a partner the site lists).
+    to_kind: String,
+    to: String,
+}
+
+fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> OrientationBody {
+    use contracts::proto::appointments::v1::OrientationKind;
+    OrientationBody {
+        to_kind: match o.to_kind() {
+            OrientationKind::Partner => "partner",
+            _ => "helper",
+        }
+        .to_owned(),
+        to: o.to.clone(),
+    }
+}
+
+/// An orientation kind as the API reads it.
+pub fn orientation_kind(
+    code: &str,
+) -> Result<contracts::proto::appointments::v1::OrientationKind, AppointmentError> {
+    use contracts::proto::appointments::v1::OrientationKind;
+    match code {
+        "helper" => Ok(OrientationKind::Helper),
+        "partner" => Ok(OrientationKind::Partner),
+        other => Err(AppointmentError::invalid(
+            "to_kind",
+            messages::say!(crate::MESSAGES, "orient-to-a-helper-or-partner", to = other),
+        )),
+    }
+}
+
+async fn orientations_get(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let visit = visit_for(&s, &principal, &raw).await?;
+    let list = s.appointments.orientations_of(visit).await?;
+    Ok(axum::Json(list.iter().map(orientation_shown).collect::<Vec<_>>()).into_response())
+}
+
+async fn orientations_post(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    now: Now,
+    principal: api::Principal,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let visit = visit_for(&s, &principal, &raw).await?;
+    let body: OrientationBody = api::json_body(&body)?;
+    let oriented = s
+        .appointments
+        .orient(
+            &principal.acting(correlation, now),
+            visit,
+            orientation_kind(&body.to_kind)?,
+            &body.to,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(orientation_shown(&oriented)),
+    )
+        .into_response())
 }

@@ -26,7 +26,7 @@ mod queue;
 mod service;
 
 pub use error::{AppointmentError, Available};
-pub use http::{manage_url, routes};
+pub use http::{autonomy_code, autonomy_of, manage_url, orientation_kind, routes};
 pub use model::{BOOKING, Booking, Model, Stage};
 pub use queue::{DROP_IN, Ticket, TicketState};
 pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};

@@ -76,6 +76,8 @@ pub struct Model {
     pub queues: crate::queue::Queues,
     /// Visit (appointment or ticket) id → the requests it carried.
     pub visits: HashMap<uuid::Uuid, Vec<ev::VisitRequest>>,
+    /// Visit id → where it oriented the resident, in order.
+    pub orientations: HashMap<uuid::Uuid, Vec<ev::VisitOriented>>,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -156,6 +158,10 @@ impl Model {
                 self.versions.insert(e.stream.clone(), e.version);
                 let id: uuid::Uuid = x.visit_id.parse().map_err(|_| bad(e, "visit"))?;
                 self.visits.insert(id, x.requests);
+            } else if let Some(x) = decode_event::<ev::VisitOriented>(e)? {
+                self.versions.insert(e.stream.clone(), e.version);
+                let id: uuid::Uuid = x.visit_id.parse().map_err(|_| bad(e, "visit"))?;
+                self.orientations.entry(id).or_default().push(x);
             } else if e.category() == BOOKING {
                 self.fold(e)?;
             } else if e.category() == crate::queue::DROP_IN {

@@ -20,3 +20,5 @@ there-is-no-site-2 = there is no site { $site }
 rule-stays-at-its-site = a rule stays at its site: retire it and create one at the other site
 rule-has-no-permanence-on = the rule { $label } has no permanence on { $day }
 is-not-on-duty-on = { $staff } is not on duty on { $day }
+partner-name-too-long = "{ $name }": a partner is named in 100 characters at most, on one line
+at-most-30-partners = a site lists 30 partners at most

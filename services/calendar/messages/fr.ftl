@@ -20,3 +20,5 @@ there-is-no-site-2 = il n'y a pas de site { $site }
 rule-stays-at-its-site = une règle reste sur son site : retirez-la et créez-en une sur l'autre site
 rule-has-no-permanence-on = la règle { $label } n'a pas de permanence le { $day }
 is-not-on-duty-on = { $staff } n'est pas de service le { $day }
+partner-name-too-long = « { $name } » : un partenaire se nomme en 100 caractères au plus, sur une ligne
+at-most-30-partners = un lieu liste 30 partenaires au plus

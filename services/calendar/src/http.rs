@@ -132,6 +132,8 @@ struct SiteShown {
     opens_on_public_holidays: bool,
     confirms_online_bookings_by_sms: bool,
     appointments_per_reason: u32,
+    /// The partner organisations mediators orient residents to.
+    partners: Vec<String>,
     /// Send it back with a change, so that a concurrent change is detected.
     version: u64,
     closures: Vec<serde_json::Value>,
@@ -149,6 +151,7 @@ fn site_shown(s: &timetable::SiteView) -> SiteShown {
         opens_on_public_holidays: d.opens_on_public_holidays,
         confirms_online_bookings_by_sms: d.confirms_online_bookings_by_sms,
         appointments_per_reason: d.appointments_per_reason.max(1),
+        partners: d.partners.clone(),
         version: s.version,
         closures: s
             .closures
@@ -198,6 +201,10 @@ struct SiteRequest {
     /// Future appointments a phone may hold per reason (default 1).
     #[serde(default)]
     appointments_per_reason: u32,
+    /// Partner organisations residents may be oriented to (CAF, France
+    /// Travail, an association…).
+    #[serde(default)]
+    partners: Vec<String>,
     /// The version the editor saw (changes only).
     version: Option<u64>,
 }
@@ -213,6 +220,7 @@ impl SiteRequest {
             opens_on_public_holidays: self.opens_on_public_holidays,
             confirms_online_bookings_by_sms: self.confirms_online_bookings_by_sms,
             appointments_per_reason: self.appointments_per_reason,
+            partners: self.partners.clone(),
         }
     }
 }

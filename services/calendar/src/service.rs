@@ -85,7 +85,32 @@ fn check_details(d: &ev::SiteDetails) -> Result<ev::SiteDetails, Invalid> {
                 ));
             }
         },
+        partners: partners(&d.partners)?,
     })
+}
+
+/// The partner organisations a site lists: each named in 1 to 100
+/// characters, at most 30, blank lines and repeats dropped.
+fn partners(names: &[String]) -> Result<Vec<String>, Invalid> {
+    let mut kept: Vec<String> = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        if name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                "partners",
+                messages::say!(crate::MESSAGES, "partner-name-too-long", name = name),
+            ));
+        }
+        if !kept.iter().any(|k| k == name) {
+            kept.push(name.to_owned());
+        }
+    }
+    if kept.len() > 30 {
+        return Err(Invalid::new(
+            "partners",
+            messages::say!(crate::MESSAGES, "at-most-30-partners"),
+        ));
+    }
+    Ok(kept)
 }
 
 fn not_found_site(id: SiteId) -> CalendarError {

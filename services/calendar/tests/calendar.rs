@@ -60,6 +60,7 @@ fn site(name: &str, holidays: bool) -> ev::SiteDetails {
         opens_on_public_holidays: holidays,
         confirms_online_bookings_by_sms: false,
         appointments_per_reason: 0,
+        partners: Vec::new(),
     }
 }
 

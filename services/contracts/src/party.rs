@@ -1,7 +1,7 @@
 //! Who acted on an appointment, read from new events and from old ones
 //! that still said it as a word; the staff roles' names.
 
-use crate::proto::appointments::v1::{Accompaniment, CancelCause, Outcome, VisitRequest};
+use crate::proto::appointments::v1::{Accompaniment, Autonomy, CancelCause, Outcome, VisitRequest};
 use crate::proto::common::v1::Party;
 use crate::proto::common::v1::Reason;
 use crate::proto::identity::v1::Role;
@@ -79,7 +79,14 @@ impl VisitRequest {
             accompanied: how == Accompaniment::Accompanied,
             outcome: outcome.into(),
             accompaniment: how.into(),
+            autonomy: Autonomy::NotSaid.into(),
         }
+    }
+
+    /// The same request, with the resident's autonomy for it.
+    pub fn with_autonomy(mut self, autonomy: Autonomy) -> VisitRequest {
+        self.autonomy = autonomy.into();
+        self
     }
 
     /// Whether it was accompanied, from new events and from those written
@@ -155,6 +162,7 @@ mod tests {
             accompanied: true,
             outcome: 0,
             accompaniment: 0,
+            autonomy: 0,
         };
         assert_eq!(old.how(), Accompaniment::Accompanied);
         assert_eq!(old.came_to(), Outcome::Done);

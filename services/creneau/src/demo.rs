@@ -131,6 +131,18 @@ pub async fn load(
                     // The first site confirms online bookings by SMS.
                     confirms_online_bookings_by_sms: site_ids.is_empty(),
                     appointments_per_reason: 1,
+                    // The partners the evaluation's help desks sent people
+                    // to most.
+                    partners: [
+                        "CAF",
+                        "France Travail",
+                        "CPAM (Assurance maladie)",
+                        "Préfecture",
+                        "Centre communal d’action sociale",
+                        "Association d’aide aux démarches",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
                 },
             )
             .await

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use contracts::proto::appointments::v1::{Accompaniment, Outcome};
+use contracts::proto::appointments::v1::{Accompaniment, Autonomy, Outcome};
 use contracts::{Reason, SiteId};
 use serde::Serialize;
 
@@ -82,6 +82,23 @@ pub struct Figures {
     pub redirected: u32,
     /// Requests whose outcome was not said.
     pub outcome_not_said: u32,
+    /// Requests by the resident's autonomy for them (the national report's
+    /// three levels), and those where it was not said.
+    pub autonomy_guided: u32,
+    pub autonomy_with_help: u32,
+    pub autonomy_autonomous: u32,
+    pub autonomy_not_said: u32,
+    /// Progression: residents with at least two visits whose autonomy was
+    /// said, among them those whose level rose after their first, and the
+    /// median days from that first visit to the first higher level.
+    pub residents_followed: u32,
+    pub residents_moved_up: u32,
+    pub moved_up_share: Option<f64>,
+    pub days_to_move_up_median: Option<u32>,
+    /// Orientations at the end of visits, and by where to
+    /// (`helper:it_helper`, `partner:CAF`…).
+    pub oriented: u32,
+    pub oriented_to: BTreeMap<String, u32>,
     /// Drop-in: people called, and minutes from arrival to call.
     pub waited: u32,
     pub wait_median_minutes: Option<f64>,
@@ -133,8 +150,15 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
     let mut waits = Vec::new();
     let mut leads = Vec::new();
     let mut reminded = (0u32, 0u32);
+    // Resident → (day, level) of each visit whose autonomy was said.
+    let mut levels: BTreeMap<&str, Vec<(NaiveDate, u8)>> = BTreeMap::new();
     for (p, o) in permanences {
         f.permanences += 1;
+        if let Some(day) = p.day {
+            for (resident, level) in &p.levels {
+                levels.entry(resident).or_default().push((day, *level));
+            }
+        }
         f.people += u32::try_from(p.residents.len()).unwrap_or(u32::MAX) + p.tickets;
         for requests in p.visits.values() {
             if !requests.is_empty() {
@@ -160,6 +184,12 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
                         f.accompaniment_not_said += 1;
                     }
                 }
+                match r.autonomy {
+                    Autonomy::Guided => f.autonomy_guided += 1,
+                    Autonomy::WithHelp => f.autonomy_with_help += 1,
+                    Autonomy::Autonomous => f.autonomy_autonomous += 1,
+                    Autonomy::NotSaid => f.autonomy_not_said += 1,
+                }
                 match r.outcome {
                     Outcome::FollowUp => f.follow_up += 1,
                     Outcome::Redirected => f.redirected += 1,
@@ -167,6 +197,10 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
                     Outcome::Done | Outcome::Unspecified => f.done += 1,
                 }
             }
+        }
+        for (to, n) in &p.orientations {
+            f.oriented += n;
+            *f.oriented_to.entry(to.clone()).or_default() += n;
         }
         waits.extend_from_slice(&p.waits);
         leads.extend_from_slice(&p.lead_hours);
@@ -184,6 +218,22 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
         reminded.0 += o.reminded_honoured + o.reminded_no_show;
         reminded.1 += o.reminded_no_show;
     }
+    let mut days_up = Vec::new();
+    for visits in levels.values_mut() {
+        if visits.len() < 2 {
+            continue;
+        }
+        visits.sort_unstable();
+        f.residents_followed += 1;
+        let (first_day, first) = visits[0];
+        if let Some((day, _)) = visits.iter().find(|(_, l)| *l > first) {
+            f.residents_moved_up += 1;
+            days_up.push(u32::try_from((*day - first_day).num_days()).unwrap_or(0));
+        }
+    }
+    days_up.sort_unstable();
+    f.days_to_move_up_median = percentile(&days_up, 0.5);
+    f.moved_up_share = share(f.residents_moved_up, f.residents_followed).map(round2);
     waits.sort_unstable();
     leads.sort_unstable();
     for w in &waits {
@@ -259,6 +309,17 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
         "rappels_en_echec",
         "taux_absence_avec_rappel",
         "taux_absence_sans_rappel",
+        // Added after the others, so that a spreadsheet reading columns
+        // by position keeps working.
+        "autonomie_guide",
+        "autonomie_avec_aide",
+        "autonomie_autonome",
+        "autonomie_non_precisee",
+        "personnes_suivies",
+        "personnes_progressant",
+        "part_progressant",
+        "jours_pour_progresser_median",
+        "orientations",
     ]);
     out.push_str(&header.join(";"));
     out.push_str("\r\n");
@@ -303,6 +364,17 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
             f.reminders_failed.to_string(),
             num(f.no_show_rate_reminded),
             num(f.no_show_rate_not_reminded),
+            f.autonomy_guided.to_string(),
+            f.autonomy_with_help.to_string(),
+            f.autonomy_autonomous.to_string(),
+            f.autonomy_not_said.to_string(),
+            f.residents_followed.to_string(),
+            f.residents_moved_up.to_string(),
+            num(f.moved_up_share),
+            f.days_to_move_up_median
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            f.oriented.to_string(),
         ]);
         out.push_str(&fields.join(";"));
         out.push_str("\r\n");

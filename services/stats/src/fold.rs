@@ -23,6 +23,27 @@ pub struct Request {
     pub reason: Reason,
     pub accompaniment: aev::Accompaniment,
     pub outcome: aev::Outcome,
+    #[serde(default = "not_said")]
+    pub autonomy: aev::Autonomy,
+}
+
+fn not_said() -> aev::Autonomy {
+    aev::Autonomy::NotSaid
+}
+
+/// A visit's autonomy level (1 guided, 2 with help, 3 autonomous): the
+/// lowest said among its requests (autonomous on a visit only when
+/// autonomous for all of it); none when none was said.
+pub fn visit_level(requests: &[Request]) -> Option<u8> {
+    requests
+        .iter()
+        .filter_map(|r| match r.autonomy {
+            aev::Autonomy::Guided => Some(1),
+            aev::Autonomy::WithHelp => Some(2),
+            aev::Autonomy::Autonomous => Some(3),
+            aev::Autonomy::NotSaid => None,
+        })
+        .min()
 }
 
 /// One appointment, as the statistics need it.
@@ -59,6 +80,15 @@ pub struct Permanence {
     pub tickets: u32,
     /// Visit id → its requests (a later record replaces an earlier one).
     pub visits: HashMap<String, Vec<Request>>,
+    /// Resident (a pseudonymous id, kept after erasure: the count
+    /// survives, the person does not) → the autonomy level of their visit
+    /// here, for the progression over successive visits.
+    #[serde(default)]
+    pub levels: HashMap<String, u8>,
+    /// Orientations at the end of visits, by where to: `helper:it_helper`,
+    /// `partner:CAF`…
+    #[serde(default)]
+    pub orientations: BTreeMap<String, u32>,
     /// Seconds from arrival to call, drop-in.
     pub waits: Vec<u32>,
     /// Left the drop-in without being served.
@@ -260,18 +290,43 @@ impl Fold {
                 self.permanence(&permanence, None).left_unserved += 1;
             }
         } else if let Some(x) = decode_event::<aev::VisitRequestsRecorded>(e)? {
-            let requests = x
+            let requests: Vec<Request> = x
                 .requests
                 .iter()
                 .map(|r| Request {
                     reason: r.reason(),
                     accompaniment: r.how(),
                     outcome: r.came_to(),
+                    autonomy: r.autonomy(),
                 })
                 .collect();
-            self.permanence(&x.permanence_id, Some(&x.site_id))
-                .visits
-                .insert(x.visit_id, requests);
+            let level = visit_level(&requests);
+            let resident = self
+                .appointments
+                .get(&x.visit_id)
+                .map(|a| a.resident.clone());
+            let p = self.permanence(&x.permanence_id, Some(&x.site_id));
+            if let Some(resident) = resident {
+                match level {
+                    Some(l) => {
+                        p.levels.insert(resident, l);
+                    }
+                    None => {
+                        p.levels.remove(&resident);
+                    }
+                }
+            }
+            p.visits.insert(x.visit_id, requests);
+        } else if let Some(x) = decode_event::<aev::VisitOriented>(e)? {
+            let to = match x.to_kind() {
+                aev::OrientationKind::Partner => format!("partner:{}", x.to),
+                _ => format!("helper:{}", x.to),
+            };
+            *self
+                .permanence(&x.permanence_id, Some(&x.site_id))
+                .orientations
+                .entry(to)
+                .or_default() += 1;
         } else if let Some(x) = decode_event::<rev::ReminderScheduled>(e)? {
             self.reminders.insert(x.reminder_id, x.appointment_id);
         } else if let Some(x) = decode_event::<rev::ReminderSent>(e)? {

@@ -50,6 +50,11 @@ fn details_from(pairs: &[(String, String)], keep: Option<&cal::SiteDetails>) -> 
         opens_on_public_holidays: on("holidays"),
         confirms_online_bookings_by_sms: on("code"),
         appointments_per_reason: keep.map_or(0, |k| k.appointments_per_reason),
+        // One per line.
+        partners: forms::field(pairs, "partners")
+            .lines()
+            .map(str::to_owned)
+            .collect(),
     }
 }
 
@@ -59,6 +64,11 @@ fn details_fields(ctx: &Ctx, d: &cal::SiteDetails, editing: bool, r: Option<&Ref
         (staff_input("address", &t(ctx, "address"), "text", &d.address, r))
         (staff_input("phone", &t(ctx, "front-desk-phone"), "tel", &d.phone, r))
         (staff_input("accessibility", &t(ctx, "access-ramp-lift-hearing-loop"), "text", &d.accessibility, r))
+        @let wrong = r.filter(|r| r.about("partners"));
+        label for="partners" { (t(ctx, "partners-one-per-line")) }
+        textarea id="partners" name="partners" rows="4"
+            aria-invalid=[wrong.map(|_| "true")] aria-describedby=[wrong.map(|_| "err-partners")] { (d.partners.join("\n")) }
+        @if let Some(w) = wrong { p.error id="err-partners" { (w.message) } }
         @if editing {
             label.check { input type="checkbox" name="open" value="oui" checked[d.open]; span { (t(ctx, "open-untick-closed-until-further")) } }
         }

@@ -277,6 +277,13 @@ pub fn routes(web: Web) -> Routes {
         .same_as(Api(Get, REQUESTS))
         .page(
             Post,
+            "/agents/visites/{visit_id}/orienter",
+            Staff(DESK),
+            staff::orient_post,
+        )
+        .same_as(Api(Post, "/api/v1/visits/{visit_id}/orientations"))
+        .page(
+            Post,
             "/agents/visites/{visit_id}",
             Staff(DESK),
             staff::visit_post,

@@ -35,46 +35,7 @@ impl Appointments {
             ));
         }
         self.decide(|m| {
-            let (kind, site, permanence, stream) =
-                if let Some(b) = m.bookings.get(&AppointmentId(visit)) {
-                    if b.cancelled
-                        || !matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done)
-                    {
-                        return Err(AppointmentError::Conflict(messages::say!(
-                            crate::MESSAGES,
-                            "record-what-visit-was-about"
-                        )));
-                    }
-                    (
-                        "appointment",
-                        b.site,
-                        b.permanence_id.clone(),
-                        booking_stream(&b.permanence_id)?,
-                    )
-                } else if let Some(t) = m.queues.tickets.get(&visit) {
-                    if !matches!(
-                        t.state,
-                        crate::queue::TicketState::Called | crate::queue::TicketState::Served
-                    ) {
-                        return Err(AppointmentError::Conflict(messages::say!(
-                            crate::MESSAGES,
-                            "record-what-visit-was-about-2"
-                        )));
-                    }
-                    let site = m.calendar.permanence(&t.permanence_id)?.site_id;
-                    (
-                        "drop_in",
-                        site,
-                        t.permanence_id.clone(),
-                        crate::queue::queue_stream(&t.permanence_id)?,
-                    )
-                } else {
-                    return Err(AppointmentError::NotFound(messages::say!(
-                        crate::MESSAGES,
-                        "there-is-no-appointment-or",
-                        visit = visit
-                    )));
-                };
+            let (kind, site, permanence, stream) = visit_place(m, visit)?;
             Ok(Decision::Append {
                 stream,
                 events: vec![acting.event(&ev::VisitRequestsRecorded {
@@ -89,6 +50,74 @@ impl Appointments {
         })
         .await?;
         Ok(requests)
+    }
+
+    /// Records where a visit oriented the resident: another kind of
+    /// helper (`it_helper` or `mediator`), or a partner organisation the
+    /// site lists. One event per orientation; the same one twice is kept
+    /// once.
+    pub async fn orient(
+        &self,
+        acting: &Acting,
+        visit: uuid::Uuid,
+        to_kind: ev::OrientationKind,
+        to: &str,
+    ) -> Result<ev::VisitOriented, AppointmentError> {
+        let to = to.trim().to_owned();
+        self.decide(|m| {
+            let (kind, site, permanence, stream) = visit_place(m, visit)?;
+            let listed = m
+                .calendar
+                .sites
+                .get(&site)
+                .is_some_and(|s| s.details.partners.contains(&to));
+            let known = match to_kind {
+                ev::OrientationKind::Helper => matches!(to.as_str(), "it_helper" | "mediator"),
+                ev::OrientationKind::Partner => listed,
+                ev::OrientationKind::Unspecified => false,
+            };
+            if !known {
+                return Err(AppointmentError::invalid(
+                    "to",
+                    messages::say!(crate::MESSAGES, "orient-to-a-helper-or-partner", to = to),
+                ));
+            }
+            let event = ev::VisitOriented {
+                visit_id: visit.to_string(),
+                kind: kind.to_owned(),
+                site_id: site.to_string(),
+                permanence_id: permanence,
+                to_kind: to_kind.into(),
+                to: to.clone(),
+            };
+            let already = m.orientations.get(&visit).is_some_and(|list| {
+                list.iter()
+                    .any(|o| o.to_kind == event.to_kind && o.to == to)
+            });
+            if already {
+                return Ok(Decision::Answer(event));
+            }
+            Ok(Decision::Append {
+                stream,
+                events: vec![acting.event(&event)?],
+                then: event,
+            })
+        })
+        .await
+    }
+
+    /// Where a visit oriented the resident, in order.
+    pub async fn orientations_of(
+        &self,
+        visit: uuid::Uuid,
+    ) -> Result<Vec<ev::VisitOriented>, AppointmentError> {
+        Ok(self
+            .read(false)
+            .await?
+            .orientations
+            .get(&visit)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// The requests recorded for a visit.
@@ -123,4 +152,50 @@ impl Appointments {
             .map(|p| p.site_id)
             .map_err(AppointmentError::from)
     }
+}
+
+/// Where a visit happened and the stream its records go to: an appointment
+/// the resident came to, or a drop-in ticket that was called; anything
+/// else is refused in words.
+fn visit_place(
+    m: &crate::model::Model,
+    visit: uuid::Uuid,
+) -> Result<(&'static str, SiteId, String, eventlog::StreamName), AppointmentError> {
+    if let Some(b) = m.bookings.get(&AppointmentId(visit)) {
+        if b.cancelled || !matches!(b.stage, Stage::Arrived | Stage::InProgress | Stage::Done) {
+            return Err(AppointmentError::Conflict(messages::say!(
+                crate::MESSAGES,
+                "record-what-visit-was-about"
+            )));
+        }
+        return Ok((
+            "appointment",
+            b.site,
+            b.permanence_id.clone(),
+            booking_stream(&b.permanence_id)?,
+        ));
+    }
+    let Some(t) = m.queues.tickets.get(&visit) else {
+        return Err(AppointmentError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "there-is-no-appointment-or",
+            visit = visit
+        )));
+    };
+    if !matches!(
+        t.state,
+        crate::queue::TicketState::Called | crate::queue::TicketState::Served
+    ) {
+        return Err(AppointmentError::Conflict(messages::say!(
+            crate::MESSAGES,
+            "record-what-visit-was-about-2"
+        )));
+    }
+    let site = m.calendar.permanence(&t.permanence_id)?.site_id;
+    Ok((
+        "drop_in",
+        site,
+        t.permanence_id.clone(),
+        crate::queue::queue_stream(&t.permanence_id)?,
+    ))
 }

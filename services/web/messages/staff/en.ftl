@@ -299,3 +299,19 @@ free-places-count = { $count ->
     [one] 1 free place
    *[other] { $count } free places
 }
+autonomy-for-what-was-done = The person's autonomy for what was done
+autonomy-guided = Done with them, step by step
+autonomy-with-help = Autonomous, with help if needed
+autonomy-autonomous = Autonomous
+autonomy-and-progression = People's autonomy and progress over their visits
+residents-followed = People followed (2 visits or more)
+residents-moved-up = Moved up a level
+days-to-move-up = Days to move up (median)
+partners-one-per-line = Partners to orient people to (one per line: CAF, France Travail, an association…)
+orient-the-person = Orient the person
+orient-hint = One tap is enough: the orientation is recorded and counted in the figures.
+orient-it-helper = To an IT helper
+orient-mediator = To a mediator
+no-partners-listed = This site lists no partners yet: a coordinator adds them on the site's page.
+orientations = Orientations at the end of visits
+no-orientation-in-period = No orientation in this period.

@@ -302,3 +302,19 @@ free-places-count = { $count ->
     [one] 1 place libre
    *[other] { $count } places libres
 }
+autonomy-for-what-was-done = Autonomie de la personne pour ce qui a été fait
+autonomy-guided = Fait avec elle, étape par étape
+autonomy-with-help = Autonome, avec de l’aide si besoin
+autonomy-autonomous = Autonome
+autonomy-and-progression = Autonomie des personnes et progression au fil des visites
+residents-followed = Personnes suivies (2 visites ou plus)
+residents-moved-up = Ont progressé d’un niveau
+days-to-move-up = Jours pour progresser (médiane)
+partners-one-per-line = Partenaires vers qui orienter (un par ligne : CAF, France Travail, une association…)
+orient-the-person = Orienter la personne
+orient-hint = Un appui suffit : l’orientation est enregistrée et comptée dans les statistiques.
+orient-it-helper = Vers un conseiller numérique
+orient-mediator = Vers un médiateur
+no-partners-listed = Ce lieu ne liste pas encore de partenaires : un coordinateur les ajoute sur la page du lieu.
+orientations = Orientations en fin de visite
+no-orientation-in-period = Aucune orientation sur cette période.

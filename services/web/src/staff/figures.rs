@@ -125,6 +125,47 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                         }
                     }
                 }
+                // The other half of the offer: how autonomous people were,
+                // and who moved up a level over their visits.
+                div.scroll tabindex="0" {
+                    table {
+                        caption { (t(ctx, "autonomy-and-progression")) }
+                        thead { tr {
+                            th scope="col" { (t(ctx, "group")) }
+                            th.num scope="col" { (t(ctx, "autonomy-guided")) }
+                            th.num scope="col" { (t(ctx, "autonomy-with-help")) }
+                            th.num scope="col" { (t(ctx, "autonomy-autonomous")) }
+                            th.num scope="col" { (t(ctx, "not-said")) }
+                            th.num scope="col" { (t(ctx, "residents-followed")) }
+                            th.num scope="col" { (t(ctx, "residents-moved-up")) }
+                            th.num scope="col" { (t(ctx, "days-to-move-up")) }
+                        } }
+                        tbody {
+                            @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
+                                tr {
+                                    th scope="row" { (r.0) }
+                                    td.num { (r.1.autonomy_guided) }
+                                    td.num { (r.1.autonomy_with_help) }
+                                    td.num { (r.1.autonomy_autonomous) }
+                                    td.num { (r.1.autonomy_not_said) }
+                                    td.num { (r.1.residents_followed) }
+                                    td.num { (r.1.residents_moved_up) @if let Some(s) = r.1.moved_up_share { " (" (number(Some(s * 100.0))) " %)" } }
+                                    td.num { (r.1.days_to_move_up_median.map_or_else(|| "—".to_owned(), |d| d.to_string())) }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { (t(ctx, "orientations")) }
+                @if tb.total.oriented == 0 {
+                    p { (t(ctx, "no-orientation-in-period")) }
+                } @else {
+                    ul {
+                        @for (to, n) in &tb.total.oriented_to {
+                            li { (orientation_words(ctx, to)) " : " (n) }
+                        }
+                    }
+                }
                 @for (chart, caption) in charts {
                     figure {
                         // On a phone the chart keeps a legible size and
@@ -139,4 +180,15 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
         };
         Ok(Page::new(title, body).wide().render(ctx))
     })
+}
+
+/// Where an orientation went, as the figures key it (`helper:it_helper`,
+/// `partner:CAF`), in words.
+fn orientation_words(ctx: &Ctx, key: &str) -> String {
+    match key.split_once(':') {
+        Some(("helper", "it_helper")) => t(ctx, "orient-it-helper"),
+        Some(("helper", "mediator")) => t(ctx, "orient-mediator"),
+        Some((_, name)) => name.to_owned(),
+        None => key.to_owned(),
+    }
 }

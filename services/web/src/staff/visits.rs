@@ -55,12 +55,39 @@ pub(super) async fn visit_view(
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
     let recorded = web.inner.appointments.requests_of(id).await?;
+    let oriented = web.inner.appointments.orientations_of(id).await?;
     let (name, permanence_id) = visit_context(web, ctx, p, id).await?;
     let permanence = web.inner.calendar.permanence(&permanence_id).await?;
+    let partners: Vec<String> = web
+        .inner
+        .calendar
+        .model()
+        .await
+        .map_err(ApiError::from)?
+        .sites
+        .get(&permanence.site_id)
+        .map(|s| s.details.partners.clone())
+        .unwrap_or_default();
+    // One tap each: another kind of helper, or a partner the site lists.
+    let helpers = [
+        ("helper", "it_helper", t(ctx, "orient-it-helper")),
+        ("helper", "mediator", t(ctx, "orient-mediator")),
+    ];
+    let targets: Vec<(&str, String, String)> = helpers
+        .into_iter()
+        .map(|(k, to, words)| (k, to.to_owned(), words))
+        .chain(partners.iter().map(|p| ("partner", p.clone(), p.clone())))
+        .collect();
+    let said = |k: &str, to: &str| {
+        oriented.iter().any(|o| {
+            o.to == to && (o.to_kind() == ev::OrientationKind::Partner) == (k == "partner")
+        })
+    };
     let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
     // Nothing is chosen in advance: a question left unanswered counts as
     // "not said" in the figures, never as accompanied or done.
     let how = recorded.first().map(ev::VisitRequest::how);
+    let autonomy = recorded.first().map(ev::VisitRequest::autonomy);
     let title = t(ctx, "the-visits-requests");
     let body = html! {
         p { a href={ "/agents/permanences/" (permanence_id) } { "← " (permanence.site_name) " · " (permanence.label) " · " (permanence.day.format("%d/%m")) } }
@@ -82,6 +109,19 @@ pub(super) async fn visit_view(
                     label { input type="radio" name="accompagne" value="" checked[how == Some(ev::Accompaniment::NotSaid)]; (t(ctx, "not-said")) }
                 }
             }
+            fieldset {
+                legend { (t(ctx, "autonomy-for-what-was-done")) }
+                div.chips {
+                    @for (value, level, words) in [
+                        ("guided", ev::Autonomy::Guided, "autonomy-guided"),
+                        ("with_help", ev::Autonomy::WithHelp, "autonomy-with-help"),
+                        ("autonomous", ev::Autonomy::Autonomous, "autonomy-autonomous"),
+                        ("", ev::Autonomy::NotSaid, "not-said"),
+                    ] {
+                        label { input type="radio" name="autonomie" value=(value) checked[autonomy == Some(level)]; (t(ctx, words)) }
+                    }
+                }
+            }
             // An outcome per request once they are recorded; before that,
             // one for all of them.
             @if recorded.is_empty() {
@@ -98,6 +138,27 @@ pub(super) async fn visit_view(
                 }
             }
             button type="submit" { (t(ctx, "save")) }
+        }
+        section aria-labelledby="h-orient" {
+            h2 id="h-orient" { (t(ctx, "orient-the-person")) }
+            p.hint { (t(ctx, "orient-hint")) }
+            ul.plain.chips {
+                @for (kind, to, words) in &targets {
+                    li {
+                        @if said(kind, to) {
+                            span.badge.done { "✓ " (words) }
+                        } @else {
+                            form.inline method="post" action={ "/agents/visites/" (id) "/orienter" } {
+                                (csrf_field(ctx))
+                                input type="hidden" name="to_kind" value=(kind);
+                                input type="hidden" name="to" value=(to);
+                                button.small.secondary type="submit" { (words) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if partners.is_empty() { p.hint { (t(ctx, "no-partners-listed")) } }
         }
     };
     Ok(Page::new(title, body)
@@ -165,6 +226,12 @@ pub async fn visit_post(
             "non" => ev::Accompaniment::Autonomous,
             _ => ev::Accompaniment::NotSaid,
         };
+        let autonomy = match forms::field(&pairs, "autonomie") {
+            "guided" => ev::Autonomy::Guided,
+            "with_help" => ev::Autonomy::WithHelp,
+            "autonomous" => ev::Autonomy::Autonomous,
+            _ => ev::Autonomy::NotSaid,
+        };
         // Each request's own outcome where the form asked for it, else the
         // one for all.
         let requests = reasons
@@ -176,7 +243,7 @@ pub async fn visit_post(
                 } else {
                     own
                 };
-                ev::VisitRequest::recorded(r, how, outcome_of(value))
+                ev::VisitRequest::recorded(r, how, outcome_of(value)).with_autonomy(autonomy)
             })
             .collect();
         match web
@@ -197,5 +264,40 @@ pub async fn visit_post(
         }
         let (_, permanence) = visit_context(&web, ctx, p, id).await?;
         Ok(see_other(&format!("/agents/permanences/{permanence}")))
+    })
+}
+
+/// One tap on the visit's page: the resident oriented to a helper or a
+/// partner; back to the visit, which shows it.
+pub async fn orient_post(
+    State(web): State<Web>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    staff_page!(ctx, p, async {
+        let (id, _) = visit_at_desk(&web, p, &raw).await?;
+        let pairs = forms::pairs(&body);
+        let oriented = match appointments::orientation_kind(forms::field(&pairs, "to_kind")) {
+            Ok(kind) => {
+                web.inner
+                    .appointments
+                    .orient(
+                        &p.acting(ctx.correlation, ctx.now),
+                        id,
+                        kind,
+                        forms::field(&pairs, "to"),
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match oriented {
+            Ok(_) => Ok(see_other(&format!("/agents/visites/{id}#h-orient"))),
+            Err(e) => {
+                let e = ApiError::from(e);
+                visit_view(&web, ctx, p, id, Some(says(ctx, &e))).await
+            }
+        }
     })
 }
