@@ -652,6 +652,33 @@ async fn autonomy_is_recorded_and_progress_over_visits_survives_erasure() {
     let days = (later - first).num_days();
     assert_eq!(total["days_to_move_up_median"], days, "{total}");
 
+    // The activity report: one row per visit, in the national report's
+    // words (theme, autonomy level, orientation), its length the booked one.
+    let report = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats/activity.csv?from={first}&to={later}&by=site"
+            ))
+            .bearer(&boss.token),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let lines: Vec<&str> = report.body.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", report.body);
+    assert!(
+        lines[0].contains("date;duree_min;lieu;type"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        report.body.contains(
+            ";30;Tilleuls;Accompagnement individuel;Rendez-vous;;E-mail;;Entièrement accompagné;Non;;1;"
+        ),
+        "{}",
+        report.body
+    );
+    assert_eq!(report.body.matches("Partiellement autonome").count(), 2);
+
     // Awa is erased: her progress is still counted, her name nowhere.
     let awa = t
         .send(Call::get("/api/v1/residents/search?q=0644444444").bearer(&admin.token))

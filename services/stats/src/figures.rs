@@ -198,9 +198,9 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
                 }
             }
         }
-        for (to, n) in &p.orientations {
-            f.oriented += n;
-            *f.oriented_to.entry(to.clone()).or_default() += n;
+        for to in p.oriented.values().flatten() {
+            f.oriented += 1;
+            *f.oriented_to.entry(to.clone()).or_default() += 1;
         }
         waits.extend_from_slice(&p.waits);
         leads.extend_from_slice(&p.lead_hours);
@@ -384,7 +384,7 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
 
 /// A CSV cell: quoted when it holds a separator, a quote or a line break;
 /// a leading = + - @ is neutralised (spreadsheet formulas).
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -35,15 +35,17 @@ fn not_said() -> aev::Autonomy {
 /// lowest said among its requests (autonomous on a visit only when
 /// autonomous for all of it); none when none was said.
 pub fn visit_level(requests: &[Request]) -> Option<u8> {
-    requests
-        .iter()
-        .filter_map(|r| match r.autonomy {
-            aev::Autonomy::Guided => Some(1),
-            aev::Autonomy::WithHelp => Some(2),
-            aev::Autonomy::Autonomous => Some(3),
-            aev::Autonomy::NotSaid => None,
-        })
-        .min()
+    requests.iter().filter_map(|r| level_of(r.autonomy)).min()
+}
+
+/// An autonomy level as a number (1 guided, 2 with help, 3 autonomous).
+pub fn level_of(a: aev::Autonomy) -> Option<u8> {
+    match a {
+        aev::Autonomy::Guided => Some(1),
+        aev::Autonomy::WithHelp => Some(2),
+        aev::Autonomy::Autonomous => Some(3),
+        aev::Autonomy::NotSaid => None,
+    }
 }
 
 /// One appointment, as the statistics need it.
@@ -52,6 +54,9 @@ struct Appointment {
     permanence: String,
     resident: String,
     starts_at: DateTime<Utc>,
+    /// Its booked length.
+    #[serde(default)]
+    minutes: u32,
     cancelled: bool,
     arrived: bool,
     no_show: bool,
@@ -64,6 +69,11 @@ struct Appointment {
 struct Ticket {
     permanence: String,
     arrived_at: DateTime<Utc>,
+    #[serde(default)]
+    called_at: Option<DateTime<Utc>>,
+    /// Minutes from call to service: how long the help lasted.
+    #[serde(default)]
+    minutes: Option<u32>,
     called: bool,
     served: bool,
     left: bool,
@@ -85,10 +95,10 @@ pub struct Permanence {
     /// here, for the progression over successive visits.
     #[serde(default)]
     pub levels: HashMap<String, u8>,
-    /// Orientations at the end of visits, by where to: `helper:it_helper`,
-    /// `partner:CAF`…
+    /// Visit id → where it oriented the resident (`helper:it_helper`,
+    /// `partner:CAF`…), each once.
     #[serde(default)]
-    pub orientations: BTreeMap<String, u32>,
+    pub oriented: HashMap<String, Vec<String>>,
     /// Seconds from arrival to call, drop-in.
     pub waits: Vec<u32>,
     /// Left the drop-in without being served.
@@ -128,6 +138,10 @@ pub struct Fold {
     /// statistics need no calendar service to name a row or check a site.
     #[serde(default)]
     pub sites: BTreeMap<SiteId, String>,
+}
+
+fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
+    u32::try_from((to - from).num_minutes().max(0)).unwrap_or(u32::MAX)
 }
 
 fn time(text: &str, e: &RecordedEvent) -> Result<DateTime<Utc>, StatsError> {
@@ -175,6 +189,7 @@ impl Fold {
         }
         if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
             let starts_at = time(&x.starts_at, e)?;
+            let minutes = minutes_between(starts_at, time(&x.ends_at, e)?);
             let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
             let p = self.permanence(&x.permanence_id, Some(&x.site_id));
             p.booked += 1;
@@ -192,6 +207,7 @@ impl Fold {
                     permanence: x.permanence_id,
                     resident: x.resident_id,
                     starts_at,
+                    minutes,
                     cancelled: false,
                     arrived: false,
                     no_show: false,
@@ -205,6 +221,7 @@ impl Fold {
             };
             let from = std::mem::replace(&mut a.permanence, x.permanence_id.clone());
             a.starts_at = starts_at;
+            a.minutes = minutes_between(starts_at, time(&x.ends_at, e)?);
             if from != x.permanence_id {
                 if let Some(old) = self.permanences.get_mut(&from) {
                     old.booked = old.booked.saturating_sub(1);
@@ -260,6 +277,8 @@ impl Fold {
                 Ticket {
                     permanence: x.permanence_id,
                     arrived_at: e.metadata.recorded_at,
+                    called_at: None,
+                    minutes: None,
                     called: false,
                     served: false,
                     left: false,
@@ -270,6 +289,7 @@ impl Fold {
                 && !t.called
             {
                 t.called = true;
+                t.called_at = Some(e.metadata.recorded_at);
                 let wait = (e.metadata.recorded_at - t.arrived_at).num_seconds().max(0);
                 let permanence = t.permanence.clone();
                 self.permanence(&permanence, None)
@@ -279,6 +299,9 @@ impl Fold {
         } else if let Some(x) = decode_event::<aev::DropInServed>(e)? {
             if let Some(t) = self.tickets.get_mut(&x.ticket_id) {
                 t.served = true;
+                t.minutes = t
+                    .called_at
+                    .map(|called| minutes_between(called, e.metadata.recorded_at));
             }
         } else if let Some(x) = decode_event::<aev::DropInLeft>(e)? {
             if let Some(t) = self.tickets.get_mut(&x.ticket_id)
@@ -322,11 +345,14 @@ impl Fold {
                 aev::OrientationKind::Partner => format!("partner:{}", x.to),
                 _ => format!("helper:{}", x.to),
             };
-            *self
+            let list = self
                 .permanence(&x.permanence_id, Some(&x.site_id))
-                .orientations
-                .entry(to)
-                .or_default() += 1;
+                .oriented
+                .entry(x.visit_id)
+                .or_default();
+            if !list.contains(&to) {
+                list.push(to);
+            }
         } else if let Some(x) = decode_event::<rev::ReminderScheduled>(e)? {
             self.reminders.insert(x.reminder_id, x.appointment_id);
         } else if let Some(x) = decode_event::<rev::ReminderSent>(e)? {
@@ -348,6 +374,21 @@ impl Fold {
             self.permanence(&permanence, None).reminders_delivered += 1;
         }
         Ok(())
+    }
+
+    /// How long a visit lasted, in minutes: an appointment's booked length,
+    /// a drop-in ticket's call to service (none when not served).
+    pub fn visit_minutes(&self, visit: &str) -> Option<u32> {
+        self.appointments
+            .get(visit)
+            .map(|a| a.minutes)
+            .filter(|m| *m > 0)
+            .or_else(|| self.tickets.get(visit).and_then(|t| t.minutes))
+    }
+
+    /// Whether a visit is an appointment (else a drop-in ticket).
+    pub fn is_appointment(&self, visit: &str) -> bool {
+        self.appointments.contains_key(visit)
     }
 
     /// The permanence of the appointment a reminder is about.

@@ -29,6 +29,12 @@ pub fn routes(stats: Stats) -> Routes {
         .route(Get, "/api/v1/stats.csv", Staff(READERS), stats_csv)
         .route(
             Get,
+            "/api/v1/stats/activity.csv",
+            Staff(READERS),
+            activity_csv,
+        )
+        .route(
+            Get,
             "/api/v1/stats/charts/{chart}",
             Staff(READERS),
             chart_get,
@@ -146,6 +152,29 @@ async fn stats_csv(
             ),
         ],
         csv(&rows),
+    )
+        .into_response())
+}
+
+/// One row per visit, in the shape of the national digital mediators'
+/// activity report (see [`crate::activity`]).
+async fn activity_csv(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    ApiQuery(p): ApiQuery<Params>,
+) -> Result<Response, ApiError> {
+    let name = format!("creneau-activite-{}-{}.csv", p.from, p.to);
+    let q = query(&s, &principal, p).await?;
+    let body = s.stats.activity_csv(&q).await.map_err(ApiError::from)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
     )
         .into_response())
 }

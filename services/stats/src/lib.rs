@@ -15,6 +15,7 @@
 // every refusal it answers says it in the caller's language.
 messages::catalogue!(MESSAGES, "stats", fr, en);
 
+pub mod activity;
 pub mod charts;
 mod error;
 pub mod figures;

@@ -264,23 +264,7 @@ impl Stats {
 
     /// The figures of the permanences from `q.from` to `q.to`, grouped.
     pub async fn table(&self, q: &Query) -> Result<Table, StatsError> {
-        if q.to < q.from {
-            return Err(StatsError::Invalid {
-                field: "to",
-                message: messages::say!(crate::MESSAGES, "period-ends-before-it-starts"),
-            });
-        }
-        let (folded, head, ready) = self
-            .inner
-            .progress
-            .lock()
-            .map(|p| *p)
-            .unwrap_or((0, 0, false));
-        if !ready {
-            return Err(StatsError::Rebuilding { folded, head });
-        }
-        let mut live = self.inner.live.lock().await;
-        self.catch_up(&mut live, false).await?;
+        let live = self.caught_up(q).await?;
         let fold = &live.fold;
         let outcomes = fold.outcomes();
         let mut groups: std::collections::BTreeMap<String, Vec<_>> = Default::default();
@@ -315,6 +299,36 @@ impl Stats {
     }
 
     /// Every site the log has opened, with its name, caught up first.
+    /// The fold, caught up, for a query whose period reads forwards; until
+    /// the first catch-up is done, the progress instead.
+    async fn caught_up(&self, q: &Query) -> Result<tokio::sync::MutexGuard<'_, Live>, StatsError> {
+        if q.to < q.from {
+            return Err(StatsError::Invalid {
+                field: "to",
+                message: messages::say!(crate::MESSAGES, "period-ends-before-it-starts"),
+            });
+        }
+        let (folded, head, ready) = self
+            .inner
+            .progress
+            .lock()
+            .map(|p| *p)
+            .unwrap_or((0, 0, false));
+        if !ready {
+            return Err(StatsError::Rebuilding { folded, head });
+        }
+        let mut live = self.inner.live.lock().await;
+        self.catch_up(&mut live, false).await?;
+        Ok(live)
+    }
+
+    /// The activity report of the query's period and sites (one row per
+    /// visit), as CSV: see [`crate::activity`].
+    pub async fn activity_csv(&self, q: &Query) -> Result<String, StatsError> {
+        let live = self.caught_up(q).await?;
+        Ok(crate::activity::csv(&live.fold, q))
+    }
+
     pub async fn sites(&self) -> Result<Vec<(SiteId, String)>, StatsError> {
         let mut live = self.inner.live.lock().await;
         self.catch_up(&mut live, false).await?;

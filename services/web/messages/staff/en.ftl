@@ -315,3 +315,4 @@ orient-mediator = To a mediator
 no-partners-listed = This site lists no partners yet: a coordinator adds them on the site's page.
 orientations = Orientations at the end of visits
 no-orientation-in-period = No orientation in this period.
+download-activity-report = Download the activity report (one row per accompaniment, CSV)

@@ -318,3 +318,4 @@ orient-mediator = Vers un médiateur
 no-partners-listed = Ce lieu ne liste pas encore de partenaires : un coordinateur les ajoute sur la page du lieu.
 orientations = Orientations en fin de visite
 no-orientation-in-period = Aucune orientation sur cette période.
+download-activity-report = Télécharger le compte rendu d’activité (une ligne par accompagnement, CSV)

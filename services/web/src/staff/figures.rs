@@ -93,7 +93,11 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
             }
             @if let Some(m) = &problem { p.alert role="alert" { (m) } }
             @if let Some(tb) = &table {
-                p { a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "download-the-table-csv")) } }
+                p {
+                    a.button.secondary href={ "/api/v1/stats.csv?" (params) } download { (t(ctx, "download-the-table-csv")) }
+                    " "
+                    a.button.secondary href={ "/api/v1/stats/activity.csv?" (params) } download { (t(ctx, "download-activity-report")) }
+                }
                 div.scroll tabindex="0" {
                     table {
                         caption { (t(ctx, "figures-of-the-period")) }
