@@ -431,6 +431,17 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
         );
         assert!(f["left_unserved"].as_u64().is_some_and(|n| n > 0), "{f}");
         assert!(f["no_show"].as_u64().is_some_and(|n| n > 0), "{f}");
+        // Autonomy was partly reached: most requests guided, every level
+        // said; the redirected requests oriented somewhere.
+        let level = |k: &str| f[k].as_u64().expect("count");
+        assert_eq!(level("autonomy_not_said"), 0, "{f}");
+        assert!(
+            level("autonomy_guided") > level("autonomy_with_help")
+                && level("autonomy_with_help") > 0
+                && level("autonomy_autonomous") > 0,
+            "{f}"
+        );
+        assert!(f["oriented"].as_u64().is_some_and(|n| n > 0), "{f}");
     }
     // The most frequent procedures: employment, préfecture, CAF, ANTS.
     let total = &body["total"]["by_reason"];

@@ -118,7 +118,9 @@ fn procedure(rng: &mut Rng) -> Reason {
 }
 
 /// The requests one visit carries.
-fn requests(rng: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
+/// `levels` draws the autonomy levels apart, so that the calibrated
+/// draws stay as they were.
+fn requests(rng: &mut Rng, levels: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
     let mut reasons = Vec::new();
     if rng.chance(p.procedure) {
         reasons.push(procedure(rng));
@@ -147,6 +149,14 @@ fn requests(rng: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
             } else {
                 ev::Accompaniment::Accompanied
             };
+            // The national report's levels: an autonomous request is
+            // autonomous; an accompanied one mostly guided step by step
+            // (the evaluation found autonomy "only partly reached").
+            let autonomy = match how {
+                ev::Accompaniment::Autonomous => ev::Autonomy::Autonomous,
+                _ if levels.chance(0.7) => ev::Autonomy::Guided,
+                _ => ev::Autonomy::WithHelp,
+            };
             let outcome = if rng.chance(0.8) {
                 ev::Outcome::Done
             } else if rng.chance(0.6) {
@@ -154,9 +164,41 @@ fn requests(rng: &mut Rng, p: &Profile) -> Vec<ev::VisitRequest> {
             } else {
                 ev::Outcome::Redirected
             };
-            ev::VisitRequest::recorded(reason, how, outcome)
+            ev::VisitRequest::recorded(reason, how, outcome).with_autonomy(autonomy)
         })
         .collect()
+}
+
+/// The partners each simulated site lists, to orient people to.
+const PARTNERS: [&str; 4] = ["CAF", "France Travail", "CPAM", "Préfecture"];
+
+/// Records a visit's requests, then, for a request sent on elsewhere, an
+/// orientation: to the partner its procedure belongs to, else to another
+/// kind of helper.
+async fn visit(
+    q: &appointments::Appointments,
+    acting: &Acting,
+    visit: uuid::Uuid,
+    requests: Vec<ev::VisitRequest>,
+) -> anyhow::Result<()> {
+    let redirected: Vec<Reason> = requests
+        .iter()
+        .filter(|r| r.came_to() == ev::Outcome::Redirected)
+        .map(|r| r.reason())
+        .collect();
+    q.record_requests(acting, visit, requests).await?;
+    for reason in redirected {
+        let (kind, to) = match reason {
+            Reason::ProcedureCaf => (ev::OrientationKind::Partner, "CAF"),
+            Reason::ProcedureFranceTravail => (ev::OrientationKind::Partner, "France Travail"),
+            Reason::ProcedureHealthInsurance => (ev::OrientationKind::Partner, "CPAM"),
+            Reason::ProcedurePrefecture => (ev::OrientationKind::Partner, "Préfecture"),
+            Reason::Smartphone | Reason::Computer => (ev::OrientationKind::Helper, "it_helper"),
+            _ => (ev::OrientationKind::Helper, "mediator"),
+        };
+        q.orient(acting, visit, kind, to).await?;
+    }
+    Ok(())
 }
 
 /// What was written.
@@ -176,6 +218,7 @@ pub async fn run(
     anyhow::ensure!(args.to >= args.from, "--to must be on or after --from");
     anyhow::ensure!((1..=50).contains(&args.sites), "--sites: give 1 to 50");
     let mut rng = Rng::new(args.seed);
+    let mut levels = Rng::new(args.seed.wrapping_add(1));
     let mut written = Written::default();
     let setup = Acting::system(
         "simulate",
@@ -192,6 +235,7 @@ pub async fn run(
                     name: format!("Espace numérique {} (simulation)", i + 1),
                     address: format!("{} rue de la Simulation", i + 1),
                     open: true,
+                    partners: PARTNERS.map(str::to_owned).to_vec(),
                     ..Default::default()
                 },
             )
@@ -222,7 +266,7 @@ pub async fn run(
                 )
                 .await?;
         }
-        let w = site_year(state, site, &p, args, &mut rng).await?;
+        let w = site_year(state, site, &p, args, &mut rng, &mut levels).await?;
         written.permanences += w.permanences;
         written.visitors += w.visitors;
         written.appointments += w.appointments;
@@ -244,6 +288,7 @@ async fn site_year(
     p: &Profile,
     args: &SimulateArgs,
     rng: &mut Rng,
+    levels: &mut Rng,
 ) -> anyhow::Result<Written> {
     let mut w = Written::default();
     let q = &state.appointments;
@@ -282,8 +327,13 @@ async fn site_year(
                 desk_free = served;
                 q.drop_in_step(&acting.clone().at(served), ticket.id, TicketState::Served)
                     .await?;
-                q.record_requests(&acting.clone().at(served), ticket.id, requests(rng, p))
-                    .await?;
+                visit(
+                    q,
+                    &acting.clone().at(served),
+                    ticket.id,
+                    requests(rng, levels, p),
+                )
+                .await?;
             }
         }
         if perm.appointments {
@@ -339,8 +389,7 @@ async fn site_year(
                     let at = start + Duration::minutes(rng.between(-5, 5));
                     q.advance(&acting.clone().at(at), id, Stage::Arrived)
                         .await?;
-                    q.record_requests(&acting.clone().at(at), id.0, requests(rng, p))
-                        .await?;
+                    visit(q, &acting.clone().at(at), id.0, requests(rng, levels, p)).await?;
                 }
             }
             q.mark_no_shows(perm.ends_at + Duration::minutes(1)).await?;
