@@ -1806,3 +1806,49 @@ async fn a_refused_arrival_is_said_on_the_permanences_page() {
         refused.body
     );
 }
+
+/// A cancellation reception's form cannot make (a reason longer than the
+/// log keeps) comes back to the search it came from, which says why, and
+/// cancels nothing.
+#[tokio::test]
+async fn a_refused_cancellation_is_said_on_the_reception_page() {
+    let t = TestApp::new().await;
+    let site = site_with_slots(&t, 1).await;
+    let reception = t
+        .staff(
+            "accueil-annulation",
+            &[(Role::Reception, Some(site.parse().expect("site id")))],
+        )
+        .await;
+    let made = book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    let id = made["id"].as_str().expect("id");
+    let refused = t
+        .send(
+            Call::post(&format!("/agents/rdv/{id}/annuler"))
+                .bearer(&reception.token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw(format!(
+                    "motif={}&retour=%2Fagents%2Faccueil%3Fq%3D0612345678",
+                    "x".repeat(250)
+                )),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("200") && refused.body.contains(r#"role="alert""#),
+        "{}",
+        refused.body
+    );
+    // The search is shown again, with the appointment still there.
+    assert!(refused.body.contains("Awa Traoré"), "{}", refused.body);
+    let still = t
+        .send(Call::get(&format!("/api/v1/appointments/{id}")).bearer(&reception.token))
+        .await
+        .json();
+    assert_eq!(still["status"], "booked", "{still}");
+}

@@ -66,7 +66,7 @@ pub async fn reception_page(
     ctx: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    staff_page!(ctx, p, reception(&web, ctx, p, q))
+    staff_page!(ctx, p, reception(&web, ctx, p, q, None))
 }
 
 pub(super) async fn reception(
@@ -74,6 +74,7 @@ pub(super) async fn reception(
     ctx: &Ctx,
     p: &Principal,
     q: SearchQuery,
+    problem: Option<&ApiError>,
 ) -> Result<Response, ApiError> {
     let query = q.q.as_deref().unwrap_or("").trim().to_owned();
     let sites = sites_of(web, p, FRONT_DESK).await?;
@@ -148,6 +149,7 @@ pub(super) async fn reception(
     let body = html! {
         h1 { (title) }
         @if let Some(d) = done_words(ctx, q.fait.as_deref()) { p.notice role="status" { (d) } }
+        @if let Some(e) = problem { p.alert role="alert" { (says(ctx, e)) } }
         form method="get" action="/agents/accueil" role="search" {
             label for="q" { (t(ctx, "residents-phone-number-or-name")) }
             input type="search" id="q" name="q" value=(query) autofocus;
@@ -203,7 +205,8 @@ pub(super) async fn reception(
             }
         }
     };
-    Ok(Page::new(title, body).wide().render(ctx))
+    let status = problem.map_or(StatusCode::OK, ApiError::status);
+    Ok(Page::new(title, body).wide().status(status).render(ctx))
 }
 
 pub(super) async fn booking_at_desk(
@@ -377,8 +380,10 @@ pub async fn cancel_post(
     staff_page!(ctx, p, async {
         let b = booking_at_desk(&web, p, &raw).await?;
         let pairs = forms::pairs(&body);
-        if !b.cancelled {
-            web.inner
+        let back = api::safe_return(Some(forms::field(&pairs, "retour")));
+        if !b.cancelled
+            && let Err(e) = web
+                .inner
                 .appointments
                 .cancel(
                     &p.acting(ctx.correlation, ctx.now),
@@ -386,9 +391,17 @@ pub async fn cancel_post(
                     contracts::Party::Staff,
                     forms::field(&pairs, "motif"),
                 )
-                .await?;
+                .await
+        {
+            // Back to the search it came from, which says why.
+            let query = back.split_once('?').map_or("", |(_, q)| q);
+            let searched = forms::pairs(query.as_bytes());
+            let q = SearchQuery {
+                q: Some(forms::field(&searched, "q").to_owned()),
+                fait: None,
+            };
+            return reception(&web, ctx, p, q, Some(&ApiError::from(e))).await;
         }
-        let back = api::safe_return(Some(forms::field(&pairs, "retour")));
         let sep = if back.contains('?') { '&' } else { '?' };
         Ok(see_other(&format!("{back}{sep}fait=annule")))
     })
