@@ -1708,12 +1708,7 @@ async fn book_for_this_person_fills_the_form_with_the_resident_found() {
 async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
-    let reception = t
-        .staff(
-            "accueil-agenda",
-            &[(Role::Reception, Some(site.parse().expect("site id")))],
-        )
-        .await;
+    let reception = t.staff_at("accueil-agenda", Role::Reception, &site).await;
     book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
     let day = t.open_day(1);
     let agenda = t
@@ -1751,10 +1746,7 @@ async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
     // Reception of another site sees its own site, never this one.
     let elsewhere = site_with_slots(&t, 1).await;
     let other = t
-        .staff(
-            "accueil-agenda-ailleurs",
-            &[(Role::Reception, Some(elsewhere.parse().expect("site id")))],
-        )
+        .staff_at("accueil-agenda-ailleurs", Role::Reception, &elsewhere)
         .await;
     let theirs = t
         .send(Call::get(&format!("/agents/agenda?lieu={site}&jour={day}")).bearer(&other.token))
@@ -1776,12 +1768,7 @@ async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
 async fn a_refused_arrival_is_said_on_the_permanences_page() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
-    let mediator = t
-        .staff(
-            "mediation-refus",
-            &[(Role::Mediator, Some(site.parse().expect("site id")))],
-        )
-        .await;
+    let mediator = t.staff_at("mediation-refus", Role::Mediator, &site).await;
     let made = book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
     let id = made["id"].as_str().expect("id");
     let refused = t
@@ -1815,10 +1802,7 @@ async fn a_refused_cancellation_is_said_on_the_reception_page() {
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
     let reception = t
-        .staff(
-            "accueil-annulation",
-            &[(Role::Reception, Some(site.parse().expect("site id")))],
-        )
+        .staff_at("accueil-annulation", Role::Reception, &site)
         .await;
     let made = book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
     let id = made["id"].as_str().expect("id");

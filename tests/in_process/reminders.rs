@@ -462,10 +462,7 @@ async fn reception_sends_the_last_sms_again_once() {
     // Reception of another site cannot.
     let elsewhere = site_with_slots(&t, 1).await;
     let other = t
-        .staff(
-            "accueil-ailleurs",
-            &[(Role::Reception, Some(elsewhere.parse().expect("site id")))],
-        )
+        .staff_at("accueil-ailleurs", Role::Reception, &elsewhere)
         .await;
     let refused = t.send(Call::post(&resend).bearer(&other.token)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);

@@ -577,10 +577,7 @@ async fn autonomy_is_recorded_and_progress_over_visits_survives_erasure() {
     let admin = t.staff("admin-autonomie", &[(Role::Admin, None)]).await;
     let site = site_with_slots(&t, 2).await;
     let mediator = t
-        .staff(
-            "mediation-autonomie",
-            &[(Role::Mediator, Some(site.parse().expect("site id")))],
-        )
+        .staff_at("mediation-autonomie", Role::Mediator, &site)
         .await;
     let (first, later) = (t.open_day(1), t.open_day(4));
     let nine = |day: chrono::NaiveDate| {
@@ -736,10 +733,7 @@ async fn orientations_are_recorded_in_one_tap_and_counted() {
         .await;
     let site = site_with_slots(&t, 1).await;
     let mediator = t
-        .staff(
-            "mediation-orientation",
-            &[(Role::Mediator, Some(site.parse().expect("site id")))],
-        )
+        .staff_at("mediation-orientation", Role::Mediator, &site)
         .await;
     // The site lists its partners.
     let current = t

@@ -471,6 +471,13 @@ impl TestApp {
         }
     }
 
+    /// A staff member with one role at one site (its id as the API
+    /// writes it).
+    pub async fn staff_at(&self, name: &str, role: Role, site: &str) -> Staff {
+        let site: SiteId = site.parse().expect("site id");
+        self.staff(name, &[(role, Some(site))]).await
+    }
+
     /// A staff account with these grants, and an API token for it.
     pub async fn staff(&self, name: &str, grants: &[(Role, Option<SiteId>)]) -> Staff {
         let email = format!("{name}@ville.example.fr");

@@ -60,6 +60,16 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                 .find(|s| s.id.to_string() == key)
                 .map_or_else(|| key.to_owned(), |s| s.details.name.clone())
         };
+        // Each row by its name, then the total: what both tables show.
+        let lines: Vec<(String, &stats::Figures)> = table
+            .iter()
+            .flat_map(|tb| {
+                tb.rows
+                    .iter()
+                    .map(|r| (site_name(&r.key), &r.figures))
+                    .chain(std::iter::once((t(ctx, "total"), &tb.total)))
+            })
+            .collect();
         let title = t(ctx, "statistics");
         let charts = [
             ("people", t(ctx, "people-and-requests-per-permanence")),
@@ -113,7 +123,7 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                             th.num scope="col" { (t(ctx, "sms-sent")) }
                         } }
                         tbody {
-                            @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
+                            @for r in &lines {
                                 tr {
                                     th scope="row" { (r.0) }
                                     td.num { (r.1.permanences) }
@@ -145,7 +155,7 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                             th.num scope="col" { (t(ctx, "days-to-move-up")) }
                         } }
                         tbody {
-                            @for r in tb.rows.iter().map(|r| (site_name(&r.key), &r.figures)).chain(std::iter::once((t(ctx, "total").to_owned(), &tb.total))) {
+                            @for r in &lines {
                                 tr {
                                     th scope="row" { (r.0) }
                                     td.num { (r.1.autonomy_guided) }
