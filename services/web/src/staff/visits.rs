@@ -90,7 +90,7 @@ pub(super) async fn visit_view(
     let autonomy = recorded.first().map(ev::VisitRequest::autonomy);
     let title = t(ctx, "the-visits-requests");
     let body = html! {
-        p { a href={ "/agents/permanences/" (permanence_id) } { "← " (permanence.site_name) " · " (permanence.label) " · " (permanence.day.format("%d/%m")) } }
+        p { a href={ "/agents/permanences/" (permanence_id) } { "← " (permanence.site_name) @if !permanence.label.is_empty() { " · " (permanence.label) } " · " (permanence.day.format("%d/%m")) } }
         h1 { (title) " · " (name) }
         p { (permanence.site_name) " · " (permanence.day.format("%d/%m/%Y")) " · " (reminders::texts::time(ctx.lang, permanence.starts_local.time())) "–" (reminders::texts::time(ctx.lang, permanence.ends_local.time())) }
         @if let Some(m) = &problem { p.alert role="alert" { (m) } }
