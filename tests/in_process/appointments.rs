@@ -1743,6 +1743,19 @@ async fn a_sites_agenda_shows_who_is_booked_and_books_a_free_place() {
     assert!(reasons.body.contains(&form), "{}", reasons.body);
     let filled = t.send(Call::get(&form).bearer(&reception.token)).await;
     assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    // A day at the calendar's very ends is a day like any other, not a
+    // crash.
+    for far in ["-262143-01-01", "+262142-12-31", "lundi"] {
+        let page = t
+            .send(
+                Call::get(&format!(
+                    "/agents/agenda?lieu={site}&jour={far}&vue=semaine"
+                ))
+                .bearer(&reception.token),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{far}: {}", page.body);
+    }
     // Reception of another site sees its own site, never this one.
     let elsewhere = site_with_slots(&t, 1).await;
     let other = t

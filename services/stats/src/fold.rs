@@ -86,6 +86,10 @@ pub struct Permanence {
     pub day: Option<NaiveDate>,
     /// Residents who came to an appointment.
     pub residents: HashSet<String>,
+    /// Resident → their appointments here that arrived: an undone arrival
+    /// leaves them present only while another one did.
+    #[serde(default)]
+    pub arrivals: HashMap<String, u32>,
     /// Drop-in tickets (each a person).
     pub tickets: u32,
     /// Visit id → its requests (a later record replaces an earlier one).
@@ -241,12 +245,13 @@ impl Fold {
                 p.cancelled_late += 1;
             }
         } else if let Some(x) = decode_event::<aev::ResidentArrived>(e)? {
-            if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
-                a.arrived = true;
+            if let Some(a) = self.appointments.get_mut(&x.appointment_id)
+                && !std::mem::replace(&mut a.arrived, true)
+            {
                 let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
-                self.permanence(&permanence, None)
-                    .residents
-                    .insert(resident);
+                let p = self.permanence(&permanence, None);
+                *p.arrivals.entry(resident.clone()).or_default() += 1;
+                p.residents.insert(resident);
             }
         } else if let Some(x) = decode_event::<aev::AppointmentNoShow>(e)? {
             if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
@@ -260,14 +265,16 @@ impl Fold {
                 let was_arrived = std::mem::replace(&mut a.arrived, false);
                 a.no_show = false;
                 let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
-                let still_present = self
-                    .appointments
-                    .values()
-                    .any(|o| o.arrived && o.permanence == permanence && o.resident == resident);
-                if was_arrived && !still_present {
-                    self.permanence(&permanence, None)
-                        .residents
-                        .remove(&resident);
+                if was_arrived {
+                    let p = self.permanence(&permanence, None);
+                    let left = p.arrivals.get_mut(&resident).map_or(0, |n| {
+                        *n = n.saturating_sub(1);
+                        *n
+                    });
+                    if left == 0 {
+                        p.arrivals.remove(&resident);
+                        p.residents.remove(&resident);
+                    }
                 }
             }
         } else if let Some(x) = decode_event::<aev::DropInArrived>(e)? {

@@ -28,7 +28,7 @@ pub const CATEGORIES: [&str; 4] = [
 /// The projection's name (and its checkpoint's).
 pub const PROJECTION: &str = "stats";
 /// The version of the fold: a change refolds from the first event.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// The state is stored again once this many events were folded since.
 const SAVE_EVERY_EVENTS: u64 = 10_000;
 

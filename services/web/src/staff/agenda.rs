@@ -83,7 +83,13 @@ pub async fn agenda_page(
             .jour
             .as_deref()
             .and_then(|d| d.parse::<NaiveDate>().ok())
-            .unwrap_or(today);
+            .unwrap_or(today)
+            // Ten years either way: far enough for any agenda, and the
+            // week's arithmetic never leaves the calendar.
+            .clamp(
+                today - chrono::Days::new(3660),
+                today + chrono::Days::new(3660),
+            );
         let week = q.vue.as_deref() == Some("semaine");
         let (from, to, step) = if week {
             let monday = day
