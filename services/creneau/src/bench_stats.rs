@@ -56,12 +56,14 @@ fn permanence_events(
                     Reason::ProcedureCaf,
                     ev::Accompaniment::Accompanied,
                     ev::Outcome::Done,
-                ),
+                )
+                .with_autonomy(ev::Autonomy::Guided),
                 ev::VisitRequest::recorded(
                     Reason::Smartphone,
                     ev::Accompaniment::Autonomous,
                     ev::Outcome::Done,
-                ),
+                )
+                .with_autonomy(ev::Autonomy::Autonomous),
             ],
         })?);
     }
