@@ -311,6 +311,19 @@ impl Browser {
             .await
     }
 
+    /// What a script that returns a list of strings found.
+    pub async fn lines(&self, script: &str) -> Vec<String> {
+        self.script(script, json!([]))
+            .await
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn script_async(&self, script: &str, args: Value) -> Value {
         self.post("/execute/async", json!({"script": script, "args": args}))
             .await
@@ -358,9 +371,8 @@ impl Browser {
     /// the labels of check boxes. Links inside a sentence are exempt, as
     /// the criterion says.
     pub async fn small_targets(&self) -> Vec<String> {
-        let found = self
-            .script(
-                r#"
+        self.lines(
+            r#"
                 const out = [];
                 for (const el of document.querySelectorAll(
                     "button, .button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, .choice, .times a, summary, nav a, label.check, .chips label")) {
@@ -373,23 +385,13 @@ impl Browser {
                   }
                 }
                 return out;"#,
-                json!([]),
-            )
-            .await;
-        found
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+        )
+        .await
     }
 
     pub async fn controls_outside(&self) -> Vec<String> {
-        let found = self
-            .script(
-                r#"
+        self.lines(
+            r#"
                 const out = [];
                 const width = window.innerWidth;
                 for (const el of document.querySelectorAll(
@@ -409,17 +411,8 @@ impl Browser {
                   }
                 }
                 return out;"#,
-                json!([]),
-            )
-            .await;
-        found
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+        )
+        .await
     }
 
     /// axe-core's violations of impact serious or critical on this page,

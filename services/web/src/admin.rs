@@ -1146,6 +1146,17 @@ async fn team_view(
         .render(ctx))
 }
 
+/// The team page again, saying why an action on a staff member was
+/// refused.
+async fn team_refused(
+    web: &Web,
+    ctx: &Ctx,
+    p: &Principal,
+    e: &ApiError,
+) -> Result<Response, ApiError> {
+    team_view(web, ctx, p, Some(says(ctx, e)), None, None).await
+}
+
 fn grant_from(pairs: &[(String, String)]) -> Result<Grant, ApiError> {
     let role = api::parse_role(forms::field(pairs, "role")).map_err(|m| ApiError::Invalid {
         field: "role".into(),
@@ -1274,17 +1285,7 @@ pub async fn staff_password(State(web): State<Web>, ctx: Ctx, Path(raw): Path<St
                 )
                 .await
             }
-            Err(e) => {
-                team_view(
-                    &web,
-                    ctx,
-                    p,
-                    Some(says(ctx, &ApiError::from(e))),
-                    None,
-                    None,
-                )
-                .await
-            }
+            Err(e) => team_refused(&web, ctx, p, &ApiError::from(e)).await,
         }
     })
 }
@@ -1300,7 +1301,7 @@ pub async fn staff_roles(
         let pairs = forms::pairs(&body);
         let grant = match grant_from(&pairs) {
             Ok(g) => g,
-            Err(e) => return team_view(&web, ctx, p, Some(says(ctx, &e)), None, None).await,
+            Err(e) => return team_refused(&web, ctx, p, &e).await,
         };
         let acting = identity::Acting::new(p.actor(), ctx.correlation.0, ctx.now.0);
         let done = if forms::field(&pairs, "action") == "revoke" {
@@ -1310,17 +1311,7 @@ pub async fn staff_roles(
         };
         match done {
             Ok(()) => Ok(see_other("/agents/equipe")),
-            Err(e) => {
-                team_view(
-                    &web,
-                    ctx,
-                    p,
-                    Some(says(ctx, &ApiError::from(e))),
-                    None,
-                    None,
-                )
-                .await
-            }
+            Err(e) => team_refused(&web, ctx, p, &ApiError::from(e)).await,
         }
     })
 }
