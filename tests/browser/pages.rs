@@ -99,6 +99,19 @@ async fn world() -> World {
         )
         .await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let workshop = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "label": "Premiers pas sur smartphone",
+                "cron": "0 14 * * *", "duration_minutes": 120,
+                "valid_from": t.today().to_string(),
+                "offer": {"desks": 8, "workshop": {"theme": "smartphone", "level": "beginner"}},
+            }),
+        )
+        .await;
+    assert_eq!(workshop.status, StatusCode::CREATED, "{}", workshop.body);
     let site_id: contracts::SiteId = site.parse().expect("site id");
     let reception = t.staff("rita", &[(Role::Reception, Some(site_id))]).await;
     let mediator = t.staff("ines", &[(Role::Mediator, Some(site_id))]).await;
@@ -540,6 +553,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let day = the_day();
+    let next_day = creneau_tests::open_day_after(day, 1);
     let resident =
         w.t.send(Call::get("/api/v1/residents/search?q=0612345678").bearer(&w.admin.token))
             .await
@@ -568,6 +582,11 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("6-move", format!("{manage}/deplacer")),
         ("7-bad-link", "/r/AAAAAAAAAAAAAAAAAAAAAA".to_owned()),
         ("8-sign-in", "/connexion".to_owned()),
+        ("9-workshops", "/ateliers".to_owned()),
+        (
+            "9-workshop-who",
+            format!("/rdv/{}/workshop/{}T14:00", w.site, next_day),
+        ),
     ];
     let staff = [
         ("staff-1-home", "/agents".to_owned()),
@@ -864,12 +883,16 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         text.contains("mardi") && text.contains("14h00–16h00"),
         "{text}"
     );
-    assert_eq!(c.count("article").await, 1, "nothing saved yet: {text}");
+    assert_eq!(
+        c.count("article").await,
+        2,
+        "nothing saved yet (the permanence and the workshop): {text}"
+    );
     c.click(&c.find_text("button", "Enregistrer la permanence").await)
         .await;
     let text = c.text().await;
     assert!(text.contains("Mardi après-midi"), "{text}");
-    assert_eq!(c.count("article").await, 2, "{text}");
+    assert_eq!(c.count("article").await, 3, "{text}");
     let rules =
         w.t.send(Call::get(&format!("/api/v1/sites/{}/rules", w.site)).bearer(&w.boss.token))
             .await;
@@ -890,7 +913,7 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
     c.click(&c.find_text("button", "Enregistrer la permanence").await)
         .await;
     assert!(c.text().await.contains("Cochez au moins un jour."));
-    assert_eq!(c.count("article").await, 2);
+    assert_eq!(c.count("article").await, 3);
 
     // An end before the start is refused in words, with what was typed.
     c.type_in("#label", "À l’envers").await;
@@ -901,7 +924,7 @@ async fn a_coordinator_previews_and_saves_a_rule_closes_a_day_and_an_admin_opens
         .await;
     let text = c.text().await;
     assert!(text.contains("La fin vient après le début"), "{text}");
-    assert_eq!(c.count("article").await, 2, "nothing saved: {text}");
+    assert_eq!(c.count("article").await, 3, "nothing saved: {text}");
 
     // Closed on the clock's day: residents see no free time that day.
     let day = the_day();

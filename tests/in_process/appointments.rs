@@ -292,26 +292,6 @@ async fn one_appointment_per_reason_unless_staff_say_why_and_bad_input_names_the
     );
 }
 
-/// One HTTP/1.1 request over its own connection: (status, body).
-async fn post(address: std::net::SocketAddr, token: &str, body: String) -> (u16, String) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut s = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connect");
-    let request = format!(
-        "POST /api/v1/appointments HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(request.as_bytes()).await.expect("write");
-    let mut out = String::new();
-    s.read_to_string(&mut out).await.expect("read");
-    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_owned());
-    (status, body)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointment() {
     let t = TestApp::new().await;
@@ -335,9 +315,9 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
         )
         .to_string();
         let token = reception.token.clone();
-        tasks.push(tokio::spawn(
-            async move { post(address, &token, body).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            creneau_tests::post_json(address, "/api/v1/appointments", &token, body).await
+        }));
     }
     let mut created = 0;
     let mut taken = 0;

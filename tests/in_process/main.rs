@@ -14,3 +14,4 @@ mod leases;
 mod reminders;
 mod security;
 mod stats;
+mod workshops;

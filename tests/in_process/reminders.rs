@@ -124,6 +124,51 @@ async fn cancel(t: &TestApp, made: &Value) {
 }
 
 #[tokio::test]
+async fn a_permanence_cancelled_with_appointments_in_it_cancels_them_and_tells_each_resident() {
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let (site, made, reminders, _clock) =
+        booked(&mut t, webhook(&stand_in, Duration::from_secs(5)), 24).await;
+    reminders.round().await.expect("round");
+    assert_eq!(stand_in.received().len(), 1, "the confirmation");
+    let boss = t.staff("coordination", &[(Role::Coordinator, None)]).await;
+    let id: contracts::AppointmentId = made["id"].as_str().expect("id").parse().expect("id");
+    let permanence = t
+        .state
+        .appointments
+        .get(id)
+        .await
+        .expect("booking")
+        .permanence_id;
+    let cancelled = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/cancel"
+            ))
+            .bearer(&boss.token)
+            .json(json!({"reason": "Médiatrice absente"})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    // The minute sweep of `serve` cancels it (cause: the permanence), and
+    // the reminders service tells the resident, once.
+    let appointments = t.state.appointments.clone();
+    assert_eq!(
+        appointments
+            .cancel_for_closed(t.now())
+            .await
+            .expect("sweep"),
+        1
+    );
+    reminders.round().await.expect("round");
+    reminders.round().await.expect("round");
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[1].text.contains("annulé"), "{}", sent[1].text);
+    assert_eq!(sent[1].to, sent[0].to);
+}
+
+#[tokio::test]
 async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_night() {
     let mut t = TestApp::new().await;
     let stand_in = StandIn::start(SECRET).await;

@@ -589,3 +589,29 @@ pub fn booking(site: &str, start: &str, phone: &str) -> Value {
     json!({"site": site, "start": start, "reason": "procedure_caf",
            "resident": {"name": "Awa Traoré", "phone": phone}})
 }
+
+/// One JSON POST with a bearer token over its own HTTP/1.1 connection, to
+/// a server on a real socket: (status, body).
+pub async fn post_json(
+    address: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    body: String,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.expect("read");
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}

@@ -16,7 +16,7 @@ is-not-offered-fr-en = { $other } غير متاحة: fr أو en أو ar
 only-staff-may-book-past = وحدهم الموظفون يمكنهم الحجز متجاوزين قاعدة موعد واحد
 open-your-appointment-with-link = افتح موعدك بالرابط الذي وصلك في الرسالة القصيرة أو البريد الإلكتروني
 give-time-as-rfc-3339 = أعطِ الوقت بصيغة RFC 3339 مع فرق التوقيت، كما يعطيه /api/v1/availability: 2026-12-01T09:00:00+01:00
-is-not-step-arrived-started = { $other } ليست مرحلة: arrived أو started أو done أو no-show أو undo
+is-not-step-arrived-started = { $other } ليست مرحلة: arrived أو started أو done أو no-show أو excused أو undo
 site-has-no-permanence = المكان { $site } ليس فيه دوام { $permanence }
 use-it-helper-or-mediator = { $other }: استخدم it_helper أو mediator
 is-not-step-call-served = { $other } ليست مرحلة: call أو served أو left
@@ -40,6 +40,7 @@ this-appointment-is-already = هذا الموعد { $stage ->
     [arrived] وصل صاحبه
     [in_progress] جارٍ
     [done] منتهٍ
+    [excused] مسجّل معذور
    *[no_show] مسجَّل غيابًا
 } بالفعل
 this-appointment-is-on-another = هذا الموعد في يوم آخر: يُسجَّل الحضور في اليوم نفسه
@@ -66,3 +67,4 @@ there-is-no-appointment-or = لا يوجد موعد ولا تذكرة { $visit }
 slot-taken = حُجز هذا الوقت للتو: اختر وقتًا آخر
 use-guided-with-help-or = { $other }: استخدم guided أو with_help أو autonomous أو not_said (أو لا تعطه)
 orient-to-a-helper-or-partner = « { $to } »: وجّه إلى it_helper أو mediator، أو إلى شريك يذكره المكان (صفحة المكان)
+this-phone-has-a-place-in-session = لهذا الرقم مكان في هذه الورشة: مكان واحد لكل شخص ولكل رقم. لشخص آخر، أعطِ رقمه الخاص، أو اتصل بالاستقبال

@@ -15,7 +15,7 @@ is-not-offered-fr-en = { $other } is not offered: fr, en or ar
 only-staff-may-book-past = only staff may book past the one-appointment rule
 open-your-appointment-with-link = open your appointment with the link from your SMS or email
 give-time-as-rfc-3339 = give the time as RFC 3339 with its offset, as /api/v1/availability gives it: 2026-12-01T09:00:00+01:00
-is-not-step-arrived-started = { $other } is not a step: arrived, started, done, no-show or undo
+is-not-step-arrived-started = { $other } is not a step: arrived, started, done, no-show, excused or undo
 site-has-no-permanence = site { $site } has no permanence { $permanence }
 use-it-helper-or-mediator = { $other }: use it_helper or mediator
 is-not-step-call-served = { $other } is not a step: call, served or left
@@ -39,6 +39,7 @@ this-appointment-is-already = this appointment is { $stage ->
     [arrived] checked in
     [in_progress] in progress
     [done] done
+    [excused] marked excused
    *[no_show] marked as not come
 } already
 this-appointment-is-on-another = this appointment is on another day: it can be marked on its day
@@ -65,3 +66,4 @@ there-is-no-appointment-or = there is no appointment or ticket { $visit }
 slot-taken = this time was just taken: choose another one
 use-guided-with-help-or = { $other }: use guided, with_help, autonomous or not_said (or leave it out)
 orient-to-a-helper-or-partner = "{ $to }": orient to it_helper or mediator, or to a partner the site lists (the site's page)
+this-phone-has-a-place-in-session = this number already has a place in this workshop: one place per person and per number. For someone else, give their own number, or call the help desk

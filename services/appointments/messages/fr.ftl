@@ -15,7 +15,7 @@ is-not-offered-fr-en = { $other } n'est pas proposé : fr, en ou ar
 only-staff-may-book-past = seuls les agents peuvent réserver au-delà de la règle d'un rendez-vous
 open-your-appointment-with-link = ouvrez votre rendez-vous avec le lien reçu par SMS ou par e-mail
 give-time-as-rfc-3339 = donnez l'heure au format RFC 3339 avec son décalage, comme /api/v1/availability la donne : 2026-12-01T09:00:00+01:00
-is-not-step-arrived-started = { $other } n'est pas une étape : arrived, started, done, no-show ou undo
+is-not-step-arrived-started = { $other } n'est pas une étape : arrived, started, done, no-show, excused ou undo
 site-has-no-permanence = le site { $site } n'a pas de permanence { $permanence }
 use-it-helper-or-mediator = { $other } : utilisez it_helper ou mediator
 is-not-step-call-served = { $other } n'est pas une étape : call, served ou left
@@ -39,6 +39,7 @@ this-appointment-is-already = ce rendez-vous est déjà { $stage ->
     [arrived] arrivé
     [in_progress] en cours
     [done] terminé
+    [excused] noté excusé
    *[no_show] noté absent
 }
 this-appointment-is-on-another = ce rendez-vous est un autre jour : il peut être pointé le jour même
@@ -65,3 +66,4 @@ there-is-no-appointment-or = il n'y a pas de rendez-vous ni de ticket { $visit }
 slot-taken = ce créneau vient d'être pris : choisissez-en un autre
 use-guided-with-help-or = { $other } : utilisez guided, with_help, autonomous ou not_said (ou ne le donnez pas)
 orient-to-a-helper-or-partner = « { $to } » : orientez vers it_helper ou mediator, ou vers un partenaire que le lieu liste (page du lieu)
+this-phone-has-a-place-in-session = ce numéro a déjà une place à cet atelier : une place par personne et par numéro. Pour une autre personne, donnez son propre numéro, ou appelez l'accueil

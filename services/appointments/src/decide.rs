@@ -70,7 +70,7 @@ pub fn slot(
     let permanences = m.calendar.permanences(Some(site), day, day)?;
     for p in permanences
         .iter()
-        .filter(|p| p.appointments && p.status == timetable::Status::Open)
+        .filter(|p| p.bookable_for(Some(reason)) && p.status == timetable::Status::Open)
     {
         let slots = m.calendar.slots(&p.permanence_id, Some(reason))?;
         if let Some(s) = slots.iter().find(|s| s.starts_at == start) {
@@ -132,6 +132,27 @@ pub fn held_for_reason(
     }
 }
 
+/// A workshop session's place that `resident` holds already: one place
+/// per person in a session (the same phone is checked by the service,
+/// which asks identity for the enrolled residents' numbers).
+pub fn held_in_session<'a>(
+    m: &'a Model,
+    resident: ResidentId,
+    permanence_id: &'a str,
+) -> Option<&'a Booking> {
+    let resident = m.holder(resident);
+    m.live_at(permanence_id)
+        .find(|b| m.holder(b.resident) == resident)
+}
+
+/// Places left in a workshop session (or any permanence's desks over its
+/// whole length): its places less its live bookings.
+pub fn places_left(m: &Model, permanence_id: &str) -> Result<u32, AppointmentError> {
+    let p = m.calendar.permanence(permanence_id)?;
+    let taken = u32::try_from(m.live_at(permanence_id).count()).unwrap_or(u32::MAX);
+    Ok(p.desks.saturating_sub(taken))
+}
+
 /// Whether an appointment at `from` may go to `to` on its day. Arriving
 /// follows a booking; starting and finishing may skip the steps before
 /// (a mediator who forgot to check someone in); nothing goes back.
@@ -141,8 +162,11 @@ pub fn step_allowed(from: Stage, to: Stage) -> bool {
         Stage::InProgress => matches!(from, Stage::Booked | Stage::Arrived),
         Stage::Done => matches!(from, Stage::Booked | Stage::Arrived | Stage::InProgress),
         Stage::NoShow => from == Stage::Booked,
-        // Taking back an arrival or a no-show recorded by mistake.
-        Stage::Booked => matches!(from, Stage::Arrived | Stage::NoShow),
+        // Said after the fact: a no-show becomes excused.
+        Stage::Excused => matches!(from, Stage::Booked | Stage::NoShow),
+        // Taking back an arrival, a no-show or an excuse recorded by
+        // mistake.
+        Stage::Booked => matches!(from, Stage::Arrived | Stage::NoShow | Stage::Excused),
     }
 }
 
@@ -170,7 +194,7 @@ pub fn free_times(
     let mut free = Vec::new();
     for p in permanences
         .iter()
-        .filter(|p| p.appointments && p.status == timetable::Status::Open)
+        .filter(|p| p.bookable_for(Some(reason)) && p.status == timetable::Status::Open)
     {
         for s in m.calendar.slots(&p.permanence_id, Some(reason))? {
             if s.starts_at >= now + settings.notice

@@ -33,6 +33,7 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
     use Verb::{Get, Post};
     Routes::new()
         .route(Get, "/api/v1/availability", Public, availability_get)
+        .route(Get, "/api/v1/workshops", Public, workshops_get)
         .route(Post, "/api/v1/appointments", Optional, appointments_create)
         .route(
             Get,
@@ -161,14 +162,14 @@ struct AvailabilityQuery {
     days: Option<u64>,
 }
 
-async fn availability_get(
-    State(s): State<HttpState>,
-    Now(now): Now,
-    api::ApiQuery(q): api::ApiQuery<AvailabilityQuery>,
-) -> Result<Response, ApiError> {
-    let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
-    let reason = reason(&q.reason, "reason")?;
-    let from = match q.from.as_deref() {
+/// `from` as a date (today when left out) and `days` (1 to 60; 14 when
+/// left out), as `/api/v1/availability` and `/api/v1/workshops` read them.
+fn period(
+    from: Option<&str>,
+    days: Option<u64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(NaiveDate, u64), ApiError> {
+    let from = match from {
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
             ApiError::from(AppointmentError::invalid(
                 "from",
@@ -181,7 +182,7 @@ async fn availability_get(
         })?,
         None => contracts::time::local_date(now),
     };
-    let days = q.days.unwrap_or(14);
+    let days = days.unwrap_or(14);
     if !(1..=60).contains(&days) {
         return Err(AppointmentError::invalid(
             "days",
@@ -189,6 +190,43 @@ async fn availability_get(
         )
         .into());
     }
+    Ok((from, days))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkshopsQuery {
+    site: Option<String>,
+    from: Option<String>,
+    days: Option<u64>,
+}
+
+/// The workshop sessions ahead, with their places left. A place is
+/// booked with `POST /api/v1/appointments`, reason `workshop`, at the
+/// session's start.
+async fn workshops_get(
+    State(s): State<HttpState>,
+    Now(now): Now,
+    api::ApiQuery(q): api::ApiQuery<WorkshopsQuery>,
+) -> Result<Response, ApiError> {
+    let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
+    let (from, days) = period(q.from.as_deref(), q.days, now)?;
+    Ok(axum::Json(
+        s.appointments
+            .workshop_sessions(site, from, days, now)
+            .await?,
+    )
+    .into_response())
+}
+
+async fn availability_get(
+    State(s): State<HttpState>,
+    Now(now): Now,
+    api::ApiQuery(q): api::ApiQuery<AvailabilityQuery>,
+) -> Result<Response, ApiError> {
+    let site = q.site.as_deref().map(|raw| site(raw, "site")).transpose()?;
+    let reason = reason(&q.reason, "reason")?;
+    let (from, days) = period(q.from.as_deref(), q.days, now)?;
     Ok(axum::Json(
         s.appointments
             .availability(site, reason, from, days, now)
@@ -524,20 +562,12 @@ async fn appointments_step(
     let id: AppointmentId = path_id("appointment", &raw)?;
     let booking = s.appointments.get(id).await?;
     principal.require(FRONT_DESK, Some(booking.site))?;
-    let to = match step.as_str() {
-        "arrived" => Stage::Arrived,
-        "started" => Stage::InProgress,
-        "done" => Stage::Done,
-        "no-show" => Stage::NoShow,
-        // Takes back an arrival or a no-show recorded by mistake.
-        "undo" => Stage::Booked,
-        other => {
-            return Err(ApiError::NotFound(messages::say!(
-                crate::MESSAGES,
-                "is-not-step-arrived-started",
-                other = format!("{:?}", other)
-            )));
-        }
+    let Some(to) = Stage::of_step(&step) else {
+        return Err(ApiError::NotFound(messages::say!(
+            crate::MESSAGES,
+            "is-not-step-arrived-started",
+            other = format!("{:?}", step)
+        )));
     };
     let b = s
         .appointments

@@ -29,4 +29,4 @@ pub use error::{AppointmentError, Available};
 pub use http::{autonomy_code, autonomy_of, manage_url, orientation_kind, routes};
 pub use model::{BOOKING, Booking, Model, Stage};
 pub use queue::{DROP_IN, Ticket, TicketState};
-pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Settings};
+pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Session, Settings};

@@ -29,6 +29,28 @@ pub enum Stage {
     InProgress,
     Done,
     NoShow,
+    /// The resident said they could not come (a workshop's attendance:
+    /// present, absent, excused).
+    Excused,
+}
+
+impl Stage {
+    /// The stage a step's name in an address or a form leads to:
+    /// `arrived`, `started`, `done`, `no-show`, `excused`, and `undo`
+    /// (back to booked).
+    pub fn of_step(step: &str) -> Option<Stage> {
+        Some(match step {
+            "arrived" => Stage::Arrived,
+            "started" => Stage::InProgress,
+            "done" => Stage::Done,
+            "no-show" => Stage::NoShow,
+            "excused" => Stage::Excused,
+            // Takes back an arrival, a no-show or an excuse recorded by
+            // mistake.
+            "undo" => Stage::Booked,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +350,8 @@ impl Model {
             Some((x.appointment_id, Stage::InProgress))
         } else if let Some(x) = decode_event::<ev::AppointmentDone>(e)? {
             Some((x.appointment_id, Stage::Done))
+        } else if let Some(x) = decode_event::<ev::AppointmentExcused>(e)? {
+            Some((x.appointment_id, Stage::Excused))
         } else {
             decode_event::<ev::AppointmentNoShow>(e)?.map(|x| (x.appointment_id, Stage::NoShow))
         };

@@ -22,3 +22,6 @@ rule-has-no-permanence-on = the rule { $label } has no permanence on { $day }
 is-not-on-duty-on = { $staff } is not on duty on { $day }
 partner-name-too-long = "{ $name }": a partner is named in 100 characters at most, on one line
 at-most-30-partners = a site lists 30 partners at most
+workshop-theme-unknown = there is no such theme: give a reason's code, e.g. "smartphone", "email" or "introduction"
+workshop-level-unknown = there is no such level: "beginner", "intermediate" or "all"
+workshop-language-unknown = this language is not offered: "fr", "en" or "ar"

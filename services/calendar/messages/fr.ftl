@@ -22,3 +22,6 @@ rule-has-no-permanence-on = la règle { $label } n'a pas de permanence le { $day
 is-not-on-duty-on = { $staff } n'est pas de service le { $day }
 partner-name-too-long = « { $name } » : un partenaire se nomme en 100 caractères au plus, sur une ligne
 at-most-30-partners = un lieu liste 30 partenaires au plus
+workshop-theme-unknown = ce thème n’existe pas : donnez le code d’un motif, par exemple « smartphone », « email » ou « introduction »
+workshop-level-unknown = ce niveau n’existe pas : « beginner », « intermediate » ou « all »
+workshop-language-unknown = cette langue n’est pas proposée : « fr », « en » ou « ar »

@@ -331,6 +331,7 @@ struct RuleShown {
     appointment_minutes: u32,
     desks: u32,
     roles_on_duty: Vec<&'static str>,
+    workshop: Option<timetable::Workshop>,
     version: u64,
 }
 
@@ -380,6 +381,7 @@ async fn rules_list(
                 .iter()
                 .map(|r| api::role_name(*r))
                 .collect(),
+            workshop: r.spec.offer.workshop,
             version: r.version,
         })
         .collect();
@@ -410,6 +412,55 @@ struct OfferRequest {
     by_reason: Vec<ReasonLengthRequest>,
     #[serde(default)]
     roles_on_duty: Vec<String>,
+    /// Set: every permanence is a workshop session of `desks` places.
+    workshop: Option<WorkshopRequest>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WorkshopRequest {
+    /// A reason's code: `smartphone`, `email`, `introduction`…
+    theme: String,
+    /// `beginner`, `intermediate` or `all` (the default).
+    #[serde(default)]
+    level: String,
+    /// `fr` (the default), `en` or `ar`.
+    #[serde(default)]
+    language: String,
+}
+
+fn workshop_of(w: &WorkshopRequest) -> Result<ev::Workshop, Invalid> {
+    let theme = Reason::from_code(&w.theme).ok_or_else(|| {
+        Invalid::new(
+            "offer.workshop.theme",
+            messages::say!(crate::MESSAGES, "workshop-theme-unknown"),
+        )
+    })?;
+    let level = match w.level.trim() {
+        "" => ev::WorkshopLevel::All,
+        code => timetable::level_of(code).ok_or_else(|| {
+            Invalid::new(
+                "offer.workshop.level",
+                messages::say!(crate::MESSAGES, "workshop-level-unknown"),
+            )
+        })?,
+    };
+    let language = match w.language.trim() {
+        "" | "fr" => contracts::Language::Fr,
+        "en" => contracts::Language::En,
+        "ar" => contracts::Language::Ar,
+        _ => {
+            return Err(Invalid::new(
+                "offer.workshop.language",
+                messages::say!(crate::MESSAGES, "workshop-language-unknown"),
+            ));
+        }
+    };
+    Ok(ev::Workshop {
+        theme: theme.into(),
+        level: level.into(),
+        language: language.into(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -469,6 +520,13 @@ fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError
         })
         .collect::<Result<Vec<_>, Invalid>>()
         .map_err(CalendarError::from)?;
+    let workshop = r
+        .offer
+        .workshop
+        .as_ref()
+        .map(workshop_of)
+        .transpose()
+        .map_err(CalendarError::from)?;
     if r.offer.drop_in_capacity == Some(0) {
         return Err(CalendarError::from(Invalid::new(
             "offer.drop_in_capacity",
@@ -492,6 +550,7 @@ fn rule_of(site: SiteId, r: &RuleRequest) -> Result<ev::PermanenceRule, ApiError
             desks: r.offer.desks,
             by_reason,
             roles_on_duty: roles,
+            workshop,
         }),
     })
 }

@@ -26,5 +26,6 @@ pub use ics::{escape as ics_escape, feed_token, fold as ics_fold, ics, stamp as 
 pub use service::Calendar;
 pub use timetable::{
     Invalid, MAX_RANGE_DAYS, Model, Permanence, RuleSpec, RuleView, SiteView, Slot, Status,
-    check_rule, holidays, parse_day, parse_permanence_id, permanence_id, schedule,
+    WORKSHOP_PLACES, Workshop, check_rule, holidays, level_name, level_of, parse_day,
+    parse_permanence_id, permanence_id, schedule,
 };

@@ -320,6 +320,9 @@ impl Calendar {
             .rules
             .values()
             .filter(|r| r.id != rule && r.spec.site == spec.site)
+            // A workshop is held in its own room: it may run beside a
+            // permanence, not beside another workshop.
+            .filter(|r| r.spec.offer.workshop.is_some() == spec.offer.workshop.is_some())
         {
             for (s, e) in other.occurrences(from, to) {
                 if let Some((ms, _)) = mine.iter().find(|(ms, me)| *ms < e && s < *me) {

@@ -84,6 +84,7 @@ fn rule(site: SiteId, cron: &str, minutes: u32, from: NaiveDate) -> ev::Permanen
                 length_minutes: 45,
             }],
             roles_on_duty: vec![contracts::Role::Mediator.into()],
+            workshop: None,
         }),
     }
 }

@@ -17,10 +17,13 @@ pub enum ReasonKind {
     /// Introduction to digital tools.
     Introduction,
     Other,
+    /// A place in a workshop session ("atelier collectif").
+    Workshop,
 }
 
 impl Reason {
-    /// Every reason a resident can choose, in display order.
+    /// Every reason a resident can choose, in display order (a workshop
+    /// place, [`Reason::Workshop`], is chosen from the workshops' list).
     pub const ALL: [Reason; 17] = [
         Reason::ProcedureCaf,
         Reason::ProcedurePrefecture,
@@ -74,6 +77,7 @@ impl Reason {
             Reason::PersonalDocuments => ReasonKind::PersonalDocuments,
             Reason::Introduction => ReasonKind::Introduction,
             Reason::Other | Reason::Unspecified => ReasonKind::Other,
+            Reason::Workshop => ReasonKind::Workshop,
         }
     }
 
@@ -105,6 +109,7 @@ impl Reason {
             Reason::PersonalDocuments => "Scanner et envoyer mes documents",
             Reason::Introduction => "Découvrir le numérique",
             Reason::Other | Reason::Unspecified => "Autre",
+            Reason::Workshop => "Atelier collectif",
         }
     }
 }

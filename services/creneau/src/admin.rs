@@ -236,8 +236,9 @@ pub async fn retention_daily(identity: Identity, lease: api::Lease) {
     }
 }
 
-/// Marks appointments as not come once their permanence has ended, and
-/// cancels those of erased residents, every minute, for as long as the
+/// Marks appointments as not come once their permanence has ended,
+/// cancels those of erased residents and those at permanences (and
+/// workshop sessions) that will not take place, every minute, for as long as the
 /// server runs. Every process runs this loop; the one holding the
 /// `lease-no-shows` lease sweeps (each mark is appended at the version it
 /// decided from besides).
@@ -261,6 +262,15 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments, lea
                     tracing::info!(cancelled, "appointments of erased residents cancelled")
                 }
                 Err(e) => tracing::error!(error = %e, "erasure sweep failed; next try in a minute"),
+            }
+            match appointments.cancel_for_closed(appointments.now()).await {
+                Ok(0) => {}
+                Ok(cancelled) => {
+                    tracing::info!(cancelled, "appointments at cancelled permanences cancelled")
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "closure sweep failed; next try in a minute")
+                }
             }
         }
         .instrument(span)

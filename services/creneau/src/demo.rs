@@ -22,6 +22,29 @@ struct DemoSite {
     rules: &'static [(&'static str, &'static str, u32, u32, u32)],
 }
 
+/// The demo's workshops, one per site in turn: (title, cron, theme, level).
+/// Workshops may run beside a permanence (their own room).
+const WORKSHOPS: &[(&str, &str, Reason, ev::WorkshopLevel)] = &[
+    (
+        "Premiers pas sur smartphone",
+        "0 14 * * WED",
+        Reason::Smartphone,
+        ev::WorkshopLevel::Beginner,
+    ),
+    (
+        "Créer et utiliser sa boîte e-mail",
+        "0 10 * * TUE",
+        Reason::Email,
+        ev::WorkshopLevel::Beginner,
+    ),
+    (
+        "Mes démarches en ligne en sécurité",
+        "0 14 * * THU",
+        Reason::Introduction,
+        ev::WorkshopLevel::Intermediate,
+    ),
+];
+
 const SITES: &[DemoSite] = &[
     DemoSite {
         name: "Espace numérique des Tilleuls",
@@ -178,6 +201,7 @@ pub async fn load(
                         Vec::new()
                     },
                     roles_on_duty: vec![Role::Mediator.into(), Role::ItHelper.into()],
+                    workshop: None,
                 }),
             };
             let rule_id = calendar
@@ -186,6 +210,32 @@ pub async fn load(
                 .with_context(|| format!("demo rule {label} at {}", site.name))?;
             rule_ids.push((id, rule_id));
         }
+        // A weekly workshop at every site, on an afternoon the site's
+        // permanences leave free: the evaluation found that half of the
+        // offer missing.
+        let (label, cron, theme, level) = WORKSHOPS[site_ids.len() % WORKSHOPS.len()];
+        let workshop = ev::PermanenceRule {
+            site_id: id.to_string(),
+            label: label.into(),
+            cron: cron.into(),
+            once_at: String::new(),
+            duration_minutes: 120,
+            valid_from: month_start.to_string(),
+            valid_until: String::new(),
+            offer: Some(ev::Offer {
+                desks: 8,
+                workshop: Some(ev::Workshop {
+                    theme: theme.into(),
+                    level: level.into(),
+                    language: contracts::Language::Fr.into(),
+                }),
+                ..Default::default()
+            }),
+        };
+        calendar
+            .create_rule(&acting, &workshop)
+            .await
+            .with_context(|| format!("demo workshop {label} at {}", site.name))?;
     }
 
     // Closures: a summer break at one site, works at another, next month.

@@ -35,6 +35,8 @@ pub fn theme(r: Reason) -> (&'static str, Option<&'static str>, Option<&'static 
         Reason::Printing => ("Bureautique", None, None),
         Reason::Introduction => ("Culture numérique", None, None),
         Reason::Other | Reason::Unspecified => ("Autre", None, None),
+        // A workshop session's rows name the workshop's own theme.
+        Reason::Workshop => ("Culture numérique", None, None),
     }
 }
 

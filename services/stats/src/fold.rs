@@ -454,6 +454,7 @@ pub fn kind_code(kind: ReasonKind) -> &'static str {
         ReasonKind::PersonalDocuments => "personal_documents",
         ReasonKind::Introduction => "introduction",
         ReasonKind::Other => "other",
+        ReasonKind::Workshop => "workshop",
     }
 }
 

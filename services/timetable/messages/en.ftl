@@ -30,3 +30,7 @@ range-ends-before-it-starts = the range ends before it starts: to must be on or 
 ask-for-days-at-most = ask for { $max } days at most
 there-is-no-permanence = there is no permanence { $id }
 site-closed-until-further-notice = site closed until further notice
+workshop-is-its-own-offer = a workshop is an offer of its own: untick drop-in and appointments, or make another permanence
+workshop-places-1-to = { $desks } places: a workshop has 1 to { $most }
+workshop-theme-is-a-reason = say what the workshop is about: one of the reasons (smartphone, computer, email, introduction…)
+workshop-needs-a-title = give the workshop a title, e.g. "First steps on a smartphone"

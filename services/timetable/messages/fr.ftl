@@ -30,3 +30,7 @@ range-ends-before-it-starts = la période finit avant de commencer : to doit êt
 ask-for-days-at-most = demandez { $max } jours au plus
 there-is-no-permanence = il n'y a pas de permanence { $id }
 site-closed-until-further-notice = site fermé jusqu'à nouvel ordre
+workshop-is-its-own-offer = un atelier est une offre à lui seul : décochez l’accès libre et les rendez-vous, ou faites une autre permanence
+workshop-places-1-to = { $desks } places : un atelier en a de 1 à { $most }
+workshop-theme-is-a-reason = dites de quoi parle l’atelier : un des motifs (smartphone, ordinateur, messagerie, découvrir le numérique…)
+workshop-needs-a-title = donnez un titre à l’atelier, par exemple « Premiers pas sur smartphone »

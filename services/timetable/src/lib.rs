@@ -23,7 +23,10 @@ mod permanences;
 pub mod schedule;
 
 pub use error::{Invalid, TimetableError, no_rule, no_site};
-pub use model::{Closure, Model, Offer, RuleSpec, RuleView, SiteView, check_rule, parse_day};
+pub use model::{
+    Closure, Model, Offer, RuleSpec, RuleView, SiteView, WORKSHOP_PLACES, Workshop, check_rule,
+    level_name, level_of, parse_day,
+};
 pub use permanences::{
     MAX_RANGE_DAYS, Permanence, Slot, Status, parse_permanence_id, permanence_id,
 };

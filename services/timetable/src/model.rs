@@ -40,6 +40,55 @@ pub struct Offer {
     pub desks: u32,
     pub by_reason: Vec<(Reason, u32)>,
     pub roles_on_duty: Vec<Role>,
+    /// Each permanence is a workshop session of at most `desks` residents.
+    pub workshop: Option<Workshop>,
+}
+
+/// A workshop ("atelier collectif"): its title is the rule's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Workshop {
+    /// What it is about (a reason residents choose: smartphone, email…).
+    #[serde(serialize_with = "reason_code")]
+    pub theme: Reason,
+    #[serde(serialize_with = "level_code")]
+    pub level: ev::WorkshopLevel,
+    #[serde(serialize_with = "language_code")]
+    pub language: contracts::Language,
+}
+
+/// The longest list of a workshop session.
+pub const WORKSHOP_PLACES: u32 = 30;
+
+fn reason_code<S: serde::Serializer>(r: &Reason, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&r.code())
+}
+
+fn level_code<S: serde::Serializer>(l: &ev::WorkshopLevel, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(level_name(*l))
+}
+
+fn language_code<S: serde::Serializer>(l: &contracts::Language, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(messages::tag((*l).into()))
+}
+
+/// A workshop level's code in the API: `beginner`, `intermediate`, `all`.
+pub fn level_name(l: ev::WorkshopLevel) -> &'static str {
+    match l {
+        ev::WorkshopLevel::Beginner => "beginner",
+        ev::WorkshopLevel::Intermediate => "intermediate",
+        ev::WorkshopLevel::All | ev::WorkshopLevel::Unspecified => "all",
+    }
+}
+
+/// The level of a code (see [`level_name`]).
+pub fn level_of(code: &str) -> Option<ev::WorkshopLevel> {
+    [
+        ev::WorkshopLevel::Beginner,
+        ev::WorkshopLevel::Intermediate,
+        ev::WorkshopLevel::All,
+    ]
+    .into_iter()
+    .find(|l| level_name(*l) == code.trim())
 }
 
 impl Offer {
@@ -63,8 +112,50 @@ pub struct RuleSpec {
     pub offer: Offer,
 }
 
+fn check_workshop(o: &ev::Offer, w: &ev::Workshop) -> Result<Workshop, Invalid> {
+    if o.drop_in || o.appointments {
+        return Err(Invalid::new(
+            "offer.workshop",
+            messages::say!(crate::MESSAGES, "workshop-is-its-own-offer"),
+        ));
+    }
+    if !(1..=WORKSHOP_PLACES).contains(&o.desks) {
+        return Err(Invalid::new(
+            "offer.desks",
+            messages::say!(
+                crate::MESSAGES,
+                "workshop-places-1-to",
+                desks = o.desks,
+                most = WORKSHOP_PLACES
+            ),
+        ));
+    }
+    let theme = Reason::try_from(w.theme)
+        .ok()
+        .filter(|r| Reason::ALL.contains(r))
+        .ok_or_else(|| {
+            Invalid::new(
+                "offer.workshop.theme",
+                messages::say!(crate::MESSAGES, "workshop-theme-is-a-reason"),
+            )
+        })?;
+    Ok(Workshop {
+        theme,
+        level: w.level(),
+        language: match w.language() {
+            contracts::Language::Unspecified => contracts::Language::Fr,
+            l => l,
+        },
+    })
+}
+
 fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
-    if !o.drop_in && !o.appointments {
+    let workshop = o
+        .workshop
+        .as_ref()
+        .map(|w| check_workshop(o, w))
+        .transpose()?;
+    if !o.drop_in && !o.appointments && workshop.is_none() {
         return Err(Invalid::new(
             "offer",
             messages::say!(crate::MESSAGES, "offer-drop-in-appointments-or"),
@@ -132,6 +223,7 @@ fn check_offer(o: &ev::Offer) -> Result<Offer, Invalid> {
         desks: o.desks,
         by_reason,
         roles_on_duty,
+        workshop,
     })
 }
 
@@ -201,6 +293,12 @@ pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
             messages::say!(crate::MESSAGES, "say-what-permanence-offers"),
         )
     })?)?;
+    if offer.workshop.is_some() && label.is_empty() {
+        return Err(Invalid::new(
+            "label",
+            messages::say!(crate::MESSAGES, "workshop-needs-a-title"),
+        ));
+    }
     when.check(valid_from, r.duration_minutes)?;
     if offer.appointments && offer.appointment_minutes > r.duration_minutes {
         return Err(Invalid::new(

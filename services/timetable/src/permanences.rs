@@ -40,11 +40,28 @@ pub struct Permanence {
     pub drop_in_capacity: Option<u32>,
     pub appointments: bool,
     pub appointment_minutes: u32,
+    /// Appointments at once; for a workshop session, its places.
     pub desks: u32,
     pub roles_on_duty: Vec<&'static str>,
+    /// Set: a workshop session, booked whole with [`Reason::Workshop`].
+    pub workshop: Option<crate::model::Workshop>,
     pub staff: Vec<StaffId>,
     #[serde(flatten)]
     pub status: Status,
+}
+
+impl Permanence {
+    /// Whether `reason` is booked here: a workshop place in a workshop
+    /// session, any other reason in a permanence with appointments; `None`
+    /// asks for either.
+    pub fn bookable_for(&self, reason: Option<Reason>) -> bool {
+        match (self.workshop.is_some(), reason) {
+            (true, Some(r)) => r == Reason::Workshop,
+            (false, Some(Reason::Workshop)) => false,
+            (true, None) => true,
+            (false, _) => self.appointments,
+        }
+    }
 }
 
 /// A bookable time inside a permanence.
@@ -155,8 +172,18 @@ impl Model {
     /// The appointment slots of a permanence, for `reason` (its length).
     pub fn slots(&self, id: &str, reason: Option<Reason>) -> Result<Vec<Slot>, TimetableError> {
         let p = self.permanence(id)?;
-        if !p.appointments || p.status != Status::Open {
+        if !p.bookable_for(reason) || p.status != Status::Open {
             return Ok(Vec::new());
+        }
+        if p.workshop.is_some() {
+            // A session is booked whole.
+            return Ok(vec![Slot {
+                starts_local: p.starts_local,
+                ends_local: p.ends_local,
+                starts_at: p.starts_at,
+                ends_at: p.ends_at,
+                desks: p.desks,
+            }]);
         }
         let (rule_id, _) = parse_permanence_id(id)?;
         let length = self
@@ -232,6 +259,7 @@ fn permanence(
         appointments: offer.appointments,
         appointment_minutes: offer.appointment_minutes,
         desks: offer.desks,
+        workshop: offer.workshop,
         roles_on_duty: offer
             .roles_on_duty
             .iter()

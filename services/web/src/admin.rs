@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike as _, NaiveDate, Weekday};
 use contracts::proto::calendar::v1 as cal;
-use contracts::{Role, RuleId, SiteId};
+use contracts::{Reason, Role, RuleId, SiteId};
 use maud::{Markup, html};
 
 use crate::Web;
@@ -18,6 +18,7 @@ use crate::forms;
 use crate::layout::{
     Ctx, Page, Refusal, csrf_field, refusal_top, says, see_other, staff_input, t_with,
 };
+use crate::text::reason_label;
 
 const COORDINATOR: &[Role] = &[Role::Coordinator];
 /// How far ahead a rule's preview looks.
@@ -160,6 +161,11 @@ struct RuleForm {
     appointment_minutes: String,
     desks: String,
     drop_in: bool,
+    /// A workshop: each permanence is a session of `desks` places.
+    workshop: bool,
+    /// The workshop's theme (a reason's code) and level.
+    theme: String,
+    level: String,
 }
 
 const WEEK: [(Weekday, &str); 7] = [
@@ -184,6 +190,9 @@ impl RuleForm {
             appointment_minutes: "30".into(),
             desks: "1".into(),
             drop_in: false,
+            workshop: false,
+            theme: Reason::Smartphone.code(),
+            level: "all".into(),
         }
     }
 
@@ -222,6 +231,14 @@ impl RuleForm {
             appointment_minutes: o.appointment_minutes.to_string(),
             desks: o.desks.to_string(),
             drop_in: o.drop_in,
+            workshop: o.workshop.is_some(),
+            theme: o
+                .workshop
+                .map_or_else(|| Reason::Smartphone.code(), |w| w.theme.code()),
+            level: o
+                .workshop
+                .map_or("all", |w| calendar::level_name(w.level))
+                .to_owned(),
         })
     }
 
@@ -241,6 +258,9 @@ impl RuleForm {
             appointment_minutes: f("appointment_minutes"),
             desks: f("desks"),
             drop_in: forms::field(pairs, "drop_in") == "oui",
+            workshop: forms::field(pairs, "workshop") == "oui",
+            theme: f("theme"),
+            level: f("level"),
         }
     }
 
@@ -284,22 +304,42 @@ impl RuleForm {
             duration_minutes: to - from,
             valid_from: self.valid_from.clone(),
             valid_until: String::new(),
-            offer: Some(cal::Offer {
-                drop_in: self.drop_in,
-                drop_in_capacity: 0,
-                appointments: self.appointments,
-                appointment_minutes: if self.appointments {
-                    number("appointment_minutes", &self.appointment_minutes)?
-                } else {
-                    0
-                },
-                desks: if self.appointments {
-                    number("desks", &self.desks)?
-                } else {
-                    0
-                },
-                by_reason: Vec::new(),
-                roles_on_duty: Vec::new(),
+            offer: Some(if self.workshop {
+                // A workshop is an offer of its own: its places, a theme
+                // and a level; the calendar checks them.
+                cal::Offer {
+                    desks: number("desks", &self.desks)?,
+                    workshop: Some(cal::Workshop {
+                        theme: Reason::from_code(&self.theme)
+                            .filter(|r| Reason::ALL.contains(r))
+                            .ok_or(("theme", "workshop-choose-theme"))?
+                            .into(),
+                        level: calendar::level_of(&self.level)
+                            .unwrap_or(cal::WorkshopLevel::All)
+                            .into(),
+                        language: contracts::Language::Fr.into(),
+                    }),
+                    ..Default::default()
+                }
+            } else {
+                cal::Offer {
+                    drop_in: self.drop_in,
+                    drop_in_capacity: 0,
+                    appointments: self.appointments,
+                    appointment_minutes: if self.appointments {
+                        number("appointment_minutes", &self.appointment_minutes)?
+                    } else {
+                        0
+                    },
+                    desks: if self.appointments {
+                        number("desks", &self.desks)?
+                    } else {
+                        0
+                    },
+                    by_reason: Vec::new(),
+                    roles_on_duty: Vec::new(),
+                    workshop: None,
+                }
             }),
         })
     }
@@ -365,6 +405,10 @@ fn rule_sentence(ctx: &Ctx, spec: &calendar::RuleSpec) -> String {
         }
     };
     let o = &spec.offer;
+    if o.workshop.is_some() {
+        let offer = t_with(ctx, "rule-offers-workshop", &[("places", o.desks.into())]);
+        return format!("{when} : {offer}");
+    }
     let offer = match (o.appointments, o.drop_in) {
         (true, true) => t_with(ctx, "rule-offers-both", &[("desks", o.desks.into())]),
         (true, false) => t_with(
@@ -458,6 +502,25 @@ fn rule_form(
                     div { (staff_input("desks", &t(ctx, "appointments-at-once-desks"), "text", &f.desks, problem)) }
                 }
                 label.check { input type="checkbox" name="drop_in" value="oui" checked[f.drop_in]; span { (t(ctx, "drop-in-queue")) } }
+                label.check { input type="checkbox" name="workshop" value="oui" checked[f.workshop]; span { (t(ctx, "workshop-instead")) } }
+                div.grid2 {
+                    div {
+                        label for="theme" { (t(ctx, "workshop-theme")) }
+                        select id="theme" name="theme" {
+                            @for r in Reason::ALL.into_iter().filter(|r| r.kind() != contracts::ReasonKind::OnlineProcedure) {
+                                option value=(r.code()) selected[f.theme == r.code()] { (reason_label(ctx.lang, r)) }
+                            }
+                        }
+                    }
+                    div {
+                        label for="level" { (t(ctx, "workshop-level")) }
+                        select id="level" name="level" {
+                            @for (code, id) in [("all", "workshop-level-all"), ("beginner", "workshop-level-beginner"), ("intermediate", "workshop-level-intermediate")] {
+                                option value=(code) selected[f.level == code] { (t(ctx, id)) }
+                            }
+                        }
+                    }
+                }
             }
             button.secondary type="submit" name="action" value="preview" { (t(ctx, "preview-the-next-dates")) }
             " "

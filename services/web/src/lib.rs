@@ -122,6 +122,8 @@ pub fn routes(web: Web) -> Routes {
         .page(Get, "/langue", Public, layout::choose_language)
         .page(Get, "/", Optional, resident::sites_page)
         .page(Get, "/rdv/{site_id}", Optional, resident::reasons_page)
+        .page(Get, "/ateliers", Optional, resident::workshops_page)
+        .same_as(Api(Get, "/api/v1/workshops"))
         .page(
             Get,
             "/rdv/{site_id}/{reason}",

@@ -86,6 +86,12 @@ pub struct Words {
     pub err_other: String,
     pub home: String,
     pub staff_space: String,
+    pub workshops: String,
+    pub workshops_intro: String,
+    pub workshops_link: String,
+    pub no_workshops: String,
+    pub workshop_full: String,
+    pub workshop_enrol: String,
     reasons: Vec<(Reason, String)>,
 }
 
@@ -172,12 +178,47 @@ impl Words {
             err_other: say("err-other"),
             home: say("home"),
             staff_space: say("staff-space"),
+            workshops: say("workshops"),
+            workshops_intro: say("workshops-intro"),
+            workshops_link: say("workshops-link"),
+            no_workshops: say("no-workshops"),
+            workshop_full: say("workshop-full"),
+            workshop_enrol: say("workshop-enrol"),
             reasons: Reason::ALL
                 .iter()
-                .chain([Reason::Unspecified].iter())
+                .chain([Reason::Unspecified, Reason::Workshop].iter())
                 .map(|r| (*r, say(reason_id(*r))))
                 .collect(),
         }
+    }
+
+    /// "3 places libres sur 8".
+    pub fn workshop_places(&self, left: u32, total: u32) -> String {
+        RESIDENT.say(
+            self.lang,
+            "workshop-places",
+            &[("left", left.into()), ("total", total.into())],
+        )
+    }
+
+    /// For whom a workshop is.
+    pub fn workshop_level(&self, level: &str) -> String {
+        let id = match level {
+            "beginner" => "workshop-level-beginner",
+            "intermediate" => "workshop-level-intermediate",
+            _ => "workshop-level-all",
+        };
+        RESIDENT.say(self.lang, id, &[])
+    }
+
+    /// "En français": the workshop's language, named in its own words.
+    pub fn workshop_language(&self, language: Language) -> String {
+        let name = match language {
+            Language::En => "English",
+            Language::Ar => "العربية",
+            _ => "français",
+        };
+        RESIDENT.say(self.lang, "workshop-language", &[("language", name.into())])
     }
 
     pub fn step(&self, n: u32) -> String {
@@ -236,6 +277,7 @@ fn reason_id(r: Reason) -> &'static str {
         Reason::PersonalDocuments => "reason-personal-documents",
         Reason::Introduction => "reason-introduction",
         Reason::Other | Reason::Unspecified => "reason-other",
+        Reason::Workshop => "reason-workshop",
     }
 }
 
@@ -278,6 +320,7 @@ pub fn pictogram(r: Reason) -> &'static str {
         Reason::PersonalDocuments => "📄",
         Reason::Introduction => "🧭",
         Reason::Other | Reason::Unspecified => "💬",
+        Reason::Workshop => "👥",
     }
 }
 

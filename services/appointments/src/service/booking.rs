@@ -192,13 +192,48 @@ impl Appointments {
             .residents
             .resident_named(phone, &request.name)
             .await?;
+        // A workshop session: one place per person, and per phone (a
+        // family shares one, and one of them takes the place).
+        let workshop = request.reason == Reason::Workshop;
+        if workshop {
+            let enrolled: Vec<ResidentId> = {
+                let m = self.read(false).await?;
+                m.live_at(&permanence_id).map(|b| b.resident).collect()
+            };
+            for r in enrolled.into_iter().filter(|r| Some(*r) != resident) {
+                let same = self
+                    .inner
+                    .residents
+                    .contact(r)
+                    .await?
+                    .and_then(|c| c.phone)
+                    .is_some_and(|p| p == phone.as_str());
+                if same {
+                    return Err(AppointmentError::AlreadyBooked(messages::say!(
+                        crate::MESSAGES,
+                        "this-phone-has-a-place-in-session"
+                    )));
+                }
+            }
+        }
         let m = self.read(false).await?;
         // The one-per-reason rule before the place: a form sent twice (a
         // double click, the back button) hears that it holds the
         // appointment already, not that its own place was taken.
-        let held = resident
-            .and_then(|r| decide::held_for_reason(&m, r, request.site, request.reason, now));
+        let held = resident.and_then(|r| {
+            if workshop {
+                decide::held_in_session(&m, r, &permanence_id)
+            } else {
+                decide::held_for_reason(&m, r, request.site, request.reason, now)
+            }
+        });
         match (booker, held) {
+            (_, Some(_)) if workshop => {
+                return Err(AppointmentError::AlreadyBooked(messages::say!(
+                    crate::MESSAGES,
+                    "this-phone-has-a-place-in-session"
+                )));
+            }
             (
                 Booker::Staff {
                     override_reason: Some(why),

@@ -37,7 +37,7 @@ impl Appointments {
     }
 
     /// Writes a cancellation (none when it is cancelled already).
-    async fn write_cancel(
+    pub(super) async fn write_cancel(
         &self,
         acting: &Acting,
         id: AppointmentId,

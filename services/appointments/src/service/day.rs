@@ -63,6 +63,7 @@ impl Appointments {
                         appointment_id,
                         automatic: false,
                     })?,
+                    Stage::Excused => acting.event(&ev::AppointmentExcused { appointment_id })?,
                     // Only an arrival or a no-show is taken back
                     // (`step_allowed`).
                     Stage::Booked => acting.event(&ev::AppointmentStepUndone {
@@ -169,5 +170,6 @@ fn stage_key(stage: Stage) -> &'static str {
         Stage::InProgress => "in_progress",
         Stage::Done => "done",
         Stage::NoShow => "no_show",
+        Stage::Excused => "excused",
     }
 }

@@ -7,6 +7,8 @@
 //! - `cancelling`: cancellations, asked or after an erasure.
 //! - `visits`: the requests a visit carried.
 //! - `drop_in`: the drop-in queue's tickets.
+//! - `workshops`: workshop sessions and their places, and cancelling what
+//!   a cancelled permanence left booked.
 //!
 //! The rules themselves are pure functions of the model, in
 //! [`crate::decide`].
@@ -31,8 +33,10 @@ mod day;
 mod drop_in;
 mod moving;
 mod visits;
+mod workshops;
 
 pub use booking::{BookRequest, Booked, Booker, MAX_NOTE, ONLINE_PER_PHONE_DAILY};
+pub use workshops::Session;
 
 /// What appointments asks of the service that holds residents (identity,
 /// handed over by the binary): who holds a phone, registering one, booking

@@ -101,3 +101,21 @@ reason-personal-documents = مسح وإرسال وثائقي
 reason-introduction = التعرف على الرقمي
 reason-other = أمر آخر
 time-chosen = الوقت المختار: { $when }. اختر الآن سبب الموعد.
+reason-workshop = ورشة
+workshops = الورشات
+workshops-intro = تعلّم في مجموعة صغيرة، مجاناً. شخص يساعدك.
+workshops-link = شاهد الورشات: تعلّم الهاتف الذكي والحاسوب والبريد الإلكتروني
+no-workshops = لا توجد ورشة مبرمجة حالياً. اتصل بالاستقبال.
+workshop-places = { $left ->
+    [zero] لا مكان متاح
+    [one] مكان واحد متاح
+    [two] مكانان متاحان
+    [few] { $left } أماكن متاحة
+   *[other] { $left } مكاناً متاحاً
+} من { $total }
+workshop-full = مكتملة
+workshop-enrol = سجّل
+workshop-level-beginner = للمبتدئين
+workshop-level-intermediate = للمتقدمين
+workshop-level-all = للجميع
+workshop-language = باللغة { $language }

@@ -95,3 +95,18 @@ reason-personal-documents = Scan and send my papers
 reason-introduction = Get started with digital
 reason-other = Something else
 time-chosen = Time chosen: { $when }. Now choose the reason.
+reason-workshop = Workshop
+workshops = Workshops
+workshops-intro = Learn in a small group, for free. Someone helps you.
+workshops-link = See the workshops: learn the smartphone, the computer, email
+no-workshops = No workshop planned for now. Call the front desk.
+workshop-places = { $left ->
+    [one] 1 place free
+   *[other] { $left } places free
+} of { $total }
+workshop-full = Full
+workshop-enrol = Sign up
+workshop-level-beginner = For beginners
+workshop-level-intermediate = To go further
+workshop-level-all = For everyone
+workshop-language = In { $language }

@@ -99,3 +99,18 @@ reason-personal-documents = Scanner et envoyer mes documents
 reason-introduction = Découvrir le numérique
 reason-other = Autre
 time-chosen = Heure choisie : { $when }. Choisissez maintenant le motif.
+reason-workshop = Atelier
+workshops = Ateliers
+workshops-intro = Apprendre en petit groupe, gratuitement. Une personne vous aide.
+workshops-link = Voir les ateliers : apprendre le smartphone, l’ordinateur, l’e-mail
+no-workshops = Pas d’atelier prévu pour le moment. Appelez l’accueil.
+workshop-places = { $left ->
+    [one] 1 place libre
+   *[other] { $left } places libres
+} sur { $total }
+workshop-full = Complet
+workshop-enrol = S’inscrire
+workshop-level-beginner = Pour débuter
+workshop-level-intermediate = Pour aller plus loin
+workshop-level-all = Pour tous
+workshop-language = En { $language }

@@ -316,3 +316,16 @@ no-partners-listed = This site lists no partners yet: a coordinator adds them on
 orientations = Orientations at the end of visits
 no-orientation-in-period = No orientation in this period.
 download-activity-report = Download the activity report (one row per accompaniment, CSV)
+rule-offers-workshop = workshop ({ $places ->
+    [one] 1 place
+   *[other] { $places } places
+})
+workshop-instead = A workshop instead: each session takes as many people as desks, who sign up for the whole session
+workshop-theme = The workshop's theme
+workshop-level = For whom
+workshop-level-all = For everyone
+workshop-level-beginner = For beginners
+workshop-level-intermediate = To go further
+workshop-choose-theme = Choose the workshop's theme from the list.
+excused = Excused
+excuse = Excused

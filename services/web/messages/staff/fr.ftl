@@ -319,3 +319,16 @@ no-partners-listed = Ce lieu ne liste pas encore de partenaires : un coordinateu
 orientations = Orientations en fin de visite
 no-orientation-in-period = Aucune orientation sur cette période.
 download-activity-report = Télécharger le compte rendu d’activité (une ligne par accompagnement, CSV)
+rule-offers-workshop = atelier collectif ({ $places ->
+    [one] 1 place
+   *[other] { $places } places
+})
+workshop-instead = Atelier collectif, à la place : chaque séance reçoit autant de personnes que de postes, qui s’inscrivent pour la séance entière
+workshop-theme = Thème de l’atelier
+workshop-level = Pour qui
+workshop-level-all = Pour tous
+workshop-level-beginner = Pour débuter
+workshop-level-intermediate = Pour aller plus loin
+workshop-choose-theme = Choisissez le thème de l’atelier dans la liste.
+excused = Excusé
+excuse = Excusé

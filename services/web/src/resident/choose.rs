@@ -26,6 +26,7 @@ pub(super) async fn sites(web: &Web, ctx: &Ctx) -> Result<Page, ApiError> {
     let body = html! {
         h1 { (w.book_title) }
         p { (w.book_intro) }
+        p { a href="/ateliers" { (w.workshops_link) } }
         (step(ctx, 1))
         h2 { (w.where_q) }
         ul.choices {

@@ -2,7 +2,8 @@
 //! screen, then see, move or cancel from the link in the SMS.
 //!
 //! `choose`: where, why, when; `who`: who comes, the SMS code, the
-//! booking; `manage`: the link from the SMS. Shared helpers stay here.
+//! booking; `manage`: the link from the SMS; `workshops`: the workshop
+//! sessions and their places, whose "sign up" leads to `who`. Shared helpers stay here.
 
 use std::collections::BTreeMap;
 
@@ -25,10 +26,12 @@ use crate::text::{pictogram, reason_label};
 mod choose;
 mod manage;
 mod who;
+mod workshops;
 
 pub use choose::*;
 pub use manage::*;
 pub use who::*;
+pub use workshops::*;
 
 /// How far ahead residents see free times.
 const DAYS_AHEAD: u64 = 28;

@@ -118,6 +118,7 @@ pub(super) fn stage_words(ctx: &Ctx, s: Stage) -> String {
         Stage::InProgress => t(ctx, "in-progress"),
         Stage::Done => t(ctx, "done"),
         Stage::NoShow => t(ctx, "did-not-come"),
+        Stage::Excused => t(ctx, "excused"),
     }
 }
 
@@ -327,8 +328,13 @@ pub(super) async fn permanence_view(
                                             (step_button(ctx, b, "arrived", &t(ctx, "arrived-2"), name))
                                             (step_button(ctx, b, "no-show", &t(ctx, "no-show"), name))
                                         }
+                                        // Said they could not come: not
+                                        // counted absent.
+                                        @if matches!(b.stage, Stage::Booked | Stage::NoShow) {
+                                            (step_button(ctx, b, "excused", &t(ctx, "excuse"), name))
+                                        }
                                         // A tap by mistake is taken back.
-                                        @if matches!(b.stage, Stage::Arrived | Stage::NoShow) {
+                                        @if matches!(b.stage, Stage::Arrived | Stage::NoShow | Stage::Excused) {
                                             (step_button(ctx, b, "undo", &t(ctx, "undo"), name))
                                         }
                                         @if matches!(b.stage, Stage::Arrived | Stage::InProgress) {

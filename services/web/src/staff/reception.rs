@@ -602,17 +602,15 @@ pub async fn step_post(
     staff_page!(ctx, p, async {
         let b = booking_at_desk(&web, p, &raw).await?;
         let pairs = forms::pairs(&body);
-        let to = match forms::field(&pairs, "etape") {
-            "arrived" => Stage::Arrived,
-            "started" => Stage::InProgress,
-            "done" => Stage::Done,
-            "no-show" => Stage::NoShow,
-            // Takes back an arrival or a no-show recorded by mistake.
-            "undo" => Stage::Booked,
-            other => {
+        let to = match Stage::of_step(forms::field(&pairs, "etape")) {
+            Some(to) => to,
+            None => {
+                let other = forms::field(&pairs, "etape");
                 return Err(ApiError::Invalid {
                     field: "etape".into(),
-                    message: format!("{other:?}: use arrived, started, done, no-show or undo"),
+                    message: format!(
+                        "{other:?}: use arrived, started, done, no-show, excused or undo"
+                    ),
                 });
             }
         };

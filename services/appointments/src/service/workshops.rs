@@ -1,0 +1,120 @@
+//! Workshop sessions ("ateliers collectifs"): permanences whose offer is a
+//! workshop, each booked whole with [`Reason::Workshop`] through the same
+//! decide loop as appointments (so 100 residents racing for the last 3
+//! places make 3 enrolments), with the same reminders, manage link and
+//! day list. Here: the sessions with their places left, and the sweep
+//! that cancels what a cancelled permanence or a closure left booked.
+
+use api::Acting;
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use contracts::{AppointmentId, CancelCause, Party, SiteId};
+use serde::Serialize;
+
+use super::Appointments;
+use crate::decide::{local, places_left};
+use crate::error::AppointmentError;
+
+/// One workshop session as residents and staff see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub permanence_id: String,
+    pub site_id: SiteId,
+    pub site_name: String,
+    /// The workshop's title: its rule's label.
+    pub title: String,
+    #[serde(flatten)]
+    pub workshop: timetable::Workshop,
+    pub starts_at: DateTime<FixedOffset>,
+    pub ends_at: DateTime<FixedOffset>,
+    pub places: u32,
+    pub places_left: u32,
+    /// Open to enrolment now: held, not full, not closer than the notice.
+    pub bookable: bool,
+    #[serde(flatten)]
+    pub status: timetable::Status,
+}
+
+impl Appointments {
+    /// The workshop sessions at one site or all, on `from..from+days`
+    /// (at most the booking horizon ahead), earliest first, with the places
+    /// each has left. Cancelled sessions are listed, closed, so that a
+    /// resident who looks for theirs finds why.
+    pub async fn workshop_sessions(
+        &self,
+        site: Option<SiteId>,
+        from: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, AppointmentError> {
+        let settings = &self.inner.settings;
+        let today = contracts::time::local_date(now);
+        let from = from.max(today);
+        let last =
+            (from + Days::new(days.max(1) - 1)).min(today + Days::new(settings.horizon_days));
+        if last < from {
+            return Ok(Vec::new());
+        }
+        let m = self.read(false).await?;
+        let mut sessions = Vec::new();
+        for p in m.calendar.permanences(site, from, last)? {
+            let Some(workshop) = p.workshop else { continue };
+            if p.ends_at <= now {
+                continue;
+            }
+            let left = places_left(&m, &p.permanence_id)?;
+            sessions.push(Session {
+                bookable: p.status == timetable::Status::Open
+                    && left > 0
+                    && p.starts_at >= now + settings.notice,
+                permanence_id: p.permanence_id,
+                site_id: p.site_id,
+                site_name: p.site_name,
+                title: p.label,
+                workshop,
+                starts_at: local(p.starts_at),
+                ends_at: local(p.ends_at),
+                places: p.desks,
+                places_left: left,
+                status: p.status,
+            });
+        }
+        sessions.sort_by_key(|s| s.starts_at);
+        Ok(sessions)
+    }
+
+    /// Cancels the appointments and workshop places still booked at a
+    /// permanence that will not take place (cancelled, or the site closed
+    /// that day), saying why: the reminders service tells each resident.
+    /// Run every minute by `serve`; running it twice changes nothing.
+    pub async fn cancel_for_closed(&self, now: DateTime<Utc>) -> Result<usize, AppointmentError> {
+        let due: Vec<(AppointmentId, String)> = {
+            let m = self.read(true).await?;
+            m.bookings
+                .values()
+                .filter(|b| !b.cancelled && b.starts_at > now && b.leaving.is_none())
+                .filter_map(|b| match m.calendar.permanence(&b.permanence_id) {
+                    Ok(p) => match p.status {
+                        timetable::Status::Closed { reason } => Some((b.id, reason)),
+                        timetable::Status::Open => None,
+                    },
+                    // A permanence its rule no longer holds (retired, or
+                    // moved by a change): left to staff, who were told
+                    // how many appointments it held.
+                    Err(_) => None,
+                })
+                .collect()
+        };
+        let acting = Acting::system("closures", now);
+        for (id, reason) in &due {
+            self.write_cancel(
+                &acting,
+                *id,
+                Party::System,
+                reason,
+                CancelCause::PermanenceCancelled,
+            )
+            .await?;
+        }
+        Ok(due.len())
+    }
+}

@@ -1,0 +1,373 @@
+//! Workshops ("ateliers collectifs"): a rule whose offer is a workshop
+//! makes sessions of so many places, each booked whole (reason
+//! `workshop`); the places left are shown; one place per person and per
+//! phone; 100 residents racing for the last 3 places make 3 enrolments;
+//! attendance is present, absent or excused; a session cancelled cancels
+//! its places (the residents are told: see the reminders suite).
+
+use axum::http::StatusCode;
+use contracts::Role;
+use creneau_tests::{Call, TestApp, paris_time};
+use serde_json::{Value, json};
+
+/// A site with a daily workshop at 14:00 of `places` places, and its
+/// coordinator's token.
+async fn site_with_workshop(t: &TestApp, places: u32) -> (String, String) {
+    let name = format!("coordination-{}", uuid::Uuid::new_v4().simple());
+    let boss = t.staff(&name, &[(Role::Coordinator, None)]).await;
+    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
+    let rule = t
+        .rule(
+            &boss.token,
+            &site,
+            json!({
+                "label": "Premiers pas sur smartphone",
+                "cron": "0 14 * * *", "duration_minutes": 120, "valid_from": t.today().to_string(),
+                "offer": {"desks": places, "workshop": {"theme": "smartphone", "level": "beginner"}},
+            }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    (site, boss.token)
+}
+
+fn enrolment(site: &str, start: &str, name: &str, phone: &str) -> Value {
+    json!({"site": site, "start": start, "reason": "workshop",
+           "resident": {"name": name, "phone": phone}})
+}
+
+/// The session starting at `start` in the workshops' list.
+async fn session(t: &TestApp, site: &str, start: &str) -> Value {
+    let list = t
+        .send(Call::get(&format!("/api/v1/workshops?site={site}&days=14")))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    list.json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|s| s["starts_at"] == start)
+        .cloned()
+        .unwrap_or_else(|| panic!("no session at {start}: {}", list.body))
+}
+
+#[tokio::test]
+async fn a_workshop_is_its_own_offer_and_its_sessions_show_their_places() {
+    let t = TestApp::new().await;
+    let (site, boss) = site_with_workshop(&t, 8).await;
+    let start = paris_time(t.open_day(2), "14:00");
+    let s = session(&t, &site, &start).await;
+    assert_eq!(s["title"], "Premiers pas sur smartphone");
+    assert_eq!(
+        (&s["theme"], &s["level"], &s["language"]),
+        (&json!("smartphone"), &json!("beginner"), &json!("fr"))
+    );
+    assert_eq!(
+        (s["places"].as_u64(), s["places_left"].as_u64()),
+        (Some(8), Some(8))
+    );
+    assert_eq!(s["bookable"], true);
+
+    // A workshop with drop-in, without places, or on no theme is refused,
+    // naming the field; nothing is written.
+    let head = t.state.store.head().await.expect("head");
+    for (offer, field) in [
+        (
+            json!({"desks": 8, "drop_in": true, "workshop": {"theme": "email"}}),
+            "offer.workshop",
+        ),
+        (
+            json!({"desks": 0, "workshop": {"theme": "email"}}),
+            "offer.desks",
+        ),
+        (
+            json!({"desks": 8, "workshop": {"theme": "cooking"}}),
+            "offer.workshop.theme",
+        ),
+        (
+            json!({"desks": 8, "workshop": {"theme": "email", "level": "expert"}}),
+            "offer.workshop.level",
+        ),
+    ] {
+        let refused = t
+            .rule(
+                &boss,
+                &site,
+                json!({"label": "Atelier e-mail", "cron": "0 10 * * *", "duration_minutes": 60,
+                       "valid_from": t.today().to_string(), "offer": offer}),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.json()["field"], field, "{}", refused.body);
+    }
+    assert_eq!(
+        t.state.store.head().await.expect("head"),
+        head,
+        "nothing written"
+    );
+
+    // A place is the whole session; an appointment's reason finds no slot
+    // in it, and a workshop place none in a permanence.
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(enrolment(
+            &site,
+            &start,
+            "Awa Traoré",
+            "06 12 34 56 01",
+        )))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(
+        made.json()["end"],
+        paris_time(t.open_day(2), "16:00"),
+        "{}",
+        made.body
+    );
+    let caf = t
+        .send(Call::post("/api/v1/appointments").json(json!({"site": site, "start": start,
+            "reason": "procedure_caf", "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 02"}})))
+        .await;
+    assert_eq!(caf.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", caf.body);
+    assert_eq!(caf.json()["field"], "start");
+    let s = session(&t, &site, &start).await;
+    assert_eq!(s["places_left"].as_u64(), Some(7));
+
+    // One place per person and per phone: Awa again, or her son on her
+    // phone, hear that the number has a place.
+    let reception = t.staff("accueil-atelier", &[(Role::Reception, None)]).await;
+    for (name, token) in [
+        ("Awa Traoré", None),
+        ("Moussa Traoré", None),
+        ("Moussa Traoré", Some(&reception.token)),
+    ] {
+        let mut call = Call::post("/api/v1/appointments").json(enrolment(
+            &site,
+            &start,
+            name,
+            "06 12 34 56 01",
+        ));
+        if let Some(token) = token {
+            call = call.bearer(token);
+        }
+        let again = t.send(call).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{name}: {}", again.body);
+        assert!(
+            again.body.contains("one place per person"),
+            "{}",
+            again.body
+        );
+    }
+    // The next session is another place.
+    let next = paris_time(t.open_day(3), "14:00");
+    let other = t
+        .send(Call::post("/api/v1/appointments").json(enrolment(
+            &site,
+            &next,
+            "Awa Traoré",
+            "06 12 34 56 01",
+        )))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+
+    // The resident page lists the sessions with their places, in words.
+    let page = t.send(Call::get(&format!("/ateliers?lieu={site}"))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Premiers pas sur smartphone"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("7 places libres sur 8"), "{}", page.body);
+    assert!(page.body.contains("Pour débuter"), "{}", page.body);
+    let english = t
+        .send(Call::get(&format!("/ateliers?lieu={site}")).header("cookie", "creneau_lang=en"))
+        .await;
+    assert!(
+        english.body.contains("7 places free of 8"),
+        "{}",
+        english.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_residents_racing_for_the_last_three_places_make_three_enrolments() {
+    let t = TestApp::new().await;
+    let (site, _) = site_with_workshop(&t, 8).await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let start = paris_time(t.open_day(2), "14:00");
+    for i in 0..5 {
+        let made = t
+            .send(
+                Call::post("/api/v1/appointments")
+                    .bearer(&reception.token)
+                    .json(enrolment(
+                        &site,
+                        &start,
+                        &format!("Inscrit {i}"),
+                        &format!("06 11 00 00 0{i}"),
+                    )),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(creneau::server::run(listener, t.app(), async {
+        let _ = stopped.await;
+    }));
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let body = enrolment(
+            &site,
+            &start,
+            &format!("Personne {i}"),
+            &format!("06 22 00 {:02} {:02}", i / 100, i % 100),
+        )
+        .to_string();
+        let token = reception.token.clone();
+        tasks.push(tokio::spawn(async move {
+            creneau_tests::post_json(address, "/api/v1/appointments", &token, body).await
+        }));
+    }
+    let (mut created, mut taken) = (0, 0);
+    for task in tasks {
+        let (status, body) = task.await.expect("task");
+        match status {
+            201 => created += 1,
+            409 => {
+                assert!(body.contains("slot_taken"), "{body}");
+                taken += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    assert_eq!((created, taken), (3, 97));
+    let s = session(&t, &site, &start).await;
+    assert_eq!(s["places_left"].as_u64(), Some(0));
+    assert_eq!(s["bookable"], false);
+    let model = t.state.appointments.model().await.expect("model");
+    assert_eq!(model.bookings.values().filter(|b| !b.cancelled).count(), 8);
+    let page = t.send(Call::get(&format!("/ateliers?lieu={site}"))).await;
+    assert!(page.body.contains("Complet"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn attendance_is_present_absent_or_excused_and_a_cancelled_session_cancels_its_places() {
+    use appointments::Stage;
+    let t = TestApp::new().await;
+    let (site, boss) = site_with_workshop(&t, 8).await;
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let enrol = |start: String, i: usize| {
+        let site = site.clone();
+        let t = &t;
+        async move {
+            let made = t
+                .send(Call::post("/api/v1/appointments").json(enrolment(
+                    &site,
+                    &start,
+                    &format!("Personne {i}"),
+                    &format!("06 33 00 00 0{i}"),
+                )))
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+            let id: contracts::AppointmentId =
+                made.json()["id"].as_str().expect("id").parse().expect("id");
+            id
+        }
+    };
+    let start = paris_time(t.open_day(2), "14:00");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(enrol(start.clone(), i).await);
+    }
+    // `excused` is a step of the API like the others, on its day.
+    let early = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{}/excused", ids[0]))
+                .bearer(&reception.token),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("another day"), "{}", early.body);
+
+    // On the day: present, excused, absent then excused after the fact,
+    // and an excuse by mistake taken back.
+    let on_the_day = chrono::DateTime::parse_from_rfc3339(&start)
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let acting = api::Acting::system("test", on_the_day);
+    let appts = &t.state.appointments;
+    let step = |id, to| appts.advance(&acting, id, to);
+    assert_eq!(
+        step(ids[0], Stage::Arrived).await.expect("present").stage,
+        Stage::Arrived
+    );
+    assert_eq!(
+        step(ids[1], Stage::Excused).await.expect("excused").stage,
+        Stage::Excused
+    );
+    assert_eq!(
+        step(ids[2], Stage::NoShow).await.expect("absent").stage,
+        Stage::NoShow
+    );
+    assert_eq!(
+        step(ids[2], Stage::Excused).await.expect("excused").stage,
+        Stage::Excused
+    );
+    assert_eq!(
+        step(ids[2], Stage::Booked).await.expect("undone").stage,
+        Stage::Booked
+    );
+    assert!(
+        step(ids[0], Stage::Excused).await.is_err(),
+        "present is not excused"
+    );
+
+    // The coordinator cancels the next session: the sweep cancels its
+    // places, once, saying why; the session shows closed.
+    let next = paris_time(t.open_day(3), "14:00");
+    for i in 3..5 {
+        enrol(next.clone(), i).await;
+    }
+    let permanence = session(&t, &site, &next).await["permanence_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let cancelled = t
+        .send(
+            Call::post(&format!(
+                "/api/v1/sites/{site}/permanences/{permanence}/cancel"
+            ))
+            .bearer(&boss)
+            .json(json!({"reason": "Animatrice malade"})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    assert_eq!(appts.cancel_for_closed(t.now()).await.expect("sweep"), 2);
+    assert_eq!(appts.cancel_for_closed(t.now()).await.expect("sweep"), 0);
+    let model = appts.model().await.expect("model");
+    assert_eq!(
+        model.bookings.values().filter(|b| b.cancelled).count(),
+        2,
+        "the other session keeps its places"
+    );
+    let s = session(&t, &site, &next).await;
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["reason"].as_str(),
+            s["bookable"].as_bool()
+        ),
+        (Some("closed"), Some("Animatrice malade"), Some(false))
+    );
+}
