@@ -297,14 +297,7 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
     let t = TestApp::new().await;
     let site = site_with_slots(&t, 1).await;
     let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(creneau::server::run(listener, t.app(), async {
-        let _ = stopped.await;
-    }));
+    let (address, stop) = creneau_tests::on_a_socket(&t);
     let start = t.at_nine(1);
     let mut tasks = Vec::new();
     for i in 0..200 {
@@ -341,7 +334,6 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
     }
     assert_eq!((created, taken), (1, 199));
     let _ = stop.send(());
-    let _ = server.await;
     let model = t.state.appointments.model().await.expect("model");
     assert_eq!(
         model.bookings.values().filter(|b| !b.cancelled).count(),

@@ -13,22 +13,12 @@ use serde_json::{Value, json};
 /// A site with a daily workshop at 14:00 of `places` places, and its
 /// coordinator's token.
 async fn site_with_workshop(t: &TestApp, places: u32) -> (String, String) {
-    let name = format!("coordination-{}", uuid::Uuid::new_v4().simple());
-    let boss = t.staff(&name, &[(Role::Coordinator, None)]).await;
-    let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
-    let rule = t
-        .rule(
-            &boss.token,
-            &site,
-            json!({
-                "label": "Premiers pas sur smartphone",
-                "cron": "0 14 * * *", "duration_minutes": 120, "valid_from": t.today().to_string(),
-                "offer": {"desks": places, "workshop": {"theme": "smartphone", "level": "beginner"}},
-            }),
-        )
-        .await;
-    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
-    (site, boss.token)
+    let rule = json!({
+        "label": "Premiers pas sur smartphone",
+        "cron": "0 14 * * *", "duration_minutes": 120, "valid_from": t.today().to_string(),
+        "offer": {"desks": places, "workshop": {"theme": "smartphone", "level": "beginner"}},
+    });
+    creneau_tests::site_with_rule(t, rule).await
 }
 
 fn enrolment(site: &str, start: &str, name: &str, phone: &str) -> Value {
@@ -215,14 +205,7 @@ async fn a_hundred_residents_racing_for_the_last_three_places_make_three_enrolme
             .await;
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(creneau::server::run(listener, t.app(), async {
-        let _ = stopped.await;
-    }));
+    let (address, stop) = creneau_tests::on_a_socket(&t);
     let mut tasks = Vec::new();
     for i in 0..100 {
         let body = enrolment(
@@ -250,7 +233,6 @@ async fn a_hundred_residents_racing_for_the_last_three_places_make_three_enrolme
         }
     }
     let _ = stop.send(());
-    let _ = server.await;
     assert_eq!((created, taken), (3, 97));
     let s = session(&t, &site, &start).await;
     assert_eq!(s["places_left"].as_u64(), Some(0));

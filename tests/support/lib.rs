@@ -556,24 +556,39 @@ impl TestApp {
     }
 }
 
-/// A site with one appointment permanence every day at 09:00 (three
-/// 30-minute slots, `desks` people at once), open from today.
-pub async fn site_with_slots(t: &TestApp, desks: u32) -> String {
+/// A site opened by a new coordinator of every site, with one rule (the
+/// calendar's JSON): the site and the coordinator's token.
+pub async fn site_with_rule(t: &TestApp, rule: Value) -> (String, String) {
     let name = format!("coordination-{}", uuid::Uuid::new_v4().simple());
     let boss = t.staff(&name, &[(Role::Coordinator, None)]).await;
     let site = t.site(&boss.token, "Tilleuls", "12 rue des Tilleuls").await;
-    let rule = t
-        .rule(
-            &boss.token,
-            &site,
-            json!({
-                "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": t.today().to_string(),
-                "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
-            }),
-        )
-        .await;
-    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
-    site
+    let made = t.rule(&boss.token, &site, rule).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    (site, boss.token)
+}
+
+/// A site with one appointment permanence every day at 09:00 (three
+/// 30-minute slots, `desks` people at once), open from today.
+pub async fn site_with_slots(t: &TestApp, desks: u32) -> String {
+    let rule = json!({
+        "cron": "0 9 * * *", "duration_minutes": 90, "valid_from": t.today().to_string(),
+        "offer": {"appointments": true, "appointment_minutes": 30, "desks": desks},
+    });
+    site_with_rule(t, rule).await.0
+}
+
+/// The app served on a real socket of its own (the races go through
+/// TCP): its address, and the sender that stops it.
+pub fn on_a_socket(t: &TestApp) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let address = listener.local_addr().expect("address");
+    let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(creneau::server::run(listener, t.app(), async {
+        let _ = stopped.await;
+    }));
+    (address, stop)
 }
 
 /// Books over HTTP as the resident, expecting success: the appointment.
