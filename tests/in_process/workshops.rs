@@ -353,3 +353,182 @@ async fn attendance_is_present_absent_or_excused_and_a_cancelled_session_cancels
         (Some("closed"), Some("Animatrice malade"), Some(false))
     );
 }
+
+#[tokio::test]
+async fn a_resident_oriented_to_a_workshop_is_enrolled_in_one_tap_and_the_figures_follow_them() {
+    use appointments::Stage;
+    let t = TestApp::new().await;
+    let (site, boss) = site_with_workshop(&t, 8).await;
+    let permanence = t
+        .rule(
+            &boss,
+            &site,
+            json!({"cron": "0 9 * * *", "duration_minutes": 90, "valid_from": t.today().to_string(),
+                   "offer": {"appointments": true, "appointment_minutes": 30, "desks": 2}}),
+        )
+        .await;
+    assert_eq!(
+        permanence.status,
+        StatusCode::CREATED,
+        "{}",
+        permanence.body
+    );
+    let (day1, day2) = (t.open_day(1), t.open_day(2));
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "start": paris_time(day1, "09:00"), "reason": "procedure_caf",
+            "resident": {"name": "Awa Traoré", "phone": "06 44 00 00 01"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let visit: contracts::AppointmentId =
+        made.json()["id"].as_str().expect("id").parse().expect("id");
+    let appts = &t.state.appointments;
+    let at = |day, hm| api::Acting::system("test", creneau_tests::paris(day, hm));
+    appts
+        .advance(&at(day1, "09:05"), visit, Stage::Arrived)
+        .await
+        .expect("arrived");
+
+    // One tap: oriented to the workshop and enrolled in its next session.
+    let start = paris_time(day2, "14:00");
+    let session_id = session(&t, &site, &start).await["permanence_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let rule = session_id.split('_').next().expect("rule").to_owned();
+    let mediator = t.staff("mediatrice", &[(Role::Mediator, None)]).await;
+    let orient = |body: Value| {
+        Call::post(&format!("/api/v1/visits/{visit}/orientations"))
+            .bearer(&mediator.token)
+            .json(body)
+    };
+    let tapped = t
+        .send(orient(
+            json!({"to_kind": "workshop", "to": rule, "session": session_id}),
+        ))
+        .await;
+    assert_eq!(tapped.status, StatusCode::CREATED, "{}", tapped.body);
+    assert_eq!(tapped.json()["to_kind"], "workshop");
+    assert_eq!(tapped.json()["session"], session_id.as_str());
+    let place: contracts::AppointmentId = tapped.json()["appointment_id"]
+        .as_str()
+        .expect("an enrolment")
+        .parse()
+        .expect("id");
+    assert_eq!(
+        appts.get(place).await.expect("place").reason,
+        contracts::Reason::Workshop
+    );
+    // A session with another kind, or an unknown workshop, is refused.
+    let helper = t
+        .send(orient(
+            json!({"to_kind": "helper", "to": "mediator", "session": session_id}),
+        ))
+        .await;
+    assert_eq!(
+        helper.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        helper.body
+    );
+    assert_eq!(helper.json()["field"], "session");
+    let unknown = t
+        .send(orient(
+            json!({"to_kind": "workshop", "to": uuid::Uuid::now_v7().to_string()}),
+        ))
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.body
+    );
+
+    // The session's attendance: Awa present, one absent, one excused.
+    let mut others = Vec::new();
+    for (name, phone) in [
+        ("Bob Martin", "06 44 00 00 02"),
+        ("Chloé Petit", "06 44 00 00 03"),
+    ] {
+        let made = t
+            .send(Call::post("/api/v1/appointments").json(enrolment(&site, &start, name, phone)))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        others.push(
+            made.json()["id"]
+                .as_str()
+                .expect("id")
+                .parse::<contracts::AppointmentId>()
+                .expect("id"),
+        );
+    }
+    let during = at(day2, "14:10");
+    appts
+        .advance(&during, place, Stage::Arrived)
+        .await
+        .expect("present");
+    appts
+        .advance(&during, others[0], Stage::NoShow)
+        .await
+        .expect("absent");
+    appts
+        .advance(&during, others[1], Stage::Excused)
+        .await
+        .expect("excused");
+
+    let figures = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats?from={day1}&to={day2}&site={site}&by=site"
+            ))
+            .bearer(&boss),
+        )
+        .await;
+    assert_eq!(figures.status, StatusCode::OK, "{}", figures.body);
+    let f = &figures.json()["rows"][0]["figures"];
+    assert_eq!(
+        (&f["permanences"], &f["people"], &f["booked"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "a workshop's places are not appointments: {f}"
+    );
+    assert_eq!(
+        (
+            &f["workshop_sessions"],
+            &f["workshop_places"],
+            &f["workshop_present"],
+            &f["workshop_absent"],
+            &f["workshop_excused"]
+        ),
+        (&json!(1), &json!(3), &json!(1), &json!(1), &json!(1)),
+        "{f}"
+    );
+    assert_eq!(f["workshop_presence_share"], 0.33, "{f}");
+    assert_eq!(
+        (
+            &f["oriented_to_workshop"],
+            &f["oriented_then_enrolled"],
+            &f["oriented_then_present"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{f}"
+    );
+    assert_eq!(f["oriented_to"][format!("workshop:{rule}")], 1, "{f}");
+
+    // The national report has one collective row for the session.
+    let report = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats/activity.csv?from={day1}&to={day2}&site={site}"
+            ))
+            .bearer(&boss),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let row = report
+        .body
+        .lines()
+        .find(|l| l.contains("Atelier collectif"))
+        .unwrap_or_else(|| panic!("no collective row: {}", report.body));
+    assert!(row.contains(";120;") && row.contains("Téléphone"), "{row}");
+    assert!(row.ends_with(";1;Premiers pas sur smartphone"), "{row}");
+}

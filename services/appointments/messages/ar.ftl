@@ -68,3 +68,5 @@ slot-taken = حُجز هذا الوقت للتو: اختر وقتًا آخر
 use-guided-with-help-or = { $other }: استخدم guided أو with_help أو autonomous أو not_said (أو لا تعطه)
 orient-to-a-helper-or-partner = « { $to } »: وجّه إلى it_helper أو mediator، أو إلى شريك يذكره المكان (صفحة المكان)
 this-phone-has-a-place-in-session = لهذا الرقم مكان في هذه الورشة: مكان واحد لكل شخص ولكل رقم. لشخص آخر، أعطِ رقمه الخاص، أو اتصل بالاستقبال
+enrol-a-drop-in-visitor-by-booking = الشخص الذي جاء دون موعد غير معروف باسمه: سجّله من صفحة الورشات، باسمه ورقمه
+session-is-not-of-this-workshop = هذه الجلسة ليست من جلسات هذه الورشة: اختر واحدة من قائمة الورشات

@@ -67,3 +67,5 @@ slot-taken = this time was just taken: choose another one
 use-guided-with-help-or = { $other }: use guided, with_help, autonomous or not_said (or leave it out)
 orient-to-a-helper-or-partner = "{ $to }": orient to it_helper or mediator, or to a partner the site lists (the site's page)
 this-phone-has-a-place-in-session = this number already has a place in this workshop: one place per person and per number. For someone else, give their own number, or call the help desk
+enrol-a-drop-in-visitor-by-booking = a drop-in visitor is not known by name: enrol them from the workshops page, with their name and number
+session-is-not-of-this-workshop = this session is not one of this workshop's: choose one from the workshops' list

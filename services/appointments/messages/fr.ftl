@@ -67,3 +67,5 @@ slot-taken = ce créneau vient d'être pris : choisissez-en un autre
 use-guided-with-help-or = { $other } : utilisez guided, with_help, autonomous ou not_said (ou ne le donnez pas)
 orient-to-a-helper-or-partner = « { $to } » : orientez vers it_helper ou mediator, ou vers un partenaire que le lieu liste (page du lieu)
 this-phone-has-a-place-in-session = ce numéro a déjà une place à cet atelier : une place par personne et par numéro. Pour une autre personne, donnez son propre numéro, ou appelez l'accueil
+enrol-a-drop-in-visitor-by-booking = une personne venue en accès libre n'est pas connue par son nom : inscrivez-la depuis la page des ateliers, avec son nom et son numéro
+session-is-not-of-this-workshop = cette séance n'est pas une séance de cet atelier : choisissez-en une dans la liste des ateliers

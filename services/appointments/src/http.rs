@@ -1008,10 +1008,16 @@ async fn requests_put(
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrientationBody {
-    /// `helper` (then `to` is `it_helper` or `mediator`) or `partner`
-    /// (then `to` is a partner the site lists).
+    /// `helper` (then `to` is `it_helper` or `mediator`), `partner`
+    /// (then `to` is a partner the site lists) or `workshop` (then `to` is
+    /// the workshop's rule id).
     to_kind: String,
     to: String,
+    /// With `workshop`: a session of it (its permanence id) to enrol the
+    /// resident in at once (the visit must be an appointment: a drop-in
+    /// visitor is not known by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
 }
 
 fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> OrientationBody {
@@ -1019,10 +1025,12 @@ fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> O
     OrientationBody {
         to_kind: match o.to_kind() {
             OrientationKind::Partner => "partner",
+            OrientationKind::Workshop => "workshop",
             _ => "helper",
         }
         .to_owned(),
         to: o.to.clone(),
+        session: None,
     }
 }
 
@@ -1034,6 +1042,7 @@ pub fn orientation_kind(
     match code {
         "helper" => Ok(OrientationKind::Helper),
         "partner" => Ok(OrientationKind::Partner),
+        "workshop" => Ok(OrientationKind::Workshop),
         other => Err(AppointmentError::invalid(
             "to_kind",
             messages::say!(crate::MESSAGES, "orient-to-a-helper-or-partner", to = other),
@@ -1061,18 +1070,22 @@ async fn orientations_post(
 ) -> Result<Response, ApiError> {
     let visit = visit_for(&s, &principal, &raw).await?;
     let body: OrientationBody = api::json_body(&body)?;
-    let oriented = s
+    let acting = principal.acting(correlation, now);
+    let (oriented, enrolled) = s
         .appointments
-        .orient(
-            &principal.acting(correlation, now),
+        .orient_and_enrol(
+            &acting,
             visit,
             orientation_kind(&body.to_kind)?,
             &body.to,
+            body.session.as_deref(),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(orientation_shown(&oriented)),
-    )
-        .into_response())
+    let mut shown = serde_json::to_value(orientation_shown(&oriented))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(b) = enrolled {
+        shown["appointment_id"] = serde_json::json!(b.booking.id);
+        shown["session"] = serde_json::json!(b.booking.permanence_id);
+    }
+    Ok((StatusCode::CREATED, axum::Json(shown)).into_response())
 }

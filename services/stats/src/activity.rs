@@ -64,6 +64,7 @@ fn structure(key: &str) -> String {
 /// oldest first, for a French spreadsheet (BOM, `;`).
 pub fn csv(fold: &Fold, q: &Query) -> String {
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let outcomes = fold.outcomes();
     for (permanence_id, p) in &fold.permanences {
         let Some(day) = p.day else { continue };
         let wanted_site = match (&q.sites, p.site) {
@@ -79,6 +80,38 @@ pub fn csv(fold: &Fold, q: &Query) -> String {
             .and_then(|s| fold.sites.get(&s))
             .cloned()
             .unwrap_or_default();
+        // A workshop session is one collective accompaniment: its
+        // participants are those present.
+        let present = outcomes
+            .get(permanence_id.as_str())
+            .map_or(0, |o| o.workshop_present);
+        if p.workshop && present > 0 {
+            let rule = permanence_id.split('_').next().unwrap_or_default();
+            let (title, workshop_theme) = fold
+                .workshops
+                .get(rule)
+                .cloned()
+                .unwrap_or((String::new(), Reason::Introduction));
+            let (t, e, _) = theme(workshop_theme);
+            let fields = vec![
+                day.format("%d/%m/%Y").to_string(),
+                p.session_minutes.to_string(),
+                place.clone(),
+                "Atelier collectif".to_owned(),
+                "Sur inscription".to_owned(),
+                e.unwrap_or_default().to_owned(),
+                t.to_owned(),
+                String::new(),
+                String::new(),
+                "Non".to_owned(),
+                String::new(),
+                String::new(),
+                permanence_id.clone(),
+                present.to_string(),
+                title,
+            ];
+            rows.push((format!("{day} {permanence_id}"), fields));
+        }
         for (visit, requests) in &p.visits {
             if requests.is_empty() {
                 continue;
@@ -125,6 +158,8 @@ pub fn csv(fold: &Fold, q: &Query) -> String {
                 oriented.join(", "),
                 requests.len().to_string(),
                 permanence_id.clone(),
+                "1".to_owned(),
+                String::new(),
             ];
             rows.push((format!("{day} {permanence_id} {visit}"), fields));
         }
@@ -132,7 +167,7 @@ pub fn csv(fold: &Fold, q: &Query) -> String {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = String::from("\u{feff}");
     out.push_str(
-        "date;duree_min;lieu;type;modalite;materiel;thematiques;demarches;autonomie;orientation;structures_orientation;demandes;creneau\r\n",
+        "date;duree_min;lieu;type;modalite;materiel;thematiques;demarches;autonomie;orientation;structures_orientation;demandes;creneau;participants;atelier\r\n",
     );
     for (_, fields) in rows {
         let cells: Vec<String> = fields.iter().map(|f| crate::figures::cell(f)).collect();

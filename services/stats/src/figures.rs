@@ -125,6 +125,21 @@ pub struct Figures {
     /// among the others.
     pub no_show_rate_reminded: Option<f64>,
     pub no_show_rate_not_reminded: Option<f64>,
+    /// Workshops ("ateliers collectifs"), apart from the permanences:
+    /// sessions with places booked, places kept (not cancelled), and the
+    /// attendance of those places (present, absent, excused), with the
+    /// share present among those recorded.
+    pub workshop_sessions: u32,
+    pub workshop_places: u32,
+    pub workshop_present: u32,
+    pub workshop_absent: u32,
+    pub workshop_excused: u32,
+    pub workshop_presence_share: Option<f64>,
+    /// Residents oriented to a workshop at the end of a visit, then
+    /// enrolled in it, then present at one of its sessions.
+    pub oriented_to_workshop: u32,
+    pub oriented_then_enrolled: u32,
+    pub oriented_then_present: u32,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -153,7 +168,18 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
     // Resident → (day, level) of each visit whose autonomy was said.
     let mut levels: BTreeMap<&str, Vec<(NaiveDate, u8)>> = BTreeMap::new();
     for (p, o) in permanences {
-        f.permanences += 1;
+        if p.workshop {
+            f.workshop_sessions += 1;
+        } else {
+            f.permanences += 1;
+        }
+        f.workshop_places += p.workshop_places;
+        f.workshop_present += o.workshop_present;
+        f.workshop_absent += o.workshop_absent;
+        f.workshop_excused += o.workshop_excused;
+        f.oriented_to_workshop += o.oriented_workshop;
+        f.oriented_then_enrolled += o.oriented_enrolled;
+        f.oriented_then_present += o.oriented_attended;
         if let Some(day) = p.day {
             for (resident, level) in &p.levels {
                 levels.entry(resident).or_default().push((day, *level));
@@ -252,6 +278,11 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
     f.requests_per_person = share(f.requests, f.people).map(round2);
     f.requests_per_permanence = share(f.requests, f.permanences).map(round2);
     f.accompanied_share = share(f.accompanied, f.accompanied + f.autonomous).map(round2);
+    f.workshop_presence_share = share(
+        f.workshop_present,
+        f.workshop_present + f.workshop_absent + f.workshop_excused,
+    )
+    .map(round2);
     let decided = f.honoured + f.no_show;
     f.no_show_rate_reminded = share(reminded.1, reminded.0).map(round2);
     f.no_show_rate_not_reminded =
@@ -320,6 +351,15 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
         "part_progressant",
         "jours_pour_progresser_median",
         "orientations",
+        "ateliers_seances",
+        "ateliers_places",
+        "ateliers_presents",
+        "ateliers_absents",
+        "ateliers_excuses",
+        "ateliers_part_presents",
+        "orientes_vers_un_atelier",
+        "orientes_puis_inscrits",
+        "orientes_puis_venus",
     ]);
     out.push_str(&header.join(";"));
     out.push_str("\r\n");
@@ -375,6 +415,15 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             f.oriented.to_string(),
+            f.workshop_sessions.to_string(),
+            f.workshop_places.to_string(),
+            f.workshop_present.to_string(),
+            f.workshop_absent.to_string(),
+            f.workshop_excused.to_string(),
+            num(f.workshop_presence_share),
+            f.oriented_to_workshop.to_string(),
+            f.oriented_then_enrolled.to_string(),
+            f.oriented_then_present.to_string(),
         ]);
         out.push_str(&fields.join(";"));
         out.push_str("\r\n");

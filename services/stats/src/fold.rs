@@ -62,6 +62,14 @@ struct Appointment {
     no_show: bool,
     /// A reminder to it was delivered.
     reminded: bool,
+    /// A place in a workshop session, counted apart from appointments.
+    #[serde(default)]
+    workshop: bool,
+    /// Said they could not come (workshops' attendance).
+    #[serde(default)]
+    excused: bool,
+    #[serde(default)]
+    booked_at: Option<DateTime<Utc>>,
 }
 
 /// One drop-in ticket.
@@ -122,6 +130,19 @@ pub struct Permanence {
     pub reminders_delivered: u32,
     #[serde(default)]
     pub reminders_failed: u32,
+    /// A workshop session (its places are not appointments).
+    #[serde(default)]
+    pub workshop: bool,
+    /// Places booked in it and not cancelled.
+    #[serde(default)]
+    pub workshop_places: u32,
+    /// A workshop session's length (its places are booked whole).
+    #[serde(default)]
+    pub session_minutes: u32,
+    /// Orientations to a workshop from a visit here: (resident, the
+    /// workshop's rule id, when), followed to an enrolment and a presence.
+    #[serde(default)]
+    pub workshop_oriented: Vec<(String, String, DateTime<Utc>)>,
 }
 
 /// Everything the statistics fold; stored as it is (JSON) with its
@@ -142,6 +163,10 @@ pub struct Fold {
     /// statistics need no calendar service to name a row or check a site.
     #[serde(default)]
     pub sites: BTreeMap<SiteId, String>,
+    /// Workshops by their rule id: (title, theme), folded from the
+    /// calendar's rule events, for the activity report's collective rows.
+    #[serde(default)]
+    pub workshops: BTreeMap<String, (String, Reason)>,
 }
 
 fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
@@ -184,6 +209,19 @@ impl Fold {
         } else {
             decode_event::<cev::SiteDetailsChanged>(e)?.map(|x| (x.site_id, x.details))
         };
+        let rule = if let Some(x) = decode_event::<cev::PermanenceRuleCreated>(e)? {
+            Some((x.rule_id, x.rule))
+        } else {
+            decode_event::<cev::PermanenceRuleChanged>(e)?.map(|x| (x.rule_id, x.rule))
+        };
+        if let Some((id, rule)) = rule {
+            if let Some(rule) = rule
+                && let Some(w) = rule.offer.as_ref().and_then(|o| o.workshop.as_ref())
+            {
+                self.workshops.insert(id, (rule.label.clone(), w.theme()));
+            }
+            return Ok(());
+        }
         if let Some((id, details)) = site {
             if let Ok(id) = id.parse::<SiteId>() {
                 self.sites
@@ -196,6 +234,29 @@ impl Fold {
             let minutes = minutes_between(starts_at, time(&x.ends_at, e)?);
             let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
             let p = self.permanence(&x.permanence_id, Some(&x.site_id));
+            let workshop = x.reason() == Reason::Workshop;
+            if workshop {
+                p.workshop = true;
+                p.workshop_places += 1;
+                p.session_minutes = minutes;
+                self.appointments.insert(
+                    x.appointment_id,
+                    Appointment {
+                        permanence: x.permanence_id,
+                        resident: x.resident_id,
+                        starts_at,
+                        minutes,
+                        cancelled: false,
+                        arrived: false,
+                        no_show: false,
+                        reminded: false,
+                        workshop,
+                        excused: false,
+                        booked_at: Some(e.metadata.recorded_at),
+                    },
+                );
+                return Ok(());
+            }
             p.booked += 1;
             #[allow(deprecated)]
             let booker = contracts::Party::read(x.booker, &x.booked_by);
@@ -216,6 +277,9 @@ impl Fold {
                     arrived: false,
                     no_show: false,
                     reminded: false,
+                    workshop: false,
+                    excused: false,
+                    booked_at: Some(e.metadata.recorded_at),
                 },
             );
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
@@ -226,11 +290,22 @@ impl Fold {
             let from = std::mem::replace(&mut a.permanence, x.permanence_id.clone());
             a.starts_at = starts_at;
             a.minutes = minutes_between(starts_at, time(&x.ends_at, e)?);
+            let workshop = a.workshop;
             if from != x.permanence_id {
                 if let Some(old) = self.permanences.get_mut(&from) {
-                    old.booked = old.booked.saturating_sub(1);
+                    if workshop {
+                        old.workshop_places = old.workshop_places.saturating_sub(1);
+                    } else {
+                        old.booked = old.booked.saturating_sub(1);
+                    }
                 }
-                self.permanence(&x.permanence_id, Some(&x.site_id)).booked += 1;
+                let new = self.permanence(&x.permanence_id, Some(&x.site_id));
+                if workshop {
+                    new.workshop = true;
+                    new.workshop_places += 1;
+                } else {
+                    new.booked += 1;
+                }
             }
         } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
             let Some(a) = self.appointments.get_mut(&x.appointment_id) else {
@@ -239,7 +314,12 @@ impl Fold {
             a.cancelled = true;
             let late = (a.starts_at - e.metadata.recorded_at).num_hours() < LATE_CANCELLATION_HOURS;
             let permanence = a.permanence.clone();
+            let workshop = a.workshop;
             let p = self.permanence(&permanence, None);
+            if workshop {
+                p.workshop_places = p.workshop_places.saturating_sub(1);
+                return Ok(());
+            }
             p.cancelled += 1;
             if late {
                 p.cancelled_late += 1;
@@ -247,6 +327,9 @@ impl Fold {
         } else if let Some(x) = decode_event::<aev::ResidentArrived>(e)? {
             if let Some(a) = self.appointments.get_mut(&x.appointment_id)
                 && !std::mem::replace(&mut a.arrived, true)
+                // A workshop's participants are counted by its attendance,
+                // not among the people a permanence received.
+                && !a.workshop
             {
                 let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
                 let p = self.permanence(&permanence, None);
@@ -257,13 +340,19 @@ impl Fold {
             if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
                 a.no_show = true;
             }
+        } else if let Some(x) = decode_event::<aev::AppointmentExcused>(e)? {
+            if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
+                a.excused = true;
+                a.no_show = false;
+            }
         } else if let Some(x) = decode_event::<aev::AppointmentStepUndone>(e)? {
             // An arrival or a no-show taken back: counted as if never
             // recorded. The resident stays present at the permanence only
             // if another of their appointments there arrived.
             if let Some(a) = self.appointments.get_mut(&x.appointment_id) {
-                let was_arrived = std::mem::replace(&mut a.arrived, false);
+                let was_arrived = std::mem::replace(&mut a.arrived, false) && !a.workshop;
                 a.no_show = false;
+                a.excused = false;
                 let (permanence, resident) = (a.permanence.clone(), a.resident.clone());
                 if was_arrived {
                     let p = self.permanence(&permanence, None);
@@ -350,8 +439,19 @@ impl Fold {
         } else if let Some(x) = decode_event::<aev::VisitOriented>(e)? {
             let to = match x.to_kind() {
                 aev::OrientationKind::Partner => format!("partner:{}", x.to),
+                aev::OrientationKind::Workshop => format!("workshop:{}", x.to),
                 _ => format!("helper:{}", x.to),
             };
+            if x.to_kind() == aev::OrientationKind::Workshop
+                && let Some(resident) = self
+                    .appointments
+                    .get(&x.visit_id)
+                    .map(|a| a.resident.clone())
+            {
+                self.permanence(&x.permanence_id, Some(&x.site_id))
+                    .workshop_oriented
+                    .push((resident, x.to.clone(), e.metadata.recorded_at));
+            }
             let list = self
                 .permanence(&x.permanence_id, Some(&x.site_id))
                 .oriented
@@ -410,11 +510,25 @@ impl Fold {
     /// after the permanence: a no-show is marked when it ends).
     pub fn outcomes(&self) -> HashMap<&str, Outcomes> {
         let mut out: HashMap<&str, Outcomes> = HashMap::new();
+        // Resident → their workshop places, for orientations followed.
+        let mut places: HashMap<&str, Vec<&Appointment>> = HashMap::new();
         for a in self.appointments.values() {
+            if a.workshop {
+                places.entry(a.resident.as_str()).or_default().push(a);
+            }
             if a.cancelled {
                 continue;
             }
             let o = out.entry(a.permanence.as_str()).or_default();
+            if a.workshop {
+                match (a.arrived, a.excused, a.no_show) {
+                    (true, _, _) => o.workshop_present += 1,
+                    (false, true, _) => o.workshop_excused += 1,
+                    (false, false, true) => o.workshop_absent += 1,
+                    _ => {}
+                }
+                continue;
+            }
             match (a.arrived, a.no_show, a.reminded) {
                 (true, _, true) => {
                     o.honoured += 1;
@@ -429,6 +543,27 @@ impl Fold {
                 _ => {}
             }
         }
+        for (id, p) in &self.permanences {
+            for (resident, rule, at) in &p.workshop_oriented {
+                let theirs: Vec<&&Appointment> = places
+                    .get(resident.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|a| {
+                        a.permanence.split('_').next() == Some(rule.as_str())
+                            && a.booked_at.is_some_and(|b| b >= *at)
+                    })
+                    .collect();
+                let o = out.entry(id.as_str()).or_default();
+                o.oriented_workshop += 1;
+                if !theirs.is_empty() {
+                    o.oriented_enrolled += 1;
+                }
+                if theirs.iter().any(|a| a.arrived) {
+                    o.oriented_attended += 1;
+                }
+            }
+        }
         out
     }
 }
@@ -441,6 +576,15 @@ pub struct Outcomes {
     /// Of those, the appointments a delivered reminder reached.
     pub reminded_honoured: u32,
     pub reminded_no_show: u32,
+    /// A workshop session's places: present, absent, excused.
+    pub workshop_present: u32,
+    pub workshop_absent: u32,
+    pub workshop_excused: u32,
+    /// Orientations to a workshop from visits here, those followed by an
+    /// enrolment in it, and those whose resident came to a session.
+    pub oriented_workshop: u32,
+    pub oriented_enrolled: u32,
+    pub oriented_attended: u32,
 }
 
 /// The code of a reason kind in the API and the CSV.

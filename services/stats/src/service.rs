@@ -19,16 +19,18 @@ use crate::figures::{By, Figures, sum};
 use crate::fold::Fold;
 
 /// The categories the statistics read.
-pub const CATEGORIES: [&str; 4] = [
+pub const CATEGORIES: [&str; 5] = [
     contracts::streams::BOOKING,
     contracts::streams::DROP_IN,
     ReminderId::CATEGORY,
     SiteId::CATEGORY,
+    // Workshops' titles and themes, for the activity report.
+    contracts::RuleId::CATEGORY,
 ];
 /// The projection's name (and its checkpoint's).
 pub const PROJECTION: &str = "stats";
 /// The version of the fold: a change refolds from the first event.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 /// The state is stored again once this many events were folded since.
 const SAVE_EVERY_EVENTS: u64 = 10_000;
 

@@ -80,11 +80,11 @@ fn split_name(name: &str) -> (String, String) {
 }
 
 /// What [`Appointments::book`] decided before writing anything.
-struct Decided {
-    permanence_id: String,
-    end: DateTime<Utc>,
+pub(super) struct Decided {
+    pub(super) permanence_id: String,
+    pub(super) end: DateTime<Utc>,
     /// The resident with this phone and name, when they are known.
-    resident: Option<ResidentId>,
+    pub(super) resident: Option<ResidentId>,
 }
 
 impl Appointments {
@@ -192,6 +192,22 @@ impl Appointments {
             .residents
             .resident_named(phone, &request.name)
             .await?;
+        self.decide_place(request, booker, phone, resident, (permanence_id, end), now)
+            .await
+    }
+
+    /// The rules of a place once the time and the resident are known: one
+    /// place per person and phone in a workshop session, one appointment
+    /// per reason, then the room.
+    pub(super) async fn decide_place(
+        &self,
+        request: &BookRequest,
+        booker: &Booker,
+        phone: &PhoneNumber,
+        resident: Option<ResidentId>,
+        (permanence_id, end): (String, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> Result<Decided, AppointmentError> {
         // A workshop session: one place per person, and per phone (a
         // family shares one, and one of them takes the place).
         let workshop = request.reason == Reason::Workshop;
@@ -395,7 +411,7 @@ impl Appointments {
 
     /// Appends the booking and its manage link, if the place is still free
     /// at the time `acting` gives.
-    async fn take_place(
+    pub(super) async fn take_place(
         &self,
         acting: &Acting,
         request: &BookRequest,

@@ -74,6 +74,11 @@ impl Appointments {
             let known = match to_kind {
                 ev::OrientationKind::Helper => matches!(to.as_str(), "it_helper" | "mediator"),
                 ev::OrientationKind::Partner => listed,
+                ev::OrientationKind::Workshop => to
+                    .parse::<contracts::RuleId>()
+                    .ok()
+                    .and_then(|r| m.calendar.rules.get(&r))
+                    .is_some_and(|r| r.spec.offer.workshop.is_some()),
                 ev::OrientationKind::Unspecified => false,
             };
             if !known {
@@ -104,6 +109,35 @@ impl Appointments {
             })
         })
         .await
+    }
+
+    /// Orients the resident (see [`Appointments::orient`]) and, for a
+    /// workshop with a `session` given, enrols them in it: the orientation
+    /// first, so that a crash in between leaves an honest record (oriented,
+    /// not enrolled) that the same tap completes.
+    pub async fn orient_and_enrol(
+        &self,
+        acting: &Acting,
+        visit: uuid::Uuid,
+        to_kind: ev::OrientationKind,
+        to: &str,
+        session: Option<&str>,
+    ) -> Result<(ev::VisitOriented, Option<super::Booked>), AppointmentError> {
+        let session = session.map(str::trim).filter(|s| !s.is_empty());
+        if session.is_some() && to_kind != ev::OrientationKind::Workshop {
+            return Err(AppointmentError::invalid(
+                "session",
+                messages::say!(crate::MESSAGES, "session-is-not-of-this-workshop"),
+            ));
+        }
+        let oriented = self.orient(acting, visit, to_kind, to).await?;
+        let enrolled = match (session, to.trim().parse::<contracts::RuleId>()) {
+            (Some(session), Ok(rule)) => {
+                Some(self.enrol_visitor(acting, visit, rule, session).await?)
+            }
+            _ => None,
+        };
+        Ok((oriented, enrolled))
     }
 
     /// Where a visit oriented the resident, in order.

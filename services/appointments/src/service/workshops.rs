@@ -7,10 +7,11 @@
 
 use api::Acting;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
-use contracts::{AppointmentId, CancelCause, Party, SiteId};
+use contracts::{AppointmentId, CancelCause, Language, Party, PhoneNumber, Reason, RuleId, SiteId};
 use serde::Serialize;
 
 use super::Appointments;
+use super::booking::{BookRequest, Booked, Booker, Decided};
 use crate::decide::{local, places_left};
 use crate::error::AppointmentError;
 
@@ -116,5 +117,92 @@ impl Appointments {
             .await?;
         }
         Ok(due.len())
+    }
+
+    /// Enrols the resident of a visit (an appointment: a drop-in visitor is
+    /// not known by name) in `session`, a session of the workshop `rule`,
+    /// on the staff member's word: the same rules as any place (one per
+    /// person and phone, the room, the notice), the same reminders.
+    pub async fn enrol_visitor(
+        &self,
+        acting: &Acting,
+        visit: uuid::Uuid,
+        rule: RuleId,
+        session: &str,
+    ) -> Result<Booked, AppointmentError> {
+        let now = acting.at;
+        let (resident, site, start) = {
+            let m = self.read(false).await?;
+            let Some(b) = m.bookings.get(&AppointmentId(visit)) else {
+                return Err(AppointmentError::invalid(
+                    "session",
+                    messages::say!(crate::MESSAGES, "enrol-a-drop-in-visitor-by-booking"),
+                ));
+            };
+            let p = m
+                .calendar
+                .permanence(session)
+                .ok()
+                .filter(|p| p.rule_id == rule);
+            let Some(p) = p.filter(|p| p.workshop.is_some()) else {
+                return Err(AppointmentError::invalid(
+                    "session",
+                    messages::say!(crate::MESSAGES, "session-is-not-of-this-workshop"),
+                ));
+            };
+            (m.holder(b.resident), p.site_id, p.starts_at)
+        };
+        let contact = self.inner.residents.contact(resident).await?;
+        let Some(contact) = contact else {
+            return Err(AppointmentError::NotFound(messages::say!(
+                crate::MESSAGES,
+                "there-is-no-appointment-or",
+                visit = visit
+            )));
+        };
+        let phone = contact
+            .phone
+            .as_deref()
+            .and_then(|p| PhoneNumber::parse(p).ok())
+            .ok_or_else(|| {
+                AppointmentError::invalid(
+                    "session",
+                    messages::say!(crate::MESSAGES, "enrol-a-drop-in-visitor-by-booking"),
+                )
+            })?;
+        let request = BookRequest {
+            site,
+            start,
+            reason: Reason::Workshop,
+            name: String::new(),
+            phone: phone.as_str().to_owned(),
+            email: None,
+            language: Language::from_str_name(&contact.language).unwrap_or(Language::Fr),
+            note: None,
+            confirmation: None,
+            sms_consent: contact.sms_consent,
+        };
+        let booker = Booker::Staff {
+            acting: acting.clone(),
+            override_reason: None,
+        };
+        let place = {
+            let m = self.read(false).await?;
+            crate::decide::slot(&m, &self.inner.settings, site, start, Reason::Workshop, now)?
+        };
+        let Decided {
+            permanence_id, end, ..
+        } = self
+            .decide_place(&request, &booker, &phone, Some(resident), place, now)
+            .await?;
+        self.take_place(
+            acting,
+            &request,
+            resident,
+            &booker,
+            None,
+            (permanence_id, end),
+        )
+        .await
     }
 }

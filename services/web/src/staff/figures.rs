@@ -71,6 +71,18 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
             })
             .collect();
         let title = t(ctx, "statistics");
+        // A workshop is named by its title (its rule's label).
+        let titles: std::collections::HashMap<String, String> = web
+            .inner
+            .calendar
+            .model()
+            .await
+            .map_err(ApiError::from)?
+            .rules
+            .values()
+            .filter(|r| r.spec.offer.workshop.is_some())
+            .map(|r| (r.id.to_string(), r.spec.label.clone()))
+            .collect();
         let charts = [
             ("people", t(ctx, "people-and-requests-per-permanence")),
             ("kinds", t(ctx, "requests-by-kind")),
@@ -170,13 +182,46 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                         }
                     }
                 }
+                // Workshops, apart from the permanences: their places and
+                // attendance, and the residents oriented to one.
+                div.scroll tabindex="0" {
+                    table {
+                        caption { (t(ctx, "workshops-and-orientations")) }
+                        thead { tr {
+                            th scope="col" { (t(ctx, "group")) }
+                            th.num scope="col" { (t(ctx, "workshop-sessions")) }
+                            th.num scope="col" { (t(ctx, "workshop-places")) }
+                            th.num scope="col" { (t(ctx, "workshop-present")) }
+                            th.num scope="col" { (t(ctx, "workshop-absent")) }
+                            th.num scope="col" { (t(ctx, "excused")) }
+                            th.num scope="col" { (t(ctx, "oriented-to-workshop")) }
+                            th.num scope="col" { (t(ctx, "oriented-then-enrolled")) }
+                            th.num scope="col" { (t(ctx, "oriented-then-present")) }
+                        } }
+                        tbody {
+                            @for r in &lines {
+                                tr {
+                                    th scope="row" { (r.0) }
+                                    td.num { (r.1.workshop_sessions) }
+                                    td.num { (r.1.workshop_places) }
+                                    td.num { (r.1.workshop_present) @if let Some(s) = r.1.workshop_presence_share { " (" (number(Some(s * 100.0))) " %)" } }
+                                    td.num { (r.1.workshop_absent) }
+                                    td.num { (r.1.workshop_excused) }
+                                    td.num { (r.1.oriented_to_workshop) }
+                                    td.num { (r.1.oriented_then_enrolled) }
+                                    td.num { (r.1.oriented_then_present) }
+                                }
+                            }
+                        }
+                    }
+                }
                 h2 { (t(ctx, "orientations")) }
                 @if tb.total.oriented == 0 {
                     p { (t(ctx, "no-orientation-in-period")) }
                 } @else {
                     ul {
                         @for (to, n) in &tb.total.oriented_to {
-                            li { (orientation_words(ctx, to)) " : " (n) }
+                            li { (orientation_words(ctx, &titles, to)) " : " (n) }
                         }
                     }
                 }
@@ -198,10 +243,26 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
 
 /// Where an orientation went, as the figures key it (`helper:it_helper`,
 /// `partner:CAF`), in words.
-fn orientation_words(ctx: &Ctx, key: &str) -> String {
+fn orientation_words(
+    ctx: &Ctx,
+    titles: &std::collections::HashMap<String, String>,
+    key: &str,
+) -> String {
     match key.split_once(':') {
         Some(("helper", "it_helper")) => t(ctx, "orient-it-helper"),
         Some(("helper", "mediator")) => t(ctx, "orient-mediator"),
+        Some(("workshop", rule)) => t_with(
+            ctx,
+            "orient-to-workshop",
+            &[(
+                "title",
+                titles
+                    .get(rule)
+                    .cloned()
+                    .unwrap_or_else(|| rule.to_owned())
+                    .into(),
+            )],
+        ),
         Some((_, name)) => name.to_owned(),
         None => key.to_owned(),
     }

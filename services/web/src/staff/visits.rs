@@ -80,9 +80,40 @@ pub(super) async fn visit_view(
         .collect();
     let said = |k: &str, to: &str| {
         oriented.iter().any(|o| {
-            o.to == to && (o.to_kind() == ev::OrientationKind::Partner) == (k == "partner")
+            o.to == to
+                && match o.to_kind() {
+                    ev::OrientationKind::Partner => k == "partner",
+                    ev::OrientationKind::Workshop => k == "workshop",
+                    _ => k == "helper",
+                }
         })
     };
+    // The workshops ahead at this site: a resident who came by appointment
+    // is enrolled in one tap; a drop-in visitor is oriented (they enrol
+    // with their name and number from the workshops' page).
+    let by_appointment = web
+        .inner
+        .appointments
+        .get(contracts::AppointmentId(id))
+        .await
+        .is_ok();
+    let now = web.now();
+    let mut sessions = web
+        .inner
+        .appointments
+        .workshop_sessions(
+            Some(permanence.site_id),
+            contracts::time::local_date(now),
+            28,
+            now,
+        )
+        .await?;
+    sessions.retain(|s| s.bookable);
+    if !by_appointment {
+        let mut seen = std::collections::HashSet::new();
+        sessions.retain(|s| seen.insert(s.permanence_id.split('_').next().map(str::to_owned)));
+    }
+    sessions.truncate(6);
     let checked: Vec<Reason> = recorded.iter().map(|r| r.reason()).collect();
     // Nothing is chosen in advance: a question left unanswered counts as
     // "not said" in the figures, never as accompanied or done.
@@ -159,6 +190,30 @@ pub(super) async fn visit_view(
                 }
             }
             @if partners.is_empty() { p.hint { (t(ctx, "no-partners-listed")) } }
+            h3 { (t(ctx, "orient-to-a-workshop")) }
+            @if sessions.is_empty() { p.hint { (t(ctx, "no-workshop-ahead")) } }
+            ul.plain.chips {
+                @for s in &sessions {
+                    @let rule = s.permanence_id.split('_').next().unwrap_or_default();
+                    @let words = if by_appointment {
+                        t_with(ctx, "enrol-in-session", &[("title", s.title.clone().into()), ("when", when(ctx, s.starts_at.to_utc()).into())])
+                    } else {
+                        t_with(ctx, "orient-to-workshop", &[("title", s.title.clone().into())])
+                    };
+                    li {
+                        form.inline method="post" action={ "/agents/visites/" (id) "/orienter" } {
+                            (csrf_field(ctx))
+                            input type="hidden" name="to_kind" value="workshop";
+                            input type="hidden" name="to" value=(rule);
+                            @if by_appointment { input type="hidden" name="session" value=(s.permanence_id); }
+                            button.small.secondary type="submit" { (words) }
+                        }
+                    }
+                }
+            }
+            @if oriented.iter().any(|o| o.to_kind() == ev::OrientationKind::Workshop) {
+                p.notice role="status" { (t(ctx, "oriented-to-a-workshop")) }
+            }
         }
     };
     Ok(Page::new(title, body)
@@ -282,11 +337,12 @@ pub async fn orient_post(
             Ok(kind) => {
                 web.inner
                     .appointments
-                    .orient(
+                    .orient_and_enrol(
                         &p.acting(ctx.correlation, ctx.now),
                         id,
                         kind,
                         forms::field(&pairs, "to"),
+                        Some(forms::field(&pairs, "session")),
                     )
                     .await
             }
