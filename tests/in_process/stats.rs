@@ -390,6 +390,7 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
         from: "2019-01-01".parse().expect("date"),
         to: "2019-03-31".parse().expect("date"),
         seed: 7,
+        no_workshops: false,
     };
     let mut out = Vec::new();
     let written = creneau::simulate::run(&t.state, &args, &mut out)
@@ -460,6 +461,54 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
         .map(|r| r["figures"]["people"].as_u64().expect("people"))
         .collect();
     assert_ne!(people[0], people[1]);
+
+    // The workshops: residents guided on a device are oriented to one,
+    // enrolled and come; the autonomy recorded there makes a progression
+    // visible that the same activity without workshops does not show.
+    let f = &body["total"];
+    let n = |k: &str| f[k].as_u64().unwrap_or(0);
+    assert!(
+        n("workshop_sessions") > 10 && n("workshop_places") > 30,
+        "{f}"
+    );
+    assert!(
+        n("workshop_present") > n("workshop_absent") && n("workshop_excused") > 0,
+        "{f}"
+    );
+    assert!(
+        n("oriented_to_workshop") > 0 && n("oriented_then_present") > 0,
+        "{f}"
+    );
+    assert!(
+        n("oriented_then_enrolled") >= n("oriented_then_present"),
+        "{f}"
+    );
+    assert!(
+        n("residents_followed") > 0 && n("residents_moved_up") > 0,
+        "{f}"
+    );
+    let without = TestApp::new().await;
+    let args = creneau::simulate::SimulateArgs {
+        no_workshops: true,
+        ..args
+    };
+    creneau::simulate::run(&without.state, &args, &mut Vec::new())
+        .await
+        .expect("simulated");
+    let boss = without
+        .staff("coordination", &[(Role::Coordinator, None)])
+        .await;
+    let reply = without
+        .send(Call::get("/api/v1/stats?from=2019-01-01&to=2019-03-31&by=site").bearer(&boss.token))
+        .await;
+    let plain = &reply.json()["total"];
+    assert_eq!(plain["workshop_places"], 0, "{plain}");
+    assert_eq!(plain["residents_followed"], 0, "{plain}");
+    assert_eq!(
+        (&plain["visits"], &plain["requests"]),
+        (&f["visits"], &f["requests"]),
+        "the same visits either way"
+    );
 }
 
 /// The statistics are stored with their checkpoint: a restart loads them
@@ -473,6 +522,7 @@ async fn stored_statistics_survive_a_restart_and_say_when_they_are_not_ready() {
         from: "2019-01-01".parse().expect("date"),
         to: "2019-01-31".parse().expect("date"),
         seed: 3,
+        no_workshops: false,
     };
     creneau::simulate::run(&t.state, &args, &mut Vec::new())
         .await

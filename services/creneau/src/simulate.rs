@@ -12,6 +12,15 @@
 //! employment (France Travail), the préfecture, the CAF and the ANTS. Each
 //! site also has a weekly appointment morning, booked online or by
 //! reception some days ahead, with cancellations and no-shows.
+//!
+//! Unless `--no-workshops`, each site also runs a weekly workshop
+//! ("Premiers pas sur smartphone", 8 places): residents guided step by
+//! step on a device are oriented to it at the end of an appointment and
+//! enrolled in its next session, reception fills other places, and the
+//! autonomy recorded at the workshop shows the progression the
+//! evaluation could not see (its share of initiation sessions was small).
+//! Workshop draws come from a generator of their own, so that the same
+//! seed gives the same visits with or without workshops.
 
 use std::io::Write;
 
@@ -38,6 +47,16 @@ pub struct SimulateArgs {
     /// Makes the same activity every time.
     #[arg(long, default_value_t = 2019)]
     pub seed: u64,
+    /// Leaves the workshops out: the offer the evaluation found, to
+    /// compare with the same activity and a workshop offer.
+    #[arg(long)]
+    pub no_workshops: bool,
+}
+
+/// A site's workshop in the simulation, and its own draws.
+struct WorkshopSim {
+    rule: contracts::RuleId,
+    rng: Rng,
 }
 
 /// What one site is like, within the figures' ranges.
@@ -180,12 +199,19 @@ async fn visit(
     acting: &Acting,
     visit: uuid::Uuid,
     requests: Vec<ev::VisitRequest>,
+    workshop: Option<&mut WorkshopSim>,
 ) -> anyhow::Result<()> {
     let redirected: Vec<Reason> = requests
         .iter()
         .filter(|r| r.came_to() == ev::Outcome::Redirected)
         .map(|r| r.reason())
         .collect();
+    let guided_on_a_device = requests.iter().any(|r| {
+        matches!(
+            r.reason(),
+            Reason::Smartphone | Reason::Computer | Reason::Email | Reason::Introduction
+        ) && r.autonomy() == ev::Autonomy::Guided
+    });
     q.record_requests(acting, visit, requests).await?;
     for reason in redirected {
         let (kind, to) = match reason {
@@ -198,7 +224,56 @@ async fn visit(
         };
         q.orient(acting, visit, kind, to).await?;
     }
+    // Guided step by step on a device, at an appointment: oriented to the
+    // workshop and enrolled in its next session, half the time.
+    if let Some(w) = workshop
+        && guided_on_a_device
+        && w.rng.chance(0.5)
+        && let Ok(b) = q.get(contracts::AppointmentId(visit)).await
+    {
+        let sessions = q
+            .workshop_sessions(
+                Some(b.site),
+                contracts::time::local_date(acting.at),
+                28,
+                acting.at,
+            )
+            .await?;
+        let rule = w.rule.to_string();
+        if let Some(s) = sessions
+            .iter()
+            .find(|s| s.bookable && s.permanence_id.starts_with(&rule))
+        {
+            let enrolled = q
+                .orient_and_enrol(
+                    acting,
+                    visit,
+                    ev::OrientationKind::Workshop,
+                    &rule,
+                    Some(&s.permanence_id),
+                )
+                .await;
+            refused_or(enrolled.map(|_| ()))?;
+        }
+    }
     Ok(())
+}
+
+/// A place refused (full, a number drawn twice, a phone with a place
+/// already) is the simulation's ordinary life; anything else stops it.
+fn refused_or(r: Result<(), appointments::AppointmentError>) -> anyhow::Result<()> {
+    use appointments::AppointmentError as E;
+    match r {
+        Ok(())
+        | Err(
+            E::Invalid { .. }
+            | E::SlotTaken { .. }
+            | E::AlreadyBooked(_)
+            | E::Conflict(_)
+            | E::Refused(_),
+        ) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What was written.
@@ -207,6 +282,9 @@ pub struct Written {
     pub permanences: usize,
     pub visitors: usize,
     pub appointments: usize,
+    /// Workshop places taken, and those present.
+    pub workshop_places: usize,
+    pub workshop_present: usize,
 }
 
 /// Writes `args.from`..=`args.to` for `args.sites` new sites.
@@ -266,17 +344,60 @@ pub async fn run(
                 )
                 .await?;
         }
-        let w = site_year(state, site, &p, args, &mut rng, &mut levels).await?;
+        let mut workshop = if args.no_workshops {
+            None
+        } else {
+            let rule = state
+                .calendar
+                .create_rule(
+                    &setup,
+                    &cal::PermanenceRule {
+                        site_id: site.to_string(),
+                        label: "Premiers pas sur smartphone".into(),
+                        cron: "0 14 * * FRI".into(),
+                        duration_minutes: 120,
+                        valid_from: args.from.to_string(),
+                        offer: Some(cal::Offer {
+                            desks: 8,
+                            workshop: Some(cal::Workshop {
+                                theme: Reason::Smartphone.into(),
+                                level: cal::WorkshopLevel::Beginner.into(),
+                                language: Language::Fr.into(),
+                            }),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            Some(WorkshopSim {
+                rule,
+                rng: Rng::new(args.seed.wrapping_add(2 + i as u64)),
+            })
+        };
+        let w = site_year(
+            state,
+            site,
+            &p,
+            args,
+            (&mut rng, &mut levels),
+            workshop.as_mut(),
+        )
+        .await?;
         written.permanences += w.permanences;
         written.visitors += w.visitors;
         written.appointments += w.appointments;
+        written.workshop_places += w.workshop_places;
+        written.workshop_present += w.workshop_present;
         writeln!(
             out,
-            "site {}: {} permanences, {} visitors, {} appointments",
+            "site {}: {} permanences, {} visitors, {} appointments, {} workshop places ({} present)",
             i + 1,
             w.permanences,
             w.visitors,
-            w.appointments
+            w.appointments,
+            w.workshop_places,
+            w.workshop_present
         )?;
     }
     Ok(written)
@@ -287,8 +408,8 @@ async fn site_year(
     site: SiteId,
     p: &Profile,
     args: &SimulateArgs,
-    rng: &mut Rng,
-    levels: &mut Rng,
+    (rng, levels): (&mut Rng, &mut Rng),
+    mut workshop: Option<&mut WorkshopSim>,
 ) -> anyhow::Result<Written> {
     let mut w = Written::default();
     let q = &state.appointments;
@@ -298,6 +419,14 @@ async fn site_year(
         .await?;
     for perm in permanences {
         if !matches!(perm.status, calendar::Status::Open) {
+            continue;
+        }
+        if perm.workshop.is_some() {
+            if let Some(ws) = workshop.as_deref_mut() {
+                let (places, present) = session(q, site, &perm, ws).await?;
+                w.workshop_places += places;
+                w.workshop_present += present;
+            }
             continue;
         }
         w.permanences += 1;
@@ -332,6 +461,7 @@ async fn site_year(
                     &acting.clone().at(served),
                     ticket.id,
                     requests(rng, levels, p),
+                    None,
                 )
                 .await?;
             }
@@ -389,13 +519,92 @@ async fn site_year(
                     let at = start + Duration::minutes(rng.between(-5, 5));
                     q.advance(&acting.clone().at(at), id, Stage::Arrived)
                         .await?;
-                    visit(q, &acting.clone().at(at), id.0, requests(rng, levels, p)).await?;
+                    visit(
+                        q,
+                        &acting.clone().at(at),
+                        id.0,
+                        requests(rng, levels, p),
+                        workshop.as_deref_mut(),
+                    )
+                    .await?;
                 }
             }
             q.mark_no_shows(perm.ends_at + Duration::minutes(1)).await?;
         }
     }
     Ok(w)
+}
+
+/// A workshop session: reception fills a few more places some days
+/// ahead, then each place is present (three in four, its autonomy
+/// recorded: mostly with help, some autonomous), absent or excused.
+/// Returns the places taken and those present.
+async fn session(
+    q: &appointments::Appointments,
+    site: SiteId,
+    perm: &calendar::Permanence,
+    w: &mut WorkshopSim,
+) -> anyhow::Result<(usize, usize)> {
+    for _ in 0..w.rng.between(2, 5) {
+        let when = perm.starts_at - Duration::days(w.rng.between(2, 14));
+        let acting = Acting::system("simulate", when);
+        let made = q
+            .book(
+                BookRequest {
+                    sms_consent: true,
+                    site,
+                    start: perm.starts_at,
+                    reason: Reason::Workshop,
+                    name: format!("Participant {}", w.rng.draw() % 100_000),
+                    phone: format!("07{:08}", w.rng.draw() % 100_000_000),
+                    email: None,
+                    language: Language::Fr,
+                    note: None,
+                    confirmation: None,
+                },
+                Booker::Staff {
+                    acting: acting.clone(),
+                    override_reason: None,
+                },
+                when,
+            )
+            .await;
+        refused_or(made.map(|_| ()))?;
+    }
+    let list = q.day_list(&perm.permanence_id).await?;
+    let at = Acting::system("simulate", perm.starts_at + Duration::minutes(3));
+    let mut present = 0;
+    for b in &list {
+        let draw = w.rng.unit();
+        if draw < 0.75 {
+            q.advance(&at, b.id, Stage::Arrived).await?;
+            let autonomy = match w.rng.unit() {
+                x if x < 0.6 => ev::Autonomy::WithHelp,
+                x if x < 0.85 => ev::Autonomy::Autonomous,
+                _ => ev::Autonomy::Guided,
+            };
+            let done = at.clone().at(perm.ends_at);
+            q.record_requests(
+                &done,
+                b.id.0,
+                vec![
+                    ev::VisitRequest::recorded(
+                        Reason::Smartphone,
+                        ev::Accompaniment::Accompanied,
+                        ev::Outcome::Done,
+                    )
+                    .with_autonomy(autonomy),
+                ],
+            )
+            .await?;
+            present += 1;
+        } else if draw < 0.88 {
+            q.advance(&at, b.id, Stage::NoShow).await?;
+        } else {
+            q.advance(&at, b.id, Stage::Excused).await?;
+        }
+    }
+    Ok((list.len(), present))
 }
 
 #[cfg(test)]

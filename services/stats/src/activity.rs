@@ -112,7 +112,10 @@ pub fn csv(fold: &Fold, q: &Query) -> String {
             ];
             rows.push((format!("{day} {permanence_id}"), fields));
         }
-        for (visit, requests) in &p.visits {
+        // A session's participants are its collective row, not
+        // individual accompaniments.
+        let visits = if p.workshop { None } else { Some(&p.visits) };
+        for (visit, requests) in visits.into_iter().flatten() {
             if requests.is_empty() {
                 continue;
             }

@@ -186,7 +186,10 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
             }
         }
         f.people += u32::try_from(p.residents.len()).unwrap_or(u32::MAX) + p.tickets;
-        for requests in p.visits.values() {
+        // A workshop session's places carry the autonomy of each
+        // participant (in the progression above), not individual requests.
+        let visits = if p.workshop { None } else { Some(&p.visits) };
+        for requests in visits.into_iter().flat_map(|v| v.values()) {
             if !requests.is_empty() {
                 f.visits += 1;
             }
