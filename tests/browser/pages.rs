@@ -501,6 +501,52 @@ async fn the_pages_read_right_to_left_in_arabic_and_the_choice_is_remembered() {
     );
 }
 
+/// A resident signs up for a workshop on a phone, in Arabic: the list
+/// says the places left in words, "sign up" leads to the usual form, the
+/// SMS confirms in Arabic, and one place fewer is left.
+#[tokio::test]
+async fn a_resident_signs_up_for_a_workshop_on_a_phone_in_arabic() {
+    let w = world().await;
+    let b = w.browser(PHONE).await;
+    b.goto(&format!("{}/", w.base)).await;
+    b.click(&b.find_text("nav.langs a", "العربية").await).await;
+    b.click(&b.find_text("a", "شاهد الورشات").await).await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Premiers pas sur smartphone") && text.contains("8 أماكن متاحة من 8"),
+        "{text}"
+    );
+    assert!(text.contains("للمبتدئين"), "{text}");
+    b.click(&b.find_text("a.choice", "سجّل").await).await;
+    b.type_in("#first_name", "Amina").await;
+    b.type_in("#last_name", "Benali").await;
+    b.type_in("#phone", "07 81 22 33 55").await;
+    b.click_on("#sms").await;
+    b.click_on("main form button[type=submit]").await;
+    assert!(
+        b.text().await.contains("تم حجز موعدك"),
+        "{}",
+        b.text().await
+    );
+    w.reminders.round().await.expect("round");
+    let sent = w.stand_in.received();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .text
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{}",
+        sent[0].text
+    );
+    b.goto(&format!("{}/ateliers", w.base)).await;
+    assert!(
+        b.text().await.contains("7 أماكن متاحة من 8"),
+        "{}",
+        b.text().await
+    );
+}
+
 /// Every page a resident or staff member sees, in each language, at a
 /// phone's width and a desktop's: no violation of axe-core of impact
 /// serious or critical, nothing wider than the window, no control outside

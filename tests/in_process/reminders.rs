@@ -169,6 +169,57 @@ async fn a_permanence_cancelled_with_appointments_in_it_cancels_them_and_tells_e
 }
 
 #[tokio::test]
+async fn a_workshop_series_is_confirmed_once_reminded_before_each_session_and_cancelled_in_one_sms()
+{
+    let mut t = TestApp::new().await;
+    let stand_in = StandIn::start(SECRET).await;
+    let first = appointment_day();
+    let (site, _) = creneau_tests::site_with_rule(
+        &t,
+        json!({
+            "label": "Premiers pas sur smartphone", "cron": "0 14 * * *", "duration_minutes": 120,
+            "valid_from": first.to_string(), "valid_until": (first + Days::new(3)).to_string(),
+            "offer": {"desks": 8, "workshop": {"theme": "smartphone", "series": true}},
+        }),
+    )
+    .await;
+    let entry = t
+        .send(Call::get(&format!("/api/v1/workshops?site={site}&days=30")))
+        .await
+        .json()[0]
+        .clone();
+    let sessions = entry["series"].as_array().map_or(0, Vec::len);
+    assert!(sessions >= 2, "{entry}");
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "start": entry["starts_at"], "reason": "workshop",
+            "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let clock = ManualClock::new(paris(today() + Days::new(1), "10:00"));
+    let reminders = t
+        .with_sms(
+            webhook(&stand_in, Duration::from_secs(5)),
+            clock.clone(),
+            settings(24),
+        )
+        .await;
+    t.state.reminders = reminders.clone();
+    let round = reminders.round().await.expect("round");
+    assert_eq!(
+        round.scheduled,
+        1 + sessions,
+        "one confirmation, a reminder per session"
+    );
+    assert_eq!(stand_in.received().len(), 1, "confirmed once");
+    cancel(&t, &made.json()).await;
+    reminders.round().await.expect("round");
+    let sent = stand_in.received();
+    assert_eq!(sent.len(), 2, "one cancellation for the series: {sent:?}");
+    assert!(sent[1].text.contains("annulé"), "{}", sent[1].text);
+}
+
+#[tokio::test]
 async fn a_booking_is_confirmed_in_one_segment_and_reminded_before_never_at_night() {
     let mut t = TestApp::new().await;
     let stand_in = StandIn::start(SECRET).await;

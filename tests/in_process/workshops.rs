@@ -532,3 +532,208 @@ async fn a_resident_oriented_to_a_workshop_is_enrolled_in_one_tap_and_the_figure
     assert!(row.contains(";120;") && row.contains("Téléphone"), "{row}");
     assert!(row.ends_with(";1;Premiers pas sur smartphone"), "{row}");
 }
+
+/// A site with a daily series of 4 workshop sessions from the second open
+/// day (fewer when a public holiday closes one), completed at 3 sessions
+/// attended: the site, the coordinator's token and the series' entry in
+/// the workshops' list.
+async fn site_with_series(t: &TestApp, places: u32) -> (String, String, Value) {
+    let first = t.open_day(2);
+    let rule = json!({
+        "label": "Premiers pas sur smartphone, en 4 séances",
+        "cron": "0 14 * * *", "duration_minutes": 120,
+        "valid_from": first.to_string(), "valid_until": (first + chrono::Days::new(3)).to_string(),
+        "offer": {"desks": places, "workshop": {"theme": "smartphone", "series": true, "completion_sessions": 3}},
+    });
+    let (site, boss) = creneau_tests::site_with_rule(t, rule).await;
+    let list = t
+        .send(Call::get(&format!("/api/v1/workshops?site={site}&days=14")))
+        .await;
+    let entries = list.json().as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 1, "a series is listed once: {}", list.body);
+    (site, boss, entries[0].clone())
+}
+
+#[tokio::test]
+async fn a_series_is_one_enrolment_cancelled_whole_and_completed_at_its_threshold() {
+    use appointments::Stage;
+    let t = TestApp::new().await;
+    // A series needs a last day.
+    let (site, boss, entry) = site_with_series(&t, 8).await;
+    let open_ended = t
+        .rule(
+            &boss,
+            &site,
+            json!({"label": "Sans fin", "cron": "0 10 * * *", "duration_minutes": 60,
+                   "valid_from": t.today().to_string(),
+                   "offer": {"desks": 8, "workshop": {"theme": "email", "series": true}}}),
+        )
+        .await;
+    assert_eq!(
+        open_ended.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        open_ended.body
+    );
+    assert_eq!(open_ended.json()["field"], "valid_until");
+
+    let dates = entry["series"].as_array().expect("dates").len();
+    assert!((2..=4).contains(&dates), "{entry}");
+    let start = entry["starts_at"].as_str().expect("start").to_owned();
+    assert_eq!(entry["series"][0], start.as_str());
+    let enrol = |name: &str, phone: &str| {
+        Call::post("/api/v1/appointments").json(enrolment(&site, &start, name, phone))
+    };
+    let awa = t.send(enrol("Awa Traoré", "06 55 00 00 01")).await;
+    assert_eq!(awa.status, StatusCode::CREATED, "{}", awa.body);
+    assert_eq!(
+        awa.json()["start"],
+        start.as_str(),
+        "the first session's place"
+    );
+    let first: contracts::AppointmentId =
+        awa.json()["id"].as_str().expect("id").parse().expect("id");
+    let appts = &t.state.appointments;
+    let model = appts.model().await.expect("model");
+    let places: Vec<_> = model
+        .bookings
+        .values()
+        .filter(|b| b.series == Some(first))
+        .collect();
+    assert_eq!(places.len(), dates, "one place in every session");
+    drop(model);
+    let entry = t
+        .send(Call::get(&format!("/api/v1/workshops?site={site}&days=14")))
+        .await
+        .json()[0]
+        .clone();
+    assert_eq!(entry["places_left"], 7, "{entry}");
+    // The same person again: refused, nothing written.
+    let head = t.state.store.head().await.expect("head");
+    let again = t.send(enrol("Awa Traoré", "06 55 00 00 01")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(t.state.store.head().await.expect("head"), head);
+
+    // Cancelling one place cancels the series: only that one tells the
+    // resident, the others go with it.
+    let token = awa.json()["manage_url"]
+        .as_str()
+        .and_then(|u| u.rsplit('/').next())
+        .expect("token")
+        .to_owned();
+    let cancelled = t
+        .send(
+            Call::post(&format!("/api/v1/appointments/{first}/cancel"))
+                .bearer(&token)
+                .json(json!({})),
+        )
+        .await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    let model = appts.model().await.expect("model");
+    assert!(
+        model
+            .bookings
+            .values()
+            .filter(|b| b.series == Some(first))
+            .all(|b| b.cancelled)
+    );
+    drop(model);
+
+    // Bob comes to every session but one: completed at three when there
+    // are four (all of them when a holiday left fewer).
+    let bob = t.send(enrol("Bob Martin", "06 55 00 00 02")).await;
+    assert_eq!(bob.status, StatusCode::CREATED, "{}", bob.body);
+    let series: contracts::AppointmentId =
+        bob.json()["id"].as_str().expect("id").parse().expect("id");
+    let mut his: Vec<(contracts::AppointmentId, chrono::DateTime<chrono::Utc>)> = appts
+        .model()
+        .await
+        .expect("model")
+        .bookings
+        .values()
+        .filter(|b| b.series == Some(series))
+        .map(|b| (b.id, b.starts_at))
+        .collect();
+    his.sort_by_key(|(_, at)| *at);
+    let skip = if dates == 4 { 1 } else { 0 };
+    for (k, (id, at)) in his.iter().enumerate() {
+        let acting = api::Acting::system("test", *at + chrono::Duration::minutes(5));
+        let to = if k < skip {
+            Stage::NoShow
+        } else {
+            Stage::Arrived
+        };
+        appts.advance(&acting, *id, to).await.expect("attendance");
+    }
+    let (from, to) = (t.open_day(2), t.open_day(2) + chrono::Days::new(3));
+    let f = t
+        .send(
+            Call::get(&format!(
+                "/api/v1/stats?from={from}&to={to}&site={site}&by=site"
+            ))
+            .bearer(&boss),
+        )
+        .await
+        .json()["rows"][0]["figures"]
+        .clone();
+    assert_eq!(
+        (&f["series_enrolments"], &f["series_completed"]),
+        (&json!(1), &json!(1)),
+        "{f}"
+    );
+}
+
+#[tokio::test]
+async fn places_of_a_series_cut_short_by_a_crash_are_cancelled_at_the_next_sweep() {
+    let t = TestApp::new().await;
+    let (site, _, entry) = site_with_series(&t, 8).await;
+    let dates = entry["series"].as_array().expect("dates").clone();
+    let last = dates
+        .last()
+        .and_then(Value::as_str)
+        .expect("a last session")
+        .to_owned();
+    let session = t
+        .send(Call::get(&format!("/api/v1/workshops?site={site}&days=14")))
+        .await
+        .json()[0]["permanence_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // The last session's place of a series whose first was never written
+    // (the process died in between), written a while ago.
+    let day = last.get(..10).expect("a date");
+    let permanence = format!("{}_{day}", session.split('_').next().expect("rule"));
+    let starts = chrono::DateTime::parse_from_rfc3339(&last)
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let orphan = contracts::AppointmentId::new();
+    let acting = api::Acting::system("test", t.now() - chrono::Duration::minutes(5));
+    let event = acting
+        .event(&contracts::proto::appointments::v1::AppointmentBooked {
+            appointment_id: orphan.to_string(),
+            reference: "ACD-EFG".into(),
+            resident_id: contracts::ResidentId::new().to_string(),
+            site_id: site.clone(),
+            permanence_id: permanence.clone(),
+            starts_at: starts.to_rfc3339(),
+            ends_at: (starts + chrono::Duration::hours(2)).to_rfc3339(),
+            reason: contracts::Reason::Workshop.into(),
+            series_id: contracts::AppointmentId::new().to_string(),
+            ..Default::default()
+        })
+        .expect("event");
+    t.state
+        .store
+        .append(
+            &eventlog::StreamName::new(format!("booking-{permanence}")).expect("stream"),
+            eventlog::ExpectedVersion::Any,
+            vec![event],
+        )
+        .await
+        .expect("appended");
+    let appts = &t.state.appointments;
+    assert_eq!(appts.complete_series(t.now()).await.expect("sweep"), 1);
+    assert_eq!(appts.complete_series(t.now()).await.expect("sweep"), 0);
+    assert!(appts.get(orphan).await.expect("place").cancelled);
+}

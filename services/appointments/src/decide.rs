@@ -145,6 +145,37 @@ pub fn held_in_session<'a>(
         .find(|b| m.holder(b.resident) == resident)
 }
 
+/// One session of a workshop series: its permanence, start and end.
+pub type SeriesSession = (String, DateTime<Utc>, DateTime<Utc>);
+
+/// The sessions a series enrolment at `permanence_id` takes a place in:
+/// that session and every later one of its rule to the rule's last day,
+/// those that will take place; `None` when the workshop is not a series.
+pub fn series_sessions(
+    m: &Model,
+    permanence_id: &str,
+) -> Result<Option<Vec<SeriesSession>>, AppointmentError> {
+    let p = m.calendar.permanence(permanence_id)?;
+    if !p.workshop.is_some_and(|w| w.series) {
+        return Ok(None);
+    }
+    let last = m
+        .calendar
+        .rules
+        .get(&p.rule_id)
+        .and_then(|r| r.spec.valid_until)
+        .unwrap_or(p.day);
+    let sessions = m
+        .calendar
+        .permanences(Some(p.site_id), p.day, last.max(p.day))?
+        .into_iter()
+        .filter(|s| s.rule_id == p.rule_id && s.status == timetable::Status::Open)
+        .filter(|s| s.starts_at >= p.starts_at)
+        .map(|s| (s.permanence_id, s.starts_at, s.ends_at))
+        .collect();
+    Ok(Some(sessions))
+}
+
 /// Places left in a workshop session (or any permanence's desks over its
 /// whole length): its places less its live bookings.
 pub fn places_left(m: &Model, permanence_id: &str) -> Result<u32, AppointmentError> {

@@ -78,6 +78,10 @@ pub struct Booking {
     /// `ManageLinkIssued` events appended with it): a move issues them
     /// again until the new end.
     pub links: Vec<[u8; 32]>,
+    /// A place in a workshop series: the enrolment (its first place's id).
+    pub series: Option<AppointmentId>,
+    /// When it was written.
+    pub booked_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -100,6 +104,8 @@ pub struct Model {
     pub visits: HashMap<uuid::Uuid, Vec<ev::VisitRequest>>,
     /// Visit id → where it oriented the resident, in order.
     pub orientations: HashMap<uuid::Uuid, Vec<ev::VisitOriented>>,
+    /// A workshop series enrolment → its places, in the order written.
+    pub series: HashMap<AppointmentId, Vec<AppointmentId>>,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -164,6 +170,31 @@ impl Model {
             .flat_map(|r| self.by_resident.get(r).into_iter().flatten())
             .filter_map(|id| self.bookings.get(id))
             .filter(|b| !b.cancelled && b.ends_at > now)
+            .map(|b| b.id)
+            .collect()
+    }
+
+    /// The live places of a series enrolment that are still ahead.
+    pub fn series_ahead(&self, series: AppointmentId, now: DateTime<Utc>) -> Vec<&Booking> {
+        self.series
+            .get(&series)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.bookings.get(id))
+            .filter(|b| !b.cancelled && b.ends_at > now)
+            .collect()
+    }
+
+    /// Places of a series enrolment whose first place was never written
+    /// (a crash, or a series refused half-way) and that are older than
+    /// `before`: the enrolment did not happen, they are to cancel.
+    pub fn unfinished_series(&self, before: DateTime<Utc>) -> Vec<AppointmentId> {
+        self.series
+            .iter()
+            .filter(|(first, _)| !self.bookings.contains_key(first))
+            .flat_map(|(_, places)| places)
+            .filter_map(|id| self.bookings.get(id))
+            .filter(|b| !b.cancelled && b.booked_at < before)
             .map(|b| b.id)
             .collect()
     }
@@ -259,7 +290,15 @@ impl Model {
                 leaving: None,
                 undone: false,
                 links: Vec::new(),
+                series: match x.series_id.as_str() {
+                    "" => None,
+                    s => Some(s.parse().map_err(|_| bad(e, "series"))?),
+                },
+                booked_at: e.metadata.recorded_at,
             };
+            if let Some(s) = booking.series {
+                self.series.entry(s).or_default().push(id);
+            }
             self.bookings.insert(id, booking);
             self.by_permanence.entry(permanence).or_default().push(id);
             self.by_resident.entry(resident).or_default().push(id);

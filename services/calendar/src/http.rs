@@ -427,6 +427,12 @@ struct WorkshopRequest {
     /// `fr` (the default), `en` or `ar`.
     #[serde(default)]
     language: String,
+    /// One enrolment for every session to the rule's last day.
+    #[serde(default)]
+    series: bool,
+    /// Sessions attended for a series to count as completed; 0: all.
+    #[serde(default)]
+    completion_sessions: u32,
 }
 
 fn workshop_of(w: &WorkshopRequest) -> Result<ev::Workshop, Invalid> {
@@ -460,6 +466,8 @@ fn workshop_of(w: &WorkshopRequest) -> Result<ev::Workshop, Invalid> {
         theme: theme.into(),
         level: level.into(),
         language: language.into(),
+        series: w.series,
+        completion_sessions: w.completion_sessions,
     })
 }
 

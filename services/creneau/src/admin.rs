@@ -272,6 +272,13 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments, lea
                     tracing::error!(error = %e, "closure sweep failed; next try in a minute")
                 }
             }
+            match appointments.complete_series(appointments.now()).await {
+                Ok(0) => {}
+                Ok(cancelled) => {
+                    tracing::warn!(cancelled, "places of series enrolments cut short cancelled")
+                }
+                Err(e) => tracing::error!(error = %e, "series sweep failed; next try in a minute"),
+            }
         }
         .instrument(span)
         .await;

@@ -214,20 +214,29 @@ pub async fn load(
         // permanences leave free: the evaluation found that half of the
         // offer missing.
         let (label, cron, theme, level) = WORKSHOPS[site_ids.len() % WORKSHOPS.len()];
+        // The e-mail workshop is a series of four weekly sessions from today: one
+        // enrolment, completed at three sessions attended.
+        let series = site_ids.len() % WORKSHOPS.len() == 1;
         let workshop = ev::PermanenceRule {
             site_id: id.to_string(),
             label: label.into(),
             cron: cron.into(),
             once_at: String::new(),
             duration_minutes: 120,
-            valid_from: month_start.to_string(),
-            valid_until: String::new(),
+            valid_from: if series { today } else { month_start }.to_string(),
+            valid_until: if series {
+                (today + chrono::Days::new(27)).to_string()
+            } else {
+                String::new()
+            },
             offer: Some(ev::Offer {
                 desks: 8,
                 workshop: Some(ev::Workshop {
                     theme: theme.into(),
                     level: level.into(),
                     language: contracts::Language::Fr.into(),
+                    series,
+                    completion_sessions: if series { 3 } else { 0 },
                 }),
                 ..Default::default()
             }),

@@ -363,6 +363,7 @@ pub async fn run(
                                 theme: Reason::Smartphone.into(),
                                 level: cal::WorkshopLevel::Beginner.into(),
                                 language: Language::Fr.into(),
+                                ..Default::default()
                             }),
                             ..Default::default()
                         }),

@@ -348,15 +348,22 @@ impl Reminders {
             self.now(),
         );
         let (appointment, notice) = if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
-            (x.appointment_id, Some(Kind::Confirmation))
+            // A workshop series is confirmed once, by its first place
+            // (written last); each place has its reminder.
+            let later_of_series = !x.series_id.is_empty() && x.series_id != x.appointment_id;
+            let notice = (!later_of_series).then_some(Kind::Confirmation);
+            (x.appointment_id, notice)
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
             (x.appointment_id, Some(Kind::Moved))
         } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
-            // An erased resident is not told (nobody can be).
+            // An erased resident is not told (nobody can be), nor about a
+            // place cancelled with its series (that one's notice tells).
             #[allow(deprecated)]
-            let erased = contracts::CancelCause::read(x.cause, &x.reason)
-                == contracts::CancelCause::ResidentErased;
-            let notice = (!erased).then_some(Kind::Cancelled);
+            let silent = matches!(
+                contracts::CancelCause::read(x.cause, &x.reason),
+                contracts::CancelCause::ResidentErased | contracts::CancelCause::WithSeries
+            );
+            let notice = (!silent).then_some(Kind::Cancelled);
             (x.appointment_id, notice)
         } else {
             return Ok(());

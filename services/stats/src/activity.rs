@@ -90,8 +90,9 @@ pub fn csv(fold: &Fold, q: &Query) -> String {
             let (title, workshop_theme) = fold
                 .workshops
                 .get(rule)
-                .cloned()
-                .unwrap_or((String::new(), Reason::Introduction));
+                .map_or((String::new(), Reason::Introduction), |w| {
+                    (w.title.clone(), w.theme)
+                });
             let (t, e, _) = theme(workshop_theme);
             let fields = vec![
                 day.format("%d/%m/%Y").to_string(),

@@ -140,6 +140,11 @@ pub struct Figures {
     pub oriented_to_workshop: u32,
     pub oriented_then_enrolled: u32,
     pub oriented_then_present: u32,
+    /// Workshop series: enrolments (counted at their first session), and
+    /// those completed (present at the sessions the workshop asks, all of
+    /// them unless it says fewer).
+    pub series_enrolments: u32,
+    pub series_completed: u32,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -180,6 +185,8 @@ pub fn sum<'a>(permanences: impl IntoIterator<Item = (&'a Permanence, Outcomes)>
         f.oriented_to_workshop += o.oriented_workshop;
         f.oriented_then_enrolled += o.oriented_enrolled;
         f.oriented_then_present += o.oriented_attended;
+        f.series_enrolments += o.series_enrolments;
+        f.series_completed += o.series_completed;
         if let Some(day) = p.day {
             for (resident, level) in &p.levels {
                 levels.entry(resident).or_default().push((day, *level));
@@ -363,6 +370,8 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
         "orientes_vers_un_atelier",
         "orientes_puis_inscrits",
         "orientes_puis_venus",
+        "series_inscriptions",
+        "series_validees",
     ]);
     out.push_str(&header.join(";"));
     out.push_str("\r\n");
@@ -427,6 +436,8 @@ pub fn csv(rows: &[(String, Figures)]) -> String {
             f.oriented_to_workshop.to_string(),
             f.oriented_then_enrolled.to_string(),
             f.oriented_then_present.to_string(),
+            f.series_enrolments.to_string(),
+            f.series_completed.to_string(),
         ]);
         out.push_str(&fields.join(";"));
         out.push_str("\r\n");

@@ -70,6 +70,9 @@ struct Appointment {
     excused: bool,
     #[serde(default)]
     booked_at: Option<DateTime<Utc>>,
+    /// A place in a workshop series: the enrolment (its first place's id).
+    #[serde(default)]
+    series: Option<String>,
 }
 
 /// One drop-in ticket.
@@ -166,7 +169,16 @@ pub struct Fold {
     /// Workshops by their rule id: (title, theme), folded from the
     /// calendar's rule events, for the activity report's collective rows.
     #[serde(default)]
-    pub workshops: BTreeMap<String, (String, Reason)>,
+    pub workshops: BTreeMap<String, WorkshopInfo>,
+}
+
+/// What the statistics keep of a workshop's rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkshopInfo {
+    pub title: String,
+    pub theme: Reason,
+    /// Sessions attended for a series to count as completed; 0: all.
+    pub completion_sessions: u32,
 }
 
 fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
@@ -218,7 +230,14 @@ impl Fold {
             if let Some(rule) = rule
                 && let Some(w) = rule.offer.as_ref().and_then(|o| o.workshop.as_ref())
             {
-                self.workshops.insert(id, (rule.label.clone(), w.theme()));
+                self.workshops.insert(
+                    id,
+                    WorkshopInfo {
+                        title: rule.label.clone(),
+                        theme: w.theme(),
+                        completion_sessions: w.completion_sessions,
+                    },
+                );
             }
             return Ok(());
         }
@@ -253,6 +272,7 @@ impl Fold {
                         workshop,
                         excused: false,
                         booked_at: Some(e.metadata.recorded_at),
+                        series: Some(x.series_id).filter(|s| !s.is_empty()),
                     },
                 );
                 return Ok(());
@@ -280,6 +300,7 @@ impl Fold {
                     workshop: false,
                     excused: false,
                     booked_at: Some(e.metadata.recorded_at),
+                    series: None,
                 },
             );
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
@@ -543,6 +564,36 @@ impl Fold {
                 _ => {}
             }
         }
+        // Series enrolments, counted at their first place's session: those
+        // written whole (their first place is there), and those whose
+        // resident came to enough sessions.
+        let mut series: HashMap<&str, Vec<&Appointment>> = HashMap::new();
+        for a in self.appointments.values() {
+            if let Some(s) = &a.series {
+                series.entry(s.as_str()).or_default().push(a);
+            }
+        }
+        for (first, places) in &series {
+            let Some(head) = self.appointments.get(*first) else {
+                continue;
+            };
+            let rule = head.permanence.split('_').next().unwrap_or_default();
+            let kept = places.iter().filter(|a| !a.cancelled || a.arrived).count();
+            if kept == 0 {
+                // Cancelled whole, or refused half-way: no enrolment.
+                continue;
+            }
+            let wanted = match self.workshops.get(rule).map(|w| w.completion_sessions) {
+                Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+                _ => kept.max(1),
+            };
+            let present = places.iter().filter(|a| a.arrived).count();
+            let o = out.entry(head.permanence.as_str()).or_default();
+            o.series_enrolments += 1;
+            if present >= wanted {
+                o.series_completed += 1;
+            }
+        }
         for (id, p) in &self.permanences {
             for (resident, rule, at) in &p.workshop_oriented {
                 let theirs: Vec<&&Appointment> = places
@@ -585,6 +636,10 @@ pub struct Outcomes {
     pub oriented_workshop: u32,
     pub oriented_enrolled: u32,
     pub oriented_attended: u32,
+    /// Workshop series enrolments whose first session is here, and those
+    /// completed (present at the sessions the workshop asks).
+    pub series_enrolments: u32,
+    pub series_completed: u32,
 }
 
 /// The code of a reason kind in the API and the CSV.

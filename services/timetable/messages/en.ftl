@@ -34,3 +34,4 @@ workshop-is-its-own-offer = a workshop is an offer of its own: untick drop-in an
 workshop-places-1-to = { $desks } places: a workshop has 1 to { $most }
 workshop-theme-is-a-reason = say what the workshop is about: one of the reasons (smartphone, computer, email, introduction…)
 workshop-needs-a-title = give the workshop a title, e.g. "First steps on a smartphone"
+workshop-series-needs-last-day = a series has a last day: give it (valid_until); those enrolled come to all its sessions until then

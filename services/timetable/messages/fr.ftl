@@ -34,3 +34,4 @@ workshop-is-its-own-offer = un atelier est une offre à lui seul : décochez l�
 workshop-places-1-to = { $desks } places : un atelier en a de 1 à { $most }
 workshop-theme-is-a-reason = dites de quoi parle l’atelier : un des motifs (smartphone, ordinateur, messagerie, découvrir le numérique…)
 workshop-needs-a-title = donnez un titre à l’atelier, par exemple « Premiers pas sur smartphone »
+workshop-series-needs-last-day = une série a un dernier jour : donnez-le (valid_until), les inscrits viennent à toutes ses séances jusque-là

@@ -54,6 +54,11 @@ pub struct Workshop {
     pub level: ev::WorkshopLevel,
     #[serde(serialize_with = "language_code")]
     pub language: contracts::Language,
+    /// Residents enrol once for every session from the one they choose to
+    /// the rule's last day.
+    pub series: bool,
+    /// Sessions attended for a series to count as completed; 0: all.
+    pub completion_sessions: u32,
 }
 
 /// The longest list of a workshop session.
@@ -140,6 +145,8 @@ fn check_workshop(o: &ev::Offer, w: &ev::Workshop) -> Result<Workshop, Invalid> 
             )
         })?;
     Ok(Workshop {
+        series: w.series,
+        completion_sessions: w.completion_sessions,
         theme,
         level: w.level(),
         language: match w.language() {
@@ -293,6 +300,12 @@ pub fn check_rule(r: &ev::PermanenceRule) -> Result<RuleSpec, Invalid> {
             messages::say!(crate::MESSAGES, "say-what-permanence-offers"),
         )
     })?)?;
+    if offer.workshop.is_some_and(|w| w.series) && valid_until.is_none() {
+        return Err(Invalid::new(
+            "valid_until",
+            messages::say!(crate::MESSAGES, "workshop-series-needs-last-day"),
+        ));
+    }
     if offer.workshop.is_some() && label.is_empty() {
         return Err(Invalid::new(
             "label",

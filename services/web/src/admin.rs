@@ -166,6 +166,12 @@ struct RuleForm {
     /// The workshop's theme (a reason's code) and level.
     theme: String,
     level: String,
+    /// A series: one enrolment for every session to `until`, completed
+    /// at `completion` sessions attended (empty: all).
+    series: bool,
+    completion: String,
+    /// The last day (empty: none).
+    until: String,
 }
 
 const WEEK: [(Weekday, &str); 7] = [
@@ -193,6 +199,9 @@ impl RuleForm {
             workshop: false,
             theme: Reason::Smartphone.code(),
             level: "all".into(),
+            series: false,
+            completion: String::new(),
+            until: String::new(),
         }
     }
 
@@ -239,6 +248,15 @@ impl RuleForm {
                 .workshop
                 .map_or("all", |w| calendar::level_name(w.level))
                 .to_owned(),
+            series: o.workshop.is_some_and(|w| w.series),
+            completion: o
+                .workshop
+                .filter(|w| w.completion_sessions > 0)
+                .map_or_else(String::new, |w| w.completion_sessions.to_string()),
+            until: view
+                .spec
+                .valid_until
+                .map_or_else(String::new, |d| d.to_string()),
         })
     }
 
@@ -261,6 +279,9 @@ impl RuleForm {
             workshop: forms::field(pairs, "workshop") == "oui",
             theme: f("theme"),
             level: f("level"),
+            series: forms::field(pairs, "series") == "oui",
+            completion: f("completion"),
+            until: f("until"),
         }
     }
 
@@ -303,7 +324,7 @@ impl RuleForm {
             once_at: String::new(),
             duration_minutes: to - from,
             valid_from: self.valid_from.clone(),
-            valid_until: String::new(),
+            valid_until: self.until.trim().to_owned(),
             offer: Some(if self.workshop {
                 // A workshop is an offer of its own: its places, a theme
                 // and a level; the calendar checks them.
@@ -318,6 +339,11 @@ impl RuleForm {
                             .unwrap_or(cal::WorkshopLevel::All)
                             .into(),
                         language: contracts::Language::Fr.into(),
+                        series: self.series,
+                        completion_sessions: match self.completion.trim() {
+                            "" => 0,
+                            n => number("completion", n)?,
+                        },
                     }),
                     ..Default::default()
                 }
@@ -493,6 +519,7 @@ fn rule_form(
                 div { (staff_input("start", &t(ctx, "start"), "text", &f.start, problem)) }
                 div { (staff_input("end", &t(ctx, "end-time"), "text", &f.end, problem)) }
                 div { (staff_input("valid_from", &t(ctx, "from"), "date", &f.valid_from, problem)) }
+                div { (staff_input("until", &t(ctx, "last-day-optional"), "date", &f.until, problem)) }
             }
             fieldset {
                 legend { (t(ctx, "what-is-offered")) }
@@ -512,6 +539,10 @@ fn rule_form(
                             }
                         }
                     }
+                    div {
+                        label.check { input type="checkbox" name="series" value="oui" checked[f.series]; span { (t(ctx, "workshop-series")) } }
+                    }
+                    div { (staff_input("completion", &t(ctx, "workshop-completion"), "text", &f.completion, problem)) }
                     div {
                         label for="level" { (t(ctx, "workshop-level")) }
                         select id="level" name="level" {
@@ -811,6 +842,8 @@ async fn rule_submitted(
             let field = match i.field {
                 "cron" => "start",
                 "duration_minutes" => "end",
+                "valid_until" => "until",
+                "offer.desks" => "desks",
                 f => f,
             };
             return refused(Refusal::at(field, i.message)).await;
@@ -909,13 +942,10 @@ async fn stranded(web: &Web, id: RuleId, spec: &calendar::RuleSpec) -> Result<us
     Ok(count)
 }
 
-/// What the form does not show stays as it was saved: the last day, the
-/// drop-in capacity, the lengths per reason and the roles on duty (set
-/// through the API).
+/// What the form does not show stays as it was saved: the drop-in
+/// capacity, the lengths per reason and the roles on duty (set through the
+/// API).
 fn keep_unseen(rule: &mut cal::PermanenceRule, saved: &calendar::RuleSpec) {
-    rule.valid_until = saved
-        .valid_until
-        .map_or_else(String::new, |d| d.to_string());
     if let Some(o) = rule.offer.as_mut() {
         o.drop_in_capacity = saved.offer.drop_in_capacity.unwrap_or(0);
         o.by_reason = saved

@@ -201,6 +201,18 @@ impl Words {
         )
     }
 
+    /// "4 séances : mer. 09/12, mer. 16/12, …": a series is one enrolment.
+    pub fn workshop_series(&self, days: &[String]) -> String {
+        RESIDENT.say(
+            self.lang,
+            "workshop-series",
+            &[
+                ("count", days.len().into()),
+                ("days", days.join(", ").into()),
+            ],
+        )
+    }
+
     /// For whom a workshop is.
     pub fn workshop_level(&self, level: &str) -> String {
         let id = match level {

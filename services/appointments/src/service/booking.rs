@@ -8,7 +8,7 @@ use contracts::proto::appointments::v1 as ev;
 use contracts::{AppointmentId, Language, Party, PhoneNumber, Reason, ResidentId, SiteId};
 
 use super::{Appointments, Decision};
-use crate::decide::{self, free_times, has_room, local};
+use crate::decide::{self, SeriesSession, free_times, has_room, local};
 use crate::error::{AppointmentError, Available};
 use crate::model::{Booking, Model, Stage, booking_stream};
 
@@ -85,6 +85,9 @@ pub(super) struct Decided {
     pub(super) end: DateTime<Utc>,
     /// The resident with this phone and name, when they are known.
     pub(super) resident: Option<ResidentId>,
+    /// A workshop series: every session the enrolment takes a place in,
+    /// this one first.
+    pub(super) series: Option<Vec<SeriesSession>>,
 }
 
 impl Appointments {
@@ -276,10 +279,30 @@ impl Appointments {
         if !has_room(&m, &permanence_id, request.start, end, None)? {
             return Err(self.taken(&m, request.site, request.reason, request.start, now)?);
         }
+        // A series takes a place in every session ahead: each must have
+        // room, and none be held by this person already.
+        let series = if workshop {
+            decide::series_sessions(&m, &permanence_id)?
+        } else {
+            None
+        };
+        for (p, start, end) in series.iter().flatten() {
+            let held = resident.and_then(|r| decide::held_in_session(&m, r, p));
+            if held.is_some() {
+                return Err(AppointmentError::AlreadyBooked(messages::say!(
+                    crate::MESSAGES,
+                    "this-phone-has-a-place-in-session"
+                )));
+            }
+            if !has_room(&m, p, *start, *end, None)? {
+                return Err(self.taken(&m, request.site, request.reason, request.start, now)?);
+            }
+        }
         Ok(Decided {
             permanence_id,
             end,
             resident,
+            series,
         })
     }
 
@@ -335,11 +358,7 @@ impl Appointments {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Booked, AppointmentError> {
-        let Decided {
-            permanence_id,
-            end,
-            resident,
-        } = decided;
+        let resident = decided.resident;
         let acting = match booker {
             Booker::Resident { .. } => Acting::system("booking", now),
             Booker::Staff { acting, .. } => acting.clone(),
@@ -357,14 +376,7 @@ impl Appointments {
             Booker::Staff { .. } => acting,
         };
         let taken = self
-            .take_place(
-                &acting,
-                request,
-                resident,
-                booker,
-                note,
-                (permanence_id, end),
-            )
+            .take(&acting, request, resident, booker, note, decided)
             .await;
         if taken.is_err() && registered {
             // The place went to someone else between the decision and the
@@ -409,7 +421,112 @@ impl Appointments {
             .await?)
     }
 
-    /// Appends the booking and its manage link, if the place is still free
+    /// Writes what [`Appointments::decide_place`] decided: one place, or
+    /// every place of a workshop series.
+    pub(super) async fn take(
+        &self,
+        acting: &Acting,
+        request: &BookRequest,
+        resident: ResidentId,
+        booker: &Booker,
+        note: Option<&str>,
+        decided: Decided,
+    ) -> Result<Booked, AppointmentError> {
+        match decided.series {
+            Some(sessions) => {
+                self.take_series(acting, request, resident, booker, sessions)
+                    .await
+            }
+            None => {
+                let place = Place {
+                    id: AppointmentId::new(),
+                    permanence_id: decided.permanence_id,
+                    start: request.start,
+                    end: decided.end,
+                    series: None,
+                };
+                self.take_place(acting, request, resident, booker, note, place)
+                    .await
+            }
+        }
+    }
+
+    /// The places of a series enrolment, last session first: the first
+    /// session's place, whose confirmation tells the resident, is written
+    /// once every other one is. A session taken meanwhile cancels what was
+    /// written (nobody is told: the resident hears the refusal), and a
+    /// crash half-way leaves places without their first, which
+    /// [`Appointments::complete_series`] cancels.
+    async fn take_series(
+        &self,
+        acting: &Acting,
+        request: &BookRequest,
+        resident: ResidentId,
+        booker: &Booker,
+        sessions: Vec<SeriesSession>,
+    ) -> Result<Booked, AppointmentError> {
+        let first = AppointmentId::new();
+        let mut written: Vec<Booked> = Vec::new();
+        for (k, (permanence_id, start, end)) in sessions.into_iter().enumerate().rev() {
+            let place = Place {
+                id: if k == 0 { first } else { AppointmentId::new() },
+                permanence_id,
+                start,
+                end,
+                series: Some(first),
+            };
+            match self
+                .take_place(acting, request, resident, booker, None, place)
+                .await
+            {
+                Ok(b) => written.push(b),
+                Err(e) => {
+                    for b in &written {
+                        let undone = self
+                            .write_cancel(
+                                acting,
+                                b.booking.id,
+                                Party::System,
+                                "",
+                                contracts::CancelCause::WithSeries,
+                            )
+                            .await;
+                        if let Err(u) = undone {
+                            tracing::warn!(appointment = %b.booking.id, error = %u, "a place of a series refused half-way is left to the start-up sweep");
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        written
+            .pop()
+            .ok_or_else(|| AppointmentError::Internal("a series with no session".into()))
+    }
+
+    /// Cancels the places of series enrolments whose first place was never
+    /// written and that are older than a minute (a crash half-way): the
+    /// enrolment did not happen. Run at start and by the minute sweep.
+    pub async fn complete_series(&self, now: DateTime<Utc>) -> Result<usize, AppointmentError> {
+        let due = self
+            .read(true)
+            .await?
+            .unfinished_series(now - chrono::Duration::minutes(1));
+        let acting = Acting::system("appointments", now);
+        for id in &due {
+            self.write_cancel(
+                &acting,
+                *id,
+                Party::System,
+                "",
+                contracts::CancelCause::WithSeries,
+            )
+            .await?;
+        }
+        Ok(due.len())
+    }
+
+    /// Appends one place and its manage link, if the place is still free
     /// at the time `acting` gives.
     pub(super) async fn take_place(
         &self,
@@ -418,9 +535,16 @@ impl Appointments {
         resident: ResidentId,
         booker: &Booker,
         note: Option<&str>,
-        (permanence_id, end): (String, DateTime<Utc>),
+        place: Place,
     ) -> Result<Booked, AppointmentError> {
         let now = acting.at;
+        let Place {
+            id,
+            permanence_id,
+            start,
+            end,
+            series,
+        } = place;
         let (booked_by, override_reason) = match booker {
             Booker::Resident { .. } => (Party::Resident, String::new()),
             Booker::Staff {
@@ -432,7 +556,6 @@ impl Appointments {
             Some(n) => Some(vault.seal(resident.0, n).await?),
             None => None,
         };
-        let id = AppointmentId::new();
         let reference = random_reference()?;
         let mut link = contracts::links::new_link(id, resident, end)
             .map_err(|e| AppointmentError::Internal(e.to_string()))?;
@@ -445,17 +568,18 @@ impl Appointments {
             resident_id: resident.to_string(),
             site_id: request.site.to_string(),
             permanence_id: permanence_id.clone(),
-            starts_at: request.start.to_rfc3339(),
+            starts_at: start.to_rfc3339(),
             ends_at: end.to_rfc3339(),
             reason: request.reason.into(),
             note: sealed_note,
             booker: booked_by.into(),
             override_reason,
+            series_id: series.map(|s| s.to_string()).unwrap_or_default(),
             ..Default::default()
         };
         self.decide(|m| {
-            if !has_room(m, &permanence_id, request.start, end, None)? {
-                return Err(self.taken(m, request.site, request.reason, request.start, now)?);
+            if !has_room(m, &permanence_id, start, end, None)? {
+                return Err(self.taken(m, request.site, request.reason, start, now)?);
             }
             Ok(Decision::Append {
                 stream: booking_stream(&permanence_id)?,
@@ -472,7 +596,7 @@ impl Appointments {
                 resident,
                 site: request.site,
                 permanence_id,
-                starts_at: request.start,
+                starts_at: start,
                 ends_at: end,
                 reason: request.reason,
                 booked_by,
@@ -482,6 +606,8 @@ impl Appointments {
                 leaving: None,
                 undone: false,
                 links: vec![contracts::links::token_hash(&link.token)],
+                series,
+                booked_at: now,
             },
             token: link.token,
         })
@@ -508,6 +634,15 @@ impl Appointments {
         )?;
         Ok(AppointmentError::SlotTaken { alternatives })
     }
+}
+
+/// One place to write.
+pub(super) struct Place {
+    pub(super) id: AppointmentId,
+    pub(super) permanence_id: String,
+    pub(super) start: DateTime<Utc>,
+    pub(super) end: DateTime<Utc>,
+    pub(super) series: Option<AppointmentId>,
 }
 
 /// The parts of a request that need no model: a name, a reason, a note of

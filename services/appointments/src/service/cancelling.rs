@@ -33,7 +33,25 @@ impl Appointments {
             ));
         }
         self.write_cancel(acting, id, by, reason, CancelCause::Asked)
-            .await
+            .await?;
+        // A place in a workshop series is the series: the places ahead go
+        // with it, without a notice each (this one's tells the resident).
+        let rest: Vec<AppointmentId> = {
+            let m = self.read(false).await?;
+            match m.booking(id)?.series {
+                Some(series) => m
+                    .series_ahead(series, acting.at)
+                    .into_iter()
+                    .map(|b| b.id)
+                    .collect(),
+                None => Vec::new(),
+            }
+        };
+        for other in rest {
+            self.write_cancel(acting, other, by, reason, CancelCause::WithSeries)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Writes a cancellation (none when it is cancelled already).

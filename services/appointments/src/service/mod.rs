@@ -143,6 +143,13 @@ impl Appointments {
                 "completed appointment moves a crash had interrupted"
             );
         }
+        let undone = service.complete_series(service.inner.clock.now()).await?;
+        if undone > 0 {
+            tracing::warn!(
+                undone,
+                "cancelled the places of series enrolments a crash had cut short"
+            );
+        }
         Ok(service)
     }
 

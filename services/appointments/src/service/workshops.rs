@@ -11,8 +11,8 @@ use contracts::{AppointmentId, CancelCause, Language, Party, PhoneNumber, Reason
 use serde::Serialize;
 
 use super::Appointments;
-use super::booking::{BookRequest, Booked, Booker, Decided};
-use crate::decide::{local, places_left};
+use super::booking::{BookRequest, Booked, Booker};
+use crate::decide::{local, places_left, series_sessions};
 use crate::error::AppointmentError;
 
 /// One workshop session as residents and staff see it.
@@ -31,6 +31,10 @@ pub struct Session {
     pub places_left: u32,
     /// Open to enrolment now: held, not full, not closer than the notice.
     pub bookable: bool,
+    /// A series: the starts of every session one enrolment here takes a
+    /// place in (this one first); `places_left` is the fewest among them.
+    /// Empty for a single session.
+    pub series: Vec<DateTime<FixedOffset>>,
     #[serde(flatten)]
     pub status: timetable::Status,
 }
@@ -57,13 +61,30 @@ impl Appointments {
         }
         let m = self.read(false).await?;
         let mut sessions = Vec::new();
+        let mut series_listed = std::collections::HashSet::new();
         for p in m.calendar.permanences(site, from, last)? {
             let Some(workshop) = p.workshop else { continue };
             if p.ends_at <= now {
                 continue;
             }
-            let left = places_left(&m, &p.permanence_id)?;
+            let mut left = places_left(&m, &p.permanence_id)?;
+            let mut series = Vec::new();
+            if workshop.series {
+                // A series is listed once, at the next session one can
+                // still enrol from.
+                if p.starts_at < now + settings.notice
+                    || p.status != timetable::Status::Open
+                    || !series_listed.insert(p.rule_id)
+                {
+                    continue;
+                }
+                for (id, start, _) in series_sessions(&m, &p.permanence_id)?.into_iter().flatten() {
+                    left = left.min(places_left(&m, &id)?);
+                    series.push(local(start));
+                }
+            }
             sessions.push(Session {
+                series,
                 bookable: p.status == timetable::Status::Open
                     && left > 0
                     && p.starts_at >= now + settings.notice,
@@ -190,19 +211,10 @@ impl Appointments {
             let m = self.read(false).await?;
             crate::decide::slot(&m, &self.inner.settings, site, start, Reason::Workshop, now)?
         };
-        let Decided {
-            permanence_id, end, ..
-        } = self
+        let decided = self
             .decide_place(&request, &booker, &phone, Some(resident), place, now)
             .await?;
-        self.take_place(
-            acting,
-            &request,
-            resident,
-            &booker,
-            None,
-            (permanence_id, end),
-        )
-        .await
+        self.take(acting, &request, resident, &booker, None, decided)
+            .await
     }
 }

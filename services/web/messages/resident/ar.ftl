@@ -119,3 +119,10 @@ workshop-level-beginner = للمبتدئين
 workshop-level-intermediate = للمتقدمين
 workshop-level-all = للجميع
 workshop-language = باللغة { $language }
+workshop-series = { $count ->
+    [zero] لا جلسات
+    [one] جلسة واحدة
+    [two] جلستان
+    [few] { $count } جلسات
+   *[other] { $count } جلسة
+}، تسجيل واحد: { $days }

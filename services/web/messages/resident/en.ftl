@@ -110,3 +110,4 @@ workshop-level-beginner = For beginners
 workshop-level-intermediate = To go further
 workshop-level-all = For everyone
 workshop-language = In { $language }
+workshop-series = { $count } sessions, one sign-up: { $days }

@@ -114,3 +114,4 @@ workshop-level-beginner = Pour débuter
 workshop-level-intermediate = Pour aller plus loin
 workshop-level-all = Pour tous
 workshop-language = En { $language }
+workshop-series = { $count } séances, une seule inscription : { $days }

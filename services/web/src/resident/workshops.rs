@@ -49,6 +49,9 @@ async fn workshops(web: &Web, ctx: &Ctx, lieu: Option<&str>) -> Result<Page, Api
                         strong { bdi { (s.title) } }
                         span.line { (when(ctx, s.starts_at.to_utc())) }
                         span.line { bdi { (s.site_name) } }
+                        @if !s.series.is_empty() {
+                            span.line { (w.workshop_series(&s.series.iter().map(|d| reminders::texts::day(ctx.lang, d.date_naive())).collect::<Vec<_>>())) }
+                        }
                         span.line { (w.workshop_level(calendar::level_name(s.workshop.level))) " · " (w.workshop_language(s.workshop.language)) }
                         @match &s.status {
                             calendar::Status::Closed { reason } => span.line { (w.closed_now) " — " bdi { (reason) } },

@@ -197,6 +197,8 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                             th.num scope="col" { (t(ctx, "oriented-to-workshop")) }
                             th.num scope="col" { (t(ctx, "oriented-then-enrolled")) }
                             th.num scope="col" { (t(ctx, "oriented-then-present")) }
+                            th.num scope="col" { (t(ctx, "series-enrolments")) }
+                            th.num scope="col" { (t(ctx, "series-completed")) }
                         } }
                         tbody {
                             @for r in &lines {
@@ -210,6 +212,8 @@ pub async fn stats_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<StatsQ
                                     td.num { (r.1.oriented_to_workshop) }
                                     td.num { (r.1.oriented_then_enrolled) }
                                     td.num { (r.1.oriented_then_present) }
+                                    td.num { (r.1.series_enrolments) }
+                                    td.num { (r.1.series_completed) }
                                 }
                             }
                         }
