@@ -252,40 +252,23 @@ impl Fold {
             let starts_at = time(&x.starts_at, e)?;
             let minutes = minutes_between(starts_at, time(&x.ends_at, e)?);
             let lead = (starts_at - e.metadata.recorded_at).num_hours().max(0);
-            let p = self.permanence(&x.permanence_id, Some(&x.site_id));
             let workshop = x.reason() == Reason::Workshop;
+            let p = self.permanence(&x.permanence_id, Some(&x.site_id));
             if workshop {
                 p.workshop = true;
                 p.workshop_places += 1;
                 p.session_minutes = minutes;
-                self.appointments.insert(
-                    x.appointment_id,
-                    Appointment {
-                        permanence: x.permanence_id,
-                        resident: x.resident_id,
-                        starts_at,
-                        minutes,
-                        cancelled: false,
-                        arrived: false,
-                        no_show: false,
-                        reminded: false,
-                        workshop,
-                        excused: false,
-                        booked_at: Some(e.metadata.recorded_at),
-                        series: Some(x.series_id).filter(|s| !s.is_empty()),
-                    },
-                );
-                return Ok(());
-            }
-            p.booked += 1;
-            #[allow(deprecated)]
-            let booker = contracts::Party::read(x.booker, &x.booked_by);
-            if booker == contracts::Party::Staff {
-                p.booked_by_staff += 1;
             } else {
-                p.booked_online += 1;
+                p.booked += 1;
+                #[allow(deprecated)]
+                let booker = contracts::Party::read(x.booker, &x.booked_by);
+                if booker == contracts::Party::Staff {
+                    p.booked_by_staff += 1;
+                } else {
+                    p.booked_online += 1;
+                }
+                p.lead_hours.push(u32::try_from(lead).unwrap_or(u32::MAX));
             }
-            p.lead_hours.push(u32::try_from(lead).unwrap_or(u32::MAX));
             self.appointments.insert(
                 x.appointment_id,
                 Appointment {
@@ -297,10 +280,10 @@ impl Fold {
                     arrived: false,
                     no_show: false,
                     reminded: false,
-                    workshop: false,
+                    workshop,
                     excused: false,
                     booked_at: Some(e.metadata.recorded_at),
-                    series: None,
+                    series: Some(x.series_id).filter(|s| !s.is_empty()),
                 },
             );
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {

@@ -482,16 +482,7 @@ impl Appointments {
                 Ok(b) => written.push(b),
                 Err(e) => {
                     for b in &written {
-                        let undone = self
-                            .write_cancel(
-                                acting,
-                                b.booking.id,
-                                Party::System,
-                                "",
-                                contracts::CancelCause::WithSeries,
-                            )
-                            .await;
-                        if let Err(u) = undone {
+                        if let Err(u) = self.cancel_with_series(acting, b.booking.id).await {
                             tracing::warn!(appointment = %b.booking.id, error = %u, "a place of a series refused half-way is left to the start-up sweep");
                         }
                     }
@@ -514,16 +505,26 @@ impl Appointments {
             .unfinished_series(now - chrono::Duration::minutes(1));
         let acting = Acting::system("appointments", now);
         for id in &due {
-            self.write_cancel(
-                &acting,
-                *id,
-                Party::System,
-                "",
-                contracts::CancelCause::WithSeries,
-            )
-            .await?;
+            self.cancel_with_series(&acting, *id).await?;
         }
         Ok(due.len())
+    }
+
+    /// Cancels a place of a series whose enrolment did not happen whole:
+    /// nobody is told (the resident heard the refusal, or nothing).
+    async fn cancel_with_series(
+        &self,
+        acting: &Acting,
+        id: AppointmentId,
+    ) -> Result<(), AppointmentError> {
+        self.write_cancel(
+            acting,
+            id,
+            Party::System,
+            "",
+            contracts::CancelCause::WithSeries,
+        )
+        .await
     }
 
     /// Appends one place and its manage link, if the place is still free
