@@ -616,6 +616,10 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("8-sign-in", "/connexion".to_owned()),
         ("9-workshops", "/ateliers".to_owned()),
         (
+            "9-waiting-list",
+            format!("/attente?lieu={}&motif=procedure_caf", w.site),
+        ),
+        (
             "9-workshop-who",
             format!("/rdv/{}/workshop/{}T14:00", w.site, next_day),
         ),

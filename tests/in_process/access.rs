@@ -189,6 +189,55 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .await
         .expect("resident");
     let link = issue_link(&t, AppointmentId::new(), resident, 24).await;
+    // A waiting-list entry and a place held for it at site A.
+    let entry = uuid::Uuid::now_v7();
+    let offer = AppointmentId::new();
+    let list = format!("{site_a}_smartphone");
+    let write = |stream: String, e: eventlog::NewEvent| {
+        let store = std::sync::Arc::clone(&t.state.store);
+        async move {
+            store
+                .append(
+                    &eventlog::StreamName::new(stream).expect("stream"),
+                    ExpectedVersion::Any,
+                    vec![e],
+                )
+                .await
+                .expect("append");
+        }
+    };
+    write(
+        format!("waitlist-{list}"),
+        acting
+            .event(&contracts::proto::appointments::v1::WaitlistJoined {
+                entry_id: entry.to_string(),
+                list: list.clone(),
+                site_id: site_a.to_string(),
+                reason: contracts::Reason::Smartphone.into(),
+                resident_id: resident.to_string(),
+                ..Default::default()
+            })
+            .expect("event"),
+    )
+    .await;
+    write(
+        format!("booking-{permanence}"),
+        acting
+            .event(&contracts::proto::appointments::v1::PlaceHeld {
+                offer_id: offer.to_string(),
+                entry_id: entry.to_string(),
+                list,
+                resident_id: resident.to_string(),
+                site_id: site_a.to_string(),
+                permanence_id: permanence.clone(),
+                starts_at: creneau_tests::paris(open_day, "10:00").to_rfc3339(),
+                ends_at: creneau_tests::paris(open_day, "10:30").to_rfc3339(),
+                reason: contracts::Reason::Smartphone.into(),
+                expires_at: (t.now() + chrono::Duration::hours(2)).to_rfc3339(),
+            })
+            .expect("event"),
+    )
+    .await;
 
     // A time in the pages' address form: 09:00 on the next open day, Paris
     // time.
@@ -214,6 +263,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{provider}", "outbox")
             .replace("{chart}", "people")
             .replace("{visit_id}", &appointment.to_string())
+            .replace("{entry_id}", &entry.to_string())
+            .replace("{offer_id}", &offer.to_string())
             .replace("{token}", &link)
             .replace("{reason}", "procedure_caf")
             .replace("{start}", &start_of_page);
@@ -225,7 +276,9 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         // Appointment routes are at site A: the fixture's appointment is there.
         let site = (rule.path.contains("{site_id}")
             || rule.path.contains("{appointment_id}")
-            || rule.path.contains("{visit_id}"))
+            || rule.path.contains("{visit_id}")
+            || rule.path.contains("{entry_id}")
+            || rule.path.contains("{offer_id}"))
         .then_some(site_a);
         let body = if matches!(rule.verb, Verb::Get | Verb::Delete) {
             None

@@ -14,4 +14,5 @@ mod leases;
 mod reminders;
 mod security;
 mod stats;
+mod waitlists;
 mod workshops;

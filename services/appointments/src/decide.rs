@@ -84,9 +84,10 @@ pub fn slot(
 }
 
 /// Whether one more appointment fits in `start..end` at the permanence:
-/// every live booking that overlaps it counts against the desks, so that at
-/// no instant do more appointments run than there are desks. `moving` is an
-/// appointment that is being moved, which does not count against itself.
+/// every live booking and held place that overlaps it counts against the
+/// desks, so that at no instant do more appointments run than there are
+/// desks. `moving` is an appointment that is being moved, or the offer
+/// being taken, which does not count against itself.
 pub fn has_room(
     m: &Model,
     permanence_id: &str,
@@ -99,7 +100,14 @@ pub fn has_room(
         .live_at(permanence_id)
         .filter(|b| Some(b.id) != moving && b.starts_at < end && start < b.ends_at)
         .count();
-    Ok(overlapping < usize::try_from(p.desks).unwrap_or(usize::MAX))
+    // A place held for someone on a waiting list counts, but for the
+    // booking that takes it (whose id is the offer's).
+    let held = m
+        .waitlists
+        .live_at(permanence_id)
+        .filter(|h| Some(h.offer) != moving && h.starts_at < end && start < h.ends_at)
+        .count();
+    Ok(overlapping + held < usize::try_from(p.desks).unwrap_or(usize::MAX))
 }
 
 /// One appointment per reason: the appointment `resident` already holds
@@ -180,7 +188,10 @@ pub fn series_sessions(
 /// whole length): its places less its live bookings.
 pub fn places_left(m: &Model, permanence_id: &str) -> Result<u32, AppointmentError> {
     let p = m.calendar.permanence(permanence_id)?;
-    let taken = u32::try_from(m.live_at(permanence_id).count()).unwrap_or(u32::MAX);
+    let taken = u32::try_from(
+        m.live_at(permanence_id).count() + m.waitlists.live_at(permanence_id).count(),
+    )
+    .unwrap_or(u32::MAX);
     Ok(p.desks.saturating_sub(taken))
 }
 

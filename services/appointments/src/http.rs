@@ -119,6 +119,32 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             orientations_post,
         )
+        .route(Post, "/api/v1/waitlists", Optional, waitlists_join)
+        .route(Get, "/api/v1/waitlists", Staff(FRONT_DESK), waitlists_get)
+        .route(
+            Get,
+            "/api/v1/waitlists/{entry_id}",
+            ResidentLink,
+            waitlist_entry_get,
+        )
+        .route(
+            Verb::Delete,
+            "/api/v1/waitlists/{entry_id}",
+            ResidentLink,
+            waitlist_entry_leave,
+        )
+        .route(
+            Post,
+            "/api/v1/offers/{offer_id}/take",
+            ResidentLink,
+            offer_take,
+        )
+        .route(
+            Post,
+            "/api/v1/offers/{offer_id}/decline",
+            ResidentLink,
+            offer_decline,
+        )
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -329,22 +355,7 @@ async fn appointments_create(
     let site = site(&body.site, "site")?;
     let start = parse_start(&body.start)?;
     let reason = reason(&body.reason, "reason")?;
-    let language = match body.resident.language.as_deref().map(str::trim) {
-        None | Some("fr" | "") => Language::Fr,
-        Some("en") => Language::En,
-        Some("ar") => Language::Ar,
-        Some(other) => {
-            return Err(AppointmentError::invalid(
-                "resident.language",
-                messages::say!(
-                    crate::MESSAGES,
-                    "is-not-offered-fr-en",
-                    other = format!("{:?}", other)
-                ),
-            )
-            .into());
-        }
-    };
+    let language = language_of(body.resident.language.as_deref())?;
     let booker = match &staff {
         Some(p) => {
             p.require(FRONT_DESK, Some(site))?;
@@ -438,9 +449,24 @@ async fn check_access(
     link: &LinkCredentials,
     id: AppointmentId,
 ) -> Result<Party, ApiError> {
+    let site = match staff {
+        Some(_) => Some(s.appointments.get(id).await?.site),
+        None => None,
+    };
+    check_link_or_desk(s, staff, link, id, site).await
+}
+
+/// Front-desk staff of `site`, or the holder of the link issued for `id`
+/// (an appointment, a waiting-list entry, an offer).
+async fn check_link_or_desk(
+    s: &HttpState,
+    staff: Option<&api::Principal>,
+    link: &LinkCredentials,
+    id: AppointmentId,
+    site: Option<SiteId>,
+) -> Result<Party, ApiError> {
     if let Some(p) = staff {
-        let booking = s.appointments.get(id).await?;
-        p.require(FRONT_DESK, Some(booking.site))?;
+        p.require(FRONT_DESK, site)?;
         return Ok(Party::Staff);
     }
     let Some(token) = link.token.as_deref() else {
@@ -1088,4 +1114,282 @@ async fn orientations_post(
         shown["session"] = serde_json::json!(b.booking.permanence_id);
     }
     Ok((StatusCode::CREATED, axum::Json(shown)).into_response())
+}
+
+/// A resident's language as the API writes it: `fr` (the default), `en`,
+/// `ar`.
+fn language_of(code: Option<&str>) -> Result<Language, ApiError> {
+    match code.map(str::trim) {
+        None | Some("fr" | "") => Ok(Language::Fr),
+        Some("en") => Ok(Language::En),
+        Some("ar") => Ok(Language::Ar),
+        Some(other) => Err(AppointmentError::invalid(
+            "resident.language",
+            messages::say!(
+                crate::MESSAGES,
+                "is-not-offered-fr-en",
+                other = format!("{:?}", other)
+            ),
+        )
+        .into()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    site: String,
+    /// Appointments of this reason; or `workshop` with a workshop's rule id.
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    workshop: Option<String>,
+    resident: ResidentBody,
+    /// The place freed is offered by SMS: required.
+    #[serde(default)]
+    sms_consent: bool,
+}
+
+/// An entry as the API shows it.
+#[derive(Serialize)]
+struct EntryShown {
+    entry_id: uuid::Uuid,
+    site: SiteId,
+    reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workshop: Option<contracts::RuleId>,
+    resident_id: contracts::ResidentId,
+    /// 1 is next; none once it no longer waits.
+    position: Option<usize>,
+    /// Why it no longer waits.
+    ended: Option<crate::waitlist::Ended>,
+    /// The place held for it now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offer: Option<OfferShown>,
+    /// Once, after joining: the link to see the position and leave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manage_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OfferShown {
+    offer_id: AppointmentId,
+    permanence: String,
+    start: DateTime<chrono::FixedOffset>,
+    end: DateTime<chrono::FixedOffset>,
+    expires_at: DateTime<chrono::FixedOffset>,
+    state: crate::waitlist::HoldState,
+}
+
+fn offer_shown(h: &crate::waitlist::Hold) -> OfferShown {
+    OfferShown {
+        offer_id: h.offer,
+        permanence: h.permanence_id.clone(),
+        start: crate::decide::local(h.starts_at),
+        end: crate::decide::local(h.ends_at),
+        expires_at: crate::decide::local(h.expires_at),
+        state: h.state,
+    }
+}
+
+fn entry_shown(
+    e: &crate::waitlist::Entry,
+    position: Option<usize>,
+    hold: Option<&crate::waitlist::Hold>,
+    manage_url: Option<String>,
+) -> EntryShown {
+    EntryShown {
+        entry_id: e.id,
+        site: e.site,
+        reason: e.reason.code(),
+        workshop: e.workshop,
+        resident_id: e.resident,
+        position,
+        ended: e.ended,
+        offer: hold.map(offer_shown),
+        manage_url,
+    }
+}
+
+/// Joins a waiting list: the resident online, or reception for them.
+async fn waitlists_join(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    now: Now,
+    MaybeStaff(staff): MaybeStaff,
+    client: api::ClientIp,
+    ApiJson(body): ApiJson<JoinBody>,
+) -> Result<Response, ApiError> {
+    let site = site(&body.site, "site")?;
+    let workshop = match body.workshop.as_deref() {
+        Some(raw) => Some(raw.parse::<contracts::RuleId>().map_err(|_| {
+            ApiError::from(AppointmentError::invalid(
+                "workshop",
+                messages::say!(crate::MESSAGES, "session-is-not-of-this-workshop"),
+            ))
+        })?),
+        None => None,
+    };
+    let reason = match (&workshop, body.reason.as_deref()) {
+        (Some(_), _) => Reason::Workshop,
+        (None, Some(code)) => reason(code, "reason")?,
+        (None, None) => {
+            return Err(AppointmentError::invalid(
+                "reason",
+                messages::say!(crate::MESSAGES, "say-why-resident-comes"),
+            )
+            .into());
+        }
+    };
+    let booker = match &staff {
+        Some(p) => {
+            p.require(FRONT_DESK, Some(site))?;
+            Booker::Staff {
+                acting: p.acting(correlation, now),
+                override_reason: None,
+            }
+        }
+        None => Booker::Resident { client: client.0 },
+    };
+    let request = crate::JoinRequest {
+        site,
+        reason,
+        workshop,
+        name: body.resident.name,
+        phone: body.resident.phone,
+        language: language_of(body.resident.language.as_deref())?,
+        sms_consent: body.sms_consent,
+    };
+    let joined = s.appointments.join_waitlist(request, booker, now.0).await?;
+    let url = manage_url(&s.public_url, &joined.token);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(entry_shown(
+            &joined.entry,
+            Some(joined.position),
+            None,
+            Some(url),
+        )),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitlistsQuery {
+    site: String,
+}
+
+/// The entries waiting at a site, list by list, in order.
+async fn waitlists_get(
+    State(s): State<HttpState>,
+    principal: api::Principal,
+    api::ApiQuery(q): api::ApiQuery<WaitlistsQuery>,
+) -> Result<Response, ApiError> {
+    let site = site(&q.site, "site")?;
+    principal.require(FRONT_DESK, Some(site))?;
+    let list = s.appointments.waiting_at(site).await?;
+    let mut shown = Vec::new();
+    for (e, position) in &list {
+        let hold = match e.hold {
+            Some(o) => Some(s.appointments.offer(o).await?),
+            None => None,
+        };
+        shown.push(entry_shown(e, Some(*position), hold.as_ref(), None));
+    }
+    Ok(axum::Json(shown).into_response())
+}
+
+fn entry_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(messages::say!(crate::MESSAGES, "there-is-no-such-entry")))
+}
+
+async fn waitlist_entry_get(
+    State(s): State<HttpState>,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = entry_id(&raw)?;
+    let (e, position, hold) = s.appointments.entry(id).await?;
+    check_link_or_desk(&s, staff.as_ref(), &link, AppointmentId(id), Some(e.site)).await?;
+    Ok(axum::Json(entry_shown(&e, position, hold.as_ref(), None)).into_response())
+}
+
+async fn waitlist_entry_leave(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    now: Now,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = entry_id(&raw)?;
+    let (e, _, _) = s.appointments.entry(id).await?;
+    let acting =
+        match check_link_or_desk(&s, staff.as_ref(), &link, AppointmentId(id), Some(e.site)).await?
+        {
+            Party::Staff => staff
+                .as_ref()
+                .map(|p| p.acting(correlation, now))
+                .ok_or_else(|| ApiError::Internal("staff without a principal".into()))?,
+            _ => api::Acting::new(
+                eventlog::Actor::Resident(e.resident.0),
+                correlation.0,
+                now.0,
+            ),
+        };
+    s.appointments.leave_waitlist(&acting, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The holder of the offer's link (the SMS), or front-desk staff.
+async fn offer_acting(
+    s: &HttpState,
+    staff: Option<&api::Principal>,
+    link: &LinkCredentials,
+    raw: &str,
+    correlation: CorrelationId,
+    now: Now,
+) -> Result<(AppointmentId, api::Acting), ApiError> {
+    let id: AppointmentId = path_id("offer", raw)?;
+    let hold = s.appointments.offer(id).await?;
+    let acting = match check_link_or_desk(s, staff, link, id, Some(hold.site)).await? {
+        Party::Staff => staff
+            .map(|p| p.acting(correlation, now))
+            .ok_or_else(|| ApiError::Internal("staff without a principal".into()))?,
+        _ => api::Acting::new(
+            eventlog::Actor::Resident(hold.resident.0),
+            correlation.0,
+            now.0,
+        ),
+    };
+    Ok((id, acting))
+}
+
+async fn offer_take(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    now: Now,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, acting) = offer_acting(&s, staff.as_ref(), &link, &raw, correlation, now).await?;
+    let booked = s.appointments.take_offer(&acting, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(shown(&booked, None))).into_response())
+}
+
+async fn offer_decline(
+    State(s): State<HttpState>,
+    correlation: CorrelationId,
+    now: Now,
+    MaybeStaff(staff): MaybeStaff,
+    link: LinkCredentials,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let (id, acting) = offer_acting(&s, staff.as_ref(), &link, &raw, correlation, now).await?;
+    s.appointments.decline_offer(&acting, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

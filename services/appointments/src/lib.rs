@@ -8,6 +8,7 @@
 //! - `service`: [`Appointments`], one file per concern (booking, moving,
 //!   the day, cancelling, visits, the drop-in queue) over one decide loop.
 //! - `queue`: the drop-in queue of a permanence.
+//! - `waitlist`: the waiting lists and the freed places held for them.
 //! - `http`: the routes.
 //!
 //! Invariant: every appointment event goes to its permanence's
@@ -24,9 +25,14 @@ mod http;
 mod model;
 mod queue;
 mod service;
+mod waitlist;
 
 pub use error::{AppointmentError, Available};
 pub use http::{autonomy_code, autonomy_of, manage_url, orientation_kind, routes};
 pub use model::{BOOKING, Booking, Model, Stage};
 pub use queue::{DROP_IN, Ticket, TicketState};
-pub use service::{Appointments, BookRequest, Booked, Booker, MAX_NOTE, Session, Settings};
+pub use service::{
+    Appointments, BookRequest, Booked, Booker, JoinRequest, Joined, MAX_NOTE, Session, Settings,
+    hold_until, is_night,
+};
+pub use waitlist::{Ended, Entry, Hold, HoldState, WAITLIST, list_of};

@@ -106,6 +106,8 @@ pub struct Model {
     pub orientations: HashMap<uuid::Uuid, Vec<ev::VisitOriented>>,
     /// A workshop series enrolment → its places, in the order written.
     pub series: HashMap<AppointmentId, Vec<AppointmentId>>,
+    /// The waiting lists and the places held for them.
+    pub waitlists: crate::waitlist::Waitlists,
 }
 
 fn bad(e: &RecordedEvent, what: &str) -> AppointmentError {
@@ -217,6 +219,9 @@ impl Model {
                 self.orientations.entry(id).or_default().push(x);
             } else if e.category() == BOOKING {
                 self.fold(e)?;
+            } else if e.category() == crate::waitlist::WAITLIST {
+                self.versions.insert(e.stream.clone(), e.version);
+                self.waitlists.fold_list(e)?;
             } else if e.category() == crate::queue::DROP_IN {
                 self.versions.insert(e.stream.clone(), e.version);
                 self.queues.fold(e)?;
@@ -270,6 +275,9 @@ impl Model {
             .map(|(_, p)| p.to_owned())
             .ok_or_else(|| bad(e, "stream"))?;
         self.versions.insert(e.stream.clone(), e.version);
+        if self.waitlists.fold_booking(e)? {
+            return Ok(());
+        }
         if let Some(x) = decode_event::<ev::AppointmentBooked>(e)? {
             let id: AppointmentId = x.appointment_id.parse().map_err(|_| bad(e, "id"))?;
             let resident: ResidentId = x.resident_id.parse().map_err(|_| bad(e, "resident"))?;

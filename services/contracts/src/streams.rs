@@ -10,6 +10,10 @@ pub const BOOKING: &str = "booking";
 /// The drop-in queues, `dropin-<rule id>_<date>`.
 pub const DROP_IN: &str = "dropin";
 
+/// The waiting lists, `waitlist-<site id>_<reason code>` (appointments) or
+/// `waitlist-<rule id>` (a workshop).
+pub const WAITLIST: &str = "waitlist";
+
 /// The page a manage link opens: `<public url>/r/<token>`. The web serves
 /// it; the appointments API answers it after a booking; reminders put it
 /// in their messages.

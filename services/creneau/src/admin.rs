@@ -272,6 +272,22 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments, lea
                     tracing::error!(error = %e, "closure sweep failed; next try in a minute")
                 }
             }
+            // Waiting lists: lapsed offers released, then freed places
+            // held for the first one waiting (none at night).
+            match appointments.release_lapsed(appointments.now()).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "lapsed waiting-list offers released"),
+                Err(e) => {
+                    tracing::error!(error = %e, "lapsed offers sweep failed; next try in a minute")
+                }
+            }
+            match appointments.offer_freed_places(appointments.now()).await {
+                Ok(0) => {}
+                Ok(offered) => tracing::info!(offered, "freed places offered to waiting lists"),
+                Err(e) => {
+                    tracing::error!(error = %e, "waiting-list offers failed; next try in a minute")
+                }
+            }
             match appointments.complete_series(appointments.now()).await {
                 Ok(0) => {}
                 Ok(cancelled) => {

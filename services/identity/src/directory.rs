@@ -293,6 +293,9 @@ impl Directory {
             self.served(&x.resident_id, &x.site_id, p)?;
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
             self.served(&x.resident_id, &x.site_id, p)?;
+        } else if let Some(x) = decode_event::<aev::WaitlistJoined>(e)? {
+            // Waiting for the site: its reception sees them.
+            self.served(&x.resident_id, &x.site_id, p)?;
         } else if let Some(x) = decode_event::<ev::ManageLinkIssued>(e)? {
             self.links.insert(
                 hash32(&x.token_sha256, p)?,

@@ -45,3 +45,5 @@ email-body-cancelled =
 
     تم إلغاء موعدك { $when } في { $place }.
     لحجز موعد جديد، اتصل بـ { $phone }.
+sms-offer = أصبح مكان متاحاً: { $when }، { $place }. محجوز لك حتى { $until }. لأخذه: { $link }
+email-subject-offer = مكان لك: { $when }

@@ -46,3 +46,5 @@ email-body-cancelled =
 
     Your appointment { $when } at { $place } is cancelled.
     To book again, call { $phone } or book online.
+sms-offer = A place is free: { $when }, { $place }. Held for you until { $until }. To take it: { $link }
+email-subject-offer = A place for you: { $when }

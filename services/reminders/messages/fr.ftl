@@ -48,3 +48,5 @@ email-body-cancelled =
 
     Votre rendez-vous du { $when } à { $place } est annulé.
     Pour en reprendre un, appelez le { $phone } ou réservez en ligne.
+sms-offer = Une place s'est libérée : { $when }, { $place }. Gardée pour vous jusqu'à { $until }. Pour la prendre : { $link }
+email-subject-offer = Une place pour vous : { $when }

@@ -82,6 +82,9 @@ pub struct Appointment {
     /// The manage link's token, sealed under the resident's key.
     pub token: Option<Sealed>,
     pub reminders: Vec<ReminderId>,
+    /// A place held from a waiting list, until then (not yet booked: the
+    /// appointment, if taken, has the offer's id).
+    pub offer_until: Option<DateTime<Utc>>,
 }
 
 /// A change to one reminder, from its stream.
@@ -142,6 +145,7 @@ pub fn kind_of(k: ev::Kind) -> Kind {
         ev::Kind::Reminder => Kind::Reminder,
         ev::Kind::Moved => Kind::Moved,
         ev::Kind::Cancelled => Kind::Cancelled,
+        ev::Kind::Offer => Kind::Offer,
         _ => Kind::Confirmation,
     }
 }
@@ -152,6 +156,7 @@ pub fn kind_to(k: Kind) -> ev::Kind {
         Kind::Reminder => ev::Kind::Reminder,
         Kind::Moved => ev::Kind::Moved,
         Kind::Cancelled => ev::Kind::Cancelled,
+        Kind::Offer => ev::Kind::Offer,
     }
 }
 
@@ -191,6 +196,31 @@ impl Model {
         }
         if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
             let aid: AppointmentId = id(&x.appointment_id, e.position)?;
+            // A place taken from an offer keeps the offer's link and
+            // messages (it has the offer's id).
+            let (token, reminders) = self
+                .appointments
+                .remove(&aid)
+                .map(|a| (a.token, a.reminders))
+                .unwrap_or_default();
+            self.appointments.insert(
+                aid,
+                Appointment {
+                    id: aid,
+                    resident: id(&x.resident_id, e.position)?,
+                    site: id(&x.site_id, e.position)?,
+                    reason: x.reason(),
+                    starts_at: time(&x.starts_at, e.position)?,
+                    ends_at: time(&x.ends_at, e.position)?,
+                    cancelled: false,
+                    sequence: 0,
+                    token,
+                    reminders,
+                    offer_until: None,
+                },
+            );
+        } else if let Some(x) = decode_event::<aev::PlaceHeld>(e)? {
+            let aid: AppointmentId = id(&x.offer_id, e.position)?;
             self.appointments.insert(
                 aid,
                 Appointment {
@@ -204,8 +234,15 @@ impl Model {
                     sequence: 0,
                     token: None,
                     reminders: Vec::new(),
+                    offer_until: Some(time(&x.expires_at, e.position)?),
                 },
             );
+        } else if let Some(x) = decode_event::<aev::PlaceReleased>(e)? {
+            if let Some(a) = self.appointments.get_mut(&id(&x.offer_id, e.position)?)
+                && a.offer_until.is_some()
+            {
+                a.cancelled = true;
+            }
         } else if let Some(x) = decode_event::<iev::ManageLinkIssued>(e)? {
             if let (Some(token), Some(a)) = (
                 x.token,

@@ -124,6 +124,7 @@ fn view(r: &Reminder) -> ReminderView {
             Kind::Reminder => "reminder",
             Kind::Moved => "moved",
             Kind::Cancelled => "cancelled",
+            Kind::Offer => "offer",
         },
         channel: match r.channel {
             Channel::Sms => "sms",
@@ -353,6 +354,8 @@ impl Reminders {
             let later_of_series = !x.series_id.is_empty() && x.series_id != x.appointment_id;
             let notice = (!later_of_series).then_some(Kind::Confirmation);
             (x.appointment_id, notice)
+        } else if let Some(x) = decode_event::<aev::PlaceHeld>(e)? {
+            (x.offer_id, Some(Kind::Offer))
         } else if let Some(x) = decode_event::<aev::AppointmentMovedIn>(e)? {
             (x.appointment_id, Some(Kind::Moved))
         } else if let Some(x) = decode_event::<aev::AppointmentCancelled>(e)? {
@@ -383,7 +386,7 @@ impl Reminders {
             return Ok(());
         };
         // A move or a cancellation withdraws what was waiting.
-        if notice != Some(Kind::Confirmation) {
+        if !matches!(notice, Some(Kind::Confirmation | Kind::Offer)) {
             for rid in &a.reminders {
                 if self
                     .withdraw(&acting, *rid, "the appointment changed")
@@ -410,7 +413,12 @@ impl Reminders {
         if details.sms_consent && details.phone.is_some() {
             channels.push(ev::Channel::Sms);
         }
-        if self.inner.mail.is_some() && details.email_consent && details.email.is_some() {
+        // An offer is a matter of hours: by SMS only.
+        if self.inner.mail.is_some()
+            && details.email_consent
+            && details.email.is_some()
+            && notice != Some(Kind::Offer)
+        {
             channels.push(ev::Channel::Email);
         }
         let mut wanted: Vec<(Kind, DateTime<Utc>)> = Vec::new();
@@ -422,7 +430,7 @@ impl Reminders {
                 wanted.push((kind, at));
             }
         }
-        if !a.cancelled && notice != Some(Kind::Cancelled) {
+        if !a.cancelled && !matches!(notice, Some(Kind::Cancelled | Kind::Offer)) {
             let (hours, second, _) = self.site_settings(a.site);
             for h in std::iter::once(hours).chain(second) {
                 if let Some(at) = timing::reminder_at(a.starts_at, h, now) {
@@ -966,6 +974,7 @@ impl Reminders {
             link: link
                 .as_deref()
                 .or(Some(self.inner.settings.public_url.as_str())),
+            until: appointment.as_ref().and_then(|a| a.offer_until),
         };
         if r.channel == Channel::Sms {
             return Ok(Outgoing::Sms(texts::sms(r.kind, language, &details)));

@@ -17,6 +17,8 @@ pub enum Kind {
     Reminder,
     Moved,
     Cancelled,
+    /// A freed place held from a waiting list.
+    Offer,
 }
 
 /// What a message speaks of.
@@ -30,6 +32,8 @@ pub struct Details<'a> {
     pub reason: Reason,
     /// The manage link (absent for a cancellation notice).
     pub link: Option<&'a str>,
+    /// An offer: held until then.
+    pub until: Option<DateTime<Utc>>,
 }
 
 messages::catalogue!(MESSAGES, "reminders", fr, en, ar);
@@ -114,6 +118,21 @@ fn sms_parts(kind: Kind, l: Language, d: &Details<'_>, place: &str, hint: Option
         Kind::Confirmation => "sms-confirmation",
         Kind::Reminder => "sms-reminder",
         Kind::Moved => "sms-moved",
+        Kind::Offer => {
+            let until = d.until.map_or_else(String::new, |u| {
+                time(l, contracts::time::to_local(u).time())
+            });
+            return say(
+                l,
+                "sms-offer",
+                &[
+                    ("when", when.into()),
+                    ("place", place.into()),
+                    ("until", until.into()),
+                    ("link", link.into()),
+                ],
+            );
+        }
         Kind::Cancelled => {
             return match d.site_phone {
                 Some(p) => say(
@@ -211,6 +230,7 @@ pub fn email(kind: Kind, l: Language, d: &Details<'_>) -> (String, String) {
             Kind::Reminder => "email-subject-reminder",
             Kind::Moved => "email-subject-moved",
             Kind::Cancelled => "email-subject-cancelled",
+            Kind::Offer => "email-subject-offer",
         },
         &[("when", when.clone().into())],
     );
@@ -254,6 +274,7 @@ mod tests {
             site_phone: Some("04 72 00 00 00"),
             reason: Reason::ProcedureCaf,
             link: Some(link),
+            until: Some("2026-11-30T11:15:00Z".parse().expect("time")),
         }
     }
 
@@ -267,6 +288,7 @@ mod tests {
                 Kind::Reminder,
                 Kind::Moved,
                 Kind::Cancelled,
+                Kind::Offer,
             ] {
                 let text = sms(kind, l, &details(LINK));
                 let cost = gsm::cost(&text);
@@ -284,6 +306,11 @@ mod tests {
         }
         let fr = sms(Kind::Reminder, Language::Fr, &details(LINK));
         assert!(fr.contains("mar. 01/12 à 14h30"), "Paris time: {fr}");
+        let offer = sms(Kind::Offer, Language::Fr, &details(LINK));
+        assert!(
+            offer.contains("jusqu'à 12h15"),
+            "held until, Paris time: {offer}"
+        );
         assert!(fr.contains("Tilleuls"), "{fr}");
     }
 

@@ -124,6 +124,9 @@ pub fn routes(web: Web) -> Routes {
         .page(Get, "/rdv/{site_id}", Optional, resident::reasons_page)
         .page(Get, "/ateliers", Optional, resident::workshops_page)
         .same_as(Api(Get, "/api/v1/workshops"))
+        .page(Get, "/attente", Optional, resident::wait_page)
+        .page(Post, "/attente", Optional, resident::wait_post)
+        .same_as(Api(Post, "/api/v1/waitlists"))
         .page(
             Get,
             "/rdv/{site_id}/{reason}",
@@ -156,6 +159,12 @@ pub fn routes(web: Web) -> Routes {
         )
         .same_as(Twin::None)
         .page(Post, "/r/{token}/annuler", Public, resident::cancel_post)
+        .same_as(Twin::None)
+        .page(Post, "/r/{token}/prendre", Public, resident::take_post)
+        .same_as(Twin::None)
+        .page(Post, "/r/{token}/refuser", Public, resident::decline_post)
+        .same_as(Twin::None)
+        .page(Post, "/r/{token}/quitter", Public, resident::leave_post)
         .same_as(Twin::None)
         .page(Get, "/r/{token}/deplacer", Public, resident::move_page)
         .same_as(Twin::None)

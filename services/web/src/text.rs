@@ -92,6 +92,20 @@ pub struct Words {
     pub no_workshops: String,
     pub workshop_full: String,
     pub workshop_enrol: String,
+    pub wait_link: String,
+    pub wait_title: String,
+    pub wait_intro: String,
+    pub wait_sms_hint: String,
+    pub wait_sms_needed: String,
+    pub wait_join: String,
+    pub wait_joined: String,
+    pub wait_keep_link: String,
+    pub wait_leave: String,
+    pub wait_left: String,
+    pub offer_title: String,
+    pub offer_ended: String,
+    pub offer_take: String,
+    pub offer_decline: String,
     reasons: Vec<(Reason, String)>,
 }
 
@@ -184,12 +198,36 @@ impl Words {
             no_workshops: say("no-workshops"),
             workshop_full: say("workshop-full"),
             workshop_enrol: say("workshop-enrol"),
+            wait_link: say("wait-link"),
+            wait_title: say("wait-title"),
+            wait_intro: say("wait-intro"),
+            wait_sms_hint: say("wait-sms-hint"),
+            wait_sms_needed: say("wait-sms-needed"),
+            wait_join: say("wait-join"),
+            wait_joined: say("wait-joined"),
+            wait_keep_link: say("wait-keep-link"),
+            wait_leave: say("wait-leave"),
+            wait_left: say("wait-left"),
+            offer_title: say("offer-title"),
+            offer_ended: say("offer-ended"),
+            offer_take: say("offer-take"),
+            offer_decline: say("offer-decline"),
             reasons: Reason::ALL
                 .iter()
                 .chain([Reason::Unspecified, Reason::Workshop].iter())
                 .map(|r| (*r, say(reason_id(*r))))
                 .collect(),
         }
+    }
+
+    /// "Vous êtes n° 3 sur la liste d'attente."
+    pub fn wait_position(&self, position: usize) -> String {
+        RESIDENT.say(self.lang, "wait-position", &[("position", position.into())])
+    }
+
+    /// "Elle est gardée pour vous jusqu'à 12h15."
+    pub fn offer_until(&self, until: &str) -> String {
+        RESIDENT.say(self.lang, "offer-until", &[("until", until.into())])
     }
 
     /// "3 places libres sur 8".

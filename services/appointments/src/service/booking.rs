@@ -58,7 +58,7 @@ pub struct Booked {
     pub token: String,
 }
 
-fn random_reference() -> Result<String, AppointmentError> {
+pub(super) fn random_reference() -> Result<String, AppointmentError> {
     const ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes)
@@ -395,7 +395,7 @@ impl Appointments {
     }
 
     /// Registers the resident a booking is for.
-    async fn register(
+    pub(super) async fn register(
         &self,
         acting: &Acting,
         request: &BookRequest,

@@ -9,6 +9,8 @@
 //! - `drop_in`: the drop-in queue's tickets.
 //! - `workshops`: workshop sessions and their places, and cancelling what
 //!   a cancelled permanence left booked.
+//! - `waitlists`: joining and leaving a waiting list, offering freed places
+//!   (held for two hours of the day), taking or declining an offer.
 //!
 //! The rules themselves are pure functions of the model, in
 //! [`crate::decide`].
@@ -33,9 +35,11 @@ mod day;
 mod drop_in;
 mod moving;
 mod visits;
+mod waitlists;
 mod workshops;
 
 pub use booking::{BookRequest, Booked, Booker, MAX_NOTE, ONLINE_PER_PHONE_DAILY};
+pub use waitlists::{JoinRequest, Joined, hold_until, is_night};
 pub use workshops::Session;
 
 /// What appointments asks of the service that holds residents (identity,
@@ -195,6 +199,7 @@ impl Appointments {
                 RuleId::CATEGORY,
                 BOOKING,
                 crate::queue::DROP_IN,
+                crate::waitlist::WAITLIST,
                 ResidentId::CATEGORY,
             ]);
             let mut after = position;

@@ -233,6 +233,8 @@ pub async fn times_page(
         h1 { (w.when_q) }
         p { (site.details.name) " · " (reason_label(ctx.lang, reason)) }
         (time_picker(&ctx, &times, day, &here, &link))
+        // Nothing free in the four weeks: the waiting list.
+        @if times.is_empty() { (super::waiting::wait_link(&ctx, site.id, reason, None)) }
     };
     Page::new(&w.when_q, body).render(&ctx)
 }

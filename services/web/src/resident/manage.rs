@@ -83,7 +83,7 @@ pub(super) async fn link_failure(web: &Web, ctx: &Ctx, e: &ApiError) -> Response
 
 #[derive(Deserialize)]
 pub struct ManageQuery {
-    nouveau: Option<String>,
+    pub(super) nouveau: Option<String>,
     fait: Option<String>,
 }
 
@@ -95,6 +95,10 @@ pub async fn manage_page(
     Path(token): Path<String>,
     Query(q): Query<ManageQuery>,
 ) -> Response {
+    // The link of a place offered from a waiting list, or of the list.
+    if let Some(page) = super::waiting::page_for_link(&web, &ctx, &token, &q).await {
+        return page;
+    }
     let h = match held(&web, &ctx, &token).await {
         Ok(h) => h,
         Err(e) => return link_failure(&web, &ctx, &e).await,

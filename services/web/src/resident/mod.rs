@@ -25,11 +25,13 @@ use crate::text::{pictogram, reason_label};
 
 mod choose;
 mod manage;
+mod waiting;
 mod who;
 mod workshops;
 
 pub use choose::*;
 pub use manage::*;
+pub use waiting::*;
 pub use who::*;
 pub use workshops::*;
 

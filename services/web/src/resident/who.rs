@@ -6,17 +6,27 @@ use super::*;
 /// What the "who" form holds.
 #[derive(Default, Clone)]
 pub(super) struct Who {
-    first_name: String,
-    last_name: String,
-    phone: String,
+    pub(super) first_name: String,
+    pub(super) last_name: String,
+    pub(super) phone: String,
     email: String,
-    sms: bool,
+    pub(super) sms: bool,
     code: String,
     challenge: String,
 }
 
 impl Who {
-    fn read(pairs: &[(String, String)]) -> Who {
+    /// The name and the mobile number, labelled, with their errors.
+    pub(super) fn fields(&self, ctx: &Ctx, problems: &BTreeMap<&'static str, String>) -> Markup {
+        let w = ctx.w;
+        html! {
+            (input("first_name", &w.first_name, "text", &self.first_name, "given-name", None, problems))
+            (input("last_name", &w.last_name, "text", &self.last_name, "family-name", None, problems))
+            (input("phone", &w.mobile, "tel", &self.phone, "tel", Some(&w.mobile_hint), problems))
+        }
+    }
+
+    pub(super) fn read(pairs: &[(String, String)]) -> Who {
         let f = |n| forms::field(pairs, n).to_owned();
         Who {
             first_name: f("first_name"),
@@ -30,7 +40,7 @@ impl Who {
     }
 
     /// Each field's problem, in the resident's words.
-    fn problems(&self, ctx: &Ctx) -> BTreeMap<&'static str, String> {
+    pub(super) fn problems(&self, ctx: &Ctx) -> BTreeMap<&'static str, String> {
         let w = ctx.w;
         let mut p = BTreeMap::new();
         let too_long = |max: usize| w.err_too_long(max);
@@ -188,9 +198,7 @@ pub(super) fn who_form(
         }
         form method="post" action=(action) novalidate {
             input type="hidden" name="csrf" value=(token);
-            (input("first_name", &w.first_name, "text", &who.first_name, "given-name", None, problems))
-            (input("last_name", &w.last_name, "text", &who.last_name, "family-name", None, problems))
-            (input("phone", &w.mobile, "tel", &who.phone, "tel", Some(&w.mobile_hint), problems))
+            (who.fields(ctx, problems))
             (input("email", &w.email, "email", &who.email, "email", Some(&w.email_hint), problems))
             // Consent is a choice the resident makes: never ticked in
             // advance, and the booking goes through without it.
