@@ -127,6 +127,8 @@ pub enum BenchCommand {
     Booking(crate::bench_booking::BookingBenchArgs),
     /// Many SMS due at once, sent to a loopback stand-in: messages/s, none twice.
     Reminders(crate::bench_reminders::RemindersBenchArgs),
+    /// Many places freed at once with people waiting: offers/s, none twice.
+    Waitlist(crate::bench_waitlist::WaitlistBenchArgs),
     /// The statistics' fold over many events, beside the raw read rate.
     Stats(crate::bench_stats::StatsBenchArgs),
     /// How long a new process takes to be ready on a long log.
@@ -307,6 +309,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Reminders(args)) => {
             crate::bench_reminders::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Waitlist(args)) => {
+            crate::bench_waitlist::run(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Booking(args)) => {
             crate::bench_booking::run(args, &mut stdout).await?;

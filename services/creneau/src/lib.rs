@@ -27,6 +27,7 @@ pub mod bench;
 pub mod bench_booking;
 pub mod bench_reminders;
 pub mod bench_stats;
+pub mod bench_waitlist;
 pub mod check;
 pub mod cli;
 pub mod config;
