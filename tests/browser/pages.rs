@@ -533,6 +533,115 @@ async fn a_resident_signs_up_for_a_workshop_on_a_phone_in_arabic() {
     );
 }
 
+/// Nothing free: a resident joins the waiting list on a phone and sees
+/// their position; a place frees, the SMS's link opens it held for them,
+/// and they take it. Each page passes axe.
+#[tokio::test]
+async fn a_resident_waits_on_a_phone_and_takes_the_place_the_sms_offers() {
+    let w = world().await;
+    // A site with one appointment, booked already.
+    let day = creneau_tests::open_day_after(the_day(), 2);
+    let site =
+        w.t.site(
+            &w.boss.token,
+            "Centre social du Port",
+            "3 quai du Port, 44000 Nantes",
+        )
+        .await;
+    let rule =
+        w.t.rule(
+            &w.boss.token,
+            &site,
+            json!({"once_at": format!("{day}T09:00"), "duration_minutes": 30,
+                   "offer": {"appointments": true, "appointment_minutes": 30, "desks": 1}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let start = creneau_tests::paris_time(day, "09:00");
+    let awa = creneau_tests::book(&w.t, &site, &start, "06 90 00 00 01").await;
+    let b = w.browser(PHONE).await;
+    b.goto(&format!("{}/rdv/{site}/procedure_caf", w.base))
+        .await;
+    b.click(
+        &b.find_text("a", "Prévenez-moi si une place se libère")
+            .await,
+    )
+    .await;
+    assert!(
+        b.serious_violations().await.is_empty(),
+        "{:?}",
+        b.serious_violations().await
+    );
+    b.type_in("#first_name", "Moussa").await;
+    b.type_in("#last_name", "Camara").await;
+    b.type_in("#phone", "06 90 00 00 02").await;
+    b.click_on("#sms").await;
+    b.click_on("main form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Vous êtes n° 1 sur la liste d’attente"),
+        "{text}"
+    );
+    assert!(
+        b.serious_violations().await.is_empty(),
+        "{:?}",
+        b.serious_violations().await
+    );
+
+    // Awa cancels; in the morning the place is held for Moussa and the
+    // SMS says so; its link opens the place, which he takes.
+    let appts = &w.t.state.appointments;
+    let id: contracts::AppointmentId = awa["id"].as_str().expect("id").parse().expect("id");
+    appts
+        .cancel(
+            &api::Acting::system("test", w.t.now()),
+            id,
+            contracts::Party::Staff,
+            "empêchée",
+        )
+        .await
+        .expect("cancelled");
+    assert_eq!(
+        appts
+            .offer_freed_places(paris(creneau_tests::open_day_after(the_day(), 1), "10:00"))
+            .await
+            .expect("offers"),
+        1
+    );
+    w.reminders.round().await.expect("round");
+    let sent = w.stand_in.received();
+    let offer = sent
+        .iter()
+        .find(|m| m.text.contains("Gardée pour vous"))
+        .unwrap_or_else(|| panic!("{sent:?}"));
+    let link = offer.text.rsplit(' ').next().expect("link");
+    b.goto(link).await;
+    let text = b.text().await;
+    assert!(text.contains("Une place s’est libérée pour vous"), "{text}");
+    assert!(
+        b.serious_violations().await.is_empty(),
+        "{:?}",
+        b.serious_violations().await
+    );
+    b.click(&b.find_text("button", "Je prends cette place").await)
+        .await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Votre rendez-vous est pris"),
+        "{text}"
+    );
+    let model = appts.model().await.expect("model");
+    assert!(model.bookings.values().any(|x| {
+        !x.cancelled
+            && x.starts_at.to_rfc3339()
+                == chrono::DateTime::parse_from_rfc3339(&start)
+                    .expect("t")
+                    .with_timezone(&chrono::Utc)
+                    .to_rfc3339()
+            && x.id != id
+    }));
+}
+
 /// Every page a resident or staff member sees, in each language, at a
 /// phone's width and a desktop's: no violation of axe-core of impact
 /// serious or critical, nothing wider than the window, no control outside
@@ -651,6 +760,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("staff-11-team", "/agents/equipe".to_owned()),
         ("staff-12-history", format!("/agents/personnes/{resident}")),
         ("staff-10-rule", format!("/agents/regles/{rule}")),
+        ("staff-14-waiting", "/agents/attente".to_owned()),
         (
             "staff-13-agenda",
             format!("/agents/agenda?lieu={}&jour={day}", w.site),

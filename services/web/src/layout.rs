@@ -177,6 +177,7 @@ fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
                     li { a href="/agents/accueil" { (t(ctx, "menu-reception")) } }
                     li { a href="/agents/journee" { (t(ctx, "menu-today")) } }
                     li { a href="/agents/agenda" { (t(ctx, "menu-agenda")) } }
+                    li { a href="/agents/attente" { (t(ctx, "menu-waiting")) } }
                 }
                 @if p.may(&[Role::Coordinator], None) {
                     li { a href="/agents/statistiques" { (t(ctx, "menu-statistics")) } }

@@ -241,6 +241,15 @@ pub fn routes(web: Web) -> Routes {
         ))
         .page(Get, "/agents/journee", Staff(DESK), staff::day_page)
         .page(Get, "/agents/agenda", Staff(DESK), staff::agenda_page)
+        .page(Get, "/agents/attente", Staff(DESK), staff::waiting_page)
+        .same_as(Api(Get, "/api/v1/waitlists"))
+        .page(
+            Post,
+            "/agents/attente/{entry_id}/retirer",
+            Staff(DESK),
+            staff::waiting_remove,
+        )
+        .same_as(Api(Delete, "/api/v1/waitlists/{entry_id}"))
         .page(
             Get,
             "/agents/permanences/{permanence_id}",

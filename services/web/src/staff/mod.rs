@@ -38,6 +38,7 @@ mod figures;
 mod reception;
 mod sign_in;
 mod visits;
+mod waiting;
 
 pub use agenda::*;
 pub use day::*;
@@ -45,6 +46,7 @@ pub use figures::*;
 pub use reception::*;
 pub use sign_in::*;
 pub use visits::*;
+pub use waiting::*;
 
 /// Staff see reasons in French or English.
 fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {
