@@ -626,10 +626,7 @@ async fn a_resident_waits_on_a_phone_and_takes_the_place_the_sms_offers() {
     b.click(&b.find_text("button", "Je prends cette place").await)
         .await;
     let text = b.text().await;
-    assert!(
-        text.contains("Votre rendez-vous est pris"),
-        "{text}"
-    );
+    assert!(text.contains("Votre rendez-vous est pris"), "{text}");
     let model = appts.model().await.expect("model");
     assert!(model.bookings.values().any(|x| {
         !x.cancelled

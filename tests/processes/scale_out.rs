@@ -1127,3 +1127,203 @@ async fn postgres_stopped_and_started_under_load_costs_no_acknowledged_booking_a
     assert_booked_in_log(&cluster.url, &acknowledged).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Two `serve --services appointments` processes on PostgreSQL, 100 places
+/// freed at once with 130 people waiting. The process offering them (the
+/// holder of `lease-waitlists`) is killed with SIGKILL part-way; the other
+/// takes over, and every place ends held once, for the first 100 waiting,
+/// nobody offered two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_list_offerer_killed_with_sigkill_leaves_each_freed_place_held_once() {
+    use contracts::proto::calendar::v1 as cal;
+    const FREED: usize = 100;
+    let Some((db, dir)) = scratch().await else {
+        return;
+    };
+    let store: Arc<dyn EventStore> = Arc::new(
+        eventlog::postgres::PostgresStore::open(&db.url)
+            .await
+            .expect("store"),
+    );
+    let master = contracts::MasterKey::generate().expect("key");
+    master
+        .write_new_file(&dir.join("master.key"))
+        .expect("key file");
+    let vault = contracts::Vault::open(master, Arc::clone(&store))
+        .await
+        .expect("vault");
+    // Offers are made in the daytime: the processes' clocks start there.
+    let clock: Arc<dyn eventlog::Clock> =
+        eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
+    let state =
+        creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), &dir, "all")
+            .await;
+    let now = clock.now();
+    let acting = api::Acting::system("test", now);
+    let site = state
+        .calendar
+        .open_site(
+            &acting,
+            &cal::SiteDetails {
+                name: "Tilleuls".into(),
+                address: "12 rue des Tilleuls".into(),
+                open: true,
+                opens_on_public_holidays: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("site");
+    // One permanence: 120 places (six 10-minute times, 20 desks), all
+    // booked; 130 wait; 100 are freed.
+    let day = creneau_tests::open_day_after(contracts::time::local_date(now), 4);
+    state
+        .calendar
+        .create_rule(
+            &acting,
+            &cal::PermanenceRule {
+                site_id: site.to_string(),
+                once_at: format!("{day}T08:00"),
+                duration_minutes: 60,
+                offer: Some(cal::Offer {
+                    appointments: true,
+                    appointment_minutes: 10,
+                    desks: 20,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("rule");
+    creneau_tests::book_many(&state.appointments, site, day, 120, &acting).await;
+    let mut entries = Vec::new();
+    for i in 0..FREED + 30 {
+        let joined = state
+            .appointments
+            .join_waitlist(
+                appointments::JoinRequest {
+                    site,
+                    reason: contracts::Reason::ProcedureCaf,
+                    workshop: None,
+                    name: format!("Attente {i}"),
+                    phone: format!("07{:08}", 80_000_000 + i),
+                    language: contracts::Language::Fr,
+                    sms_consent: true,
+                },
+                appointments::Booker::Staff {
+                    acting: acting.clone(),
+                    override_reason: None,
+                },
+                now,
+            )
+            .await
+            .expect("joined");
+        entries.push(joined.entry.id);
+    }
+    let booked: Vec<contracts::AppointmentId> = state
+        .appointments
+        .model()
+        .await
+        .expect("model")
+        .bookings
+        .keys()
+        .copied()
+        .take(FREED)
+        .collect();
+    for id in booked {
+        state
+            .appointments
+            .cancel(&acting, id, contracts::Party::Staff, "libéré")
+            .await
+            .expect("cancelled");
+    }
+    let start = || {
+        let mut c = creneau(&dir);
+        c.env("CRENEAU_CLOCK_START", clock.now().to_rfc3339());
+        crate::cli::start_command(
+            c,
+            &[
+                "--store",
+                &db.url,
+                "--master-key-file",
+                &dir.join("master.key").display().to_string(),
+            ],
+            &["--services", "appointments"],
+        )
+    };
+    let (one, _, _log_one) = start();
+    let (two, _, _log_two) = start();
+    let mut pair = Stop(vec![one, two]);
+    let holds = || async {
+        let m = state.appointments.model().await.expect("model");
+        m.waitlists
+            .holds
+            .values()
+            .filter(|h| h.state == appointments::HoldState::Live)
+            .map(|h| h.entry)
+            .collect::<Vec<_>>()
+    };
+    let waited = std::time::Instant::now();
+    while holds().await.is_empty() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "no offer a minute on"
+        );
+        state.appointments.refresh().await.expect("refresh");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let holder = api::holder_of(
+        store.as_ref(),
+        "waitlists",
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+    )
+    .await
+    .expect("lease")
+    .expect("a holder")
+    .holder;
+    let pid: u32 = holder
+        .split('-')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a process id");
+    let active = pair
+        .0
+        .iter()
+        .position(|c| c.id() == pid)
+        .expect("one of the pair holds the lease");
+    let mut killed = pair.0.remove(active);
+    killed.kill().expect("SIGKILL");
+    killed.wait().expect("reap");
+    let killed_at = std::time::Instant::now();
+    let before = holds().await.len();
+    loop {
+        state.appointments.refresh().await.expect("refresh");
+        if holds().await.len() >= FREED {
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < std::time::Duration::from_secs(60),
+            "{} of {FREED} held a minute after the kill",
+            holds().await.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A moment more: nothing beyond the places freed.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    state.appointments.refresh().await.expect("refresh");
+    let held = holds().await;
+    let people: std::collections::HashSet<_> = held.iter().copied().collect();
+    assert_eq!(held.len(), FREED, "each place held once");
+    assert_eq!(people.len(), FREED, "each person offered one place");
+    let first: std::collections::HashSet<_> = entries[..FREED].iter().copied().collect();
+    assert_eq!(people, first, "the first ones waiting");
+    eprintln!(
+        "waiting lists failover: {before} held before SIGKILL, all {FREED} once {:.2} s after it",
+        killed_at.elapsed().as_secs_f64()
+    );
+    drop(pair);
+    drop(state);
+    db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}

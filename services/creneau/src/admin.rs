@@ -200,6 +200,12 @@ pub const RETENTION_LEASE: Duration = Duration::from_secs(23 * 3600);
 /// The no-show sweep's lease: longer than its minute, for the same reason;
 /// another process takes over within it when the holder is gone.
 pub const NO_SHOWS_LEASE: Duration = Duration::from_secs(90);
+/// The waiting lists' offers: every few seconds (a freed place goes out
+/// soon), one process at a time; a standby takes over a few seconds after
+/// the holder stopped renewing.
+pub const WAITLISTS_WORK: &str = "waitlists";
+pub const WAITLISTS_LEASE: Duration = Duration::from_secs(6);
+pub const WAITLISTS_EVERY: Duration = Duration::from_secs(2);
 
 /// Whether this process does `work` now: it holds the lease, or the lease
 /// could not be read (said in the log; the work waits for its next turn).
@@ -229,6 +235,44 @@ pub async fn retention_daily(identity: Identity, lease: api::Lease) {
             match identity.retention_sweep(identity.now()).await {
                 Ok(erased) => tracing::info!(erased = erased.len(), "retention sweep done"),
                 Err(e) => tracing::error!(error = %e, "retention sweep failed; next try in a day"),
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+}
+
+/// Releases the waiting lists' lapsed offers, then holds each freed place
+/// for the first one waiting (none at night), every few seconds, for as
+/// long as the server runs. Every process runs this loop; the one holding
+/// the `lease-waitlists` lease offers (each hold is decided at its booking
+/// stream's version, and its event id is the entry's next offer's, so two
+/// processes would still make each offer once).
+pub async fn waitlists_every_few_seconds(
+    appointments: appointments::Appointments,
+    lease: api::Lease,
+) {
+    let mut every = tokio::time::interval(WAITLISTS_EVERY);
+    loop {
+        every.tick().await;
+        if !my_turn(&lease, WAITLISTS_WORK).await {
+            continue;
+        }
+        let span = tracing::info_span!("waitlists", correlation_id = %uuid::Uuid::now_v7());
+        async {
+            match appointments.release_lapsed(appointments.now()).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "lapsed waiting-list offers released"),
+                Err(e) => {
+                    tracing::error!(error = %e, "lapsed offers sweep failed; tried again soon")
+                }
+            }
+            match appointments.offer_freed_places(appointments.now()).await {
+                Ok(0) => {}
+                Ok(offered) => tracing::info!(offered, "freed places offered to waiting lists"),
+                Err(e) => {
+                    tracing::error!(error = %e, "waiting-list offers failed; tried again soon")
+                }
             }
         }
         .instrument(span)
@@ -270,22 +314,6 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments, lea
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "closure sweep failed; next try in a minute")
-                }
-            }
-            // Waiting lists: lapsed offers released, then freed places
-            // held for the first one waiting (none at night).
-            match appointments.release_lapsed(appointments.now()).await {
-                Ok(0) => {}
-                Ok(released) => tracing::info!(released, "lapsed waiting-list offers released"),
-                Err(e) => {
-                    tracing::error!(error = %e, "lapsed offers sweep failed; next try in a minute")
-                }
-            }
-            match appointments.offer_freed_places(appointments.now()).await {
-                Ok(0) => {}
-                Ok(offered) => tracing::info!(offered, "freed places offered to waiting lists"),
-                Err(e) => {
-                    tracing::error!(error = %e, "waiting-list offers failed; next try in a minute")
                 }
             }
             match appointments.complete_series(appointments.now()).await {

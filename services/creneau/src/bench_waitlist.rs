@@ -109,6 +109,7 @@ async fn run_in(
             .collect()
             .await;
     let mut booked = booked.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let total = booked.len();
     // Offers are made in the day: tomorrow at 10:00; places from the day
     // after are freed.
     let morning = contracts::time::to_utc(
@@ -158,8 +159,7 @@ async fn run_in(
     }
     writeln!(
         out,
-        "set-up: {} places booked, {waiting} waiting, {} freed, in {:.1} s",
-        booked.len(),
+        "set-up: {total} places booked, {waiting} waiting, {} freed, in {:.1} s",
         args.places,
         started.elapsed().as_secs_f64()
     )?;

@@ -245,6 +245,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     state.appointments.clone(),
                     lease(admin::NO_SHOWS_WORK, admin::NO_SHOWS_LEASE)?,
                 ));
+                tokio::spawn(admin::waitlists_every_few_seconds(
+                    state.appointments.clone(),
+                    lease(admin::WAITLISTS_WORK, admin::WAITLISTS_LEASE)?,
+                ));
             }
             if services.runs(Service::Reminders) {
                 state.reminders.clone().spawn();
