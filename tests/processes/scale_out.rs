@@ -622,6 +622,30 @@ impl DueReminders {
     }
 }
 
+/// Kills with SIGKILL the process of `pair` that holds `lease-<work>`: the
+/// one whose id opens the lease's holder (the last one taken: the
+/// processes' clocks are not the test's).
+async fn kill_the_holder(pair: &mut Stop, store: &dyn EventStore, work: &str) {
+    let holder = api::holder_of(store, work, chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        .await
+        .expect("lease")
+        .expect("a holder")
+        .holder;
+    let pid: u32 = holder
+        .split('-')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a process id");
+    let active = pair
+        .0
+        .iter()
+        .position(|c| c.id() == pid)
+        .expect("one of the pair holds the lease");
+    let mut killed = pair.0.remove(active);
+    killed.kill().expect("SIGKILL");
+    killed.wait().expect("reap");
+}
+
 /// A reminders pair on PostgreSQL, as `deploy/` runs it: two `serve
 /// --services reminders` processes, 1,000 confirmations due. The one
 /// holding the lease is killed with SIGKILL mid-dispatch; the other takes
@@ -638,30 +662,7 @@ async fn the_standby_of_a_reminders_pair_takes_over_from_a_killed_dispatcher_and
     let (two, _, log_two) = due.start();
     let mut pair = Stop(vec![one, two]);
     due.until_received(100, &[&log_one, &log_two]).await;
-    // The dispatcher is the process whose id opens the lease's holder (the
-    // last one taken: the processes' clocks are not the test's).
-    let holder = api::holder_of(
-        due.store.as_ref(),
-        reminders::LEASE_WORK,
-        chrono::DateTime::<chrono::Utc>::MIN_UTC,
-    )
-    .await
-    .expect("lease")
-    .expect("a holder")
-    .holder;
-    let pid: u32 = holder
-        .split('-')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("a process id");
-    let active = pair
-        .0
-        .iter()
-        .position(|c| c.id() == pid)
-        .expect("one of the pair holds the lease");
-    let mut killed = pair.0.remove(active);
-    killed.kill().expect("SIGKILL");
-    killed.wait().expect("reap");
+    kill_the_holder(&mut pair, due.store.as_ref(), reminders::LEASE_WORK).await;
     let killed_at = std::time::Instant::now();
     let sent_by_the_first = due.stand_in.received().len();
     assert!(
@@ -1273,28 +1274,7 @@ async fn a_waiting_list_offerer_killed_with_sigkill_leaves_each_freed_place_held
         state.appointments.refresh().await.expect("refresh");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    let holder = api::holder_of(
-        store.as_ref(),
-        "waitlists",
-        chrono::DateTime::<chrono::Utc>::MIN_UTC,
-    )
-    .await
-    .expect("lease")
-    .expect("a holder")
-    .holder;
-    let pid: u32 = holder
-        .split('-')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("a process id");
-    let active = pair
-        .0
-        .iter()
-        .position(|c| c.id() == pid)
-        .expect("one of the pair holds the lease");
-    let mut killed = pair.0.remove(active);
-    killed.kill().expect("SIGKILL");
-    killed.wait().expect("reap");
+    kill_the_holder(&mut pair, store.as_ref(), "waitlists").await;
     let killed_at = std::time::Instant::now();
     let before = holds().await.len();
     loop {

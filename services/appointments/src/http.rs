@@ -356,23 +356,21 @@ async fn appointments_create(
     let start = parse_start(&body.start)?;
     let reason = reason(&body.reason, "reason")?;
     let language = language_of(body.resident.language.as_deref())?;
-    let booker = match &staff {
-        Some(p) => {
-            p.require(FRONT_DESK, Some(site))?;
-            Booker::Staff {
-                acting: p.acting(correlation, now),
-                override_reason: body.override_reason.clone(),
-            }
-        }
-        None if body.override_reason.is_some() => {
-            return Err(AppointmentError::invalid(
-                "override_reason",
-                messages::say!(crate::MESSAGES, "only-staff-may-book-past"),
-            )
-            .into());
-        }
-        None => Booker::Resident { client: client.0 },
-    };
+    if staff.is_none() && body.override_reason.is_some() {
+        return Err(AppointmentError::invalid(
+            "override_reason",
+            messages::say!(crate::MESSAGES, "only-staff-may-book-past"),
+        )
+        .into());
+    }
+    let booker = booker_of(
+        staff.as_ref(),
+        site,
+        client,
+        correlation,
+        now,
+        body.override_reason.clone(),
+    )?;
     let request = BookRequest {
         sms_consent: true,
         site,
@@ -1116,6 +1114,28 @@ async fn orientations_post(
     Ok((StatusCode::CREATED, axum::Json(shown)).into_response())
 }
 
+/// Who books or joins: front-desk staff of `site` (with their reason to
+/// book past the one-per-reason rule), or the resident from their address.
+fn booker_of(
+    staff: Option<&api::Principal>,
+    site: SiteId,
+    client: api::ClientIp,
+    correlation: CorrelationId,
+    now: Now,
+    override_reason: Option<String>,
+) -> Result<Booker, ApiError> {
+    Ok(match staff {
+        Some(p) => {
+            p.require(FRONT_DESK, Some(site))?;
+            Booker::Staff {
+                acting: p.acting(correlation, now),
+                override_reason,
+            }
+        }
+        None => Booker::Resident { client: client.0 },
+    })
+}
+
 /// A resident's language as the API writes it: `fr` (the default), `en`,
 /// `ar`.
 fn language_of(code: Option<&str>) -> Result<Language, ApiError> {
@@ -1241,16 +1261,7 @@ async fn waitlists_join(
             .into());
         }
     };
-    let booker = match &staff {
-        Some(p) => {
-            p.require(FRONT_DESK, Some(site))?;
-            Booker::Staff {
-                acting: p.acting(correlation, now),
-                override_reason: None,
-            }
-        }
-        None => Booker::Resident { client: client.0 },
-    };
+    let booker = booker_of(staff.as_ref(), site, client, correlation, now, None)?;
     let request = crate::JoinRequest {
         site,
         reason,

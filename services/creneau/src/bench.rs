@@ -405,3 +405,21 @@ pub async fn run_calendar(
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
+
+/// A folder of its own for one bench run, removed when the run ends.
+pub(crate) struct BenchDir(pub std::path::PathBuf);
+
+impl BenchDir {
+    pub(crate) fn new(name: &str) -> BenchDir {
+        BenchDir(std::env::temp_dir().join(format!(
+            "creneau-bench-{name}-{}",
+            uuid::Uuid::new_v4().simple()
+        )))
+    }
+}
+
+impl Drop for BenchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -159,10 +159,8 @@ pub(crate) async fn places(
 }
 
 pub async fn run(args: BookingBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
-    let result = run_in(&dir, args, out).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let dir = crate::bench::BenchDir::new("booking");
+    run_in(&dir.0, args, out).await
 }
 
 async fn run_in(

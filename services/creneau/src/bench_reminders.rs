@@ -68,13 +68,8 @@ async fn lookup(State(s): State<Shared>, Path(reference): Path<String>) -> Respo
 }
 
 pub async fn run(args: RemindersBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!(
-        "creneau-bench-reminders-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = run_in(&dir, args, out).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let dir = crate::bench::BenchDir::new("reminders");
+    run_in(&dir.0, args, out).await
 }
 
 async fn run_in(

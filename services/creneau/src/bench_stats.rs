@@ -192,13 +192,8 @@ pub async fn ready(args: ReadyBenchArgs, out: &mut impl Write) -> anyhow::Result
 }
 
 pub async fn run(args: StatsBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!(
-        "creneau-bench-stats-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = run_in(&dir, args, out).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let dir = crate::bench::BenchDir::new("stats");
+    run_in(&dir.0, args, out).await
 }
 
 async fn run_in(

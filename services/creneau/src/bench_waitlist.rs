@@ -30,13 +30,8 @@ pub struct WaitlistBenchArgs {
 }
 
 pub async fn run(args: WaitlistBenchArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!(
-        "creneau-bench-waitlist-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = run_in(&dir, args, out).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let dir = crate::bench::BenchDir::new("waitlist");
+    run_in(&dir.0, args, out).await
 }
 
 async fn run_in(

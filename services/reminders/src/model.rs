@@ -194,8 +194,34 @@ impl Model {
             self.apply(rid, e.version, change, e.position)?;
             return Ok(());
         }
-        if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
-            let aid: AppointmentId = id(&x.appointment_id, e.position)?;
+        let placed = if let Some(x) = decode_event::<aev::AppointmentBooked>(e)? {
+            let reason = x.reason();
+            Some((
+                x.appointment_id,
+                x.resident_id,
+                x.site_id,
+                reason,
+                x.starts_at,
+                x.ends_at,
+                None,
+            ))
+        } else if let Some(x) = decode_event::<aev::PlaceHeld>(e)? {
+            let until = Some(time(&x.expires_at, e.position)?);
+            let reason = x.reason();
+            Some((
+                x.offer_id,
+                x.resident_id,
+                x.site_id,
+                reason,
+                x.starts_at,
+                x.ends_at,
+                until,
+            ))
+        } else {
+            None
+        };
+        if let Some((aid, resident, site, reason, starts_at, ends_at, offer_until)) = placed {
+            let aid: AppointmentId = id(&aid, e.position)?;
             // A place taken from an offer keeps the offer's link and
             // messages (it has the offer's id).
             let (token, reminders) = self
@@ -207,34 +233,16 @@ impl Model {
                 aid,
                 Appointment {
                     id: aid,
-                    resident: id(&x.resident_id, e.position)?,
-                    site: id(&x.site_id, e.position)?,
-                    reason: x.reason(),
-                    starts_at: time(&x.starts_at, e.position)?,
-                    ends_at: time(&x.ends_at, e.position)?,
+                    resident: id(&resident, e.position)?,
+                    site: id(&site, e.position)?,
+                    reason,
+                    starts_at: time(&starts_at, e.position)?,
+                    ends_at: time(&ends_at, e.position)?,
                     cancelled: false,
                     sequence: 0,
                     token,
                     reminders,
-                    offer_until: None,
-                },
-            );
-        } else if let Some(x) = decode_event::<aev::PlaceHeld>(e)? {
-            let aid: AppointmentId = id(&x.offer_id, e.position)?;
-            self.appointments.insert(
-                aid,
-                Appointment {
-                    id: aid,
-                    resident: id(&x.resident_id, e.position)?,
-                    site: id(&x.site_id, e.position)?,
-                    reason: x.reason(),
-                    starts_at: time(&x.starts_at, e.position)?,
-                    ends_at: time(&x.ends_at, e.position)?,
-                    cancelled: false,
-                    sequence: 0,
-                    token: None,
-                    reminders: Vec::new(),
-                    offer_until: Some(time(&x.expires_at, e.position)?),
+                    offer_until,
                 },
             );
         } else if let Some(x) = decode_event::<aev::PlaceReleased>(e)? {

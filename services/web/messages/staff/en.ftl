@@ -357,3 +357,4 @@ waiting-since = Since
 waiting-offer = Place held
 waiting-held-until = until { $until }
 waiting-remove = Take off the list
+workshop = workshop

@@ -360,3 +360,4 @@ waiting-since = Depuis
 waiting-offer = Place gardée
 waiting-held-until = jusqu’à { $until }
 waiting-remove = Retirer de la liste
+workshop = atelier collectif

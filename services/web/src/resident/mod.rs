@@ -115,6 +115,23 @@ async fn next_free(web: &Web, site: SiteId) -> Result<Option<Available>, ApiErro
     Ok(None)
 }
 
+/// Who books from a page: front-desk staff of `site` on the resident's
+/// behalf, or the resident from their address.
+fn page_booker(ctx: &Ctx, site: SiteId) -> Result<Booker, ApiError> {
+    Ok(match &ctx.staff {
+        Some(p) => {
+            p.require(api::FRONT_DESK, Some(site))?;
+            Booker::Staff {
+                acting: p.acting(ctx.correlation, ctx.now),
+                override_reason: None,
+            }
+        }
+        None => Booker::Resident {
+            client: ctx.client.clone(),
+        },
+    })
+}
+
 /// The token of a form: a staff member's session token, else a resident's
 /// form token (see [`public_form_token`]).
 fn form_token(web: &Web, ctx: &Ctx) -> (String, Option<axum::http::HeaderValue>) {

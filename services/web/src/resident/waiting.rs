@@ -150,19 +150,9 @@ pub async fn wait_post(
     if !problems.is_empty() {
         return form(&problems, None, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let booker = match &ctx.staff {
-        Some(p) => {
-            if let Err(e) = p.require(api::FRONT_DESK, Some(wanted.site.id)) {
-                return failure(&ctx, &e);
-            }
-            Booker::Staff {
-                acting: p.acting(ctx.correlation, ctx.now),
-                override_reason: None,
-            }
-        }
-        None => Booker::Resident {
-            client: ctx.client.clone(),
-        },
+    let booker = match page_booker(&ctx, wanted.site.id) {
+        Ok(b) => b,
+        Err(e) => return failure(&ctx, &e),
     };
     let request = appointments::JoinRequest {
         site: wanted.site.id,

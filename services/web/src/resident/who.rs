@@ -416,19 +416,9 @@ pub async fn book_post(
         confirmation,
         sms_consent: who.sms,
     };
-    let booker = match &ctx.staff {
-        Some(p) => {
-            if let Err(e) = p.require(api::FRONT_DESK, Some(c.site.id)) {
-                return failure(&ctx, &e);
-            }
-            Booker::Staff {
-                acting: p.acting(ctx.correlation, ctx.now),
-                override_reason: None,
-            }
-        }
-        None => Booker::Resident {
-            client: ctx.client.clone(),
-        },
+    let booker = match page_booker(&ctx, c.site.id) {
+        Ok(b) => b,
+        Err(e) => return failure(&ctx, &e),
     };
     match web
         .inner

@@ -38,7 +38,6 @@ async fn workshops(web: &Web, ctx: &Ctx, lieu: Option<&str>) -> Result<Page, Api
         (back(ctx, "/"))
         h1 { (w.workshops) }
         p { (w.workshops_intro) }
-        (step(ctx, 1))
         @if sessions.is_empty() {
             p.notice { (w.no_workshops) }
         }

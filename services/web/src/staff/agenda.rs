@@ -165,6 +165,7 @@ pub async fn agenda_page(
                         (t_with(ctx, "desks-count", &[("count", x.desks.into())]))
                         @if x.drop_in { " · " (t(ctx, "drop-in-queue-2")) }
                         @if x.appointments { " · " (t(ctx, "appointments")) }
+                        @if x.workshop.is_some() { " · " (t(ctx, "workshop")) }
                         @if matches!(x.status, calendar::Status::Closed { .. }) { " · " strong { (t(ctx, "cancelled")) } }
                         " · " a href={ "/agents/permanences/" (x.permanence_id) } { (t(ctx, "open-the-permanence")) }
                     }
@@ -197,7 +198,15 @@ pub async fn agenda_page(
                                             }
                                             td {
                                                 @if r.free > 0 && r.starts_at > now {
-                                                    a.button.small href={ "/rdv/" (site.id) "?heure=" (contracts::time::to_local(r.starts_at).format("%Y-%m-%dT%H:%M")) } {
+                                                    // A workshop session's place is booked whole, as a
+                                                    // workshop place; any other time asks the reason.
+                                                    @let at = contracts::time::to_local(r.starts_at).format("%Y-%m-%dT%H:%M");
+                                                    @let href = if x.workshop.is_some() {
+                                                        format!("/rdv/{}/{}/{at}", site.id, Reason::Workshop.code())
+                                                    } else {
+                                                        format!("/rdv/{}?heure={at}", site.id)
+                                                    };
+                                                    a.button.small href=(href) {
                                                         (t(ctx, "book-here")) span.skip { " " (hm(ctx, r.starts_at)) }
                                                     }
                                                 }
