@@ -419,6 +419,43 @@ async fn a_resident_oriented_to_a_workshop_is_enrolled_in_one_tap_and_the_figure
         appts.get(place).await.expect("place").reason,
         contracts::Reason::Workshop
     );
+    // Another visitor is offered a place by SMS instead: it is held for
+    // them (one place fewer), and theirs to take from the SMS's link.
+    let made = t
+        .send(Call::post("/api/v1/appointments").json(json!({
+            "site": site, "start": paris_time(day1, "09:30"), "reason": "procedure_caf",
+            "resident": {"name": "Dina Sow", "phone": "06 44 00 00 09"}})))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let second: contracts::AppointmentId =
+        made.json()["id"].as_str().expect("id").parse().expect("id");
+    appts
+        .advance(&at(day1, "09:35"), second, Stage::Arrived)
+        .await
+        .expect("arrived");
+    let offered = t
+        .send(
+            Call::post(&format!("/api/v1/visits/{second}/orientations"))
+                .bearer(&mediator.token)
+                .json(json!({"to_kind": "workshop", "to": rule, "session": session_id, "by_sms": true})),
+        )
+        .await;
+    assert_eq!(offered.status, StatusCode::CREATED, "{}", offered.body);
+    let offer: contracts::AppointmentId = offered.json()["offer_id"]
+        .as_str()
+        .expect("an offer")
+        .parse()
+        .expect("id");
+    let held = appts.offer(offer).await.expect("held");
+    assert_eq!(
+        (held.state, held.permanence_id.as_str()),
+        (appointments::HoldState::Live, session_id.as_str())
+    );
+    assert_eq!(
+        session(&t, &site, &start).await["places_left"],
+        6,
+        "Awa's place and Dina's held one"
+    );
     // A session with another kind, or an unknown workshop, is refused.
     let helper = t
         .send(orient(
@@ -488,8 +525,8 @@ async fn a_resident_oriented_to_a_workshop_is_enrolled_in_one_tap_and_the_figure
     let f = &figures.json()["rows"][0]["figures"];
     assert_eq!(
         (&f["permanences"], &f["people"], &f["booked"]),
-        (&json!(1), &json!(1), &json!(1)),
-        "a workshop's places are not appointments: {f}"
+        (&json!(1), &json!(2), &json!(2)),
+        "a workshop's places are not appointments (Awa and Dina came to theirs): {f}"
     );
     assert_eq!(
         (
@@ -509,10 +546,10 @@ async fn a_resident_oriented_to_a_workshop_is_enrolled_in_one_tap_and_the_figure
             &f["oriented_then_enrolled"],
             &f["oriented_then_present"]
         ),
-        (&json!(1), &json!(1), &json!(1)),
-        "{f}"
+        (&json!(2), &json!(1), &json!(1)),
+        "Awa enrolled and came; Dina's place is only offered yet: {f}"
     );
-    assert_eq!(f["oriented_to"][format!("workshop:{rule}")], 1, "{f}");
+    assert_eq!(f["oriented_to"][format!("workshop:{rule}")], 2, "{f}");
 
     // The national report has one collective row for the session.
     let report = t
@@ -579,6 +616,25 @@ async fn a_series_is_one_enrolment_cancelled_whole_and_completed_at_its_threshol
 
     let dates = entry["series"].as_array().expect("dates").len();
     assert!((2..=4).contains(&dates), "{entry}");
+    // A series has no waiting list: it is followed from its start.
+    let rule = entry["permanence_id"]
+        .as_str()
+        .and_then(|p| p.split('_').next())
+        .expect("rule");
+    let waiting = t
+        .send(
+            Call::post("/api/v1/waitlists")
+                .json(json!({"site": site, "workshop": rule, "sms_consent": true,
+            "resident": {"name": "Zoé Petit", "phone": "06 55 00 00 09"}})),
+        )
+        .await;
+    assert_eq!(
+        waiting.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        waiting.body
+    );
+    assert_eq!(waiting.json()["field"], "workshop");
     let start = entry["starts_at"].as_str().expect("start").to_owned();
     assert_eq!(entry["series"][0], start.as_str());
     let enrol = |name: &str, phone: &str| {
@@ -736,4 +792,100 @@ async fn places_of_a_series_cut_short_by_a_crash_are_cancelled_at_the_next_sweep
     assert_eq!(appts.complete_series(t.now()).await.expect("sweep"), 1);
     assert_eq!(appts.complete_series(t.now()).await.expect("sweep"), 0);
     assert!(appts.get(orphan).await.expect("place").cancelled);
+}
+
+#[tokio::test]
+async fn a_session_moved_to_another_hour_takes_its_places_along_and_each_resident_is_told() {
+    let t = TestApp::new().await;
+    let (site, boss) = site_with_workshop(&t, 8).await;
+    let start = paris_time(t.open_day(2), "14:00");
+    let rule = session(&t, &site, &start).await["permanence_id"]
+        .as_str()
+        .and_then(|p| p.split('_').next())
+        .expect("rule")
+        .to_owned();
+    let mut ids = Vec::new();
+    for i in 0..2 {
+        let made = t
+            .send(Call::post("/api/v1/appointments").json(enrolment(
+                &site,
+                &start,
+                &format!("Personne {i}"),
+                &format!("06 88 00 00 0{i}"),
+            )))
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        ids.push(
+            made.json()["id"]
+                .as_str()
+                .expect("id")
+                .parse::<contracts::AppointmentId>()
+                .expect("id"),
+        );
+    }
+    // The coordinator moves the workshop to 15:00.
+    let version = t
+        .send(Call::get(&format!("/api/v1/sites/{site}/rules")).bearer(&boss))
+        .await
+        .json()[0]["version"]
+        .clone();
+    let changed = t
+        .send(
+            Call::new(
+                axum::http::Method::PUT,
+                &format!("/api/v1/sites/{site}/rules/{rule}"),
+            )
+            .bearer(&boss)
+            .json(json!({
+                "label": "Premiers pas sur smartphone",
+                "cron": "0 15 * * *", "duration_minutes": 120, "valid_from": t.today().to_string(),
+                "offer": {"desks": 8, "workshop": {"theme": "smartphone", "level": "beginner"}},
+                "version": version,
+            })),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.body);
+    let appts = &t.state.appointments;
+    assert_eq!(
+        appts.follow_moved_sessions(t.now()).await.expect("sweep"),
+        2
+    );
+    assert_eq!(
+        appts.follow_moved_sessions(t.now()).await.expect("sweep"),
+        0,
+        "once"
+    );
+    let moved = paris_time(t.open_day(2), "15:00");
+    for id in &ids {
+        let b = appts.get(*id).await.expect("place");
+        assert_eq!(
+            contracts::time::to_local(b.starts_at)
+                .fixed_offset()
+                .to_rfc3339(),
+            moved
+        );
+    }
+    // Each resident gets the moved notice: an `AppointmentMovedIn` each.
+    let permanence = appts.get(ids[0]).await.expect("place").permanence_id;
+    let types: Vec<String> = t
+        .state
+        .store
+        .read_stream(
+            &eventlog::StreamName::new(format!("booking-{permanence}")).expect("stream"),
+            0,
+            100,
+        )
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| t.ends_with("AppointmentMovedIn"))
+            .count(),
+        2,
+        "{types:?}"
+    );
 }

@@ -74,3 +74,4 @@ you-are-on-this-list-already = you are on this waiting list already, at position
 there-is-no-such-entry = this link leads to no place nor waiting list: call the help desk
 this-offer-has-ended = this place is no longer held for you: it went to the next person. Call the help desk for another appointment
 there-are-free-places-book-one = there are free places left: book one instead of waiting
+a-series-has-no-waiting-list = a series is followed from its first session: it has no waiting list. Ask the help desk for the next series

@@ -74,3 +74,4 @@ you-are-on-this-list-already = vous êtes déjà sur cette liste d'attente, en p
 there-is-no-such-entry = ce lien ne mène à aucune place ni liste d'attente : appelez l'accueil
 this-offer-has-ended = cette place n'est plus gardée pour vous : elle a été proposée à la personne suivante. Appelez l'accueil pour un autre rendez-vous
 there-are-free-places-book-one = il reste des places libres : réservez-en une plutôt que d'attendre
+a-series-has-no-waiting-list = une série se suit depuis sa première séance : elle n'a pas de liste d'attente. Demandez à l'accueil la prochaine série

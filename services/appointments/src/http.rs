@@ -1042,6 +1042,10 @@ struct OrientationBody {
     /// visitor is not known by name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     session: Option<String>,
+    /// With `session`: hold a place in it and offer it by SMS (two hours
+    /// of the day to take it) rather than enrol at once.
+    #[serde(default, skip_serializing)]
+    by_sms: bool,
 }
 
 fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> OrientationBody {
@@ -1055,6 +1059,7 @@ fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> O
         .to_owned(),
         to: o.to.clone(),
         session: None,
+        by_sms: false,
     }
 }
 
@@ -1103,13 +1108,21 @@ async fn orientations_post(
             orientation_kind(&body.to_kind)?,
             &body.to,
             body.session.as_deref(),
+            body.by_sms,
         )
         .await?;
     let mut shown = serde_json::to_value(orientation_shown(&oriented))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(b) = enrolled {
-        shown["appointment_id"] = serde_json::json!(b.booking.id);
-        shown["session"] = serde_json::json!(b.booking.permanence_id);
+    match enrolled {
+        Some(crate::Placed::Enrolled(b)) => {
+            shown["appointment_id"] = serde_json::json!(b.booking.id);
+            shown["session"] = serde_json::json!(b.booking.permanence_id);
+        }
+        Some(crate::Placed::Offered(offer)) => {
+            shown["offer_id"] = serde_json::json!(offer);
+            shown["session"] = serde_json::json!(body.session);
+        }
+        None => {}
     }
     Ok((StatusCode::CREATED, axum::Json(shown)).into_response())
 }

@@ -32,7 +32,7 @@ pub use http::{autonomy_code, autonomy_of, manage_url, orientation_kind, routes}
 pub use model::{BOOKING, Booking, Model, Stage};
 pub use queue::{DROP_IN, Ticket, TicketState};
 pub use service::{
-    Appointments, BookRequest, Booked, Booker, JoinRequest, Joined, MAX_NOTE, Session, Settings,
-    hold_until, is_night,
+    Appointments, BookRequest, Booked, Booker, JoinRequest, Joined, MAX_NOTE, Placed, Session,
+    Settings, hold_until, is_night,
 };
 pub use waitlist::{Ended, Entry, Hold, HoldState, WAITLIST, list_of};

@@ -316,6 +316,11 @@ pub async fn no_shows_every_minute(appointments: appointments::Appointments, lea
                     tracing::error!(error = %e, "closure sweep failed; next try in a minute")
                 }
             }
+            match appointments.follow_moved_sessions(appointments.now()).await {
+                Ok(0) => {}
+                Ok(moved) => tracing::info!(moved, "workshop places moved with their session"),
+                Err(e) => tracing::error!(error = %e, "session moves failed; next try in a minute"),
+            }
             match appointments.complete_series(appointments.now()).await {
                 Ok(0) => {}
                 Ok(cancelled) => {

@@ -251,6 +251,7 @@ async fn visit(
                     ev::OrientationKind::Workshop,
                     &rule,
                     Some(&s.permanence_id),
+                    false,
                 )
                 .await;
             refused_or(enrolled.map(|_| ()))?;

@@ -925,7 +925,7 @@ async fn stranded(web: &Web, id: RuleId, spec: &calendar::RuleSpec) -> Result<us
         if list.is_empty() {
             continue;
         }
-        let fits = if spec.offer.appointments {
+        let fits = if spec.offer.appointments || spec.offer.workshop.is_some() {
             new.occurrences(day, day)
         } else {
             Vec::new()
@@ -934,6 +934,11 @@ async fn stranded(web: &Web, id: RuleId, spec: &calendar::RuleSpec) -> Result<us
             .iter()
             .filter(|b| b.starts_at > now)
             .filter(|b| {
+                // A workshop's places follow their session to its new
+                // time (and are told): stranded only when the day has none.
+                if spec.offer.workshop.is_some() {
+                    return fits.is_empty();
+                }
                 let (s, e) = (local(b.starts_at), local(b.ends_at));
                 !fits.iter().any(|(fs, fe)| *fs <= s && e <= *fe)
             })

@@ -39,6 +39,7 @@ mod waitlists;
 mod workshops;
 
 pub use booking::{BookRequest, Booked, Booker, MAX_NOTE, ONLINE_PER_PHONE_DAILY};
+pub use visits::Placed;
 pub use waitlists::{JoinRequest, Joined, hold_until, is_night};
 pub use workshops::Session;
 

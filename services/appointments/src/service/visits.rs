@@ -112,7 +112,8 @@ impl Appointments {
     }
 
     /// Orients the resident (see [`Appointments::orient`]) and, for a
-    /// workshop with a `session` given, enrols them in it: the orientation
+    /// workshop with a `session` given, enrols them in it (or, `by_sms`,
+    /// holds a place in it and offers it to them by SMS): the orientation
     /// first, so that a crash in between leaves an honest record (oriented,
     /// not enrolled) that the same tap completes.
     pub async fn orient_and_enrol(
@@ -122,7 +123,8 @@ impl Appointments {
         to_kind: ev::OrientationKind,
         to: &str,
         session: Option<&str>,
-    ) -> Result<(ev::VisitOriented, Option<super::Booked>), AppointmentError> {
+        by_sms: bool,
+    ) -> Result<(ev::VisitOriented, Option<Placed>), AppointmentError> {
         let session = session.map(str::trim).filter(|s| !s.is_empty());
         if session.is_some() && to_kind != ev::OrientationKind::Workshop {
             return Err(AppointmentError::invalid(
@@ -132,9 +134,12 @@ impl Appointments {
         }
         let oriented = self.orient(acting, visit, to_kind, to).await?;
         let enrolled = match (session, to.trim().parse::<contracts::RuleId>()) {
-            (Some(session), Ok(rule)) => {
-                Some(self.enrol_visitor(acting, visit, rule, session).await?)
-            }
+            (Some(session), Ok(rule)) if by_sms => Some(Placed::Offered(
+                self.offer_to_visitor(acting, visit, rule, session).await?,
+            )),
+            (Some(session), Ok(rule)) => Some(Placed::Enrolled(Box::new(
+                self.enrol_visitor(acting, visit, rule, session).await?,
+            ))),
             _ => None,
         };
         Ok((oriented, enrolled))
@@ -232,4 +237,13 @@ fn visit_place(
         t.permanence_id.clone(),
         crate::queue::queue_stream(&t.permanence_id)?,
     ))
+}
+
+/// What an orientation to a workshop did beyond recording it.
+#[derive(Debug, Clone)]
+pub enum Placed {
+    /// Enrolled in the session.
+    Enrolled(Box<super::Booked>),
+    /// A place held for them in it, offered by SMS: the offer's id.
+    Offered(AppointmentId),
 }

@@ -245,6 +245,89 @@ impl Appointments {
         })
     }
 
+    /// Offers the resident of a visit (an appointment) a place in
+    /// `session` of the workshop `rule` by SMS, on a mediator's word: they
+    /// join the workshop's list and the place is held for them at once,
+    /// two hours of the day, with the SMS and its link as any offer.
+    /// Returns the offer's id.
+    pub async fn offer_to_visitor(
+        &self,
+        acting: &Acting,
+        visit: Uuid,
+        rule: RuleId,
+        session: &str,
+    ) -> Result<AppointmentId, AppointmentError> {
+        let now = acting.at;
+        let (resident, site, start, end) = {
+            let m = self.read(false).await?;
+            let Some(b) = m.bookings.get(&AppointmentId(visit)) else {
+                return Err(AppointmentError::invalid(
+                    "session",
+                    messages::say!(crate::MESSAGES, "enrol-a-drop-in-visitor-by-booking"),
+                ));
+            };
+            let p = m
+                .calendar
+                .permanence(session)
+                .ok()
+                .filter(|p| p.rule_id == rule && p.workshop.is_some_and(|w| !w.series));
+            let Some(p) = p else {
+                return Err(AppointmentError::invalid(
+                    "session",
+                    messages::say!(crate::MESSAGES, "session-is-not-of-this-workshop"),
+                ));
+            };
+            if decide::held_in_session(&m, m.holder(b.resident), session).is_some() {
+                return Err(AppointmentError::AlreadyBooked(messages::say!(
+                    crate::MESSAGES,
+                    "this-phone-has-a-place-in-session"
+                )));
+            }
+            (m.holder(b.resident), p.site_id, p.starts_at, p.ends_at)
+        };
+        let request = JoinRequest {
+            site,
+            reason: Reason::Workshop,
+            workshop: Some(rule),
+            name: String::new(),
+            phone: String::new(),
+            language: Language::Fr,
+            sms_consent: true,
+        };
+        let booker = Booker::Staff {
+            acting: acting.clone(),
+            override_reason: None,
+        };
+        let list = list_of(site, Reason::Workshop, Some(rule));
+        let joined = self
+            .write_join(acting, &request, &list, resident, &booker)
+            .await?;
+        let next = Next {
+            entry: joined.entry,
+            permanence_id: session.to_owned(),
+            start,
+            end,
+            expires_at: hold_until(now, HOLD).min(start - self.inner.settings.notice),
+        };
+        if next.expires_at <= now || !self.hold(acting, &next).await? {
+            // No place to hold: they stay on the list, first in line for
+            // the next one freed.
+            return Err(self.taken(
+                &*self.read(true).await?,
+                site,
+                Reason::Workshop,
+                start,
+                now,
+            )?);
+        }
+        let m = self.read(false).await?;
+        m.waitlists
+            .entries
+            .get(&next.entry.id)
+            .and_then(|e| e.hold)
+            .ok_or_else(|| AppointmentError::Internal("a place just held".into()))
+    }
+
     /// An entry, its position while it waits, and the place held for it.
     pub async fn entry(
         &self,
@@ -553,15 +636,24 @@ fn check_list(
     let today = contracts::time::local_date(now);
     let free = match r.workshop {
         Some(rule) => {
-            let is_workshop = m
+            let workshop = m
                 .calendar
                 .rules
                 .get(&rule)
-                .is_some_and(|x| x.spec.site == r.site && x.spec.offer.workshop.is_some());
-            if !is_workshop {
+                .filter(|x| x.spec.site == r.site)
+                .and_then(|x| x.spec.offer.workshop);
+            let Some(workshop) = workshop else {
                 return Err(AppointmentError::invalid(
                     "workshop",
                     messages::say!(crate::MESSAGES, "session-is-not-of-this-workshop"),
+                ));
+            };
+            // A series is followed from its start: a place freed in it
+            // later is no place to offer.
+            if workshop.series {
+                return Err(AppointmentError::invalid(
+                    "workshop",
+                    messages::say!(crate::MESSAGES, "a-series-has-no-waiting-list"),
                 ));
             }
             !workshop_places(m, settings, rule, now)?.is_empty()

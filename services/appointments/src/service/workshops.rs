@@ -104,6 +104,52 @@ impl Appointments {
         Ok(sessions)
     }
 
+    /// Moves the places of workshop sessions whose time changed (the
+    /// coordinator changed the workshop's rule) to the session's new time:
+    /// each resident is told by the reminders (the moved notice). A place
+    /// that cannot follow (the session now too close, or fewer places) is
+    /// left as it is and logged. Run every minute by `serve`; running it
+    /// twice changes nothing.
+    pub async fn follow_moved_sessions(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppointmentError> {
+        let due: Vec<(AppointmentId, DateTime<Utc>)> = {
+            let m = self.read(true).await?;
+            m.bookings
+                .values()
+                .filter(|b| {
+                    b.reason == contracts::Reason::Workshop
+                        && !b.cancelled
+                        && b.leaving.is_none()
+                        && b.starts_at > now
+                })
+                .filter_map(|b| {
+                    let p = m.calendar.permanence(&b.permanence_id).ok()?;
+                    (p.status == timetable::Status::Open
+                        && p.workshop.is_some()
+                        && (p.starts_at != b.starts_at || p.ends_at != b.ends_at)
+                        && p.starts_at > now)
+                        .then_some((b.id, p.starts_at))
+                })
+                .collect()
+        };
+        let acting = Acting::system("workshops", now);
+        let mut moved = 0;
+        for (id, start) in due {
+            match self.reschedule(&acting, id, start, Party::System).await {
+                Ok(_) => moved += 1,
+                Err(e @ (AppointmentError::Store(_) | AppointmentError::Internal(_))) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    tracing::warn!(appointment = %id, error = %e, "a workshop place could not follow its session's new time");
+                }
+            }
+        }
+        Ok(moved)
+    }
+
     /// Cancels the appointments and workshop places still booked at a
     /// permanence that will not take place (cancelled, or the site closed
     /// that day), saying why: the reminders service tells each resident.

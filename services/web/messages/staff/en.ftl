@@ -358,3 +358,4 @@ waiting-offer = Place held
 waiting-held-until = until { $until }
 waiting-remove = Take off the list
 workshop = workshop
+offer-session-by-sms = Offer by SMS: { $title }, { $when }

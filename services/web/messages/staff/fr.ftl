@@ -361,3 +361,4 @@ waiting-offer = Place gardée
 waiting-held-until = jusqu’à { $until }
 waiting-remove = Retirer de la liste
 workshop = atelier collectif
+offer-session-by-sms = Proposer par SMS : { $title }, { $when }

@@ -66,7 +66,7 @@ async fn workshops(web: &Web, ctx: &Ctx, lieu: Option<&str>) -> Result<Page, Api
                     } @else {
                         div.choice aria-disabled="true" { (details) }
                         // Full: the workshop's waiting list.
-                        @if s.places_left == 0 && s.status == calendar::Status::Open {
+                        @if s.places_left == 0 && s.status == calendar::Status::Open && !s.workshop.series {
                             @if let Some(rule) = s.permanence_id.split('_').next().and_then(|r| r.parse().ok()) {
                                 (super::waiting::wait_link(ctx, s.site_id, Reason::Workshop, Some(rule)))
                             }

@@ -209,6 +209,20 @@ pub(super) async fn visit_view(
                             button.small.secondary type="submit" { (words) }
                         }
                     }
+                    // Or let them decide: the place held for them and
+                    // offered by SMS, two hours of the day to take it.
+                    @if by_appointment && !s.workshop.series {
+                        li {
+                            form.inline method="post" action={ "/agents/visites/" (id) "/orienter" } {
+                                (csrf_field(ctx))
+                                input type="hidden" name="to_kind" value="workshop";
+                                input type="hidden" name="to" value=(rule);
+                                input type="hidden" name="session" value=(s.permanence_id);
+                                input type="hidden" name="by_sms" value="oui";
+                                button.small.secondary type="submit" { (t_with(ctx, "offer-session-by-sms", &[("title", s.title.clone().into()), ("when", when(ctx, s.starts_at.to_utc()).into())])) }
+                            }
+                        }
+                    }
                 }
             }
             @if oriented.iter().any(|o| o.to_kind() == ev::OrientationKind::Workshop) {
@@ -343,6 +357,7 @@ pub async fn orient_post(
                         kind,
                         forms::field(&pairs, "to"),
                         Some(forms::field(&pairs, "session")),
+                        forms::field(&pairs, "by_sms") == "oui",
                     )
                     .await
             }
