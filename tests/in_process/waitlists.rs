@@ -93,6 +93,39 @@ async fn a_freed_place_is_held_for_the_first_one_waiting_for_two_hours_of_the_da
         )
         .await;
     assert!(other.status.is_client_error(), "{}", other.body);
+    // Reception sees the list in order; Eve joins and leaves with her link.
+    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
+    let eve = t
+        .send(Call::post("/api/v1/waitlists").json(join(&site, "Eve Durand", "06 66 00 00 05")))
+        .await;
+    assert_eq!(eve.json()["position"], 3, "{}", eve.body);
+    let eve_entry = eve.json()["entry_id"].as_str().expect("entry").to_owned();
+    let left = t
+        .send(
+            Call::delete(&format!("/api/v1/waitlists/{eve_entry}"))
+                .bearer(&token_of(&eve.json()["manage_url"])),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT, "{}", left.body);
+    let listed = t
+        .send(Call::get(&format!("/api/v1/waitlists?site={site}")).bearer(&reception.token))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let order: Vec<(Value, Value)> = listed
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| (e["entry_id"].clone(), e["position"].clone()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (json!(bob_entry), json!(1)),
+            (chloe.json()["entry_id"].clone(), json!(2))
+        ],
+        "Eve left"
+    );
 
     // Awa cancels: at night nothing is offered; in the morning the place
     // is held for Bob only, until 12:00 (two hours), and sent by SMS.
@@ -207,7 +240,6 @@ async fn a_freed_place_is_held_for_the_first_one_waiting_for_two_hours_of_the_da
         .await
         .expect("entry");
     let held = hers.2.expect("a place held for Chloé");
-    let reception = t.staff("accueil", &[(Role::Reception, None)]).await;
     let took = t
         .send(Call::post(&format!("/api/v1/offers/{}/take", held.offer)).bearer(&reception.token))
         .await;

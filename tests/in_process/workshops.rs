@@ -182,6 +182,33 @@ async fn a_workshop_is_its_own_offer_and_its_sessions_show_their_places() {
         "{}",
         english.body
     );
+    // A workshop runs in its own room: beside a permanence of the site at
+    // the same hours, but not beside another workshop.
+    let beside = t
+        .rule(
+            &boss,
+            &site,
+            json!({"cron": "0 14 * * *", "duration_minutes": 120, "valid_from": t.today().to_string(),
+                   "offer": {"appointments": true, "appointment_minutes": 30, "desks": 1}}),
+        )
+        .await;
+    assert_eq!(beside.status, StatusCode::CREATED, "{}", beside.body);
+    let second = t
+        .rule(
+            &boss,
+            &site,
+            json!({"label": "Atelier e-mail", "cron": "0 15 * * *", "duration_minutes": 60,
+                   "valid_from": t.today().to_string(),
+                   "offer": {"desks": 8, "workshop": {"theme": "email"}}}),
+        )
+        .await;
+    assert_eq!(
+        second.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        second.body
+    );
+    assert_eq!(second.json()["field"], "cron", "{}", second.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

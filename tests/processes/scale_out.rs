@@ -443,6 +443,40 @@ fn a_second_server_on_one_sqlite_file_is_refused_and_commands_still_work() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Every service in this process over the PostgreSQL log at `url` (they
+/// run no background work: only `serve` does), a master key file in `dir`
+/// for the processes, and a clock in the daytime of the tests' day (no SMS
+/// leaves at night, no offer is made then, and a booking's confirmation
+/// is sent only soon after it): the processes' clocks start where this one
+/// is when they start.
+async fn services_in_the_daytime(
+    url: &str,
+    dir: &std::path::Path,
+) -> (
+    Arc<dyn EventStore>,
+    Arc<dyn eventlog::Clock>,
+    creneau::server::AppState,
+) {
+    let store: Arc<dyn EventStore> = Arc::new(
+        eventlog::postgres::PostgresStore::open(url)
+            .await
+            .expect("store"),
+    );
+    let master = contracts::MasterKey::generate().expect("key");
+    master
+        .write_new_file(&dir.join("master.key"))
+        .expect("key file");
+    let vault = contracts::Vault::open(master, Arc::clone(&store))
+        .await
+        .expect("vault");
+    let clock: Arc<dyn eventlog::Clock> =
+        eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
+    let state =
+        creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), dir, "all")
+            .await;
+    (store, clock, state)
+}
+
 /// Confirmations due in a PostgreSQL log, a provider stand-in, and how to
 /// start `serve --services reminders` on them, as `deploy/` runs it.
 struct DueReminders {
@@ -465,27 +499,7 @@ impl DueReminders {
     async fn book(url: &str, dir: &std::path::Path, count: usize) -> DueReminders {
         use contracts::proto::calendar::v1 as cal;
         messages::set_default(messages::Language::En);
-        let store: Arc<dyn EventStore> = Arc::new(
-            eventlog::postgres::PostgresStore::open(url)
-                .await
-                .expect("store"),
-        );
-        let master = contracts::MasterKey::generate().expect("key");
-        master
-            .write_new_file(&dir.join("master.key"))
-            .expect("key file");
-        let vault = contracts::Vault::open(master, Arc::clone(&store))
-            .await
-            .expect("vault");
-        // Everything happens in the daytime of the tests' day (no SMS
-        // leaves at night, and a booking's confirmation is sent only soon
-        // after it): the bookings here, and the processes' clocks, which
-        // start where this one is when they start.
-        let clock: Arc<dyn eventlog::Clock> =
-            eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
-        let state =
-            creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), dir, "all")
-                .await;
+        let (store, clock, state) = services_in_the_daytime(url, dir).await;
         let now = clock.now();
         let acting = api::Acting::system("test", now);
         let site = state
@@ -1141,24 +1155,7 @@ async fn a_waiting_list_offerer_killed_with_sigkill_leaves_each_freed_place_held
     let Some((db, dir)) = scratch().await else {
         return;
     };
-    let store: Arc<dyn EventStore> = Arc::new(
-        eventlog::postgres::PostgresStore::open(&db.url)
-            .await
-            .expect("store"),
-    );
-    let master = contracts::MasterKey::generate().expect("key");
-    master
-        .write_new_file(&dir.join("master.key"))
-        .expect("key file");
-    let vault = contracts::Vault::open(master, Arc::clone(&store))
-        .await
-        .expect("vault");
-    // Offers are made in the daytime: the processes' clocks start there.
-    let clock: Arc<dyn eventlog::Clock> =
-        eventlog::RunningClock::new(creneau_tests::daytime_from(creneau_tests::test_now()));
-    let state =
-        creneau_tests::services_over(Arc::clone(&store), vault, Arc::clone(&clock), &dir, "all")
-            .await;
+    let (store, clock, state) = services_in_the_daytime(&db.url, &dir).await;
     let now = clock.now();
     let acting = api::Acting::system("test", now);
     let site = state

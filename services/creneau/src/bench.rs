@@ -423,3 +423,31 @@ impl Drop for BenchDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Every service over a new SQLite log in `dir`, on the machine's clock,
+/// with a new master key and its SMS sent through `sms`.
+pub(crate) async fn bench_state(
+    dir: &std::path::Path,
+    sms: impl Into<reminders::Senders>,
+) -> anyhow::Result<crate::server::AppState> {
+    let store: Arc<dyn eventlog::EventStore> =
+        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
+    let vault =
+        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
+    let identity = identity::Identity::new(
+        Arc::clone(&store),
+        vault.clone(),
+        identity::Settings::default(),
+        Arc::new(eventlog::SystemClock),
+    )
+    .await?;
+    crate::server::AppState::open(
+        store,
+        vault,
+        identity,
+        sms,
+        reminders::Settings::default(),
+        None,
+    )
+    .await
+}

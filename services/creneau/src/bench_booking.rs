@@ -168,26 +168,13 @@ async fn run_in(
     args: BookingBenchArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let store: Arc<dyn eventlog::EventStore> =
-        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
-    let vault =
-        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
-    let identity = identity::Identity::new(
-        Arc::clone(&store),
-        vault.clone(),
-        identity::Settings::default(),
-        Arc::new(eventlog::SystemClock),
+    let state = crate::bench::bench_state(
+        dir,
+        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")))
+            as Arc<dyn reminders::sms::SmsProvider>,
     )
     .await?;
-    let state = crate::server::AppState::open(
-        store,
-        vault,
-        identity.clone(),
-        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl"))),
-        reminders::Settings::default(),
-        None,
-    )
-    .await?;
+    let identity = state.identity.clone();
     let staff = identity
         .create_staff(
             &Acting::system("bench", eventlog::Clock::now(&eventlog::SystemClock)),

@@ -88,30 +88,11 @@ async fn run_in(
         let _ = axum::serve(listener, stand_in).await;
     });
 
-    let store: Arc<dyn eventlog::EventStore> =
-        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
-    let vault =
-        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
-    let identity = identity::Identity::new(
-        Arc::clone(&store),
-        vault.clone(),
-        identity::Settings::default(),
-        Arc::new(eventlog::SystemClock),
-    )
-    .await?;
     let client =
         reminders::sms::http_client(Duration::from_secs(10)).map_err(anyhow::Error::msg)?;
     let provider: Arc<dyn reminders::sms::SmsProvider> =
         Arc::new(reminders::sms::Webhook::new(client, &url, "bench-secret"));
-    let state = crate::server::AppState::open(
-        store,
-        vault,
-        identity,
-        Arc::clone(&provider),
-        reminders::Settings::default(),
-        None,
-    )
-    .await?;
+    let state = crate::bench::bench_state(dir, Arc::clone(&provider)).await?;
 
     // The service's clock: tomorrow at 07:00, when it schedules every
     // confirmation for 08:00 (no SMS at night), then 08:00, when they are

@@ -39,25 +39,10 @@ async fn run_in(
     args: WaitlistBenchArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let clock = Arc::new(eventlog::SystemClock);
-    let store: Arc<dyn eventlog::EventStore> =
-        Arc::new(eventlog::sqlite::SqliteStore::open(dir.join("bench.db"))?);
-    let vault =
-        contracts::Vault::open(contracts::MasterKey::generate()?, Arc::clone(&store)).await?;
-    let identity = identity::Identity::new(
-        Arc::clone(&store),
-        vault.clone(),
-        identity::Settings::default(),
-        clock.clone(),
-    )
-    .await?;
-    let state = crate::server::AppState::open(
-        Arc::clone(&store),
-        vault.clone(),
-        identity.clone(),
-        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl"))),
-        reminders::Settings::default(),
-        None,
+    let state = crate::bench::bench_state(
+        dir,
+        Arc::new(reminders::sms::Outbox::new(dir.join("sms.jsonl")))
+            as Arc<dyn reminders::sms::SmsProvider>,
     )
     .await?;
     let now = eventlog::Clock::now(&eventlog::SystemClock);
@@ -160,11 +145,11 @@ async fn run_in(
     )?;
 
     let other = appointments::Appointments::new(
-        Arc::clone(&store),
-        Arc::new(identity.clone()),
-        vault,
+        Arc::clone(&state.store),
+        Arc::new(state.identity.clone()),
+        state.vault.clone(),
         appointments::Settings::default(),
-        clock,
+        Arc::clone(&state.clock),
     )
     .await?;
     let started = Instant::now();

@@ -687,8 +687,8 @@ fn check_list(
     Ok(list_of(r.site, r.reason, r.workshop))
 }
 
-/// A workshop's sessions with a place one can enrol in now (for a series,
-/// the entry session when every session of it has room).
+/// A workshop's sessions with a place one can enrol in now. A series has
+/// none to offer (it has no list: it is followed from its first session).
 fn workshop_places(
     m: &Model,
     settings: &super::Settings,
@@ -696,30 +696,21 @@ fn workshop_places(
     now: DateTime<Utc>,
 ) -> Result<Vec<decide::SeriesSession>, AppointmentError> {
     let today = contracts::time::local_date(now);
-    let Some(site) = m.calendar.rules.get(&rule).map(|r| r.spec.site) else {
+    let Some(r) = m.calendar.rules.get(&rule) else {
         return Ok(Vec::new());
     };
+    if r.spec.offer.workshop.is_none_or(|w| w.series) {
+        return Ok(Vec::new());
+    }
     let last = today + Days::new(settings.horizon_days);
     let mut out = Vec::new();
-    for p in m.calendar.permanences(Some(site), today, last)? {
-        if p.rule_id != rule
-            || p.status != timetable::Status::Open
-            || p.starts_at < now + settings.notice
+    for p in m.calendar.permanences(Some(r.spec.site), today, last)? {
+        if p.rule_id == rule
+            && p.status == timetable::Status::Open
+            && p.starts_at >= now + settings.notice
+            && has_room(m, &p.permanence_id, p.starts_at, p.ends_at, None)?
         {
-            continue;
-        }
-        let sessions = decide::series_sessions(m, &p.permanence_id)?
-            .unwrap_or_else(|| vec![(p.permanence_id.clone(), p.starts_at, p.ends_at)]);
-        let mut all_free = true;
-        for (id, start, end) in &sessions {
-            all_free &= has_room(m, id, *start, *end, None)?;
-        }
-        if all_free {
-            out.push((p.permanence_id.clone(), p.starts_at, p.ends_at));
-        }
-        if p.workshop.is_some_and(|w| w.series) {
-            // A series is enrolled in from its next session only.
-            break;
+            out.push((p.permanence_id, p.starts_at, p.ends_at));
         }
     }
     Ok(out)

@@ -16,7 +16,12 @@ pub(super) async fn held(web: &Web, ctx: &Ctx, token: &str) -> Result<Held, ApiE
         .resolve_link(token, &ctx.client)
         .await
         .map_err(ApiError::from)?;
-    let booking = web.inner.appointments.get(access.appointment_id).await?;
+    held_from(web, token, access.appointment_id).await
+}
+
+/// The appointment a link resolved to opens.
+async fn held_from(web: &Web, token: &str, id: AppointmentId) -> Result<Held, ApiError> {
+    let booking = web.inner.appointments.get(id).await?;
     let site = site(web, &booking.site.to_string()).await?;
     Ok(Held {
         token: token.to_owned(),
@@ -95,12 +100,20 @@ pub async fn manage_page(
     Path(token): Path<String>,
     Query(q): Query<ManageQuery>,
 ) -> Response {
-    // The link of a place offered from a waiting list, or of the list.
-    if let Some(page) = super::waiting::page_for_link(&web, &ctx, &token, &q).await {
-        return page;
-    }
-    let h = match held(&web, &ctx, &token).await {
+    let access = match web.inner.identity.resolve_link(&token, &ctx.client).await {
+        Ok(a) => a,
+        Err(e) => return link_failure(&web, &ctx, &e.into()).await,
+    };
+    let h = match held_from(&web, &token, access.appointment_id).await {
         Ok(h) => h,
+        // No appointment: the link of a place offered from a waiting
+        // list, or of the list.
+        Err(e @ ApiError::NotFound(_)) => {
+            match super::waiting::page_for(&web, &ctx, &token, access.appointment_id, &q).await {
+                Some(page) => return page,
+                None => return link_failure(&web, &ctx, &e).await,
+            }
+        }
         Err(e) => return link_failure(&web, &ctx, &e).await,
     };
     let ctx = booked_language(&web, ctx, &h.booking).await;

@@ -178,24 +178,15 @@ pub async fn wait_post(
     }
 }
 
-/// What a link opens when it is not an appointment's: an offer not taken
-/// yet, or a waiting-list entry. `None`: an appointment (or nothing).
-pub(super) async fn page_for_link(
+/// What a link resolved to `id` opens when it is not an appointment's: an
+/// offer not taken yet, or a waiting-list entry. `None`: neither.
+pub(super) async fn page_for(
     web: &Web,
     ctx: &Ctx,
     token: &str,
+    id: AppointmentId,
     q: &ManageQuery,
 ) -> Option<Response> {
-    let access = web
-        .inner
-        .identity
-        .resolve_link(token, &ctx.client)
-        .await
-        .ok()?;
-    let id = access.appointment_id;
-    if web.inner.appointments.get(id).await.is_ok() {
-        return None;
-    }
     let (form, cookie) = form_token(web, ctx);
     let w = ctx.w;
     if let Ok(h) = web.inner.appointments.offer(id).await {
