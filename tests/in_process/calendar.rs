@@ -279,7 +279,7 @@ async fn a_mediator_reads_their_permanences_as_json_and_in_their_phone_calendar(
 }
 
 #[tokio::test]
-async fn the_openapi_document_lists_every_declared_route() {
+async fn the_openapi_document_describes_every_api_route_and_no_page() {
     let t = TestApp::new().await;
     let doc = t.send(Call::get("/api/openapi.json")).await;
     assert_eq!(doc.status, StatusCode::OK);
@@ -288,12 +288,74 @@ async fn the_openapi_document_lists_every_declared_route() {
     let rules = creneau::server::routes(t.state.clone()).rules().to_vec();
     for rule in &rules {
         let method = rule.verb.method().as_str().to_lowercase();
+        let operation = &doc["paths"][rule.path][&method];
+        if rule.door == api::Door::Page {
+            assert!(
+                operation.is_null(),
+                "the page {method} {} is listed",
+                rule.path
+            );
+            continue;
+        }
         assert!(
-            doc["paths"][rule.path][&method].is_object(),
-            "{method} {} missing",
+            rule.doc.is_some(),
+            "{method} {} says nothing of what it reads and answers",
             rule.path
         );
+        let responses = operation["responses"].as_object().expect("responses");
+        assert!(
+            responses.keys().any(|k| k.starts_with('2')),
+            "{method} {}: no success answer",
+            rule.path
+        );
+        for (status, response) in responses {
+            assert!(
+                response["content"].is_null()
+                    || response["content"]
+                        .as_object()
+                        .is_some_and(|c| c.values().all(|m| m["schema"].is_object())),
+                "{method} {} {status}: content without a schema",
+                rule.path
+            );
+        }
+        if ["post", "put"].contains(&method.as_str()) && rule.path.starts_with("/api/v1/") {
+            // A body is described where one is read.
+            let reads =
+                operation["requestBody"]["content"]["application/json"]["schema"].is_object();
+            let takes_none = responses
+                .keys()
+                .any(|k| k == "204" || k == "201" || k == "200");
+            assert!(reads || takes_none, "{method} {}", rule.path);
+        }
     }
+    // The booking's body and answer, as a client generator sees them.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        doc["paths"]["/api/v1/appointments"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/BookBody"
+    );
+    assert_eq!(
+        schemas["BookBody"]["required"],
+        json!(["site", "start", "reason", "resident"])
+    );
+    assert_eq!(schemas["BookBody"]["additionalProperties"], json!(false));
+    assert_eq!(
+        doc["paths"]["/api/v1/appointments"]["post"]["responses"]["201"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/AppointmentShown"
+    );
+    assert_eq!(
+        schemas["ErrorBody"]["required"],
+        json!(["error", "message"])
+    );
+    assert!(
+        doc["paths"]["/api/v1/availability"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .any(|p| p["name"] == "reason" && p["in"] == "query" && p["required"] == true)
+    );
     assert_eq!(
         doc["paths"]["/api/v1/staff"]["post"]["x-roles"],
         json!(["admin"])

@@ -188,7 +188,7 @@ async fn a_workshop_series_is_confirmed_once_reminded_before_each_session_and_ca
         .await
         .json()[0]
         .clone();
-    let sessions = entry["series"].as_array().map_or(0, Vec::len);
+    let sessions = entry["series_sessions"].as_array().map_or(0, Vec::len);
     assert!(sessions >= 2, "{entry}");
     let made = t
         .send(Call::post("/api/v1/appointments").json(json!({

@@ -641,7 +641,7 @@ async fn a_series_is_one_enrolment_cancelled_whole_and_completed_at_its_threshol
     );
     assert_eq!(open_ended.json()["field"], "valid_until");
 
-    let dates = entry["series"].as_array().expect("dates").len();
+    let dates = entry["series_sessions"].as_array().expect("dates").len();
     assert!((2..=4).contains(&dates), "{entry}");
     // A series has no waiting list: it is followed from its start.
     let rule = entry["permanence_id"]
@@ -663,7 +663,7 @@ async fn a_series_is_one_enrolment_cancelled_whole_and_completed_at_its_threshol
     );
     assert_eq!(waiting.json()["field"], "workshop");
     let start = entry["starts_at"].as_str().expect("start").to_owned();
-    assert_eq!(entry["series"][0], start.as_str());
+    assert_eq!(entry["series_sessions"][0], start.as_str());
     let enrol = |name: &str, phone: &str| {
         Call::post("/api/v1/appointments").json(enrolment(&site, &start, name, phone))
     };
@@ -770,7 +770,7 @@ async fn a_series_is_one_enrolment_cancelled_whole_and_completed_at_its_threshol
 async fn places_of_a_series_cut_short_by_a_crash_are_cancelled_at_the_next_sweep() {
     let t = TestApp::new().await;
     let (site, _, entry) = site_with_series(&t, 8).await;
-    let dates = entry["series"].as_array().expect("dates").clone();
+    let dates = entry["series_sessions"].as_array().expect("dates").clone();
     let last = dates
         .last()
         .and_then(Value::as_str)

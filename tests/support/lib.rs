@@ -9,6 +9,7 @@
 //!   webhook's documented API.
 
 pub mod browser;
+pub mod contract;
 pub mod faults;
 pub mod sms_stand_in;
 pub mod smtp;
@@ -443,7 +444,50 @@ impl TestApp {
         &self.state.identity
     }
 
+    /// The app's OpenAPI document, as a contract to hold answers to
+    /// (one per distinct document, shared by the tests of the process).
+    async fn contract(&self) -> Arc<contract::Contract> {
+        static CONTRACTS: std::sync::Mutex<Vec<(String, Arc<contract::Contract>)>> =
+            std::sync::Mutex::new(Vec::new());
+        let request = Request::builder()
+            .uri("/api/openapi.json")
+            .body(Body::empty())
+            .expect("request");
+        let response = self.app().oneshot(request).await.expect("response");
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let mut known = CONTRACTS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, c)) = known.iter().find(|(d, _)| *d == text) {
+            return Arc::clone(c);
+        }
+        let c = Arc::new(contract::Contract::new(
+            serde_json::from_str(&text).expect("the OpenAPI document is JSON"),
+        ));
+        known.push((text, Arc::clone(&c)));
+        c
+    }
+
+    /// Sends `call` through the whole app. An answer of the API is held
+    /// to its OpenAPI document (see [`contract`]).
     pub async fn send(&self, call: Call) -> Reply {
+        let method = call.method.clone();
+        let uri = call.path.clone();
+        let reply = self.send_unchecked(call).await;
+        let path = uri.split('?').next().unwrap_or_default();
+        if path.starts_with("/api/")
+            || path.starts_with("/ics/")
+            || ["/healthz", "/readyz", "/metrics"].contains(&path)
+        {
+            self.contract()
+                .await
+                .check(&method, &uri, reply.status, &reply.headers, &reply.body);
+        }
+        reply
+    }
+
+    async fn send_unchecked(&self, call: Call) -> Reply {
         let response = self.app().oneshot(call.build()).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::openapi::Doc;
 use async_trait::async_trait;
 use axum::RequestExt as _;
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
@@ -35,14 +36,29 @@ pub struct Grant {
     pub site: Option<SiteId>,
 }
 
+/// A grant as the API writes it.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Grant")]
+struct GrantShown<'a> {
+    /// `reception`, `mediator`, `it_helper`, `coordinator` or `admin`.
+    role: &'a str,
+    /// None: every site.
+    site_id: Option<SiteId>,
+}
+
+impl schemars::JsonSchema for Grant {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        GrantShown::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        GrantShown::json_schema(generator)
+    }
+}
+
 impl Serialize for Grant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Shown<'a> {
-            role: &'a str,
-            site_id: Option<SiteId>,
-        }
-        Shown {
+        GrantShown {
             role: role_name(self.role),
             site_id: self.site,
         }
@@ -312,6 +328,8 @@ pub struct Rule {
     pub need: Need,
     pub door: Door,
     pub twin: Twin,
+    /// What it reads and answers, for the OpenAPI document.
+    pub doc: Option<Doc>,
 }
 
 /// A router that cannot take a route without its rule.
@@ -362,6 +380,14 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// Says what the route just added reads and answers.
+    pub fn doc(mut self, doc: Doc) -> Self {
+        if let Some(last) = self.rules.last_mut() {
+            last.doc = Some(doc);
+        }
+        self
+    }
+
     fn add<H, T>(
         mut self,
         verb: Verb,
@@ -381,6 +407,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
             need,
             door,
             twin: Twin::Unsaid,
+            doc: None,
         });
         self
     }

@@ -173,11 +173,13 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let code = self.code();
-        let body = match &self {
-            ApiError::Invalid { field, .. } => {
-                serde_json::json!({ "error": code, "message": message, "field": field })
-            }
-            _ => serde_json::json!({ "error": code, "message": message }),
+        let body = ErrorBody {
+            error: code,
+            message,
+            field: match &self {
+                ApiError::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            },
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::TooMany { retry_after, .. } = &self
@@ -198,6 +200,33 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(header::ALLOW, v);
         }
         response
+    }
+}
+
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(example = ErrorBody::example())]
+pub struct ErrorBody {
+    /// What went wrong, for programs: `bad_request`, `invalid`,
+    /// `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `too_many_attempts`, `method_not_allowed`, `too_large`,
+    /// `unavailable`, `internal` (and `slot_taken` for a booking).
+    pub error: &'static str,
+    /// What went wrong and what to do, for people, in the request's
+    /// language.
+    pub message: String,
+    /// With `invalid`: the field that holds the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    fn example() -> ErrorBody {
+        ErrorBody {
+            error: "invalid",
+            message: "phone: this is not a phone number; write it as 06 12 34 56 78".into(),
+            field: Some("phone".into()),
+        }
     }
 }
 

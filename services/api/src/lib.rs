@@ -49,12 +49,13 @@ pub use contracts::Acting;
 pub use contracts::{parse_role, role_name};
 pub use correlation::{CORRELATION_HEADER, CorrelationId, Now};
 pub use error::{
-    ApiError, ApiJson, ApiQuery, MAX_BODY, chain, json_body, path_id, too_large, uniform_errors,
+    ApiError, ApiJson, ApiQuery, ErrorBody, MAX_BODY, chain, json_body, path_id, too_large,
+    uniform_errors,
 };
 pub use headers::security_headers;
 pub use lease::{Holder, Lease, LeaseError, holder_of};
 pub use limits::{
     Claims, ClientIp, Lockout, MAX_KEYS, RateLimiter, client_ip, try_again, wait_words,
 };
-pub use openapi::openapi;
+pub use openapi::{Body, Doc, openapi};
 pub use signing::{sign, verify};

@@ -8,7 +8,7 @@ use eventlog::{AppendError, StoreError};
 use serde::Serialize;
 
 /// A free time offered instead of one that is taken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Available {
     pub start: DateTime<chrono::FixedOffset>,
     pub end: DateTime<chrono::FixedOffset>,

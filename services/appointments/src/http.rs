@@ -5,16 +5,16 @@
 use std::sync::Arc;
 
 use api::{
-    ApiError, ApiJson, CorrelationId, FRONT_DESK, MaybeStaff, Need, Now, Principal, Routes, Verb,
-    path_id,
+    ApiError, ApiJson, CorrelationId, Doc, FRONT_DESK, MaybeStaff, Need, Now, Principal, Routes,
+    Verb, path_id,
 };
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use contracts::{AppointmentId, Language, Party, Reason, SiteId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::error::AppointmentError;
 use crate::model::Booking;
@@ -33,19 +33,41 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
     use Verb::{Get, Post};
     Routes::new()
         .route(Get, "/api/v1/availability", Public, availability_get)
+        .doc(
+            Doc::new("Free times to book, by permanence and day")
+                .query::<AvailabilityQuery>()
+                .ok::<Vec<crate::Available>>(),
+        )
         .route(Get, "/api/v1/workshops", Public, workshops_get)
+        .doc(
+            Doc::new("Workshop sessions ahead, with their places left")
+                .query::<WorkshopsQuery>()
+                .ok::<Vec<crate::Session>>(),
+        )
         .route(Post, "/api/v1/appointments", Optional, appointments_create)
+        .doc(
+            Doc::new("Book an appointment (or a workshop place)")
+                .body::<BookBody>()
+                .created::<AppointmentShown>()
+                .also::<SlotTaken>(409),
+        )
         .route(
             Get,
             "/api/v1/appointments/{appointment_id}",
             ResidentLink,
             appointments_get,
         )
+        .doc(Doc::new("One appointment").ok::<AppointmentShown>())
         .route(
             Post,
             "/api/v1/appointments/{appointment_id}/cancel",
             ResidentLink,
             appointments_cancel,
+        )
+        .doc(
+            Doc::new("Cancel an appointment")
+                .optional_body::<CancelBody>()
+                .empty(204),
         )
         .route(
             Post,
@@ -53,11 +75,21 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             ResidentLink,
             appointments_reschedule,
         )
+        .doc(
+            Doc::new("Move an appointment to another free time")
+                .body::<RescheduleBody>()
+                .ok::<AppointmentShown>()
+                .also::<SlotTaken>(409),
+        )
         .route(
             Post,
             "/api/v1/appointments/{appointment_id}/{step}",
             Staff(FRONT_DESK),
             appointments_step,
+        )
+        .doc(
+            Doc::new("Move an appointment along its day: arrived, started, done, no-show, excused")
+                .ok::<AppointmentShown>(),
         )
         .route(
             Get,
@@ -65,11 +97,17 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             day_list_get,
         )
+        .doc(Doc::new("A permanence's appointments, in time order").ok::<Vec<AppointmentShown>>())
         .route(
             Get,
             "/api/v1/residents/search",
             Staff(FRONT_DESK),
             residents_search,
+        )
+        .doc(
+            Doc::new("Find residents by phone or name, with their appointments")
+                .query::<SearchQuery>()
+                .ok::<Vec<ResidentFound>>(),
         )
         .route(
             Get,
@@ -77,11 +115,21 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             queue_get,
         )
+        .doc(
+            Doc::new("A drop-in permanence's queue")
+                .query::<QueueQuery>()
+                .ok::<Vec<TicketShown>>(),
+        )
         .route(
             Post,
             "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue",
             Staff(FRONT_DESK),
             queue_arrive,
+        )
+        .doc(
+            Doc::new("A visitor arrives at a drop-in permanence: their ticket")
+                .body::<ArriveBody>()
+                .created::<TicketShown>(),
         )
         .route(
             Get,
@@ -89,23 +137,38 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             queue_live,
         )
+        .doc(
+            Doc::new("The queue as it changes (server-sent events)")
+                .query::<QueueQuery>()
+                .content(
+                    "text/event-stream",
+                    "One `queue` event with the whole queue (as GET …/queue answers it) at once and on every change.",
+                ),
+        )
         .route(
             Post,
             "/api/v1/sites/{site_id}/permanences/{permanence_id}/queue/{ticket_id}/{step}",
             Staff(FRONT_DESK),
             queue_step,
         )
+        .doc(Doc::new("Move a ticket along: call, serve, done, gone").ok::<TicketShown>())
         .route(
             Get,
             "/api/v1/visits/{visit_id}/requests",
             Staff(FRONT_DESK),
             requests_get,
         )
+        .doc(Doc::new("What a visit was about").ok::<Vec<RequestBody>>())
         .route(
             Verb::Put,
             "/api/v1/visits/{visit_id}/requests",
             Staff(FRONT_DESK),
             requests_put,
+        )
+        .doc(
+            Doc::new("Record what a visit was about")
+                .body::<RequestsBody>()
+                .ok::<Vec<RequestBody>>(),
         )
         .route(
             Get,
@@ -113,38 +176,58 @@ pub fn routes(appointments: Appointments, public_url: &str) -> Routes {
             Staff(FRONT_DESK),
             orientations_get,
         )
+        .doc(Doc::new("Where a visit oriented the resident").ok::<Vec<OrientationBody>>())
         .route(
             Post,
             "/api/v1/visits/{visit_id}/orientations",
             Staff(FRONT_DESK),
             orientations_post,
         )
+        .doc(
+            Doc::new("Orient the resident of a visit (and enrol them in a workshop session)")
+                .body::<OrientationBody>()
+                .created::<OrientedShown>(),
+        )
         .route(Post, "/api/v1/waitlists", Optional, waitlists_join)
+        .doc(
+            Doc::new("Join a waiting list")
+                .body::<JoinBody>()
+                .created::<EntryShown>(),
+        )
         .route(Get, "/api/v1/waitlists", Staff(FRONT_DESK), waitlists_get)
+        .doc(
+            Doc::new("Who waits at a site, list by list, in order")
+                .query::<WaitlistsQuery>()
+                .ok::<Vec<EntryShown>>(),
+        )
         .route(
             Get,
             "/api/v1/waitlists/{entry_id}",
             ResidentLink,
             waitlist_entry_get,
         )
+        .doc(Doc::new("One waiting-list entry, its position and its offer").ok::<EntryShown>())
         .route(
             Verb::Delete,
             "/api/v1/waitlists/{entry_id}",
             ResidentLink,
             waitlist_entry_leave,
         )
+        .doc(Doc::new("Leave a waiting list").empty(204))
         .route(
             Post,
             "/api/v1/offers/{offer_id}/take",
             ResidentLink,
             offer_take,
         )
+        .doc(Doc::new("Take the place an offer holds").created::<AppointmentShown>())
         .route(
             Post,
             "/api/v1/offers/{offer_id}/decline",
             ResidentLink,
             offer_decline,
         )
+        .doc(Doc::new("Decline an offer: it goes to the next person").empty(204))
         .with_state(HttpState {
             appointments,
             public_url: Arc::from(public_url.trim_end_matches('/')),
@@ -179,7 +262,7 @@ fn site(raw: &str, field: &'static str) -> Result<SiteId, ApiError> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AvailabilityQuery {
     site: Option<String>,
@@ -219,7 +302,7 @@ fn period(
     Ok((from, days))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WorkshopsQuery {
     site: Option<String>,
@@ -261,7 +344,7 @@ async fn availability_get(
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResidentBody {
     name: String,
@@ -271,7 +354,7 @@ struct ResidentBody {
     language: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BookBody {
     site: String,
@@ -286,14 +369,14 @@ struct BookBody {
     confirmation: Option<ConfirmationBody>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ConfirmationBody {
     challenge: contracts::ports::CodeChallenge,
     code: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct AppointmentShown {
     id: AppointmentId,
     reference: String,
@@ -328,16 +411,26 @@ fn shown(b: &Booking, manage_url: Option<String>) -> AppointmentShown {
     }
 }
 
+/// A time taken meanwhile: the next free times instead.
+#[derive(Serialize, JsonSchema)]
+struct SlotTaken {
+    /// `slot_taken`.
+    error: &'static str,
+    message: String,
+    /// The next free times at the same site for the same reason.
+    alternatives: Vec<crate::Available>,
+}
+
 /// 409 with the next free times, as the contract says.
 fn slot_taken(e: AppointmentError) -> Response {
     match e {
         AppointmentError::SlotTaken { alternatives } => (
             StatusCode::CONFLICT,
-            axum::Json(json!({
-                "error": "slot_taken",
-                "message": messages::say!(crate::MESSAGES, "this-time-was-just-taken"),
-                "alternatives": alternatives,
-            })),
+            axum::Json(SlotTaken {
+                error: "slot_taken",
+                message: messages::say!(crate::MESSAGES, "this-time-was-just-taken"),
+                alternatives,
+            }),
         )
             .into_response(),
         other => ApiError::from(other).into_response(),
@@ -492,7 +585,7 @@ async fn appointments_get(
     Ok(axum::Json(shown(&s.appointments.get(id).await?, None)).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CancelBody {
     reason: Option<String>,
@@ -527,7 +620,7 @@ async fn appointments_cancel(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RescheduleBody {
     start: String,
@@ -615,14 +708,14 @@ async fn day_list_get(
     Ok(axum::Json(shown).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SearchQuery {
     /// A phone number in any common form, or words of a name.
     q: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct ResidentFound {
     resident_id: contracts::ResidentId,
     name: String,
@@ -687,7 +780,7 @@ async fn queue_at(s: &HttpState, site: &str, permanence: &str) -> Result<(), Api
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct TicketShown {
     ticket_id: uuid::Uuid,
     number: u32,
@@ -718,7 +811,7 @@ async fn ticket_shown(s: &HttpState, t: &crate::queue::Ticket) -> TicketShown {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QueueQuery {
     /// `it_helper`: equipment questions only; `mediator`: the others.
@@ -765,7 +858,7 @@ async fn queue_get(
     Ok(axum::Json(queue_list(&s, &permanence, q.for_role.as_deref()).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ArriveBody {
     first_name: Option<String>,
@@ -877,7 +970,7 @@ async fn queue_live(
         .into_response())
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestBody {
     reason: String,
@@ -893,7 +986,7 @@ struct RequestBody {
     autonomy: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestsBody {
     requests: Vec<RequestBody>,
@@ -1029,7 +1122,7 @@ async fn requests_put(
 }
 
 /// One orientation, as the API reads and writes it.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OrientationBody {
     /// `helper` (then `to` is `it_helper` or `mediator`), `partner`
@@ -1046,6 +1139,19 @@ struct OrientationBody {
     /// of the day to take it) rather than enrol at once.
     #[serde(default, skip_serializing)]
     by_sms: bool,
+}
+
+/// An orientation recorded, with the place it gave when it gave one.
+#[derive(Serialize, JsonSchema)]
+struct OrientedShown {
+    #[serde(flatten)]
+    orientation: OrientationBody,
+    /// The workshop place booked (with `session`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    appointment_id: Option<AppointmentId>,
+    /// The place held and offered by SMS (with `session` and `by_sms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offer_id: Option<AppointmentId>,
 }
 
 fn orientation_shown(o: &contracts::proto::appointments::v1::VisitOriented) -> OrientationBody {
@@ -1111,16 +1217,19 @@ async fn orientations_post(
             body.by_sms,
         )
         .await?;
-    let mut shown = serde_json::to_value(orientation_shown(&oriented))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut shown = OrientedShown {
+        orientation: orientation_shown(&oriented),
+        appointment_id: None,
+        offer_id: None,
+    };
     match enrolled {
         Some(crate::Placed::Enrolled(b)) => {
-            shown["appointment_id"] = serde_json::json!(b.booking.id);
-            shown["session"] = serde_json::json!(b.booking.permanence_id);
+            shown.appointment_id = Some(b.booking.id);
+            shown.orientation.session = Some(b.booking.permanence_id.clone());
         }
         Some(crate::Placed::Offered(offer)) => {
-            shown["offer_id"] = serde_json::json!(offer);
-            shown["session"] = serde_json::json!(body.session);
+            shown.offer_id = Some(offer);
+            shown.orientation.session = body.session;
         }
         None => {}
     }
@@ -1168,7 +1277,7 @@ fn language_of(code: Option<&str>) -> Result<Language, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct JoinBody {
     site: String,
@@ -1184,7 +1293,7 @@ struct JoinBody {
 }
 
 /// An entry as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct EntryShown {
     entry_id: uuid::Uuid,
     site: SiteId,
@@ -1204,7 +1313,7 @@ struct EntryShown {
     manage_url: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct OfferShown {
     offer_id: AppointmentId,
     permanence: String,
@@ -1298,7 +1407,7 @@ async fn waitlists_join(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WaitlistsQuery {
     site: String,

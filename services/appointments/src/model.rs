@@ -21,7 +21,7 @@ pub fn booking_stream(permanence_id: &str) -> Result<StreamName, AppointmentErro
 }
 
 /// Where an appointment is in its day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Booked,

@@ -20,7 +20,7 @@ pub fn queue_stream(permanence_id: &str) -> Result<StreamName, AppointmentError>
     StreamName::of(DROP_IN, permanence_id).map_err(AppointmentError::from)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {
     Waiting,

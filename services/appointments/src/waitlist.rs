@@ -33,7 +33,7 @@ pub fn list_of(site: SiteId, reason: Reason, workshop: Option<RuleId>) -> String
 }
 
 /// Why an entry no longer waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Ended {
     /// The resident (or reception) left the list, or declined the offer.
@@ -60,7 +60,7 @@ pub struct Entry {
     pub hold: Option<AppointmentId>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldState {
     Live,

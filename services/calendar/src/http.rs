@@ -2,15 +2,15 @@
 //! open to all (residents find sites and times), writing needs a
 //! coordinator (or administrator) of the site.
 
-use api::{ApiError, ApiJson, CorrelationId, Need, Now, Principal, Routes, Verb, parse_role};
+use api::{ApiError, ApiJson, CorrelationId, Doc, Need, Now, Principal, Routes, Verb, parse_role};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate};
 use contracts::proto::calendar::v1 as ev;
 use contracts::{Reason, Role, RuleId, SiteId, StaffId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::error::CalendarError;
@@ -28,15 +28,27 @@ pub fn routes(calendar: Calendar) -> Routes {
     use Verb::{Delete, Get, Post, Put};
     Routes::new()
         .route(Get, "/api/v1/sites", Public, sites_list)
+        .doc(Doc::new("Every site").ok::<Vec<SiteShown>>())
         // A new site belongs to no one yet: coordinators of every site open
         // them.
         .route(Post, "/api/v1/sites", Everywhere(COORDINATOR), sites_create)
+        .doc(
+            Doc::new("Open a site")
+                .body::<SiteRequest>()
+                .created::<SiteCreated>(),
+        )
         .route(Get, "/api/v1/sites/{site_id}", Public, sites_get)
+        .doc(Doc::new("One site").ok::<SiteShown>())
         .route(
             Put,
             "/api/v1/sites/{site_id}",
             Staff(COORDINATOR),
             sites_update,
+        )
+        .doc(
+            Doc::new("Change a site's details")
+                .body::<SiteRequest>()
+                .empty(204),
         )
         .route(
             Post,
@@ -44,18 +56,30 @@ pub fn routes(calendar: Calendar) -> Routes {
             Staff(COORDINATOR),
             closures_create,
         )
+        .doc(
+            Doc::new("Close a site for some days")
+                .body::<ClosureRequest>()
+                .created::<ClosureCreated>(),
+        )
         .route(
             Delete,
             "/api/v1/sites/{site_id}/closures/{closure_id}",
             Staff(COORDINATOR),
             closures_delete,
         )
+        .doc(Doc::new("Take a closure back").empty(204))
         .route(Get, "/api/v1/sites/{site_id}/rules", Staff(&[]), rules_list)
+        .doc(Doc::new("A site's permanence rules").ok::<Vec<RuleShown>>())
         .route(
             Post,
             "/api/v1/sites/{site_id}/rules",
             Staff(COORDINATOR),
             rules_create,
+        )
+        .doc(
+            Doc::new("A new permanence rule (or workshop)")
+                .body::<RuleRequest>()
+                .created::<RuleCreated>(),
         )
         .route(
             Put,
@@ -63,11 +87,21 @@ pub fn routes(calendar: Calendar) -> Routes {
             Staff(COORDINATOR),
             rules_update,
         )
+        .doc(
+            Doc::new("Change a permanence rule")
+                .body::<RuleRequest>()
+                .empty(204),
+        )
         .route(
             Delete,
             "/api/v1/sites/{site_id}/rules/{rule_id}",
             Staff(COORDINATOR),
             rules_delete,
+        )
+        .doc(
+            Doc::new("Retire a permanence rule from a day on")
+                .query::<FromQuery>()
+                .empty(204),
         )
         .route(
             Post,
@@ -75,41 +109,76 @@ pub fn routes(calendar: Calendar) -> Routes {
             Staff(COORDINATOR),
             permanences_cancel,
         )
+        .doc(
+            Doc::new("Cancel one permanence")
+                .body::<CancelRequest>()
+                .empty(204),
+        )
         .route(
             Post,
             "/api/v1/sites/{site_id}/permanences/{permanence_id}/reinstate",
             Staff(COORDINATOR),
             permanences_reinstate,
         )
+        .doc(Doc::new("Hold a cancelled permanence again").empty(204))
         .route(
             Put,
             "/api/v1/sites/{site_id}/permanences/{permanence_id}/staff/{staff_id}",
             Staff(COORDINATOR),
             duty_assign,
         )
+        .doc(Doc::new("Put a staff member on duty").empty(204))
         .route(
             Delete,
             "/api/v1/sites/{site_id}/permanences/{permanence_id}/staff/{staff_id}",
             Staff(COORDINATOR),
             duty_unassign,
         )
+        .doc(Doc::new("Take a staff member off duty").empty(204))
         .route(Get, "/api/v1/permanences", Public, permanences_list)
+        .doc(
+            Doc::new("Permanences on a range of days")
+                .query::<RangeQuery>()
+                .ok::<Vec<timetable::Permanence>>(),
+        )
         .route(
             Get,
             "/api/v1/permanences/{permanence_id}",
             Public,
             permanences_get,
         )
+        .doc(Doc::new("One permanence").ok::<timetable::Permanence>())
         .route(
             Get,
             "/api/v1/permanences/{permanence_id}/slots",
             Public,
             slots_list,
         )
+        .doc(
+            Doc::new("A permanence's appointment times")
+                .query::<ReasonQuery>()
+                .ok::<Vec<timetable::Slot>>(),
+        )
         .route(Get, "/api/v1/me/permanences", Staff(&[]), me_permanences)
+        .doc(
+            Doc::new("The permanences one is on duty at")
+                .query::<RangeQuery>()
+                .ok::<Vec<timetable::Permanence>>(),
+        )
         .route(Get, "/api/v1/calendar/feeds", Staff(&[]), feeds_list)
+        .doc(Doc::new("One's calendar feed addresses").ok::<Feeds>())
         .route(Get, "/ics/sites/{site_id}", Public, ics_site)
+        .doc(
+            Doc::new("A site's permanences as a calendar feed")
+                .query::<TokenQuery>()
+                .content("text/calendar", "An iCalendar feed (RFC 5545)."),
+        )
         .route(Get, "/ics/staff/{staff_id}", Public, ics_staff)
+        .doc(
+            Doc::new("One's duties as a calendar feed")
+                .query::<TokenQuery>()
+                .content("text/calendar", "An iCalendar feed (RFC 5545)."),
+        )
         .with_state(calendar)
 }
 
@@ -121,7 +190,7 @@ fn json<T: Serialize>(value: T) -> Response {
     axum::Json(value).into_response()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct SiteShown {
     site_id: SiteId,
     name: String,
@@ -136,7 +205,45 @@ struct SiteShown {
     partners: Vec<String>,
     /// Send it back with a change, so that a concurrent change is detected.
     version: u64,
-    closures: Vec<serde_json::Value>,
+    closures: Vec<ClosureShown>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ClosureShown {
+    closure_id: Uuid,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    reason: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct SiteCreated {
+    site_id: SiteId,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ClosureCreated {
+    closure_id: Uuid,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct RuleCreated {
+    rule_id: RuleId,
+}
+
+/// Calendar feeds to subscribe to (paths on this server).
+#[derive(Serialize, JsonSchema)]
+struct Feeds {
+    /// One's own duties.
+    mine: String,
+    sites: Vec<SiteFeed>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct SiteFeed {
+    site_id: SiteId,
+    name: String,
+    path: String,
 }
 
 fn site_shown(s: &timetable::SiteView) -> SiteShown {
@@ -156,7 +263,12 @@ fn site_shown(s: &timetable::SiteView) -> SiteShown {
         closures: s
             .closures
             .iter()
-            .map(|(id, c)| json!({"closure_id": id, "first_day": c.first_day, "last_day": c.last_day, "reason": c.reason}))
+            .map(|(id, c)| ClosureShown {
+                closure_id: *id,
+                first_day: c.first_day,
+                last_day: c.last_day,
+                reason: c.reason.clone(),
+            })
             .collect(),
     }
 }
@@ -182,7 +294,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SiteRequest {
     name: String,
@@ -235,7 +347,7 @@ async fn sites_create(
     let id = calendar
         .open_site(&principal.acting(correlation, now), &body.details())
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({ "site_id": id }))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(SiteCreated { site_id: id })).into_response())
 }
 
 async fn sites_update(
@@ -258,7 +370,7 @@ async fn sites_update(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClosureRequest {
     first_day: String,
@@ -288,7 +400,9 @@ async fn closures_create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({ "closure_id": closure })),
+        axum::Json(ClosureCreated {
+            closure_id: closure,
+        }),
     )
         .into_response())
 }
@@ -314,7 +428,7 @@ async fn closures_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct RuleShown {
     rule_id: RuleId,
     site_id: SiteId,
@@ -388,14 +502,14 @@ async fn rules_list(
     Ok(json(rules))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReasonLengthRequest {
     reason: String,
     length_minutes: u32,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OfferRequest {
     #[serde(default)]
@@ -416,7 +530,7 @@ struct OfferRequest {
     workshop: Option<WorkshopRequest>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WorkshopRequest {
     /// A reason's code: `smartphone`, `email`, `introduction`…
@@ -471,7 +585,7 @@ fn workshop_of(w: &WorkshopRequest) -> Result<ev::Workshop, Invalid> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RuleRequest {
     #[serde(default)]
@@ -576,7 +690,7 @@ async fn rules_create(
     let id = calendar
         .create_rule(&principal.acting(correlation, now), &rule)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({ "rule_id": id }))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(RuleCreated { rule_id: id })).into_response())
 }
 
 /// The rule `raw`, checked to be at `site` (a grant for one site opens
@@ -618,8 +732,10 @@ async fn rules_update(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct FromQuery {
+    /// The first day without it (`YYYY-MM-DD`); today when left out.
     from: Option<String>,
 }
 
@@ -654,7 +770,7 @@ async fn permanence_at(
     Ok((rule, day))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CancelRequest {
     reason: String,
@@ -731,7 +847,7 @@ async fn duty_unassign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RangeQuery {
     site_id: Option<String>,
@@ -773,7 +889,7 @@ async fn permanences_get(
     Ok(json(calendar.permanence(&id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReasonQuery {
     reason: Option<String>,
@@ -819,23 +935,26 @@ async fn feeds_list(
         .sites
         .values()
         .filter(|s| principal.may(&[], Some(s.id)))
-        .map(|s| {
-            json!({
-                "site_id": s.id,
-                "name": s.details.name,
-                "path": format!("/ics/sites/{}?token={}", s.id, feed_token(key, "site", &s.id.to_string())),
-            })
+        .map(|s| SiteFeed {
+            site_id: s.id,
+            name: s.details.name.clone(),
+            path: format!(
+                "/ics/sites/{}?token={}",
+                s.id,
+                feed_token(key, "site", &s.id.to_string())
+            ),
         })
         .collect();
     let me = principal.staff_id.to_string();
-    Ok(json(json!({
-        "mine": format!("/ics/staff/{me}?token={}", feed_token(key, "staff", &me)),
-        "sites": sites,
-    })))
+    Ok(json(Feeds {
+        mine: format!("/ics/staff/{me}?token={}", feed_token(key, "staff", &me)),
+        sites,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct TokenQuery {
+    /// The feed's token, from GET /api/v1/calendar/feeds.
     token: Option<String>,
 }
 

@@ -15,7 +15,9 @@ pub trait MailOut: Send + Sync {
 /// What the booking form keeps between a booking code sent by SMS and the
 /// code typed back: the code itself is never stored; the challenge carries
 /// its expiry and an HMAC that any process can check.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct CodeChallenge {
     pub challenge_id: uuid::Uuid,
     pub expires_at: chrono::DateTime<chrono::Utc>,

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::{AccessPolicy, ApiError, CORRELATION_HEADER, CorrelationId, Need, Routes, Rule, Verb};
+use api::{
+    AccessPolicy, ApiError, CORRELATION_HEADER, CorrelationId, Doc, Need, Routes, Rule, Verb,
+};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -284,14 +286,27 @@ pub fn routes(state: AppState) -> Routes {
     }
     let own: Routes<AppState> = Routes::new()
         .route(Get, "/healthz", Public, health_get)
+        .doc(Doc::new("The process answers").content("text/plain", "`ok`."))
         .route(Get, "/readyz", Public, ready_get)
-        .route(Get, "/metrics", Public, metrics_get);
+        .doc(
+            Doc::new("Every model caught up with the log, and who holds each lease")
+                .ok::<ReadyAnswer>()
+                .also::<ReadyAnswer>(503),
+        )
+        .route(Get, "/metrics", Public, metrics_get)
+        .doc(
+            Doc::new("Prometheus metrics")
+                .content("text/plain", "The Prometheus text format (version 0.0.4)."),
+        );
+    let openapi_doc = Doc::new("This document")
+        .content("application/json", "The OpenAPI 3.1 document of the API.");
     let openapi = Rule {
         verb: Get,
         path: "/api/openapi.json",
         need: Public,
         door: api::Door::Api,
         twin: api::Twin::Unsaid,
+        doc: Some(openapi_doc),
     };
     // The document lists every route, its own included.
     let mut rules = own.rules().to_vec();
@@ -302,6 +317,7 @@ pub fn routes(state: AppState) -> Routes {
         let document = Arc::clone(&document);
         async move { axum::Json((*document).clone()) }
     })
+    .doc(openapi_doc)
     .with_state(state)
     .merge(services)
 }
@@ -353,8 +369,7 @@ const READY_WAIT: Duration = Duration::from_secs(2);
 /// happen once, whether a process holds its lease: a process can be ready
 /// while nobody sends reminders, and says so.
 async fn ready_get(State(state): State<AppState>) -> Response {
-    use serde_json::json;
-    let unavailable = |body: serde_json::Value| {
+    let unavailable = |body: ReadyAnswer| {
         (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
@@ -365,14 +380,14 @@ async fn ready_get(State(state): State<AppState>) -> Response {
     let head = match tokio::time::timeout(READY_WAIT, state.store.head()).await {
         Ok(Ok(p)) => p.0,
         Ok(Err(e)) => {
-            return unavailable(
-                json!({"ready": false, "store": format!("the event store did not answer: {e}")}),
-            );
+            return unavailable(ReadyAnswer::store_down(format!(
+                "the event store did not answer: {e}"
+            )));
         }
         Err(_) => {
-            return unavailable(
-                json!({"ready": false, "store": "the event store did not answer within 2 s"}),
-            );
+            return unavailable(ReadyAnswer::store_down(
+                "the event store did not answer within 2 s".to_owned(),
+            ));
         }
     };
     let mut ready = true;
@@ -388,12 +403,12 @@ async fn ready_get(State(state): State<AppState>) -> Response {
         let folded = state.readiness.folded_to(service);
         let caught_up = error.is_none() && folded.is_some_and(|f| f >= head);
         ready &= caught_up;
-        services.push(json!({
-            "service": service.name(),
-            "caught_up": caught_up,
-            "behind": head.saturating_sub(folded.unwrap_or(0)),
-            "error": error,
-        }));
+        services.push(ServiceReadyAnswer {
+            service: service.name(),
+            caught_up,
+            behind: head.saturating_sub(folded.unwrap_or(0)),
+            error,
+        });
     }
     let now = state.clock.now();
     let mut singletons = Vec::new();
@@ -415,26 +430,71 @@ async fn ready_get(State(state): State<AppState>) -> Response {
             ),
             Err(e) => (None, Some(format!("the lease could not be read: {e}"))),
         };
-        singletons.push(json!({
-            "work": work,
-            "service": service.name(),
-            "runs_here": state.services.runs(service),
-            "held_by": held_by,
-            "note": note,
-        }));
+        singletons.push(Singleton {
+            work,
+            service: service.name(),
+            runs_here: state.services.runs(service),
+            held_by,
+            note,
+        });
     }
-    let body = json!({
-        "ready": ready,
-        "store": "ok",
-        "head": head,
-        "services": services,
-        "singletons": singletons,
-    });
+    let body = ReadyAnswer {
+        ready,
+        store: "ok".to_owned(),
+        head: Some(head),
+        services,
+        singletons,
+    };
     if ready {
         axum::Json(body).into_response()
     } else {
         unavailable(body)
     }
+}
+
+/// Whether the process answers with every model caught up (200) or not
+/// yet (503).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct ReadyAnswer {
+    ready: bool,
+    /// `ok`, or why the event store did not answer.
+    store: String,
+    /// The log's last position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<u64>,
+    services: Vec<ServiceReadyAnswer>,
+    /// Work that one process of all does at a time, and who holds it.
+    singletons: Vec<Singleton>,
+}
+
+impl ReadyAnswer {
+    fn store_down(store: String) -> Self {
+        ReadyAnswer {
+            ready: false,
+            store,
+            head: None,
+            services: Vec::new(),
+            singletons: Vec::new(),
+        }
+    }
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct ServiceReadyAnswer {
+    service: &'static str,
+    caught_up: bool,
+    /// Positions of the log its model may still have to read.
+    behind: u64,
+    error: Option<String>,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Singleton {
+    work: &'static str,
+    service: &'static str,
+    runs_here: bool,
+    held_by: Option<String>,
+    note: Option<String>,
 }
 
 async fn metrics_get(State(state): State<AppState>) -> Response {

@@ -20,7 +20,7 @@ pub enum Subject {
     Resident(ResidentId),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub position: u64,
     pub at: DateTime<Utc>,

@@ -1,7 +1,7 @@
 //! The identity service's HTTP API, every route declared with its need.
 
 use api::{
-    ApiError, ApiJson, ClientIp, CorrelationId, Grant, Need, Now, Principal, Routes, Verb,
+    ApiError, ApiJson, ClientIp, CorrelationId, Doc, Grant, Need, Now, Principal, Routes, Verb,
     parse_role, path_id, role_name,
 };
 use axum::extract::{Path, State};
@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use contracts::{Language, ResidentId, Role, SiteId, StaffId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::Subject;
@@ -28,25 +28,56 @@ pub fn routes(identity: Identity) -> Routes {
     use Verb::{Delete, Get, Post, Put};
     Routes::new()
         .route(Post, "/api/v1/session", Public, session_create)
+        .doc(
+            Doc::new("Sign in: a session cookie, and the CSRF token to send with it")
+                .body::<SignIn>()
+                .created::<Me>(),
+        )
         .route(Get, "/api/v1/session", Staff(&[]), session_get)
+        .doc(Doc::new("Who is signed in, with their roles").ok::<Me>())
         .route(Delete, "/api/v1/session", Staff(&[]), session_delete)
+        .doc(Doc::new("Sign out").empty(204))
         .route(Put, "/api/v1/session/password", Staff(&[]), password_update)
+        .doc(
+            Doc::new("Change one's own password")
+                .body::<PasswordChange>()
+                .empty(204),
+        )
         .route(Get, "/api/v1/tokens", Staff(&[]), tokens_list)
+        .doc(Doc::new("One's API tokens").ok::<Vec<TokenShown>>())
         .route(Post, "/api/v1/tokens", Staff(&[]), tokens_create)
+        .doc(
+            Doc::new("A new API token, shown once")
+                .body::<TokenRequest>()
+                .created::<TokenIssued>(),
+        )
         .route(
             Delete,
             "/api/v1/tokens/{token_id}",
             Staff(&[]),
             tokens_delete,
         )
+        .doc(Doc::new("Revoke an API token").empty(204))
         .route(Get, "/api/v1/staff", Admin, staff_list)
+        .doc(Doc::new("Every staff account").ok::<Vec<StaffShown>>())
         .route(Post, "/api/v1/staff", Admin, staff_create)
+        .doc(
+            Doc::new("A new staff account")
+                .body::<StaffRequest>()
+                .created::<StaffCreated>(),
+        )
         .route(Get, "/api/v1/staff/{staff_id}", Admin, staff_get)
+        .doc(Doc::new("One staff account").ok::<StaffShown>())
         .route(
             Post,
             "/api/v1/staff/{staff_id}/grants",
             Admin,
             grants_create,
+        )
+        .doc(
+            Doc::new("Give a staff member a role")
+                .body::<GrantRequest>()
+                .empty(204),
         )
         .route(
             Delete,
@@ -54,11 +85,17 @@ pub fn routes(identity: Identity) -> Routes {
             Admin,
             grants_delete,
         )
+        .doc(Doc::new("Take a role back").query::<SiteQuery>().empty(204))
         .route(
             Post,
             "/api/v1/staff/{staff_id}/password",
             Admin,
             staff_password_reset,
+        )
+        .doc(
+            Doc::new("Set a staff member's password (or generate one)")
+                .optional_body::<PasswordReset>()
+                .ok::<PasswordSet>(),
         )
         .route(
             Post,
@@ -66,12 +103,23 @@ pub fn routes(identity: Identity) -> Routes {
             Admin,
             staff_disable,
         )
+        .doc(
+            Doc::new("Disable a staff account")
+                .optional_body::<DisableRequest>()
+                .empty(204),
+        )
         .route(Post, "/api/v1/staff/{staff_id}/enable", Admin, staff_enable)
+        .doc(Doc::new("Enable a staff account again").empty(204))
         .route(
             Post,
             "/api/v1/residents",
             Staff(FRONT_DESK),
             residents_create,
+        )
+        .doc(
+            Doc::new("Register a resident")
+                .body::<ResidentRequest>()
+                .created::<ResidentCreated>(),
         )
         .route(
             Get,
@@ -79,17 +127,24 @@ pub fn routes(identity: Identity) -> Routes {
             Staff(FRONT_DESK),
             residents_get,
         )
+        .doc(Doc::new("A resident's details (the read is audited)").ok::<crate::ResidentDetails>())
         .route(
             Delete,
             "/api/v1/residents/{resident_id}",
             Admin,
             residents_delete,
         )
+        .doc(Doc::new("Erase a resident's personal data").ok::<crate::Erasure>())
         .route(
             Post,
             "/api/v1/residents/{resident_id}/merge",
             Staff(FRONT_DESK),
             residents_merge,
+        )
+        .doc(
+            Doc::new("Merge a duplicate record into this resident")
+                .body::<MergeBody>()
+                .empty(204),
         )
         .route(
             Post,
@@ -97,21 +152,42 @@ pub fn routes(identity: Identity) -> Routes {
             Admin,
             residents_unmerge,
         )
+        .doc(Doc::new("Undo a merge").body::<UnmergeBody>().empty(204))
         .route(
             Get,
             "/api/v1/residents/{resident_id}/export",
             Admin,
             residents_export,
         )
+        .doc(
+            Doc::new("Everything held on a resident (the read is audited)")
+                .ok::<crate::ResidentExport>(),
+        )
         .route(Post, "/api/v1/password-resets", Public, resets_create)
+        .doc(
+            Doc::new("Ask for a password reset e-mail")
+                .body::<ResetRequest>()
+                .empty(202),
+        )
         .route(
             Post,
             "/api/v1/password-resets/confirm",
             Public,
             resets_confirm,
         )
+        .doc(
+            Doc::new("Set a new password with the e-mail's code")
+                .body::<ResetConfirm>()
+                .empty(204),
+        )
         .route(Get, "/api/v1/audit", Admin, audit_get)
+        .doc(
+            Doc::new("Who did what, for a staff member or a resident")
+                .query::<AuditQuery>()
+                .ok::<Vec<crate::AuditEntry>>(),
+        )
         .route(Get, "/api/v1/links/{token}", Public, links_get)
+        .doc(Doc::new("What a manage link opens").ok::<LinkOpened>())
         .with_state(identity)
 }
 
@@ -129,7 +205,7 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Me {
     staff_id: StaffId,
     display_name: String,
@@ -148,7 +224,7 @@ fn me(p: &Principal) -> Me {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
     email: String,
@@ -203,7 +279,7 @@ async fn session_delete(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     current_password: String,
@@ -232,13 +308,48 @@ async fn password_update(
         .into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct TokenShown {
     token_id: Uuid,
     label: String,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     revoked: bool,
+}
+
+/// A new token: the only time its secret is shown.
+#[derive(Serialize, JsonSchema)]
+struct TokenIssued {
+    token_id: Uuid,
+    /// Send it as `Authorization: Bearer <token>`.
+    token: String,
+    expires_at: DateTime<Utc>,
+    note: &'static str,
+}
+
+/// A new account, and its password when Créneau generated it.
+#[derive(Serialize, JsonSchema)]
+struct StaffCreated {
+    staff_id: StaffId,
+    generated_password: Option<String>,
+}
+
+/// The password Créneau generated, if it did.
+#[derive(Serialize, JsonSchema)]
+struct PasswordSet {
+    generated_password: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ResidentCreated {
+    resident_id: ResidentId,
+}
+
+/// What a manage link opens, until when.
+#[derive(Serialize, JsonSchema)]
+struct LinkOpened {
+    appointment_id: contracts::AppointmentId,
+    expires_at: DateTime<Utc>,
 }
 
 fn tokens_of(staff: &StaffView) -> Vec<TokenShown> {
@@ -266,7 +377,7 @@ async fn tokens_list(
     Ok(axum::Json(tokens_of(staff)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
     label: String,
@@ -291,12 +402,12 @@ async fn tokens_create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({
-            "token_id": issued.token_id,
-            "token": issued.token,
-            "expires_at": issued.expires_at,
-            "note": "this token is shown once: keep it where your program reads it",
-        })),
+        axum::Json(TokenIssued {
+            token_id: issued.token_id,
+            token: issued.token,
+            expires_at: issued.expires_at,
+            note: "this token is shown once: keep it where your program reads it",
+        }),
     )
         .into_response())
 }
@@ -326,7 +437,7 @@ async fn tokens_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct StaffShown {
     staff_id: StaffId,
     email: String,
@@ -356,7 +467,7 @@ async fn staff_list(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantRequest {
     role: String,
@@ -378,7 +489,7 @@ fn grant_of(role: &str, site: Option<&str>) -> Result<Grant, ApiError> {
     Ok(Grant { role, site })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StaffRequest {
     email: String,
@@ -413,10 +524,10 @@ async fn staff_create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({
-            "staff_id": created.staff_id,
-            "generated_password": created.generated_password,
-        })),
+        axum::Json(StaffCreated {
+            staff_id: created.staff_id,
+            generated_password: created.generated_password,
+        }),
     )
         .into_response())
 }
@@ -453,8 +564,10 @@ async fn grants_create(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct SiteQuery {
+    /// The site of the grant; none: the grant for every site.
     site_id: Option<String>,
 }
 
@@ -474,7 +587,7 @@ async fn grants_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordReset {
     password: Option<String>,
@@ -487,16 +600,18 @@ async fn staff_password_reset(
     principal: Principal,
     Path(staff_id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<PasswordSet>, ApiError> {
     let id: StaffId = path_id("staff", &staff_id)?;
     let body: PasswordReset = optional_json(&body)?;
     let generated = identity
         .set_password(&principal.acting(correlation, now), id, body.password)
         .await?;
-    Ok(axum::Json(json!({ "generated_password": generated })))
+    Ok(axum::Json(PasswordSet {
+        generated_password: generated,
+    }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DisableRequest {
     reason: Option<String>,
@@ -534,7 +649,7 @@ async fn staff_enable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResidentRequest {
     first_name: String,
@@ -621,7 +736,7 @@ async fn residents_create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({ "resident_id": id })),
+        axum::Json(ResidentCreated { resident_id: id }),
     )
         .into_response())
 }
@@ -680,7 +795,7 @@ async fn residents_export(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
     staff: Option<String>,
@@ -710,10 +825,10 @@ async fn links_get(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let access = identity.resolve_link(&token, &client).await?;
-    Ok(axum::Json(json!({
-        "appointment_id": access.appointment_id,
-        "expires_at": access.expires_at,
-    }))
+    Ok(axum::Json(LinkOpened {
+        appointment_id: access.appointment_id,
+        expires_at: access.expires_at,
+    })
     .into_response())
 }
 
@@ -731,7 +846,7 @@ pub fn role_names() -> Vec<&'static str> {
     .collect()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
     /// The resident who stands for both from now on.
@@ -762,7 +877,7 @@ async fn residents_merge(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UnmergeBody {
     /// Why the merge was wrong (audited).
@@ -784,7 +899,7 @@ async fn residents_unmerge(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetRequest {
     email: String,
@@ -803,7 +918,7 @@ async fn resets_create(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetConfirm {
     /// From the link sent by email (its `jeton`).

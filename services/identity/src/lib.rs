@@ -52,7 +52,10 @@ pub use http::{role_names, routes};
 pub use links::{LinkAccess, revoke_link};
 pub use reads::{READS, ReadPurpose, ResidentSeen, SEARCH_LIMIT, scope_of};
 pub use resets::{RESET_LIFETIME, RESET_PAGE};
-pub use residents::{Erasure, ErasureCause, NewResident, ResidentDetails, mentions_resident};
+pub use residents::{
+    Erasure, ErasureCause, ExportedEvent, NewResident, ResidentDetails, ResidentExport,
+    mentions_resident,
+};
 pub use service::{Identity, Settings};
 pub use session::SignedIn;
 pub use staff::{CreatedStaff, IssuedToken, MAX_TOKEN_DAYS, NewStaff, TOKEN_PREFIX};

@@ -7,7 +7,7 @@ use contracts::proto::residents::v1 as rev;
 use contracts::{PhoneNumber, ResidentId, Sealed, Vault, decode_event};
 use eventlog::{Actor, EventStore, ExpectedVersion, Filter, Position, RecordedEvent};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::IdentityError;
 use crate::service::Identity;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub use contracts::ports::NewResident;
 
 /// A resident's current details, opened. Erased values read `None`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ResidentDetails {
     pub resident_id: ResidentId,
     pub first_name: Option<String>,
@@ -54,8 +54,32 @@ impl ErasureCause {
     }
 }
 
+/// Everything held on one resident.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ResidentExport {
+    pub resident_id: ResidentId,
+    pub exported_at: DateTime<Utc>,
+    pub details: ResidentDetails,
+    /// Every event that concerns them, personal values opened.
+    pub events: Vec<ExportedEvent>,
+}
+
+/// One event of an export.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ExportedEvent {
+    pub position: u64,
+    pub stream: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: String,
+    pub correlation_id: uuid::Uuid,
+    /// The event's data as recorded, personal values opened.
+    pub data: Value,
+}
+
 /// What an erasure did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Erasure {
     pub resident_id: ResidentId,
     /// False when the resident had been erased already.
@@ -379,29 +403,29 @@ impl Identity {
 
     /// Everything held on one resident, as JSON: their current details and
     /// every event that concerns them, personal values opened.
-    pub async fn export_resident(&self, id: ResidentId) -> Result<Value, IdentityError> {
+    pub async fn export_resident(&self, id: ResidentId) -> Result<ResidentExport, IdentityError> {
         let details = self.resident_details(id).await?;
         let events = scan(self.store().as_ref(), |e| mentions_resident(e, id)).await?;
         let mut shown = Vec::with_capacity(events.len());
         for e in events {
-            let mut payload: Value = serde_json::from_slice(&e.payload).unwrap_or(Value::Null);
-            self.vault().reveal_json(&mut payload).await;
-            shown.push(json!({
-                "position": e.position.0,
-                "stream": e.stream,
-                "type": e.event_type,
-                "recorded_at": e.metadata.recorded_at,
-                "actor": e.metadata.actor.to_string(),
-                "correlation_id": e.metadata.correlation_id,
-                "data": payload,
-            }));
+            let mut data: Value = serde_json::from_slice(&e.payload).unwrap_or(Value::Null);
+            self.vault().reveal_json(&mut data).await;
+            shown.push(ExportedEvent {
+                position: e.position.0,
+                stream: e.stream.to_string(),
+                event_type: e.event_type.to_string(),
+                recorded_at: e.metadata.recorded_at,
+                actor: e.metadata.actor.to_string(),
+                correlation_id: e.metadata.correlation_id,
+                data,
+            });
         }
-        Ok(json!({
-            "resident_id": id,
-            "exported_at": self.now(),
-            "details": details,
-            "events": shown,
-        }))
+        Ok(ResidentExport {
+            resident_id: id,
+            exported_at: self.now(),
+            details,
+            events: shown,
+        })
     }
 
     /// Erases every resident with no activity (an event in their stream,

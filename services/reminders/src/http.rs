@@ -2,7 +2,7 @@
 //! what reception sees (the messages of an appointment, the messages that
 //! could not be sent, to phone the resident instead).
 
-use api::{ApiError, FRONT_DESK, Need, Routes, Verb, path_id};
+use api::{ApiError, Doc, FRONT_DESK, Need, Routes, Verb, path_id};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,6 +25,12 @@ pub fn routes(reminders: Reminders) -> Routes {
             Public,
             report_post,
         )
+        .doc(
+            Doc::new("A provider's delivery report (its own format)")
+                .query::<ReportQuery>()
+                .empty(204)
+                .or_empty(202),
+        )
         // OVHcloud reports by GET, its fields in the query.
         .route(
             Get,
@@ -32,30 +38,57 @@ pub fn routes(reminders: Reminders) -> Routes {
             Public,
             report_get,
         )
+        .doc(
+            Doc::new("A provider's delivery report, in the query (OVHcloud)")
+                .query::<ReportQuery>()
+                .empty(204)
+                .or_empty(202),
+        )
         .route(Post, "/api/v1/booking-codes", Public, booking_code_post)
+        .doc(
+            Doc::new("Send a booking code by SMS, where the site asks for one")
+                .body::<CodeBody>()
+                .created::<CodeSent>(),
+        )
         .route(
             Get,
             "/api/v1/appointments/{appointment_id}/reminders",
             Staff(FRONT_DESK),
             of_appointment_get,
         )
+        .doc(Doc::new("An appointment's messages").ok::<Vec<crate::ReminderView>>())
         .route(
             Post,
             "/api/v1/appointments/{appointment_id}/reminders/resend",
             Staff(FRONT_DESK),
             resend_post,
         )
+        .doc(Doc::new("Send an appointment's last SMS again").created::<Resent>())
         .route(
             Get,
             "/api/v1/sites/{site_id}/reminders/failed",
             Staff(FRONT_DESK),
             failed_get,
         )
+        .doc(Doc::new("Messages that could not be delivered").ok::<Vec<crate::ReminderView>>())
         .with_state(reminders)
 }
 
-#[derive(Deserialize, Default)]
+/// The message sent again.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Resent {
+    reminder: contracts::ReminderId,
+}
+
+/// What the booking sends back with the code.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct CodeSent {
+    challenge: contracts::ports::CodeChallenge,
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct ReportQuery {
+    /// The shared secret of providers that report with one.
     secret: Option<String>,
 }
 
@@ -139,11 +172,7 @@ async fn resend_post(
     let id = appointment_at_desk(&r, &principal, &raw).await?;
     let acting = principal.acting(correlation, now);
     let reminder = r.resend_last_sms(&acting, id).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(serde_json::json!({ "reminder": reminder })),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, axum::Json(Resent { reminder })).into_response())
 }
 
 async fn failed_get(
@@ -154,7 +183,7 @@ async fn failed_get(
     Ok(axum::Json(r.failed_at(site).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeBody {
     site: String,
@@ -194,11 +223,7 @@ async fn booking_code_post(
         }
     };
     let challenge = send_booking_code(&r, site, &body.phone, language, &client).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(serde_json::json!({ "challenge": challenge })),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, axum::Json(CodeSent { challenge })).into_response())
 }
 
 /// Sends a booking code to `phone` for a booking at `site`, where the site

@@ -101,7 +101,7 @@ pub struct Round {
 }
 
 /// A reminder as reception sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct ReminderView {
     pub id: ReminderId,
     pub appointment: AppointmentId,

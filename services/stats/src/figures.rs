@@ -50,7 +50,7 @@ impl By {
 }
 
 /// What a group of permanences adds up to.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Figures {
     pub permanences: u32,
     /// People present: residents who came to an appointment (each once per

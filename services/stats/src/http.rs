@@ -2,7 +2,7 @@
 //! `GET /api/v1/stats.csv` (for spreadsheets), filtered by period and site,
 //! grouped by permanence, site, week, month or year.
 
-use api::{ApiError, ApiQuery, Need, Routes, Verb};
+use api::{ApiError, ApiQuery, Doc, Need, Routes, Verb};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -26,12 +26,27 @@ pub fn routes(stats: Stats) -> Routes {
     use Verb::Get;
     Routes::new()
         .route(Get, "/api/v1/stats", Staff(READERS), stats_get)
+        .doc(
+            Doc::new("Attendance and waiting-time figures, by row and in total")
+                .query::<Params>()
+                .ok::<crate::Table>(),
+        )
         .route(Get, "/api/v1/stats.csv", Staff(READERS), stats_csv)
+        .doc(
+            Doc::new("The same figures as CSV")
+                .query::<Params>()
+                .content("text/csv", "One line per row, then the total."),
+        )
         .route(
             Get,
             "/api/v1/stats/activity.csv",
             Staff(READERS),
             activity_csv,
+        )
+        .doc(
+            Doc::new("One line per visit, as the national activity report asks")
+                .query::<Params>()
+                .content("text/csv", "One line per visit or workshop session."),
         )
         .route(
             Get,
@@ -39,10 +54,15 @@ pub fn routes(stats: Stats) -> Routes {
             Staff(READERS),
             chart_get,
         )
+        .doc(
+            Doc::new("A chart: people, kinds, waits or no-shows")
+                .query::<Params>()
+                .content("image/svg+xml", "An SVG chart."),
+        )
         .with_state(HttpState { stats })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Params {
     from: String,

@@ -68,13 +68,13 @@ pub struct Query {
 }
 
 /// Rows and their total.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Table {
     pub rows: Vec<Row>,
     pub total: Figures,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Row {
     pub key: String,
     pub figures: Figures,

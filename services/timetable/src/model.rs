@@ -45,14 +45,19 @@ pub struct Offer {
 }
 
 /// A workshop ("atelier collectif"): its title is the rule's label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Workshop {
     /// What it is about (a reason residents choose: smartphone, email…).
     #[serde(serialize_with = "reason_code")]
+    #[schemars(with = "String")]
     pub theme: Reason,
+    /// `beginner`, `intermediate` or `all`.
     #[serde(serialize_with = "level_code")]
+    #[schemars(with = "String")]
     pub level: ev::WorkshopLevel,
+    /// `fr`, `en` or `ar`.
     #[serde(serialize_with = "language_code")]
+    #[schemars(with = "String")]
     pub language: contracts::Language,
     /// Residents enrol once for every session from the one they choose to
     /// the rule's last day.

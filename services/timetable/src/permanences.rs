@@ -14,7 +14,7 @@ use crate::model::{Model, RuleView, SiteView};
 pub const MAX_RANGE_DAYS: i64 = 400;
 
 /// Open, or closed and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
     Open,
@@ -22,7 +22,7 @@ pub enum Status {
 }
 
 /// One permanence: a rule's occurrence on one day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Permanence {
     /// `<rule id>_<date>`.
     pub permanence_id: String,
@@ -65,7 +65,7 @@ impl Permanence {
 }
 
 /// A bookable time inside a permanence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Slot {
     pub starts_local: NaiveDateTime,
     pub ends_local: NaiveDateTime,

@@ -16,7 +16,7 @@ use crate::decide::{local, places_left, series_sessions};
 use crate::error::AppointmentError;
 
 /// One workshop session as residents and staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Session {
     pub permanence_id: String,
     pub site_id: SiteId,
@@ -34,6 +34,7 @@ pub struct Session {
     /// A series: the starts of every session one enrolment here takes a
     /// place in (this one first); `places_left` is the fewest among them.
     /// Empty for a single session.
+    #[serde(rename = "series_sessions")]
     pub series: Vec<DateTime<FixedOffset>>,
     #[serde(flatten)]
     pub status: timetable::Status,
