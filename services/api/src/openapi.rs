@@ -265,12 +265,20 @@ pub fn openapi(title: &str, version: &str, rules: &[Rule]) -> Value {
                 json!({"description": "Done.", "content": json_content(schema(&mut writes))})
             }
             Body::Other(media, what) => {
-                let kind = if media == "application/json" {
-                    "object"
-                } else {
-                    "string"
+                let schema = match media {
+                    "application/json" => json!({"type": "object"}),
+                    // Each server-sent event: its name and its JSON data.
+                    "text/event-stream" => json!({
+                        "type": "object",
+                        "properties": {
+                            "event": {"type": "string"},
+                            "data": {"type": "string", "contentMediaType": "application/json"},
+                        },
+                        "required": ["data"],
+                    }),
+                    _ => json!({"type": "string"}),
                 };
-                json!({"description": what, "content": {media: {"schema": {"type": kind}}}})
+                json!({"description": what, "content": {media: {"schema": schema}}})
             }
             Body::Empty => json!({"description": "Done; no body."}),
         };
