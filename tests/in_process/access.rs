@@ -1013,3 +1013,57 @@ async fn every_answer_carries_the_security_headers() {
 fn every_role_is_named() {
     assert_eq!(identity::role_names().len(), EVERY_ROLE.len());
 }
+
+/// Found by Schemathesis: `"site_id": ""` was read as no site, so a grant
+/// with an emptied site field gave the role at every site. It is refused,
+/// naming the field, in the caller's language, and nothing is granted.
+#[tokio::test]
+async fn an_empty_site_in_a_grant_is_refused_not_read_as_every_site() {
+    let t = TestApp::new().await;
+    let admin = t.staff("admin", &[(Role::Admin, None)]).await;
+    let site = t
+        .site(&admin.token, "Tilleuls", "12 rue des Tilleuls")
+        .await;
+    let med = t.staff_at("med", Role::Mediator, &site).await;
+    let grants = format!("/api/v1/staff/{}/grants", med.id);
+    for (body, field, words) in [
+        (
+            json!({"role": "coordinator", "site_id": ""}),
+            "site_id",
+            "site_id est vide",
+        ),
+        (
+            json!({"role": "coordinator", "site_id": "  "}),
+            "site_id",
+            "site_id est vide",
+        ),
+        (
+            json!({"role": "", "site_id": site}),
+            "role",
+            "n'est pas un rôle",
+        ),
+    ] {
+        let reply = t
+            .send(
+                Call::post(&grants)
+                    .bearer(&admin.token)
+                    .language("fr")
+                    .json(body),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.json()["field"], field);
+        assert!(reply.body.contains(words), "{}", reply.body);
+    }
+    let shown = t
+        .send(Call::get(&format!("/api/v1/staff/{}", med.id)).bearer(&admin.token))
+        .await
+        .json();
+    assert_eq!(shown["grants"].as_array().map(Vec::len), Some(1), "{shown}");
+    assert_eq!(shown["grants"][0]["role"], "mediator");
+}

@@ -265,9 +265,13 @@ fn site(raw: &str, field: &'static str) -> Result<SiteId, ApiError> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AvailabilityQuery {
+    #[schemars(with = "Option<contracts::SiteId>")]
     site: Option<String>,
+    #[schemars(with = "contracts::schema::ReasonCode")]
     reason: String,
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     from: Option<String>,
+    #[schemars(range(min = 1, max = 60))]
     days: Option<u64>,
 }
 
@@ -305,8 +309,11 @@ fn period(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WorkshopsQuery {
+    #[schemars(with = "Option<contracts::SiteId>")]
     site: Option<String>,
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     from: Option<String>,
+    #[schemars(range(min = 1, max = 60))]
     days: Option<u64>,
 }
 
@@ -347,20 +354,26 @@ async fn availability_get(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResidentBody {
+    #[schemars(length(min = 1, max = 100))]
     name: String,
     phone: String,
     email: Option<String>,
     /// fr (default), en or ar.
+    #[schemars(with = "Option<contracts::schema::LanguageCode>")]
     language: Option<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BookBody {
+    #[schemars(with = "contracts::SiteId")]
     site: String,
+    #[schemars(with = "chrono::DateTime<chrono::FixedOffset>")]
     start: String,
+    #[schemars(with = "contracts::schema::ReasonCode")]
     reason: String,
     resident: ResidentBody,
+    #[schemars(length(max = 300))]
     note: Option<String>,
     /// Staff only: book past the one-appointment-per-reason rule.
     override_reason: Option<String>,
@@ -623,6 +636,7 @@ async fn appointments_cancel(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RescheduleBody {
+    #[schemars(with = "chrono::DateTime<chrono::FixedOffset>")]
     start: String,
 }
 
@@ -863,6 +877,7 @@ async fn queue_get(
 struct ArriveBody {
     first_name: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<contracts::schema::ReasonCode>")]
     reasons: Vec<String>,
 }
 
@@ -973,6 +988,7 @@ async fn queue_live(
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestBody {
+    #[schemars(with = "contracts::schema::ReasonCode")]
     reason: String,
     /// Accompanied (true) or not (false); absent or null: not said.
     #[serde(default)]
@@ -1280,11 +1296,14 @@ fn language_of(code: Option<&str>) -> Result<Language, ApiError> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct JoinBody {
+    #[schemars(with = "contracts::SiteId")]
     site: String,
     /// Appointments of this reason; or `workshop` with a workshop's rule id.
     #[serde(default)]
+    #[schemars(with = "Option<contracts::schema::ReasonCode>")]
     reason: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<contracts::RuleId>")]
     workshop: Option<String>,
     resident: ResidentBody,
     /// The place freed is offered by SMS: required.
@@ -1410,6 +1429,7 @@ async fn waitlists_join(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WaitlistsQuery {
+    #[schemars(with = "contracts::SiteId")]
     site: String,
 }
 

@@ -373,7 +373,9 @@ async fn sites_update(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ClosureRequest {
+    #[schemars(with = "chrono::NaiveDate")]
     first_day: String,
+    #[schemars(with = "chrono::NaiveDate")]
     last_day: String,
     reason: String,
 }
@@ -505,6 +507,7 @@ async fn rules_list(
 #[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReasonLengthRequest {
+    #[schemars(with = "contracts::schema::ReasonCode")]
     reason: String,
     length_minutes: u32,
 }
@@ -525,6 +528,7 @@ struct OfferRequest {
     #[serde(default)]
     by_reason: Vec<ReasonLengthRequest>,
     #[serde(default)]
+    #[schemars(with = "Vec<contracts::schema::RoleName>")]
     roles_on_duty: Vec<String>,
     /// Set: every permanence is a workshop session of `desks` places.
     workshop: Option<WorkshopRequest>,
@@ -736,6 +740,7 @@ async fn rules_update(
 #[serde(deny_unknown_fields)]
 struct FromQuery {
     /// The first day without it (`YYYY-MM-DD`); today when left out.
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     from: Option<String>,
 }
 
@@ -850,8 +855,11 @@ async fn duty_unassign(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RangeQuery {
+    #[schemars(with = "Option<contracts::SiteId>")]
     site_id: Option<String>,
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     from: Option<String>,
+    #[schemars(with = "Option<chrono::NaiveDate>")]
     to: Option<String>,
 }
 
@@ -892,6 +900,7 @@ async fn permanences_get(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReasonQuery {
+    #[schemars(with = "Option<contracts::schema::ReasonCode>")]
     reason: Option<String>,
 }
 

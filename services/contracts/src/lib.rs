@@ -39,6 +39,7 @@ pub mod personal;
 mod phone;
 pub mod ports;
 mod reason;
+pub mod schema;
 pub mod streams;
 pub mod time;
 

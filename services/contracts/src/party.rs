@@ -64,8 +64,10 @@ pub fn parse_role(name: &str) -> Result<Role, String> {
         "it_helper" => Ok(Role::ItHelper),
         "coordinator" => Ok(Role::Coordinator),
         "admin" => Ok(Role::Admin),
-        other => Err(format!(
-            "{other:?} is not a role: use reception, mediator, it_helper, coordinator or admin"
+        other => Err(messages::say!(
+            crate::MESSAGES,
+            "not-a-role",
+            value = format!("{other:?}")
         )),
     }
 }

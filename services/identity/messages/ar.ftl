@@ -9,6 +9,7 @@ this-is-not-code-we = هذا ليس الرمز المرسل: تحقّق من ا�
 body-does-not-fit-this = المحتوى لا يناسب هذا الطلب: { $why }
 your-account-is-gone-sign = حسابك لم يعد موجودًا: سجّل الدخول من جديد
 you-have-no-token = ليس لديك رمز { $token_id }
+site-id-empty = site_id فارغ: اذكروا مكان الدور، أو احذفوا site_id لكل الأماكن
 site-id-is-not-site = site_id { $text } ليس معرّف مكان
 there-is-no-staff-account = لا يوجد حساب موظف { $id }
 language-is-not-offered-use = اللغة { $other } غير متاحة: استخدم fr أو en أو ar

@@ -9,6 +9,7 @@ this-is-not-code-we = this is not the code we sent: check the 6 digits in the SM
 body-does-not-fit-this = the body does not fit this request: { $why }
 your-account-is-gone-sign = your account is gone: sign in again
 you-have-no-token = you have no token { $token_id }
+site-id-empty = site_id is empty: give the site of the role, or leave site_id out for every site
 site-id-is-not-site = site_id { $text } is not a site id
 there-is-no-staff-account = there is no staff account { $id }
 language-is-not-offered-use = language { $other } is not offered: use fr, en or ar

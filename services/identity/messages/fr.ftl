@@ -9,6 +9,7 @@ this-is-not-code-we = ce n'est pas le code envoyé : vérifiez les 6 chiffres du
 body-does-not-fit-this = le contenu ne correspond pas à cette demande : { $why }
 your-account-is-gone-sign = votre compte n'existe plus : reconnectez-vous
 you-have-no-token = vous n'avez pas de jeton { $token_id }
+site-id-empty = site_id est vide : donnez le site du rôle, ou omettez site_id pour tous les sites
 site-id-is-not-site = site_id { $text } n'est pas un identifiant de site
 there-is-no-staff-account = il n'y a pas de compte agent { $id }
 language-is-not-offered-use = la langue { $other } n'est pas proposée : utilisez fr, en ou ar

@@ -380,6 +380,7 @@ async fn tokens_list(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
+    #[schemars(length(min = 1, max = 80))]
     label: String,
     days: Option<u32>,
 }
@@ -470,19 +471,34 @@ async fn staff_list(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantRequest {
+    #[schemars(with = "contracts::schema::RoleName")]
     role: String,
+    #[schemars(with = "Option<contracts::SiteId>")]
     site_id: Option<String>,
 }
 
+/// A grant as the API reads it: a role, at a site or (`site_id` left
+/// out) at every site. An empty `site_id` is refused rather than read as
+/// every site: a form that lost its site must not grant everywhere.
 fn grant_of(role: &str, site: Option<&str>) -> Result<Grant, ApiError> {
-    let role = parse_role(role).map_err(ApiError::BadRequest)?;
-    let site = match site.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(s.parse::<SiteId>().map_err(|_| {
-            ApiError::BadRequest(messages::say!(
+    let role = parse_role(role).map_err(|message| ApiError::Invalid {
+        field: "role".into(),
+        message,
+    })?;
+    let site = match site.map(str::trim) {
+        Some("") => {
+            return Err(ApiError::Invalid {
+                field: "site_id".into(),
+                message: messages::say!(crate::MESSAGES, "site-id-empty"),
+            });
+        }
+        Some(s) => Some(s.parse::<SiteId>().map_err(|_| ApiError::Invalid {
+            field: "site_id".into(),
+            message: messages::say!(
                 crate::MESSAGES,
                 "site-id-is-not-site",
                 text = format!("{:?}", s)
-            ))
+            ),
         })?),
         None => None,
     };
@@ -493,6 +509,7 @@ fn grant_of(role: &str, site: Option<&str>) -> Result<Grant, ApiError> {
 #[serde(deny_unknown_fields)]
 struct StaffRequest {
     email: String,
+    #[schemars(length(min = 1, max = 100))]
     display_name: String,
     password: Option<String>,
     #[serde(default)]
@@ -568,6 +585,7 @@ async fn grants_create(
 #[serde(deny_unknown_fields)]
 struct SiteQuery {
     /// The site of the grant; none: the grant for every site.
+    #[schemars(with = "Option<contracts::SiteId>")]
     site_id: Option<String>,
 }
 
@@ -652,17 +670,21 @@ async fn staff_enable(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResidentRequest {
+    #[schemars(length(min = 1, max = 100))]
     first_name: String,
+    #[schemars(length(min = 1, max = 100))]
     last_name: String,
     phone: String,
     email: Option<String>,
     /// `fr` (default), `en` or `ar`.
+    #[schemars(with = "Option<contracts::schema::LanguageCode>")]
     language: Option<String>,
     #[serde(default = "yes")]
     sms_consent: bool,
     #[serde(default)]
     email_consent: bool,
     /// The site registering them; may be left out by staff of one site.
+    #[schemars(with = "Option<contracts::SiteId>")]
     site_id: Option<String>,
 }
 
@@ -798,7 +820,9 @@ async fn residents_export(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    #[schemars(with = "Option<contracts::StaffId>")]
     staff: Option<String>,
+    #[schemars(with = "Option<contracts::ResidentId>")]
     resident: Option<String>,
 }
 

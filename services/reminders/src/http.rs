@@ -186,9 +186,11 @@ async fn failed_get(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeBody {
+    #[schemars(with = "contracts::SiteId")]
     site: String,
     phone: String,
     /// fr (default), en or ar: the SMS's language.
+    #[schemars(with = "Option<contracts::schema::LanguageCode>")]
     language: Option<String>,
 }
 

@@ -65,8 +65,11 @@ pub fn routes(stats: Stats) -> Routes {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Params {
+    #[schemars(with = "chrono::NaiveDate")]
     from: String,
+    #[schemars(with = "chrono::NaiveDate")]
     to: String,
+    #[schemars(with = "Option<contracts::SiteId>")]
     site: Option<String>,
     by: Option<String>,
 }
