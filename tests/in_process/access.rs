@@ -265,6 +265,7 @@ async fn every_route_answers_each_role_as_its_rule_says() {
             .replace("{visit_id}", &appointment.to_string())
             .replace("{entry_id}", &entry.to_string())
             .replace("{offer_id}", &offer.to_string())
+            .replace("{webhook_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{token}", &link)
             .replace("{reason}", "procedure_caf")
             .replace("{start}", &start_of_page);

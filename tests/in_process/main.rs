@@ -15,4 +15,5 @@ mod reminders;
 mod security;
 mod stats;
 mod waitlists;
+mod webhooks;
 mod workshops;

@@ -11,6 +11,7 @@
 pub mod browser;
 pub mod contract;
 pub mod faults;
+pub mod receiver;
 pub mod sms_stand_in;
 pub mod smtp;
 

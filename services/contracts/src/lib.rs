@@ -85,6 +85,12 @@ pub mod proto {
             include!(concat!(env!("OUT_DIR"), "/creneau.residents.v1.serde.rs"));
         }
     }
+    pub mod webhooks {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/creneau.webhooks.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/creneau.webhooks.v1.serde.rs"));
+        }
+    }
     pub mod work {
         pub mod v1 {
             include!(concat!(env!("OUT_DIR"), "/creneau.work.v1.rs"));

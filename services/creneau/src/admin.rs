@@ -280,6 +280,50 @@ pub async fn waitlists_every_few_seconds(
     }
 }
 
+/// The webhooks' lease: the deliveries are made by one process at a time,
+/// another takes over within seconds of its holder's end.
+pub const WEBHOOKS_WORK: &str = webhooks::LEASE_WORK;
+pub const WEBHOOKS_LEASE: Duration = Duration::from_secs(6);
+pub const WEBHOOKS_EVERY: Duration = Duration::from_millis(500);
+
+/// Delivers to webhooks what happened, every half second or as soon as
+/// the log moves, for as long as the server runs. Every process runs this
+/// loop; the one holding `lease-webhooks` delivers, and each delivery is
+/// recorded at the version of its subscription's stream besides.
+pub async fn webhooks_every_half_second(
+    webhooks: webhooks::Webhooks,
+    lease: api::Lease,
+    store: std::sync::Arc<dyn eventlog::EventStore>,
+) {
+    let mut wake = store.wake();
+    loop {
+        // The log moved, or half a second went by (a retry falls due).
+        let _ = tokio::time::timeout(WEBHOOKS_EVERY, wake.changed()).await;
+        if !my_turn(&lease, WEBHOOKS_WORK).await {
+            tokio::time::sleep(WEBHOOKS_EVERY).await;
+            continue;
+        }
+        let correlation = uuid::Uuid::now_v7();
+        let span = tracing::info_span!("webhooks", correlation_id = %correlation);
+        async {
+            let acting = api::Acting::new(
+                eventlog::Actor::System("webhooks".into()),
+                correlation,
+                webhooks.now(),
+            );
+            match webhooks.deliver_round(&acting).await {
+                Ok(0) => {}
+                Ok(delivered) => tracing::info!(delivered, "delivered to webhooks"),
+                Err(e) => {
+                    tracing::error!(error = %api::chain(&e), "webhook deliveries failed; tried again soon")
+                }
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+}
+
 /// Marks appointments as not come once their permanence has ended,
 /// cancels those of erased residents and those at permanences (and
 /// workshop sessions) that will not take place, every minute, for as long as the

@@ -253,6 +253,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if services.runs(Service::Reminders) {
                 state.reminders.clone().spawn();
             }
+            if services.runs(Service::Webhooks) {
+                tokio::spawn(admin::webhooks_every_half_second(
+                    state.webhooks.clone(),
+                    lease(admin::WEBHOOKS_WORK, admin::WEBHOOKS_LEASE)?,
+                    Arc::clone(&state.store),
+                ));
+            }
             // Each model folds the log now, not at its first request:
             // `/readyz` answers 200 once they all have.
             server::warm_up(&state);

@@ -35,6 +35,7 @@ pub struct AppState {
     pub calendar: calendar::Calendar,
     pub appointments: appointments::Appointments,
     pub reminders: reminders::Reminders,
+    pub webhooks: webhooks::Webhooks,
     pub stats: stats::Stats,
     /// `scheme://host[:port]` of the public address, for origin checks.
     pub origin: Option<String>,
@@ -96,6 +97,7 @@ async fn refresh(state: &AppState, service: Service) -> Result<(), String> {
         Service::Reminders => state.reminders.refresh().await.map_err(|x| e(&x)),
         Service::Stats => state.stats.warm_up().await.map_err(|x| e(&x)),
         Service::Web => Ok(()),
+        Service::Webhooks => state.webhooks.refresh().await.map(drop).map_err(|x| e(&x)),
     }
 }
 
@@ -216,6 +218,14 @@ impl AppState {
         )
         .await
         .context("cannot read reminders from the event log")?;
+        let webhooks = webhooks::Webhooks::new(
+            Arc::clone(&store),
+            vault.derive_key("webhook secrets v1"),
+            Arc::new(identity.clone()),
+            Arc::clone(&clock),
+        )
+        .await
+        .context("cannot read webhooks from the event log")?;
         Ok(AppState {
             stats: stats::Stats::open(
                 Arc::clone(&store),
@@ -241,6 +251,7 @@ impl AppState {
             calendar,
             appointments,
             reminders,
+            webhooks,
             origin,
             clock,
             services,
@@ -273,6 +284,7 @@ pub fn routes(state: AppState) -> Routes {
             ),
             Service::Reminders => reminders::routes(state.reminders.clone()),
             Service::Stats => stats::routes(state.stats.clone()),
+            Service::Webhooks => webhooks::routes(state.webhooks.clone()),
             Service::Web => web::routes(web::Web::new(
                 state.identity.clone(),
                 state.calendar.clone(),

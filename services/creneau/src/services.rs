@@ -21,16 +21,19 @@ pub enum Service {
     Stats,
     /// The pages for residents and staff.
     Web,
+    /// Deliveries to other systems' webhooks (one process at a time).
+    Webhooks,
 }
 
 impl Service {
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 7] = [
         Service::Identity,
         Service::Calendar,
         Service::Appointments,
         Service::Reminders,
         Service::Stats,
         Service::Web,
+        Service::Webhooks,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Service {
             Service::Reminders => "reminders",
             Service::Stats => "stats",
             Service::Web => "web",
+            Service::Webhooks => "webhooks",
         }
     }
 
@@ -61,6 +65,7 @@ impl Service {
                 crate::server::STATS_WORK,
                 "the figures are not stored (each process folds them itself)",
             )),
+            Service::Webhooks => Some((webhooks::LEASE_WORK, "nothing is delivered to webhooks")),
             Service::Calendar | Service::Web => None,
         }
     }
@@ -166,7 +171,7 @@ mod tests {
         let e = "appointments,remiders".parse::<Services>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "unknown service \"remiders\": the services are identity, calendar, appointments, reminders, stats, web (or all)"
+            "unknown service \"remiders\": the services are identity, calendar, appointments, reminders, stats, web, webhooks (or all)"
         );
         assert_eq!(",".parse::<Services>(), Err(ServicesError::Empty));
     }
@@ -175,7 +180,10 @@ mod tests {
     fn a_set_says_which_work_that_must_happen_once_it_leaves_to_others() {
         let api: Services = "identity,calendar,appointments,web".parse().expect("list");
         let left: Vec<Service> = api.leaves().collect();
-        assert_eq!(left, vec![Service::Reminders, Service::Stats]);
+        assert_eq!(
+            left,
+            vec![Service::Reminders, Service::Stats, Service::Webhooks]
+        );
         assert_eq!(Services::all().leaves().count(), 0);
     }
 }
