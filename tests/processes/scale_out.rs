@@ -1304,3 +1304,106 @@ async fn a_waiting_list_offerer_killed_with_sigkill_leaves_each_freed_place_held
     db.drop_database().await.expect("drop");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Two `serve` processes on PostgreSQL deliver to one webhook receiver
+/// (one holds `lease-webhooks`), which answers each delivery after 30 ms.
+/// The one delivering is killed with SIGKILL mid-way: the other takes over,
+/// and every booking reaches the receiver, in log order, a delivery sent
+/// again carrying the same event id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_sender_killed_mid_delivery_loses_nothing_and_repeats_with_the_same_id() {
+    use creneau_tests::receiver::{Answer, Receiver};
+    const BOOKINGS: usize = 40;
+    let Some((db, dir)) = scratch().await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.answer(Answer::Late(std::time::Duration::from_millis(30)));
+    let (url, hook) = (db.url.clone(), receiver.url());
+    let (mut servers, booked) = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            let s = two_servers_with_demo(&dir, &url);
+            let auth = [("Cookie", s.cookie.as_str()), ("X-CSRF-Token", s.csrf.as_str())];
+            let subscribed = http(
+                &s.at[0],
+                "POST",
+                "/api/v1/webhooks",
+                &auth,
+                Some(&format!(r#"{{"url":"{hook}","kinds":["appointment.booked"]}}"#)),
+            );
+            assert_eq!(status_of(&subscribed), 201, "{subscribed}");
+            let mut booked = Vec::new();
+            for (i, (site, start)) in free_places(&s.at[1], 10).into_iter().take(BOOKINGS).enumerate() {
+                let body = format!(
+                    r#"{{"site":"{site}","start":"{start}","reason":"procedure_caf","resident":{{"name":"Hook {i}","phone":"0645{:06}"}}}}"#,
+                    i + 1
+                );
+                let answer = http(&s.at[i % 2], "POST", "/api/v1/appointments", &auth, Some(&body));
+                assert_eq!(status_of(&answer), 201, "{answer}");
+                booked.push(json_body(&answer)["id"].as_str().expect("id").to_owned());
+            }
+            (s, booked)
+        }
+    })
+    .await
+    .expect("servers");
+    assert_eq!(booked.len(), BOOKINGS);
+    let store = eventlog::postgres::PostgresStore::open(&db.url)
+        .await
+        .expect("store");
+    let distinct = |received: &[creneau_tests::receiver::Received]| {
+        let mut ids: Vec<String> = received
+            .iter()
+            .filter_map(|d| d.json()["data"]["appointment_id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.len()
+    };
+    let waited = std::time::Instant::now();
+    while distinct(&receiver.received()) < 10 && waited.elapsed() < std::time::Duration::from_secs(60) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    kill_the_holder(&mut servers._children, &store, webhooks::LEASE_WORK).await;
+    let killed_at = std::time::Instant::now();
+    let before = distinct(&receiver.received());
+    assert!(before < BOOKINGS, "killed mid-way: {before} delivered");
+    while distinct(&receiver.received()) < BOOKINGS
+        && killed_at.elapsed() < std::time::Duration::from_secs(90)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let received = receiver.received();
+    for id in &booked {
+        let copies: Vec<&creneau_tests::receiver::Received> = received
+            .iter()
+            .filter(|d| d.json()["data"]["appointment_id"] == id.as_str())
+            .collect();
+        assert!(!copies.is_empty(), "{id} was delivered");
+        assert!(
+            copies.iter().all(|d| d.header("creneau-event-id") == copies[0].header("creneau-event-id")),
+            "a repeat of {id} carries the same event id"
+        );
+    }
+    // In log order: each delivery's position after the one before, but
+    // for a repeat of the last one the killed process sent.
+    let positions: Vec<u64> = received
+        .iter()
+        .filter_map(|d| d.json()["position"].as_u64())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let first_times: Vec<u64> = positions.iter().copied().filter(|p| seen.insert(*p)).collect();
+    assert!(
+        first_times.windows(2).all(|w| w[0] < w[1]),
+        "in log order: {positions:?}"
+    );
+    eprintln!(
+        "webhooks failover: {before} delivered before SIGKILL, all {BOOKINGS} after {:.1} s, {} deliveries in all",
+        killed_at.elapsed().as_secs_f64(),
+        received.len()
+    );
+    drop(servers);
+    db.drop_database().await.expect("drop");
+    let _ = std::fs::remove_dir_all(dir);
+}

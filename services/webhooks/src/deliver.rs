@@ -293,12 +293,14 @@ impl Webhooks {
         if s.paused.is_none() && s.failing.is_none() {
             return Ok(());
         }
-        self.record(acting, &s, &wh::WebhookResumed {}).await
+        self.record(acting, &s, &wh::WebhookResumed { url: s.url.clone() })
+            .await
     }
 
     pub async fn remove(&self, acting: &Acting, id: Uuid) -> Result<(), WebhookError> {
         let s = self.subscription(id).await?;
-        self.record(acting, &s, &wh::WebhookRemoved {}).await
+        self.record(acting, &s, &wh::WebhookRemoved { url: s.url.clone() })
+            .await
     }
 
     /// The last `max` entries of a subscription's delivery log, the
