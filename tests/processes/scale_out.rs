@@ -1355,14 +1355,20 @@ async fn a_webhook_sender_killed_mid_delivery_loses_nothing_and_repeats_with_the
     let distinct = |received: &[creneau_tests::receiver::Received]| {
         let mut ids: Vec<String> = received
             .iter()
-            .filter_map(|d| d.json()["data"]["appointment_id"].as_str().map(str::to_owned))
+            .filter_map(|d| {
+                d.json()["data"]["appointment_id"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
             .collect();
         ids.sort();
         ids.dedup();
         ids.len()
     };
     let waited = std::time::Instant::now();
-    while distinct(&receiver.received()) < 10 && waited.elapsed() < std::time::Duration::from_secs(60) {
+    while distinct(&receiver.received()) < 10
+        && waited.elapsed() < std::time::Duration::from_secs(60)
+    {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     kill_the_holder(&mut servers._children, &store, webhooks::LEASE_WORK).await;
@@ -1382,7 +1388,9 @@ async fn a_webhook_sender_killed_mid_delivery_loses_nothing_and_repeats_with_the
             .collect();
         assert!(!copies.is_empty(), "{id} was delivered");
         assert!(
-            copies.iter().all(|d| d.header("creneau-event-id") == copies[0].header("creneau-event-id")),
+            copies
+                .iter()
+                .all(|d| d.header("creneau-event-id") == copies[0].header("creneau-event-id")),
             "a repeat of {id} carries the same event id"
         );
     }
@@ -1393,7 +1401,11 @@ async fn a_webhook_sender_killed_mid_delivery_loses_nothing_and_repeats_with_the
         .filter_map(|d| d.json()["position"].as_u64())
         .collect();
     let mut seen = std::collections::BTreeSet::new();
-    let first_times: Vec<u64> = positions.iter().copied().filter(|p| seen.insert(*p)).collect();
+    let first_times: Vec<u64> = positions
+        .iter()
+        .copied()
+        .filter(|p| seen.insert(*p))
+        .collect();
     assert!(
         first_times.windows(2).all(|w| w[0] < w[1]),
         "in log order: {positions:?}"

@@ -131,6 +131,8 @@ pub enum BenchCommand {
     Waitlist(crate::bench_waitlist::WaitlistBenchArgs),
     /// The statistics' fold over many events, beside the raw read rate.
     Stats(crate::bench_stats::StatsBenchArgs),
+    /// Many events delivered to a webhook receiver on loopback: deliveries/s and lag.
+    Webhooks(crate::bench_webhooks::WebhooksBenchArgs),
     /// How long a new process takes to be ready on a long log.
     Ready(crate::bench_stats::ReadyBenchArgs),
 }
@@ -320,6 +322,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Reminders(args)) => {
             crate::bench_reminders::run(args, &mut stdout).await?;
+        }
+        Command::Bench(BenchCommand::Webhooks(args)) => {
+            crate::bench_webhooks::run(args, &mut stdout).await?;
         }
         Command::Bench(BenchCommand::Waitlist(args)) => {
             crate::bench_waitlist::run(args, &mut stdout).await?;

@@ -28,6 +28,7 @@ pub mod bench_booking;
 pub mod bench_reminders;
 pub mod bench_stats;
 pub mod bench_waitlist;
+pub mod bench_webhooks;
 pub mod check;
 pub mod cli;
 pub mod config;
