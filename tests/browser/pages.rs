@@ -758,6 +758,7 @@ async fn visit_every_page(w: &World, each: impl AsyncFn(String, &Browser)) -> Ve
         ("staff-12-history", format!("/agents/personnes/{resident}")),
         ("staff-10-rule", format!("/agents/regles/{rule}")),
         ("staff-14-waiting", "/agents/attente".to_owned()),
+        ("staff-15-webhooks", "/agents/webhooks".to_owned()),
         (
             "staff-13-agenda",
             format!("/agents/agenda?lieu={}&jour={day}", w.site),

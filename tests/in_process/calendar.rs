@@ -349,6 +349,18 @@ async fn the_openapi_document_describes_every_api_route_and_no_page() {
         schemas["ErrorBody"]["required"],
         json!(["error", "message"])
     );
+    // What webhook receivers are sent, in the document's `webhooks`.
+    let delivery = &doc["webhooks"]["delivery"]["post"];
+    assert!(
+        delivery["requestBody"]["content"]["application/json"]["schema"]["properties"]["id"]
+            .is_object(),
+        "{delivery}"
+    );
+    assert!(
+        delivery["parameters"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|h| h["name"] == "creneau-signature"))
+    );
     assert!(
         doc["paths"]["/api/v1/availability"]["get"]["parameters"]
             .as_array()

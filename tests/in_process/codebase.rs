@@ -152,6 +152,13 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
             &["say!(crate::ERRORS,"],
         ),
         (&creneau::MESSAGES, &[En], "services/creneau/src", &[], SAY),
+        (
+            &webhooks::MESSAGES,
+            &[En],
+            "services/webhooks/src",
+            &[],
+            SAY,
+        ),
     ];
     let mut problems = Vec::new();
     let mut read = 0;
@@ -192,7 +199,14 @@ fn every_catalogue_speaks_its_languages_whole_and_nothing_more() {
 /// it folds from the log, or asks through a port in `contracts`.
 #[test]
 fn no_service_crate_depends_on_another() {
-    const SERVICES: [&str; 5] = ["identity", "calendar", "appointments", "reminders", "stats"];
+    const SERVICES: [&str; 6] = [
+        "identity",
+        "calendar",
+        "appointments",
+        "reminders",
+        "stats",
+        "webhooks",
+    ];
     let mut found: Vec<(&str, &str)> = Vec::new();
     for service in SERVICES {
         let manifest =

@@ -519,3 +519,71 @@ async fn other_site_slots(t: &TestApp, token: &str, site: &str) -> String {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     site.to_owned()
 }
+
+/// A paused webhook is said on its owner's staff home page; its page shows
+/// why and its last deliveries, and resumes it.
+#[tokio::test]
+async fn a_paused_webhook_is_said_on_its_owners_home_page_and_resumed_there() {
+    let (t, _clock, admin, site) = app().await;
+    let r = Receiver::start().await;
+    let sub = subscribe(
+        &t,
+        &admin.token,
+        json!({"url": r.url(), "kinds": ["appointment.booked"]}),
+    )
+    .await;
+    let webhook = sub["webhook_id"].as_str().expect("id").to_owned();
+    book(&t, &site, &t.at_nine(1), "06 12 34 56 78").await;
+    deliver(&t).await;
+    let paused = t
+        .send(Call::post(&format!("/api/v1/webhooks/{webhook}/pause")).bearer(&admin.token))
+        .await;
+    assert_eq!(paused.status, StatusCode::NO_CONTENT, "{}", paused.body);
+    let (cookie, csrf) = t.sign_in(&admin).await;
+    let home = t
+        .send(Call::get("/agents").cookie(&cookie).language("fr"))
+        .await;
+    assert!(
+        home.body
+            .contains("est en pause (mis en pause par son propriétaire)"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains(&r.url()), "{}", home.body);
+    let page = t
+        .send(Call::get("/agents/webhooks").cookie(&cookie).language("fr"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Reprendre les envois") && page.body.contains("appointment.booked"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("reçu (200)"),
+        "the delivery log: {}",
+        page.body
+    );
+    // Another coordinator sees none of it.
+    let other = t.staff_at("ailleurs", Role::Coordinator, &site).await;
+    let (their_cookie, _) = t.sign_in(&other).await;
+    let theirs = t
+        .send(Call::get("/agents/webhooks").cookie(&their_cookie))
+        .await;
+    assert!(!theirs.body.contains(&r.url()), "{}", theirs.body);
+
+    let resumed = t
+        .send(
+            Call::post(&format!("/agents/webhooks/{webhook}/reprendre"))
+                .cookie(&cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .raw(format!("csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(resumed.status, StatusCode::SEE_OTHER, "{}", resumed.body);
+    assert_eq!(shown(&t, &admin.token, &webhook).await["state"], "active");
+    let home = t
+        .send(Call::get("/agents").cookie(&cookie).language("fr"))
+        .await;
+    assert!(!home.body.contains("est en pause"), "{}", home.body);
+}

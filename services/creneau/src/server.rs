@@ -286,11 +286,14 @@ pub fn routes(state: AppState) -> Routes {
             Service::Stats => stats::routes(state.stats.clone()),
             Service::Webhooks => webhooks::routes(state.webhooks.clone()),
             Service::Web => web::routes(web::Web::new(
-                state.identity.clone(),
-                state.calendar.clone(),
-                state.appointments.clone(),
-                state.reminders.clone(),
-                state.stats.clone(),
+                web::Services {
+                    identity: state.identity.clone(),
+                    calendar: state.calendar.clone(),
+                    appointments: state.appointments.clone(),
+                    reminders: state.reminders.clone(),
+                    stats: state.stats.clone(),
+                    webhooks: state.webhooks.clone(),
+                },
                 state.origin.as_deref().unwrap_or(""),
                 Arc::clone(&state.clock),
             )),
@@ -324,7 +327,12 @@ pub fn routes(state: AppState) -> Routes {
     let mut rules = own.rules().to_vec();
     rules.push(openapi);
     rules.extend_from_slice(services.rules());
-    let document = Arc::new(api::openapi("Créneau", env!("CARGO_PKG_VERSION"), &rules));
+    let mut document = api::openapi("Créneau", env!("CARGO_PKG_VERSION"), &rules);
+    if state.services.runs(Service::Webhooks) {
+        // What subscribers receive, in the document's own `webhooks`.
+        document["webhooks"] = webhooks::openapi_webhooks();
+    }
+    let document = Arc::new(document);
     own.route(openapi.verb, openapi.path, openapi.need, move || {
         let document = Arc::clone(&document);
         async move { axum::Json((*document).clone()) }

@@ -182,6 +182,7 @@ fn staff_menu(ctx: &Ctx, p: &Principal) -> Markup {
                 @if p.may(&[Role::Coordinator], None) {
                     li { a href="/agents/statistiques" { (t(ctx, "menu-statistics")) } }
                     li { a href="/agents/lieux" { (t(ctx, "menu-sites")) } }
+                    li { a href="/agents/webhooks" { (t(ctx, "menu-webhooks")) } }
                 }
                 @if p.is_admin() {
                     li { a href="/agents/equipe" { (t(ctx, "menu-team")) } }

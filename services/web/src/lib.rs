@@ -65,21 +65,32 @@ struct Inner {
     appointments: appointments::Appointments,
     reminders: reminders::Reminders,
     stats: stats::Stats,
+    webhooks: webhooks::Webhooks,
     forms: forms::FormKey,
     secure_cookies: bool,
     clock: Arc<dyn eventlog::Clock>,
 }
 
+/// The services the pages read and act through.
+pub struct Services {
+    pub identity: identity::Identity,
+    pub calendar: calendar::Calendar,
+    pub appointments: appointments::Appointments,
+    pub reminders: reminders::Reminders,
+    pub stats: stats::Stats,
+    pub webhooks: webhooks::Webhooks,
+}
+
 impl Web {
-    pub fn new(
-        identity: identity::Identity,
-        calendar: calendar::Calendar,
-        appointments: appointments::Appointments,
-        reminders: reminders::Reminders,
-        stats: stats::Stats,
-        public_url: &str,
-        clock: Arc<dyn eventlog::Clock>,
-    ) -> Web {
+    pub fn new(services: Services, public_url: &str, clock: Arc<dyn eventlog::Clock>) -> Web {
+        let Services {
+            identity,
+            calendar,
+            appointments,
+            reminders,
+            stats,
+            webhooks,
+        } = services;
         let forms = forms::FormKey::new(identity.vault().derive_key("web forms v1"));
         Web {
             inner: Arc::new(Inner {
@@ -88,6 +99,7 @@ impl Web {
                 appointments,
                 reminders,
                 stats,
+                webhooks,
                 forms,
                 secure_cookies: public_url.starts_with("https://"),
                 clock,
@@ -243,6 +255,20 @@ pub fn routes(web: Web) -> Routes {
         .page(Get, "/agents/agenda", Staff(DESK), staff::agenda_page)
         .page(Get, "/agents/attente", Staff(DESK), staff::waiting_page)
         .same_as(Api(Get, "/api/v1/waitlists"))
+        .page(
+            Get,
+            "/agents/webhooks",
+            Staff(COORDINATOR),
+            staff::webhooks_page,
+        )
+        .same_as(Api(Get, "/api/v1/webhooks"))
+        .page(
+            Post,
+            "/agents/webhooks/{webhook_id}/reprendre",
+            Staff(COORDINATOR),
+            staff::webhook_resume,
+        )
+        .same_as(Api(Post, "/api/v1/webhooks/{webhook_id}/resume"))
         .page(
             Post,
             "/agents/attente/{entry_id}/retirer",

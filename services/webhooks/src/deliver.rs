@@ -281,8 +281,9 @@ impl Webhooks {
             acting,
             &s,
             &wh::WebhookPaused {
-                reason: messages::say!(crate::MESSAGES, "paused-by-its-owner"),
+                reason: "owner".to_owned(),
                 failing_position: 0,
+                error: String::new(),
             },
         )
         .await
@@ -455,12 +456,9 @@ impl Webhooks {
                                 acting,
                                 &s,
                                 &wh::WebhookPaused {
-                                    reason: messages::say!(
-                                        crate::MESSAGES,
-                                        "paused-after-a-day",
-                                        error = error
-                                    ),
+                                    reason: "failing".to_owned(),
                                     failing_position: e.position.0,
+                                    error: error.clone(),
                                 },
                             )
                             .await?;
@@ -546,14 +544,15 @@ impl Webhooks {
         if !s.sites.is_empty() && !site.is_some_and(|at| s.sites.contains(&at)) {
             return Ok(None);
         }
-        let mut body = json!({
-            "id": e.event_id,
-            "kind": kind.name(),
-            "subscription_id": s.id,
-            "position": e.position.0,
-            "occurred_at": e.metadata.recorded_at,
-            "data": data,
-        });
+        let mut body = Envelope {
+            id: e.event_id,
+            kind: kind.name(),
+            subscription_id: s.id,
+            position: e.position.0,
+            occurred_at: e.metadata.recorded_at,
+            data,
+            resident: None,
+        };
         if s.personal
             && let Some(resident) = resident
         {
@@ -564,18 +563,78 @@ impl Webhooks {
                 .contact(resident)
                 .await
                 .map_err(|x| WebhookError::Corrupt(format!("residents: {x}")))?;
-            body["resident"] = match contact {
-                Some(c) => json!({
-                    "resident_id": resident,
-                    "phone": c.phone,
-                    "email": c.email,
-                    "language": c.language.trim_start_matches("LANGUAGE_").to_lowercase(),
-                }),
-                None => Value::Null,
-            };
+            body.resident = Some(contact.map(|c| ResidentShown {
+                resident_id: resident,
+                phone: c.phone,
+                email: c.email,
+                language: c.language.trim_start_matches("LANGUAGE_").to_lowercase(),
+            }));
         }
-        Ok(Some((kind, serde_json::to_vec(&body).unwrap_or_default())))
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|x| WebhookError::Corrupt(format!("a payload: {x}")))?;
+        Ok(Some((kind, bytes)))
     }
+}
+
+/// What a receiver is POSTed.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Envelope {
+    /// The event's id: the same for every try of it.
+    pub id: Uuid,
+    /// `appointment.booked`, `appointment.moved`, `appointment.cancelled`,
+    /// `appointment.no_show`, `workshop.enrolled`, `visit.recorded`,
+    /// `dropin.served` or `reminder.failed`.
+    pub kind: &'static str,
+    pub subscription_id: Uuid,
+    /// The event's position in the log: deliveries come in this order.
+    pub position: u64,
+    pub occurred_at: DateTime<Utc>,
+    /// What happened: the appointment (`appointment_id`, `reference`,
+    /// `site_id`, `permanence_id`, `start`, `end`, `reason`, and `cause`
+    /// for a cancellation, `automatic` for a no-show, `from_permanence_id`
+    /// for a move, `series_id` for a workshop series); a visit's requests;
+    /// a drop-in ticket's number; a reminder's channel and error.
+    pub data: Value,
+    /// Only for a subscription that chose residents' details: theirs, or
+    /// null once they are erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resident: Option<Option<ResidentShown>>,
+}
+
+/// A resident's contact details, for subscriptions that chose them.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ResidentShown {
+    pub resident_id: contracts::ResidentId,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// `fr`, `en` or `ar`.
+    pub language: String,
+}
+
+/// The `webhooks` part of the OpenAPI document: what a receiver is sent.
+pub fn openapi_webhooks() -> Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+            s.contract = schemars::generate::Contract::Serialize;
+        })
+        .into_generator();
+    let schema = generator.root_schema_for::<Envelope>();
+    let header = |name: &str, what: &str| json!({"name": name, "in": "header", "required": true, "description": what, "schema": {"type": "string"}});
+    json!({
+        "delivery": {"post": {
+            "summary": "One event, POSTed to a subscription's URL",
+            "description": "At least once, in log order per subscription. Answer 2xx within 10 s; anything else is tried again after 10 s, 30 s, 1, 2, 5, 10 and 30 minutes, then hourly, and the subscription pauses after a day of failures.",
+            "parameters": [
+                header("Creneau-Event-Id", "The event's id, the same on every try: drop repeats with it."),
+                header(crate::sign::SIGNATURE_HEADER, "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret's text>; two v1 during a rotation. Check t is within five minutes and one v1 matches, in constant time."),
+                header("Creneau-Delivery-Attempt", "1 for the first try, then 2, 3…"),
+            ],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
+            "responses": {"2XX": {"description": "Received."}},
+        }},
+    })
 }
 
 /// Where an event happened, what a payload says of it, and whose it is.

@@ -156,7 +156,12 @@ fn shown(s: &Subscription) -> Shown {
             (None, Some(_)) => "retrying",
             (None, None) => "active",
         },
-        paused_because: s.paused.clone(),
+        paused_because: s.paused.as_ref().map(|p| match p {
+            crate::Paused::ByOwner => messages::say!(crate::MESSAGES, "paused-by-its-owner"),
+            crate::Paused::Failing(error) => {
+                messages::say!(crate::MESSAGES, "paused-after-a-day", error = error)
+            }
+        }),
         next_try_at: s.failing.as_ref().map(|f| f.next_at),
         last_error: s.failing.as_ref().map(|f| f.error.clone()),
         delivered: s.delivered,

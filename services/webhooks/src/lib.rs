@@ -22,11 +22,14 @@ mod kinds;
 mod model;
 mod sign;
 
-pub use deliver::{BACKOFF, NewSubscription, PAUSE_AFTER, TIMEOUT, Webhooks, backoff};
+pub use deliver::{
+    BACKOFF, Envelope, NewSubscription, PAUSE_AFTER, ResidentShown, TIMEOUT, Webhooks, backoff,
+    openapi_webhooks,
+};
 pub use error::WebhookError;
 pub use http::routes;
 pub use kinds::Kind;
-pub use model::{Delivery, Subscription};
+pub use model::{Delivery, Paused, Subscription};
 pub use sign::{SIGNATURE_HEADER, sign, verify};
 
 /// The lease of the deliveries: one process delivers at a time.

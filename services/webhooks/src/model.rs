@@ -32,7 +32,7 @@ pub struct Subscription {
     /// Until then, the previous generation's secret signs too.
     pub previous_valid_until: Option<DateTime<Utc>>,
     /// Why deliveries stopped, while they are.
-    pub paused: Option<String>,
+    pub paused: Option<Paused>,
     pub removed: bool,
     /// Its stream's version: deliveries are recorded at it.
     pub version: u64,
@@ -43,6 +43,15 @@ pub struct Subscription {
     /// Deliveries made, and tries that failed.
     pub delivered: u64,
     pub failed: u64,
+}
+
+/// Why a subscription delivers nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paused {
+    /// Its owner asked.
+    ByOwner,
+    /// Its receiver failed for a day: the last error.
+    Failing(String),
 }
 
 /// An event whose delivery keeps failing.
@@ -185,7 +194,10 @@ impl Model {
             s.generation = x.generation;
             s.previous_valid_until = time(&x.previous_valid_until);
         } else if let Some(x) = decode_event::<wh::WebhookPaused>(e)? {
-            self.subscription(e)?.paused = Some(x.reason);
+            self.subscription(e)?.paused = Some(match x.reason.as_str() {
+                "owner" => Paused::ByOwner,
+                _ => Paused::Failing(x.error),
+            });
         } else if decode_event::<wh::WebhookResumed>(e)?.is_some() {
             let s = self.subscription(e)?;
             s.paused = None;

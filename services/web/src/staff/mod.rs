@@ -39,6 +39,7 @@ mod reception;
 mod sign_in;
 mod visits;
 mod waiting;
+mod webhooks;
 
 pub use agenda::*;
 pub use day::*;
@@ -47,6 +48,7 @@ pub use reception::*;
 pub use sign_in::*;
 pub use visits::*;
 pub use waiting::*;
+pub use webhooks::*;
 
 /// Staff see reasons in French or English.
 fn reason_words(ctx: &Ctx, r: Reason) -> &'static str {

@@ -122,12 +122,14 @@ pub async fn sign_out_post(State(web): State<Web>, ctx: Ctx, principal: Principa
     r
 }
 
-pub async fn home_page(ctx: Ctx) -> Response {
+pub async fn home_page(State(web): State<Web>, ctx: Ctx) -> Response {
     staff_page!(ctx, p, async {
         let ctx_title = t(ctx, "staff-2");
+        let paused = super::paused_notice(&web, ctx, p).await;
         let body = html! {
             h1 { (ctx_title) }
             p { (t(ctx, "hello")) " " (p.display_name) "." }
+            (paused)
             ul.choices {
                 @if p.may(FRONT_DESK, None) {
                     li { a.choice href="/agents/accueil" { strong { (t(ctx, "reception")) } span { (t(ctx, "find-a-resident-book-move")) } } }
