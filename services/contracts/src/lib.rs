@@ -102,7 +102,7 @@ pub mod proto {
 pub use acting::Acting;
 pub use event::{ContractError, EVENT_TYPES, Event, EventType, decode_event, to_new_event};
 pub use ids::{AppointmentId, ReminderId, ResidentId, RuleId, SiteId, StaffId};
-pub use party::{parse_role, role_name};
+pub use party::{ROLES, parse_role, role_name};
 pub use personal::{MasterKey, Revealed, Vault, VaultError};
 pub use phone::{PhoneError, PhoneNumber};
 pub use proto::appointments::v1::CancelCause;

@@ -56,6 +56,15 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
+/// Every role, from the desk to the administrator.
+pub const ROLES: [Role; 5] = [
+    Role::Reception,
+    Role::Mediator,
+    Role::ItHelper,
+    Role::Coordinator,
+    Role::Admin,
+];
+
 /// The role named `name` (see [`role_name`]).
 pub fn parse_role(name: &str) -> Result<Role, String> {
     match name.trim() {

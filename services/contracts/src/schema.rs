@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::{Reason, Role, role_name};
+use crate::{ROLES, Reason, role_name};
 
 /// A reason code: `procedure_caf`, `smartphone`…
 pub struct ReasonCode;
@@ -49,16 +49,7 @@ impl JsonSchema for RoleName {
     }
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let names: Vec<&str> = [
-            Role::Reception,
-            Role::Mediator,
-            Role::ItHelper,
-            Role::Coordinator,
-            Role::Admin,
-        ]
-        .into_iter()
-        .map(role_name)
-        .collect();
+        let names: Vec<&str> = ROLES.into_iter().map(role_name).collect();
         json_schema!({"type": "string", "enum": names})
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use contracts::{Language, ResidentId, Role, SiteId, StaffId};
+use contracts::{Language, ResidentId, SiteId, StaffId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -858,16 +858,7 @@ async fn links_get(
 
 /// The role names, for help texts.
 pub fn role_names() -> Vec<&'static str> {
-    [
-        Role::Reception,
-        Role::Mediator,
-        Role::ItHelper,
-        Role::Coordinator,
-        Role::Admin,
-    ]
-    .into_iter()
-    .map(role_name)
-    .collect()
+    contracts::ROLES.into_iter().map(role_name).collect()
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -644,44 +644,26 @@ fn describe(m: &Model, kind: Kind, e: &RecordedEvent) -> Result<Option<Described
     let appointment = |id: &str| -> Option<Described> {
         let uuid: Uuid = id.parse().ok()?;
         let a = m.appointments.get(&uuid)?;
-        Some((
-            Some(a.site),
-            json!({
-                "appointment_id": id,
-                "reference": a.reference,
-                "site_id": a.site,
-                "permanence_id": a.permanence,
-                "start": a.starts_at,
-                "end": a.ends_at,
-                "reason": a.reason,
-            }),
-            Some(a.resident),
-        ))
+        Some((Some(a.site), a.data(uuid), Some(a.resident)))
+    };
+    // A booking or a move is said as it was then, from its own event.
+    let written = |extra: &dyn Fn(&mut Value)| -> Result<Option<Described>, WebhookError> {
+        Ok(crate::model::Appointment::of(e)?.map(|(id, a)| {
+            let mut d = a.data(id);
+            extra(&mut d);
+            (Some(a.site), d, Some(a.resident))
+        }))
     };
     Ok(match kind {
         Kind::AppointmentBooked | Kind::WorkshopEnrolled => {
-            let Some(x) = decode_event::<ap::AppointmentBooked>(e)? else {
-                return Ok(None);
-            };
-            let mut d = booked_data(&x);
-            d["series_id"] = json!((!x.series_id.is_empty()).then_some(&x.series_id));
-            Some((x.site_id.parse().ok(), d, x.resident_id.parse().ok()))
+            let series = decode_event::<ap::AppointmentBooked>(e)?
+                .map(|x| x.series_id)
+                .filter(|s| !s.is_empty());
+            written(&|d| d["series_id"] = json!(series))?
         }
         Kind::AppointmentMoved => {
-            let Some(x) = decode_event::<ap::AppointmentMovedIn>(e)? else {
-                return Ok(None);
-            };
-            let mut d = json!({
-                "appointment_id": x.appointment_id,
-                "reference": x.reference,
-                "site_id": x.site_id,
-                "permanence_id": x.permanence_id,
-                "start": x.starts_at,
-                "end": x.ends_at,
-                "reason": x.reason().code(),
-            });
-            d["from_permanence_id"] = json!(x.from_permanence_id);
-            Some((x.site_id.parse().ok(), d, x.resident_id.parse().ok()))
+            let from = decode_event::<ap::AppointmentMovedIn>(e)?.map(|x| x.from_permanence_id);
+            written(&|d| d["from_permanence_id"] = json!(from))?
         }
         Kind::AppointmentCancelled => {
             let Some(x) = decode_event::<ap::AppointmentCancelled>(e)? else {
@@ -786,18 +768,6 @@ fn describe(m: &Model, kind: Kind, e: &RecordedEvent) -> Result<Option<Described
                 resident,
             ))
         }
-    })
-}
-
-fn booked_data(x: &ap::AppointmentBooked) -> Value {
-    json!({
-        "appointment_id": x.appointment_id,
-        "reference": x.reference,
-        "site_id": x.site_id,
-        "permanence_id": x.permanence_id,
-        "start": x.starts_at,
-        "end": x.ends_at,
-        "reason": x.reason().code(),
     })
 }
 

@@ -298,18 +298,6 @@ async fn get(
     Ok(axum::Json(shown(&s)).into_response())
 }
 
-async fn remove(
-    State(w): State<Webhooks>,
-    correlation: CorrelationId,
-    now: Now,
-    principal: Principal,
-    Path(raw): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    let s = owned(&w, &principal, &raw).await?;
-    w.remove(&principal.acting(correlation, now), s.id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 async fn rotate(
     State(w): State<Webhooks>,
     correlation: CorrelationId,
@@ -330,6 +318,41 @@ async fn rotate(
         .into_response())
 }
 
+/// What an owner does to a subscription, through [`change`].
+enum Change {
+    Remove,
+    Pause,
+    Resume,
+}
+
+async fn change(
+    w: &Webhooks,
+    principal: &Principal,
+    raw: &str,
+    correlation: CorrelationId,
+    now: Now,
+    what: Change,
+) -> Result<StatusCode, ApiError> {
+    let s = owned(w, principal, raw).await?;
+    let acting = principal.acting(correlation, now);
+    match what {
+        Change::Remove => w.remove(&acting, s.id).await?,
+        Change::Pause => w.pause(&acting, s.id).await?,
+        Change::Resume => w.resume(&acting, s.id).await?,
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    State(w): State<Webhooks>,
+    correlation: CorrelationId,
+    now: Now,
+    principal: Principal,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    change(&w, &principal, &raw, correlation, now, Change::Remove).await
+}
+
 async fn pause(
     State(w): State<Webhooks>,
     correlation: CorrelationId,
@@ -337,9 +360,7 @@ async fn pause(
     principal: Principal,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let s = owned(&w, &principal, &raw).await?;
-    w.pause(&principal.acting(correlation, now), s.id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    change(&w, &principal, &raw, correlation, now, Change::Pause).await
 }
 
 async fn resume(
@@ -349,9 +370,7 @@ async fn resume(
     principal: Principal,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let s = owned(&w, &principal, &raw).await?;
-    w.resume(&principal.acting(correlation, now), s.id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    change(&w, &principal, &raw, correlation, now, Change::Resume).await
 }
 
 async fn deliveries(

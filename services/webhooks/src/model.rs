@@ -92,6 +92,68 @@ pub struct Appointment {
     pub reason: String,
 }
 
+impl Appointment {
+    /// The appointment a booking or a move (its arrival) writes, with its
+    /// id; `None` for any other event.
+    pub fn of(e: &RecordedEvent) -> Result<Option<(Uuid, Appointment)>, WebhookError> {
+        let (id, a) = if let Some(x) = decode_event::<ap::AppointmentBooked>(e)? {
+            let reason = x.reason().code();
+            let (id, resident, site) = (x.appointment_id, x.resident_id, x.site_id);
+            let a = (
+                reason,
+                x.reference,
+                resident,
+                site,
+                x.permanence_id,
+                x.starts_at,
+                x.ends_at,
+            );
+            (id, a)
+        } else if let Some(x) = decode_event::<ap::AppointmentMovedIn>(e)? {
+            let reason = x.reason().code();
+            let (id, resident, site) = (x.appointment_id, x.resident_id, x.site_id);
+            let a = (
+                reason,
+                x.reference,
+                resident,
+                site,
+                x.permanence_id,
+                x.starts_at,
+                x.ends_at,
+            );
+            (id, a)
+        } else {
+            return Ok(None);
+        };
+        let (reason, reference, resident, site, permanence, starts_at, ends_at) = a;
+        Ok(Some((
+            uuid_of(e, &id, "appointment id")?,
+            Appointment {
+                reference,
+                resident: resident.parse().map_err(|_| bad(e, "resident id"))?,
+                site: site.parse().map_err(|_| bad(e, "site id"))?,
+                permanence,
+                starts_at,
+                ends_at,
+                reason,
+            },
+        )))
+    }
+
+    /// What a payload's `data` says of it.
+    pub fn data(&self, id: Uuid) -> serde_json::Value {
+        serde_json::json!({
+            "appointment_id": id,
+            "reference": self.reference,
+            "site_id": self.site,
+            "permanence_id": self.permanence,
+            "start": self.starts_at,
+            "end": self.ends_at,
+            "reason": self.reason,
+        })
+    }
+}
+
 /// What payloads say of a drop-in ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
@@ -233,34 +295,8 @@ impl Model {
     }
 
     fn apply_source(&mut self, e: &RecordedEvent) -> Result<(), WebhookError> {
-        if let Some(x) = decode_event::<ap::AppointmentBooked>(e)? {
-            let id = uuid_of(e, &x.appointment_id, "appointment id")?;
-            self.appointments.insert(
-                id,
-                Appointment {
-                    reason: x.reason().code(),
-                    reference: x.reference,
-                    resident: x.resident_id.parse().map_err(|_| bad(e, "resident id"))?,
-                    site: x.site_id.parse().map_err(|_| bad(e, "site id"))?,
-                    permanence: x.permanence_id,
-                    starts_at: x.starts_at,
-                    ends_at: x.ends_at,
-                },
-            );
-        } else if let Some(x) = decode_event::<ap::AppointmentMovedIn>(e)? {
-            let id = uuid_of(e, &x.appointment_id, "appointment id")?;
-            self.appointments.insert(
-                id,
-                Appointment {
-                    reason: x.reason().code(),
-                    reference: x.reference,
-                    resident: x.resident_id.parse().map_err(|_| bad(e, "resident id"))?,
-                    site: x.site_id.parse().map_err(|_| bad(e, "site id"))?,
-                    permanence: x.permanence_id,
-                    starts_at: x.starts_at,
-                    ends_at: x.ends_at,
-                },
-            );
+        if let Some((id, a)) = Appointment::of(e)? {
+            self.appointments.insert(id, a);
         } else if let Some(x) = decode_event::<ap::DropInArrived>(e)? {
             let id = uuid_of(e, &x.ticket_id, "ticket id")?;
             self.tickets.insert(

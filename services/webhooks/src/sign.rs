@@ -7,7 +7,7 @@
 //! own. A receiver checks that `t` is recent (five minutes) and that one
 //! `v1` matches, in constant time.
 
-use contracts::mac::{hmac_sha256, to_hex, verify_hmac_sha256};
+use contracts::mac::{from_hex, hmac_sha256, to_hex, verify_hmac_sha256};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "creneau-signature";
@@ -48,19 +48,6 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance: i64)
             verify_hmac_sha256(secret.as_bytes(), &[text.as_bytes(), b".", body], &given)
         })
     })
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect()
 }
 
 #[cfg(test)]
