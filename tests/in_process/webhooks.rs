@@ -587,3 +587,74 @@ async fn a_paused_webhook_is_said_on_its_owners_home_page_and_resumed_there() {
         .await;
     assert!(!home.body.contains("est en pause"), "{}", home.body);
 }
+
+/// A drop-in visitor served and the requests of their visit reach a
+/// subscriber of `dropin.served` and `visit.recorded`, with the ticket's
+/// number and the requests, and no first name.
+#[tokio::test]
+async fn a_drop_in_visit_served_and_recorded_is_delivered_without_the_visitors_name() {
+    let (t, _clock, admin, _) = app().await;
+    let site = t.site(&admin.token, "Port", "2 quai").await;
+    let rule = t
+        .rule(
+            &admin.token,
+            &site,
+            json!({"cron": "0 14 * * *", "duration_minutes": 180, "valid_from": t.today().to_string(),
+                   "offer": {"drop_in": true}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    let r = Receiver::start().await;
+    subscribe(
+        &t,
+        &admin.token,
+        json!({"url": r.url(), "kinds": ["dropin.served", "visit.recorded"]}),
+    )
+    .await;
+    let day = t.open_day(1);
+    let permanence = t
+        .state
+        .calendar
+        .permanences(None, day, day)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|p| p.site_id.to_string() == site && p.drop_in)
+        .expect("the drop-in permanence")
+        .permanence_id;
+    let opening = contracts::time::to_utc(day.and_hms_opt(14, 5, 0).expect("time")).expect("time");
+    let acting = api::Acting::system("test", t.now()).at(opening);
+    let q = &t.state.appointments;
+    let ticket = q
+        .drop_in_arrive(
+            &acting,
+            &permanence,
+            Some("Awa"),
+            &[contracts::Reason::Smartphone],
+        )
+        .await
+        .expect("arrived");
+    q.drop_in_step(&acting, ticket.id, appointments::TicketState::Called)
+        .await
+        .expect("called");
+    q.drop_in_step(&acting, ticket.id, appointments::TicketState::Served)
+        .await
+        .expect("served");
+    let recorded = t
+        .send(
+            Call::new(axum::http::Method::PUT, &format!("/api/v1/visits/{}/requests", ticket.id))
+                .bearer(&admin.token)
+                .json(json!({"requests": [{"reason": "smartphone", "accompanied": true, "outcome": "done"}]})),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::OK, "{}", recorded.body);
+    assert_eq!(deliver(&t).await, 2);
+    let got: Vec<Value> = r.received().iter().map(|d| d.json()).collect();
+    assert_eq!(got[0]["kind"], "dropin.served");
+    assert_eq!(got[0]["data"]["number"], 1);
+    assert_eq!(got[0]["data"]["site_id"], site.as_str());
+    assert_eq!(got[1]["kind"], "visit.recorded");
+    assert_eq!(got[1]["data"]["requests"][0]["reason"], "smartphone");
+    assert_eq!(got[1]["data"]["requests"][0]["accompanied"], true);
+    assert!(r.received().iter().all(|d| !d.body.contains("Awa")));
+}

@@ -365,6 +365,7 @@ struct ResidentBody {
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = book_example())]
 struct BookBody {
     #[schemars(with = "contracts::SiteId")]
     site: String,
@@ -380,6 +381,17 @@ struct BookBody {
     /// Where the site asks for it: the code sent by SMS, with the challenge
     /// `POST /api/v1/booking-codes` answered.
     confirmation: Option<ConfirmationBody>,
+}
+
+/// A booking as a resident's client sends it (the example of the
+/// document).
+fn book_example() -> serde_json::Value {
+    serde_json::json!({
+        "site": "0192f1e4-5a6b-7c8d-9e0f-1a2b3c4d5e6f",
+        "start": "2026-12-15T09:00:00+01:00",
+        "reason": "procedure_caf",
+        "resident": {"name": "Awa Traoré", "phone": "06 12 34 56 78", "language": "fr"},
+    })
 }
 
 #[derive(Deserialize, JsonSchema)]

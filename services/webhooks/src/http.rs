@@ -84,6 +84,7 @@ pub fn routes(webhooks: Webhooks) -> Routes {
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = subscribe_example())]
 struct SubscribeBody {
     /// Where deliveries are POSTed: `https://`, or `http://` on this
     /// machine.
@@ -102,6 +103,14 @@ struct SubscribeBody {
     personal: bool,
     #[serde(default)]
     personal_reason: String,
+}
+
+fn subscribe_example() -> serde_json::Value {
+    serde_json::json!({
+        "url": "https://crm.ville.fr/hooks/creneau",
+        "kinds": ["appointment.booked", "appointment.cancelled"],
+        "site_ids": ["0192f1e4-5a6b-7c8d-9e0f-1a2b3c4d5e6f"],
+    })
 }
 
 /// A kind of event.
