@@ -170,6 +170,12 @@ impl Webhooks {
 
     pub async fn subscription(&self, id: Uuid) -> Result<Subscription, WebhookError> {
         self.refresh().await?;
+        self.known(id).await
+    }
+
+    /// The subscription as the model holds it, without reading the log
+    /// again (after [`Webhooks::record`], which just did).
+    async fn known(&self, id: Uuid) -> Result<Subscription, WebhookError> {
         let m = self.inner.model.lock().await;
         m.subscriptions
             .get(&id)
@@ -370,7 +376,7 @@ impl Webhooks {
         // Subscriptions side by side; one subscription's events in order.
         let rounds = due.into_iter().map(|s| self.deliver_to(acting, s));
         let mut delivered = 0;
-        for r in futures_join(rounds).await {
+        for r in futures_util::future::join_all(rounds).await {
             match r {
                 Ok(n) => delivered += n,
                 Err(WebhookError::Conflict(_)) => {} // another process recorded
@@ -427,7 +433,7 @@ impl Webhooks {
                         .await?;
                         delivered += 1;
                         read = e.position;
-                        s = self.subscription(s.id).await?;
+                        s = self.known(s.id).await?;
                     }
                     Err((status, error)) => {
                         let now = self.now();
@@ -447,7 +453,7 @@ impl Webhooks {
                             },
                         )
                         .await?;
-                        let s = self.subscription(s.id).await?;
+                        let s = self.known(s.id).await?;
                         if s.failing
                             .as_ref()
                             .is_some_and(|f| now - f.first_failed_at >= PAUSE_AFTER)
@@ -769,10 +775,6 @@ fn describe(m: &Model, kind: Kind, e: &RecordedEvent) -> Result<Option<Described
             ))
         }
     })
-}
-
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    futures_util::future::join_all(futures).await
 }
 
 /// A receiver's address: `https://`, or `http://` on this machine only

@@ -52,7 +52,7 @@ impl Kind {
     pub fn of(e: &RecordedEvent) -> Option<Kind> {
         let name = e.event_type.as_str();
         Some(match name {
-            _ if name == full::<ap::AppointmentBooked>() => {
+            _ if is::<ap::AppointmentBooked>(name) => {
                 // A workshop place is an appointment of reason workshop.
                 let booked: ap::AppointmentBooked = decode_event(e).ok().flatten()?;
                 if booked.reason() == Reason::Workshop {
@@ -61,19 +61,23 @@ impl Kind {
                     Kind::AppointmentBooked
                 }
             }
-            _ if name == full::<ap::AppointmentMovedIn>() => Kind::AppointmentMoved,
-            _ if name == full::<ap::AppointmentCancelled>() => Kind::AppointmentCancelled,
-            _ if name == full::<ap::AppointmentNoShow>() => Kind::AppointmentNoShow,
-            _ if name == full::<ap::VisitRequestsRecorded>() => Kind::VisitRecorded,
-            _ if name == full::<ap::DropInServed>() => Kind::DropInServed,
-            _ if name == full::<rm::ReminderFailed>() => Kind::ReminderFailed,
+            _ if is::<ap::AppointmentMovedIn>(name) => Kind::AppointmentMoved,
+            _ if is::<ap::AppointmentCancelled>(name) => Kind::AppointmentCancelled,
+            _ if is::<ap::AppointmentNoShow>(name) => Kind::AppointmentNoShow,
+            _ if is::<ap::VisitRequestsRecorded>(name) => Kind::VisitRecorded,
+            _ if is::<ap::DropInServed>(name) => Kind::DropInServed,
+            _ if is::<rm::ReminderFailed>(name) => Kind::ReminderFailed,
             _ => return None,
         })
     }
 }
 
-fn full<E: prost::Name>() -> String {
-    E::full_name()
+/// Whether `name` is `E`'s type name, compared without building it (as
+/// `contracts::decode_event` does): this runs for every event scanned.
+fn is<E: prost::Name>(name: &str) -> bool {
+    name.strip_prefix(E::PACKAGE)
+        .and_then(|rest| rest.strip_prefix('.'))
+        == Some(E::NAME)
 }
 
 /// The log's categories where these events are.
