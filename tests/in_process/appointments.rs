@@ -340,13 +340,39 @@ async fn two_hundred_concurrent_bookings_of_one_place_make_exactly_one_appointme
         1,
         "one appointment in the log"
     );
-    // Each booking was decided before anything was written: a resident was
-    // registered only for a booking that could take the place, and one
-    // registered for a place another won in the same instant was erased.
+    // Each booking was decided before anything was written, and a new
+    // resident is registered in the same commit as their place: a booking
+    // that lost the place in the same instant wrote nothing, so no record
+    // of a person was written (and erased) for it.
     let directory = t.state.identity.directory().await.expect("directory");
-    let kept: Vec<_> = directory.residents().filter(|r| !r.erased).collect();
-    assert_eq!(kept.len(), 1, "only the winner's record is kept");
-    assert!(model.bookings.values().all(|b| b.resident == kept[0].id));
+    let all: Vec<_> = directory.residents().collect();
+    assert_eq!(all.len(), 1, "only the winner was registered");
+    assert!(!all[0].erased);
+    assert!(model.bookings.values().all(|b| b.resident == all[0].id));
+    let log = t
+        .state
+        .store
+        .read_all(eventlog::Position(0), 10_000, &eventlog::Filter::all())
+        .await
+        .expect("log");
+    let position_of = |kind: &str| {
+        let found: Vec<u64> = log
+            .iter()
+            .filter(|e| e.event_type.ends_with(kind))
+            .map(|e| e.position.0)
+            .collect();
+        assert_eq!(found.len(), 1, "{kind}: {found:?}");
+        found[0]
+    };
+    assert_eq!(
+        position_of(".ResidentRegistered") + 1,
+        position_of(".AppointmentBooked"),
+        "the resident and their place in one commit"
+    );
+    assert!(
+        !log.iter()
+            .any(|e| e.event_type.ends_with(".ResidentErased"))
+    );
 }
 
 async fn stream_types(t: &TestApp, permanence: &str) -> Vec<String> {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use eventlog::{
-    AppendError, AppendResult, EventStore, ExpectedVersion, Filter, KeyTable, NewEvent, Position,
-    RecordedEvent, StoreError, StreamName,
+    AppendError, AppendRequest, AppendResult, EventStore, ExpectedVersion, Filter, KeyTable,
+    NewEvent, NewKey, Position, RecordedEvent, StoreError, StreamName,
 };
 use tokio::sync::watch;
 
@@ -81,6 +81,19 @@ impl EventStore for FaultyStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, AppendError> {
         self.inner.append(stream, expected, events).await
+    }
+
+    async fn append_with(
+        &self,
+        first: AppendRequest,
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
+    ) -> Result<AppendResult, AppendError> {
+        self.inner.append_with(first, also, keys).await
+    }
+
+    fn transactional(&self) -> bool {
+        self.inner.transactional()
     }
 
     async fn read_stream(

@@ -262,19 +262,31 @@ impl Vault {
             .ok_or(VaultError::WrongMasterKey)
     }
 
+    /// A new data key, and its wrapped form to store.
+    fn wrap_fresh(&self, owner: Uuid) -> Result<([u8; KEY_LEN], Vec<u8>), VaultError> {
+        let fresh: [u8; KEY_LEN] = random()?;
+        let (nonce, wrapped) = seal_bytes(&self.master.cipher(), owner.as_bytes(), &fresh)?;
+        Ok((fresh, [nonce, wrapped].concat()))
+    }
+
+    /// A data key for a new owner, to store with the append that first
+    /// uses it ([`EventStore::append_with`]) rather than in a commit of its
+    /// own. This vault seals with it from now on; if that append is
+    /// refused, [`Vault::forget`] it.
+    pub fn new_key(&self, owner: Uuid) -> Result<eventlog::NewKey, VaultError> {
+        let (key, wrapped) = self.wrap_fresh(owner)?;
+        self.remember(owner, key);
+        Ok(eventlog::NewKey { owner, wrapped })
+    }
+
     /// The owner's data key, created on first use.
     async fn key_for_sealing(&self, owner: Uuid) -> Result<[u8; KEY_LEN], VaultError> {
         if let Some(k) = self.cached(owner) {
             return Ok(k);
         }
-        let fresh: [u8; KEY_LEN] = random()?;
-        let (nonce, wrapped) = seal_bytes(&self.master.cipher(), owner.as_bytes(), &fresh)?;
+        let (_, wrapped) = self.wrap_fresh(owner)?;
         // Two writers racing agree on whichever key the table kept.
-        let stored = self
-            .store
-            .keys()
-            .insert_key(owner, [nonce, wrapped].concat())
-            .await?;
+        let stored = self.store.keys().insert_key(owner, wrapped).await?;
         let key = self.unwrap_key(owner, &stored)?;
         self.remember(owner, key);
         Ok(key)

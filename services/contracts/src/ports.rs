@@ -60,6 +60,19 @@ pub struct NewResident {
     pub site: Option<crate::SiteId>,
 }
 
+/// A resident's registration made ready by the service that holds
+/// residents, not written: the caller appends `append` (a new stream) and
+/// stores `key` in the same transaction as what the resident is registered
+/// for (`EventStore::append_with`): a booking and its new resident are one
+/// commit, and a booking refused leaves no record of a person behind. If
+/// that write is refused, the caller's vault forgets the key.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub resident: crate::ResidentId,
+    pub append: eventlog::AppendRequest,
+    pub key: eventlog::NewKey,
+}
+
 /// A resident found by reception's search, as staff see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundResident {
@@ -124,15 +137,18 @@ pub trait Residents: Send + Sync {
         name: &str,
     ) -> Result<Option<crate::ResidentId>, ResidentsError>;
 
-    /// Registers a resident.
+    /// A resident's registration, checked and sealed, for the caller to
+    /// write with what it registers them for (see [`Registration`]).
     async fn register(
         &self,
         acting: &crate::Acting,
         resident: NewResident,
-    ) -> Result<crate::ResidentId, ResidentsError>;
+    ) -> Result<Registration, ResidentsError>;
 
-    /// Erases a record registered for a booking whose place someone else
-    /// won in the same instant: it holds nothing and is not kept.
+    /// Erases a record registered for a booking that was then refused
+    /// (where the store cannot write both in one transaction, or a
+    /// workshop series refused after its first place): it holds nothing and
+    /// is not kept.
     async fn forget_unbooked(
         &self,
         acting: &crate::Acting,

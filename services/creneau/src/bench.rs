@@ -28,6 +28,57 @@ pub struct BenchArgs {
     /// Single-event appends by one writer.
     #[arg(long, default_value_t = 5_000)]
     pub single_appends: usize,
+    /// Also measure a peer on the same PostgreSQL server, in the same run:
+    /// `messagedb` installs Message DB from the npm registry's
+    /// `@eventide/message-db` package (kept in ~/.cache/creneau) into a
+    /// scratch database, with a bare table beside it.
+    #[arg(long, value_enum)]
+    pub peer: Option<Peer>,
+}
+
+/// A peer event store to measure beside Créneau's PostgreSQL backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Peer {
+    Messagedb,
+}
+
+/// The Message DB release measured.
+const MESSAGE_DB: &str = "1.3.1";
+
+/// Message DB's SQL files (the package's `database` folder), fetched once
+/// with `npm pack` from the npm registry into the cache.
+fn message_db_sql() -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context as _;
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cache")))
+        .context("no cache folder: set HOME or XDG_CACHE_HOME")?
+        .join("creneau")
+        .join(format!("message-db-{MESSAGE_DB}"));
+    let sql = cache.join("package").join("database");
+    if sql.join("functions").join("write-message.sql").is_file() {
+        return Ok(sql);
+    }
+    std::fs::create_dir_all(&cache)?;
+    let run = |program: &str, args: &[&str]| -> anyhow::Result<()> {
+        let status = std::process::Command::new(program)
+            .args(args)
+            .current_dir(&cache)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("could not run {program} (is it installed?)"))?;
+        anyhow::ensure!(
+            status.success(),
+            "{program} {} failed: {status}",
+            args.join(" ")
+        );
+        Ok(())
+    };
+    let package = format!("@eventide/message-db@{MESSAGE_DB}");
+    run("npm", &["pack", "--silent", &package])?;
+    let tarball = format!("eventide-message-db-{MESSAGE_DB}.tgz");
+    run("tar", &["xzf", &tarball])?;
+    Ok(sql)
 }
 
 pub async fn run(
@@ -89,6 +140,27 @@ pub async fn run(
                 db.drop_database().await?;
                 let report = result?;
                 print_report(out, &report, eventlog::postgres::group_commit_counts())?;
+                if args.peer == Some(Peer::Messagedb) {
+                    let peer = eventlog::peer::run(
+                        &url,
+                        &message_db_sql()?,
+                        config.single_appends,
+                        config.concurrent_appends,
+                        config.writers,
+                    )
+                    .await?;
+                    writeln!(out, "{peer}")?;
+                    writeln!(
+                        out,
+                        "  Créneau / Message DB: 1 writer {:.2}x, {} writers {:.2}x; \
+                         Créneau / raw INSERT, {} writers {:.2}x",
+                        report.appends_single / peer.message_db_single,
+                        peer.writers,
+                        report.appends_concurrent / peer.message_db_concurrent,
+                        peer.writers,
+                        report.appends_concurrent / peer.raw_concurrent,
+                    )?;
+                }
                 reports.push(report);
             }
             Err(e) => writeln!(out, "postgres skipped: {e}")?,

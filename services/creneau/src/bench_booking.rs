@@ -34,6 +34,15 @@ pub struct BookingBenchArgs {
     /// cannot open a file fails its commits.
     #[arg(long, default_value_t = 4_000)]
     pub burst_connections: usize,
+    /// Offered rates for the open-loop run, in bookings per second: at each,
+    /// bookings arrive on a fixed schedule whatever the answers, and the
+    /// latency counts from the time each was due (so a server falling
+    /// behind shows in it). Empty: no open-loop run.
+    #[arg(long, value_delimiter = ',', default_values_t = [250, 500, 1000, 2000, 3000, 4000])]
+    pub rates: Vec<u32>,
+    /// Seconds each offered rate lasts.
+    #[arg(long, default_value_t = 5)]
+    pub rate_seconds: u64,
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -76,6 +85,61 @@ impl Client {
         self.stream.read_exact(&mut body).await?;
         Ok(status)
     }
+}
+
+/// What an open-loop run measured.
+struct OpenLoop {
+    /// From the time each booking was due to its answer, sorted.
+    latencies: Vec<Duration>,
+    done_per_second: f64,
+    not_created: usize,
+}
+
+/// Sends `jobs` at `rate` per second on a fixed schedule, whatever the
+/// answers: each booking is due at its time, takes an idle keep-alive
+/// connection (or opens one), and its latency counts from when it was due.
+async fn open_loop(
+    address: SocketAddr,
+    token: &str,
+    jobs: Vec<String>,
+    rate: u32,
+) -> anyhow::Result<OpenLoop> {
+    let idle: Arc<std::sync::Mutex<Vec<Client>>> = Arc::default();
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let started = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.into_iter().enumerate() {
+        let due = started + interval * u32::try_from(i).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(due).await;
+        let (idle, token) = (Arc::clone(&idle), token.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let taken = idle.lock().ok().and_then(|mut v| v.pop());
+            let mut client = match taken {
+                Some(c) => c,
+                None => Client::connect(address).await?,
+            };
+            let status = client.book(&token, &job).await?;
+            let latency = due.elapsed();
+            if let Ok(mut v) = idle.lock() {
+                v.push(client);
+            }
+            anyhow::Ok((latency, status))
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    let mut not_created = 0;
+    for t in tasks {
+        let (latency, status) = t.await??;
+        latencies.push(latency);
+        not_created += usize::from(status != 201);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(OpenLoop {
+        done_per_second: latencies.len() as f64 / elapsed,
+        latencies,
+        not_created,
+    })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -206,26 +270,22 @@ async fn run_in(
         let site = site_with_rule(&state, &format!("Site {i}"), 20, 720).await?;
         all.extend(places(&state, site, 20).await?);
     }
-    // Spread the clients over the places: each takes every n-th one.
-    let n = args.bookings.min(all.len());
-    let step = (all.len() / n.max(1)).max(1);
-    let mut picked: Vec<&(SiteId, String)> = all.iter().step_by(step).take(n).collect();
     // Residents book all over the calendar, not in its order: a fixed
-    // shuffle (xorshift), so that runs compare.
+    // shuffle (xorshift), so that runs compare. The sustained run takes the
+    // first places, the open-loop run the next ones.
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    for i in (1..picked.len()).rev() {
+    for i in (1..all.len()).rev() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        picked.swap(i, (seed % (i as u64 + 1)) as usize);
+        all.swap(i, (seed % (i as u64 + 1)) as usize);
     }
-    let jobs: Arc<Vec<String>> = Arc::new(
-        picked
-            .into_iter()
-            .enumerate()
-            .map(|(i, (site, start))| body(*site, start, i))
-            .collect(),
-    );
+    let mut bodies = all
+        .iter()
+        .enumerate()
+        .map(|(i, (site, start))| body(*site, start, i));
+    let n = args.bookings.min(all.len());
+    let jobs: Arc<Vec<String>> = Arc::new(bodies.by_ref().take(n).collect());
     writeln!(
         out,
         "{} places open; booking {} of them with {} clients",
@@ -285,6 +345,30 @@ async fn run_in(
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99)
     )?;
+
+    for &rate in &args.rates {
+        let wanted = rate as usize * args.rate_seconds as usize;
+        let jobs: Vec<String> = bodies.by_ref().take(wanted).collect();
+        anyhow::ensure!(jobs.len() == wanted, "not enough free places for {rate}/s");
+        let r = open_loop(address, &token, jobs, rate).await?;
+        writeln!(
+            out,
+            "open loop: {rate:>5} bookings/s offered for {} s: {:.0}/s done; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} not 201",
+            args.rate_seconds,
+            r.done_per_second,
+            percentile(&r.latencies, 0.50),
+            percentile(&r.latencies, 0.99),
+            percentile(&r.latencies, 1.0),
+            r.not_created
+        )?;
+        if r.done_per_second < 0.9 * f64::from(rate) {
+            writeln!(
+                out,
+                "open loop: saturated at {rate}/s offered; higher rates not run"
+            )?;
+            break;
+        }
+    }
 
     // Burst: many clients, each on its own connection, for a few places.
     let desks = args.burst_places.div_ceil(5).max(1);

@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
 use crate::model::{
-    Actor, AppendResult, ExpectedVersion, Filter, Metadata, NewEvent, Position, RecordedEvent,
-    StreamName, micros_to_time,
+    Actor, AppendRequest, AppendResult, ExpectedVersion, Filter, Metadata, NewEvent, NewKey,
+    Position, RecordedEvent, StreamName, micros_to_time,
 };
 use crate::sqlite::SqliteStore;
 use crate::store::{EventStore, KeyTable, raise_wake};
@@ -155,6 +155,20 @@ fn from_recorded(event: &kurrentdb::RecordedEvent) -> Result<RecordedEvent, Stor
 impl EventStore for KurrentStore {
     fn backend(&self) -> &'static str {
         "kurrentdb"
+    }
+
+    /// KurrentDB has no transaction across streams: one after another.
+    async fn append_with(
+        &self,
+        first: AppendRequest,
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
+    ) -> Result<AppendResult, AppendError> {
+        crate::store::append_in_turn(self, first, also, keys).await
+    }
+
+    fn transactional(&self) -> bool {
+        false
     }
 
     async fn append(

@@ -11,7 +11,8 @@
 //! - `postgres`: the PostgreSQL backend, for several processes.
 //! - `kurrent`: the KurrentDB backend (cargo feature `kurrentdb`).
 //! - `open`: a store from a URL.
-//! - `bench`: the benchmark behind `creneau bench eventlog`.
+//! - `bench`: the benchmark behind `creneau bench eventlog`; `peer`: Message
+//!   DB and a bare table beside it, on the same PostgreSQL server.
 //!
 //! The log knows nothing of what events mean, of HTTP, or of services.
 
@@ -22,6 +23,7 @@ mod error;
 pub mod kurrent;
 mod model;
 mod open;
+pub mod peer;
 pub mod postgres;
 pub mod sqlite;
 mod store;
@@ -29,10 +31,12 @@ mod store;
 pub use clock::{Clock, ManualClock, RunningClock, ShiftedClock, SystemClock};
 pub use error::{AppendError, StoreError, Unreachable};
 pub use model::{
-    Actor, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME, Metadata,
-    NewEvent, Position, RecordedEvent, StreamName, category_of, truncate_to_micros,
+    Actor, AppendRequest, AppendResult, ExpectedVersion, Filter, MAX_EVENT_TYPE, MAX_STREAM_NAME,
+    Metadata, NewEvent, NewKey, Position, RecordedEvent, StreamName, category_of,
+    truncate_to_micros,
 };
 pub use open::{StoreUrl, open};
 pub use store::{
     EventStore, Freshness, KeyTable, ProjectionState, Subscription, Tallies, TallyKey,
+    append_in_turn,
 };

@@ -368,12 +368,21 @@ pub(crate) fn gather_target(last_group: usize, max: usize) -> usize {
     (last_group * 3 / 4).clamp(1, max)
 }
 
-/// One append request of a batch, as the backends see it.
-#[derive(Debug)]
-pub(crate) struct AppendRequest {
+/// Events to append to one stream if it is at `expected`: one request of a
+/// group commit, or one part of [`crate::EventStore::append_with`].
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
     pub stream: StreamName,
     pub expected: ExpectedVersion,
     pub events: Vec<NewEvent>,
+}
+
+/// A wrapped data key to store with an append (see
+/// [`crate::EventStore::append_with`]): kept unless the owner has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub owner: Uuid,
+    pub wrapped: Vec<u8>,
 }
 
 /// What the log knows about events that already carry the ids of an append.

@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::error::{AppendError, StoreError};
 use crate::model::{
     Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
-    Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
+    NewKey, Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
 };
 use crate::store::{EventStore, KeyTable, Tallies, TallyKey, raise_wake};
 
@@ -148,6 +148,10 @@ impl<'a> FromSql<'a> for JsonBytes {
 
 struct Job {
     request: AppendRequest,
+    /// Appends and keys written in the same transaction (see
+    /// `EventStore::append_with`).
+    also: Vec<AppendRequest>,
+    keys: Vec<NewKey>,
     reply: oneshot::Sender<Result<AppendResult, AppendError>>,
 }
 
@@ -407,9 +411,9 @@ async fn commit_group(pool: &Pool, group: &[Job]) -> Result<GroupResult, StoreEr
     result
 }
 
-async fn commit_group_on(
+async fn commit_group_on<'a>(
     client: &mut deadpool_postgres::Object,
-    group: &[Job],
+    group: &'a [Job],
 ) -> Result<GroupResult, StoreError> {
     let lock_head = client
         .prepare_cached("SELECT position FROM creneau.head FOR UPDATE")
@@ -433,11 +437,13 @@ async fn commit_group_on(
 
     let ids: Vec<Uuid> = group
         .iter()
-        .flat_map(|j| j.request.events.iter().map(|e| e.event_id))
+        .flat_map(Job::requests)
+        .flat_map(|r| r.events.iter().map(|e| e.event_id))
         .collect();
     let streams: Vec<&str> = group
         .iter()
-        .map(|j| j.request.stream.as_str())
+        .flat_map(Job::requests)
+        .map(|r| r.stream.as_str())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -478,15 +484,73 @@ async fn commit_group_on(
     let mut next_position = head;
     let mut taken_ids: HashSet<Uuid> = HashSet::new();
     let mut results = Vec::with_capacity(group.len());
+    let mut owners: Vec<Uuid> = Vec::new();
+    let mut wrapped: Vec<&[u8]> = Vec::new();
     for job in group {
-        results.push(decide(
-            &job.request,
-            &existing,
-            &mut versions,
-            &mut taken_ids,
-            &mut next_position,
-            &mut columns,
-        ));
+        if job.also.is_empty() && job.keys.is_empty() {
+            results.push(decide(
+                &job.request,
+                &existing,
+                &mut versions,
+                &mut taken_ids,
+                &mut next_position,
+                &mut columns,
+            ));
+            continue;
+        }
+        // Several streams and keys: all or nothing. What the parts decided
+        // is taken back if one is refused.
+        let mark = (columns.position.len(), next_position);
+        let before: Vec<(String, Option<Option<u64>>)> = job
+            .requests()
+            .map(|r| {
+                let s = r.stream.as_str();
+                (s.to_owned(), versions.get(s).copied())
+            })
+            .collect();
+        let mut decide_one = |r: &'a AppendRequest| {
+            decide(
+                r,
+                &existing,
+                &mut versions,
+                &mut taken_ids,
+                &mut next_position,
+                &mut columns,
+            )
+        };
+        let result = job
+            .also
+            .iter()
+            .try_for_each(|r| decide_one(r).map(drop))
+            .and_then(|()| decide_one(&job.request));
+        if result.is_ok() {
+            for key in &job.keys {
+                owners.push(key.owner);
+                wrapped.push(&key.wrapped);
+            }
+        } else {
+            for id in &columns.event_id[mark.0..] {
+                taken_ids.remove(id);
+            }
+            columns.truncate(mark.0);
+            next_position = mark.1;
+            for (stream, version) in before {
+                match version {
+                    Some(v) => versions.insert(stream, v),
+                    None => versions.remove(&stream),
+                };
+            }
+        }
+        results.push(result);
+    }
+    if !owners.is_empty() {
+        let insert_keys = client
+            .prepare_cached(
+                "INSERT INTO creneau.data_keys (owner, wrapped) \
+                 SELECT * FROM unnest($1::uuid[], $2::bytea[]) ON CONFLICT (owner) DO NOTHING",
+            )
+            .await?;
+        client.execute(&insert_keys, &[&owners, &wrapped]).await?;
     }
     if next_position > head {
         let c = &columns;
@@ -518,6 +582,30 @@ async fn commit_group_on(
         client.batch_execute("COMMIT").await?;
     }
     Ok((results, u64::try_from(next_position).unwrap_or(0)))
+}
+
+impl Job {
+    /// Every append of the job: `also`, then its own.
+    fn requests(&self) -> impl Iterator<Item = &AppendRequest> {
+        self.also.iter().chain(std::iter::once(&self.request))
+    }
+}
+
+impl Columns<'_> {
+    /// Drops the rows from `len` on.
+    fn truncate(&mut self, len: usize) {
+        self.position.truncate(len);
+        self.stream.truncate(len);
+        self.category.truncate(len);
+        self.version.truncate(len);
+        self.event_type.truncate(len);
+        self.event_id.truncate(len);
+        self.payload.truncate(len);
+        self.actor.truncate(len);
+        self.correlation_id.truncate(len);
+        self.causation_id.truncate(len);
+        self.recorded_at.truncate(len);
+    }
 }
 
 /// Decides one append of a group against the versions and ids seen so far,
@@ -722,17 +810,35 @@ impl EventStore for PostgresStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, AppendError> {
-        let (reply, rx) = oneshot::channel();
         let request = AppendRequest {
             stream: stream.clone(),
             expected,
             events,
         };
+        self.append_with(request, Vec::new(), Vec::new()).await
+    }
+
+    async fn append_with(
+        &self,
+        request: AppendRequest,
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
+    ) -> Result<AppendResult, AppendError> {
+        let (reply, rx) = oneshot::channel();
         self.inner
             .writer
-            .send(Job { request, reply })
+            .send(Job {
+                request,
+                also,
+                keys,
+                reply,
+            })
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn transactional(&self) -> bool {
+        true
     }
 
     async fn read_stream(

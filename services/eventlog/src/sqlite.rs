@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::error::{AppendError, StoreError};
 use crate::model::{
     Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
-    Position, RecordedEvent, StreamName, judge_retry, micros_to_time,
+    NewKey, Position, RecordedEvent, StreamName, judge_retry, micros_to_time,
 };
 use crate::store::{EventStore, KeyTable};
 
@@ -115,6 +115,10 @@ type ExecFn = Box<dyn FnOnce(&Connection) -> ExecResult + Send>;
 enum Job {
     Append {
         request: AppendRequest,
+        /// Appends and keys written in the same transaction (see
+        /// `EventStore::append_with`).
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
         reply: oneshot::Sender<Result<AppendResult, AppendError>>,
     },
     Exec {
@@ -444,11 +448,32 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>, wake: &watch::Sender<u64>) {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in jobs {
             match job {
-                Job::Append { request, reply } => {
+                Job::Append {
+                    request,
+                    also,
+                    keys,
+                    reply,
+                } if also.is_empty() && keys.is_empty() => {
                     // No savepoint: append_in writes nothing until the append
                     // is judged acceptable, and deletes its own rows if an
                     // insert fails half-way.
                     let result = append_in(&tx, &request);
+                    outcomes.push(Outcome::Append(reply, result));
+                }
+                Job::Append {
+                    request,
+                    also,
+                    keys,
+                    reply,
+                } => {
+                    // Several streams and keys: all or nothing.
+                    let mut sp = tx.savepoint()?;
+                    let result = append_together(&sp, &request, &also, &keys);
+                    if result.is_ok() {
+                        sp.commit()?;
+                    } else {
+                        sp.rollback()?;
+                    }
                     outcomes.push(Outcome::Append(reply, result));
                 }
                 Job::Exec { work, reply } => {
@@ -498,6 +523,32 @@ fn to_i64(v: u64) -> i64 {
 fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
+
+/// `also`, then `request`, then the keys, in one savepoint the caller
+/// rolls back on an error.
+fn append_together(
+    conn: &Connection,
+    request: &AppendRequest,
+    also: &[AppendRequest],
+    keys: &[NewKey],
+) -> Result<AppendResult, AppendError> {
+    for a in also {
+        append_in(conn, a)?;
+    }
+    let result = append_in(conn, request)?;
+    let mut insert = conn.prepare_cached(INSERT_KEY)?;
+    for key in keys {
+        insert.execute(params![
+            key.owner.as_bytes().as_slice(),
+            key.wrapped,
+            crate::clock::bookkeeping_now().timestamp_micros()
+        ])?;
+    }
+    Ok(result)
+}
+
+const INSERT_KEY: &str = "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (owner) DO NOTHING";
 
 fn append_in(conn: &Connection, request: &AppendRequest) -> Result<AppendResult, AppendError> {
     let stream = request.stream.as_str();
@@ -741,17 +792,35 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, AppendError> {
-        let (reply, rx) = oneshot::channel();
         let request = AppendRequest {
             stream: stream.clone(),
             expected,
             events,
         };
+        self.append_with(request, Vec::new(), Vec::new()).await
+    }
+
+    async fn append_with(
+        &self,
+        request: AppendRequest,
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
+    ) -> Result<AppendResult, AppendError> {
+        let (reply, rx) = oneshot::channel();
         self.inner
             .writer
-            .send(Job::Append { request, reply })
+            .send(Job::Append {
+                request,
+                also,
+                keys,
+                reply,
+            })
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn transactional(&self) -> bool {
+        true
     }
 
     async fn read_stream(
@@ -897,10 +966,11 @@ impl EventStore for SqliteStore {
 impl KeyTable for SqliteStore {
     async fn insert_key(&self, owner: Uuid, wrapped: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.write(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (owner) DO NOTHING",
-            )?
-            .execute(params![owner.as_bytes().as_slice(), wrapped, crate::clock::bookkeeping_now().timestamp_micros()])?;
+            conn.prepare_cached(INSERT_KEY)?.execute(params![
+                owner.as_bytes().as_slice(),
+                wrapped,
+                crate::clock::bookkeeping_now().timestamp_micros()
+            ])?;
             Ok(conn
                 .prepare_cached("SELECT wrapped FROM data_keys WHERE owner = ?1")?
                 .query_row([owner.as_bytes().as_slice()], |r| r.get(0))?)

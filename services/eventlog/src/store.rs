@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
 use crate::model::{
-    AppendResult, ExpectedVersion, Filter, NewEvent, Position, RecordedEvent, StreamName,
+    AppendRequest, AppendResult, ExpectedVersion, Filter, NewEvent, NewKey, Position,
+    RecordedEvent, StreamName,
 };
 
 /// One append-only log of events, with optimistic concurrency per stream.
@@ -30,6 +31,24 @@ pub trait EventStore: Send + Sync + 'static {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, AppendError>;
+
+    /// Appends `first` and, in the same transaction, the appends `also`
+    /// (written before it) and the data keys `keys` (an owner's key is kept
+    /// if it has one): all of it, or nothing. Returns `first`'s result; an
+    /// error is the first refusal met. So a booking and the registration of
+    /// the resident it is for are one commit, and a booking refused leaves
+    /// no record behind. A backend without transactions across streams
+    /// (KurrentDB) writes them one after another ([`append_in_turn`]) and
+    /// says so in [`EventStore::transactional`].
+    async fn append_with(
+        &self,
+        first: AppendRequest,
+        also: Vec<AppendRequest>,
+        keys: Vec<NewKey>,
+    ) -> Result<AppendResult, AppendError>;
+
+    /// Whether [`EventStore::append_with`] writes all or nothing.
+    fn transactional(&self) -> bool;
 
     /// Up to `max` events of one stream, from version `from_version` on.
     async fn read_stream(
@@ -164,6 +183,26 @@ pub trait KeyTable: Send + Sync {
     async fn fetch_key(&self, owner: Uuid) -> Result<Option<Vec<u8>>, StoreError>;
     /// Deletes the key; returns whether there was one.
     async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError>;
+}
+
+/// [`EventStore::append_with`] for a backend without transactions across
+/// streams: the keys, then `also`, then `first`, one after another, so that
+/// an error half-way leaves what was written before it.
+pub async fn append_in_turn(
+    store: &(impl EventStore + ?Sized),
+    first: AppendRequest,
+    also: Vec<AppendRequest>,
+    keys: Vec<NewKey>,
+) -> Result<AppendResult, AppendError> {
+    for key in keys {
+        store.keys().insert_key(key.owner, key.wrapped).await?;
+    }
+    for a in also {
+        store.append(&a.stream, a.expected, a.events).await?;
+    }
+    store
+        .append(&first.stream, first.expected, first.events)
+        .await
 }
 
 /// Raises the wake-up position to `position` (never lowers it), waking the

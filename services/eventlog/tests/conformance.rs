@@ -190,6 +190,101 @@ async fn exactly_one_of_64_writers_wins_each_version() {
     }
 }
 
+/// 64 writers race for one stream, each with a stream and a key of its own:
+/// exactly one wins, and of the 63 losers nothing is left, neither their
+/// other stream nor their key, on any transactional store. Repeating the
+/// winner's write (a retry) writes nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_append_with_other_streams_and_keys_writes_all_or_nothing() {
+    for b in backends().await {
+        let store = &b.store;
+        if !store.transactional() {
+            b.finish().await;
+            continue;
+        }
+        let s = stream("place-1");
+        store
+            .append(&s, ExpectedVersion::NoStream, vec![event("Opened", 0)])
+            .await
+            .expect("first");
+        let barrier = Arc::new(tokio::sync::Barrier::new(64));
+        let tasks: Vec<_> = (0..64)
+            .map(|w| {
+                let store = Arc::clone(store);
+                let s = s.clone();
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    let owner = Uuid::now_v7();
+                    let mine = eventlog::AppendRequest {
+                        stream: stream(&format!("person-{}", owner.simple())),
+                        expected: ExpectedVersion::NoStream,
+                        events: vec![event("Registered", w)],
+                    };
+                    let place = eventlog::AppendRequest {
+                        stream: s,
+                        expected: ExpectedVersion::Exact(0),
+                        events: vec![event("Taken", w)],
+                    };
+                    let key = eventlog::NewKey {
+                        owner,
+                        wrapped: vec![u8::try_from(w).unwrap_or(0); 40],
+                    };
+                    barrier.wait().await;
+                    let r = store
+                        .append_with(place.clone(), vec![mine.clone()], vec![key.clone()])
+                        .await;
+                    (owner, mine, place, key, r)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for t in tasks {
+            let (owner, mine, place, key, r) = t.await.expect("task");
+            let kept = store.keys().fetch_key(owner).await.expect("key");
+            let theirs = store.read_stream(&mine.stream, 0, 10).await.expect("read");
+            match r {
+                Ok(r) => {
+                    assert_eq!(r.next_expected, Some(1), "{}", store.backend());
+                    assert_eq!(kept.as_deref(), Some(key.wrapped.as_slice()));
+                    assert_eq!(theirs.len(), 1);
+                    // Written before the place, in the same commit.
+                    assert_eq!(
+                        theirs[0].position.0 + 1,
+                        r.first_position.expect("written").0,
+                        "{}",
+                        store.backend()
+                    );
+                    winners.push((mine, place, key, r));
+                }
+                Err(e) => {
+                    assert!(e.is_conflict(), "{}: {e}", store.backend());
+                    assert_eq!(kept, None, "{}: a loser's key is not kept", store.backend());
+                    assert!(
+                        theirs.is_empty(),
+                        "{}: a loser's stream is not written",
+                        store.backend()
+                    );
+                }
+            }
+        }
+        assert_eq!(winners.len(), 1, "{}", store.backend());
+        let head = store.head().await.expect("head");
+        let (mine, place, key, first) = winners.remove(0);
+        let again = store
+            .append_with(place, vec![mine], vec![key])
+            .await
+            .expect("a retry");
+        assert_eq!(again, first, "{}", store.backend());
+        assert_eq!(
+            store.head().await.expect("head"),
+            head,
+            "{}",
+            store.backend()
+        );
+        b.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn expected_versions_are_checked() {
     for b in backends().await {

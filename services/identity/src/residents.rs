@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::error::IdentityError;
 use crate::service::Identity;
 use api::{Acting, Principal};
-use contracts::ports::ResidentsError;
+use contracts::ports::{Registration, ResidentsError};
 use uuid::Uuid;
 
 pub use contracts::ports::NewResident;
@@ -154,12 +154,34 @@ async fn open(vault: &Vault, sealed: Option<&Sealed>) -> Result<Option<String>, 
 }
 
 impl Identity {
-    /// Registers a resident; every personal value is sealed under their key.
+    /// Registers a resident; every personal value is sealed under their key,
+    /// stored in the same commit.
     pub async fn register_resident(
         &self,
         acting: &Acting,
         new: NewResident,
     ) -> Result<ResidentId, IdentityError> {
+        let r = self.registration(acting, new).await?;
+        let written = self
+            .store()
+            .append_with(r.append, Vec::new(), vec![r.key])
+            .await;
+        if written.is_err() {
+            self.vault().forget(r.resident.0);
+        }
+        written?;
+        self.refresh().await?;
+        Ok(r.resident)
+    }
+
+    /// A resident's registration, checked and sealed under a new key, not
+    /// written: [`Identity::register_resident`] writes it alone, a booking
+    /// in its own commit.
+    pub async fn registration(
+        &self,
+        acting: &Acting,
+        new: NewResident,
+    ) -> Result<Registration, IdentityError> {
         let first = check_name("first-name", &new.first_name)?;
         // Some people have one name only: the last name may be empty.
         let last = if new.last_name.trim().is_empty() {
@@ -180,6 +202,7 @@ impl Identity {
         };
         let id = ResidentId::new();
         let vault = self.vault();
+        let key = vault.new_key(id.0)?;
         let email = match email {
             Some(e) => Some(vault.seal(id.0, &e).await?),
             None => None,
@@ -195,9 +218,15 @@ impl Identity {
             email_consent: new.email_consent && new.email.is_some(),
             site_id: new.site.map(|s| s.to_string()).unwrap_or_default(),
         })?;
-        self.append(&id.stream(), ExpectedVersion::NoStream, vec![e])
-            .await?;
-        Ok(id)
+        Ok(Registration {
+            resident: id,
+            append: eventlog::AppendRequest {
+                stream: id.stream(),
+                expected: ExpectedVersion::NoStream,
+                events: vec![e],
+            },
+            key,
+        })
     }
 
     /// The resident's current details, opened.
@@ -579,8 +608,8 @@ impl contracts::ports::Residents for Identity {
         &self,
         acting: &Acting,
         resident: NewResident,
-    ) -> Result<ResidentId, ResidentsError> {
-        self.register_resident(acting, resident)
+    ) -> Result<Registration, ResidentsError> {
+        self.registration(acting, resident)
             .await
             .map_err(port_error)
     }

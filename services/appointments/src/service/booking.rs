@@ -3,7 +3,7 @@
 
 use api::Acting;
 use chrono::{DateTime, NaiveDate, Utc};
-use contracts::ports::{CodeChallenge, NewResident, ResidentsError};
+use contracts::ports::{CodeChallenge, NewResident, Registration, ResidentsError};
 use contracts::proto::appointments::v1 as ev;
 use contracts::{AppointmentId, Language, Party, PhoneNumber, Reason, ResidentId, SiteId};
 
@@ -347,8 +347,10 @@ impl Appointments {
         Ok(Some(challenge.clone()))
     }
 
-    /// Writes a booking decided by [`Appointments::book`]: registers the
-    /// resident if they are new, then takes the place if it is still free.
+    /// Writes a booking decided by [`Appointments::book`] if its place is
+    /// still free: a new resident's registration is written in the same
+    /// commit as their place, so one commit acknowledges the booking, and
+    /// a place won by another booking in between leaves no record behind.
     async fn place(
         &self,
         request: &BookRequest,
@@ -358,14 +360,18 @@ impl Appointments {
         note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Booked, AppointmentError> {
-        let resident = decided.resident;
         let acting = match booker {
             Booker::Resident { .. } => Acting::system("booking", now),
             Booker::Staff { acting, .. } => acting.clone(),
         };
-        let (resident, registered) = match resident {
-            Some(r) => (r, false),
-            None => (self.register(&acting, request, phone).await?, true),
+        let registration = match decided.resident {
+            Some(_) => None,
+            None => Some(self.register(&acting, request, phone).await?),
+        };
+        let resident = match (&registration, decided.resident) {
+            (Some(r), _) => r.resident,
+            (None, Some(r)) => r,
+            (None, None) => return Err(AppointmentError::Internal("a booking for nobody".into())),
         };
         let acting = match booker {
             Booker::Resident { .. } => Acting::new(
@@ -376,31 +382,30 @@ impl Appointments {
             Booker::Staff { .. } => acting,
         };
         let taken = self
-            .take(&acting, request, resident, booker, note, decided)
+            .take(
+                &acting,
+                request,
+                resident,
+                booker,
+                note,
+                decided,
+                registration.as_ref(),
+            )
             .await;
-        if taken.is_err() && registered {
-            // The place went to someone else between the decision and the
-            // write: the record made for this booking holds nothing, and is
-            // not kept.
-            if let Err(e) = self
-                .inner
-                .residents
-                .forget_unbooked(&acting, resident)
-                .await
-            {
-                tracing::warn!(resident = %resident, error = %e, "could not erase the record of a lost booking");
-            }
+        if let (Err(_), Some(r)) = (&taken, &registration) {
+            self.drop_registration(&acting, r).await;
         }
         taken
     }
 
-    /// Registers the resident a booking is for.
+    /// The registration of the new resident a booking is for, to write
+    /// with their place.
     pub(super) async fn register(
         &self,
         acting: &Acting,
         request: &BookRequest,
         phone: &PhoneNumber,
-    ) -> Result<ResidentId, AppointmentError> {
+    ) -> Result<Registration, AppointmentError> {
         let (first_name, last_name) = split_name(&request.name);
         Ok(self
             .inner
@@ -422,7 +427,9 @@ impl Appointments {
     }
 
     /// Writes what [`Appointments::decide_place`] decided: one place, or
-    /// every place of a workshop series.
+    /// every place of a workshop series; with the first place written, the
+    /// registration of a new resident.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn take(
         &self,
         acting: &Acting,
@@ -431,10 +438,11 @@ impl Appointments {
         booker: &Booker,
         note: Option<&str>,
         decided: Decided,
+        registering: Option<&Registration>,
     ) -> Result<Booked, AppointmentError> {
         match decided.series {
             Some(sessions) => {
-                self.take_series(acting, request, resident, booker, sessions)
+                self.take_series(acting, request, resident, booker, sessions, registering)
                     .await
             }
             None => {
@@ -445,7 +453,7 @@ impl Appointments {
                     end: decided.end,
                     series: None,
                 };
-                self.take_place(acting, request, resident, booker, note, place)
+                self.take_place(acting, request, resident, booker, note, place, registering)
                     .await
             }
         }
@@ -464,6 +472,7 @@ impl Appointments {
         resident: ResidentId,
         booker: &Booker,
         sessions: Vec<SeriesSession>,
+        registering: Option<&Registration>,
     ) -> Result<Booked, AppointmentError> {
         let first = AppointmentId::new();
         let mut written: Vec<Booked> = Vec::new();
@@ -475,8 +484,10 @@ impl Appointments {
                 end,
                 series: Some(first),
             };
+            // The registration goes with the first place written.
+            let registering = registering.filter(|_| written.is_empty());
             match self
-                .take_place(acting, request, resident, booker, None, place)
+                .take_place(acting, request, resident, booker, None, place, registering)
                 .await
             {
                 Ok(b) => written.push(b),
@@ -528,7 +539,9 @@ impl Appointments {
     }
 
     /// Appends one place and its manage link, if the place is still free
-    /// at the time `acting` gives.
+    /// at the time `acting` gives (with a new resident's registration, in
+    /// the same commit).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn take_place(
         &self,
         acting: &Acting,
@@ -537,6 +550,7 @@ impl Appointments {
         booker: &Booker,
         note: Option<&str>,
         place: Place,
+        registering: Option<&Registration>,
     ) -> Result<Booked, AppointmentError> {
         let now = acting.at;
         let Place {
@@ -578,7 +592,7 @@ impl Appointments {
             series_id: series.map(|s| s.to_string()).unwrap_or_default(),
             ..Default::default()
         };
-        self.decide(|m| {
+        self.decide_with(registering, |m| {
             if !has_room(m, &permanence_id, start, end, None)? {
                 return Err(self.taken(m, request.site, request.reason, start, now)?);
             }

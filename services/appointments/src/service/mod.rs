@@ -18,10 +18,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::RateLimiter;
+use api::{Acting, RateLimiter};
 use chrono::{DateTime, Utc};
 use contracts::Vault;
-use contracts::ports::{ResidentSearch, Residents};
+use contracts::ports::{Registration, ResidentSearch, Residents};
 use contracts::{ResidentId, RuleId, SiteId};
 use eventlog::{EventStore, ExpectedVersion, Filter, Freshness};
 use tokio::sync::Mutex;
@@ -229,6 +229,16 @@ impl Appointments {
     /// command goes through here: that is the no-overbooking rule.
     async fn decide<T>(
         &self,
+        decide: impl FnMut(&Model) -> Result<Decision<T>, AppointmentError>,
+    ) -> Result<T, AppointmentError> {
+        self.decide_with(None, decide).await
+    }
+
+    /// [`Appointments::decide`], writing the registration of a new resident
+    /// in the same commit as what was decided for them.
+    async fn decide_with<T>(
+        &self,
+        registering: Option<&Registration>,
         mut decide: impl FnMut(&Model) -> Result<Decision<T>, AppointmentError>,
     ) -> Result<T, AppointmentError> {
         let mut force = false;
@@ -249,7 +259,20 @@ impl Appointments {
                     }
                 }
             };
-            match self.inner.store.append(&stream, expected, events).await {
+            let written = match registering {
+                None => self.inner.store.append(&stream, expected, events).await,
+                Some(r) => {
+                    let request = eventlog::AppendRequest {
+                        stream,
+                        expected,
+                        events,
+                    };
+                    let also = vec![r.append.clone()];
+                    let keys = vec![r.key.clone()];
+                    self.inner.store.append_with(request, also, keys).await
+                }
+            };
+            match written {
                 Ok(_) => {
                     drop(self.read(false).await?);
                     return Ok(then);
@@ -262,6 +285,28 @@ impl Appointments {
             crate::MESSAGES,
             "many-people-are-changing-this"
         )))
+    }
+
+    /// Undoes what preparing `registration` left when what it was for was
+    /// refused: the record, where it was written all the same (a store
+    /// without transactions across streams, a series refused after its
+    /// first place), or else only the key this process holds.
+    async fn drop_registration(&self, acting: &Acting, registration: &Registration) {
+        let resident = registration.resident;
+        let written = self
+            .inner
+            .store
+            .read_stream(&registration.append.stream, 0, 1)
+            .await
+            .map(|e| !e.is_empty());
+        match written {
+            Ok(false) => self.inner.vault.forget(resident.0),
+            Ok(true) | Err(_) => {
+                if let Err(e) = self.inner.residents.forget_unbooked(acting, resident).await {
+                    tracing::warn!(resident = %resident, error = %e, "could not erase the record of a lost booking");
+                }
+            }
+        }
     }
 
     /// Wakes whenever something may have been committed: what the live

@@ -12,6 +12,7 @@
 
 use api::Acting;
 use chrono::{DateTime, Days, NaiveTime, Utc};
+use contracts::ports::Registration;
 use contracts::proto::appointments::v1 as ev;
 use contracts::{AppointmentId, Language, Party, PhoneNumber, Reason, ResidentId, RuleId, SiteId};
 use uuid::Uuid;
@@ -150,8 +151,8 @@ impl Appointments {
             .residents
             .resident_named(&phone, &request.name)
             .await?;
-        let (resident, registered) = match found {
-            Some(r) => (r, false),
+        let registration = match found {
+            Some(_) => None,
             None => {
                 let b = BookRequest {
                     site: request.site,
@@ -165,18 +166,26 @@ impl Appointments {
                     confirmation: None,
                     sms_consent: true,
                 };
-                (self.register(&acting, &b, &phone).await?, true)
+                Some(self.register(&acting, &b, &phone).await?)
             }
         };
+        let resident = match (&registration, found) {
+            (Some(r), _) => r.resident,
+            (None, Some(r)) => r,
+            (None, None) => return Err(AppointmentError::Internal("an entry for nobody".into())),
+        };
         let joined = self
-            .write_join(&acting, &request, &list, resident, &booker)
+            .write_join(
+                &acting,
+                &request,
+                &list,
+                resident,
+                &booker,
+                registration.as_ref(),
+            )
             .await;
-        if joined.is_err() && registered {
-            let _ = self
-                .inner
-                .residents
-                .forget_unbooked(&acting, resident)
-                .await;
+        if let (Err(_), Some(r)) = (&joined, &registration) {
+            self.drop_registration(&acting, r).await;
         }
         joined
     }
@@ -188,6 +197,7 @@ impl Appointments {
         list: &str,
         resident: ResidentId,
         booker: &Booker,
+        registering: Option<&Registration>,
     ) -> Result<Joined, AppointmentError> {
         let id = Uuid::now_v7();
         let link = contracts::links::new_link(
@@ -209,7 +219,7 @@ impl Appointments {
             }
             .into(),
         };
-        self.decide(|m| {
+        self.decide_with(registering, |m| {
             let holder = m.holder(resident);
             if let Some(e) = m
                 .waitlists
@@ -300,7 +310,7 @@ impl Appointments {
         };
         let list = list_of(site, Reason::Workshop, Some(rule));
         let joined = self
-            .write_join(acting, &request, &list, resident, &booker)
+            .write_join(acting, &request, &list, resident, &booker, None)
             .await?;
         let next = Next {
             entry: joined.entry,

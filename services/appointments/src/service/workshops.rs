@@ -261,7 +261,7 @@ impl Appointments {
         let decided = self
             .decide_place(&request, &booker, &phone, Some(resident), place, now)
             .await?;
-        self.take(acting, &request, resident, &booker, None, decided)
+        self.take(acting, &request, resident, &booker, None, decided, None)
             .await
     }
 }
