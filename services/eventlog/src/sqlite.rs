@@ -106,6 +106,9 @@ CREATE TABLE projections (
 "#,
 ];
 
+/// Read connections kept, and reads at once.
+const READERS: usize = 8;
+
 const SELECT_EVENT: &str = "SELECT position, stream, version, event_type, event_id, payload, actor, \
      correlation_id, causation_id, recorded_at FROM events";
 
@@ -140,6 +143,8 @@ struct Inner {
     /// Idle read connections. A std mutex: only held to take or return one,
     /// never across an await.
     readers: Mutex<Vec<Connection>>,
+    /// Permits to read, one per pooled connection.
+    reading: tokio::sync::Semaphore,
     wake: watch::Sender<u64>,
 }
 
@@ -175,6 +180,7 @@ impl SqliteStore {
                 path,
                 writer: tx,
                 readers: Mutex::new(Vec::new()),
+                reading: tokio::sync::Semaphore::new(READERS),
                 wake,
             }),
         })
@@ -212,6 +218,15 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        // At most READERS reads at once, each on a pooled connection: more
+        // would open and close connections (a schema parse each) for no
+        // gain on a few cores.
+        let _permit = self
+            .inner
+            .reading
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let conn = inner.take_reader()?;
@@ -235,7 +250,7 @@ impl Inner {
 
     fn return_reader(&self, conn: Connection) {
         if let Ok(mut pool) = self.readers.lock()
-            && pool.len() < 8
+            && pool.len() < READERS
         {
             pool.push(conn);
         }
@@ -350,6 +365,8 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     conn.execute_batch(
         "PRAGMA query_only = ON; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
     )?;
+    // One statement per filter shape and limit.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -737,11 +754,13 @@ impl From<rusqlite::types::FromSqlError> for StoreError {
     }
 }
 
-/// The SQL of `read_all` for a filter shape; `?1` is the position, `?2` the
-/// limit, then the categories and the types.
-fn read_all_sql(filter: &Filter) -> String {
+/// The SQL of `read_all` for a filter shape and a limit; `?1` is the
+/// position, then the categories and the types. The limit is written out,
+/// not bound: SQLite plans `ORDER BY … LIMIT ?` with the value bound, so
+/// a bound limit made it prepare the statement again at every call.
+fn read_all_sql(filter: &Filter, max: usize) -> String {
     let mut sql = format!("{SELECT_EVENT} WHERE position > ?1");
-    let mut n = 3;
+    let mut n = 2;
     for (column, values) in [
         ("category", &filter.categories),
         ("event_type", &filter.event_types),
@@ -752,7 +771,7 @@ fn read_all_sql(filter: &Filter) -> String {
             sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
         }
     }
-    sql.push_str(" ORDER BY position LIMIT ?2");
+    sql.push_str(&format!(" ORDER BY position LIMIT {}", to_i64(max as u64)));
     sql
 }
 
@@ -833,13 +852,15 @@ impl EventStore for SqliteStore {
         self.read(move |conn| {
             // The folded index, then the short tail not folded yet: the
             // two never overlap, and both are read in one snapshot.
+            // The limit written out, as in `read_all_sql`.
+            let max = to_i64(max as u64);
             let mut stmt = conn.prepare_cached(&format!(
                 "{SELECT_EVENT} WHERE position IN (SELECT position FROM stream_index \
-                 WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3) \
+                 WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT {max}) \
                  UNION ALL {SELECT_EVENT} WHERE position > (SELECT indexed_upto FROM index_state) \
-                 AND stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"
+                 AND stream = ?1 AND version >= ?2 ORDER BY version LIMIT {max}"
             ))?;
-            let mut rows = stmt.query(params![stream, to_i64(from_version), to_i64(max as u64)])?;
+            let mut rows = stmt.query(params![stream, to_i64(from_version)])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(decode_row(row)?);
@@ -857,9 +878,8 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&read_all_sql(&filter))?;
-            let mut values: Vec<rusqlite::types::Value> =
-                vec![to_i64(after.0).into(), to_i64(max as u64).into()];
+            let mut stmt = conn.prepare_cached(&read_all_sql(&filter, max))?;
+            let mut values: Vec<rusqlite::types::Value> = vec![to_i64(after.0).into()];
             values.extend(
                 filter
                     .categories
@@ -1058,4 +1078,38 @@ pub fn raw_baseline(
     }
     let read_rate = n as f64 / started.elapsed().as_secs_f64();
     Ok((insert_rate, read_rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement SQLite must prepare again at each call costs more than
+    /// the rows it reads: the reads' statements are planned once.
+    #[test]
+    fn the_reads_are_prepared_once_whatever_is_bound() {
+        let dir = std::env::temp_dir().join(format!("creneau-sqlite-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("log.db");
+        drop(SqliteStore::open(&path).expect("schema"));
+        let conn = open_reader(&path).expect("reader");
+        let filter = Filter::categories(["booking", "site"]);
+        let mut stmt = conn
+            .prepare_cached(&read_all_sql(&filter, 1000))
+            .expect("prepare");
+        for after in [0i64, 10, 20] {
+            let rows = stmt
+                .query(params![after, "booking", "site"])
+                .expect("query")
+                .mapped(|r| r.get::<_, i64>(0))
+                .count();
+            assert_eq!(rows, 0);
+        }
+        assert_eq!(
+            stmt.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "prepared again at a call"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
