@@ -191,8 +191,17 @@ impl Directory {
         vault: &Vault,
     ) -> Result<(), IdentityError> {
         self.freshness.reading();
+        // Only what the directory folds: staff, residents, and the
+        // appointments' and waiting lists' links (not the drop-in queues,
+        // the calendar or the reminders, most of a long log).
+        let filter = Filter::categories([
+            StaffId::CATEGORY,
+            ResidentId::CATEGORY,
+            contracts::streams::BOOKING,
+            contracts::streams::WAITLIST,
+        ]);
         loop {
-            let events = store.read_all(self.position, BATCH, &Filter::all()).await?;
+            let events = store.read_all(self.position, BATCH, &filter).await?;
             let Some(last) = events.last().map(|e| e.position) else {
                 return Ok(());
             };
