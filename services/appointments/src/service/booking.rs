@@ -176,7 +176,7 @@ impl Appointments {
         // The time first: whether it can be booked says nothing about who
         // holds which phone number.
         let (permanence_id, end) = {
-            let m = self.read(false).await?;
+            let m = self.read_to_decide().await?;
             decide::slot(
                 &m,
                 &self.inner.settings,
@@ -216,7 +216,7 @@ impl Appointments {
         let workshop = request.reason == Reason::Workshop;
         if workshop {
             let enrolled: Vec<ResidentId> = {
-                let m = self.read(false).await?;
+                let m = self.read_to_decide().await?;
                 m.live_at(&permanence_id).map(|b| b.resident).collect()
             };
             for r in enrolled.into_iter().filter(|r| Some(*r) != resident) {
@@ -235,7 +235,7 @@ impl Appointments {
                 }
             }
         }
-        let m = self.read(false).await?;
+        let m = self.read_to_decide().await?;
         // The one-per-reason rule before the place: a form sent twice (a
         // double click, the back button) hears that it holds the
         // appointment already, not that its own place was taken.
@@ -319,7 +319,7 @@ impl Appointments {
             return Ok(None);
         };
         let asks_code = self
-            .read(false)
+            .read_to_decide()
             .await?
             .calendar
             .sites
@@ -381,6 +381,9 @@ impl Appointments {
             ),
             Booker::Staff { .. } => acting,
         };
+        // A series writes its places one by one: the registration goes with
+        // the first, and may stay when a later one is refused.
+        let series = decided.series.is_some();
         let taken = self
             .take(
                 &acting,
@@ -393,7 +396,7 @@ impl Appointments {
             )
             .await;
         if let (Err(_), Some(r)) = (&taken, &registration) {
-            self.drop_registration(&acting, r).await;
+            self.drop_registration(&acting, r, series).await;
         }
         taken
     }
@@ -637,16 +640,39 @@ impl Appointments {
         start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<AppointmentError, AppointmentError> {
-        let alternatives = free_times(
-            m,
-            &self.inner.settings,
-            Some(site),
+        // A crowd at opening time asks for the same alternatives again and
+        // again: they are kept while the model and the minute are the same.
+        let key = (
+            site,
             reason,
             contracts::time::local_date(start),
-            self.inner.settings.horizon_days,
-            now,
-            ALTERNATIVES,
-        )?;
+            m.position(),
+            now.timestamp() / 60,
+        );
+        let kept = self.inner.alternatives.lock().ok().and_then(|k| {
+            k.as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, a)| a.clone())
+        });
+        let alternatives = match kept {
+            Some(a) => a,
+            None => {
+                let a = free_times(
+                    m,
+                    &self.inner.settings,
+                    Some(site),
+                    reason,
+                    key.2,
+                    self.inner.settings.horizon_days,
+                    now,
+                    ALTERNATIVES,
+                )?;
+                if let Ok(mut k) = self.inner.alternatives.lock() {
+                    *k = Some((key, a.clone()));
+                }
+                a
+            }
+        };
         Ok(AppointmentError::SlotTaken { alternatives })
     }
 }

@@ -116,11 +116,7 @@ impl Appointments {
             let m = self.read(true).await?;
             m.bookings
                 .values()
-                // Not one whose no-show staff took back: it stays booked
-                // until they record what happened.
-                .filter(|b| {
-                    !b.cancelled && b.stage == Stage::Booked && b.leaving.is_none() && !b.undone
-                })
+                .filter(|b| still_booked(b))
                 .filter(|b| {
                     m.calendar
                         .permanence(&b.permanence_id)
@@ -129,6 +125,36 @@ impl Appointments {
                 .map(|b| (b.id, b.permanence_id.clone()))
                 .collect()
         };
+        self.write_no_shows(due, now).await
+    }
+
+    /// [`Appointments::mark_no_shows`] for one permanence (once it has
+    /// ended at `now`): what a simulation of many sites, each at its own
+    /// date, asks after each permanence it played.
+    pub async fn mark_no_shows_at(
+        &self,
+        permanence_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppointmentError> {
+        let due: Vec<(AppointmentId, String)> = {
+            let m = self.read(true).await?;
+            let ended = m
+                .calendar
+                .permanence(permanence_id)
+                .is_ok_and(|p| p.ends_at <= now);
+            m.live_at(permanence_id)
+                .filter(|b| ended && still_booked(b))
+                .map(|b| (b.id, b.permanence_id.clone()))
+                .collect()
+        };
+        self.write_no_shows(due, now).await
+    }
+
+    async fn write_no_shows(
+        &self,
+        due: Vec<(AppointmentId, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppointmentError> {
         let acting = Acting::system("no-shows", now);
         let mut marked = 0;
         for (id, permanence) in due {
@@ -160,6 +186,13 @@ impl Appointments {
     pub async fn resident_of(&self, id: AppointmentId) -> Result<ResidentId, AppointmentError> {
         Ok(self.get(id).await?.resident)
     }
+}
+
+/// Still only booked: not cancelled, not come, not leaving, and not one
+/// whose no-show staff took back (it stays booked until they record what
+/// happened).
+fn still_booked(b: &Booking) -> bool {
+    !b.cancelled && b.stage == Stage::Booked && b.leaving.is_none() && !b.undone
 }
 
 /// The key a message selects its words for a stage with.

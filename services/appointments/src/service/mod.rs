@@ -113,7 +113,19 @@ struct Inner {
     /// make, however many addresses are used.
     per_ip: RateLimiter,
     per_phone: RateLimiter,
+    /// The last refusal's alternatives, by what they depend on (see
+    /// `Appointments::taken`).
+    alternatives: std::sync::Mutex<Option<(AlternativesKey, Vec<crate::error::Available>)>>,
 }
+
+/// Site, reason, day asked for, model position, and minute.
+type AlternativesKey = (
+    SiteId,
+    contracts::Reason,
+    chrono::NaiveDate,
+    eventlog::Position,
+    i64,
+);
 
 impl Appointments {
     pub async fn new(
@@ -139,6 +151,7 @@ impl Appointments {
                     .shared(tallies.clone(), "appointments online bookings per address"),
                 per_phone: RateLimiter::new(ONLINE_PER_PHONE_DAILY, Duration::from_secs(24 * 3600))
                     .shared(tallies, "appointments online bookings per phone"),
+                alternatives: std::sync::Mutex::new(None),
             }),
         };
         let completed = service.complete_moves().await?;
@@ -190,8 +203,31 @@ impl Appointments {
     /// The model, caught up with the log: with every commit this process
     /// was told of, read at most 250 ms ago (or now, with `force`).
     async fn read(&self, force: bool) -> Result<ModelGuard<'_>, AppointmentError> {
+        let freshness = self.inner.freshness.lock().await;
+        self.catch_up(freshness, force).await
+    }
+
+    /// The model to decide a write on: as [`Appointments::read`], except
+    /// that while another task is reading the log for it, the model as it
+    /// is, without waiting in line. What is decided to be written is
+    /// checked again by the append's expected version; a refusal (the
+    /// place was taken) from a model a few commits behind is the one a
+    /// caller arriving a moment earlier would have had. So in a crowd at
+    /// opening time the losers are answered at once, not one catch-up
+    /// after another.
+    async fn read_to_decide(&self) -> Result<ModelGuard<'_>, AppointmentError> {
+        match self.inner.freshness.try_lock() {
+            Ok(freshness) => self.catch_up(freshness, false).await,
+            Err(_) => self.guard(),
+        }
+    }
+
+    async fn catch_up(
+        &self,
+        mut freshness: tokio::sync::MutexGuard<'_, Freshness>,
+        force: bool,
+    ) -> Result<ModelGuard<'_>, AppointmentError> {
         let committed = *self.inner.committed.borrow();
-        let mut freshness = self.inner.freshness.lock().await;
         let position = self.guard()?.position();
         if force || freshness.is_due(committed, position) {
             freshness.reading();
@@ -244,7 +280,10 @@ impl Appointments {
         let mut force = false;
         for _ in 0..ATTEMPTS {
             let (stream, events, then, expected) = {
-                let m = self.read(force).await?;
+                let m = match force {
+                    true => self.read(true).await?,
+                    false => self.read_to_decide().await?,
+                };
                 match decide(&m)? {
                     Decision::Answer(answer) => return Ok(answer),
                     Decision::Append {
@@ -288,17 +327,22 @@ impl Appointments {
     }
 
     /// Undoes what preparing `registration` left when what it was for was
-    /// refused: the record, where it was written all the same (a store
-    /// without transactions across streams, a series refused after its
-    /// first place), or else only the key this process holds.
-    async fn drop_registration(&self, acting: &Acting, registration: &Registration) {
+    /// refused: the record, where it may have been written all the same
+    /// (`alone`: it went with a write of its own, as a series' first place,
+    /// or the store has no transactions across streams), or else only the
+    /// key this process holds.
+    async fn drop_registration(&self, acting: &Acting, registration: &Registration, alone: bool) {
         let resident = registration.resident;
-        let written = self
-            .inner
-            .store
-            .read_stream(&registration.append.stream, 0, 1)
-            .await
-            .map(|e| !e.is_empty());
+        let written = if alone || !self.inner.store.transactional() {
+            self.inner
+                .store
+                .read_stream(&registration.append.stream, 0, 1)
+                .await
+                .map(|e| !e.is_empty())
+        } else {
+            // Refused with what it was for, in one transaction: not written.
+            Ok(false)
+        };
         match written {
             Ok(false) => self.inner.vault.forget(resident.0),
             Ok(true) | Err(_) => {

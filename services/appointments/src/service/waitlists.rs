@@ -185,7 +185,7 @@ impl Appointments {
             )
             .await;
         if let (Err(_), Some(r)) = (&joined, &registration) {
-            self.drop_registration(&acting, r).await;
+            self.drop_registration(&acting, r, false).await;
         }
         joined
     }
