@@ -37,10 +37,10 @@ pub struct BookingBenchArgs {
     /// Offered rates for the open-loop run, in bookings per second: at each,
     /// bookings arrive on a fixed schedule whatever the answers, and the
     /// latency counts from the time each was due (so a server falling
-    /// behind shows in it). Empty: no open-loop run.
+    /// behind shows in it).
     #[arg(long, value_delimiter = ',', default_values_t = [250, 500, 1000, 2000, 3000, 4000])]
     pub rates: Vec<u32>,
-    /// Seconds each offered rate lasts.
+    /// Seconds each offered rate lasts (0: no open-loop run).
     #[arg(long, default_value_t = 5)]
     pub rate_seconds: u64,
 }
@@ -346,7 +346,7 @@ async fn run_in(
         percentile(&latencies, 0.99)
     )?;
 
-    for &rate in &args.rates {
+    for &rate in args.rates.iter().filter(|_| args.rate_seconds > 0) {
         let wanted = rate as usize * args.rate_seconds as usize;
         let jobs: Vec<String> = bodies.by_ref().take(wanted).collect();
         anyhow::ensure!(jobs.len() == wanted, "not enough free places for {rate}/s");
