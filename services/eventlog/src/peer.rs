@@ -43,7 +43,7 @@ const INSTALL: &[&str] = &[
 /// What the peers did, in events (rows) per second.
 #[derive(Debug, Clone)]
 pub struct PeerReport {
-    /// Message DB's version, from its `VERSION.txt`.
+    /// Message DB's package release, and what its `VERSION.txt` says.
     pub message_db_version: String,
     /// `write_message` with the expected version, one writer.
     pub message_db_single: f64,
@@ -66,20 +66,20 @@ async fn connect(url: &str) -> Result<tokio_postgres::Client, StoreError> {
     Ok(client)
 }
 
-/// Installs Message DB from `sql_dir` (its package's `database` folder)
-/// into a scratch database made through `admin_url`, measures it and a bare
-/// table, and drops the database.
+/// Installs Message DB from `sql_dir` (the `database` folder of its
+/// package `release`) into a scratch database made through `admin_url`,
+/// measures it and a bare table, and drops the database.
 pub async fn run(
     admin_url: &str,
+    release: &str,
     sql_dir: &Path,
     single: usize,
     concurrent: usize,
     writers: usize,
 ) -> Result<PeerReport, StoreError> {
-    let version = std::fs::read_to_string(sql_dir.join("VERSION.txt"))
-        .map_err(|e| StoreError::Backend(format!("Message DB's VERSION.txt: {e}")))?
-        .trim()
-        .to_owned();
+    let says = std::fs::read_to_string(sql_dir.join("VERSION.txt"))
+        .map_err(|e| StoreError::Backend(format!("Message DB's VERSION.txt: {e}")))?;
+    let version = format!("{release}, its VERSION.txt says {}", says.trim());
     let db = ScratchDatabase::create(admin_url).await?;
     let result = measure(&db.url, sql_dir, version, single, concurrent, writers).await;
     db.drop_database().await?;

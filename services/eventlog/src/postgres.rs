@@ -27,8 +27,8 @@ use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
 use crate::model::{
-    Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
-    NewKey, Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
+    Actor, AppendRequest, AppendResult, ExistingEvent, Filter, Metadata, NewEvent, NewKey,
+    Position, RecordedEvent, StreamName, judge_retry, truncate_to_micros,
 };
 use crate::store::{EventStore, KeyTable, Tallies, TallyKey, raise_wake};
 
@@ -802,20 +802,6 @@ fn limit(max: usize) -> i64 {
 impl EventStore for PostgresStore {
     fn backend(&self) -> &'static str {
         "postgres"
-    }
-
-    async fn append(
-        &self,
-        stream: &StreamName,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, AppendError> {
-        let request = AppendRequest {
-            stream: stream.clone(),
-            expected,
-            events,
-        };
-        self.append_with(request, Vec::new(), Vec::new()).await
     }
 
     async fn append_with(

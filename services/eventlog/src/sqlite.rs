@@ -22,8 +22,8 @@ use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
 use crate::model::{
-    Actor, AppendRequest, AppendResult, ExistingEvent, ExpectedVersion, Filter, Metadata, NewEvent,
-    NewKey, Position, RecordedEvent, StreamName, judge_retry, micros_to_time,
+    Actor, AppendRequest, AppendResult, ExistingEvent, Filter, Metadata, NewEvent, NewKey,
+    Position, RecordedEvent, StreamName, judge_retry, micros_to_time,
 };
 use crate::store::{EventStore, KeyTable};
 
@@ -803,20 +803,6 @@ pub fn load_checkpoint(conn: &Connection, name: &str) -> Result<Option<Position>
 impl EventStore for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
-    }
-
-    async fn append(
-        &self,
-        stream: &StreamName,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, AppendError> {
-        let request = AppendRequest {
-            stream: stream.clone(),
-            expected,
-            events,
-        };
-        self.append_with(request, Vec::new(), Vec::new()).await
     }
 
     async fn append_with(

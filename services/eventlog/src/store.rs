@@ -24,13 +24,21 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Appends `events` to one stream if it is at `expected`. Appending the
     /// same event ids again returns the first append's result and writes
-    /// nothing.
+    /// nothing. By default, [`EventStore::append_with`] with nothing else
+    /// (a backend whose `append_with` is built on `append` writes its own).
     async fn append(
         &self,
         stream: &StreamName,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-    ) -> Result<AppendResult, AppendError>;
+    ) -> Result<AppendResult, AppendError> {
+        let request = AppendRequest {
+            stream: stream.clone(),
+            expected,
+            events,
+        };
+        self.append_with(request, Vec::new(), Vec::new()).await
+    }
 
     /// Appends `first` and, in the same transaction, the appends `also`
     /// (written before it) and the data keys `keys` (an owner's key is kept
