@@ -391,6 +391,7 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
         to: "2019-03-31".parse().expect("date"),
         seed: 7,
         no_workshops: false,
+        parallel: 1,
     };
     let mut out = Vec::new();
     let written = creneau::simulate::run(&t.state, &args, &mut out)
@@ -490,6 +491,7 @@ async fn a_simulated_quarter_gives_back_the_figures_it_was_calibrated_on() {
     let without = TestApp::new().await;
     let args = creneau::simulate::SimulateArgs {
         no_workshops: true,
+        parallel: 1,
         ..args
     };
     creneau::simulate::run(&without.state, &args, &mut Vec::new())
@@ -523,6 +525,7 @@ async fn stored_statistics_survive_a_restart_and_say_when_they_are_not_ready() {
         to: "2019-01-31".parse().expect("date"),
         seed: 3,
         no_workshops: false,
+        parallel: 1,
     };
     creneau::simulate::run(&t.state, &args, &mut Vec::new())
         .await

@@ -176,7 +176,7 @@ impl Appointments {
         // The time first: whether it can be booked says nothing about who
         // holds which phone number.
         let (permanence_id, end) = {
-            let m = self.read_to_decide().await?;
+            let m = self.read(false).await?;
             decide::slot(
                 &m,
                 &self.inner.settings,
@@ -216,7 +216,7 @@ impl Appointments {
         let workshop = request.reason == Reason::Workshop;
         if workshop {
             let enrolled: Vec<ResidentId> = {
-                let m = self.read_to_decide().await?;
+                let m = self.read(false).await?;
                 m.live_at(&permanence_id).map(|b| b.resident).collect()
             };
             for r in enrolled.into_iter().filter(|r| Some(*r) != resident) {
@@ -235,7 +235,7 @@ impl Appointments {
                 }
             }
         }
-        let m = self.read_to_decide().await?;
+        let m = self.read(false).await?;
         // The one-per-reason rule before the place: a form sent twice (a
         // double click, the back button) hears that it holds the
         // appointment already, not that its own place was taken.
@@ -319,7 +319,7 @@ impl Appointments {
             return Ok(None);
         };
         let asks_code = self
-            .read_to_decide()
+            .read(false)
             .await?
             .calendar
             .sites

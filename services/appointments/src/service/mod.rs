@@ -52,7 +52,11 @@ pub trait ResidentsPort: Residents + ResidentSearch<api::Principal> {}
 impl<T: Residents + ResidentSearch<api::Principal>> ResidentsPort for T {}
 
 /// How often a command is tried again when its permanence moved meanwhile.
-const ATTEMPTS: usize = 20;
+/// Each conflict means another command on the same stream went through,
+/// so the loop always progresses; the bound is about the number of tasks of
+/// a process that may write one permanence at once (64 staff bookings of
+/// one permanence at once spent 20 tries on each other's commits).
+const ATTEMPTS: usize = 64;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -207,9 +211,10 @@ impl Appointments {
         self.catch_up(freshness, force).await
     }
 
-    /// The model to decide a write on: as [`Appointments::read`], except
-    /// that while another task is reading the log for it, the model as it
-    /// is, without waiting in line. What is decided to be written is
+    /// The model to decide a write on, in the decide loop's first attempt
+    /// (a command has read the model fresh before: it never goes back): as
+    /// [`Appointments::read`], except that while another task is reading
+    /// the log for it, the model as it is, without waiting in line. What is decided to be written is
     /// checked again by the append's expected version; a refusal (the
     /// place was taken) from a model a few commits behind is the one a
     /// caller arriving a moment earlier would have had. So in a crowd at
