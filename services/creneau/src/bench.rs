@@ -143,6 +143,7 @@ pub async fn run(
                 if args.peer == Some(Peer::Messagedb) {
                     let peer = eventlog::peer::run(
                         &url,
+                        MESSAGE_DB,
                         &message_db_sql()?,
                         config.single_appends,
                         config.concurrent_appends,

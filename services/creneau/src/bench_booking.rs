@@ -87,6 +87,17 @@ impl Client {
     }
 }
 
+/// A fixed shuffle (xorshift), so that runs compare.
+pub(crate) fn shuffle<T>(v: &mut [T]) {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..v.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        v.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+}
+
 /// What an open-loop run measured.
 struct OpenLoop {
     /// From the time each booking was due to its answer, sorted.
@@ -273,13 +284,7 @@ async fn run_in(
     // Residents book all over the calendar, not in its order: a fixed
     // shuffle (xorshift), so that runs compare. The sustained run takes the
     // first places, the open-loop run the next ones.
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    for i in (1..all.len()).rev() {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        all.swap(i, (seed % (i as u64 + 1)) as usize);
-    }
+    shuffle(&mut all);
     let mut bodies = all
         .iter()
         .enumerate()

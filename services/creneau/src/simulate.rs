@@ -51,6 +51,12 @@ pub struct SimulateArgs {
     /// compare with the same activity and a workshop offer.
     #[arg(long)]
     pub no_workshops: bool,
+    /// Sites written side by side (their appends share group commits):
+    /// 32 writes a national network's year in minutes. With more than one,
+    /// a site's activity may depend on another's now and then (a phone or
+    /// an address drawn by both), so a seed repeats exactly only with 1.
+    #[arg(long, default_value_t = 1)]
+    pub parallel: usize,
 }
 
 /// A site's workshop in the simulation, and its own draws.
@@ -298,10 +304,6 @@ impl std::ops::AddAssign for Written {
     }
 }
 
-/// Sites simulated side by side: their commands' appends share group
-/// commits, so a national network's years are written in minutes.
-const SITES_AT_ONCE: usize = 32;
-
 /// Days one read of a site's permanences covers (the calendar reads at
 /// most 400 days at once): a longer simulation goes year by year.
 const DAYS_AT_ONCE: i64 = 366;
@@ -318,7 +320,7 @@ pub async fn run(
     let mut written = Written::default();
     let mut sites =
         futures_util::stream::iter((0..args.sites).map(|i| simulate_site(state, args, i)))
-            .buffered(SITES_AT_ONCE);
+            .buffered(args.parallel.max(1));
     let mut i = 0;
     while let Some(w) = sites.next().await {
         let w = w?;
@@ -334,8 +336,7 @@ pub async fn run(
 }
 
 /// Opens site `i` with its permanences and workshop, then writes its
-/// activity, a year at a time. Each site draws from its own generators,
-/// so that a seed makes the same activity however the sites interleave.
+/// activity, a year at a time. Each site draws from its own generators.
 async fn simulate_site(state: &AppState, args: &SimulateArgs, i: usize) -> anyhow::Result<Written> {
     let site_seed = args
         .seed
