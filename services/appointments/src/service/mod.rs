@@ -214,12 +214,12 @@ impl Appointments {
     /// The model to decide a write on, in the decide loop's first attempt
     /// (a command has read the model fresh before: it never goes back): as
     /// [`Appointments::read`], except that while another task is reading
-    /// the log for it, the model as it is, without waiting in line. What is decided to be written is
-    /// checked again by the append's expected version; a refusal (the
-    /// place was taken) from a model a few commits behind is the one a
-    /// caller arriving a moment earlier would have had. So in a crowd at
-    /// opening time the losers are answered at once, not one catch-up
-    /// after another.
+    /// the log for it, the model as it is, without waiting in line. What
+    /// is decided to be written is checked again by the append's expected
+    /// version; a refusal (the place was taken) from a model a few commits
+    /// behind is the one a caller arriving a moment earlier would have
+    /// had. So in a crowd at opening time the losers are not answered one
+    /// catch-up after another.
     async fn read_to_decide(&self) -> Result<ModelGuard<'_>, AppointmentError> {
         match self.inner.freshness.try_lock() {
             Ok(freshness) => self.catch_up(freshness, false).await,
@@ -303,20 +303,14 @@ impl Appointments {
                     }
                 }
             };
-            let written = match registering {
-                None => self.inner.store.append(&stream, expected, events).await,
-                Some(r) => {
-                    let request = eventlog::AppendRequest {
-                        stream,
-                        expected,
-                        events,
-                    };
-                    let also = vec![r.append.clone()];
-                    let keys = vec![r.key.clone()];
-                    self.inner.store.append_with(request, also, keys).await
-                }
+            let request = eventlog::AppendRequest {
+                stream,
+                expected,
+                events,
             };
-            match written {
+            let also = registering.map(|r| r.append.clone()).into_iter().collect();
+            let keys = registering.map(|r| r.key.clone()).into_iter().collect();
+            match self.inner.store.append_with(request, also, keys).await {
                 Ok(_) => {
                     drop(self.read(false).await?);
                     return Ok(then);
