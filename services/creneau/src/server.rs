@@ -151,6 +151,15 @@ pub fn warm_up(state: &AppState) {
     }
 }
 
+/// Logs how long composing `service` took (its model read from the log).
+pub fn composed(service: &str, started: Instant) {
+    tracing::info!(
+        service,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "composed"
+    );
+}
+
 impl AppState {
     /// Every service over one store and vault, as `serve` builds them (and
     /// the benches and tests): the calendar's feed key derives from the
@@ -190,10 +199,13 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         use anyhow::Context as _;
         let clock = identity.clock();
+        let started = Instant::now();
         let calendar =
             calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
                 .await
                 .context("cannot read the calendar from the event log")?;
+        composed("calendar", started);
+        let started = Instant::now();
         let appointments = appointments::Appointments::new(
             Arc::clone(&store),
             Arc::new(identity.clone()),
@@ -203,11 +215,13 @@ impl AppState {
         )
         .await
         .context("cannot read appointments from the event log")?;
+        composed("appointments", started);
         let senders: reminders::Senders = senders.into();
         if let Some(mail) = &senders.mail {
             // Staff's password reset links go out through the same server.
             identity.set_mail_out(Arc::clone(mail) as Arc<dyn contracts::ports::MailOut>);
         }
+        let started = Instant::now();
         let reminders = reminders::Reminders::new(
             Arc::clone(&store),
             identity.vault().clone(),
@@ -218,6 +232,8 @@ impl AppState {
         )
         .await
         .context("cannot read reminders from the event log")?;
+        composed("reminders", started);
+        let started = Instant::now();
         let webhooks = webhooks::Webhooks::new(
             Arc::clone(&store),
             vault.derive_key("webhook secrets v1"),
@@ -226,6 +242,7 @@ impl AppState {
         )
         .await
         .context("cannot read webhooks from the event log")?;
+        composed("webhooks", started);
         Ok(AppState {
             stats: stats::Stats::open(
                 Arc::clone(&store),

@@ -18,6 +18,7 @@ pub async fn open_identity(
 ) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
     let store = open_store(config).await?;
     let vault = open_vault(config, &store).await?;
+    let started = std::time::Instant::now();
     let identity = identity::Identity::new(
         Arc::clone(&store),
         vault.clone(),
@@ -26,6 +27,7 @@ pub async fn open_identity(
     )
     .await
     .context("cannot read staff accounts and residents from the event log")?;
+    crate::server::composed("identity", started);
     Ok((store, vault, identity))
 }
 

@@ -481,6 +481,36 @@ async fn reads_filter_by_category_and_type_in_position_order() {
             page.iter().map(|e| e.position).collect::<Vec<_>>(),
             all[10..15].iter().map(|e| e.position).collect::<Vec<_>>()
         );
+        // Paging over several categories (and types): every matching
+        // event once, in position order, whatever the page size.
+        for filter in [
+            Filter::categories(["calendar", "appointment"]),
+            Filter::categories(["appointment", "calendar", "nothing"]),
+            Filter::categories(["calendar", "appointment"])
+                .event_types(["SiteOpened", "AppointmentCancelled"]),
+        ] {
+            let expected: Vec<Position> = all
+                .iter()
+                .filter(|e| filter.categories.iter().any(|c| c == e.category()))
+                .filter(|e| {
+                    filter.event_types.is_empty()
+                        || filter.event_types.iter().any(|t| *t == e.event_type)
+                })
+                .map(|e| e.position)
+                .collect();
+            for size in [1, 4, 7, 1000] {
+                let mut read = Vec::new();
+                let mut after = Position::START;
+                loop {
+                    let page = store.read_all(after, size, &filter).await.expect("page");
+                    assert!(page.len() <= size, "at most {size}");
+                    let Some(last) = page.last() else { break };
+                    after = last.position;
+                    read.extend(page.iter().map(|e| e.position));
+                }
+                assert_eq!(read, expected, "{filter:?} by pages of {size}");
+            }
+        }
         // What was written reads back the same.
         let first = &all[0];
         assert_eq!(
