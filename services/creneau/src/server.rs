@@ -160,6 +160,23 @@ pub fn composed(service: &str, started: Instant) {
     );
 }
 
+/// Composes `service` with `open`, logging how long it took; an error
+/// says which service could not read its model from the log.
+async fn timed<T, E>(
+    service: &str,
+    open: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let started = Instant::now();
+    let composed_service = open.await.map_err(|e| {
+        anyhow::Error::new(e).context(format!("cannot read {service} from the event log"))
+    })?;
+    composed(service, started);
+    Ok(composed_service)
+}
+
 impl AppState {
     /// Every service over one store and vault, as `serve` builds them (and
     /// the benches and tests): the calendar's feed key derives from the
@@ -199,50 +216,49 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         use anyhow::Context as _;
         let clock = identity.clock();
-        let started = Instant::now();
-        let calendar =
-            calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1"))
-                .await
-                .context("cannot read the calendar from the event log")?;
-        composed("calendar", started);
-        let started = Instant::now();
-        let appointments = appointments::Appointments::new(
-            Arc::clone(&store),
-            Arc::new(identity.clone()),
-            identity.vault().clone(),
-            appointments::Settings::default(),
-            Arc::clone(&clock),
-        )
-        .await
-        .context("cannot read appointments from the event log")?;
-        composed("appointments", started);
         let senders: reminders::Senders = senders.into();
         if let Some(mail) = &senders.mail {
             // Staff's password reset links go out through the same server.
             identity.set_mail_out(Arc::clone(mail) as Arc<dyn contracts::ports::MailOut>);
         }
-        let started = Instant::now();
-        let reminders = reminders::Reminders::new(
-            Arc::clone(&store),
-            identity.vault().clone(),
-            Arc::new(identity.clone()),
-            senders,
-            reminders,
-            Arc::clone(&clock),
-        )
-        .await
-        .context("cannot read reminders from the event log")?;
-        composed("reminders", started);
-        let started = Instant::now();
-        let webhooks = webhooks::Webhooks::new(
-            Arc::clone(&store),
-            vault.derive_key("webhook secrets v1"),
-            Arc::new(identity.clone()),
-            Arc::clone(&clock),
-        )
-        .await
-        .context("cannot read webhooks from the event log")?;
-        composed("webhooks", started);
+        // Each reads its own model from the log: side by side, a read
+        // waiting on the store while another service folds.
+        let (calendar, appointments, reminders, webhooks) = tokio::try_join!(
+            timed(
+                "calendar",
+                calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1")),
+            ),
+            timed(
+                "appointments",
+                appointments::Appointments::new(
+                    Arc::clone(&store),
+                    Arc::new(identity.clone()),
+                    identity.vault().clone(),
+                    appointments::Settings::default(),
+                    Arc::clone(&clock),
+                ),
+            ),
+            timed(
+                "reminders",
+                reminders::Reminders::new(
+                    Arc::clone(&store),
+                    identity.vault().clone(),
+                    Arc::new(identity.clone()),
+                    senders,
+                    reminders,
+                    Arc::clone(&clock),
+                ),
+            ),
+            timed(
+                "webhooks",
+                webhooks::Webhooks::new(
+                    Arc::clone(&store),
+                    vault.derive_key("webhook secrets v1"),
+                    Arc::new(identity.clone()),
+                    Arc::clone(&clock),
+                ),
+            ),
+        )?;
         Ok(AppState {
             stats: stats::Stats::open(
                 Arc::clone(&store),

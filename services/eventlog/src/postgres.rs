@@ -1165,6 +1165,22 @@ impl KeyTable for PostgresStore {
             .map(|r| r.get(0)))
     }
 
+    async fn fetch_keys(&self, owners: &[Uuid]) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError> {
+        Ok(self
+            .inner
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT owner, wrapped FROM creneau.data_keys WHERE owner = ANY($1)",
+                &[&owners],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
     async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError> {
         let n = self
             .inner

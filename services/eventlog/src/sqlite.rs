@@ -1019,6 +1019,35 @@ impl KeyTable for SqliteStore {
         .await
     }
 
+    async fn fetch_keys(&self, owners: &[Uuid]) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError> {
+        /// Owners per statement: one statement whatever the count, the
+        /// last chunk filled up with its last owner.
+        const CHUNK: usize = 256;
+        let owners = owners.to_vec();
+        self.read(move |conn| {
+            let marks: Vec<String> = (1..=CHUNK).map(|i| format!("?{i}")).collect();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT owner, wrapped FROM data_keys WHERE owner IN ({})",
+                marks.join(", ")
+            ))?;
+            let mut out = Vec::with_capacity(owners.len());
+            for chunk in owners.chunks(CHUNK) {
+                let Some(last) = chunk.last() else { continue };
+                let values = (0..CHUNK).map(|i| chunk.get(i).unwrap_or(last).as_bytes().to_vec());
+                let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+                while let Some(row) = rows.next()? {
+                    let owner: Vec<u8> = row.get(0)?;
+                    let owner = Uuid::from_slice(&owner).map_err(|_| {
+                        StoreError::Corrupt("a data key's owner is not a UUID".into())
+                    })?;
+                    out.push((owner, row.get(1)?));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError> {
         let deleted = self
             .write(move |conn| {

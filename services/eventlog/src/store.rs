@@ -189,6 +189,10 @@ pub trait KeyTable: Send + Sync {
     /// Stores a key unless the owner has one; returns the owner's key.
     async fn insert_key(&self, owner: Uuid, wrapped: Vec<u8>) -> Result<Vec<u8>, StoreError>;
     async fn fetch_key(&self, owner: Uuid) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The stored keys of `owners`, in one read or a few (an owner with no
+    /// key is left out): what a fold that opens many owners' values reads
+    /// first, rather than one key at a time.
+    async fn fetch_keys(&self, owners: &[Uuid]) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError>;
     /// Deletes the key; returns whether there was one.
     async fn delete_key(&self, owner: Uuid) -> Result<bool, StoreError>;
 }

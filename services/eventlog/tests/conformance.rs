@@ -794,6 +794,23 @@ async fn checkpoints_and_keys_are_stored() {
         assert!(keys.delete_key(owner).await.expect("delete"));
         assert!(!keys.delete_key(owner).await.expect("delete again"));
         assert_eq!(keys.fetch_key(owner).await.expect("fetch"), None);
+        // Many keys in one read: more owners than one statement takes, some
+        // with no key (the deleted one, and unknown ones), one asked twice.
+        let stored: Vec<(Uuid, Vec<u8>)> = (0..300u16)
+            .map(|i| (Uuid::now_v7(), i.to_be_bytes().repeat(30)))
+            .collect();
+        for (o, w) in &stored {
+            keys.insert_key(*o, w.clone()).await.expect("insert");
+        }
+        let mut asked: Vec<Uuid> = stored.iter().map(|(o, _)| *o).collect();
+        asked.extend([owner, Uuid::now_v7(), stored[7].0]);
+        let mut fetched = keys.fetch_keys(&asked).await.expect("fetch many");
+        fetched.sort();
+        fetched.dedup();
+        let mut expected = stored.clone();
+        expected.sort();
+        assert_eq!(fetched, expected);
+        assert_eq!(keys.fetch_keys(&[]).await.expect("none"), vec![]);
         store.ping().await.expect("ping");
         b.finish().await;
     }

@@ -205,6 +205,14 @@ impl Directory {
             let Some(last) = events.last().map(|e| e.position) else {
                 return Ok(());
             };
+            // The registered residents' keys in one read, not one each.
+            let owners: Vec<Uuid> = events
+                .iter()
+                .filter(|e| e.category() == ResidentId::CATEGORY)
+                .filter_map(|e| e.stream.split_once('-'))
+                .filter_map(|(_, id)| id.parse::<Uuid>().ok())
+                .collect();
+            vault.prefetch(&owners).await?;
             for e in &events {
                 self.fold(e, vault).await?;
             }
