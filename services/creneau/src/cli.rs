@@ -198,7 +198,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Held until the process ends: one server per SQLite file.
             let _one_server = crate::check::one_server_per_file(&config)?;
             let (store, vault, identity) =
-                setup::open_identity(&config, Arc::clone(&clock)).await?;
+                setup::open_identity_unread(&config, Arc::clone(&clock)).await?;
             let state = AppState::open_running(
                 store,
                 vault,

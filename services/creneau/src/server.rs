@@ -222,8 +222,11 @@ impl AppState {
             identity.set_mail_out(Arc::clone(mail) as Arc<dyn contracts::ports::MailOut>);
         }
         // Each reads its own model from the log: side by side, a read
-        // waiting on the store while another service folds.
-        let (calendar, appointments, reminders, webhooks) = tokio::try_join!(
+        // waiting on the store while another service folds. Identity's
+        // directory too: read already (a no-op then), or composed unread
+        // by `serve`.
+        let (_, calendar, appointments, reminders, webhooks) = tokio::try_join!(
+            timed("identity", identity.refresh()),
             timed(
                 "calendar",
                 calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1")),

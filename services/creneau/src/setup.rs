@@ -16,18 +16,33 @@ pub async fn open_identity(
     config: &Config,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
+    let (store, vault, identity) = open_identity_unread(config, clock).await?;
+    let started = std::time::Instant::now();
+    identity
+        .refresh()
+        .await
+        .context("cannot read staff accounts and residents from the event log")?;
+    crate::server::composed("identity", started);
+    Ok((store, vault, identity))
+}
+
+/// [`open_identity`] before identity's directory is read: what `serve`
+/// composes, reading it beside the other services' models
+/// ([`crate::server::AppState::open_running`]).
+pub async fn open_identity_unread(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
     let store = open_store(config).await?;
     let vault = open_vault(config, &store).await?;
-    let started = std::time::Instant::now();
-    let identity = identity::Identity::new(
+    let identity = identity::Identity::unread(
         Arc::clone(&store),
         vault.clone(),
         config.identity.clone(),
         clock,
     )
     .await
-    .context("cannot read staff accounts and residents from the event log")?;
-    crate::server::composed("identity", started);
+    .context("cannot compose the identity service")?;
     Ok((store, vault, identity))
 }
 

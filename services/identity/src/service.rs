@@ -107,7 +107,22 @@ pub(crate) struct Inner {
 }
 
 impl Identity {
+    /// The service with its directory read from the log.
     pub async fn new(
+        store: Arc<dyn EventStore>,
+        vault: Vault,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, IdentityError> {
+        let identity = Identity::unread(store, vault, settings, clock).await?;
+        identity.refresh().await?;
+        Ok(identity)
+    }
+
+    /// The service before its directory is read: the first use (or
+    /// [`Identity::refresh`]) reads it. What `serve` builds, to read the
+    /// directory beside the other services' models.
+    pub async fn unread(
         store: Arc<dyn EventStore>,
         vault: Vault,
         settings: Settings,
@@ -160,7 +175,6 @@ impl Identity {
                 decoy_hash,
             }),
         };
-        identity.refresh().await?;
         Ok(identity)
     }
 
