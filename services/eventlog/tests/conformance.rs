@@ -493,8 +493,7 @@ async fn reads_filter_by_category_and_type_in_position_order() {
                 .iter()
                 .filter(|e| filter.categories.iter().any(|c| c == e.category()))
                 .filter(|e| {
-                    filter.event_types.is_empty()
-                        || filter.event_types.iter().any(|t| *t == e.event_type)
+                    filter.event_types.is_empty() || filter.event_types.contains(&e.event_type)
                 })
                 .map(|e| e.position)
                 .collect();
