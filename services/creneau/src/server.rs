@@ -160,19 +160,24 @@ pub fn composed(service: &str, started: Instant) {
     );
 }
 
-/// Composes `service` with `open`, logging how long it took; an error
-/// says which service could not read its model from the log.
+/// Composes `service` with `open` on a task of its own (so that two
+/// services fold on two cores), logging how long it took; an error says
+/// which service could not read its model from the log.
 async fn timed<T, E>(
-    service: &str,
-    open: impl std::future::Future<Output = Result<T, E>>,
+    service: &'static str,
+    open: impl std::future::Future<Output = Result<T, E>> + Send + 'static,
 ) -> anyhow::Result<T>
 where
+    T: Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let composed_service = open.await.map_err(|e| {
-        anyhow::Error::new(e).context(format!("cannot read {service} from the event log"))
-    })?;
+    let composed_service = tokio::spawn(open)
+        .await
+        .map_err(|e| anyhow::anyhow!("composing {service} stopped: {e}"))?
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!("cannot read {service} from the event log"))
+        })?;
     composed(service, started);
     Ok(composed_service)
 }
@@ -221,12 +226,15 @@ impl AppState {
             // Staff's password reset links go out through the same server.
             identity.set_mail_out(Arc::clone(mail) as Arc<dyn contracts::ports::MailOut>);
         }
-        // Each reads its own model from the log: side by side, a read
-        // waiting on the store while another service folds. Identity's
+        // Each reads its own model from the log, on a task of its own:
+        // side by side, on every core. Identity's
         // directory too: read already (a no-op then), or composed unread
         // by `serve`.
         let (_, calendar, appointments, reminders, webhooks) = tokio::try_join!(
-            timed("identity", identity.refresh()),
+            timed("identity", {
+                let identity = identity.clone();
+                async move { identity.refresh().await }
+            }),
             timed(
                 "calendar",
                 calendar::Calendar::new(Arc::clone(&store), vault.derive_key("calendar feeds v1")),
