@@ -227,6 +227,39 @@ fn a_store_that_is_not_a_creneau_database_is_refused_in_one_line() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `bench disk`, the probe `scripts/bench-scale` prints beside its
+/// figures: one line with the rate, and its file gone afterwards; a folder
+/// that does not exist is named in the error.
+#[test]
+fn the_disk_probe_says_its_rate_and_leaves_nothing_behind() {
+    let dir = temp_dir();
+    let out = creneau(&dir)
+        .args(["bench", "disk", "--dir", "."])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rate: f64 = stdout
+        .strip_prefix("disk: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no rate in {stdout:?}"));
+    assert!(rate > 0.0, "{stdout}");
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "the probe's file was left"
+    );
+    let out = creneau(&dir)
+        .args(["bench", "disk", "--dir", "no-such-folder"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("fsync probe in no-such-folder"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_missing_or_wrong_master_key_stops_the_server_before_it_starts() {
     let dir = temp_dir();

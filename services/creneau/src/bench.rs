@@ -81,6 +81,25 @@ fn message_db_sql() -> anyhow::Result<std::path::PathBuf> {
     Ok(sql)
 }
 
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiskArgs {
+    /// A folder on the disk to probe (a file is written there and removed).
+    #[arg(long, default_value = ".")]
+    pub dir: std::path::PathBuf,
+}
+
+/// `creneau bench disk`, and the first line of `bench eventlog`: the
+/// disk's fsync rate in `dir`.
+pub fn disk(dir: &std::path::Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "disk: {:.0} fsyncs/s (4 KiB write + fdatasync) in {}",
+        eventlog::bench::fsync_rate(dir)?,
+        dir.display()
+    )?;
+    Ok(())
+}
+
 pub async fn run(
     args: BenchArgs,
     out: &mut impl std::io::Write,
@@ -95,12 +114,7 @@ pub async fn run(
 
     let dir = std::env::temp_dir().join(format!("creneau-bench-{}", uuid::Uuid::new_v4().simple()));
     let store = SqliteStore::open(dir.join("bench.db"))?;
-    writeln!(
-        out,
-        "disk: {:.0} fsyncs/s (4 KiB write + fdatasync) in {}",
-        eventlog::bench::fsync_rate(&dir)?,
-        dir.display()
-    )?;
+    disk(&dir, out)?;
     let raw_path = dir.join("raw.db");
     let store: Arc<dyn eventlog::EventStore> = Arc::new(store);
     let report = eventlog::bench::run(Arc::clone(&store), store, config, |rows| async move {

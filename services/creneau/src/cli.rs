@@ -135,6 +135,9 @@ pub enum BenchCommand {
     Webhooks(crate::bench_webhooks::WebhooksBenchArgs),
     /// How long a new process takes to be ready on a long log.
     Ready(crate::bench_stats::ReadyBenchArgs),
+    /// The disk's durable-write rate (4 KiB write + fdatasync, for a
+    /// second), printed beside every figure that depends on it.
+    Disk(bench::DiskArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +320,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Stats(args)) => {
             crate::bench_stats::run(args, &mut stdout).await?;
         }
+        Command::Bench(BenchCommand::Disk(args)) => {
+            bench::disk(&args.dir, &mut stdout)?;
+        }
         Command::Bench(BenchCommand::Ready(args)) => {
             crate::bench_stats::ready(args, &mut stdout).await?;
         }
@@ -366,8 +372,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
         }
         Command::Simulate(args) => {
+            // Identity's directory is read with the other models.
             let (store, vault, identity) =
-                setup::open_identity(&config, Arc::clone(&clock)).await?;
+                setup::open_identity_unread(&config, Arc::clone(&clock)).await?;
             let state = AppState::open(
                 store,
                 vault,

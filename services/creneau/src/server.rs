@@ -151,15 +151,6 @@ pub fn warm_up(state: &AppState) {
     }
 }
 
-/// Logs how long composing `service` took (its model read from the log).
-pub fn composed(service: &str, started: Instant) {
-    tracing::info!(
-        service,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "composed"
-    );
-}
-
 /// Composes `service` with `open` on a task of its own (so that two
 /// services fold on two cores), logging how long it took; an error says
 /// which service could not read its model from the log.
@@ -178,7 +169,11 @@ where
         .map_err(|e| {
             anyhow::Error::new(e).context(format!("cannot read {service} from the event log"))
         })?;
-    composed(service, started);
+    tracing::info!(
+        service,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "composed"
+    );
     Ok(composed_service)
 }
 

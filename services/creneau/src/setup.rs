@@ -17,12 +17,10 @@ pub async fn open_identity(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(Arc<dyn EventStore>, Vault, identity::Identity)> {
     let (store, vault, identity) = open_identity_unread(config, clock).await?;
-    let started = std::time::Instant::now();
     identity
         .refresh()
         .await
         .context("cannot read staff accounts and residents from the event log")?;
-    crate::server::composed("identity", started);
     Ok((store, vault, identity))
 }
 

@@ -112,7 +112,12 @@ impl std::fmt::Display for BenchReport {
 pub fn fsync_rate(dir: &std::path::Path) -> Result<f64, StoreError> {
     use std::io::{Seek, Write};
     let path = dir.join("fsync-probe");
-    let fail = |e: std::io::Error| StoreError::Backend(format!("fsync probe: {e}"));
+    let fail = |e: std::io::Error| {
+        StoreError::Backend(format!(
+            "fsync probe in {}: {e} (give a folder that exists)",
+            dir.display()
+        ))
+    };
     let mut f = std::fs::File::create(&path).map_err(fail)?;
     let block = [7u8; 4096];
     let started = Instant::now();
